@@ -1,0 +1,123 @@
+package attest
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/secure-systems-lab/go-securesystemslib/cjson"
+
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// LegacyLink is an in-toto v0.9 signed document (a Metablock): a link, or a
+// layout. Signatures cover the OLPC canonical JSON of Signed.
+type LegacyLink struct {
+	Signed     json.RawMessage
+	Type       string // "link" or "layout"
+	Name       string
+	Command    []string
+	Materials  map[string]digest.Set
+	Products   map[string]digest.Set
+	Signatures []LegacySignature
+}
+
+// LegacySignature is one Metablock signature; KeyID is in-toto's key id, a hint.
+type LegacySignature struct {
+	KeyID string
+	Sig   []byte
+}
+
+func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
+	l := &LegacyLink{Signed: m["signed"]}
+	sm, err := object(l.Signed, "signed", "_type", "name", "command", "materials", "products", "byproducts", "environment")
+	if err != nil {
+		return nil, err
+	}
+	if l.Type, _, err = stringField(sm, "_type", "signed"); err != nil {
+		return nil, err
+	}
+	if l.Type != "link" && l.Type != "layout" {
+		return nil, fmt.Errorf("%w: in-toto metadata _type %q (want link or layout)", ErrMalformed, l.Type)
+	}
+	if l.Type == "link" {
+		if l.Name, _, err = stringField(sm, "name", "link"); err != nil {
+			return nil, err
+		}
+		if c, ok := sm["command"]; ok && string(c) != "null" {
+			if err := json.Unmarshal(c, &l.Command); err != nil {
+				return nil, fmt.Errorf("%w: link command is not a list of strings", ErrMalformed)
+			}
+		}
+		if l.Materials, err = legacyArtifacts(sm["materials"], "materials"); err != nil {
+			return nil, err
+		}
+		if l.Products, err = legacyArtifacts(sm["products"], "products"); err != nil {
+			return nil, err
+		}
+	}
+	var sigs []struct {
+		KeyID string `json:"keyid"`
+		Sig   string `json:"sig"`
+	}
+	if err := json.Unmarshal(m["signatures"], &sigs); err != nil {
+		return nil, fmt.Errorf("%w: signatures is not a list", ErrMalformed)
+	}
+	if len(sigs) > limits.Signatures {
+		return nil, fmt.Errorf("%w: %d signatures (at most %d)", ErrMalformed, len(sigs), limits.Signatures)
+	}
+	for _, s := range sigs {
+		b, err := hex.DecodeString(s.Sig)
+		if err != nil || len(b) == 0 {
+			continue // a malformed signature is ignored, never counted
+		}
+		l.Signatures = append(l.Signatures, LegacySignature{KeyID: s.KeyID, Sig: b})
+	}
+	if len(l.Signatures) == 0 {
+		return nil, ErrNoSignature
+	}
+	return l, nil
+}
+
+func legacyArtifacts(raw json.RawMessage, what string) (map[string]digest.Set, error) {
+	if raw == nil || string(raw) == "null" {
+		return nil, nil
+	}
+	var m map[string]digest.Set
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: link %s is not a map of digest sets", ErrMalformed, what)
+	}
+	for name, d := range m {
+		if err := d.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: link %s %q: %v", ErrInvalid, what, name, err)
+		}
+	}
+	return m, nil
+}
+
+// SignedBy returns the distinct trusted keys with a valid signature over the
+// canonical JSON of l.Signed. in-toto key ids are not consulted.
+func (l *LegacyLink) SignedBy(kr *Keyring) ([]*sign.Verifier, error) {
+	canon, err := cjson.EncodeCanonical(l.Signed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: canonical JSON: %v", ErrMalformed, err)
+	}
+	sigs := make([][]byte, len(l.Signatures))
+	for i, s := range l.Signatures {
+		sigs[i] = s.Sig
+	}
+	return kr.SignedBy(canon, sigs), nil
+}
+
+// ProductSubjects returns the link's products as statement subjects, sorted by name.
+func (l *LegacyLink) ProductSubjects() []Subject {
+	out := make([]Subject, 0, len(l.Products))
+	for name, d := range l.Products {
+		out = append(out, Subject{Name: name, Digest: d})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,218 @@
+package attest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// Formats of the items [Read] finds.
+const (
+	FormatDSSE           = "dsse"            // a DSSE envelope (alone, or one line of .intoto.jsonl)
+	FormatCosignBundle   = "cosign-bundle"   // cosign's legacy --bundle file (LocalSignedPayload)
+	FormatSigstoreBundle = "sigstore-bundle" // Sigstore protobuf bundle v0.1-v0.3, JSON
+	FormatLegacyLink     = "in-toto-link"    // in-toto v0.9 signed link or layout (Metablock)
+	FormatBlobSignature  = "blob-signature"  // a signature over an artifact's bytes, no statement
+)
+
+// Item is one signed thing found in a file.
+type Item struct {
+	Source string // "file" or "file:LINE" for JSON Lines
+	Format string
+	// Version is the bundle's media type version for Sigstore bundles ("0.3").
+	Version string
+
+	Envelope  *Envelope      // FormatDSSE, and bundles that wrap one
+	Blob      *BlobSignature // FormatBlobSignature, and bundles that wrap one
+	Link      *LegacyLink    // FormatLegacyLink
+	Malformed int            // signatures dropped as malformed
+
+	// Err is set when this item could not be read; other items still are.
+	Err error
+}
+
+// BlobSignature is a signature over an artifact's bytes (cosign sign-blob,
+// a Sigstore bundle's messageSignature).
+type BlobSignature struct {
+	Sig []byte
+	// Digest is the artifact digest the signer claimed, when the format carries one.
+	Digest digest.Set
+}
+
+// Read finds the signed items in data: a JSON Lines file of envelopes or
+// bundles, or one JSON document of any supported format, or a bare base64
+// signature (cosign sign-blob --output-signature). A line that cannot be
+// read becomes an Item with Err set, so that no bad line passes unnoticed.
+// It returns an error wrapping [ErrNothingToVerify] when nothing is found.
+func Read(data []byte, name string) ([]Item, error) {
+	if len(data) > limits.AttestationFile {
+		return nil, fmt.Errorf("%w: %s is over %d bytes", limits.ErrTooLarge, name, limits.AttestationFile)
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, fmt.Errorf("%w in %s: the file is empty", ErrNothingToVerify, name)
+	}
+	if trimmed[0] != '{' {
+		if sig, err := decodeBase64(string(trimmed)); err == nil && len(sig) >= 32 && len(sig) <= 1024 {
+			return []Item{{Source: name, Format: FormatBlobSignature, Blob: &BlobSignature{Sig: sig}}}, nil
+		}
+		return nil, fmt.Errorf("%w: %s is neither JSON nor a base64 signature", ErrMalformed, name)
+	}
+	// One JSON document (possibly pretty-printed), or JSON Lines.
+	if CheckJSON(trimmed) == nil {
+		return []Item{readDoc(trimmed, name)}, nil
+	}
+	var items []Item
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if len(items) >= limits.Envelopes {
+			return nil, fmt.Errorf("%w: %s has more than %d lines", limits.ErrTooLarge, name, limits.Envelopes)
+		}
+		items = append(items, readDoc(line, fmt.Sprintf("%s:%d", name, i+1)))
+	}
+	return items, nil
+}
+
+func readDoc(doc []byte, source string) Item {
+	it := Item{Source: source}
+	if err := CheckJSON(doc); err != nil {
+		it.Err = err
+		return it
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &probe); err != nil {
+		it.Err = fmt.Errorf("%w: not a JSON object", ErrMalformed)
+		return it
+	}
+	switch {
+	case probe["payloadType"] != nil:
+		it.Format = FormatDSSE
+		it.Envelope, it.Malformed, it.Err = ParseEnvelope(doc)
+	case probe["mediaType"] != nil:
+		it.Format = FormatSigstoreBundle
+		it.readSigstoreBundle(probe)
+	case probe["base64Signature"] != nil:
+		it.Format = FormatCosignBundle
+		it.readCosignBundle(probe)
+	case probe["signed"] != nil && probe["signatures"] != nil:
+		it.Format = FormatLegacyLink
+		it.Link, it.Err = parseLegacy(probe)
+	default:
+		it.Err = fmt.Errorf("%w: not a DSSE envelope, Sigstore bundle, cosign bundle or in-toto link", ErrMalformed)
+	}
+	return it
+}
+
+// readCosignBundle reads cosign's LocalSignedPayload. For attest-blob its
+// base64Signature holds the whole DSSE envelope; for sign-blob, the raw
+// signature over the blob. Its certificate and Rekor bundle are not used for
+// trust: keys come from the caller.
+func (it *Item) readCosignBundle(m map[string]json.RawMessage) {
+	var s string
+	if err := json.Unmarshal(m["base64Signature"], &s); err != nil {
+		it.Err = fmt.Errorf("%w: base64Signature is not a string", ErrMalformed)
+		return
+	}
+	raw, err := decodeBase64(s)
+	if err != nil || len(raw) == 0 {
+		it.Err = fmt.Errorf("%w: base64Signature: invalid base64", ErrMalformed)
+		return
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		it.Envelope, it.Malformed, it.Err = ParseEnvelope(bytes.TrimSpace(raw))
+		return
+	}
+	it.Blob = &BlobSignature{Sig: raw}
+}
+
+// readSigstoreBundle reads a Sigstore bundle (protobuf-specs, JSON with
+// lowerCamel field names as every Sigstore client writes it). consign reads
+// it with its own strict decoder rather than sigstore-go's protojson one,
+// which accepts duplicate and case-folded keys. The verification material
+// (key hint, certificate, log entries) is not trusted here.
+func (it *Item) readSigstoreBundle(m map[string]json.RawMessage) {
+	var mt string
+	if err := json.Unmarshal(m["mediaType"], &mt); err != nil {
+		it.Err = fmt.Errorf("%w: mediaType is not a string", ErrMalformed)
+		return
+	}
+	switch mt {
+	case "application/vnd.dev.sigstore.bundle+json;version=0.1":
+		it.Version = "0.1"
+	case "application/vnd.dev.sigstore.bundle+json;version=0.2":
+		it.Version = "0.2"
+	case "application/vnd.dev.sigstore.bundle.v0.3+json", "application/vnd.dev.sigstore.bundle+json;version=0.3":
+		it.Version = "0.3"
+	default:
+		it.Err = fmt.Errorf("%w: unsupported Sigstore bundle media type %q", ErrMalformed, mt)
+		return
+	}
+	switch {
+	case m["dsseEnvelope"] != nil && m["messageSignature"] != nil:
+		it.Err = fmt.Errorf("%w: bundle has both dsseEnvelope and messageSignature", ErrMalformed)
+	case m["dsseEnvelope"] != nil:
+		it.Envelope, it.Malformed, it.Err = ParseEnvelope(m["dsseEnvelope"])
+	case m["messageSignature"] != nil:
+		ms, err := object(m["messageSignature"], "messageSignature", "messageDigest", "signature")
+		if err != nil {
+			it.Err = err
+			return
+		}
+		s, ok, err := stringField(ms, "signature", "messageSignature")
+		if err != nil || !ok {
+			it.Err = fmt.Errorf("%w: messageSignature has no signature", ErrMalformed)
+			return
+		}
+		sig, err := decodeBase64(s)
+		if err != nil || len(sig) == 0 {
+			it.Err = fmt.Errorf("%w: messageSignature.signature: invalid base64", ErrMalformed)
+			return
+		}
+		it.Blob = &BlobSignature{Sig: sig}
+		if md, ok := ms["messageDigest"]; ok {
+			var d struct {
+				Algorithm string `json:"algorithm"`
+				Digest    string `json:"digest"`
+			}
+			if err := json.Unmarshal(md, &d); err != nil {
+				it.Err = fmt.Errorf("%w: messageDigest", ErrMalformed)
+				return
+			}
+			raw, err := decodeBase64(d.Digest)
+			if err != nil {
+				it.Err = fmt.Errorf("%w: messageDigest.digest: invalid base64", ErrMalformed)
+				return
+			}
+			alg := map[string]string{"SHA2_256": digest.SHA256, "SHA2_384": "sha384", "SHA2_512": digest.SHA512}[d.Algorithm]
+			if alg == "" {
+				it.Err = fmt.Errorf("%w: messageDigest algorithm %q", ErrMalformed, d.Algorithm)
+				return
+			}
+			it.Blob.Digest = digest.Set{alg: hex.EncodeToString(raw)}
+		}
+	default:
+		it.Err = fmt.Errorf("%w: bundle has neither dsseEnvelope nor messageSignature", ErrMalformed)
+	}
+}
+
+// Describe is a one-line description of the item's kind, for reports.
+func (it *Item) Describe() string {
+	switch it.Format {
+	case FormatSigstoreBundle:
+		return "Sigstore bundle v" + it.Version
+	case FormatCosignBundle:
+		return "cosign bundle"
+	case FormatLegacyLink:
+		return "in-toto v0.9 " + it.Link.Type
+	case FormatBlobSignature:
+		return "blob signature"
+	}
+	return "DSSE envelope"
+}

@@ -1,0 +1,162 @@
+package attest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// Statement types consign reads. It writes v1 only.
+const (
+	StatementV1  = "https://in-toto.io/Statement/v1"
+	StatementV01 = "https://in-toto.io/Statement/v0.1" // cosign v2 attest-blob writes this
+)
+
+// Statement is an in-toto Statement
+// (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md).
+type Statement struct {
+	Type          string          `json:"_type"`
+	Subject       []Subject       `json:"subject"`
+	PredicateType string          `json:"predicateType"`
+	Predicate     json.RawMessage `json:"predicate,omitempty"`
+}
+
+// Subject is one artifact a statement is about. Subjects are matched by
+// digest only; a name is a hint and never a filesystem path (SECURITY-CASES 66).
+type Subject struct {
+	Name   string     `json:"name,omitempty"`
+	Digest digest.Set `json:"digest"`
+}
+
+// NewStatement builds a v1 statement with its subjects sorted by name then
+// digest, so that the same inputs always give the same bytes.
+func NewStatement(predicateType string, subjects []Subject, predicate json.RawMessage) (*Statement, error) {
+	s := &Statement{Type: StatementV1, PredicateType: predicateType, Subject: append([]Subject(nil), subjects...), Predicate: predicate}
+	sort.SliceStable(s.Subject, func(i, j int) bool {
+		if s.Subject[i].Name != s.Subject[j].Name {
+			return s.Subject[i].Name < s.Subject[j].Name
+		}
+		return s.Subject[i].Digest.String() < s.Subject[j].Digest.String()
+	})
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Validate applies the in-toto Statement rules: a known _type, at least one
+// subject and at most [limits.Subjects], every subject with a valid,
+// non-empty digest set (SECURITY-CASES 29), a non-empty predicateType, and a
+// predicate that is a JSON object when present.
+func (s *Statement) Validate() error {
+	if s.Type != StatementV1 && s.Type != StatementV01 {
+		return fmt.Errorf("%w: statement _type %q (want %q)", ErrInvalid, s.Type, StatementV1)
+	}
+	if len(s.Subject) == 0 {
+		return ErrNoSubject
+	}
+	if len(s.Subject) > limits.Subjects {
+		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(s.Subject), limits.Subjects)
+	}
+	for i, sub := range s.Subject {
+		if err := sub.Digest.Validate(); err != nil {
+			return fmt.Errorf("%w: subject %d (%q): %v", ErrInvalid, i, sub.Name, err)
+		}
+	}
+	if s.PredicateType == "" {
+		return fmt.Errorf("%w: empty predicateType", ErrInvalid)
+	}
+	if len(s.Predicate) > 0 {
+		p := bytes.TrimSpace(s.Predicate)
+		if len(p) == 0 || p[0] != '{' {
+			return fmt.Errorf("%w: predicate is not a JSON object", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Marshal returns the statement's JSON bytes, the payload that gets signed.
+func (s *Statement) Marshal() ([]byte, error) {
+	return json.Marshal(s)
+}
+
+// ParseStatement reads a statement strictly: [CheckJSON] (no duplicate or
+// case-folded keys), exact field names at the statement and subject level,
+// then [Statement.Validate]. Unknown fields are ignored, as the in-toto spec
+// asks of consumers. It returns an error wrapping [ErrInvalid].
+func ParseStatement(b []byte) (*Statement, error) {
+	if err := CheckJSON(b); err != nil {
+		return nil, err
+	}
+	m, err := object(b, "statement", "_type", "subject", "predicateType", "predicate")
+	if err != nil {
+		return nil, err
+	}
+	s := &Statement{}
+	if s.Type, _, err = stringField(m, "_type", "statement"); err != nil {
+		return nil, err
+	}
+	if s.PredicateType, _, err = stringField(m, "predicateType", "statement"); err != nil {
+		return nil, err
+	}
+	if p, ok := m["predicate"]; ok && !bytes.Equal(bytes.TrimSpace(p), []byte("null")) {
+		s.Predicate = p
+	}
+	var subs []json.RawMessage
+	if raw, ok := m["subject"]; ok {
+		if err := json.Unmarshal(raw, &subs); err != nil {
+			return nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
+		}
+	}
+	if len(subs) > limits.Subjects {
+		return nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
+	}
+	for i, raw := range subs {
+		sm, err := object(raw, fmt.Sprintf("subject %d", i), "name", "digest", "uri")
+		if err != nil {
+			return nil, err
+		}
+		var sub Subject
+		if sub.Name, _, err = stringField(sm, "name", "subject"); err != nil {
+			return nil, err
+		}
+		if raw, ok := sm["digest"]; ok {
+			var d map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return nil, fmt.Errorf("%w: subject %d digest is not an object", ErrMalformed, i)
+			}
+			if len(d) > limits.DigestsPerSubject {
+				return nil, fmt.Errorf("%w: subject %d has %d digests (at most %d)", ErrInvalid, i, len(d), limits.DigestsPerSubject)
+			}
+			sub.Digest = make(digest.Set, len(d))
+			for alg, v := range d {
+				var hex string
+				if err := json.Unmarshal(v, &hex); err != nil {
+					return nil, fmt.Errorf("%w: subject %d digest %q is not a string", ErrMalformed, i, alg)
+				}
+				sub.Digest[alg] = hex
+			}
+		}
+		s.Subject = append(s.Subject, sub)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Matches reports the subjects whose digest names the same content as d
+// (see [digest.Matches]: a strong algorithm must agree).
+func (s *Statement) Matches(d digest.Set) []Subject {
+	var out []Subject
+	for _, sub := range s.Subject {
+		if digest.Matches(sub.Digest, d) {
+			out = append(out, sub)
+		}
+	}
+	return out
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// NewCmdAttest is 'consign attest'.
+func NewCmdAttest(deps *Deps) *cobra.Command {
+	var (
+		keyPath, typ, predicatePath, out string
+		subjects                         []string
+	)
+	cmd := &cobra.Command{
+		Use:   "attest --key KEY --type TYPE --predicate FILE --subject S... [--out FILE]",
+		Short: "Sign a predicate about artifacts as an in-toto attestation",
+		Long: `Sign an in-toto Statement v1 in a DSSE envelope (payloadType application/vnd.in-toto+json).
+
+Subjects (--subject, repeatable) are the artifacts the statement is about:
+  a file          its sha256 digest, named by the path as given
+  a directory     every file in it, each a subject
+  NAME=sha256:HEX an artifact known only by its digest
+
+The predicate type (--type) is a URI or a short name: ` + attest.ShortNameList() + `.
+A predicate of a known type is checked against its JSON Schema before signing.
+
+The envelope is appended as one line to --out (a .intoto.jsonl file, written atomically),
+or printed on standard output.`,
+		Example: `  consign attest --key ci.key --type slsa --predicate provenance.json --subject dist/app --out build.intoto.jsonl
+  consign attest --key qa.key --type test --predicate results.json --subject dist/ --out test.intoto.jsonl
+  consign attest --key ops.key --type delivery --predicate delivery.json \
+      --subject app-3.2.0.bin=sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if typ == "" || predicatePath == "" {
+				return usagef("--type and --predicate are required")
+			}
+			if len(subjects) == 0 {
+				return usagef("--subject is required: name at least one artifact the attestation is about")
+			}
+			predType, err := attest.ResolveType(typ)
+			if err != nil {
+				return withHint(err, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+			}
+			pred, err := limits.ReadFile(predicatePath, limits.JSONFile)
+			if err != nil {
+				return fmt.Errorf("reading predicate: %w", err)
+			}
+			if err := attest.CheckPredicate(predType, pred); err != nil {
+				return fmt.Errorf("predicate %q: %w", predicatePath, err)
+			}
+			subs, err := resolveSubjects(cmd.Context(), subjects)
+			if err != nil {
+				return err
+			}
+			signer, err := loadSigner(deps, keyPath)
+			if err != nil {
+				return err
+			}
+			st, err := attest.NewStatement(predType, subs, compactJSON(pred))
+			if err != nil {
+				return err
+			}
+			env, err := attest.SignStatement(st, signer)
+			if err != nil {
+				return err
+			}
+			if err := writeEnvelopes(cmd, out, env); err != nil {
+				return err
+			}
+			if out != "" {
+				fmt.Fprintf(deps.Stderr, "Signed %s attestation about %d subject(s) with key %s, appended to %s\n",
+					attest.ShortName(predType), len(subs), signer.KeyID()[:12], out)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
+	cmd.Flags().StringVar(&typ, "type", "", "predicate type: a short name or a URI")
+	cmd.Flags().StringVar(&predicatePath, "predicate", "", "file holding the predicate (a JSON object)")
+	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "artifact: FILE, DIRECTORY or NAME=sha256:HEX (repeatable)")
+	cmd.Flags().StringVar(&out, "out", "", "append the envelope to this .intoto.jsonl file (default: standard output)")
+	return cmd
+}
+
+// resolveSubjects turns --subject values into statement subjects.
+func resolveSubjects(ctx context.Context, args []string) ([]attest.Subject, error) {
+	var subs []attest.Subject
+	for _, a := range args {
+		if name, d, ok := strings.Cut(a, "="); ok && strings.Contains(d, ":") {
+			if _, err := os.Stat(a); err != nil { // a file may have '=' in its name
+				set, err := digest.Parse(d)
+				if err != nil {
+					return nil, fmt.Errorf("subject %q: %w", a, err)
+				}
+				if name == "" {
+					return nil, usagef("subject %q has an empty name before '='", a)
+				}
+				subs = append(subs, attest.Subject{Name: name, Digest: set})
+				continue
+			}
+		}
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("subject: %w", err)
+		}
+		name := path.Clean(filepath.ToSlash(a))
+		if !fi.IsDir() {
+			set, err := digest.File(a)
+			if err != nil {
+				return nil, fmt.Errorf("subject %q: %w", a, err)
+			}
+			subs = append(subs, attest.Subject{Name: name, Digest: set})
+			continue
+		}
+		res, err := digest.Record(ctx, a, []string{"."}, digest.RecordOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("subject %q: %w", a, err)
+		}
+		if len(res.Artifacts) == 0 {
+			return nil, fmt.Errorf("subject %q: the directory has no files", a)
+		}
+		for rel, set := range res.Artifacts {
+			subs = append(subs, attest.Subject{Name: path.Join(name, rel), Digest: set})
+		}
+	}
+	return subs, nil
+}
+
+// compactJSON removes insignificant white space; input was checked already.
+func compactJSON(b []byte) json.RawMessage {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
+}
+
+// writeEnvelopes appends envs as JSON Lines to path atomically, or prints them.
+func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) error {
+	var lines []byte
+	for _, env := range envs {
+		b, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		lines = append(append(lines, b...), '\n')
+	}
+	if path == "" || path == "-" {
+		_, err := cmd.OutOrStdout().Write(lines)
+		return err
+	}
+	return fsutil.AppendFile(path, lines, 0o644)
+}

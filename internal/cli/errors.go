@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// Exit codes (DESIGN.md).
+const (
+	ExitOK       = 0
+	ExitError    = 1 // bad input, I/O
+	ExitUsage    = 2 // wrong flags or arguments
+	ExitVerifyNo = 3 // verification ran, and the answer is no
+)
+
+// usageError marks an error in how consign was called.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// hinted carries a hint for one error site that no sentinel covers.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() }
+func (h hinted) Unwrap() error { return h.err }
+
+func withHint(err error, hint string) error { return hinted{err, hint} }
+
+// hints maps sentinel errors to what the user can do about them; the first
+// match wins, so more specific sentinels come first.
+var hints = []struct {
+	err  error
+	hint string
+	code int
+}{
+	{sign.ErrWrongPassword, "set CONSIGN_PASSWORD (or COSIGN_PASSWORD) to the password the key was created with", ExitError},
+	{sign.ErrNoPassword, "set CONSIGN_PASSWORD (or COSIGN_PASSWORD), or run consign on a terminal to be asked for it", ExitError},
+	{sign.ErrNotPrivateKey, "--key needs the private key file (consign.key), not the .pub", ExitError},
+	{sign.ErrNotPublicKey, "pass the public key (the .pub file) here; never hand out the private key", ExitError},
+	{sign.ErrUnsupportedKey, "use an ECDSA P-256/P-384/P-521, Ed25519 or RSA (2048 bits or more) key; 'consign keygen' makes one", ExitError},
+	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
+	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
+	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
+	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it", ExitVerifyNo},
+	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
+	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
+	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
+	{attest.ErrUnverified, "", ExitVerifyNo},
+	{attest.ErrPredicate, "fix the predicate file; the schemas live in consign's attestations/ directory", ExitError},
+	{attest.ErrPayloadType, "only in-toto attestations (payloadType application/vnd.in-toto+json) are accepted", ExitError},
+	{attest.ErrInvalid, "the file is not a valid attestation; 'consign inspect FILE' shows what it holds", ExitError},
+	{digest.ErrInvalid, "a digest is written sha256:<64 lowercase hex digits>", ExitError},
+	{digest.ErrOutsideRoot, "paths must stay inside the directory being recorded", ExitError},
+	{fs.ErrNotExist, "check the path", ExitError},
+	{fs.ErrPermission, "check the file's permissions", ExitError},
+}
+
+// report prints err as one line plus a hint, and returns the exit code.
+func report(w io.Writer, err error) int {
+	msg := err.Error()
+	fmt.Fprintf(w, "consign: error: %s\n", firstLine(msg))
+	var h hinted
+	if errors.As(err, &h) && h.hint != "" {
+		fmt.Fprintf(w, "consign: hint: %s\n", h.hint)
+	}
+	var u usageError
+	if errors.As(err, &u) || isCobraUsage(msg) {
+		if !errors.As(err, &h) {
+			fmt.Fprintf(w, "consign: hint: run 'consign help' or 'consign COMMAND --help'\n")
+		}
+		return ExitUsage
+	}
+	var ec exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	var vf verifyFailed
+	if errors.As(err, &vf) {
+		return ExitVerifyNo
+	}
+	for _, e := range hints {
+		if errors.Is(err, e.err) {
+			if e.hint != "" && !errors.As(err, &h) {
+				fmt.Fprintf(w, "consign: hint: %s\n", e.hint)
+			}
+			return e.code
+		}
+	}
+	return ExitError
+}
+
+// verifyFailed is returned by commands that already printed why
+// verification failed and only need the exit code.
+type verifyFailed struct{ n int }
+
+func (v verifyFailed) Error() string {
+	if v.n == 1 {
+		return "verification failed: 1 check failed"
+	}
+	return fmt.Sprintf("verification failed: %d checks failed", v.n)
+}
+
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "required flag", "accepts ", "requires at least", "flag needs an argument", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+// Package cli is consign's command tree. Each command parses its flags into
+// one library call and prints the result; no domain logic lives here.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Deps is what commands take from the outside world, so tests can replace it.
+type Deps struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	LookupEnv      func(string) (string, bool)
+	Now            func() time.Time
+	// StdinIsTerminal reports whether a password can be prompted for.
+	StdinIsTerminal func() bool
+	// ReadPassword reads a password from the terminal without echo.
+	ReadPassword func() ([]byte, error)
+}
+
+// version is set with -ldflags "-X github.com/consign-dev/consign/internal/cli.version=v1.2.3".
+var version = ""
+
+// Version is consign's version: the ldflags value, else the module version
+// from the build info, else "devel".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Main runs consign with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	deps := &Deps{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		LookupEnv: os.LookupEnv,
+		Now:    time.Now,
+		StdinIsTerminal: func() bool {
+			f, ok := stdin.(*os.File)
+			return ok && term.IsTerminal(int(f.Fd()))
+		},
+		ReadPassword: func() ([]byte, error) {
+			f, ok := stdin.(*os.File)
+			if !ok {
+				return nil, errors.New("standard input is not a terminal")
+			}
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(stderr)
+			return b, err
+		},
+	}
+	if t := os.Getenv("CONSIGN_TEST_NOW"); t != "" {
+		if now, err := time.Parse(time.RFC3339, t); err == nil {
+			deps.Now = func() time.Time { return now }
+		}
+	}
+	return Run(ctx, deps, args)
+}
+
+// Run executes the command tree with deps and returns the exit code.
+func Run(ctx context.Context, deps *Deps, args []string) (code int) {
+	defer func() {
+		// A panic anywhere below is a failure with a message, never exit 0
+		// and never a crash dump the user must read (SECURITY-CASES 10).
+		if r := recover(); r != nil {
+			fmt.Fprintf(deps.Stderr, "consign: error: internal error: %v\n", r)
+			fmt.Fprintf(deps.Stderr, "consign: hint: this is a bug in consign; please report it with the command you ran\n")
+			code = ExitError
+		}
+	}()
+	root := NewRootCmd(deps)
+	root.SetArgs(args)
+	root.SetIn(deps.Stdin)
+	root.SetOut(deps.Stdout)
+	root.SetErr(deps.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	return report(deps.Stderr, err)
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(deps *Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "consign",
+		Short: "Supply-chain provenance: SBOMs, signed in-toto attestations, and their verification",
+		Long: `consign records what happened to a product at every stage of its supply chain as
+signed in-toto attestations (DSSE envelopes, JSON Lines files), and verifies them.
+
+Start with 'consign demo' to see the whole flow on a sample project.
+
+Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version(),
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		NewCmdKeygen(deps),
+		NewCmdAttest(deps),
+		NewCmdRun(deps),
+		NewCmdVerifyAttestation(deps),
+		NewCmdInspect(deps),
+		NewCmdDemo(deps),
+		NewCmdVersion(deps),
+	)
+	return root
+}
+
+// NewCmdVersion prints the version.
+func NewCmdVersion(deps *Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print consign's version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "consign", Version())
+			return nil
+		},
+	}
+}
+
+func (d *Deps) getenv(name string) string {
+	v, _ := d.LookupEnv(name)
+	return v
+}

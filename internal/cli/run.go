@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/step"
+)
+
+// exitCodeError makes consign exit with a child command's status.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e exitCodeError) Error() string { return e.err.Error() }
+func (e exitCodeError) Unwrap() error { return e.err }
+
+// NewCmdRun is 'consign run'.
+func NewCmdRun(deps *Deps) *cobra.Command {
+	var (
+		keyPath, name, dir, out, linkDir, builderID string
+		materials, products, exclude               []string
+		slsa, legacy                               bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run --key KEY --name STEP [--materials P]... [--products P]... [--out FILE] -- CMD [ARGS...]",
+		Short: "Run a step, record its materials and products, and sign what happened",
+		Long: `Run one step of the supply chain and record it as a signed in-toto link attestation:
+
+  1. hash the materials (files and directories given with --materials);
+  2. run CMD, streaming its output and keeping its exit code;
+  3. hash the products (--products).
+
+The link (in-toto link predicate v0.3: name, command, materials, byproducts with the
+exit code and stdout/stderr digests) has the products as its subjects. With --slsa a
+SLSA Provenance v1 attestation for the products is written too; with --legacy-link an
+in-toto v0.9 .link file that in-toto's verifiers accept (NAME.KEYID.link, in --link-dir).
+
+Paths are recorded relative to --dir, with forward slashes, cleaned, never with '..'.
+Symlinks are followed only while they stay inside --dir; others are listed as skipped.
+--exclude takes gitignore-style patterns; the patterns in force are written into the
+attestation. No file in the working directory changes what is recorded.
+
+A command that fails is still recorded (its exit code is in the link), and consign then
+exits with the command's status.`,
+		Example: `  consign run --key ci.key --name build --materials src --products dist --slsa \
+      --out build.intoto.jsonl -- make dist
+  consign run --key qa.key --name test --materials dist --products report.xml -- ./run-tests.sh`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if name == "" {
+				return usagef("--name is required: the step's name, as the policy calls it")
+			}
+			if len(products) == 0 {
+				return withHint(usagef("--products is required: the attestation's subjects are the step's products"), "name the files or directories the step makes, e.g. --products dist")
+			}
+			if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
+				return usagef("put the command after '--': consign run ... -- %s", args[0])
+			}
+			if out == "" {
+				out = name + ".intoto.jsonl"
+			}
+			signer, err := loadSigner(deps, keyPath)
+			if err != nil {
+				return err
+			}
+			rec, runErr := step.Run(cmd.Context(), step.Config{
+				Name: name, Dir: dir, Materials: materials, Products: products, Exclude: exclude,
+				Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
+			})
+			if rec == nil {
+				return runErr
+			}
+			var envs []*attest.Envelope
+			st, err := rec.LinkStatement()
+			if err != nil {
+				return withHint(err, "check --products: none of the paths named a file")
+			}
+			if env, err := attest.SignStatement(st, signer); err != nil {
+				return err
+			} else {
+				envs = append(envs, env)
+			}
+			if slsa {
+				st, err := rec.ProvenanceStatement(builderID)
+				if err != nil {
+					return err
+				}
+				env, err := attest.SignStatement(st, signer)
+				if err != nil {
+					return err
+				}
+				envs = append(envs, env)
+			}
+			if err := writeEnvelopes(cmd, out, envs...); err != nil {
+				return err
+			}
+			fmt.Fprintf(deps.Stderr, "Recorded step %q: %d material(s), %d product(s), exit code %d; %d attestation(s) appended to %s\n",
+				name, len(rec.Materials), len(rec.Products), rec.ExitCode, len(envs), out)
+			for _, s := range rec.Skipped {
+				fmt.Fprintf(deps.Stderr, "consign: warning: not recorded: %s (%s)\n", s.Path, s.Reason)
+			}
+			if legacy {
+				data, fname, err := rec.LegacyLink(signer)
+				if err != nil {
+					return err
+				}
+				p := filepath.Join(linkDir, fname)
+				if err := fsutil.WriteFile(p, data, 0o644, true); err != nil {
+					return err
+				}
+				fmt.Fprintf(deps.Stderr, "in-toto v0.9 link written to %s\n", p)
+			}
+			if runErr != nil {
+				if errors.Is(runErr, step.ErrCommand) {
+					code := rec.ExitCode
+					if code == 0 {
+						code = ExitError
+					}
+					return exitCodeError{code, fmt.Errorf("%w (the failure is recorded in %s)", runErr, out)}
+				}
+				return runErr
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&keyPath, "key", "", "private key to sign with")
+	f.StringVar(&name, "name", "", "the step's name (required)")
+	f.StringVar(&dir, "dir", ".", "directory the command runs in and paths are relative to")
+	f.StringArrayVar(&materials, "materials", nil, "file or directory the step reads (repeatable)")
+	f.StringArrayVar(&products, "products", nil, "file or directory the step makes (repeatable; required)")
+	f.StringArrayVar(&exclude, "exclude", nil, "gitignore-style pattern of paths to leave out (repeatable)")
+	f.StringVar(&out, "out", "", "append the attestations to this .intoto.jsonl (default NAME.intoto.jsonl)")
+	f.BoolVar(&slsa, "slsa", false, "also write a SLSA Provenance v1 attestation for the products")
+	f.StringVar(&builderID, "builder-id", step.DefaultBuilderID, "builder id for --slsa provenance")
+	f.BoolVar(&legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
+	f.StringVar(&linkDir, "link-dir", ".", "directory for the --legacy-link file")
+	return cmd
+}

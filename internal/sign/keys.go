@@ -1,0 +1,263 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+
+	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+)
+
+// PEM block types.
+const (
+	PEMSigstoreEncrypted = "ENCRYPTED SIGSTORE PRIVATE KEY"
+	PEMCosignEncrypted   = "ENCRYPTED COSIGN PRIVATE KEY"
+	PEMPrivate           = "PRIVATE KEY"
+	PEMECPrivate         = "EC PRIVATE KEY"
+	PEMRSAPrivate        = "RSA PRIVATE KEY"
+	PEMPublic            = "PUBLIC KEY"
+	PEMCertificate       = "CERTIFICATE"
+)
+
+// Algorithm names accepted by [Generate].
+const (
+	ECDSAP256 = "ecdsa-p256"
+	Ed25519   = "ed25519"
+)
+
+// PassFunc returns the password for an encrypted private key. confirm asks
+// for it twice where a person types it (when a new key is written).
+type PassFunc func(confirm bool) ([]byte, error)
+
+// Generate makes a new private key: [ECDSAP256] (the default when alg is
+// empty) or [Ed25519].
+func Generate(alg string) (crypto.Signer, error) {
+	switch alg {
+	case "", ECDSAP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case Ed25519:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	default:
+		return nil, fmt.Errorf("%w: key algorithm %q (use %s or %s)", ErrUnsupportedKey, alg, ECDSAP256, Ed25519)
+	}
+}
+
+// MarshalPrivateKey returns priv in cosign's encrypted PEM format, sealed with password.
+func MarshalPrivateKey(priv crypto.Signer, password []byte) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("encoding private key: %w", err)
+	}
+	sealed, err := encrypted.Encrypt(der, password)
+	if err != nil {
+		return nil, fmt.Errorf("encrypting private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: PEMSigstoreEncrypted, Bytes: sealed}), nil
+}
+
+// MarshalPrivateKeyUnencryptedUnsafe returns priv as plain PKCS #8 PEM. Anyone
+// who can read the result can sign as its owner.
+func MarshalPrivateKeyUnencryptedUnsafe(priv crypto.Signer) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("encoding private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: PEMPrivate, Bytes: der}), nil
+}
+
+// MarshalPublicKey returns pub as PKIX PEM ("PUBLIC KEY").
+func MarshalPublicKey(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: PEMPublic, Bytes: der}), nil
+}
+
+// KeyID returns the lowercase hex SHA-256 of pub's DER SubjectPublicKeyInfo.
+func KeyID(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ParsePrivateKey reads a private key from PEM. Encrypted keys (cosign's and
+// sigstore's block types) are opened with the password from pass, which is
+// called only for them. It returns [ErrNotPrivateKey] for a public key or
+// certificate, [ErrWrongPassword] when the key does not open, and
+// [ErrUnsupportedKey] for a key of a refused algorithm or size.
+func ParsePrivateKey(data []byte, pass PassFunc) (crypto.Signer, error) {
+	block, err := onePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	var key any
+	switch block.Type {
+	case PEMSigstoreEncrypted, PEMCosignEncrypted:
+		if pass == nil {
+			return nil, ErrNoPassword
+		}
+		pw, err := pass(false)
+		if err != nil {
+			return nil, err
+		}
+		der, err := encrypted.Decrypt(block.Bytes, pw)
+		if err != nil {
+			// go-securesystemslib reports a wrong password and a corrupted
+			// box alike ("decryption failed"); a malformed container is a
+			// JSON or KDF error. Tell the two apart for the user.
+			if bytes.Contains([]byte(err.Error()), []byte("decryption failed")) {
+				return nil, ErrWrongPassword
+			}
+			return nil, fmt.Errorf("%w: encrypted key is malformed: %v", ErrInvalidKey, err)
+		}
+		key, err = x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, fmt.Errorf("%w: decrypted key is not PKCS #8: %v", ErrInvalidKey, err)
+		}
+	case PEMPrivate:
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case PEMECPrivate:
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	case PEMRSAPrivate:
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case PEMPublic, PEMCertificate, "RSA PUBLIC KEY":
+		return nil, ErrNotPrivateKey
+	default:
+		return nil, fmt.Errorf("%w: unknown PEM block type %q", ErrInvalidKey, block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, key)
+	}
+	if err := CheckPublicKey(signer.Public()); err != nil {
+		return nil, err
+	}
+	return signer, nil
+}
+
+// ParsePublicKey reads a public key from PKIX PEM, or the key of a PEM
+// certificate. It returns [ErrNotPublicKey] for a private key.
+func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
+	block, err := onePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	var pub crypto.PublicKey
+	switch block.Type {
+	case PEMPublic:
+		pub, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		pub, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case PEMCertificate:
+		var cert *x509.Certificate
+		cert, err = x509.ParseCertificate(block.Bytes)
+		if err == nil {
+			pub = cert.PublicKey
+		}
+	case PEMSigstoreEncrypted, PEMCosignEncrypted, PEMPrivate, PEMECPrivate, PEMRSAPrivate:
+		return nil, ErrNotPublicKey
+	default:
+		return nil, fmt.Errorf("%w: unknown PEM block type %q", ErrInvalidKey, block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	if err := CheckPublicKey(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+func onePEM(data []byte) (*pem.Block, error) {
+	block, rest := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("%w: no PEM block found", ErrInvalidKey)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		if next, _ := pem.Decode(rest); next != nil {
+			return nil, fmt.Errorf("%w: more than one PEM block", ErrInvalidKey)
+		}
+	}
+	return block, nil
+}
+
+// CheckPublicKey enforces consign's algorithm policy on pub (see the package doc).
+func CheckPublicKey(pub crypto.PublicKey) error {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+			return nil
+		}
+		return fmt.Errorf("%w: ECDSA curve %s", ErrUnsupportedKey, curveName(k.Curve))
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("%w: Ed25519 key of %d bytes", ErrUnsupportedKey, len(k))
+		}
+		return nil
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return fmt.Errorf("%w: RSA key of %d bits (at least 2048)", ErrUnsupportedKey, k.N.BitLen())
+		}
+		if k.E != 65537 {
+			return fmt.Errorf("%w: RSA public exponent %d (only 65537)", ErrUnsupportedKey, k.E)
+		}
+		return nil
+	case nil:
+		return fmt.Errorf("%w: no key", ErrInvalidKey)
+	default:
+		return fmt.Errorf("%w: %T", ErrUnsupportedKey, pub)
+	}
+}
+
+func curveName(c elliptic.Curve) string {
+	if c == nil || c.Params() == nil {
+		return "unknown"
+	}
+	return c.Params().Name
+}
+
+// Algorithm describes pub for people: "ecdsa-p256", "ed25519", "rsa-3072".
+func Algorithm(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256():
+			return "ecdsa-p256"
+		case elliptic.P384():
+			return "ecdsa-p384"
+		case elliptic.P521():
+			return "ecdsa-p521"
+		}
+		return "ecdsa-" + curveName(k.Curve)
+	case ed25519.PublicKey:
+		return "ed25519"
+	case *rsa.PublicKey:
+		return fmt.Sprintf("rsa-%d", k.N.BitLen())
+	}
+	return fmt.Sprintf("%T", pub)
+}
+
+// Equal reports whether a and b are the same public key.
+func Equal(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	ea, ok := a.(equaler)
+	return ok && b != nil && ea.Equal(b)
+}

@@ -1,0 +1,162 @@
+package sign
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"hash"
+)
+
+// Signer signs messages with one private key.
+type Signer struct {
+	key crypto.Signer
+	id  string
+}
+
+// NewSigner wraps key, which must pass [CheckPublicKey].
+func NewSigner(key crypto.Signer) (*Signer, error) {
+	if key == nil {
+		return nil, fmt.Errorf("%w: no key", ErrInvalidKey)
+	}
+	if err := CheckPublicKey(key.Public()); err != nil {
+		return nil, err
+	}
+	id, err := KeyID(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{key: key, id: id}, nil
+}
+
+// KeyID is the id of the signer's public key.
+func (s *Signer) KeyID() string { return s.id }
+
+// Public is the signer's public key.
+func (s *Signer) Public() crypto.PublicKey { return s.key.Public() }
+
+// PrivateKey returns the wrapped key, for callers that must hand it to
+// another library (in-toto-golang's legacy link signing).
+func (s *Signer) PrivateKey() crypto.Signer { return s.key }
+
+// Sign signs msg (see the package doc for what each algorithm signs).
+func (s *Signer) Sign(msg []byte) ([]byte, error) {
+	switch k := s.key.(type) {
+	case ed25519.PrivateKey:
+		return ed25519.Sign(k, msg), nil
+	case *ecdsa.PrivateKey:
+		h, _ := ecdsaHash(k.Curve)
+		d := sum(h, msg)
+		return ecdsa.SignASN1(rand.Reader, k, d)
+	case *rsa.PrivateKey:
+		d := sha256.Sum256(msg)
+		return rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
+	default:
+		// A crypto.Signer of another kind (a KMS or token, later): let it choose.
+		d := sha256.Sum256(msg)
+		return s.key.Sign(rand.Reader, d[:], crypto.SHA256)
+	}
+}
+
+// Verifier verifies signatures made by one public key. It is immutable and
+// safe for concurrent use (SECURITY-CASES 16).
+type Verifier struct {
+	pub crypto.PublicKey
+	id  string
+}
+
+// NewVerifier wraps pub, which must pass [CheckPublicKey].
+func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
+	if err := CheckPublicKey(pub); err != nil {
+		return nil, err
+	}
+	id, err := KeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{pub: pub, id: id}, nil
+}
+
+// KeyID is the id of the verifier's public key.
+func (v *Verifier) KeyID() string { return v.id }
+
+// Public is the verifier's public key.
+func (v *Verifier) Public() crypto.PublicKey { return v.pub }
+
+// Verify checks that sig is a signature over msg by the verifier's key. It
+// returns nil or an error wrapping [ErrBadSignature]; it never panics on any
+// sig, whatever its length or content.
+func (v *Verifier) Verify(msg, sig []byte) error {
+	if len(sig) == 0 {
+		return fmt.Errorf("%w: empty signature", ErrBadSignature)
+	}
+	ok := false
+	switch k := v.pub.(type) {
+	case ed25519.PublicKey:
+		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, msg, sig) || verifyEd25519ph(k, msg, sig))
+	case *ecdsa.PublicKey:
+		h, _ := ecdsaHash(k.Curve)
+		ok = ecdsa.VerifyASN1(k, sum(h, msg), sig)
+	case *rsa.PublicKey:
+		d := sha256.Sum256(msg)
+		ok = rsa.VerifyPKCS1v15(k, crypto.SHA256, d[:], sig) == nil ||
+			rsa.VerifyPSS(k, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+	}
+	if !ok {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// VerifyDigest checks a signature made over a precomputed digest of a
+// message (cosign's and Sigstore's signatures over a blob): h is the hash
+// that made digest. ECDSA and RSA verify over it directly; Ed25519 can only
+// have signed a digest as Ed25519ph, which needs SHA-512.
+func (v *Verifier) VerifyDigest(h crypto.Hash, digest, sig []byte) error {
+	if !h.Available() || len(digest) != h.Size() || len(sig) == 0 {
+		return fmt.Errorf("%w: wrong digest or signature size", ErrBadSignature)
+	}
+	ok := false
+	switch k := v.pub.(type) {
+	case ed25519.PublicKey:
+		ok = h == crypto.SHA512 && len(sig) == ed25519.SignatureSize &&
+			ed25519.VerifyWithOptions(k, digest, sig, &ed25519.Options{Hash: crypto.SHA512}) == nil
+	case *ecdsa.PublicKey:
+		ok = ecdsa.VerifyASN1(k, digest, sig)
+	case *rsa.PublicKey:
+		ok = rsa.VerifyPKCS1v15(k, h, digest, sig) == nil ||
+			rsa.VerifyPSS(k, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+	}
+	if !ok {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+func verifyEd25519ph(k ed25519.PublicKey, msg, sig []byte) bool {
+	d := sha512.Sum512(msg)
+	return ed25519.VerifyWithOptions(k, d[:], sig, &ed25519.Options{Hash: crypto.SHA512}) == nil
+}
+
+// ecdsaHash is the hash sigstore pairs with each curve.
+func ecdsaHash(c elliptic.Curve) (func() hash.Hash, crypto.Hash) {
+	switch c {
+	case elliptic.P384():
+		return sha512.New384, crypto.SHA384
+	case elliptic.P521():
+		return sha512.New, crypto.SHA512
+	default:
+		return sha256.New, crypto.SHA256
+	}
+}
+
+func sum(h func() hash.Hash, msg []byte) []byte {
+	x := h()
+	x.Write(msg)
+	return x.Sum(nil)
+}
