@@ -2,12 +2,16 @@ package attest
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/consign-dev/consign/attestations"
 )
@@ -81,10 +85,11 @@ func CheckPredicate(predicateType string, predicate json.RawMessage) error {
 		return nil
 	}
 	if err := s.Validate(inst); err != nil {
-		if ve, ok := err.(*jsonschema.ValidationError); ok {
-			return fmt.Errorf("%w %s: %s", ErrPredicate, ShortName(predicateType), firstCause(ve))
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("%w (%s) %s", ErrPredicate, ShortName(predicateType), firstCause(ve))
 		}
-		return fmt.Errorf("%w %s: %v", ErrPredicate, ShortName(predicateType), err)
+		return fmt.Errorf("%w (%s): %v", ErrPredicate, ShortName(predicateType), err)
 	}
 	return nil
 }
@@ -95,17 +100,6 @@ func firstCause(ve *jsonschema.ValidationError) string {
 	for len(ve.Causes) > 0 {
 		ve = ve.Causes[0]
 	}
-	loc := "/"
-	if len(ve.InstanceLocation) > 0 {
-		loc = ""
-		for _, p := range ve.InstanceLocation {
-			loc += "/" + p
-		}
-	}
-	msg := ve.Error()
-	// The library's message repeats the location; keep its last line.
-	if i := bytes.LastIndexByte([]byte(msg), '\n'); i >= 0 {
-		msg = msg[i+1:]
-	}
-	return fmt.Sprintf("at %s: %s", loc, bytes.TrimSpace([]byte(msg)))
+	loc := "/" + strings.Join(ve.InstanceLocation, "/")
+	return fmt.Sprintf("at %s: %s", loc, ve.ErrorKind.LocalizedString(message.NewPrinter(language.English)))
 }

@@ -60,7 +60,8 @@ or printed on standard output.`,
 				return fmt.Errorf("reading predicate: %w", err)
 			}
 			if err := attest.CheckPredicate(predType, pred); err != nil {
-				return fmt.Errorf("predicate %q: %w", predicatePath, err)
+				return withHint(fmt.Errorf("predicate %q: %w", predicatePath, err),
+					"the predicate file must hold one JSON object that fits the predicate type; see attestations/examples")
 			}
 			subs, err := resolveSubjects(cmd.Context(), subjects)
 			if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,17 @@ files unless --force is given.`,
 			if out == "" {
 				return usagef("--out must not be empty")
 			}
+			keyPath, pubPath := out+".key", out+".pub"
+			if !force {
+				for _, p := range []string{keyPath, pubPath} {
+					if _, err := os.Lstat(p); err == nil {
+						return fmt.Errorf("%w: %s", fsutil.ErrExists, p)
+					}
+				}
+			}
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			key, err := sign.Generate(alg)
 			if err != nil {
 				return err
@@ -63,11 +75,11 @@ files unless --force is given.`,
 			if err != nil {
 				return err
 			}
-			keyPath, pubPath := out+".key", out+".pub"
 			if err := fsutil.WriteFile(keyPath, priv, 0o600, force); err != nil {
 				return err
 			}
 			if err := fsutil.WriteFile(pubPath, pub, 0o644, force); err != nil {
+				os.Remove(keyPath) // never leave half a key pair
 				return err
 			}
 			if output == "json" {
