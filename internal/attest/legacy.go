@@ -59,22 +59,30 @@ func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
 			return nil, err
 		}
 	}
-	var sigs []struct {
-		KeyID string `json:"keyid"`
-		Sig   string `json:"sig"`
-	}
+	var sigs []json.RawMessage
 	if err := json.Unmarshal(m["signatures"], &sigs); err != nil {
 		return nil, fmt.Errorf("%w: signatures is not a list", ErrMalformed)
 	}
 	if len(sigs) > limits.Signatures {
 		return nil, fmt.Errorf("%w: %d signatures (at most %d)", ErrMalformed, len(sigs), limits.Signatures)
 	}
-	for _, s := range sigs {
-		b, err := hex.DecodeString(s.Sig)
-		if err != nil || len(b) == 0 {
-			continue // a malformed signature is ignored, never counted
+	for _, raw := range sigs {
+		// A malformed signature is ignored, never counted (SECURITY-CASES 56),
+		// and field names are exact (59).
+		sm, err := object(raw, "signature", "keyid", "sig")
+		if err != nil {
+			continue
 		}
-		l.Signatures = append(l.Signatures, LegacySignature{KeyID: s.KeyID, Sig: b})
+		kid, _, err1 := stringField(sm, "keyid", "signature")
+		s, ok, err2 := stringField(sm, "sig", "signature")
+		if err1 != nil || err2 != nil || !ok {
+			continue
+		}
+		b, err := hex.DecodeString(s)
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		l.Signatures = append(l.Signatures, LegacySignature{KeyID: kid, Sig: b})
 	}
 	if len(l.Signatures) == 0 {
 		return nil, ErrNoSignature

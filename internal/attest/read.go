@@ -181,18 +181,22 @@ func (it *Item) readSigstoreBundle(m map[string]json.RawMessage) {
 				Algorithm string `json:"algorithm"`
 				Digest    string `json:"digest"`
 			}
-			if err := json.Unmarshal(md, &d); err != nil {
-				it.Err = fmt.Errorf("%w: messageDigest", ErrMalformed)
+			_, err := object(md, "messageDigest", "algorithm", "digest")
+			if err == nil {
+				err = json.Unmarshal(md, &d)
+			}
+			if err != nil {
+				it.Blob, it.Err = nil, fmt.Errorf("%w: messageDigest", ErrMalformed)
 				return
 			}
 			raw, err := decodeBase64(d.Digest)
 			if err != nil {
-				it.Err = fmt.Errorf("%w: messageDigest.digest: invalid base64", ErrMalformed)
+				it.Blob, it.Err = nil, fmt.Errorf("%w: messageDigest.digest: invalid base64", ErrMalformed)
 				return
 			}
 			alg := map[string]string{"SHA2_256": digest.SHA256, "SHA2_384": "sha384", "SHA2_512": digest.SHA512}[d.Algorithm]
 			if alg == "" {
-				it.Err = fmt.Errorf("%w: messageDigest algorithm %q", ErrMalformed, d.Algorithm)
+				it.Blob, it.Err = nil, fmt.Errorf("%w: messageDigest algorithm %q", ErrMalformed, d.Algorithm)
 				return
 			}
 			it.Blob.Digest = digest.Set{alg: hex.EncodeToString(raw)}
@@ -210,6 +214,9 @@ func (it *Item) Describe() string {
 	case FormatCosignBundle:
 		return "cosign bundle"
 	case FormatLegacyLink:
+		if it.Link == nil {
+			return "in-toto v0.9 metadata"
+		}
 		return "in-toto v0.9 " + it.Link.Type
 	case FormatBlobSignature:
 		return "blob signature"

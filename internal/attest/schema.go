@@ -2,11 +2,11 @@ package attest
 
 import (
 	"bytes"
-	"errors"
-	"strings"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"

@@ -85,9 +85,10 @@ func (kr *Keyring) Verifiers() []*sign.Verifier {
 // counts once however many of its signatures there are (SECURITY-CASES 15).
 func (kr *Keyring) SignedBy(msg []byte, sigs [][]byte) []*sign.Verifier {
 	var out []*sign.Verifier
+	m := sign.NewMessage(msg)
 	for _, v := range kr.verifiers {
 		for _, sig := range sigs {
-			if v.Verify(msg, sig) == nil {
+			if v.VerifyMessage(m, sig) == nil {
 				out = append(out, v)
 				break
 			}

@@ -60,7 +60,8 @@ func checkValue(dec *json.Decoder, depth int) error {
 				return fmt.Errorf("%w: %v", ErrMalformed, err)
 			}
 			key := kt.(string)
-			folded := strings.ToLower(key)
+			// Fold as encoding/json does (ſ is s, K is k): lower(upper(key)).
+			folded := strings.ToLower(strings.ToUpper(key))
 			if prev, dup := seen[folded]; dup {
 				if prev == key {
 					return fmt.Errorf("%w: duplicate key %q", ErrMalformed, key)

@@ -3,10 +3,12 @@ package attest
 import (
 	"crypto"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
 )
 
@@ -60,6 +62,10 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 	}
 	if len(env.Signatures) == 0 {
 		return nil, ErrNoSignature
+	}
+	// Refuse endless data before any signature check (SECURITY-CASES 31).
+	if err := precheckSubjects(env.Payload); err != nil {
+		return nil, err
 	}
 	sigs := make([][]byte, len(env.Signatures))
 	for i, s := range env.Signatures {
@@ -199,4 +205,29 @@ func verifyBlob(b *BlobSignature, kr *Keyring, opts VerifyOptions) (*Verified, e
 		return nil, ErrSignature
 	}
 	return &Verified{Blob: b, Signers: signers, Matched: []Subject{{Digest: opts.Subject}}}, nil
+}
+
+// precheckSubjects counts a payload's subjects cheaply, before the signature
+// check and the strict parse, so that a statement with too many subjects
+// costs no crypto (SECURITY-CASES 31). It is an upper bound: the strict parse
+// that follows a valid signature decides everything else.
+func precheckSubjects(payload []byte) error {
+	var count struct {
+		Subject []json.RawMessage `json:"subject"`
+	}
+	if err := json.Unmarshal(payload, &count); err != nil {
+		return nil // not this check's business; the strict parse reports it
+	}
+	if len(count.Subject) > limits.Subjects {
+		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(count.Subject), limits.Subjects)
+	}
+	for i, raw := range count.Subject {
+		var sub struct {
+			Digest map[string]json.RawMessage `json:"digest"`
+		}
+		if json.Unmarshal(raw, &sub) == nil && len(sub.Digest) > limits.DigestsPerSubject {
+			return fmt.Errorf("%w: subject %d has %d digests (at most %d)", ErrInvalid, i, len(sub.Digest), limits.DigestsPerSubject)
+		}
+	}
+	return nil
 }

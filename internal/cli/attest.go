@@ -53,7 +53,7 @@ or printed on standard output.`,
 			}
 			predType, err := attest.ResolveType(typ)
 			if err != nil {
-				return withHint(err, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+				return withHint(usageError{err}, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
 			}
 			pred, err := limits.ReadFile(predicatePath, limits.JSONFile)
 			if err != nil {
@@ -132,7 +132,7 @@ func resolveSubjects(ctx context.Context, args []string) ([]attest.Subject, erro
 			return nil, fmt.Errorf("subject %q: %w", a, err)
 		}
 		if len(res.Artifacts) == 0 {
-			return nil, fmt.Errorf("subject %q: the directory has no files", a)
+			return nil, withHint(fmt.Errorf("subject %q: the directory has no files", a), "name a directory that holds the artifacts, or the files themselves")
 		}
 		for rel, set := range res.Artifacts {
 			subs = append(subs, attest.Subject{Name: path.Join(name, rel), Digest: set})

@@ -15,11 +15,11 @@ import (
 const demoPassword = "demo-only-password"
 
 var demoFiles = map[string]string{
-	"src/main.c":  "#include \"util.h\"\nint main(void) { return greet(); }\n",
-	"src/util.c":  "#include <stdio.h>\nint greet(void) { puts(\"hello from acme\"); return 0; }\n",
-	"src/util.h":  "int greet(void);\n",
-	"build.sh":    "#!/bin/sh\n# A stand-in for a real build: bundle the sources into one artifact.\nset -e\nmkdir -p dist\ncat src/util.h src/util.c src/main.c > dist/acme-app\necho \"built dist/acme-app\"\n",
-	"README.txt":  "A sample project made by 'consign demo'. Every file here was made by the commands it printed.\n",
+	"src/main.c": "#include \"util.h\"\nint main(void) { return greet(); }\n",
+	"src/util.c": "#include <stdio.h>\nint greet(void) { puts(\"hello from acme\"); return 0; }\n",
+	"src/util.h": "int greet(void);\n",
+	"build.sh":   "#!/bin/sh\n# A stand-in for a real build: bundle the sources into one artifact.\nset -e\nmkdir -p dist\ncat src/util.h src/util.c src/main.c > dist/acme-app\necho \"built dist/acme-app\"\n",
+	"README.txt": "A sample project made by 'consign demo'. Every file here was made by the commands it printed.\n",
 	"test-result.json": `{
   "result": "PASSED",
   "configuration": [{"name": "tests.cfg", "digest": {"sha256": "0d5e4a2b8c7f1e9d3a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"}}],

@@ -57,6 +57,8 @@ var hints = []struct {
 	{sign.ErrUnsupportedKey, "use an ECDSA P-256/P-384/P-521, Ed25519 or RSA (2048 bits or more) key; 'consign keygen' makes one", ExitError},
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
+	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
+	{limits.ErrNotFile, "give a file, not a directory", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it", ExitVerifyNo},
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
@@ -93,6 +95,12 @@ func report(w io.Writer, err error) int {
 	}
 	var vf verifyFailed
 	if errors.As(err, &vf) {
+		for _, e := range hints {
+			if vf.first != nil && errors.Is(vf.first, e.err) && e.hint != "" {
+				fmt.Fprintf(w, "consign: hint: %s\n", e.hint)
+				break
+			}
+		}
 		return ExitVerifyNo
 	}
 	for _, e := range hints {
@@ -108,7 +116,10 @@ func report(w io.Writer, err error) int {
 
 // verifyFailed is returned by commands that already printed why
 // verification failed and only need the exit code.
-type verifyFailed struct{ n int }
+type verifyFailed struct {
+	n     int
+	first error // the first failure, which picks the hint
+}
 
 func (v verifyFailed) Error() string {
 	if v.n == 1 {

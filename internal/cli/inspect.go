@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -85,6 +86,10 @@ Nothing is verified: key ids in a file are unauthenticated hints. Use
 			}
 			items, err := attest.Read(data, args[0])
 			if err != nil {
+				if errors.Is(err, attest.ErrNothingToVerify) {
+					// inspect verifies nothing, so "no" is not its answer: bad input.
+					return withHint(fmt.Errorf("%s holds no attestations", args[0]), "an .intoto.jsonl holds one DSSE envelope per line")
+				}
 				return err
 			}
 			var out []inspectItem
@@ -123,11 +128,17 @@ func inspectKeyFile(data []byte) (*inspectKey, error) {
 		id, _ := sign.KeyID(pub)
 		return &inspectKey{Kind: "public key", Algorithm: sign.Algorithm(pub), KeyID: id}, nil
 	}
-	if strings.Contains(string(data), "ENCRYPTED") {
-		return &inspectKey{Kind: "encrypted private key (cosign format); its key id is that of its .pub"}, nil
+	if strings.Contains(string(data), "-----BEGIN ENCRYPTED ") {
+		if err := sign.CheckEncryptedPrivateKey(data); err != nil {
+			return nil, err
+		}
+		return &inspectKey{Kind: "encrypted private key (cosign format)", Algorithm: "unknown until decrypted", KeyID: "that of its .pub file"}, nil
 	}
 	priv, perr := sign.ParsePrivateKey(data, nil)
 	if perr != nil {
+		if errors.Is(err, sign.ErrNotPublicKey) {
+			return nil, perr
+		}
 		return nil, err
 	}
 	id, _ := sign.KeyID(priv.Public())

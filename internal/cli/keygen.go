@@ -39,11 +39,13 @@ files unless --force is given.`,
 				return usagef("--out must not be empty")
 			}
 			keyPath, pubPath := out+".key", out+".pub"
-			if !force {
-				for _, p := range []string{keyPath, pubPath} {
-					if _, err := os.Lstat(p); err == nil {
-						return fmt.Errorf("%w: %s", fsutil.ErrExists, p)
-					}
+			for _, p := range []string{keyPath, pubPath} {
+				fi, err := os.Lstat(p)
+				if err == nil && !force {
+					return fmt.Errorf("%w: %s", fsutil.ErrExists, p)
+				}
+				if err == nil && !fi.Mode().IsRegular() {
+					return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, p)
 				}
 			}
 			if err := checkOutput(output); err != nil {
@@ -75,11 +77,11 @@ files unless --force is given.`,
 			if err != nil {
 				return err
 			}
-			if err := fsutil.WriteFile(keyPath, priv, 0o600, force); err != nil {
-				return err
-			}
-			if err := fsutil.WriteFile(pubPath, pub, 0o644, force); err != nil {
-				os.Remove(keyPath) // never leave half a key pair
+			// Both files or neither: never half a key pair, never a lost key.
+			if err := fsutil.WriteFiles([]fsutil.File{
+				{Path: keyPath, Data: priv, Perm: 0o600},
+				{Path: pubPath, Data: pub, Perm: 0o644},
+			}, force); err != nil {
 				return err
 			}
 			if output == "json" {

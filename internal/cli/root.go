@@ -47,7 +47,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	deps := &Deps{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		LookupEnv: os.LookupEnv,
-		Now:    time.Now,
+		Now:       time.Now,
 		StdinIsTerminal: func() bool {
 			f, ok := stdin.(*os.File)
 			return ok && term.IsTerminal(int(f.Fd()))

@@ -25,8 +25,8 @@ func (e exitCodeError) Unwrap() error { return e.err }
 func NewCmdRun(deps *Deps) *cobra.Command {
 	var (
 		keyPath, name, dir, out, linkDir, builderID string
-		materials, products, exclude               []string
-		slsa, legacy                               bool
+		materials, products, exclude                []string
+		slsa, legacy                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run --key KEY --name STEP [--materials P]... [--products P]... [--out FILE] -- CMD [ARGS...]",

@@ -26,6 +26,7 @@ type itemResult struct {
 	Subjects      int      `json:"subjects,omitempty"`
 	Matched       []string `json:"matched,omitempty"`
 	Warnings      []string `json:"warnings,omitempty"`
+	err           error
 }
 
 // NewCmdVerifyAttestation is 'consign verify-attestation'.
@@ -80,7 +81,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if typ != "" {
 				t, err := attest.ResolveType(typ)
 				if err != nil {
-					return withHint(err, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+					return withHint(usageError{err}, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
 				}
 				opts.PredicateTypes = []string{t}
 			}
@@ -158,7 +159,7 @@ func verifyOne(it *attest.Item, kr *attest.Keyring, opts attest.VerifyOptions) i
 	case errors.Is(err, attest.ErrWrongType):
 		r.Status, r.Reason = "skipped", "not the predicate type asked for"
 	case errors.Is(err, attest.ErrUnverified):
-		r.Status, r.Reason = "failed", err.Error()
+		r.Status, r.Reason, r.err = "failed", err.Error(), err
 	default:
 		r.Status, r.Reason = "invalid", err.Error()
 	}
@@ -167,12 +168,16 @@ func verifyOne(it *attest.Item, kr *attest.Keyring, opts attest.VerifyOptions) i
 
 func printVerifyReport(w io.Writer, output string, results []itemResult, typ string) error {
 	passed, failed, invalid := 0, 0, 0
+	var first error
 	for _, r := range results {
 		switch r.Status {
 		case "passed":
 			passed++
 		case "failed":
 			failed++
+			if first == nil {
+				first = r.err
+			}
 		case "invalid":
 			invalid++
 		}
@@ -215,7 +220,7 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 	case invalid > 0:
 		return withHint(fmt.Errorf("%d attestation(s) could not be read", invalid), "the file is corrupt or not an attestation; 'consign inspect FILE' shows what it holds")
 	case failed > 0:
-		return verifyFailed{failed}
+		return verifyFailed{failed, first}
 	case passed == 0 && typ != "":
 		return withHint(fmt.Errorf("%w of type %s", attest.ErrNothingToVerify, typ), "'consign inspect FILE' shows each attestation's predicate type")
 	case passed == 0:

@@ -13,8 +13,93 @@ import (
 	"path/filepath"
 )
 
-// ErrExists is returned when a file exists and overwriting was not asked for.
-var ErrExists = errors.New("file exists")
+var (
+	// ErrExists is returned when a file exists and overwriting was not asked for.
+	ErrExists = errors.New("file exists")
+	// ErrNotRegular is returned when a destination exists and is not a regular file.
+	ErrNotRegular = errors.New("not a regular file")
+)
+
+// File is one file for [WriteFiles].
+type File struct {
+	Path string
+	Data []byte
+	Perm fs.FileMode
+}
+
+// WriteFiles writes several files as one unit: every destination is checked
+// first (it must be absent, or a regular file when overwrite is set), every
+// temporary file is written and synced, and only then are they renamed into
+// place, so that a failure before the renames changes nothing.
+func WriteFiles(files []File, overwrite bool) (err error) {
+	for _, f := range files {
+		if err := checkDest(f.Path, overwrite); err != nil {
+			return err
+		}
+	}
+	var tmps []string
+	defer func() {
+		if err != nil {
+			for _, t := range tmps {
+				os.Remove(t)
+			}
+		}
+	}()
+	for _, f := range files {
+		t, err := writeTemp(f.Path, f.Perm, func(w io.Writer) error {
+			_, err := w.Write(f.Data)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		tmps = append(tmps, t)
+	}
+	for i, f := range files {
+		if err := os.Rename(tmps[i], f.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkDest(path string, overwrite bool) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !overwrite:
+		return fmt.Errorf("%w: %s", ErrExists, path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%w: %s", ErrNotRegular, path)
+	}
+	return nil
+}
+
+func writeTemp(path string, perm fs.FileMode, fill func(io.Writer) error) (name string, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(perm); err != nil {
+		return "", err
+	}
+	if err := fill(tmp); err != nil {
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", err
+	}
+	return tmp.Name(), tmp.Close()
+}
 
 // WriteFile atomically writes data to path with mode perm. Unless overwrite
 // is set, an existing path is an error wrapping [ErrExists].
@@ -39,7 +124,7 @@ func AppendFile(path string, data []byte, perm fs.FileMode) error {
 	defer old.Close()
 	if fi, err := old.Stat(); err == nil {
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", path)
+			return fmt.Errorf("%w: %s", ErrNotRegular, path)
 		}
 		perm = fi.Mode().Perm()
 	}
@@ -62,50 +147,34 @@ func AppendFile(path string, data []byte, perm fs.FileMode) error {
 	})
 }
 
-func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) error) (err error) {
-	if !overwrite {
-		if _, err := os.Lstat(path); err == nil {
-			return fmt.Errorf("%w: %s", ErrExists, path)
-		}
+func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) error) error {
+	if err := checkDest(path, overwrite); err != nil {
+		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := writeTemp(path, perm, fill)
 	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err := fill(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
 		return err
 	}
 	if !overwrite {
 		// Link fails if path appeared meanwhile; never clobber a file that
 		// was not there when the caller said not to overwrite.
-		if err := os.Link(tmp.Name(), path); err != nil {
+		if err := os.Link(tmp, path); err != nil {
 			if errors.Is(err, fs.ErrExist) {
-				os.Remove(tmp.Name())
+				os.Remove(tmp)
 				return fmt.Errorf("%w: %s", ErrExists, path)
 			}
 			// A filesystem without hard links: check, then rename.
 			if _, serr := os.Lstat(path); serr == nil {
+				os.Remove(tmp)
 				return fmt.Errorf("%w: %s", ErrExists, path)
 			}
-			return os.Rename(tmp.Name(), path)
+			return os.Rename(tmp, path)
 		}
-		return os.Remove(tmp.Name())
+		return os.Remove(tmp)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }

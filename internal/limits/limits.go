@@ -23,8 +23,11 @@ const (
 	Envelope = 64 << 20
 	// AttestationFile bounds a whole .intoto.jsonl file or bundle read for verification.
 	AttestationFile = 1 << 30
-	// Signatures bounds the signatures on one envelope (x/mod note uses 100).
-	Signatures = 100
+	// Signatures bounds the signatures on one envelope. Each is tried against
+	// every trusted key, so the bound keeps a hostile envelope's cost linear
+	// in its size (x/mod note allows 100 on notes of a few hundred bytes;
+	// envelopes can be 64 MiB, and real ones carry one to three).
+	Signatures = 16
 	// Subjects bounds the subjects of one statement. Every file of a large build
 	// can be a subject, so it is larger than sigstore-go's 1024, but a 100,000-subject
 	// statement is refused before any signature check (SECURITY-CASES 31).
@@ -37,8 +40,12 @@ const (
 	Envelopes = 100_000
 )
 
-// ErrTooLarge is returned when an input is over its limit.
-var ErrTooLarge = errors.New("input too large")
+var (
+	// ErrTooLarge is returned when an input is over its limit.
+	ErrTooLarge = errors.New("input too large")
+	// ErrNotFile is returned when a directory or device is given where a file is read.
+	ErrNotFile = errors.New("not a regular file")
+)
 
 // ReadFile reads at most max bytes of the file at path. A larger file is an
 // error wrapping [ErrTooLarge]; nothing beyond max+1 bytes is ever read.
@@ -48,8 +55,13 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, path, fi.Size(), max)
+	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("%w: %s is a directory", ErrNotFile, path)
+		}
+		if fi.Mode().IsRegular() && fi.Size() > max {
+			return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, path, fi.Size(), max)
+		}
 	}
 	return Read(f, max, path)
 }

@@ -10,7 +10,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 
@@ -152,6 +155,38 @@ func ParsePrivateKey(data []byte, pass PassFunc) (crypto.Signer, error) {
 	return signer, nil
 }
 
+// CheckEncryptedPrivateKey checks, without a password, that data is a
+// well-formed encrypted private key in cosign's format (PEM type, scrypt
+// KDF, NaCl secretbox cipher, salt, nonce and ciphertext present).
+func CheckEncryptedPrivateKey(data []byte) error {
+	block, err := onePEM(data)
+	if err != nil {
+		return err
+	}
+	if block.Type != PEMSigstoreEncrypted && block.Type != PEMCosignEncrypted {
+		return fmt.Errorf("%w: PEM block type %q is not an encrypted private key", ErrInvalidKey, block.Type)
+	}
+	var box struct {
+		KDF struct {
+			Name   string          `json:"Name"`
+			Params json.RawMessage `json:"Params"`
+			Salt   []byte          `json:"Salt"`
+		} `json:"kdf"`
+		Cipher struct {
+			Name  string `json:"Name"`
+			Nonce []byte `json:"Nonce"`
+		} `json:"cipher"`
+		Ciphertext []byte `json:"ciphertext"`
+	}
+	if err := json.Unmarshal(block.Bytes, &box); err != nil {
+		return fmt.Errorf("%w: encrypted key container: %v", ErrInvalidKey, err)
+	}
+	if box.KDF.Name != "scrypt" || box.Cipher.Name != "nacl/secretbox" || len(box.KDF.Salt) == 0 || len(box.Cipher.Nonce) != 24 || len(box.Ciphertext) == 0 {
+		return fmt.Errorf("%w: encrypted key container is incomplete or of an unknown kind", ErrInvalidKey)
+	}
+	return nil
+}
+
 // ParsePublicKey reads a public key from PKIX PEM, or the key of a PEM
 // certificate. It returns [ErrNotPublicKey] for a private key.
 func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
@@ -177,12 +212,27 @@ func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
 		return nil, fmt.Errorf("%w: unknown PEM block type %q", ErrInvalidKey, block.Type)
 	}
 	if err != nil {
+		if block.Type == PEMPublic && isWellFormedSPKI(block.Bytes) {
+			// x509 parses only the algorithms Go supports; a well-formed key
+			// of another algorithm (secp256k1, DSA, a wrong-size Ed25519) is
+			// an unsupported key, not a corrupt file.
+			return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+		}
 		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
 	if err := CheckPublicKey(pub); err != nil {
 		return nil, err
 	}
 	return pub, nil
+}
+
+func isWellFormedSPKI(der []byte) bool {
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	rest, err := asn1.Unmarshal(der, &spki)
+	return err == nil && len(rest) == 0 && len(spki.Algorithm.Algorithm) > 0
 }
 
 func onePEM(data []byte) (*pem.Block, error) {

@@ -11,6 +11,7 @@ import (
 	"crypto/sha512"
 	"fmt"
 	"hash"
+	"sync"
 )
 
 // Signer signs messages with one private key.
@@ -92,20 +93,55 @@ func (v *Verifier) Public() crypto.PublicKey { return v.pub }
 // returns nil or an error wrapping [ErrBadSignature]; it never panics on any
 // sig, whatever its length or content.
 func (v *Verifier) Verify(msg, sig []byte) error {
+	return v.VerifyMessage(NewMessage(msg), sig)
+}
+
+// Message is a message that many signatures are checked over. It hashes the
+// message at most once per algorithm, so that checking k keys against n
+// signatures costs k*n signature checks, not k*n hashes of a large payload.
+// It is safe for concurrent use.
+type Message struct {
+	msg  []byte
+	mu   sync.Mutex
+	sums map[crypto.Hash][]byte
+}
+
+// NewMessage wraps msg, which must not change afterwards.
+func NewMessage(msg []byte) *Message { return &Message{msg: msg} }
+
+func (m *Message) sum(h crypto.Hash) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d, ok := m.sums[h]; ok {
+		return d
+	}
+	x := h.New()
+	x.Write(m.msg)
+	d := x.Sum(nil)
+	if m.sums == nil {
+		m.sums = map[crypto.Hash][]byte{}
+	}
+	m.sums[h] = d
+	return d
+}
+
+// VerifyMessage is [Verifier.Verify] over a [Message].
+func (v *Verifier) VerifyMessage(m *Message, sig []byte) error {
 	if len(sig) == 0 {
 		return fmt.Errorf("%w: empty signature", ErrBadSignature)
 	}
 	ok := false
 	switch k := v.pub.(type) {
 	case ed25519.PublicKey:
-		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, msg, sig) || verifyEd25519ph(k, msg, sig))
+		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, m.msg, sig) ||
+			ed25519.VerifyWithOptions(k, m.sum(crypto.SHA512), sig, &ed25519.Options{Hash: crypto.SHA512}) == nil)
 	case *ecdsa.PublicKey:
-		h, _ := ecdsaHash(k.Curve)
-		ok = ecdsa.VerifyASN1(k, sum(h, msg), sig)
+		_, h := ecdsaHash(k.Curve)
+		ok = ecdsa.VerifyASN1(k, m.sum(h), sig)
 	case *rsa.PublicKey:
-		d := sha256.Sum256(msg)
-		ok = rsa.VerifyPKCS1v15(k, crypto.SHA256, d[:], sig) == nil ||
-			rsa.VerifyPSS(k, crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
+		d := m.sum(crypto.SHA256)
+		ok = rsa.VerifyPKCS1v15(k, crypto.SHA256, d, sig) == nil ||
+			rsa.VerifyPSS(k, crypto.SHA256, d, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}) == nil
 	}
 	if !ok {
 		return ErrBadSignature
@@ -136,11 +172,6 @@ func (v *Verifier) VerifyDigest(h crypto.Hash, digest, sig []byte) error {
 		return ErrBadSignature
 	}
 	return nil
-}
-
-func verifyEd25519ph(k ed25519.PublicKey, msg, sig []byte) bool {
-	d := sha512.Sum512(msg)
-	return ed25519.VerifyWithOptions(k, d[:], sig, &ed25519.Options{Hash: crypto.SHA512}) == nil
 }
 
 // ecdsaHash is the hash sigstore pairs with each curve.
