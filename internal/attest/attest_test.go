@@ -288,8 +288,10 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 			s := newSigner(t, alg)
 			st := statement(t, attest.PredicateSLSAProvenance, "app v1", "lib v1")
 			env := signed(t, st, s)
-			if got, want := env.Signatures[0].KeyID, s.KeyID(); got != want {
-				t.Errorf("signature keyid = %q, want the signer's key id %q", got, want)
+			// The hint is left empty (see SignPayload): verifiers that narrow
+			// keys by hint use their own id schemes.
+			if got := env.Signatures[0].KeyID; got != "" {
+				t.Errorf("signature keyid = %q, want an empty hint", got)
 			}
 			parsed, malformed, err := attest.ParseEnvelope(line(t, env))
 			if err != nil || malformed != 0 {

@@ -76,6 +76,15 @@ func ParseEnvelope(b []byte) (*Envelope, int, error) {
 	if err := CheckJSON(b); err != nil {
 		return nil, 0, err
 	}
+	return parseEnvelopeChecked(b)
+}
+
+// parseEnvelopeChecked is ParseEnvelope for bytes that CheckJSON already
+// accepted (as a whole document or as part of one).
+func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
+	if len(b) > limits.Envelope {
+		return nil, 0, fmt.Errorf("%w: envelope of %d bytes", limits.ErrTooLarge, len(b))
+	}
 	m, err := object(b, "envelope", "payloadType", "payload", "signatures")
 	if err != nil {
 		return nil, 0, err

@@ -64,7 +64,7 @@ func Read(data []byte, name string) ([]Item, error) {
 	}
 	// One JSON document (possibly pretty-printed), or JSON Lines.
 	if CheckJSON(trimmed) == nil {
-		return []Item{readDoc(trimmed, name)}, nil
+		return []Item{readChecked(trimmed, name)}, nil
 	}
 	var items []Item
 	for i, line := range bytes.Split(data, []byte("\n")) {
@@ -81,11 +81,16 @@ func Read(data []byte, name string) ([]Item, error) {
 }
 
 func readDoc(doc []byte, source string) Item {
-	it := Item{Source: source}
 	if err := CheckJSON(doc); err != nil {
-		it.Err = err
-		return it
+		return Item{Source: source, Err: err}
 	}
+	return readChecked(doc, source)
+}
+
+// readChecked reads one document that CheckJSON accepted; every part of it
+// is then checked too, so nothing below checks again.
+func readChecked(doc []byte, source string) Item {
+	it := Item{Source: source}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &probe); err != nil {
 		it.Err = fmt.Errorf("%w: not a JSON object", ErrMalformed)
@@ -94,7 +99,7 @@ func readDoc(doc []byte, source string) Item {
 	switch {
 	case probe["payloadType"] != nil:
 		it.Format = FormatDSSE
-		it.Envelope, it.Malformed, it.Err = ParseEnvelope(doc)
+		it.Envelope, it.Malformed, it.Err = parseEnvelopeChecked(doc)
 	case probe["mediaType"] != nil:
 		it.Format = FormatSigstoreBundle
 		it.readSigstoreBundle(probe)
@@ -158,7 +163,7 @@ func (it *Item) readSigstoreBundle(m map[string]json.RawMessage) {
 	case m["dsseEnvelope"] != nil && m["messageSignature"] != nil:
 		it.Err = fmt.Errorf("%w: bundle has both dsseEnvelope and messageSignature", ErrMalformed)
 	case m["dsseEnvelope"] != nil:
-		it.Envelope, it.Malformed, it.Err = ParseEnvelope(m["dsseEnvelope"])
+		it.Envelope, it.Malformed, it.Err = parseEnvelopeChecked(m["dsseEnvelope"])
 	case m["messageSignature"] != nil:
 		ms, err := object(m["messageSignature"], "messageSignature", "messageDigest", "signature")
 		if err != nil {

@@ -41,7 +41,12 @@ func SignPayload(payloadType string, payload []byte, signers ...Signer) (*Envelo
 		if err != nil {
 			return nil, fmt.Errorf("signing with key %s: %w", s.KeyID(), err)
 		}
-		env.Signatures = append(env.Signatures, Signature{KeyID: s.KeyID(), Sig: sig})
+		// The keyid hint is left empty, as cosign and sigstore-go do: DSSE
+		// lets a verifier narrow its keys by the hint, and verifiers that do
+		// (sigstore's dsse.WrapVerifier, go-securesystemslib's) each use their
+		// own key id scheme, so a consign key id would make them skip the
+		// signature. consign itself never reads hints.
+		env.Signatures = append(env.Signatures, Signature{Sig: sig})
 	}
 	return env, nil
 }

@@ -2,6 +2,7 @@ package attest
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,10 @@ type VerifyOptions struct {
 	Subject digest.Set
 	// Threshold is the number of distinct trusted keys that must have signed; 0 means 1.
 	Threshold int
+	// Artifact, when set, returns the artifact's bytes. Only a pure Ed25519
+	// signature over a blob needs them (it signs the bytes, not a digest);
+	// every other check works on Subject alone.
+	Artifact func() ([]byte, error)
 }
 
 // Verified is an envelope whose checks all passed.
@@ -200,6 +205,16 @@ func verifyBlob(b *BlobSignature, kr *Keyring, opts VerifyOptions) (*Verified, e
 				break
 			}
 		}
+		if (len(signers) == 0 || signers[len(signers)-1] != v) && opts.Artifact != nil && sign.Algorithm(v.Public()) == "ed25519" {
+			// Pure Ed25519 over the blob (cosign sign-blob without a log upload).
+			data, err := opts.Artifact()
+			if err != nil {
+				return nil, fmt.Errorf("reading the artifact: %w", err)
+			}
+			if digest.Matches(sha256Set(data), opts.Subject) && v.Verify(data, b.Sig) == nil {
+				signers = append(signers, v)
+			}
+		}
 	}
 	if len(signers) < threshold(opts) {
 		return nil, ErrSignature
@@ -230,4 +245,9 @@ func precheckSubjects(payload []byte) error {
 		}
 	}
 	return nil
+}
+
+func sha256Set(data []byte) digest.Set {
+	sum := sha256.Sum256(data)
+	return digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
 }

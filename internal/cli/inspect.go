@@ -213,8 +213,14 @@ func printInspect(w io.Writer, items []inspectItem) {
 			fmt.Fprintf(w, "  statement: %s\n", ii.StatementType)
 		}
 		fmt.Fprintf(w, "  signatures: %d", ii.Signatures)
-		if len(ii.SignatureKeys) > 0 {
-			fmt.Fprintf(w, " (claimed key ids: %s)", strings.Join(ii.SignatureKeys, ", "))
+		var hints []string
+		for _, k := range ii.SignatureKeys {
+			if k != "" {
+				hints = append(hints, k)
+			}
+		}
+		if len(hints) > 0 {
+			fmt.Fprintf(w, " (claimed key ids: %s)", strings.Join(hints, ", "))
 		}
 		fmt.Fprintln(w)
 		if len(ii.Subjects) > 0 {

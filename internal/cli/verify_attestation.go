@@ -89,6 +89,9 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 				if opts.Subject, err = subjectDigest(subject); err != nil {
 					return err
 				}
+				if fi, err := os.Stat(subject); err == nil && fi.Mode().IsRegular() {
+					opts.Artifact = func() ([]byte, error) { return limits.ReadFile(subject, limits.PureEd25519Blob) }
+				}
 			}
 			var results []itemResult
 			for _, f := range files {

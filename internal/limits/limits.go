@@ -36,6 +36,9 @@ const (
 	DigestsPerSubject = 32
 	// JSONDepth bounds the nesting of any JSON document consign decodes (SECURITY-CASES 61).
 	JSONDepth = 200
+	// PureEd25519Blob bounds a blob read whole to check a pure Ed25519
+	// signature over it (the algorithm signs the bytes, not a digest).
+	PureEd25519Blob = 512 << 20
 	// Envelopes bounds the envelopes read from one file.
 	Envelopes = 100_000
 )
@@ -77,3 +80,30 @@ func Read(r io.Reader, max int64, name string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Limits of consign serve (SECURITY-CASES 77); server.Limits can lower them.
+const (
+	// PublishBody bounds one publish request's body.
+	PublishBody = 32 << 20
+	// PublishBatch bounds the envelopes of one publish request.
+	PublishBatch = 1000
+	// LogEnvelope bounds one envelope the log accepts (an SBOM attestation can be large).
+	LogEnvelope = 16 << 20
+	// PublishRate is the default envelopes per second one token may publish, and PublishBurst its burst.
+	PublishRate  = 1000
+	PublishBurst = 2000
+)
+
+// Limits of SBOM reading and scanning (SECURITY-CASES 43, 61).
+const (
+	// SBOMFile bounds an SBOM given to 'consign sbom check' or 'diff'.
+	SBOMFile = 512 << 20
+	// SBOMComponents bounds the components (and, separately, the
+	// relationships) one decoded SBOM may hold.
+	SBOMComponents = 1_000_000
+	// ArchiveBytes bounds what extracting one tar or zip scan target may
+	// write to disk, whatever its entries declare.
+	ArchiveBytes = 16 << 30
+	// ArchiveEntries bounds the entries of one archive scan target.
+	ArchiveEntries = 1_000_000
+)
