@@ -1,10 +1,8 @@
 package attest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -28,60 +26,122 @@ func CheckJSON(b []byte) error {
 	if hasLoneSurrogate(b) {
 		return fmt.Errorf("%w: lone UTF-16 surrogate escape", ErrMalformed)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := checkValue(dec, 0); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: data after the JSON value", ErrMalformed)
-	}
-	return nil
-}
-
-func checkValue(dec *json.Decoder, depth int) error {
-	tok, err := dec.Token()
-	if err != nil {
+	// Syntax first, with the standard library's allocation-free scanner;
+	// then one pass of our own over known-valid JSON for depth and keys.
+	// (This replaced a json.Decoder.Token walk that allocated per token and
+	// was most of the cost of verifying an envelope.)
+	if !json.Valid(b) {
+		var v any
+		err := json.Unmarshal(b, &v) // for the syntax error's message only
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return nil
+	return checkKeys(b)
+}
+
+// keySet holds the keys of one object, folded; a short list while the
+// object is small, a map once it is not.
+type keySet struct {
+	object bool
+	folded []string
+	orig   []string
+	set    map[string]string // folded -> original
+}
+
+// add records key; it returns the earlier spelling of a key that folds the
+// same, if there was one.
+func (ks *keySet) add(key string) (prev string, dup bool) {
+	// Fold as encoding/json does (ſ is s, K is k): lower(upper(key)).
+	// ASCII keys need only lowering, which does not allocate when the key
+	// is lower case already.
+	var folded string
+	if isASCII(key) {
+		folded = strings.ToLower(key)
+	} else {
+		folded = strings.ToLower(strings.ToUpper(key))
 	}
-	if depth+1 > limits.JSONDepth {
-		return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, limits.JSONDepth)
+	if ks.set != nil {
+		if prev, dup = ks.set[folded]; !dup {
+			ks.set[folded] = key
+		}
+		return prev, dup
 	}
-	switch delim {
-	case '{':
-		seen := map[string]string{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return fmt.Errorf("%w: %v", ErrMalformed, err)
+	for i, f := range ks.folded {
+		if f == folded {
+			return ks.orig[i], true
+		}
+	}
+	if len(ks.folded) < 16 {
+		ks.folded, ks.orig = append(ks.folded, folded), append(ks.orig, key)
+		return "", false
+	}
+	ks.set = make(map[string]string, 32)
+	for i, f := range ks.folded {
+		ks.set[f] = ks.orig[i]
+	}
+	ks.set[folded] = key
+	ks.folded, ks.orig = nil, nil
+	return "", false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// checkKeys walks syntactically valid JSON, enforcing the depth limit and
+// rejecting, within one object, a repeated key or two keys that fold to the
+// same string. Keys are compared after unescaping, so "a" and "\u0061" are
+// the same key.
+func checkKeys(b []byte) error {
+	var stack []keySet
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '{', '[':
+			if len(stack)+1 > limits.JSONDepth {
+				return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, limits.JSONDepth)
 			}
-			key := kt.(string)
-			// Fold as encoding/json does (ſ is s, K is k): lower(upper(key)).
-			folded := strings.ToLower(strings.ToUpper(key))
-			if prev, dup := seen[folded]; dup {
+			stack = append(stack, keySet{object: c == '{'})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		case '"':
+			end, escaped := i+1, false
+			for b[end] != '"' {
+				if b[end] == '\\' {
+					escaped = true
+					end++
+				}
+				end++
+			}
+			raw := b[i : end+1]
+			i = end
+			if len(stack) == 0 || !stack[len(stack)-1].object {
+				continue
+			}
+			// In an object, a string followed by ':' is a key.
+			j := end + 1
+			for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
+				j++
+			}
+			if j >= len(b) || b[j] != ':' {
+				continue
+			}
+			key := string(raw[1 : len(raw)-1])
+			if escaped {
+				if err := json.Unmarshal(raw, &key); err != nil {
+					return fmt.Errorf("%w: %v", ErrMalformed, err)
+				}
+			}
+			if prev, dup := stack[len(stack)-1].add(key); dup {
 				if prev == key {
 					return fmt.Errorf("%w: duplicate key %q", ErrMalformed, key)
 				}
 				return fmt.Errorf("%w: keys %q and %q differ only in case", ErrMalformed, prev, key)
 			}
-			seen[folded] = key
-			if err := checkValue(dec, depth+1); err != nil {
-				return err
-			}
 		}
-	case '[':
-		for dec.More() {
-			if err := checkValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil { // closing delimiter
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
 }
