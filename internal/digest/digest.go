@@ -99,7 +99,17 @@ func (s Set) Validate() error {
 	if len(s) > MaxAlgorithms {
 		return fmt.Errorf("%w: %d digests in one set, more than %d", ErrInvalid, len(s), MaxAlgorithms)
 	}
-	var errs []error
+	ok := true
+	for alg, v := range s {
+		if validateEntry(alg, v) != nil {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return nil
+	}
+	var errs []error // in algorithm order, so the message is deterministic
 	for _, alg := range slices.Sorted(maps.Keys(s)) {
 		if err := validateEntry(alg, s[alg]); err != nil {
 			errs = append(errs, err)
@@ -108,10 +118,7 @@ func (s Set) Validate() error {
 	if len(errs) == 1 {
 		return errs[0]
 	}
-	if len(errs) > 1 {
-		return errors.Join(errs...)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func validateEntry(alg, value string) error {
@@ -227,11 +234,17 @@ func Parse(s string) (Set, error) {
 	if len(value) != want {
 		return nil, fmt.Errorf("%w: %s: %d hex digits, want %d", ErrInvalid, alg, len(value), want)
 	}
-	lower := strings.ToLower(value)
-	if i := indexNonLowerHex(lower); i >= 0 {
-		return nil, fmt.Errorf("%w: %s: value is not hex (byte %d)", ErrInvalid, alg, i)
+	lower := []byte(value)
+	for i, c := range lower {
+		switch {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			lower[i] = c + ('a' - 'A')
+		default:
+			return nil, fmt.Errorf("%w: %s: value is not hex (byte %d)", ErrInvalid, alg, i)
+		}
 	}
-	return Set{alg: lower}, nil
+	return Set{alg: string(lower)}, nil
 }
 
 // String returns one digest of s written "ALG:HEX": sha256 if present, else

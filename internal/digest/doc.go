@@ -18,12 +18,47 @@
 // [Record] walks directories in parallel, one [os.ReadDir]-style listing per
 // directory and no stat per entry, and hashes files with a pool of workers
 // and reused buffers. It stays inside its root: path arguments that leave it
-// are errors, symbolic links are resolved element by element inside the root
-// and files are opened through an [os.Root]; links that lead out, dangle or
-// loop are reported in [Result.Skipped] rather than followed
-// (SECURITY-CASES 32, 34 and 35). File bytes are hashed as they are, with no
-// line-ending normalisation. Exclusions use gitignore-style patterns; a
-// pattern that cannot be compiled is an error, never a silent non-match.
+// are errors, symbolic links are resolved element by element inside the root,
+// directories are opened through an [os.Root] and files by name within them
+// without following links; links that lead out, dangle or loop are reported
+// in [Result.Skipped] rather than followed (SECURITY-CASES 32, 34 and 35).
+// File bytes are hashed as they are, with no line-ending normalisation.
+// Exclusions use gitignore-style patterns (below); a pattern that cannot be
+// compiled is an error, never a silent non-match.
+//
+// # Exclude patterns
+//
+// [RecordOptions.Exclude] takes gitignore-style patterns, matched against the
+// normalised path of every file and directory relative to the root:
+//
+//   - A pattern that is empty or starts with "#" is ignored, so the lines of
+//     a .gitignore file can be passed as they are. Unescaped trailing spaces
+//     are removed; "\ " keeps one.
+//   - A leading "!" negates the pattern: a path it matches is included
+//     again. The last pattern that matches a path decides. A path whose
+//     parent directory is excluded is never seen, so it cannot be included
+//     again (as in git). "\!" starts a pattern with a literal "!".
+//   - A trailing "/" makes the pattern match directories only (including
+//     links to directories).
+//   - A pattern with no other "/" matches the last path element at any
+//     depth: "*.o" excludes "a.o" and "src/x/b.o". A pattern with a "/" at
+//     the start or in the middle is anchored to the root: "/top-only" and
+//     "dir/*.log" match only "top-only" and "dir/x.log".
+//   - "*" matches any run of characters other than "/", "?" one character
+//     other than "/", and "[a-z]", "[!a-z]" or "[^a-z]" one character in or
+//     not in a set. "\" makes the next character literal.
+//   - In an anchored pattern, a "**" element matches any number of path
+//     elements: "**/tmp" matches "tmp" at any depth, "a/**/b" matches "a/b"
+//     and "a/x/y/b", and a trailing "/**" matches everything inside a
+//     directory (but not the directory itself). Elsewhere "**" is "*".
+//
+// Unlike git, which quietly treats broken patterns as literals or as
+// matching nothing, a pattern that cannot match as written is an error
+// wrapping [ErrInvalidPattern] (SECURITY-CASES 34): an unclosed "[", a
+// reversed range such as "[z-a]", a POSIX class such as "[[:alpha:]]"
+// (unsupported), a trailing "\", an empty path element ("a//b"), an element
+// "." or ".." (recorded paths never hold one), or a pattern that is only
+// "!" or "/".
 //
 // # Errors
 //

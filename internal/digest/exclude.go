@@ -6,37 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// This file holds a small gitignore-style matcher for [RecordOptions.Exclude].
-//
-// Syntax, as in gitignore(5):
-//
-//   - A pattern that is empty or starts with "#" is ignored, so the lines of a
-//     .gitignore file can be passed as they are. Unescaped trailing spaces are
-//     removed; "\ " keeps one.
-//   - A leading "!" negates the pattern: a path it matches is included again.
-//     The last pattern that matches a path decides. A path whose parent
-//     directory is excluded is never seen, so it cannot be included again
-//     (gitignore does the same). "\!" starts a pattern with a literal "!".
-//   - A trailing "/" makes the pattern match directories only.
-//   - A pattern with no other "/" matches the last path element at any depth:
-//     "*.o" excludes "a.o" and "src/x/b.o". A pattern with a "/" at the start
-//     or in the middle is anchored to the root: "/top-only" and "dir/*.log"
-//     match only "top-only" and "dir/x.log".
-//   - "*" matches any run of characters other than "/", "?" one character
-//     other than "/", and "[a-z]", "[!a-z]" or "[^a-z]" one character in or
-//     not in a set. "\" makes the next character literal.
-//   - In an anchored pattern, a "**" element matches any number of path
-//     elements: "**/tmp" matches "tmp" at any depth, "a/**/b" matches "a/b"
-//     and "a/x/y/b", and a trailing "/**" matches everything inside a
-//     directory (but not the directory itself). Elsewhere "**" is "*".
-//
-// Unlike git, which quietly treats broken patterns as literals or as
-// matching nothing, a pattern that cannot match as written is an error
-// wrapping [ErrInvalidPattern] (SECURITY-CASES 34): an unclosed "[", a
-// reversed range such as "[z-a]", a POSIX class such as "[[:alpha:]]"
-// (unsupported), a trailing "\", an empty path element ("a//b"), an element
-// "." or ".." (recorded paths never hold one), or a pattern that is only
-// "!" or "/".
+// This file holds the small gitignore-style matcher behind
+// [RecordOptions.Exclude]; the package documentation gives its syntax.
+// Patterns are compiled once, into one glob per path element, and matched
+// without allocating, in time linear in the pattern times the path: "*"
+// backtracks only to the last "*", and "**" to the last "**".
 
 // pattern is one compiled exclude pattern.
 type pattern struct {
@@ -111,6 +85,10 @@ func compilePattern(text string) (p pattern, ok bool, err error) {
 			continue // "**/**" is "**"
 		}
 		p.elems = append(p.elems, el)
+	}
+	if p.anchored && p.elems[len(p.elems)-1] == "**" {
+		// A trailing "**" matches one or more elements: "*" then "**".
+		p.elems = append(p.elems[:len(p.elems)-1], "*", "**")
 	}
 	return p, true, nil
 }
@@ -242,35 +220,47 @@ func (p *pattern) match(rel string) bool {
 	return matchElems(p.elems, rel)
 }
 
-// matchElems matches globs against the "/"-separated elements of rel.
+// matchElems matches globs against the "/"-separated elements of rel. A
+// "**" glob matches any number of elements and every other glob exactly
+// one, so, as in matchGlob, backtracking to the last "**" is enough and
+// the time is O(len(globs)*len(rel)).
 func matchElems(globs []string, rel string) bool {
-	for i, g := range globs {
-		if g == "**" {
-			rest := globs[i+1:]
-			if len(rest) == 0 {
-				return rel != "" // a trailing "/**" needs at least one element
+	end := len(rel) + 1 // the position past the last element
+	gi, at := 0, 0      // the next glob, and where the next element starts
+	starG, starAt := -1, 0
+	for gi < len(globs) || at < end {
+		if gi < len(globs) {
+			if globs[gi] == "**" {
+				starG, starAt = gi, at
+				gi++
+				continue
 			}
-			for {
-				if matchElems(rest, rel) {
-					return true
+			if at < end {
+				el, next := nextElem(rel, at)
+				if matchGlob(globs[gi], el) {
+					gi++
+					at = next
+					continue
 				}
-				j := strings.IndexByte(rel, '/')
-				if j < 0 {
-					return false
-				}
-				rel = rel[j+1:]
 			}
 		}
-		if rel == "" {
-			return false
+		if starG >= 0 && starAt < end {
+			_, starAt = nextElem(rel, starAt)
+			gi, at = starG+1, starAt
+			continue
 		}
-		el, tail, _ := strings.Cut(rel, "/")
-		if !matchGlob(g, el) {
-			return false
-		}
-		rel = tail
+		return false
 	}
-	return rel == ""
+	return true
+}
+
+// nextElem returns the element of rel starting at at, and where the one
+// after it starts (len(rel)+1 if there is none).
+func nextElem(rel string, at int) (string, int) {
+	if j := strings.IndexByte(rel[at:], '/'); j >= 0 {
+		return rel[at : at+j], at + j + 1
+	}
+	return rel[at:], len(rel) + 1
 }
 
 // matchGlob reports whether name matches the glob g (checked by checkGlob).

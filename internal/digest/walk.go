@@ -1,0 +1,610 @@
+package digest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// recorder is the state of one Record call.
+type recorder struct {
+	ctx          context.Context
+	root         *os.Root
+	rootPrefixes [][]string
+	cfg          recordConfig
+	open         dirOpener
+
+	stopped atomic.Bool // set with err, read without the lock
+	mu      sync.Mutex
+	cond    sync.Cond
+	tasks   []task // a stack: the newest task runs first
+	pending int    // tasks queued or running
+	err     error  // the first failure; set once
+	skipped []Skipped
+}
+
+// task is a directory to read or a batch of files to hash.
+type task struct {
+	dir   *dirTask
+	files *fileBatch
+}
+
+// dirTask is a directory to read. key is its recorded path, real its path
+// relative to root with no links in it. The walk reached it through the
+// linked directories in hops; it has been in start since the last one.
+type dirTask struct {
+	key, real, start string
+	hops             *hop
+}
+
+// hop is one symbolic link to a directory on the way to a dirTask: the walk
+// went down from start to end, then followed a link found in end.
+type hop struct {
+	parent     *hop
+	start, end string
+	depth      int
+}
+
+// encloses reports whether the real directory target is one the walk to d
+// has passed through: following a link to it would walk it again, forever.
+func (d *dirTask) encloses(target string) bool {
+	if within(d.start, target) && within(target, d.real) {
+		return true
+	}
+	for h := d.hops; h != nil; h = h.parent {
+		if within(h.start, target) && within(target, h.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether the real path p is dir or inside it.
+func within(dir, p string) bool {
+	return dir == "." || p == dir || strings.HasPrefix(p, dir) && p[len(dir)] == '/'
+}
+
+// fileBatch is files to hash, opened by name in dir.
+type fileBatch struct {
+	dir   *dirHandle
+	files []fileItem
+}
+
+type fileItem struct{ key, name string }
+
+// dirHandle is a directory several fileBatches open files in; the last
+// batch to finish closes it. If shared is set, the files are instead opened
+// by their real paths in the recorder's root.
+type dirHandle struct {
+	sys    openDir
+	shared bool
+	refs   atomic.Int32
+}
+
+func (h *dirHandle) release() {
+	if !h.shared && h.refs.Add(-1) == 0 {
+		h.sys.close()
+	}
+}
+
+// push queues tasks and wakes workers for them.
+func (r *recorder) push(ts ...task) {
+	if len(ts) == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.tasks = append(r.tasks, ts...)
+	r.pending += len(ts)
+	r.mu.Unlock()
+	if len(ts) == 1 {
+		r.cond.Signal()
+	} else {
+		r.cond.Broadcast()
+	}
+}
+
+// fail records err as the failure, if it is the first, and stops the walk.
+func (r *recorder) fail(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+		r.stopped.Store(true)
+	}
+	r.mu.Unlock()
+	r.cond.Broadcast()
+}
+
+func (r *recorder) skip(key, reason string) {
+	r.mu.Lock()
+	r.skipped = append(r.skipped, Skipped{Path: key, Reason: reason})
+	r.mu.Unlock()
+}
+
+// drain releases the directories held by tasks that will never run.
+func (r *recorder) drain() {
+	r.mu.Lock()
+	ts := r.tasks
+	r.tasks = nil
+	r.mu.Unlock()
+	for _, t := range ts {
+		if t.files != nil {
+			t.files.dir.release()
+		}
+	}
+}
+
+// seed queues the work for one path argument.
+func (r *recorder) seed(key string) error {
+	if key == "." {
+		r.push(task{dir: &dirTask{key: ".", real: ".", start: "."}})
+		return nil
+	}
+	// An argument inside an excluded directory is excluded, as it would be
+	// when walking from the root.
+	for i := range len(key) {
+		if key[i] == '/' && r.cfg.exclude.excluded(key[:i], true) {
+			return nil
+		}
+	}
+	parentKey, name := path.Split(key)
+	parentKey = strings.TrimSuffix(parentKey, "/")
+	if parentKey == "" {
+		parentKey = "."
+	}
+	parent, reason, err := r.resolve(".", parentKey)
+	if err != nil {
+		return fmt.Errorf("resolving %q: %w", key, err)
+	}
+	switch reason {
+	case "":
+	case ReasonLinkOutsideRoot:
+		return fmt.Errorf("%w: %q passes through a symbolic link that leaves it", ErrOutsideRoot, key)
+	case ReasonLinkDangling:
+		return fmt.Errorf("recording %q: %w", key, fs.ErrNotExist)
+	default:
+		return fmt.Errorf("recording %q: %s", key, reason)
+	}
+	real := joinKey(parent, name)
+	fi, err := r.root.Lstat(real)
+	if err != nil {
+		return fmt.Errorf("recording %q: %w", key, unwrapPath(err))
+	}
+	d := &dirTask{key: parentKey, real: parent, start: parent}
+	var b fileBatch
+	r.entry(d, name, fi.Mode().Type(), &b, nil)
+	if len(b.files) > 0 {
+		b.dir = &dirHandle{shared: true}
+		r.push(task{files: &b})
+	}
+	return nil
+}
+
+// entry handles the entry name of directory d, of type typ. Regular files
+// are added to local, to be opened by name in d, and link targets to
+// linked, to be opened by their real path in the root; directories are
+// queued. With linked nil (a path argument), every file goes to local by
+// its real path.
+func (r *recorder) entry(d *dirTask, name string, typ fs.FileMode, local, linked *fileBatch) {
+	key := joinKey(d.key, name)
+	ex := r.cfg.exclude
+	switch {
+	case typ.IsRegular():
+		if ex.excluded(key, false) {
+			return
+		}
+		if linked == nil {
+			name = joinKey(d.real, name)
+		}
+		local.files = append(local.files, fileItem{key: key, name: name})
+	case typ.IsDir():
+		if !ex.excluded(key, true) {
+			r.push(task{dir: &dirTask{key: key, real: joinKey(d.real, name), start: d.start, hops: d.hops}})
+		}
+	case typ&fs.ModeSymlink != 0:
+		exFile, exDir := ex.excluded(key, false), ex.excluded(key, true)
+		if exFile && exDir {
+			return
+		}
+		target, reason, err := r.resolve(d.real, name)
+		if err != nil {
+			r.fail(fmt.Errorf("resolving %q: %w", key, err))
+			return
+		}
+		if reason != "" {
+			r.skip(key, reason)
+			return
+		}
+		fi, err := r.root.Lstat(target)
+		if err != nil {
+			r.fail(fmt.Errorf("resolving %q: %w", key, unwrapPath(err)))
+			return
+		}
+		switch {
+		case fi.Mode().IsRegular():
+			if exFile {
+				return
+			}
+			if linked == nil { // a path argument: its batch is opened in the root
+				local.files = append(local.files, fileItem{key: key, name: target})
+			} else {
+				linked.files = append(linked.files, fileItem{key: key, name: target})
+			}
+		case fi.IsDir():
+			switch {
+			case exDir:
+			case d.encloses(target):
+				r.skip(key, ReasonLinkCycle)
+			case d.hops != nil && d.hops.depth >= maxLinkDepth:
+				r.skip(key, ReasonLinkDepth)
+			default:
+				h := &hop{parent: d.hops, start: d.start, end: d.real, depth: 1}
+				if d.hops != nil {
+					h.depth = d.hops.depth + 1
+				}
+				r.push(task{dir: &dirTask{key: key, real: target, start: target, hops: h}})
+			}
+		default:
+			if !exFile {
+				r.skip(key, ReasonNotRegular)
+			}
+		}
+	default:
+		if !ex.excluded(key, false) {
+			r.skip(key, ReasonNotRegular)
+		}
+	}
+}
+
+// joinKey joins a "/"-separated directory path and a name.
+func joinKey(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// resolve returns the real path, relative to the root, of target as seen
+// from the real directory dir: every symbolic link on the way is read and
+// resolved in turn, without following any outside the root. If the
+// resolution leaves the root, dangles or loops, it returns the reason and no
+// error; err is for I/O errors.
+func (r *recorder) resolve(dir, target string) (real, reason string, err error) {
+	var stack []string // elements of the real path so far
+	if dir != "." {
+		stack = strings.Split(dir, "/")
+	}
+	todo := reverse(strings.Split(target, "/")) // elements still to resolve, last first
+	isDir := true                               // whether the path in stack is a directory
+	links := 0
+	for len(todo) > 0 {
+		el := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		switch {
+		case el == "" || el == ".":
+			continue
+		case !isDir:
+			return "", ReasonLinkDangling, nil // a file has no children, not even ".."
+		case el == "..":
+			if len(stack) == 0 {
+				return "", ReasonLinkOutsideRoot, nil
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		stack = append(stack, el)
+		p := strings.Join(stack, "/")
+		fi, err := r.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", ReasonLinkDangling, nil
+		}
+		if err != nil {
+			return "", "", unwrapPath(err)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			isDir = fi.IsDir()
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", ReasonLinkLoop, nil
+		}
+		link, err := r.root.Readlink(p)
+		if err != nil {
+			return "", "", unwrapPath(err)
+		}
+		if link == "" {
+			return "", ReasonLinkDangling, nil
+		}
+		stack = stack[:len(stack)-1]
+		if filepath.IsAbs(link) || filepath.VolumeName(link) != "" {
+			rest, ok := r.insideRoot(link)
+			if !ok {
+				return "", ReasonLinkOutsideRoot, nil
+			}
+			stack = stack[:0]
+			todo = append(todo, reverse(rest)...)
+			continue
+		}
+		todo = append(todo, reverse(strings.Split(filepath.ToSlash(link), "/"))...)
+	}
+	if len(stack) == 0 {
+		return ".", "", nil
+	}
+	return strings.Join(stack, "/"), "", nil
+}
+
+// insideRoot returns the elements of the absolute link target below the
+// root, if it starts with the root's path (as given or with links resolved).
+// The comparison is by element, before any "..": a target such as
+// "/ws/../ws/x" counts as outside. That is conservative, never wrong.
+func (r *recorder) insideRoot(link string) ([]string, bool) {
+	els := splitElems(link)
+	for _, prefix := range r.rootPrefixes {
+		if len(els) >= len(prefix) && slices.Equal(els[:len(prefix)], prefix) {
+			return els[len(prefix):], true
+		}
+	}
+	return nil, false
+}
+
+func reverse(s []string) []string {
+	slices.Reverse(s)
+	return s
+}
+
+// run runs the workers until every task is done or one fails, and
+// assembles the result.
+func (r *recorder) run() (*Result, error) {
+	stop := context.AfterFunc(r.ctx, func() { r.fail(r.ctx.Err()) })
+	defer stop()
+
+	workers := make([]*worker, r.cfg.workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := newWorker(r.cfg.algs)
+		workers[i] = w
+		wg.Go(func() { r.work(w) })
+	}
+	wg.Wait()
+	r.drain()
+	for _, w := range workers {
+		w.free()
+	}
+	r.mu.Lock()
+	err := r.err
+	r.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+
+	n := 0
+	for _, w := range workers {
+		n += len(w.out)
+	}
+	res := &Result{Artifacts: make(map[string]Set, n)}
+	for _, w := range workers {
+		for _, a := range w.out {
+			res.Artifacts[a.key] = a.set
+		}
+	}
+	slices.SortFunc(r.skipped, func(a, b Skipped) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
+	})
+	res.Skipped = slices.Compact(r.skipped)
+	return res, nil
+}
+
+// work runs tasks until there are none left or the recording has failed.
+func (r *recorder) work(w *worker) {
+	for {
+		r.mu.Lock()
+		for len(r.tasks) == 0 && r.pending > 0 && r.err == nil {
+			r.cond.Wait()
+		}
+		if r.err != nil || r.pending == 0 {
+			r.mu.Unlock()
+			return
+		}
+		t := r.tasks[len(r.tasks)-1]
+		r.tasks = r.tasks[:len(r.tasks)-1]
+		r.mu.Unlock()
+
+		var err error
+		if t.dir != nil {
+			err = r.readDir(w, t.dir)
+		} else {
+			err = r.hashBatch(w, t.files)
+		}
+		if err != nil {
+			r.fail(err)
+		}
+
+		r.mu.Lock()
+		r.pending--
+		done := r.pending == 0
+		r.mu.Unlock()
+		if done {
+			r.cond.Broadcast()
+		}
+	}
+}
+
+// readDir lists directory d and queues its subdirectories and batches of
+// its files.
+func (r *recorder) readDir(w *worker, d *dirTask) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	dir, ents, err := r.open(r.root, d.real, *w.buf)
+	if err != nil {
+		return fmt.Errorf("reading directory %q: %w", d.key, unwrapPath(err))
+	}
+	var local, linked fileBatch
+	for _, e := range ents {
+		r.entry(d, e.name, e.typ, &local, &linked)
+	}
+	if len(linked.files) > 0 {
+		linked.dir = &dirHandle{shared: true}
+		r.push(task{files: &linked})
+	}
+	if len(local.files) == 0 {
+		dir.close()
+		return nil
+	}
+	n := (len(local.files) + filesPerTask - 1) / filesPerTask
+	h := &dirHandle{sys: dir}
+	h.refs.Store(int32(n))
+	ts := make([]task, 0, n)
+	for files := range slices.Chunk(local.files, filesPerTask) {
+		ts = append(ts, task{files: &fileBatch{dir: h, files: files}})
+	}
+	r.push(ts...)
+	return nil
+}
+
+// openDir is an open directory, its files hashed in batches.
+type openDir interface {
+	// hashFiles hashes each of files, named in the directory, and passes
+	// the result to each, stopping when each returns false.
+	hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, Set, error) bool) error
+	close()
+}
+
+// dirOpener opens the directory real (a path with no links) in root and
+// lists it; buf, if it helps, is for the listing.
+type dirOpener func(root *os.Root, real string, buf []byte) (openDir, []dirEntry, error)
+
+// dirEntry is a name in a directory and its type, from the listing.
+type dirEntry struct {
+	name string
+	typ  fs.FileMode
+}
+
+// hashBatch hashes the files of b.
+func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
+	defer b.dir.release()
+	each := func(it fileItem, set Set, err error) bool {
+		switch {
+		case err == nil:
+			w.out = append(w.out, artifact{key: it.key, set: set})
+		case errors.Is(err, errNotRegular):
+			r.skip(it.key, ReasonNotRegular)
+		case r.ctx.Err() != nil:
+			r.fail(r.ctx.Err())
+			return false
+		default:
+			r.fail(fmt.Errorf("reading %q: %w", it.key, unwrapPath(err)))
+			return false
+		}
+		return !r.stopped.Load()
+	}
+	if !b.dir.shared {
+		return b.dir.sys.hashFiles(r.ctx, w, b.files, each)
+	}
+	// Link targets and path arguments: opened by real path in the root.
+	for _, it := range b.files {
+		set, err := w.hashRootFile(r.ctx, r.root, it.name)
+		if !each(it, set, err) {
+			break
+		}
+	}
+	return nil
+}
+
+// errNotRegular reports a file that stopped being a regular file between
+// listing its directory and opening it.
+var errNotRegular = errors.New("not a regular file")
+
+// worker is the state of one hashing goroutine.
+type worker struct {
+	algs    []string
+	hs      []hash.Hash
+	buf     *[]byte
+	scratch []byte
+	fdr     fdReader
+	out     []artifact
+}
+
+type artifact struct {
+	key string
+	set Set
+}
+
+func newWorker(algs []string) *worker {
+	w := &worker{algs: algs, hs: make([]hash.Hash, len(algs)), buf: bufPool.Get().(*[]byte)}
+	for i, a := range algs {
+		w.hs[i], _ = newHash(a) // checked by normaliseAlgorithms
+	}
+	return w
+}
+
+func (w *worker) free() {
+	bufPool.Put(w.buf)
+	w.buf = nil
+}
+
+// hashRootFile hashes the regular file name (a path with no links) in
+// root.
+func (w *worker) hashRootFile(ctx context.Context, root *os.Root, name string) (Set, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return w.hashOSFile(ctx, f)
+}
+
+// hashOSFile hashes f if it is a regular file.
+func (w *worker) hashOSFile(ctx context.Context, f *os.File) (Set, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	return w.hashFrom(ctx, f, fi.Size())
+}
+
+// hashFrom hashes what f yields. size, from the fstat that checked the
+// file's type, lets a file shorter than the buffer be read with one read
+// instead of two: a short read that reaches size is the end of the file.
+func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) (Set, error) {
+	for _, h := range w.hs {
+		h.Reset()
+	}
+	buf := *w.buf
+	var total, nextCheck int64 = 0, ctxCheckBytes
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			for _, h := range w.hs {
+				h.Write(buf[:n])
+			}
+			total += int64(n)
+			if total >= nextCheck {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				nextCheck += ctxCheckBytes
+			}
+		}
+		if err == io.EOF || (err == nil && n < len(buf) && total >= size) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sums(w.algs, w.hs, &w.scratch), nil
+}
