@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/consign-dev/consign/internal/sbom"
+)
+
+func TestProgressLine(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progressLine{w: &buf}
+	p.update(sbom.Progress{Files: 12345, Packages: 321, Elapsed: 3200 * time.Millisecond})
+	p.update(sbom.Progress{Packages: 7, Elapsed: 100 * time.Millisecond})
+	p.update(sbom.Progress{Done: true})
+	want := "\r\x1b[Kscanning: 12,345 files, 321 packages, 3.2s" +
+		"\r\x1b[Kscanning: 7 packages, 0.1s" +
+		"\r\x1b[K"
+	if got := buf.String(); got != want {
+		t.Errorf("progress line = %q, want %q", got, want)
+	}
+}
+
+func TestCommas(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {
+		if got := commas(in); got != want {
+			t.Errorf("commas(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseOutputs(t *testing.T) {
+	tests := []struct {
+		args      []string
+		attesting bool
+		want      []output
+		usage     bool
+	}{
+		{args: nil, want: []output{{format: sbom.DefaultFormat}}},
+		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []output{
+			{format: sbom.Format{Name: sbom.FormatSPDXJSON, Version: "2.3"}, path: "a.json"},
+			{format: sbom.Format{Name: sbom.FormatCycloneDXXML, Version: "1.5"}}}},
+		{args: []string{"cyclonedx-json", "spdx-json"}, usage: true},
+		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []output{
+			{format: sbom.DefaultFormat}, {format: sbom.Format{Name: sbom.FormatSPDXJSON, Version: "2.3"}}}},
+		{args: []string{"syft-json"}, attesting: true, usage: true},
+		{args: []string{"a=x.json", "spdx-json=x.json"}, usage: true},
+		{args: []string{"table"}, usage: true},
+		{args: []string{"spdx-json="}, usage: true},
+	}
+	for _, tt := range tests {
+		got, err := parseOutputs(tt.args, tt.attesting)
+		var u usageError
+		if tt.usage {
+			if !errors.As(err, &u) {
+				t.Errorf("parseOutputs(%q, %v) = %v, %v; want a usage error", tt.args, tt.attesting, got, err)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("parseOutputs(%q, %v) = %v, %v; want %v", tt.args, tt.attesting, got, err, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("parseOutputs(%q)[%d] = %v, want %v", tt.args, i, got[i], tt.want[i])
+			}
+		}
+	}
+}

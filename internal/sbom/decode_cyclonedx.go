@@ -1,0 +1,289 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	cyclonedx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// cycloneDXVersions are the CycloneDX versions consign reads.
+var cycloneDXVersions = map[string]cyclonedx.SpecVersion{
+	"1.2": cyclonedx.SpecVersion1_2,
+	"1.3": cyclonedx.SpecVersion1_3,
+	"1.4": cyclonedx.SpecVersion1_4,
+	"1.5": cyclonedx.SpecVersion1_5,
+	"1.6": cyclonedx.SpecVersion1_6,
+	"1.7": cyclonedx.SpecVersion1_7,
+}
+
+func checkCycloneDXVersion(v string) error {
+	if _, ok := cycloneDXVersions[v]; ok {
+		return nil
+	}
+	if v == "" {
+		return fmt.Errorf("%w: CycloneDX without a specVersion", ErrMalformed)
+	}
+	return fmt.Errorf("%w: CycloneDX %s; consign reads CycloneDX 1.2 to 1.7", ErrUnsupportedFormat, v)
+}
+
+func decodeCycloneDXJSON(b []byte) (*Document, error) {
+	var probe struct {
+		SpecVersion json.RawMessage `json:"specVersion"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var version string
+	if probe.SpecVersion != nil {
+		if err := json.Unmarshal(probe.SpecVersion, &version); err != nil {
+			return nil, fmt.Errorf("%w: CycloneDX specVersion is not a string", ErrMalformed)
+		}
+	}
+	if err := checkCycloneDXVersion(version); err != nil {
+		return nil, err
+	}
+	var bom cyclonedx.BOM
+	if err := cyclonedx.NewBOMDecoder(bytes.NewReader(b), cyclonedx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		return nil, fmt.Errorf("%w: CycloneDX %s JSON: %v", ErrMalformed, version, err)
+	}
+	return fromCycloneDX(&bom, FormatCycloneDXJSON, version)
+}
+
+func decodeCycloneDXXML(b []byte, version string) (*Document, error) {
+	if err := checkCycloneDXVersion(version); err != nil {
+		return nil, err
+	}
+	var bom cyclonedx.BOM
+	if err := cyclonedx.NewBOMDecoder(bytes.NewReader(b), cyclonedx.BOMFileFormatXML).Decode(&bom); err != nil {
+		return nil, fmt.Errorf("%w: CycloneDX %s XML: %v", ErrMalformed, version, err)
+	}
+	return fromCycloneDX(&bom, FormatCycloneDXXML, version)
+}
+
+// fromCycloneDX reduces a decoded BOM to a Document.
+func fromCycloneDX(bom *cyclonedx.BOM, format, version string) (*Document, error) {
+	doc := &Document{Format: format, SpecVersion: version}
+	deps := map[string][]string{}
+	inGraph := map[string]bool{}
+	if bom.Dependencies != nil {
+		if len(*bom.Dependencies) > limits.SBOMComponents {
+			return nil, fmt.Errorf("%w: %w: %d dependency entries", ErrMalformed, limits.ErrTooLarge, len(*bom.Dependencies))
+		}
+		for _, d := range *bom.Dependencies {
+			if d.Ref == "" {
+				return nil, fmt.Errorf("%w: a dependency entry has no ref", ErrMalformed)
+			}
+			inGraph[d.Ref] = true
+			if d.Dependencies != nil {
+				for _, to := range *d.Dependencies {
+					inGraph[to] = true
+					deps[d.Ref] = append(deps[d.Ref], to)
+				}
+			}
+		}
+	}
+	if md := bom.Metadata; md != nil {
+		if md.Timestamp != "" {
+			if ts, err := time.Parse(time.RFC3339, md.Timestamp); err == nil {
+				doc.Timestamp = ts.UTC()
+			}
+		}
+		if md.Authors != nil {
+			for _, a := range *md.Authors {
+				if s := contactName(a); s != "" {
+					doc.Authors = append(doc.Authors, s)
+				}
+			}
+		}
+		for _, e := range []*cyclonedx.OrganizationalEntity{md.Manufacturer, md.Manufacture} {
+			if s := entityName(e); s != "" {
+				doc.Authors = append(doc.Authors, s)
+			}
+		}
+		if md.Tools != nil {
+			doc.Authors = append(doc.Authors, toolNames(md.Tools)...)
+		}
+		if md.Component != nil {
+			c := cdxComponent(md.Component, deps, inGraph)
+			doc.Subject = &c
+			if md.Component.Components != nil {
+				if err := doc.addCycloneDX(*md.Component.Components, deps, inGraph); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if bom.Components != nil {
+		if err := doc.addCycloneDX(*bom.Components, deps, inGraph); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
+
+// addCycloneDX appends cs and the components nested in them, in document
+// order; file components are counted, not listed.
+func (doc *Document) addCycloneDX(cs []cyclonedx.Component, deps map[string][]string, inGraph map[string]bool) error {
+	for i := range cs {
+		c := &cs[i]
+		if c.Type == cyclonedx.ComponentTypeFile {
+			doc.Files++
+		} else {
+			doc.Components = append(doc.Components, cdxComponent(c, deps, inGraph))
+		}
+		if len(doc.Components)+doc.Files > limits.SBOMComponents {
+			return fmt.Errorf("%w: %w: over %d components", ErrMalformed, limits.ErrTooLarge, limits.SBOMComponents)
+		}
+		if c.Components != nil {
+			if err := doc.addCycloneDX(*c.Components, deps, inGraph); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func cdxComponent(c *cyclonedx.Component, deps map[string][]string, inGraph map[string]bool) Component {
+	out := Component{
+		Ref:      c.BOMRef,
+		Type:     string(c.Type),
+		Name:     c.Name,
+		Version:  c.Version,
+		Group:    c.Group,
+		Supplier: entityName(c.Supplier),
+		PURL:     c.PackageURL,
+	}
+	if c.CPE != "" {
+		out.CPEs = []string{c.CPE}
+	}
+	if c.SWID != nil && c.SWID.TagID != "" {
+		out.OtherIDs = append(out.OtherIDs, "swid:"+c.SWID.TagID)
+	}
+	for _, ids := range []*[]string{c.OmniborID, c.SWHID} {
+		if ids != nil {
+			for _, id := range *ids {
+				if id != "" {
+					out.OtherIDs = append(out.OtherIDs, id)
+				}
+			}
+		}
+	}
+	if c.Licenses != nil {
+		for _, l := range *c.Licenses {
+			var s string
+			switch {
+			case l.Expression != "":
+				s = l.Expression
+			case l.License != nil && l.License.ID != "":
+				s = l.License.ID
+			case l.License != nil:
+				s = l.License.Name
+			}
+			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out.Licenses, s) {
+				out.Licenses = append(out.Licenses, s)
+			}
+		}
+	}
+	if c.Hashes != nil {
+		for _, h := range *c.Hashes {
+			if h.Value != "" {
+				if out.Hashes == nil {
+					out.Hashes = map[string]string{}
+				}
+				out.Hashes[normaliseAlgorithm(string(h.Algorithm))] = strings.ToLower(strings.TrimSpace(h.Value))
+			}
+		}
+	}
+	if c.BOMRef != "" {
+		out.DependsOn = sortedUnique(deps[c.BOMRef])
+		out.InDependencyGraph = inGraph[c.BOMRef]
+	}
+	return out
+}
+
+// entityName is an organisation's name, else its first URL, else its first
+// contact's name or e-mail.
+func entityName(e *cyclonedx.OrganizationalEntity) string {
+	if e == nil {
+		return ""
+	}
+	if s := strings.TrimSpace(e.Name); s != "" {
+		return s
+	}
+	if e.URL != nil {
+		for _, u := range *e.URL {
+			if s := strings.TrimSpace(u); s != "" {
+				return s
+			}
+		}
+	}
+	if e.Contact != nil {
+		for _, c := range *e.Contact {
+			if s := contactName(c); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func contactName(c cyclonedx.OrganizationalContact) string {
+	if s := strings.TrimSpace(c.Name); s != "" {
+		return s
+	}
+	return strings.TrimSpace(c.Email)
+}
+
+// toolNames lists a BOM's tools as "Tool: NAME VERSION", the way SPDX names
+// its creators.
+func toolNames(t *cyclonedx.ToolsChoice) []string {
+	var out []string
+	add := func(name, version string) {
+		if s := strings.TrimSpace(name + " " + version); s != "" {
+			out = append(out, "Tool: "+s)
+		}
+	}
+	if t.Tools != nil {
+		for _, x := range *t.Tools {
+			add(x.Name, x.Version)
+		}
+	}
+	if t.Components != nil {
+		for _, x := range *t.Components {
+			add(x.Name, x.Version)
+		}
+	}
+	if t.Services != nil {
+		for _, x := range *t.Services {
+			add(x.Name, x.Version)
+		}
+	}
+	return out
+}
+
+// normaliseAlgorithm turns CycloneDX ("SHA-256", "SHA3-256", "BLAKE2b-256")
+// and SPDX ("SHA256", "SHA3_256") algorithm names into one lowercase form:
+// "sha256", "sha3-256", "blake2b-256".
+func normaliseAlgorithm(a string) string {
+	a = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(a)), "_", "-")
+	if strings.HasPrefix(a, "sha-") {
+		a = "sha" + a[len("sha-"):]
+	}
+	return a
+}
+
+func sortedUnique(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,221 @@
+package sbom
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spdx/tools-golang/convert"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	"github.com/spdx/tools-golang/spdx/v2/v2_2"
+	"github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/spdx/tools-golang/tagvalue"
+
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// spdxVersions maps the SPDX versions consign reads to their short form.
+var spdxVersions = map[string]string{v2_2.Version: "2.2", v2_3.Version: "2.3"}
+
+func checkSPDXVersion(v string) (string, error) {
+	if short, ok := spdxVersions[v]; ok {
+		return short, nil
+	}
+	if v == "" {
+		return "", fmt.Errorf("%w: SPDX without an spdxVersion", ErrMalformed)
+	}
+	return "", fmt.Errorf("%w: %s; consign reads SPDX-2.2 and SPDX-2.3", ErrUnsupportedFormat, v)
+}
+
+func decodeSPDXJSON(b []byte, version string) (*Document, error) {
+	short, err := checkSPDXVersion(version)
+	if err != nil {
+		return nil, err
+	}
+	var doc v2_3.Document
+	if version == v2_2.Version {
+		var old v2_2.Document
+		if err := json.Unmarshal(b, &old); err != nil {
+			return nil, fmt.Errorf("%w: SPDX 2.2 JSON: %v", ErrMalformed, err)
+		}
+		if err := convert.Document(&old, &doc); err != nil {
+			return nil, fmt.Errorf("%w: SPDX 2.2 JSON: %v", ErrMalformed, err)
+		}
+	} else if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%w: SPDX 2.3 JSON: %v", ErrMalformed, err)
+	}
+	return fromSPDX(&doc, FormatSPDXJSON, short)
+}
+
+func decodeSPDXTagValue(b []byte) (*Document, error) {
+	version := ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "SPDXVersion:"); ok {
+			version = strings.TrimSpace(v)
+			break
+		}
+	}
+	short, err := checkSPDXVersion(version)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := tagvalue.Read(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: SPDX %s tag-value: %v", ErrMalformed, short, err)
+	}
+	return fromSPDX(doc, FormatSPDXTagValue, short)
+}
+
+// fromSPDX reduces an SPDX document to a Document.
+func fromSPDX(d *v2_3.Document, format, version string) (*Document, error) {
+	if len(d.Packages) > limits.SBOMComponents || len(d.Relationships) > limits.SBOMComponents {
+		return nil, fmt.Errorf("%w: %w: %d packages, %d relationships", ErrMalformed, limits.ErrTooLarge, len(d.Packages), len(d.Relationships))
+	}
+	doc := &Document{Format: format, SpecVersion: version}
+	files := map[common.ElementID]bool{}
+	for _, f := range d.Files {
+		if f != nil {
+			files[f.FileSPDXIdentifier] = true
+		}
+	}
+	for _, p := range d.Packages {
+		if p != nil {
+			for _, f := range p.Files { // tag-value files follow their package
+				if f != nil {
+					files[f.FileSPDXIdentifier] = true
+				}
+			}
+		}
+	}
+	doc.Files = len(files)
+	if ci := d.CreationInfo; ci != nil {
+		for _, c := range ci.Creators {
+			if s := strings.TrimSpace(c.Creator); s != "" {
+				doc.Authors = append(doc.Authors, strings.TrimSpace(c.CreatorType+": "+s))
+			}
+		}
+		if ci.Created != "" {
+			if ts, err := time.Parse(time.RFC3339, ci.Created); err == nil {
+				doc.Timestamp = ts.UTC()
+			}
+		}
+	}
+	docID := "SPDXRef-" + string(d.SPDXIdentifier)
+	deps := map[string][]string{}
+	inGraph := map[string]bool{}
+	var described []string
+	edge := func(from, to string) {
+		deps[from] = append(deps[from], to)
+		inGraph[from], inGraph[to] = true, true
+	}
+	for _, r := range d.Relationships {
+		if r == nil {
+			continue
+		}
+		a, b := spdxRef(r.RefA), spdxRef(r.RefB)
+		switch t := strings.ToUpper(strings.TrimSpace(r.Relationship)); {
+		case t == common.TypeRelationshipDescribe && a == docID:
+			described = append(described, b)
+		case t == common.TypeRelationshipDescribeBy && b == docID:
+			described = append(described, a)
+		case t == "DEPENDS_ON", t == "CONTAINS", t == "STATIC_LINK", t == "DYNAMIC_LINK", t == "HAS_PREREQUISITE":
+			edge(a, b)
+		case t == "CONTAINED_BY", t == "PREREQUISITE_FOR", strings.HasSuffix(t, "DEPENDENCY_OF"):
+			edge(b, a)
+		}
+	}
+	// The package a document DESCRIBES is its subject, not one of its
+	// components, when it contains or depends on others.
+	subject := ""
+	for _, ref := range described {
+		if len(deps[ref]) > 0 {
+			subject = ref
+			break
+		}
+	}
+	for _, p := range d.Packages {
+		if p == nil {
+			continue
+		}
+		c := spdxComponent(p)
+		c.DependsOn = sortedUnique(deps[c.Ref])
+		c.InDependencyGraph = inGraph[c.Ref]
+		if c.Ref == subject && doc.Subject == nil {
+			doc.Subject = &c
+			continue
+		}
+		doc.Components = append(doc.Components, c)
+	}
+	return doc, nil
+}
+
+func spdxRef(id common.DocElementID) string {
+	if id.SpecialID != "" {
+		return id.SpecialID
+	}
+	ref := "SPDXRef-" + string(id.ElementRefID)
+	if id.DocumentRefID != "" {
+		ref = "DocumentRef-" + string(id.DocumentRefID) + ":" + ref
+	}
+	return ref
+}
+
+// spdxNoValue reports whether s asserts nothing.
+func spdxNoValue(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || s == "NOASSERTION" || s == "NONE"
+}
+
+func spdxComponent(p *v2_3.Package) Component {
+	c := Component{
+		Ref:     "SPDXRef-" + string(p.PackageSPDXIdentifier),
+		Type:    "package",
+		Name:    p.PackageName,
+		Version: p.PackageVersion,
+	}
+	if p.PackageSupplier != nil && !spdxNoValue(p.PackageSupplier.Supplier) {
+		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
+	}
+	for _, ref := range p.PackageExternalReferences {
+		if ref == nil || strings.TrimSpace(ref.Locator) == "" {
+			continue
+		}
+		loc := strings.TrimSpace(ref.Locator)
+		switch strings.ToLower(ref.RefType) {
+		case "purl":
+			if c.PURL == "" {
+				c.PURL = loc
+			} else {
+				c.OtherIDs = append(c.OtherIDs, loc)
+			}
+		case "cpe22type", "cpe23type":
+			c.CPEs = append(c.CPEs, loc)
+		case "swh", "gitoid", "swid":
+			c.OtherIDs = append(c.OtherIDs, loc)
+		default:
+			if strings.EqualFold(strings.ReplaceAll(ref.Category, "_", "-"), "PERSISTENT-ID") {
+				c.OtherIDs = append(c.OtherIDs, loc)
+			}
+		}
+	}
+	for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
+		if l = strings.TrimSpace(l); !spdxNoValue(l) && !slices.Contains(c.Licenses, l) {
+			c.Licenses = append(c.Licenses, l)
+		}
+	}
+	for _, h := range p.PackageChecksums {
+		if h.Value != "" {
+			if c.Hashes == nil {
+				c.Hashes = map[string]string{}
+			}
+			c.Hashes[normaliseAlgorithm(string(h.Algorithm))] = strings.ToLower(strings.TrimSpace(h.Value))
+		}
+	}
+	return c
+}

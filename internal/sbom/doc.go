@@ -1,0 +1,73 @@
+// Package sbom makes software bills of materials with syft, and reads,
+// checks and compares SBOMs made by anyone.
+//
+// # Making SBOMs
+//
+// [Generate] scans a target (a directory, a file, a tar or zip archive, an
+// OCI layout directory or archive, a docker-archive tarball, or an image
+// in a registry) with syft as a library: discovering packages is syft's
+// job, and this package never re-implements a cataloger. [Result.Encode]
+// writes CycloneDX (JSON or XML, 1.2–1.7, 1.7 by default), SPDX (JSON or
+// tag-value, 2.2 or 2.3) or syft JSON, and fills the gaps syft's defaults
+// leave:
+//
+//   - dependency relationships: syft's CycloneDX writer drops its
+//     "contains" relationships (anchore/syft#3071), so the SBOM's subject
+//     depends on nothing and most components are outside the dependency
+//     graph. Here the subject depends on every component no other
+//     component depends on, and syft's own dependency edges are kept, so
+//     every component is in the graph;
+//   - suppliers: syft's CycloneDX writer leaves supplier empty although the
+//     catalogers found one (Debian and Alpine maintainers, RPM vendors,
+//     Python, npm, Ruby and PHP authors, Java manifest vendors). The
+//     supplier comes from each package's own metadata, never a value
+//     stamped on every component; a package whose metadata names nobody
+//     (a Go module) has none;
+//   - hashes: the digests lock files record for the package artifact (npm,
+//     yarn and pnpm integrity, Cargo checksums, Composer dist shasums) and
+//     Java archive digests;
+//   - file entries: syft lists package-owned files as components, which
+//     buries the package list; they are left out unless
+//     [Config.IncludeFiles] asks for them (which also saves hashing them);
+//   - reproducibility: with [Config.Epoch] (SOURCE_DATE_EPOCH) every
+//     timestamp is the epoch, and the CycloneDX serial number and SPDX
+//     document namespace derive from the content, so the same input gives
+//     the same bytes;
+//   - no network: syft's remote licence lookups are off, and Go modules
+//     are read from go.mod and go.sum without running the Go toolchain
+//     ([Config.UseGoToolchain] turns it on: it adds the module graph and
+//     the main module, at several seconds per module tree, and may
+//     download). Only a registry: target reaches the network.
+//
+// # Reading, checking and comparing SBOMs
+//
+// [Decode] reads CycloneDX 1.2–1.7 (JSON, XML) and SPDX 2.2–2.3 (JSON,
+// tag-value) into one [Document]. [Check] measures it against the [NTIA
+// minimum elements] (supplier, name, version, unique identifiers,
+// dependency relationships, author of the SBOM data, timestamp), plus
+// hashes and licences, per element as a share of the components, with
+// the components that miss each; [Report.Require] makes it a gate. [Diff]
+// lists the components added, removed, and changed in version or licence
+// between two SBOMs of any formats.
+//
+// # Untrusted input
+//
+// Everything here reads untrusted input. SBOMs are bounded in size and
+// count ([limits.SBOMFile], [limits.SBOMComponents]) and their JSON is
+// read strictly. Archive targets are unpacked within bounds
+// ([limits.ArchiveBytes], [limits.ArchiveEntries]) through an [os.Root],
+// refusing entries that escape, repeat or lie about their size
+// (SECURITY-CASES 41–45), and temporary files are removed whatever
+// happens. A panic in a parser becomes an error. Credentials for a
+// registry (from the Docker configuration, or written into the reference)
+// never appear in an SBOM, a log line or an error (SECURITY-CASES 49–50).
+//
+// # Errors
+//
+// [Decode] returns errors wrapping [ErrUnsupportedFormat] or
+// [ErrMalformed]; [Generate] errors wrapping [ErrTarget] ([ErrNoTarget],
+// [ErrImage], [ErrArchive]) or [ErrScan]; [Report.Require] a
+// [*CoverageError], which is [ErrCoverage].
+//
+// [NTIA minimum elements]: https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom
+package sbom

@@ -1,0 +1,564 @@
+package sbom
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anchore/stereoscope"
+	"github.com/anchore/stereoscope/pkg/image"
+	"github.com/anchore/syft/syft"
+	"github.com/anchore/syft/syft/artifact"
+	"github.com/anchore/syft/syft/cataloging/filecataloging"
+	"github.com/anchore/syft/syft/file"
+	syftsbom "github.com/anchore/syft/syft/sbom"
+	"github.com/anchore/syft/syft/source"
+	"github.com/anchore/syft/syft/source/directorysource"
+	"github.com/anchore/syft/syft/source/filesource"
+	"github.com/anchore/syft/syft/source/stereoscopesource"
+
+	// syft reads newer RPM databases with SQL; the pure-Go driver keeps
+	// consign free of cgo.
+	_ "modernc.org/sqlite"
+
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// Config says what [Generate] scans and how. Its zero value, with a
+// Target, is usable: no network, no Go toolchain, no file entries.
+type Config struct {
+	// Target is what to scan: a path (a directory, a file, a tar or zip
+	// archive, an OCI image layout directory, an OCI archive or a
+	// docker-archive tarball, told apart by their contents and names), or
+	// SCHEME:TARGET to say which: dir:, file:, archive:, oci-dir:,
+	// oci-archive:, docker-archive:, registry:HOST/REPO:TAG. Registry
+	// credentials come from the Docker configuration (DOCKER_CONFIG or
+	// ~/.docker/config.json, and its credential helpers); credentials written
+	// into the reference (registry:USER:PASSWORD@HOST/REPO:TAG) are used and
+	// never repeated anywhere.
+	Target string
+	// Name and Version name the SBOM's subject; by default the target's
+	// base name (an image: its repository) and, for an image, its tag.
+	Name, Version string
+	// Exclude holds syft's exclusion globs ("./testdata/**", "**/*.log").
+	Exclude []string
+	// IncludeFiles lists package-owned files, with their digests, as SBOM
+	// entries (syft's default). By default they are left out: they bury
+	// the package list and cost a hash of every owned file.
+	IncludeFiles bool
+	// UseGoToolchain lets syft run 'go list' on Go modules (syft's
+	// golang.use-packages-lib, on by syft's default): it adds the Go module
+	// dependency graph and the main module, costs several seconds per
+	// module tree, and may download modules. Off by default.
+	UseGoToolchain bool
+	// Epoch, when set, makes output reproducible: every timestamp is Epoch
+	// and serial numbers and document namespaces derive from the content
+	// (SOURCE_DATE_EPOCH). Otherwise timestamps come from Now and serial
+	// numbers are random.
+	Epoch *time.Time
+	// Now is the clock when Epoch is nil; default time.Now.
+	Now func() time.Time
+	// ToolName and ToolVersion name the program making the SBOM, listed
+	// next to syft (default "consign", "devel").
+	ToolName, ToolVersion string
+	// Subjects asks for [Result.Subjects] (a directory's files are hashed).
+	Subjects bool
+	// Progress, if set, is called while the scan runs (see [Progress]).
+	Progress func(Progress)
+	// MaxArchiveBytes and MaxArchiveEntries bound the extraction of an
+	// archive target; 0 means [limits.ArchiveBytes], [limits.ArchiveEntries].
+	MaxArchiveBytes   int64
+	MaxArchiveEntries int
+}
+
+// ErrConfig is returned by [Config.Validate] for a configuration that
+// cannot be used.
+var ErrConfig = errors.New("invalid SBOM configuration")
+
+// Validate rejects a configuration Generate cannot use: no target, or
+// negative limits. Errors wrap [ErrConfig].
+func (c Config) Validate() error {
+	switch {
+	case c.Target == "":
+		return fmt.Errorf("%w: no target", ErrConfig)
+	case c.MaxArchiveBytes < 0 || c.MaxArchiveEntries < 0:
+		return fmt.Errorf("%w: negative archive limits", ErrConfig)
+	}
+	return nil
+}
+
+// Subject is one artifact an SBOM is about, for an attestation's subject.
+type Subject struct {
+	Name   string
+	Digest digest.Set
+}
+
+// Result is a finished scan, ready to [Result.Encode] in any format.
+type Result struct {
+	// Kind is what the target turned out to be (KindDir, KindRegistry, ...).
+	Kind string
+	// Subjects are the scanned artifacts, when [Config.Subjects] asked for
+	// them: every file of a directory; the file itself, or the archive; an
+	// image's manifest digest.
+	Subjects []Subject
+	// Warnings are paths that could not be read, and files a cataloger
+	// could not parse; the scan went on without them. Each is also noted
+	// in the SBOM.
+	Warnings []string
+
+	s            *syftsbom.SBOM
+	timestamp    time.Time
+	reproducible bool
+	toolName     string
+	toolVersion  string
+	includeFiles bool
+}
+
+// Packages returns the number of packages found.
+func (r *Result) Packages() int { return r.s.Artifacts.Packages.PackageCount() }
+
+// PackageTypes returns the number of packages of each type ("go-module",
+// "npm", "python", "deb", ...).
+func (r *Result) PackageTypes() map[string]int {
+	out := map[string]int{}
+	for p := range r.s.Artifacts.Packages.Enumerate() {
+		out[string(p.Type)]++
+	}
+	return out
+}
+
+// PackageKeys returns every package as "type name version", sorted, to
+// compare the package sets of two scans.
+func (r *Result) PackageKeys() []string {
+	var out []string
+	for p := range r.s.Artifacts.Packages.Enumerate() {
+		out = append(out, string(p.Type)+" "+p.Name+" "+p.Version)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Generate scans cfg.Target with syft and returns the result.
+//
+// It never reaches the network, except to pull a registry: image: syft's
+// remote licence lookups (Go proxy, npm, PyPI, Maven) are off, and so is
+// the Go toolchain unless [Config.UseGoToolchain]. An archive target is
+// unpacked into a temporary directory within [Config.MaxArchiveBytes] and
+// [Config.MaxArchiveEntries]; temporary files are removed whatever happens.
+//
+// Errors wrap [ErrConfig] (see [Config.Validate]), [ErrNoTarget] (no such
+// path), [ErrImage] (an image reference that does not resolve),
+// [ErrArchive] (a corrupt or hostile archive, also [limits.ErrTooLarge]
+// when over a limit) or [ErrScan] (cataloguing failed; a panic in a
+// cataloger is one). Credentials given in a registry
+// reference never appear in an error.
+func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
+	if err := cfg.Validate(); err != nil {
+		if cfg.Target == "" {
+			return nil, fmt.Errorf("%w: %w", ErrNoTarget, err)
+		}
+		return nil, err
+	}
+	t, err := resolveTarget(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	var secrets []string
+	if t.creds != nil {
+		secrets = append(secrets, t.creds.Password)
+	}
+	defer func() {
+		if err != nil {
+			err = redactError(err, secrets)
+		}
+	}()
+	installHub()
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	res = &Result{
+		Kind:         t.kind,
+		toolName:     cmpOr(cfg.ToolName, "consign"),
+		toolVersion:  cmpOr(cfg.ToolVersion, "devel"),
+		includeFiles: cfg.IncludeFiles,
+	}
+	if cfg.Epoch != nil {
+		res.timestamp, res.reproducible = cfg.Epoch.UTC(), true
+	} else {
+		res.timestamp = now().UTC().Truncate(time.Second)
+	}
+	alias := source.Alias{Name: cfg.Name, Version: cfg.Version}
+	exclude := source.ExcludeConfig{Paths: cfg.Exclude}
+
+	var (
+		src        source.Source
+		root       string // directory syft indexes, for warnings
+		archiveSet digest.Set
+	)
+	switch t.kind {
+	case KindDir:
+		if alias.Name == "" {
+			alias.Name = baseName(t.path)
+		}
+		if root, err = filepath.Abs(t.path); err != nil {
+			return nil, err
+		}
+		// syft gets the absolute path, and it as the base, as syft's own
+		// provider does: locations read /app/go.mod however the target was
+		// written.
+		src, err = directorysource.New(directorysource.Config{Path: root, Base: root, Exclude: exclude, Alias: alias})
+	case KindFile:
+		if alias.Name == "" {
+			alias.Name = baseName(t.path)
+		}
+		abs, aerr := filepath.Abs(t.path)
+		if aerr != nil {
+			return nil, aerr
+		}
+		src, err = filesource.New(filesource.Config{Path: abs, Exclude: exclude, DigestAlgorithms: []crypto.Hash{crypto.SHA256}, Alias: alias, SkipExtractArchive: true})
+	case KindArchive:
+		if alias.Name == "" {
+			alias.Name = baseName(t.path)
+		}
+		if archiveSet, err = digest.File(t.path); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", t.display, err)
+		}
+		tmp, err := os.MkdirTemp("", "consign-sbom-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		lim := archiveLimits{bytes: cmpOr(cfg.MaxArchiveBytes, limits.ArchiveBytes), entries: cmpOr(cfg.MaxArchiveEntries, limits.ArchiveEntries)}
+		if _, err := extractArchive(ctx, t.path, tmp, lim); err != nil {
+			return nil, err
+		}
+		root = tmp
+		src, err = directorysource.New(directorysource.Config{Path: tmp, Base: tmp, Exclude: exclude, Alias: alias})
+		if err != nil {
+			return nil, err
+		}
+	default:
+		src, err = imageSource(ctx, t, alias, exclude)
+	}
+	if err != nil {
+		if errors.Is(err, ErrTarget) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrNoTarget, t.display, err)
+	}
+	defer src.Close()
+
+	state := &scanState{root: root}
+	hub.add(state, cfg.Progress != nil)
+	defer hub.remove(state)
+	start := time.Now()
+	var wg sync.WaitGroup
+	stop := func() {}
+	if cfg.Progress != nil {
+		pctx, cancel := context.WithCancel(ctx)
+		stop = func() { cancel(); wg.Wait() }
+		if root != "" {
+			wg.Go(func() { state.countFiles(pctx) })
+		}
+		wg.Go(func() { state.report(pctx, start, cfg.Progress) })
+	}
+	s, err := createSBOM(ctx, src, res.syftConfig(cfg))
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Progress != nil {
+		cfg.Progress(Progress{Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(start), Done: true})
+	}
+	res.s = s
+	res.Warnings = append(state.takeWarnings(), unknownWarnings(s, root)...)
+	slices.Sort(res.Warnings)
+	res.Warnings = slices.Compact(res.Warnings)
+
+	// The description names the target as given, never a temporary or
+	// absolute path, so that the same input gives the same SBOM anywhere.
+	switch t.kind {
+	case KindDir:
+		s.Source.Metadata = source.DirectoryMetadata{Path: cleanDisplay(t.display)}
+	case KindArchive:
+		s.Source.ID = string(artifact.ID(archiveSet["sha256"][:16]))
+		s.Source.Version = cmpOr(cfg.Version, "sha256:"+archiveSet["sha256"])
+		s.Source.Metadata = source.FileMetadata{Path: cleanDisplay(t.display), Digests: []file.Digest{{Algorithm: "sha256", Value: archiveSet["sha256"]}}}
+	case KindFile:
+		if m, ok := s.Source.Metadata.(source.FileMetadata); ok {
+			m.Path = cleanDisplay(t.display)
+			s.Source.Metadata = m
+		}
+	}
+	if cfg.Subjects {
+		if res.Subjects, err = subjects(ctx, t, s, archiveSet); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// syftConfig is syft's configuration for a scan: syft's defaults, except
+// that nothing reaches the network, the Go toolchain runs only when asked,
+// and file entries are catalogued only when asked.
+func (r *Result) syftConfig(cfg Config) *syft.CreateSBOMConfig {
+	// syft stays the named tool of its own output (consign is added next
+	// to it by the encoders); consign's settings are its extra configuration.
+	c := syft.DefaultCreateSBOMConfig()
+	c.ToolConfiguration = toolSettings{IncludeFiles: cfg.IncludeFiles, UseGoToolchain: cfg.UseGoToolchain, Exclude: cfg.Exclude}
+	c.Packages.Golang.UsePackagesLib = cfg.UseGoToolchain
+	c.Packages.Golang.SearchRemoteLicenses = false
+	c.Packages.Golang.SearchLocalModCacheLicenses = false
+	c.Packages.Golang.SearchLocalVendorLicenses = false
+	c.Packages.JavaArchive.UseNetwork = false
+	c.Packages.JavaArchive.UseMavenLocalRepository = false
+	c.Packages.JavaScript.SearchRemoteLicenses = false
+	c.Packages.Python.SearchRemoteLicenses = false
+	if cfg.IncludeFiles {
+		c.Files = filecataloging.DefaultConfig()
+	} else {
+		c.WithoutFiles()
+	}
+	return c
+}
+
+// toolSettings is the configuration recorded in syft JSON's descriptor: the
+// choices that change what a scan finds, and nothing secret.
+type toolSettings struct {
+	IncludeFiles   bool     `json:"includeFiles"`
+	UseGoToolchain bool     `json:"useGoToolchain"`
+	Exclude        []string `json:"exclude,omitempty"`
+}
+
+// licenseScanner is a context holding syft's licence scanner, made once
+// per process: building it compiles every known licence text into a
+// matcher, about a second of CPU that syft would otherwise spend on each
+// scan. The scanner is safe for concurrent use (syft's catalogers share
+// it within a scan).
+var licenseScanner = func() func(*syft.CreateSBOMConfig) (context.Context, error) {
+	once := sync.OnceValues(func() (context.Context, error) {
+		return syft.SetContextLicenseScanner(context.Background(), syft.DefaultCreateSBOMConfig().Licenses)
+	})
+	return func(c *syft.CreateSBOMConfig) (context.Context, error) {
+		if c.Licenses != syft.DefaultCreateSBOMConfig().Licenses {
+			return syft.SetContextLicenseScanner(context.Background(), c.Licenses)
+		}
+		return once()
+	}
+}()
+
+// withValues is ctx, with the values of extra where ctx has none: the
+// caller's cancellation, and the shared licence scanner.
+func withValues(ctx, extra context.Context) context.Context { return valuesFrom{ctx, extra} }
+
+type valuesFrom struct {
+	context.Context
+	extra context.Context
+}
+
+func (c valuesFrom) Value(key any) any {
+	if v := c.Context.Value(key); v != nil {
+		return v
+	}
+	return c.extra.Value(key)
+}
+
+// createSBOM runs syft; a panic on this goroutine becomes an error (syft
+// recovers those of its own workers into unknowns).
+//
+// syft compiles its licence matcher (about a second of CPU) before it
+// catalogues, and indexes the target's files before that, one after the
+// other. Here the matcher compiles on another goroutine while the files
+// are indexed (the source keeps its index for syft), which on two cores
+// takes the compile off the wall clock.
+func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig) (s *syftsbom.SBOM, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%w: a cataloger failed: %v", ErrScan, r)
+		}
+	}()
+	type scanner struct {
+		ctx context.Context
+		err error
+	}
+	ready := make(chan scanner, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ready <- scanner{err: fmt.Errorf("building the licence scanner: %v", r)}
+			}
+		}()
+		lctx, err := licenseScanner(c)
+		ready <- scanner{lctx, err}
+	}()
+	if _, isDir := src.Describe().Metadata.(source.DirectoryMetadata); isDir {
+		// A directory source keeps its index, and CreateSBOM asks for it
+		// again, so an error here is syft's to report there.
+		_, _ = src.FileResolver(c.Search.Scope)
+	}
+	l := <-ready
+	if l.err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrScan, l.err)
+	}
+	s, err = syft.CreateSBOM(withValues(ctx, l.ctx), src, c)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrScan, err)
+	}
+	return s, nil
+}
+
+// imageSource opens an image with stereoscope from exactly the place the
+// target names: never a Docker daemon, never a guess.
+func imageSource(ctx context.Context, t target, alias source.Alias, exclude source.ExcludeConfig) (source.Source, error) {
+	var (
+		from image.Source
+		opts image.RegistryOptions
+	)
+	switch t.kind {
+	case KindOCIDir:
+		from = image.OciDirectorySource
+	case KindOCIArchive:
+		from = image.OciTarballSource
+	case KindDockerArchive:
+		from = image.DockerTarballSource
+	case KindRegistry:
+		from = image.OciRegistrySource
+		if t.creds != nil {
+			opts.Credentials = []image.RegistryCredentials{*t.creds}
+		}
+	}
+	if alias.Name == "" && t.kind != KindRegistry {
+		alias.Name = baseName(t.path)
+	}
+	img, err := getImage(ctx, t.path, from, stereoscope.WithRegistryOptions(opts))
+	if err != nil {
+		if t.kind == KindRegistry {
+			return nil, fmt.Errorf("%w: %s: %v", ErrImage, t.display, err)
+		}
+		return nil, fmt.Errorf("%w: %s is not a readable %s image: %v", ErrArchive, t.display, t.kind, err)
+	}
+	return &imageCleanup{Source: stereoscopesource.New(img, stereoscopesource.ImageConfig{
+		Reference: t.path, RegistryOptions: &opts, Exclude: exclude, Alias: alias,
+	}), img: img}, nil
+}
+
+func getImage(ctx context.Context, ref string, from image.Source, opts ...stereoscope.Option) (img *image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("reading the image failed: %v", r)
+		}
+	}()
+	return stereoscope.GetImageFromSource(ctx, ref, from, opts...)
+}
+
+// imageCleanup removes an image's temporary files when its source closes.
+type imageCleanup struct {
+	source.Source
+	img *image.Image
+}
+
+func (s *imageCleanup) Close() error {
+	err := s.Source.Close()
+	if cerr := s.img.Cleanup(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// subjects lists the scanned artifacts for an attestation.
+func subjects(ctx context.Context, t target, s *syftsbom.SBOM, archiveSet digest.Set) ([]Subject, error) {
+	name := cleanDisplay(t.display)
+	switch t.kind {
+	case KindDir:
+		rec, err := digest.Record(ctx, t.path, []string{"."}, digest.RecordOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("hashing %s: %w", t.display, err)
+		}
+		out := make([]Subject, 0, len(rec.Artifacts))
+		for rel, set := range rec.Artifacts {
+			out = append(out, Subject{Name: path.Join(name, rel), Digest: set})
+		}
+		slices.SortFunc(out, func(a, b Subject) int { return strings.Compare(a.Name, b.Name) })
+		return out, nil
+	case KindArchive:
+		return []Subject{{Name: name, Digest: archiveSet}}, nil
+	case KindFile:
+		set, err := digest.File(t.path)
+		if err != nil {
+			return nil, fmt.Errorf("hashing %s: %w", t.display, err)
+		}
+		return []Subject{{Name: name, Digest: set}}, nil
+	}
+	m, ok := s.Source.Metadata.(source.ImageMetadata)
+	if !ok || m.ManifestDigest == "" {
+		return nil, fmt.Errorf("%w: %s: the image has no manifest digest", ErrImage, t.display)
+	}
+	set, err := digest.Parse(m.ManifestDigest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: manifest digest: %v", ErrImage, t.display, err)
+	}
+	if t.kind == KindRegistry {
+		name = repository(t.path)
+	}
+	return []Subject{{Name: name, Digest: set}}, nil
+}
+
+// repository is an image reference without its tag or digest.
+func repository(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// unknownWarnings turns syft's unknowns (files a cataloger could not read
+// or parse) into warnings, with the scan root's path taken out.
+func unknownWarnings(s *syftsbom.SBOM, root string) []string {
+	var out []string
+	for coord, msgs := range s.Artifacts.Unknowns {
+		for _, m := range msgs {
+			if root != "" {
+				m = strings.ReplaceAll(m, root, ".")
+			}
+			out = append(out, fmt.Sprintf("%s: %s", strings.TrimPrefix(coord.RealPath, "/"), m))
+		}
+	}
+	return out
+}
+
+func baseName(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Base(p)
+	}
+	return filepath.Base(abs)
+}
+
+// cleanDisplay is a target path as given, cleaned, with forward slashes.
+func cleanDisplay(p string) string {
+	return path.Clean(filepath.ToSlash(p))
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,257 @@
+package sbom
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/anchore/syft/syft/format/cyclonedxjson"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseFormat(t *testing.T) {
+	t.Parallel()
+	good := map[string]Format{
+		"cyclonedx-json":     {FormatCycloneDXJSON, "1.7"},
+		"cyclonedx-json@1.6": {FormatCycloneDXJSON, "1.6"},
+		"CDX-JSON@1.2":       {FormatCycloneDXJSON, "1.2"},
+		"cyclonedx-xml@1.5":  {FormatCycloneDXXML, "1.5"},
+		"spdx-json":          {FormatSPDXJSON, "2.3"},
+		"spdx-json@2.2":      {FormatSPDXJSON, "2.2"},
+		"spdx-tag-value":     {FormatSPDXTagValue, "2.3"},
+		"spdx-tagvalue@2.2":  {FormatSPDXTagValue, "2.2"},
+		"syft-json":          {FormatSyftJSON, ""},
+	}
+	for in, want := range good {
+		got, err := ParseFormat(in)
+		if err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "json", "table", "cyclonedx-json@1.1", "cyclonedx-json@1.8", "spdx-json@2.1", "spdx-json@3.0", "syft-json@16", "github-json"} {
+		if f, err := ParseFormat(in); !errors.Is(err, ErrUnsupportedFormat) {
+			t.Errorf("ParseFormat(%q) = %v, %v; want ErrUnsupportedFormat", in, f, err)
+		}
+	}
+	res := sharedScan(t)
+	if _, err := res.Encode(Format{FormatCycloneDXJSON, "1.1"}); !errors.Is(err, ErrUnsupportedFormat) {
+		t.Errorf("Encode(cyclonedx-json@1.1) = %v, want ErrUnsupportedFormat", err)
+	}
+}
+
+// TestOwnTreeDependencies scans consign's own source tree, a Go module
+// with hundreds of dependencies, and checks the headline improvement:
+// consign's CycloneDX SBOM has every component in the dependency graph,
+// where syft's own CycloneDX writer, given the very same scan, leaves the
+// root without edges and most components outside the graph
+// (anchore/syft#3071).
+func TestOwnTreeDependencies(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	must(t, err)
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("the repository root %s has no go.mod: %v", root, err)
+	}
+	res, err := Generate(context.Background(), Config{Target: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.PackageTypes()["go-module"]; n < 100 {
+		t.Fatalf("%d Go modules in consign's tree, want the hundreds in go.mod", n)
+	}
+	ours, err := res.Encode(DefaultFormat)
+	must(t, err)
+	doc, err := Decode(ours)
+	must(t, err)
+	rep := Check(doc)
+	if p, _ := rep.Percent(ElemDependencies); p != 100 {
+		t.Errorf("consign's SBOM of its own tree: dependencies %v%%, want 100", p)
+	}
+	enc, err := cyclonedxjson.NewFormatEncoderWithConfig(cyclonedxjson.DefaultEncoderConfig())
+	must(t, err)
+	var buf bytes.Buffer
+	must(t, enc.Encode(&buf, *res.s))
+	theirs, err := Decode(buf.Bytes())
+	must(t, err)
+	p, _ := Check(theirs).Percent(ElemDependencies)
+	if p > 50 {
+		t.Errorf("syft's CycloneDX writer: dependencies %v%%; the test expects the gap consign fills", p)
+	}
+	t.Logf("dependencies: consign %s, syft's writer %s, of %d components", FormatPercent(100), FormatPercent(p), len(doc.Components))
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFixture(t, dir)
+	var (
+		mu     sync.Mutex
+		events []Progress
+	)
+	res, err := Generate(context.Background(), Config{Target: dir, Progress: func(p Progress) {
+		mu.Lock()
+		events = append(events, p)
+		mu.Unlock()
+	}})
+	must(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) == 0 || !events[len(events)-1].Done {
+		t.Fatalf("events = %+v, want a last one with Done", events)
+	}
+	last := events[len(events)-1]
+	if last.Packages != int64(res.Packages()) {
+		t.Errorf("last event has %d packages, the result %d", last.Packages, res.Packages())
+	}
+	for i, e := range events {
+		if e.Files > int64(len(fixtureFiles())) {
+			t.Errorf("event %d counts %d files, the tree has %d", i, e.Files, len(fixtureFiles()))
+		}
+		if i > 0 && (e.Elapsed < events[i-1].Elapsed || e.Files < events[i-1].Files) {
+			t.Errorf("event %d goes backwards: %+v after %+v", i, e, events[i-1])
+		}
+	}
+}
+
+func TestCountFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFixture(t, dir)
+	s := &scanState{root: dir}
+	s.countFiles(context.Background())
+	if got, want := s.files.Load(), int64(len(fixtureFiles())); got != want {
+		t.Errorf("countFiles = %d, want %d", got, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s = &scanState{root: dir}
+	s.countFiles(ctx)
+	if got := s.files.Load(); got != 0 {
+		t.Errorf("countFiles after cancel = %d, want 0", got)
+	}
+}
+
+// TestHubWarnings: syft's indexer warnings reach the scans whose root
+// holds the path, relative to it, and no other; other log lines are dropped.
+func TestHubWarnings(t *testing.T) {
+	t.Parallel()
+	a := &scanState{root: "/scan/a"}
+	b := &scanState{root: "/scan/b"}
+	h := &scanHub{scans: map[*scanState]bool{a: true, b: true}}
+	h.warn("/scan/a/secret", "cannot be read: open /scan/a/secret: permission denied")
+	h.warn("/scan/ab/x", "cannot be read")
+	h.warn("/elsewhere", "cannot be read")
+	if diff := cmp.Diff([]string{"secret: cannot be read: open ./secret: permission denied"}, a.takeWarnings()); diff != "" {
+		t.Errorf("scan a warnings (-want +got):\n%s", diff)
+	}
+	if got := b.takeWarnings(); len(got) != 0 {
+		t.Errorf("scan b got %q", got)
+	}
+	// The logger keeps only the indexer's access warning.
+	hubLogger{}.Warnf("something else %q", "/scan/a/x")
+	hubLogger{}.Warnf(accessWarning, 42, errors.New("not a path"))
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	secret := "p@ss word/+"
+	err := fmt.Errorf("%w: dial user:%s@host, auth %s, url %s", ErrImage, secret, "cEBzcyB3b3JkLys=", "p%40ss+word%2F%2B")
+	got := redactError(err, []string{secret})
+	if !errors.Is(got, ErrImage) || !errors.Is(got, ErrTarget) {
+		t.Errorf("redactError lost the sentinel: %v", got)
+	}
+	for _, form := range []string{secret, "cEBzcyB3b3JkLys=", "p%40ss+word%2F%2B"} {
+		if strings.Contains(got.Error(), form) {
+			t.Errorf("redacted error %q still holds %q", got, form)
+		}
+	}
+	if plain := errors.New("nothing secret"); redactError(plain, []string{secret}) != plain {
+		t.Error("redactError wrapped an error that holds no secret")
+	}
+}
+
+func TestRegistryTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, path, user, pass string
+		wantErr              bool
+	}{
+		{in: "ghcr.io/acme/app:1.0", path: "ghcr.io/acme/app:1.0"},
+		{in: "alpine", path: "alpine"},
+		{in: "ghcr.io/acme/app@sha256:" + strings.Repeat("a", 64), path: "ghcr.io/acme/app@sha256:" + strings.Repeat("a", 64)},
+		{in: "bob:s3cr%40t@ghcr.io/acme/app:1.0", path: "ghcr.io/acme/app:1.0", user: "bob", pass: "s3cr@t"},
+		{in: "//bob:pw@127.0.0.1:5000/app@sha256:" + strings.Repeat("b", 64), path: "127.0.0.1:5000/app@sha256:" + strings.Repeat("b", 64), user: "bob", pass: "pw"},
+		{in: "u:p/a@ss:w@rd@host:5000/app:1.0", path: "host:5000/app:1.0", user: "u", pass: "p/a@ss:w@rd"},
+		{in: "", wantErr: true},
+		{in: "bob:pw@", wantErr: true},
+		{in: ":pw@host/app", wantErr: true},
+		{in: "bob:%zz@host/app", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := registryTarget(tt.in)
+		if tt.wantErr {
+			if !errors.Is(err, ErrImage) {
+				t.Errorf("registryTarget(%q) = %v, want ErrImage", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || got.path != tt.path || got.display != tt.path {
+			t.Errorf("registryTarget(%q) = %+v, %v; want path %q", tt.in, got, err, tt.path)
+		}
+		if (got.creds == nil) != (tt.user == "") || got.creds != nil && (got.creds.Username != tt.user || got.creds.Password != tt.pass) {
+			t.Errorf("registryTarget(%q) credentials = %+v, want %s/%s", tt.in, got.creds, tt.user, tt.pass)
+		}
+	}
+}
+
+func TestSupplierParsing(t *testing.T) {
+	t.Parallel()
+	tests := map[string]supplier{
+		"GNU Libc Maintainers <debian-glibc@lists.debian.org>":             {name: "GNU Libc Maintainers", email: "debian-glibc@lists.debian.org", org: true},
+		"John-David Dalton <john@example.com> (http://allyoucanleet.com/)": {name: "John-David Dalton", email: "john@example.com"},
+		"me@example.com": {email: "me@example.com"},
+		"Kenneth Reitz":  {name: "Kenneth Reitz"},
+		"  ":             {},
+		"The Go Authors": {name: "The Go Authors", org: true},
+		"a <b> <c>":      {name: "a <b> <c>"},
+	}
+	for in, want := range tests {
+		got := parseNameEmail(in)
+		got.org = looksLikeOrganisation(got.name)
+		if got != want {
+			t.Errorf("parseNameEmail(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestSRI(t *testing.T) {
+	t.Parallel()
+	sri, hexSum := integrity("x")
+	out := map[string]string{}
+	addSRI(out, sri+" sha1-qUqP5cyxm6YcTAhz05Hph5gvu9M= sha256-notbase64! md5-AAAA")
+	want := map[string]string{"sha512": hexSum, "sha1": "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3"}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("addSRI (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []Config{{}, {Target: ".", MaxArchiveBytes: -1}, {Target: ".", MaxArchiveEntries: -1}} {
+		if err := c.Validate(); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v.Validate() = %v, want ErrConfig", c, err)
+		}
+		if _, err := Generate(context.Background(), c); !errors.Is(err, ErrConfig) {
+			t.Errorf("Generate(%+v) = %v, want ErrConfig", c, err)
+		}
+	}
+	if err := (Config{Target: "."}).Validate(); err != nil {
+		t.Errorf("Validate() = %v for a usable configuration", err)
+	}
+}
