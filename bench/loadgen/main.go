@@ -1,0 +1,318 @@
+// Command loadgen is the load generator of bench/serve.sh: it makes signed
+// envelopes, publishes them to a running 'consign serve' over loopback with
+// N concurrent clients and reports throughput and latency, and measures
+// inclusion proofs on a log of a million entries. It is a benchmark tool,
+// not part of consign.
+//
+//	loadgen gen    -n N -out entries.jsonl -key key.pub
+//	loadgen publish -server URL -token T -entries entries.jsonl -skip K -clients C -duration D
+//	loadgen proofs -db sqlite:PATH|postgres://... -n 1000000
+//
+// Results are JSON lines on stdout.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/server"
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/store/postgres"
+	"github.com/consign-dev/consign/internal/store/sqlite"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: loadgen gen|publish|proofs [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(os.Args[2:])
+	case "publish":
+		err = publish(os.Args[2:])
+	case "proofs":
+		err = proofs(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// statement is a ~1 KB SLSA-like statement about one artifact.
+func statement(i int) *attest.Statement {
+	pred, _ := json.Marshal(map[string]any{
+		"buildDefinition": map[string]any{"buildType": "https://consign.dev/bench/v1", "externalParameters": map[string]any{"run": i, "ref": "refs/heads/main", "pad": strings.Repeat("x", 600)}},
+		"runDetails":      map[string]any{"builder": map[string]string{"id": "https://ci.example.com/bench"}},
+	})
+	var d [32]byte
+	d[0], d[1], d[2], d[3] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
+	st, _ := attest.NewStatement("https://slsa.dev/provenance/v1", []attest.Subject{{Name: fmt.Sprintf("artifact-%d", i), Digest: map[string]string{"sha256": fmt.Sprintf("%x", d[:])}}}, pred)
+	return st
+}
+
+// gen writes n signed envelopes (Ed25519), one per line, and the public key.
+func gen(args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ExitOnError)
+	n := fs.Int("n", 100000, "envelopes")
+	out := fs.String("out", "entries.jsonl", "output file")
+	keyOut := fs.String("key", "key.pub", "public key file")
+	fs.Parse(args)
+	priv, _ := sign.Generate(sign.Ed25519)
+	s, _ := sign.NewSigner(priv)
+	pub, _ := sign.MarshalPublicKey(priv.Public())
+	if err := os.WriteFile(*keyOut, pub, 0o644); err != nil {
+		return err
+	}
+	lines := make([][]byte, *n)
+	var wg sync.WaitGroup
+	per := (*n + runtime.NumCPU() - 1) / runtime.NumCPU()
+	for start := 0; start < *n; start += per {
+		wg.Add(1)
+		go func(start int) {
+			defer wg.Done()
+			for i := start; i < min(start+per, *n); i++ {
+				env, _ := attest.SignStatement(statement(i), s)
+				lines[i], _ = json.Marshal(env)
+			}
+		}(start)
+	}
+	wg.Wait()
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		w.Write(l)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func readLines(path string) ([][]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Split(bytes.TrimSpace(data), []byte("\n")), nil
+}
+
+// Result is one measurement.
+type Result struct {
+	Name       string  `json:"name"`
+	Clients    int     `json:"clients"`
+	Batch      int     `json:"batch"`
+	Entries    int64   `json:"entries"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"entriesPerSecond"`
+	P50ms      float64 `json:"p50ms"`
+	P99ms      float64 `json:"p99ms"`
+	Errors     int64   `json:"errors"`
+	Note       string  `json:"note,omitempty"`
+	TotalItems int64   `json:"logSize,omitempty"`
+}
+
+func percentile(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	i := int(float64(len(d)-1) * p)
+	return float64(d[i]) / float64(time.Millisecond)
+}
+
+// publish runs clients concurrent publishers for duration, each sending
+// batch envelopes per request, taking envelopes from the file after skip.
+func publish(args []string) error {
+	fs := flag.NewFlagSet("publish", flag.ExitOnError)
+	url := fs.String("server", "", "server URL")
+	token := fs.String("token", os.Getenv("CONSIGN_TOKEN"), "publishing token")
+	entries := fs.String("entries", "entries.jsonl", "envelopes from 'gen'")
+	skip := fs.Int("skip", 0, "envelopes to skip (already published)")
+	clients := fs.Int("clients", 1, "concurrent clients")
+	batch := fs.Int("batch", 1, "envelopes per request")
+	dur := fs.Duration("duration", 10*time.Second, "how long to publish")
+	name := fs.String("name", "publish", "result name")
+	fs.Parse(args)
+	lines, err := readLines(*entries)
+	if err != nil {
+		return err
+	}
+	lines = lines[*skip:]
+	var next atomic.Int64
+	var errs atomic.Int64
+	lat := make([][]time.Duration, *clients)
+	tr := &http.Transport{MaxIdleConnsPerHost: *clients + 1, MaxConnsPerHost: *clients + 1}
+	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	deadline := time.Now().Add(*dur)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl, _ := server.NewClient(*url, *token, hc)
+			for time.Now().Before(deadline) {
+				i := int(next.Add(int64(*batch))) - *batch
+				if i+*batch > len(lines) {
+					return
+				}
+				t0 := time.Now()
+				if _, err := cl.Publish(context.Background(), "", lines[i:i+*batch]); err != nil {
+					errs.Add(1)
+					fmt.Fprintln(os.Stderr, "publish:", err)
+					continue
+				}
+				lat[c] = append(lat[c], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	n := int64(len(all) * *batch)
+	return json.NewEncoder(os.Stdout).Encode(Result{Name: *name, Clients: *clients, Batch: *batch, Entries: n, Seconds: secs,
+		PerSecond: float64(n) / secs, P50ms: percentile(all, 0.5), P99ms: percentile(all, 0.99), Errors: errs.Load()})
+}
+
+func openStore(ctx context.Context, spec string) (store.Store, error) {
+	if strings.HasPrefix(spec, "postgres://") {
+		return postgres.Open(ctx, spec)
+	}
+	return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite:"))
+}
+
+// proofs fills a log to n entries straight through the store (in batches
+// of 1000, as the sequencer would), then measures inclusion proofs: through
+// the HTTP API of an in-process server (cold hash cache: random indexes),
+// and straight from the store (no cache at all).
+func proofs(args []string) error {
+	fs := flag.NewFlagSet("proofs", flag.ExitOnError)
+	db := fs.String("db", "", "database")
+	n := fs.Int("n", 1_000_000, "log size")
+	samples := fs.Int("samples", 2000, "proofs to time")
+	fs.Parse(args)
+	ctx := context.Background()
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if id, err := st.LogIdentity(ctx); err == nil {
+		return fmt.Errorf("the bench database already has a log identity (%s); use a fresh one", id.Origin)
+	}
+	tree, err := st.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	fill := time.Now()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	kid := strings.Repeat("ab", 32)
+	for size := int(tree.Size); size < *n; {
+		k := min(1000, *n-size)
+		es := make([]store.NewEntry, k)
+		for i := range es {
+			j := size + i
+			pae := []byte(fmt.Sprintf("bench statement %d", j))
+			leaf, _ := tlog.NewLeaf(t0.Add(time.Duration(j)*time.Millisecond), pae, []tlog.LeafSignature{tlog.SignatureOf(kid, pae)})
+			var d tlog.Hash
+			d[0], d[1], d[2], d[3] = byte(j>>24), byte(j>>16), byte(j>>8), byte(j)
+			es[i] = store.NewEntry{Key: leaf.Key(), Leaf: leaf.Marshal(), Envelope: []byte(`{}`), Product: "bench", Subjects: []tlog.Hash{d}}
+		}
+		if _, _, err := st.Append(ctx, es); err != nil {
+			return err
+		}
+		size += k
+		if size%100_000 == 0 {
+			fmt.Fprintf(os.Stderr, "loadgen: %d entries (%.0fs)\n", size, time.Since(fill).Seconds())
+		}
+	}
+	fillSecs := time.Since(fill).Seconds()
+	tree, _ = st.Tree(ctx)
+
+	// Straight from the store: tlog.ProveInclusion over store.ReadHashes.
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return st.ReadHashes(ctx, idx) })
+	var direct []time.Duration
+	for i := 0; i < *samples; i++ {
+		idx := mrand.Int64N(tree.Size)
+		t := time.Now()
+		if _, err := tlog.ProveInclusion(idx, tree.Size, r); err != nil {
+			return err
+		}
+		direct = append(direct, time.Since(t))
+	}
+	// Through HTTP.
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := tlog.NewSigner("bench.example/proofs", priv)
+	srv, err := server.New(ctx, server.Config{Store: st, Signer: signer})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c, _ := server.NewClient(hs.URL, "", hs.Client())
+	var viaHTTP []time.Duration
+	for i := 0; i < *samples; i++ {
+		idx := uint64(mrand.Int64N(tree.Size))
+		t := time.Now()
+		p, err := c.Inclusion(ctx, idx, uint64(tree.Size))
+		if err != nil {
+			return err
+		}
+		viaHTTP = append(viaHTTP, time.Since(t))
+		if i == 0 {
+			e, err := st.Entry(ctx, int64(idx))
+			if err != nil {
+				return err
+			}
+			if err := tlog.VerifyInclusion(p, idx, uint64(tree.Size), tlog.LeafHash(e.Leaf), tree.Root); err != nil {
+				return fmt.Errorf("a proof from the API does not verify: %v", err)
+			}
+		}
+	}
+	// Verification alone (what a client does offline).
+	p, _ := tlog.ProveInclusion(tree.Size/3, tree.Size, r)
+	e, _ := st.Entry(ctx, tree.Size/3)
+	vt := time.Now()
+	for i := 0; i < *samples; i++ {
+		tlog.VerifyInclusion(p, uint64(tree.Size/3), uint64(tree.Size), tlog.LeafHash(e.Leaf), tree.Root)
+	}
+	verifyUs := float64(time.Since(vt).Microseconds()) / float64(*samples)
+	enc := json.NewEncoder(os.Stdout)
+	enc.Encode(Result{Name: "fill", Entries: tree.Size, Seconds: fillSecs, PerSecond: float64(*n) / fillSecs, TotalItems: tree.Size, Note: "store.Append in batches of 1000"})
+	enc.Encode(Result{Name: "prove-store", Entries: int64(*samples), P50ms: percentile(direct, 0.5), P99ms: percentile(direct, 0.99), TotalItems: tree.Size, Note: "tlog.ProveInclusion over store.ReadHashes, no cache"})
+	enc.Encode(Result{Name: "prove-http", Entries: int64(*samples), P50ms: percentile(viaHTTP, 0.5), P99ms: percentile(viaHTTP, 0.99), TotalItems: tree.Size, Note: "GET /api/v1/log/proof/inclusion, random index, loopback"})
+	enc.Encode(Result{Name: "verify-inclusion", Entries: int64(*samples), P50ms: verifyUs / 1000, P99ms: verifyUs / 1000, TotalItems: tree.Size, Note: "tlog.VerifyInclusion, mean"})
+	return nil
+}

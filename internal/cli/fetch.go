@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/server"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// NewCmdFetch is 'consign fetch'.
+func NewCmdFetch(deps *Deps) *cobra.Command {
+	var serverURL, token, subject, out, logKeyFile, output string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "fetch --server URL --subject FILE|sha256:HEX [--out FILE] [--log-key log.pub]",
+		Short: "Fetch every attestation about an artifact from a server, with receipts",
+		Long: `Ask the server for every attestation whose subjects include the artifact's SHA-256
+digest, and write them as a .intoto.jsonl (--out; default FILE.intoto.jsonl beside the
+artifact, or sha256-HEX.intoto.jsonl) with their receipts beside it (NAME.receipts.jsonl,
+one per line, same order).
+
+With --log-key (the log's public key, from your policy or the log's operator; never from
+the server itself), every receipt is verified offline against a checkpoint signed by that
+key and bound to its envelope before anything is written; one that fails writes nothing
+and exits 3.`,
+		Example: `  consign fetch --server http://127.0.0.1:8080 --subject dist/app --log-key log.pub
+  consign fetch --server https://log.example.com --subject sha256:4be8...a744 --out app.intoto.jsonl`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			if serverURL == "" || subject == "" {
+				return usagef("--server and --subject are required")
+			}
+			d, err := subjectDigest(subject)
+			if err != nil {
+				return err
+			}
+			sum, err := hex.DecodeString(d[digest.SHA256])
+			if err != nil || len(sum) != 32 {
+				return usagef("--subject needs a sha256 digest")
+			}
+			if out == "" {
+				if _, serr := os.Stat(subject); serr == nil {
+					out = subject + ".intoto.jsonl"
+				} else {
+					out = "sha256-" + d[digest.SHA256] + ".intoto.jsonl"
+				}
+			}
+			var logKey *tlog.Verifier
+			if logKeyFile != "" {
+				if logKey, err = loadLogKey(logKeyFile); err != nil {
+					return err
+				}
+			}
+			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
+			if err != nil {
+				return usageError{err}
+			}
+			atts, err := c.Attestations(cmd.Context(), tlog.Hash(sum))
+			if err != nil {
+				return err
+			}
+			if len(atts) == 0 {
+				return withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", server.ErrNotFound, d[digest.SHA256]),
+					"check the artifact; with a read token, check its products ('consign admin token list')")
+			}
+			envs := make([]*attest.Envelope, len(atts))
+			receipts := make([]*tlog.Receipt, len(atts))
+			for i, a := range atts {
+				env, malformed, err := attest.ParseEnvelope(a.Envelope)
+				if err != nil || malformed > 0 {
+					return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", server.ErrServer, a.Index)
+				}
+				if logKey != nil {
+					if _, err := tlog.VerifyReceiptFor(a.Receipt, logKey, tlog.CheckpointOptions{}, attest.PAE(env.PayloadType, env.Payload)); err != nil {
+						return fmt.Errorf("entry %d: %w", a.Index, err)
+					}
+				}
+				envs[i], receipts[i] = env, a.Receipt
+			}
+			envData, err := marshalLines(envs)
+			if err != nil {
+				return err
+			}
+			recData, err := marshalLines(receipts)
+			if err != nil {
+				return err
+			}
+			rpath := receiptsPath(out)
+			if err := fsutil.WriteFiles([]fsutil.File{{Path: out, Data: envData, Perm: 0o644}, {Path: rpath, Data: recData, Perm: 0o644}}, force); err != nil {
+				if errors.Is(err, fsutil.ErrExists) {
+					return withHint(err, "pass --force to replace it, or --out another name")
+				}
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if output == "json" {
+				return json.NewEncoder(w).Encode(struct {
+					Subject      string `json:"subject"`
+					Attestations int    `json:"attestations"`
+					File         string `json:"file"`
+					Receipts     string `json:"receipts"`
+					Verified     bool   `json:"verified"`
+				}{"sha256:" + d[digest.SHA256], len(atts), out, rpath, logKey != nil})
+			}
+			verified := "receipts verified with the log key"
+			if logKey == nil {
+				verified = "receipts not verified: pass --log-key to check them"
+			}
+			fmt.Fprintf(w, "%d attestation(s) about sha256:%s\nwrote %s and %s (%s)\n", len(atts), d[digest.SHA256], out, rpath, verified)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&serverURL, "server", "", "the server's URL")
+	cmd.Flags().StringVar(&token, "token", "", "reading token, for servers that require one (default: $CONSIGN_TOKEN)")
+	cmd.Flags().StringVar(&subject, "subject", "", "the artifact: a FILE, or sha256:HEX")
+	cmd.Flags().StringVar(&out, "out", "", "the .intoto.jsonl to write")
+	cmd.Flags().StringVar(&logKeyFile, "log-key", "", "the log's public key (log.pub): verify every receipt first")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out and its receipts file")
+	addOutputFlag(cmd, &output)
+	return cmd
+}

@@ -1,0 +1,138 @@
+// Package receipt matches attestations with the log receipts that prove
+// when the log accepted them: a [Set] of verified receipts is the
+// verify.ReceiptChecker that the verification engine asks.
+//
+// Receipts are read from JSON Lines files (NAME.receipts.jsonl beside
+// NAME.intoto.jsonl; [PathFor]), verified offline with the log key when
+// they are added (signed checkpoint, origin, index, inclusion proof), and
+// indexed by the SHA-256 of the DSSE PAE each leaf records. An attestation's
+// time is the log's time only when a receipt's leaf records its statement
+// and every one of its signatures: a signature added after the entry was
+// logged gets no log time (SECURITY-CASES 1-3).
+package receipt
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// ErrNoReceipt is returned by [Set.Check] when no verified receipt records
+// the attestation as it is. It wraps tlog.ErrBinding.
+var ErrNoReceipt = fmt.Errorf("%w: no verified receipt records this attestation", tlog.ErrBinding)
+
+// PathFor is where the receipts of an attestation file are kept:
+// NAME.intoto.jsonl -> NAME.receipts.jsonl; any other FILE -> FILE.receipts.jsonl.
+func PathFor(attestations string) string {
+	if base, ok := strings.CutSuffix(attestations, ".intoto.jsonl"); ok {
+		return base + ".receipts.jsonl"
+	}
+	return attestations + ".receipts.jsonl"
+}
+
+// Set is a set of receipts verified with one log key. It is safe for
+// concurrent use.
+type Set struct {
+	log  *tlog.Verifier
+	opts tlog.CheckpointOptions
+
+	mu          sync.RWMutex
+	byStatement map[[sha256.Size]byte][]*tlog.VerifiedReceipt
+}
+
+// NewSet is an empty set of receipts of the log whose key is log.
+func NewSet(log *tlog.Verifier, opts tlog.CheckpointOptions) *Set {
+	return &Set{log: log, opts: opts, byStatement: map[[sha256.Size]byte][]*tlog.VerifiedReceipt{}}
+}
+
+// Add verifies every receipt in data (JSON Lines, or one receipt) and adds
+// those that verify. It returns the number added and, joined, an error for
+// each receipt that did not verify (wrapping tlog's sentinels), named by
+// source and line.
+func (s *Set) Add(data []byte, source string) (int, error) {
+	var errs []error
+	added := 0
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		r, err := tlog.ParseReceipt(line)
+		if err == nil {
+			var v *tlog.VerifiedReceipt
+			if v, err = tlog.VerifyReceipt(r, s.log, s.opts); err == nil {
+				s.mu.Lock()
+				s.byStatement[v.Leaf.Statement] = append(s.byStatement[v.Leaf.Statement], v)
+				s.mu.Unlock()
+				added++
+				continue
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s:%d: %w", source, i+1, err))
+	}
+	return added, errors.Join(errs...)
+}
+
+// Check implements verify.ReceiptChecker: the earliest time the log
+// accepted env with all of its signatures. raw is not needed: the leaf
+// commits to the decoded payload type, payload and signatures, which is
+// what env holds. A nil env (an in-toto v0.9 link) is never logged.
+func (s *Set) Check(env *attest.Envelope, raw []byte) (time.Time, error) {
+	if env == nil {
+		return time.Time{}, fmt.Errorf("%w: the log records DSSE envelopes only", ErrNoReceipt)
+	}
+	pae := attest.PAE(env.PayloadType, env.Payload)
+	s.mu.RLock()
+	candidates := s.byStatement[sha256.Sum256(pae)]
+	s.mu.RUnlock()
+	var best time.Time
+	for _, v := range candidates {
+		if all(v.Leaf, env.Signatures) && (best.IsZero() || v.Time().Before(best)) {
+			best = v.Time()
+		}
+	}
+	if best.IsZero() {
+		if len(candidates) > 0 {
+			return time.Time{}, fmt.Errorf("%w: the logged entry lacks some of the envelope's signatures", ErrNoReceipt)
+		}
+		return time.Time{}, ErrNoReceipt
+	}
+	return best, nil
+}
+
+// Len is the number of receipts in the set.
+func (s *Set) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, vs := range s.byStatement {
+		n += len(vs)
+	}
+	return n
+}
+
+func all(l *tlog.Leaf, sigs []attest.Signature) bool {
+	if len(sigs) == 0 {
+		return false
+	}
+	for _, sg := range sigs {
+		found := false
+		for _, ls := range l.Signatures {
+			if l.SignedBy(ls.KeyID, sg.Sig) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// PublishResult is the server's answer for one published envelope.
+type PublishResult struct {
+	Index int64 `json:"index"`
+	// Duplicate is set when the attestation was already in the log: the
+	// receipt is for the earlier entry.
+	Duplicate bool          `json:"duplicate"`
+	Receipt   *tlog.Receipt `json:"receipt"`
+}
+
+// PublishResponse is the body of a successful publish.
+type PublishResponse struct {
+	Results []PublishResult `json:"results"`
+}
+
+// publish is POST /api/v1/attestations.
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.authenticate(ctx, r)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return ErrUnauthorized
+	}
+	if len(p.keys) == 0 {
+		return fmt.Errorf("%w: token %s is for reading only: it has no keys to publish for", ErrForbidden, p.token.ID)
+	}
+	product := r.URL.Query().Get("product")
+	if product == "" {
+		if len(p.token.Products) != 1 {
+			return fmt.Errorf("%w: the token has several products; name one with ?product=", ErrBadRequest)
+		}
+		product = p.token.Products[0]
+	}
+	if !p.may(product) {
+		return fmt.Errorf("%w: the token may not publish for product %q", ErrForbidden, product)
+	}
+	// An empty bucket answers before the body is read.
+	if wait := s.limiter.take(p.token.ID, 0, s.now()); wait > 0 {
+		return &retryError{ErrRateLimited, wait}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("%w: the body is over %d bytes", ErrTooLarge, s.cfg.Limits.MaxBody)
+		}
+		return fmt.Errorf("%w: reading the body: %v", ErrBadRequest, err)
+	}
+	lines, err := s.splitEnvelopes(body)
+	if err != nil {
+		return err
+	}
+	if wait := s.limiter.take(p.token.ID, len(lines), s.now()); wait > 0 {
+		return &retryError{ErrRateLimited, wait}
+	}
+	entries, err := s.prepareAll(lines, p, product)
+	if err != nil {
+		return err
+	}
+	req, err := s.seq.submit(entries)
+	if err != nil {
+		return err
+	}
+	var res appendResult
+	select {
+	case res = <-req.done:
+	case <-ctx.Done():
+		return ctx.Err() // the append goes on; a retry finds the entries logged
+	}
+	if res.err != nil {
+		return res.err
+	}
+	// The hashes this batch wrote are committed: cache them, so the
+	// receipts below (and the next batch's) read them from memory.
+	s.cacheHashes(res.appended)
+	indexes := make([]int64, len(res.appended))
+	leaves := make([][]byte, len(res.appended))
+	for i, a := range res.appended {
+		indexes[i], leaves[i] = a.Index, a.Leaf
+	}
+	receipts, err := s.receipts(context.WithoutCancel(ctx), res.tree, indexes, leaves)
+	if err != nil {
+		return err
+	}
+	out := PublishResponse{Results: make([]PublishResult, len(receipts))}
+	for i, rc := range receipts {
+		out.Results[i] = PublishResult{Index: indexes[i], Duplicate: res.appended[i].Duplicate, Receipt: rc}
+	}
+	writeJSON(w, out)
+	return nil
+}
+
+// splitEnvelopes reads a body of one JSON envelope or JSON Lines of them.
+func (s *Server) splitEnvelopes(body []byte) ([][]byte, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, fmt.Errorf("%w: the body holds no envelope", ErrBadRequest)
+	}
+	if json.Valid(trimmed) {
+		if len(trimmed) > s.cfg.Limits.MaxEnvelope {
+			return nil, fmt.Errorf("%w: an envelope of %d bytes (at most %d)", ErrTooLarge, len(trimmed), s.cfg.Limits.MaxEnvelope)
+		}
+		return [][]byte{trimmed}, nil
+	}
+	var lines [][]byte
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if len(lines) == s.cfg.Limits.MaxBatch {
+			return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, s.cfg.Limits.MaxBatch)
+		}
+		if len(line) > s.cfg.Limits.MaxEnvelope {
+			return nil, fmt.Errorf("%w: envelope %d is %d bytes (at most %d)", ErrTooLarge, len(lines)+1, len(line), s.cfg.Limits.MaxEnvelope)
+		}
+		lines = append(lines, line)
+	}
+	return lines, nil
+}
+
+// prepareAll checks every envelope (in parallel for large batches) and
+// fails if any one fails: nothing of a request is logged unless all of it is.
+func (s *Server) prepareAll(lines [][]byte, p *principal, product string) ([]pendingEntry, error) {
+	out := make([]pendingEntry, len(lines))
+	errs := make([]error, len(lines))
+	workers := min(len(lines), runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	next := make(chan int, len(lines))
+	for i := range lines {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = s.prepare(lines[i], p, product)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			if len(lines) == 1 {
+				return nil, err
+			}
+			return nil, fmt.Errorf("envelope %d: %w", i+1, err)
+		}
+	}
+	return out, nil
+}
+
+// prepare checks one envelope against the token and makes its entry:
+// strict DSSE parse, in-toto payload type, every signature verified with a
+// key of the token (so the log vouches for each signature it records), and
+// a strictly valid statement.
+func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntry, error) {
+	env, malformed, err := attest.ParseEnvelope(line)
+	if err != nil {
+		return pendingEntry{}, err
+	}
+	if malformed > 0 {
+		return pendingEntry{}, fmt.Errorf("%w: %d malformed signature(s); the log records only signatures it can verify", attest.ErrMalformed, malformed)
+	}
+	if err := attest.CheckPayloadType(env.PayloadType); err != nil {
+		return pendingEntry{}, err
+	}
+	pae := attest.PAE(env.PayloadType, env.Payload)
+	msg := sign.NewMessage(pae)
+	sigs := make([]tlog.LeafSignature, 0, len(env.Signatures))
+	for i, sg := range env.Signatures {
+		var by *sign.Verifier
+		for _, k := range p.keys {
+			if k.VerifyMessage(msg, sg.Sig) == nil {
+				by = k
+				break
+			}
+		}
+		if by == nil {
+			return pendingEntry{}, fmt.Errorf("%w: signature %d is not by a key token %s may publish for", ErrForbidden, i+1, p.token.ID)
+		}
+		sigs = append(sigs, tlog.SignatureOf(by.KeyID(), sg.Sig))
+	}
+	st, err := attest.ParseStatement(env.Payload)
+	if err != nil {
+		return pendingEntry{}, err
+	}
+	leaf, err := tlog.NewLeaf(s.now(), pae, sigs)
+	if err != nil {
+		return pendingEntry{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	canonical, err := json.Marshal(env)
+	if err != nil {
+		return pendingEntry{}, err
+	}
+	e := pendingEntry{leaf: leaf, key: leaf.Key(), envelope: canonical, product: product}
+	for _, sub := range st.Subject {
+		if h, ok := sub.Digest[digest.SHA256]; ok {
+			var d tlog.Hash
+			if n, err := hex.Decode(d[:], []byte(h)); err == nil && n == len(d) {
+				e.subjects = append(e.subjects, d)
+			}
+		}
+	}
+	return e, nil
+}

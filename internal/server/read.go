@@ -1,0 +1,264 @@
+package server
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// MaxPage bounds the attestations one GET returns.
+const MaxPage = 1000
+
+// Attestation is one logged envelope with its receipt.
+type Attestation struct {
+	Index    int64           `json:"index"`
+	Envelope json.RawMessage `json:"envelope"`
+	Receipt  *tlog.Receipt   `json:"receipt"`
+}
+
+// AttestationsResponse is the answer to GET /api/v1/attestations.
+type AttestationsResponse struct {
+	Attestations []Attestation `json:"attestations"`
+	// Next, when present, is the value of ?after= for the next page.
+	Next *int64 `json:"next,omitempty"`
+}
+
+// InclusionResponse is an inclusion proof.
+type InclusionResponse struct {
+	Index uint64      `json:"index"`
+	Size  uint64      `json:"size"`
+	Proof []tlog.Hash `json:"inclusionProof"`
+}
+
+// ConsistencyResponse is a consistency proof.
+type ConsistencyResponse struct {
+	From  uint64      `json:"from"`
+	To    uint64      `json:"to"`
+	Proof []tlog.Hash `json:"consistencyProof"`
+}
+
+// parseUint reads a query or path number: decimal digits only, below 2^63
+// (SECURITY-CASES 73).
+func parseUint(name, s string) (int64, error) {
+	v, err := strconv.ParseUint(s, 10, 63)
+	if err != nil || strconv.FormatUint(v, 10) != s || v > math.MaxInt64 {
+		return 0, fmt.Errorf("%w: %s %q is not a non-negative integer below 2^63", ErrBadRequest, name, truncate(s))
+	}
+	return int64(v), nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// parseSubject reads sha256:<64 lowercase hex>.
+func parseSubject(s string) (tlog.Hash, error) {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	var d tlog.Hash
+	if !ok || len(h) != 64 || strings.ToLower(h) != h {
+		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", ErrBadRequest, truncate(s))
+	}
+	if _, err := hex.Decode(d[:], []byte(h)); err != nil {
+		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", ErrBadRequest, truncate(s))
+	}
+	return d, nil
+}
+
+// attestations is GET /api/v1/attestations?subject=sha256:HEX[&after=N][&limit=M].
+func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	products, err := s.readScope(ctx, r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	subject, err := parseSubject(q.Get("subject"))
+	if err != nil {
+		return err
+	}
+	query := store.Query{Subject: subject, Products: products, After: -1, Limit: 100}
+	if v := q.Get("after"); v != "" {
+		if query.After, err = parseUint("after", v); err != nil {
+			return err
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		l, err := parseUint("limit", v)
+		if err != nil || l == 0 || l > MaxPage {
+			return fmt.Errorf("%w: limit must be 1 to %d", ErrBadRequest, MaxPage)
+		}
+		query.Limit = int(l)
+	}
+	// One more than asked, to know whether there is a next page.
+	query.Limit++
+	entries, err := s.cfg.Store.Entries(ctx, query)
+	if err != nil {
+		return err
+	}
+	out := AttestationsResponse{Attestations: []Attestation{}}
+	if len(entries) == query.Limit {
+		entries = entries[:len(entries)-1]
+		next := entries[len(entries)-1].Index
+		out.Next = &next
+	}
+	if len(entries) > 0 {
+		tree, err := s.cfg.Store.Tree(ctx)
+		if err != nil {
+			return err
+		}
+		indexes := make([]int64, len(entries))
+		leaves := make([][]byte, len(entries))
+		for i, e := range entries {
+			indexes[i], leaves[i] = e.Index, e.Leaf
+		}
+		receipts, err := s.receipts(ctx, tree, indexes, leaves)
+		if err != nil {
+			return err
+		}
+		for i, e := range entries {
+			out.Attestations = append(out.Attestations, Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[i]})
+		}
+	}
+	writeJSON(w, out)
+	return nil
+}
+
+// entry is GET /api/v1/entries/{index}. An entry the caller may not read is
+// answered exactly as one that does not exist (SECURITY-CASES 76).
+func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	products, err := s.readScope(ctx, r)
+	if err != nil {
+		return err
+	}
+	index, err := parseUint("index", r.PathValue("index"))
+	if err != nil {
+		return err
+	}
+	e, err := s.cfg.Store.Entry(ctx, index)
+	if err != nil {
+		return err
+	}
+	if products != nil && !slices.Contains(products, e.Product) {
+		return ErrNotFound
+	}
+	tree, err := s.cfg.Store.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	receipts, err := s.receipts(ctx, tree, []int64{e.Index}, [][]byte{e.Leaf})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[0]})
+	return nil
+}
+
+// checkpoint is GET /api/v1/log/checkpoint: the signed note itself.
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := s.readScope(ctx, r); err != nil {
+		return err
+	}
+	tree, err := s.cfg.Store.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	note, err := s.signedCheckpoint(tree)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(note)
+	return nil
+}
+
+// key is GET /api/v1/log/key: the log's verifier key, for people to compare
+// with the one they were given. Clients never trust it from here
+// (SECURITY-CASES 39).
+func (s *Server) key(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(s.cfg.Signer.VerifierKey() + "\n"))
+	return nil
+}
+
+// inclusion is GET /api/v1/log/proof/inclusion?index=I[&size=N].
+func (s *Server) inclusion(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := s.readScope(ctx, r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	index, err := parseUint("index", q.Get("index"))
+	if err != nil {
+		return err
+	}
+	tree, err := s.cfg.Store.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	size := tree.Size
+	if v := q.Get("size"); v != "" {
+		if size, err = parseUint("size", v); err != nil {
+			return err
+		}
+	}
+	if size > tree.Size || index >= size {
+		return fmt.Errorf("%w: index %d of a tree of %d (the log has %d entries)", tlog.ErrIndex, index, size, tree.Size)
+	}
+	p, err := tlog.ProveInclusion(index, size, s.reader(ctx))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, InclusionResponse{Index: uint64(index), Size: uint64(size), Proof: p})
+	return nil
+}
+
+// consistency is GET /api/v1/log/proof/consistency?from=M[&to=N].
+func (s *Server) consistency(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := s.readScope(ctx, r); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	from, err := parseUint("from", q.Get("from"))
+	if err != nil {
+		return err
+	}
+	tree, err := s.cfg.Store.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	to := tree.Size
+	if v := q.Get("to"); v != "" {
+		if to, err = parseUint("to", v); err != nil {
+			return err
+		}
+	}
+	if to > tree.Size || from > to {
+		return fmt.Errorf("%w: consistency from %d to %d (the log has %d entries)", tlog.ErrIndex, from, to, tree.Size)
+	}
+	p, err := tlog.ProveConsistency(from, to, s.reader(ctx))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("reading proof hashes: %v", err)
+		}
+		return err
+	}
+	writeJSON(w, ConsistencyResponse{From: uint64(from), To: uint64(to), Proof: p})
+	return nil
+}

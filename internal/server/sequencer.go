@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// pendingEntry is one verified envelope waiting to be logged.
+type pendingEntry struct {
+	leaf     *tlog.Leaf // time set by the sequencer
+	key      tlog.Hash
+	envelope []byte
+	product  string
+	subjects []tlog.Hash
+}
+
+type appendResult struct {
+	appended []store.Appended
+	tree     store.Tree
+	err      error
+}
+
+type appendRequest struct {
+	entries []pendingEntry
+	done    chan appendResult // buffered, 1
+}
+
+// sequencer groups concurrent publish requests into batches and appends
+// each batch in one store transaction: a group commit. It holds no log
+// state: the database orders the log, so several sequencers (in several
+// processes) may append to one store.
+type sequencer struct {
+	st       store.Log
+	now      func() time.Time
+	maxBatch int
+	timeout  time.Duration
+	queue    chan *appendRequest
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	last     time.Time
+}
+
+func newSequencer(st store.Log, now func() time.Time, queue, maxBatch int, timeout time.Duration) *sequencer {
+	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{})}
+	q.wg.Add(1)
+	go q.run()
+	return q
+}
+
+// submit queues entries, or returns ErrOverloaded at once when the queue is full.
+func (q *sequencer) submit(entries []pendingEntry) (*appendRequest, error) {
+	req := &appendRequest{entries: entries, done: make(chan appendResult, 1)}
+	select {
+	case <-q.stop:
+		return nil, fmt.Errorf("%w: the server is shutting down", ErrServer)
+	default:
+	}
+	select {
+	case q.queue <- req:
+		return req, nil
+	default:
+		return nil, &retryError{ErrOverloaded, time.Second}
+	}
+}
+
+func (q *sequencer) close() {
+	close(q.stop)
+	q.wg.Wait()
+}
+
+func (q *sequencer) run() {
+	defer q.wg.Done()
+	for {
+		var first *appendRequest
+		select {
+		case first = <-q.queue:
+		case <-q.stop:
+			// Fail whatever is still queued; nothing of it was logged.
+			for {
+				select {
+				case req := <-q.queue:
+					req.done <- appendResult{err: fmt.Errorf("%w: the server is shutting down", ErrServer)}
+				default:
+					return
+				}
+			}
+		}
+		batch := []*appendRequest{first}
+		n := len(first.entries)
+	fill:
+		for n < q.maxBatch {
+			select {
+			case req := <-q.queue:
+				batch = append(batch, req)
+				n += len(req.entries)
+			default:
+				break fill
+			}
+		}
+		q.append(batch, n)
+	}
+}
+
+func (q *sequencer) append(batch []*appendRequest, n int) {
+	// One acceptance time for the batch, never earlier than the last one
+	// this sequencer used.
+	t := q.now().UTC().Truncate(time.Millisecond)
+	if t.Before(q.last) {
+		t = q.last
+	}
+	q.last = t
+	entries := make([]store.NewEntry, 0, n)
+	for _, req := range batch {
+		for _, p := range req.entries {
+			leaf := *p.leaf
+			leaf.Time = t
+			entries = append(entries, store.NewEntry{Key: p.key, Leaf: leaf.Marshal(), Envelope: p.envelope, Product: p.product, Subjects: p.subjects})
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
+	appended, tree, err := q.st.Append(ctx, entries)
+	cancel()
+	off := 0
+	for _, req := range batch {
+		if err != nil {
+			req.done <- appendResult{err: err}
+			continue
+		}
+		k := len(req.entries)
+		req.done <- appendResult{appended: appended[off : off+k], tree: tree}
+		off += k
+	}
+}

@@ -1,0 +1,305 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// Limits bounds what one client may send and how much work it may queue.
+// Zero fields take the defaults of internal/limits.
+type Limits struct {
+	// MaxBody bounds a publish request's body, in bytes.
+	MaxBody int64
+	// MaxBatch bounds the envelopes of one publish request.
+	MaxBatch int
+	// MaxEnvelope bounds one envelope, in bytes.
+	MaxEnvelope int
+	// Rate is the envelopes per second one token may publish (and reads per
+	// second, when reads need a token); Burst is its bucket. A negative Rate
+	// disables rate limiting.
+	Rate  float64
+	Burst int
+	// Queue bounds the publish requests waiting for the log; past it the
+	// server answers 503.
+	Queue int
+	// AppendBatch is the most entries the log appends in one transaction.
+	AppendBatch int
+	// Timeouts of the HTTP server (see [Listen]).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+func (l *Limits) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if l.MaxBody <= 0 {
+		l.MaxBody = limits.PublishBody
+	}
+	def(&l.MaxBatch, limits.PublishBatch)
+	def(&l.MaxEnvelope, limits.LogEnvelope)
+	if l.Rate == 0 {
+		l.Rate = limits.PublishRate
+	}
+	def(&l.Burst, limits.PublishBurst)
+	def(&l.Queue, 4096)
+	def(&l.AppendBatch, 512)
+	for p, d := range map[*time.Duration]time.Duration{&l.ReadHeaderTimeout: 10 * time.Second, &l.ReadTimeout: time.Minute, &l.WriteTimeout: time.Minute, &l.IdleTimeout: 2 * time.Minute} {
+		if *p <= 0 {
+			*p = d
+		}
+	}
+}
+
+// Config configures a [Server].
+type Config struct {
+	// Store holds the log and the tokens.
+	Store store.Store
+	// Signer signs checkpoints with the log's key; its origin is the log's.
+	Signer *tlog.Signer
+	// ReadTokenRequired restricts reads to tokens, and to their products.
+	ReadTokenRequired bool
+	Limits            Limits
+	// Now is the log's clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the server's own errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Validate rejects configurations that cannot run.
+func (c *Config) Validate() error {
+	if c.Store == nil {
+		return errors.New("server: no store")
+	}
+	if c.Signer == nil {
+		return errors.New("server: no log signer")
+	}
+	return nil
+}
+
+// Server is the HTTP API over a store and a log key. It is an http.Handler.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	seq     *sequencer
+	limiter *limiter
+	log     *slog.Logger
+	hashes  *hashCache
+	tokens  tokenCache
+
+	cpMu   sync.Mutex
+	cpTree store.Tree
+	cpNote []byte
+}
+
+// New makes a server. It pins the store to the signer's log: a store that
+// already belongs to another origin or key is an error wrapping
+// [store.ErrIdentity], so that two keys never sign one log.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Limits.setDefaults()
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	id := store.Identity{Origin: cfg.Signer.Origin(), Key: cfg.Signer.VerifierKey()}
+	if err := cfg.Store.SetLogIdentity(ctx, id); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, hashes: newHashCache(1 << 18)}
+	if cfg.Limits.Rate > 0 {
+		s.limiter = newLimiter(cfg.Limits.Rate, float64(cfg.Limits.Burst))
+	}
+	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute)
+	s.routes()
+	return s, nil
+}
+
+// Close stops the sequencer; requests still queued fail. It does not close the store.
+func (s *Server) Close() { s.seq.close() }
+
+// Origin is the log's origin.
+func (s *Server) Origin() string { return s.cfg.Signer.Origin() }
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(pattern string, h handler) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, s.log, err)
+		}
+	})
+}
+
+func (s *Server) routes() {
+	s.handle("POST /api/v1/attestations", s.publish)
+	s.handle("GET /api/v1/attestations", s.attestations)
+	s.handle("GET /api/v1/entries/{index}", s.entry)
+	s.handle("GET /api/v1/log/checkpoint", s.checkpoint)
+	s.handle("GET /api/v1/log/key", s.key)
+	s.handle("GET /api/v1/log/proof/inclusion", s.inclusion)
+	s.handle("GET /api/v1/log/proof/consistency", s.consistency)
+	s.handle("/", func(http.ResponseWriter, *http.Request) error { return ErrNotFound })
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A panic in a handler is a 500 and a log line, never a dead server.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			writeError(w, s.log, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// signedCheckpoint signs the checkpoint of tree, reusing the last signature
+// for the same tree.
+func (s *Server) signedCheckpoint(tree store.Tree) ([]byte, error) {
+	s.cpMu.Lock()
+	defer s.cpMu.Unlock()
+	if s.cpNote != nil && s.cpTree == tree {
+		return s.cpNote, nil
+	}
+	note, err := s.cfg.Signer.Sign(tlog.Checkpoint{Origin: s.Origin(), Size: uint64(tree.Size), Root: tree.Root})
+	if err != nil {
+		return nil, err
+	}
+	s.cpTree, s.cpNote = tree, note
+	return note, nil
+}
+
+// hashCache keeps stored hashes read from the database. A stored hash never
+// changes once committed, so the cache needs no invalidation; it only
+// forgets everything when full.
+type hashCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[int64]tlog.Hash
+}
+
+func newHashCache(max int) *hashCache { return &hashCache{max: max, m: make(map[int64]tlog.Hash)} }
+
+// reader is a HashReader over the store through the cache.
+func (s *Server) reader(ctx context.Context) tlog.HashReader {
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		var missing []int64
+		var at []int
+		s.hashes.mu.RLock()
+		for i, x := range indexes {
+			if h, ok := s.hashes.m[x]; ok {
+				out[i] = h
+			} else {
+				missing = append(missing, x)
+				at = append(at, i)
+			}
+		}
+		s.hashes.mu.RUnlock()
+		if len(missing) == 0 {
+			return out, nil
+		}
+		got, err := s.cfg.Store.ReadHashes(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		s.hashes.mu.Lock()
+		if len(s.hashes.m)+len(got) > s.hashes.max {
+			clear(s.hashes.m)
+		}
+		for i, h := range got {
+			out[at[i]] = h
+			s.hashes.m[missing[i]] = h
+		}
+		s.hashes.mu.Unlock()
+		return out, nil
+	})
+}
+
+// cacheHashes keeps the stored hashes an append wrote.
+func (s *Server) cacheHashes(appended []store.Appended) {
+	s.hashes.mu.Lock()
+	defer s.hashes.mu.Unlock()
+	for _, a := range appended {
+		if len(a.Hashes) == 0 {
+			continue
+		}
+		if len(s.hashes.m)+len(a.Hashes) > s.hashes.max {
+			clear(s.hashes.m)
+		}
+		base := tlog.StoredHashCount(a.Index)
+		for k, h := range a.Hashes {
+			s.hashes.m[base+int64(k)] = h
+		}
+	}
+}
+
+// receipts makes the receipts of the entries at indexes (with their leaves)
+// against tree, reading each stored hash at most once.
+func (s *Server) receipts(ctx context.Context, tree store.Tree, indexes []int64, leaves [][]byte) ([]*tlog.Receipt, error) {
+	note, err := s.signedCheckpoint(tree)
+	if err != nil {
+		return nil, err
+	}
+	// First pass: learn which hashes the proofs need; then read them all at once.
+	need := map[int64]bool{}
+	record := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		for _, x := range idx {
+			need[x] = true
+		}
+		return make([]tlog.Hash, len(idx)), nil
+	})
+	for _, i := range indexes {
+		if _, err := tlog.ProveInclusion(i, tree.Size, record); err != nil {
+			return nil, err
+		}
+	}
+	all := make([]int64, 0, len(need))
+	for x := range need {
+		all = append(all, x)
+	}
+	hashes, err := s.reader(ctx).ReadHashes(all)
+	if err != nil {
+		return nil, err
+	}
+	byIndex := make(map[int64]tlog.Hash, len(all))
+	for i, x := range all {
+		byIndex[x] = hashes[i]
+	}
+	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = byIndex[x]
+		}
+		return out, nil
+	})
+	out := make([]*tlog.Receipt, len(indexes))
+	for k, i := range indexes {
+		p, err := tlog.ProveInclusion(i, tree.Size, mem)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = &tlog.Receipt{Origin: s.Origin(), Index: uint64(i), Leaf: string(leaves[k]), Proof: p, Checkpoint: string(note)}
+	}
+	return out, nil
+}

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// TokenPrefix starts every token, so that secret scanners can find leaked ones.
+const TokenPrefix = "consign_"
+
+// TokenConfig is what [CreateToken] makes a token for.
+type TokenConfig struct {
+	Name string
+	// Products the token may publish and read for; at least one.
+	Products []string
+	// Keys are PEM public keys the token may publish signatures of; none
+	// makes a token that can only read.
+	Keys [][]byte
+	Now  func() time.Time
+}
+
+// CreateToken makes a token, stores its hash in tokens and returns the
+// secret, which is shown once and stored nowhere. The secret is
+// TokenPrefix followed by 32 random bytes in unpadded base64url.
+func CreateToken(ctx context.Context, tokens store.Tokens, cfg TokenConfig) (secret string, t *store.Token, err error) {
+	if len(cfg.Products) == 0 {
+		return "", nil, fmt.Errorf("%w: a token needs at least one product", ErrBadRequest)
+	}
+	for _, p := range cfg.Products {
+		if !validProduct(p) {
+			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", ErrBadRequest, p)
+		}
+	}
+	t = &store.Token{Name: cfg.Name, Products: slices.Compact(slices.Sorted(slices.Values(cfg.Products)))}
+	seen := map[string]bool{}
+	for _, k := range cfg.Keys {
+		pub, err := sign.ParsePublicKey(k)
+		if err != nil {
+			return "", nil, err
+		}
+		id, err := sign.KeyID(pub)
+		if err != nil {
+			return "", nil, err
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		pemKey, err := sign.MarshalPublicKey(pub)
+		if err != nil {
+			return "", nil, err
+		}
+		t.Keys = append(t.Keys, string(pemKey))
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", nil, err
+	}
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t.Hash = HashToken(secret)
+	t.ID = hex.EncodeToString(t.Hash[:8])
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	t.Created = now().UTC()
+	if err := tokens.CreateToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// HashToken is the SHA-256 of a token's secret, which is all the database keeps.
+func HashToken(secret string) tlog.Hash { return sha256.Sum256([]byte(secret)) }
+
+func validProduct(p string) bool {
+	if p == "" || len(p) > 128 {
+		return false
+	}
+	for _, c := range p {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// principal is an authenticated token with its keys parsed.
+type principal struct {
+	token *store.Token
+	keys  []*sign.Verifier
+}
+
+func (p *principal) may(product string) bool { return slices.Contains(p.token.Products, product) }
+
+// authenticate reads the bearer token of r. No token is (nil, nil); an
+// unknown, malformed or revoked token is ErrUnauthorized, all alike.
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return nil, nil
+	}
+	secret, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 128 {
+		return nil, ErrUnauthorized
+	}
+	h := HashToken(secret)
+	if p, ok := s.tokens.get(h, s.now()); ok {
+		return p, nil
+	}
+	t, err := s.cfg.Store.TokenByHash(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !t.Revoked.IsZero() {
+		return nil, ErrUnauthorized
+	}
+	p := &principal{token: t}
+	for _, k := range t.Keys {
+		pub, err := sign.ParsePublicKey([]byte(k))
+		if err != nil {
+			return nil, fmt.Errorf("token %s has a bad key: %v", t.ID, err)
+		}
+		v, err := sign.NewVerifier(pub)
+		if err != nil {
+			return nil, fmt.Errorf("token %s has a bad key: %v", t.ID, err)
+		}
+		p.keys = append(p.keys, v)
+	}
+	s.tokens.put(h, p, s.now())
+	return p, nil
+}
+
+// TokenCacheTTL is how long a server trusts a valid token without asking
+// the database again: a revocation takes effect on every server within it.
+const TokenCacheTTL = time.Second
+
+// tokenCache keeps recently seen valid tokens (never unknown or revoked ones).
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[tlog.Hash]cachedToken
+}
+
+type cachedToken struct {
+	p       *principal
+	expires time.Time
+}
+
+func (c *tokenCache) get(h tlog.Hash, now time.Time) (*principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[h]
+	if !ok || now.After(e.expires) || now.Before(e.expires.Add(-TokenCacheTTL)) {
+		return nil, false
+	}
+	return e.p, true
+}
+
+func (c *tokenCache) put(h tlog.Hash, p *principal, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 4096 {
+		c.m = map[tlog.Hash]cachedToken{}
+	}
+	c.m[h] = cachedToken{p, now.Add(TokenCacheTTL)}
+}
+
+// readScope is the products a read may see: nil for all (open reads), the
+// token's products when reads need a token.
+func (s *Server) readScope(ctx context.Context, r *http.Request) ([]string, error) {
+	if !s.cfg.ReadTokenRequired {
+		return nil, nil
+	}
+	p, err := s.authenticate(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, ErrUnauthorized
+	}
+	if wait := s.limiter.take(p.token.ID, 1, s.now()); wait > 0 {
+		return nil, &retryError{ErrRateLimited, wait}
+	}
+	return p.token.Products, nil
+}

@@ -1,0 +1,550 @@
+// Package sqldb is the database/sql implementation of store.Store shared by
+// the sqlite and postgres backends; a Dialect supplies what differs.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+// Dialect is what differs between SQL databases.
+type Dialect struct {
+	// Name names the backend in errors.
+	Name string
+	// Numbered placeholders ($1, $2, ...) instead of '?'.
+	Numbered bool
+	// LockTree is the query that reads the tree row (size, root) inside an
+	// append transaction and, with the transaction, serialises appends.
+	LockTree string
+	// MaxParams bounds the parameters of one statement.
+	MaxParams int
+}
+
+// DB is a store.Store over database/sql.
+type DB struct {
+	db    *sql.DB // appends (and everything else when rdb is db)
+	rdb   *sql.DB // reads
+	d     Dialect
+	stmts sync.Map // query -> *sql.Stmt on rdb
+}
+
+// New wraps db, whose schema must already exist. Reads go to rdb, which may
+// be db itself; a separate pool keeps readers from queueing in front of the
+// appender (SQLite's single writer).
+func New(db, rdb *sql.DB, d Dialect) *DB { return &DB{db: db, rdb: rdb, d: d} }
+
+// Close closes the database.
+func (s *DB) Close() error {
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	err := s.db.Close()
+	if s.rdb != s.db {
+		if rerr := s.rdb.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// prepared is query prepared once on the read pool.
+func (s *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// stmtQueryer runs a prepared statement's query, ignoring the query text.
+type stmtQueryer struct{ st *sql.Stmt }
+
+func (q stmtQueryer) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
+}
+
+// q rewrites '?' placeholders for the dialect.
+func (s *DB) q(query string) string {
+	if !s.d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Tree implements store.Log.
+func (s *DB) Tree(ctx context.Context) (store.Tree, error) {
+	const query = "SELECT size, root FROM tree WHERE id = 1"
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return store.Tree{}, fmt.Errorf("%s: reading the tree: %w", s.d.Name, err)
+	}
+	return s.readTree(ctx, stmtQueryer{st}, query)
+}
+
+func (s *DB) readTree(ctx context.Context, q queryer, query string) (store.Tree, error) {
+	rows, err := q.QueryContext(ctx, s.q(query))
+	if err != nil {
+		return store.Tree{}, fmt.Errorf("%s: reading the tree: %w", s.d.Name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return store.Tree{}, fmt.Errorf("%s: reading the tree: %w", s.d.Name, err)
+		}
+		return store.Tree{}, fmt.Errorf("%s: the tree row is missing", s.d.Name)
+	}
+	var t store.Tree
+	var root []byte
+	if err := rows.Scan(&t.Size, &root); err != nil {
+		return store.Tree{}, fmt.Errorf("%s: reading the tree: %w", s.d.Name, err)
+	}
+	if len(root) != tlog.HashSize || t.Size < 0 {
+		return store.Tree{}, fmt.Errorf("%s: the tree row is corrupt", s.d.Name)
+	}
+	t.Root = tlog.Hash(root)
+	return t, rows.Err()
+}
+
+// ReadHashes implements store.Log.
+func (s *DB) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return s.readHashes(ctx, s.rdb, indexes, nil)
+}
+
+// readHashes reads hashes, first from overlay (hashes written in the
+// current, uncommitted batch), then from q.
+func (s *DB) readHashes(ctx context.Context, q queryer, indexes []int64, overlay map[int64]tlog.Hash) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for _, x := range indexes {
+		if x < 0 {
+			return nil, fmt.Errorf("%w: hash index %d", store.ErrInvalid, x)
+		}
+		if _, ok := overlay[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	found := make(map[int64]tlog.Hash, len(missing))
+	for len(missing) > 0 {
+		n := min(len(missing), s.d.MaxParams)
+		chunk := missing[:n]
+		missing = missing[n:]
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		rows, err := q.QueryContext(ctx, s.q("SELECT id, hash FROM hashes WHERE id IN ("+placeholders(len(chunk))+")"), args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading hashes: %w", s.d.Name, err)
+		}
+		for rows.Next() {
+			var id int64
+			var h []byte
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("%s: reading hashes: %w", s.d.Name, err)
+			}
+			if len(h) != tlog.HashSize {
+				rows.Close()
+				return nil, fmt.Errorf("%s: stored hash %d is corrupt", s.d.Name, id)
+			}
+			found[id] = tlog.Hash(h)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading hashes: %w", s.d.Name, err)
+		}
+	}
+	for i, x := range indexes {
+		if h, ok := overlay[x]; ok {
+			out[i] = h
+			continue
+		}
+		h, ok := found[x]
+		if !ok {
+			return nil, fmt.Errorf("%w: hash %d", store.ErrNotFound, x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// Append implements store.Log.
+func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appended, store.Tree, error) {
+	if len(entries) == 0 {
+		return nil, store.Tree{}, fmt.Errorf("%w: nothing to append", store.ErrInvalid)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, store.Tree{}, fmt.Errorf("%s: starting an append: %w", s.d.Name, err)
+	}
+	defer tx.Rollback()
+	tree, err := s.readTree(ctx, tx, s.d.LockTree)
+	if err != nil {
+		return nil, store.Tree{}, err
+	}
+	existing, err := s.existing(ctx, tx, entries)
+	if err != nil {
+		return nil, store.Tree{}, err
+	}
+	out := make([]store.Appended, len(entries))
+	overlay := map[int64]tlog.Hash{}
+	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		return s.readHashes(ctx, tx, indexes, overlay)
+	})
+	var fresh []int // positions of entries appended now
+	size := tree.Size
+	inBatch := map[tlog.Hash]int{}
+	for i, e := range entries {
+		if len(e.Leaf) == 0 {
+			return nil, store.Tree{}, fmt.Errorf("%w: entry %d has no leaf", store.ErrInvalid, i)
+		}
+		if a, ok := existing[e.Key]; ok {
+			out[i] = a
+			continue
+		}
+		if j, ok := inBatch[e.Key]; ok {
+			out[i] = store.Appended{Index: out[j].Index, Leaf: out[j].Leaf, Duplicate: true}
+			continue
+		}
+		hashes, err := tlog.StoredHashes(size, tlog.LeafHash(e.Leaf), reader)
+		if err != nil {
+			return nil, store.Tree{}, fmt.Errorf("%s: computing tree hashes: %w", s.d.Name, err)
+		}
+		base := tlog.StoredHashCount(size)
+		for k, h := range hashes {
+			overlay[base+int64(k)] = h
+		}
+		out[i] = store.Appended{Index: size, Leaf: e.Leaf, Hashes: hashes}
+		inBatch[e.Key] = i
+		fresh = append(fresh, i)
+		size++
+	}
+	if len(fresh) == 0 {
+		return out, tree, tx.Commit()
+	}
+	root, err := tlog.TreeHash(size, reader)
+	if err != nil {
+		return nil, store.Tree{}, fmt.Errorf("%s: computing the root: %w", s.d.Name, err)
+	}
+	if err := s.insertEntries(ctx, tx, entries, out, fresh); err != nil {
+		return nil, store.Tree{}, err
+	}
+	if err := s.insertHashes(ctx, tx, overlay); err != nil {
+		return nil, store.Tree{}, err
+	}
+	res, err := tx.ExecContext(ctx, s.q("UPDATE tree SET size = ?, root = ? WHERE id = 1 AND size = ?"), size, root[:], tree.Size)
+	if err != nil {
+		return nil, store.Tree{}, fmt.Errorf("%s: updating the tree: %w", s.d.Name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, store.Tree{}, fmt.Errorf("%s: the tree changed during an append (is the lock working?)", s.d.Name)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, store.Tree{}, fmt.Errorf("%s: committing an append: %w", s.d.Name, err)
+	}
+	return out, store.Tree{Size: size, Root: root}, nil
+}
+
+// existing finds the entries of the batch already logged.
+func (s *DB) existing(ctx context.Context, tx *sql.Tx, entries []store.NewEntry) (map[tlog.Hash]store.Appended, error) {
+	found := map[tlog.Hash]store.Appended{}
+	keys := make([]any, 0, len(entries))
+	for _, e := range entries {
+		keys = append(keys, e.Key[:])
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), s.d.MaxParams)
+		chunk := keys[:n]
+		keys = keys[n:]
+		rows, err := tx.QueryContext(ctx, s.q("SELECT key, idx, leaf FROM entries WHERE key IN ("+placeholders(len(chunk))+")"), chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: looking up entries: %w", s.d.Name, err)
+		}
+		for rows.Next() {
+			var k, leaf []byte
+			var idx int64
+			if err := rows.Scan(&k, &idx, &leaf); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("%s: looking up entries: %w", s.d.Name, err)
+			}
+			found[tlog.Hash(k)] = store.Appended{Index: idx, Leaf: leaf, Duplicate: true}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: looking up entries: %w", s.d.Name, err)
+		}
+	}
+	return found, nil
+}
+
+// insertRows inserts rows of width columns with multi-row VALUES statements.
+func (s *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, width int, rows [][]any) error {
+	per := max(1, s.d.MaxParams/width)
+	row := "(" + placeholders(width) + ")"
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		chunk := rows[:n]
+		rows = rows[n:]
+		args := make([]any, 0, n*width)
+		vals := make([]string, n)
+		for i, r := range chunk {
+			args = append(args, r...)
+			vals[i] = row
+		}
+		if _, err := tx.ExecContext(ctx, s.q(head+" VALUES "+strings.Join(vals, ",")), args...); err != nil {
+			return fmt.Errorf("%s: %s: %w", s.d.Name, head, err)
+		}
+	}
+	return nil
+}
+
+func (s *DB) insertEntries(ctx context.Context, tx *sql.Tx, entries []store.NewEntry, out []store.Appended, fresh []int) error {
+	var rows, subjects [][]any
+	for _, i := range fresh {
+		e := entries[i]
+		rows = append(rows, []any{out[i].Index, e.Key[:], e.Leaf, e.Envelope, e.Product})
+		seen := map[tlog.Hash]bool{}
+		for _, d := range e.Subjects {
+			if !seen[d] {
+				seen[d] = true
+				subjects = append(subjects, []any{d[:], out[i].Index})
+			}
+		}
+	}
+	if err := s.insertRows(ctx, tx, "INSERT INTO entries (idx, key, leaf, envelope, product)", 5, rows); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, tx, "INSERT INTO subjects (digest, idx)", 2, subjects)
+}
+
+func (s *DB) insertHashes(ctx context.Context, tx *sql.Tx, hashes map[int64]tlog.Hash) error {
+	rows := make([][]any, 0, len(hashes))
+	for id, h := range hashes {
+		rows = append(rows, []any{id, h[:]})
+	}
+	return s.insertRows(ctx, tx, "INSERT INTO hashes (id, hash)", 2, rows)
+}
+
+// Entry implements store.Log.
+func (s *DB) Entry(ctx context.Context, index int64) (*store.Entry, error) {
+	if index < 0 {
+		return nil, fmt.Errorf("%w: entry %d", store.ErrNotFound, index)
+	}
+	es, err := s.entries(ctx, "SELECT idx, leaf, envelope, product FROM entries WHERE idx = ?", index)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return nil, fmt.Errorf("%w: entry %d", store.ErrNotFound, index)
+	}
+	return es[0], nil
+}
+
+// Entries implements store.Log.
+func (s *DB) Entries(ctx context.Context, q store.Query) ([]*store.Entry, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	if q.Products != nil && len(q.Products) == 0 {
+		return nil, nil
+	}
+	query := "SELECT e.idx, e.leaf, e.envelope, e.product FROM subjects s JOIN entries e ON e.idx = s.idx WHERE s.digest = ? AND s.idx > ?"
+	args := []any{q.Subject[:], q.After}
+	if q.Products != nil {
+		if len(q.Products) > s.d.MaxParams-3 {
+			return nil, fmt.Errorf("%w: %d products", store.ErrInvalid, len(q.Products))
+		}
+		query += " AND e.product IN (" + placeholders(len(q.Products)) + ")"
+		for _, p := range q.Products {
+			args = append(args, p)
+		}
+	}
+	query += " ORDER BY s.idx LIMIT ?"
+	args = append(args, q.Limit)
+	return s.entries(ctx, query, args...)
+}
+
+func (s *DB) entries(ctx context.Context, query string, args ...any) ([]*store.Entry, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading entries: %w", s.d.Name, err)
+	}
+	defer rows.Close()
+	var out []*store.Entry
+	for rows.Next() {
+		e := &store.Entry{}
+		if err := rows.Scan(&e.Index, &e.Leaf, &e.Envelope, &e.Product); err != nil {
+			return nil, fmt.Errorf("%s: reading entries: %w", s.d.Name, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: reading entries: %w", s.d.Name, err)
+	}
+	return out, nil
+}
+
+// LogIdentity implements store.Log.
+func (s *DB) LogIdentity(ctx context.Context) (store.Identity, error) {
+	var id store.Identity
+	err := s.rdb.QueryRowContext(ctx, s.q("SELECT origin, vkey FROM log_identity WHERE id = 1")).Scan(&id.Origin, &id.Key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Identity{}, fmt.Errorf("%w: the database has no log identity yet", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Identity{}, fmt.Errorf("%s: reading the log identity: %w", s.d.Name, err)
+	}
+	return id, nil
+}
+
+// SetLogIdentity implements store.Log.
+func (s *DB) SetLogIdentity(ctx context.Context, id store.Identity) error {
+	if id.Origin == "" || id.Key == "" {
+		return fmt.Errorf("%w: empty log identity", store.ErrInvalid)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q("INSERT INTO log_identity (id, origin, vkey) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING"), id.Origin, id.Key); err != nil {
+		return fmt.Errorf("%s: setting the log identity: %w", s.d.Name, err)
+	}
+	got, err := s.LogIdentity(ctx)
+	if err != nil {
+		return err
+	}
+	if got != id {
+		return fmt.Errorf("%w: it is the log %q with key %s", store.ErrIdentity, got.Origin, got.Key)
+	}
+	return nil
+}
+
+// CreateToken implements store.Tokens.
+func (s *DB) CreateToken(ctx context.Context, t *store.Token) error {
+	if t.ID == "" || len(t.Products) == 0 {
+		return fmt.Errorf("%w: a token needs an id and a product", store.ErrInvalid)
+	}
+	products, _ := json.Marshal(t.Products)
+	keys, _ := json.Marshal(append([]string{}, t.Keys...))
+	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO tokens (id, hash, name, products, pubkeys, created, revoked) VALUES (?, ?, ?, ?, ?, ?, NULL)"),
+		t.ID, t.Hash[:], t.Name, string(products), string(keys), t.Created.UnixNano())
+	if err != nil {
+		return fmt.Errorf("%s: storing the token: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+const tokenColumns = "id, hash, name, products, pubkeys, created, revoked"
+
+func scanToken(rows *sql.Rows) (*store.Token, error) {
+	t := &store.Token{}
+	var hash []byte
+	var products, keys string
+	var created int64
+	var revoked sql.NullInt64
+	if err := rows.Scan(&t.ID, &hash, &t.Name, &products, &keys, &created, &revoked); err != nil {
+		return nil, err
+	}
+	if len(hash) != tlog.HashSize || json.Unmarshal([]byte(products), &t.Products) != nil || json.Unmarshal([]byte(keys), &t.Keys) != nil {
+		return nil, fmt.Errorf("token %s is corrupt", t.ID)
+	}
+	t.Hash = tlog.Hash(hash)
+	t.Created = time.Unix(0, created).UTC()
+	if revoked.Valid {
+		t.Revoked = time.Unix(0, revoked.Int64).UTC()
+	}
+	return t, nil
+}
+
+func (s *DB) tokens(ctx context.Context, query string, args ...any) ([]*store.Token, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading tokens: %w", s.d.Name, err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading tokens: %w", s.d.Name, err)
+	}
+	defer rows.Close()
+	var out []*store.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading tokens: %w", s.d.Name, err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: reading tokens: %w", s.d.Name, err)
+	}
+	return out, nil
+}
+
+// TokenByHash implements store.Tokens.
+func (s *DB) TokenByHash(ctx context.Context, h tlog.Hash) (*store.Token, error) {
+	ts, err := s.tokens(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE hash = ?", h[:])
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("%w: token", store.ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+// ListTokens implements store.Tokens.
+func (s *DB) ListTokens(ctx context.Context) ([]*store.Token, error) {
+	return s.tokens(ctx, "SELECT "+tokenColumns+" FROM tokens ORDER BY created, id")
+}
+
+// RevokeToken implements store.Tokens.
+func (s *DB) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.q("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL"), at.UnixNano(), id)
+	if err != nil {
+		return fmt.Errorf("%s: revoking the token: %w", s.d.Name, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	ts, err := s.tokens(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		return fmt.Errorf("%w: token %q", store.ErrNotFound, id)
+	}
+	return nil
+}
+
+var _ store.Store = (*DB)(nil)

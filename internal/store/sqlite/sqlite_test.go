@@ -1,0 +1,69 @@
+package sqlite_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"path/filepath"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/store/sqlite"
+	"github.com/consign-dev/consign/internal/store/storetest"
+)
+
+func open(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := open(t, filepath.Join(t.TempDir(), "log.db"))
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestReopen checks that the log and tokens are in the file: closing and
+// reopening it gives the same tree, and appends go on from it.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := open(t, path)
+	e := store.NewEntry{Key: sha256.Sum256([]byte("k")), Leaf: []byte("leaf\n"), Envelope: []byte("{}"), Product: "p"}
+	_, tr, err := s.Append(ctx, []store.NewEntry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLogIdentity(ctx, store.Identity{Origin: "o", Key: "o+00000000+AQ=="}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	defer s.Close()
+	if got, err := s.Tree(ctx); err != nil || got != tr {
+		t.Fatalf("Tree after reopening = %+v, %v; want %+v", got, err, tr)
+	}
+	e2 := e
+	e2.Key = sha256.Sum256([]byte("k2"))
+	got, _, err := s.Append(ctx, []store.NewEntry{e, e2})
+	if err != nil || !got[0].Duplicate || got[0].Index != 0 || got[1].Index != 1 {
+		t.Fatalf("Append after reopening = %+v, %v", got, err)
+	}
+	if id, err := s.LogIdentity(ctx); err != nil || id.Origin != "o" {
+		t.Errorf("LogIdentity after reopening = %+v, %v", id, err)
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	for _, p := range []string{"", "a?b", "x#y", filepath.Join(t.TempDir(), "missing-dir", "log.db")} {
+		if s, err := sqlite.Open(context.Background(), p); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) = nil error, want one", p)
+		}
+	}
+}
