@@ -110,7 +110,7 @@ func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
 	env := &Envelope{PayloadType: pt, Payload: payload}
 	var raws []json.RawMessage
 	if rs, ok := m["signatures"]; ok {
-		if err := json.Unmarshal(rs, &raws); err != nil {
+		if raws, err = array(rs); err != nil {
 			return nil, 0, fmt.Errorf("%w: signatures is not an array", ErrMalformed)
 		}
 	}

@@ -108,7 +108,7 @@ func ParseStatement(b []byte) (*Statement, error) {
 	}
 	var subs []json.RawMessage
 	if raw, ok := m["subject"]; ok {
-		if err := json.Unmarshal(raw, &subs); err != nil {
+		if subs, err = array(raw); err != nil {
 			return nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
 		}
 	}
@@ -125,18 +125,22 @@ func ParseStatement(b []byte) (*Statement, error) {
 			return nil, err
 		}
 		if raw, ok := sm["digest"]; ok {
-			var d map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &d); err != nil {
-				return nil, fmt.Errorf("%w: subject %d digest is not an object", ErrMalformed, i)
+			d, ok := splitObject(raw)
+			if !ok {
+				if err := json.Unmarshal(raw, &d); err != nil {
+					return nil, fmt.Errorf("%w: subject %d digest is not an object", ErrMalformed, i)
+				}
 			}
 			if len(d) > limits.DigestsPerSubject {
 				return nil, fmt.Errorf("%w: subject %d has %d digests (at most %d)", ErrInvalid, i, len(d), limits.DigestsPerSubject)
 			}
 			sub.Digest = make(digest.Set, len(d))
 			for alg, v := range d {
-				var hex string
-				if err := json.Unmarshal(v, &hex); err != nil {
-					return nil, fmt.Errorf("%w: subject %d digest %q is not a string", ErrMalformed, i, alg)
+				hex, ok := rawString(v)
+				if !ok {
+					if err := json.Unmarshal(v, &hex); err != nil {
+						return nil, fmt.Errorf("%w: subject %d digest %q is not a string", ErrMalformed, i, alg)
+					}
 				}
 				sub.Digest[alg] = hex
 			}

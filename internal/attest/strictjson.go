@@ -203,9 +203,11 @@ func hex4(b []byte) (rune, bool) {
 // so that "SUBJECT" can never stand in for "subject" (SECURITY-CASES 59).
 // Unknown keys are kept in the map and left to the caller.
 func object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
+	m, ok := splitObject(b)
+	if !ok {
+		if err := json.Unmarshal(b, &m); err != nil || m == nil {
+			return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
+		}
 	}
 	for k := range m {
 		for _, want := range known {
@@ -222,6 +224,9 @@ func stringField(m map[string]json.RawMessage, key, what string) (s string, pres
 	raw, ok := m[key]
 	if !ok {
 		return "", false, nil
+	}
+	if fast, ok := rawString(raw); ok {
+		return fast, true, nil
 	}
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", true, fmt.Errorf("%w: %s field %q is not a string", ErrMalformed, what, key)

@@ -1,0 +1,65 @@
+package attest
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// FuzzSplitObject checks splitObject and rawString against encoding/json on
+// every input CheckJSON accepts: the same members with the same value
+// bytes, the same strings. When they report false, object and stringField
+// fall back to encoding/json, so only an answer that differs is a bug.
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range []string{
+		`{}`, ` { "a" : 1 , "b":[1,{"c":"}"}],"d":"x\"y\\z","e":null,"f":true,"g":-1.5e3} `,
+		`{"payloadType":"application/vnd.in-toto+json","payload":"eyJ9","signatures":[{"keyid":"","sig":"AAAA"}]}`, `[]`, ` [ 1 , "a]" , [2,[3]] , {"b":[]} ] `,
+		`{"\u00e9":"caf\u00e9","k":"\ud83d\ude00","x":{"y":[[],{}]}}`, `[1]`, `"s"`, `{"a":"\n"}`, `{"a":1}{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if CheckJSON(b) != nil {
+			return
+		}
+		if a, ok := splitArray(b); ok {
+			var wantA []json.RawMessage
+			if err := json.Unmarshal(b, &wantA); err != nil || len(a) != len(wantA) {
+				t.Fatalf("splitArray(%q) = %d elements, encoding/json %d (%v)", b, len(a), len(wantA), err)
+			}
+			for i := range a {
+				if !bytes.Equal(a[i], wantA[i]) {
+					t.Fatalf("splitArray(%q)[%d] = %q, encoding/json %q", b, i, a[i], wantA[i])
+				}
+			}
+		}
+		var want map[string]json.RawMessage
+		wantErr := json.Unmarshal(b, &want)
+		got, ok := splitObject(b)
+		if !ok {
+			return
+		}
+		if wantErr != nil || want == nil {
+			t.Fatalf("splitObject(%q) = %v, but encoding/json refuses it: %v", b, got, wantErr)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("splitObject(%q) has %d members, encoding/json %d", b, len(got), len(want))
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Fatalf("splitObject(%q)[%q] = %q, encoding/json %q", b, k, got[k], v)
+			}
+			var ws string
+			werr := json.Unmarshal(v, &ws)
+			gs, ok := rawString(v)
+			switch {
+			case ok && werr != nil:
+				t.Fatalf("rawString(%q) accepts what encoding/json does not", v)
+			case ok && gs != ws:
+				t.Fatalf("rawString(%q) = %q; encoding/json %q", v, gs, ws)
+			case !ok && werr == nil && v[0] == '"':
+				t.Fatalf("rawString(%q) refuses a string encoding/json reads", v)
+			}
+		}
+	})
+}

@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/policy"
+)
+
+// NewCmdPolicy is 'consign policy' and its subcommands.
+func NewCmdPolicy(deps *Deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Sign and check release policies",
+		Long: `A release policy says what a product must show before it ships: its stages in order,
+who signs for each, how many distinct keys must, which attestations each stage needs,
+in-toto artifact rules between stages, and checks on SBOMs, provenance, test results
+and custom Rego. See docs/policy.md; examples are in policies/.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("name a subcommand: consign policy sign|check")
+		},
+	}
+	cmd.AddCommand(newCmdPolicySign(deps), newCmdPolicyCheck(deps))
+	return cmd
+}
+
+func newCmdPolicySign(deps *Deps) *cobra.Command {
+	var keyPath, out string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "sign --key OWNER.key [--out FILE] POLICY.yaml",
+		Short: "Sign a policy with the product owner's key",
+		Long: `Sign POLICY.yaml as a DSSE envelope (payloadType application/vnd.consign.policy+yaml)
+with the owner's private key, which must be the key the policy names as owner.
+
+Every public key file and Rego module the policy names is first copied into it, so that
+what is signed is everything the policy trusts: a verifier never reads another file on
+the policy's word. The policy must pass 'consign policy check' (warnings are printed).
+
+The envelope is written to --out (default: POLICY.signed.json next to the policy).`,
+		Example: `  consign policy sign --key keys/owner.key policies/release.yaml
+  consign policy sign --key keys/owner.key --out release.policy.json policies/release.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("name one policy file to sign")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			src, err := limits.ReadFile(path, policy.MaxPolicySize)
+			if err != nil {
+				return fmt.Errorf("reading policy: %w", err)
+			}
+			opts := policy.ParseOptions{Dir: filepath.Dir(path)}
+			findings := policy.Lint(src, opts, deps.Now())
+			printFindings(deps.Stderr, path, findings)
+			if policy.HasErrors(findings) {
+				return withHint(fmt.Errorf("%w: %s has %s; not signed", policy.ErrInvalid, path, countErrors(findings)),
+					"fix the errors listed above ('consign policy check "+path+"' lists them again)")
+			}
+			signer, err := loadSigner(deps, keyPath)
+			if err != nil {
+				return err
+			}
+			env, p, err := policy.Sign(src, opts, signer)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = strings.TrimSuffix(path, filepath.Ext(path)) + ".signed.json"
+			}
+			b, err := json.Marshal(env)
+			if err != nil {
+				return err
+			}
+			if err := fsutil.WriteFile(out, append(b, '\n'), 0o644, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(deps.Stderr, "Signed the policy for %q (%d stage(s), expires %s) with owner key %s; written to %s\n",
+				p.Product, len(p.Stages), p.Expires.Format("2006-01-02T15:04:05Z07:00"), signer.KeyID()[:12], out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keyPath, "key", "", "the owner's private key (required)")
+	cmd.Flags().StringVar(&out, "out", "", "where to write the signed policy (default POLICY.signed.json)")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	return cmd
+}
+
+func newCmdPolicyCheck(deps *Deps) *cobra.Command {
+	var output string
+	var roots []string
+	cmd := &cobra.Command{
+		Use:   "check [--trust-root OWNER.pub] POLICY",
+		Short: "Lint a policy, with line numbers",
+		Long: `Check POLICY (the YAML, or a signed policy) and list every problem with its line:
+
+errors: unknown fields, a threshold below 1 or above the number of distinct keys, the same
+key under two names, rules or patterns that do not parse, unknown stages or functionaries,
+checks that no required predicate type feeds, an expiry in the past;
+warnings: stages no MATCH rule connects, rule lists that do not end with DISALLOW,
+"[^" in a pattern (not a negation in fnmatch), mutable builder refs.
+
+For a signed policy, --trust-root also verifies its signature.
+
+Exit codes: 0 no errors (warnings allowed); 1 errors; 3 the signature does not verify.`,
+		Example: `  consign policy check policies/release.yaml
+  consign policy check --trust-root keys/owner.pub release.signed.json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("name one policy file to check")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			path := args[0]
+			data, err := limits.ReadFile(path, policy.MaxPolicySize)
+			if err != nil {
+				return fmt.Errorf("reading policy: %w", err)
+			}
+			src, opts := data, policy.ParseOptions{Dir: filepath.Dir(path)}
+			signed := false
+			if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && bytes.Contains(t, []byte(`"payloadType"`)) {
+				env, _, err := attest.ParseEnvelope(t)
+				if err != nil {
+					return fmt.Errorf("reading signed policy %q: %w", path, err)
+				}
+				if env.PayloadType != policy.PayloadType {
+					return fmt.Errorf("%w: %s has payloadType %q", policy.ErrPayloadType, path, env.PayloadType)
+				}
+				src, opts, signed = env.Payload, policy.ParseOptions{}, true
+				if len(roots) > 0 {
+					var keys []crypto.PublicKey
+					for _, r := range roots {
+						k, err := loadPublicKey(r)
+						if err != nil {
+							return err
+						}
+						keys = append(keys, k)
+					}
+					if _, err := policy.Open(t, keys, deps.Now()); err != nil && !errors.Is(err, policy.ErrExpired) && !errors.Is(err, policy.ErrInvalid) {
+						return err
+					}
+				}
+			} else if len(roots) > 0 {
+				return usagef("--trust-root checks a signed policy's signature; %s is not signed", path)
+			}
+			findings := policy.Lint(src, opts, deps.Now())
+			if output == "json" {
+				if findings == nil {
+					findings = []policy.Finding{}
+				}
+				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(struct {
+					Policy   string           `json:"policy"`
+					Signed   bool             `json:"signed"`
+					OK       bool             `json:"ok"`
+					Findings []policy.Finding `json:"findings"`
+				}{path, signed, !policy.HasErrors(findings), findings}); err != nil {
+					return err
+				}
+			} else {
+				printFindings(cmd.OutOrStdout(), path, findings)
+				if !policy.HasErrors(findings) {
+					note := ""
+					if signed && len(roots) == 0 {
+						note = " (signature not checked: pass --trust-root)"
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: no errors, %d warning(s)%s\n", path, len(findings), note)
+				}
+			}
+			if policy.HasErrors(findings) {
+				return fmt.Errorf("%w: %s has %s", policy.ErrInvalid, path, countErrors(findings))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&roots, "trust-root", nil, "owner public key to verify a signed policy with (repeatable)")
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func printFindings(w io.Writer, path string, findings []policy.Finding) {
+	for _, f := range findings {
+		if f.Line > 0 {
+			fmt.Fprintf(w, "%s:%d: %s: %s\n", path, f.Line, f.Severity, f.Message)
+		} else {
+			fmt.Fprintf(w, "%s: %s: %s\n", path, f.Severity, f.Message)
+		}
+	}
+}
+
+func countErrors(findings []policy.Finding) string {
+	n := 0
+	for _, f := range findings {
+		if f.Severity == policy.SeverityError {
+			n++
+		}
+	}
+	if n == 1 {
+		return "1 error"
+	}
+	return fmt.Sprintf("%d errors", n)
+}

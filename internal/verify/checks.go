@@ -1,0 +1,378 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
+)
+
+// testOnlyCheckHook, when set (by tests only), is called at the start of
+// every built-in check, inside its panic guard.
+var testOnlyCheckHook func(kind string)
+
+// runChecks runs a stage's predicate checks over the attestations that
+// counted for it. A check with nothing to look at fails (SECURITY-CASES 7).
+func (e *engine) runChecks(ctx context.Context, st *policy.Stage, sr *StageResult) {
+	counted := e.counted[st.Name]
+	for _, c := range st.Checks {
+		cr := CheckResult{Kind: c.Kind, Line: c.Line, Status: StatusPass}
+		if c.Rego != nil {
+			cr.Name = c.Rego.Name
+		}
+		var err error
+		switch {
+		case len(counted) == 0:
+			err = fmt.Errorf("nothing to check: no attestation counted for the stage")
+		default:
+			err = guard(c.Kind, func() error { return e.runCheck(ctx, st, c, counted) })
+		}
+		if err != nil {
+			cr.Status, cr.Reason = StatusFail, err.Error()
+		} else {
+			cr.Reason = e.checkSummary(c, counted)
+		}
+		sr.Checks = append(sr.Checks, cr)
+	}
+}
+
+// guard runs a check so that a panic in it is a failure with a message,
+// never a crash and never a pass (SECURITY-CASES 10).
+func guard(kind string, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in the %s check: %v", kind, r)
+		}
+	}()
+	if testOnlyCheckHook != nil {
+		testOnlyCheckHook(kind)
+	}
+	return f()
+}
+
+func (e *engine) checkSummary(c policy.Check, counted []*countedItem) string {
+	n := 0
+	for _, ci := range counted {
+		if checkApplies(c, ci.it) {
+			n++
+		}
+	}
+	if c.Kind == policy.CheckRego {
+		return fmt.Sprintf("deny is empty over %d attestation(s)", len(counted))
+	}
+	return fmt.Sprintf("%d attestation(s) checked", n)
+}
+
+// checkApplies reports whether a check looks at an item.
+func checkApplies(c policy.Check, it *item) bool {
+	switch c.Kind {
+	case policy.CheckSBOM:
+		return it.predicateType == attest.PredicateCycloneDX || it.predicateType == attest.PredicateSPDX
+	case policy.CheckSLSA:
+		return it.predicateType == attest.PredicateSLSAProvenance
+	case policy.CheckTests:
+		return it.predicateType == attest.PredicateTestResult
+	}
+	return true
+}
+
+func (e *engine) runCheck(ctx context.Context, st *policy.Stage, c policy.Check, counted []*countedItem) error {
+	if c.Kind == policy.CheckRego {
+		return e.regoCheck(ctx, st, c.Rego)
+	}
+	var targets []*item
+	for _, ci := range counted {
+		if checkApplies(c, ci.it) {
+			targets = append(targets, ci.it)
+		}
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("no counted attestation of a type the %s check reads", c.Kind)
+	}
+	var problems []string
+	for _, it := range targets {
+		var err error
+		switch c.Kind {
+		case policy.CheckTests:
+			err = checkTests(it)
+		case policy.CheckSLSA:
+			err = checkSLSA(c.SLSA, it)
+		case policy.CheckSBOM:
+			err = checkSBOM(c.SBOM, it)
+		default:
+			err = fmt.Errorf("unknown check %q", c.Kind)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", it.res.Source, err))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// checkTests: an in-toto test-result v0.1 with result PASSED and no failed test.
+func checkTests(it *item) error {
+	m, err := exactObject(it.st.Predicate, "test result", "result", "configuration", "url", "passedTests", "warnedTests", "failedTests")
+	if err != nil {
+		return err
+	}
+	var result string
+	if err := unmarshalOpt(m, "result", &result); err != nil {
+		return err
+	}
+	var failed []string
+	if err := unmarshalOpt(m, "failedTests", &failed); err != nil {
+		return err
+	}
+	switch {
+	case result != "PASSED":
+		return fmt.Errorf("the test result is %q, not PASSED", result)
+	case len(failed) > 0:
+		return fmt.Errorf("%d test(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// checkSLSA checks a SLSA Provenance v1 predicate against the policy's
+// allow-lists, every comparison exact (SECURITY-CASES 17-21). The builder
+// id is only text in the predicate: what makes it trustworthy is that the
+// attestation counted, i.e. a functionary of the stage signed it (19).
+func checkSLSA(c *policy.SLSACheck, it *item) error {
+	pred, err := exactObject(it.st.Predicate, "provenance", "buildDefinition", "runDetails")
+	if err != nil {
+		return err
+	}
+	bd, err := exactObject(orNull(pred["buildDefinition"]), "buildDefinition", "buildType", "externalParameters", "internalParameters", "resolvedDependencies")
+	if err != nil {
+		return err
+	}
+	rd, err := exactObject(orNull(pred["runDetails"]), "runDetails", "builder", "metadata", "byproducts")
+	if err != nil {
+		return err
+	}
+	builder, err := exactObject(orNull(rd["builder"]), "builder", "id", "version", "builderDependencies")
+	if err != nil {
+		return err
+	}
+	var builderID, buildType string
+	if err := unmarshalOpt(builder, "id", &builderID); err != nil {
+		return err
+	}
+	if !slices.Contains(c.BuilderIDs, builderID) {
+		return fmt.Errorf("builder id %q is not one the policy allows", builderID)
+	}
+	if err := unmarshalOpt(bd, "buildType", &buildType); err != nil {
+		return err
+	}
+	if len(c.BuildTypes) > 0 && !slices.Contains(c.BuildTypes, buildType) {
+		return fmt.Errorf("build type %q is not one the policy allows", buildType)
+	}
+	ext := map[string]json.RawMessage{}
+	if raw := bd["externalParameters"]; len(raw) > 0 && string(raw) != "null" {
+		if ext, err = exactObject(raw, "externalParameters"); err != nil {
+			return err
+		}
+	}
+	if c.ExternalParameters != nil {
+		for _, k := range sortedKeys(ext) {
+			want, ok := c.ExternalParameters[k]
+			if !ok {
+				return fmt.Errorf("externalParameters has %q, which the policy does not allow", k)
+			}
+			if want != nil && !jsonEqual(want, ext[k]) {
+				return fmt.Errorf("externalParameters %q is %s, the policy expects %s", k, compact(ext[k]), want)
+			}
+		}
+	}
+	if len(c.SourceRepos) > 0 {
+		src, err := sourceRepo(ext, bd["resolvedDependencies"])
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.SourceRepos, src) {
+			return fmt.Errorf("source repository %q is not one the policy allows", src)
+		}
+	}
+	return nil
+}
+
+func orNull(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("{}")
+	}
+	return raw
+}
+
+// jsonEqual compares two JSON values semantically (key order and white
+// space aside), numbers exactly as written.
+func jsonEqual(a, b json.RawMessage) bool {
+	var va, vb any
+	da := json.NewDecoder(bytes.NewReader(a))
+	da.UseNumber()
+	db := json.NewDecoder(bytes.NewReader(b))
+	db.UseNumber()
+	if da.Decode(&va) != nil || db.Decode(&vb) != nil {
+		return false
+	}
+	ea, _ := json.Marshal(va)
+	eb, _ := json.Marshal(vb)
+	return bytes.Equal(ea, eb)
+}
+
+func compact(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// sourceRepo finds the repository a provenance says it built from, in this
+// order: externalParameters.source (a URI, or an object with uri), then
+// externalParameters.workflow.repository (GitHub Actions), then the first
+// resolved dependency whose URI starts with "git+". It returns the URI
+// without its "@ref" and "#fragment", the only suffixes allowed after the
+// repository (SECURITY-CASES 18); anything else (another scheme, host,
+// case, a longer path, "..") makes it another repository.
+func sourceRepo(ext map[string]json.RawMessage, deps json.RawMessage) (string, error) {
+	var cands []string
+	if raw, ok := ext["source"]; ok {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			cands = append(cands, s)
+		} else if m, err := exactObject(raw, "externalParameters.source", "uri"); err == nil {
+			if json.Unmarshal(m["uri"], &s) == nil {
+				cands = append(cands, s)
+			}
+		}
+	}
+	if raw, ok := ext["workflow"]; ok {
+		if m, err := exactObject(raw, "externalParameters.workflow", "repository", "ref", "path"); err == nil {
+			var s string
+			if json.Unmarshal(m["repository"], &s) == nil {
+				cands = append(cands, s)
+			}
+		}
+	}
+	if len(deps) > 0 && string(deps) != "null" {
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(deps, &list) == nil {
+			for _, d := range list {
+				var uri string
+				if json.Unmarshal(d["uri"], &uri) == nil && strings.HasPrefix(uri, "git+") {
+					cands = append(cands, uri)
+					break
+				}
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return "", fmt.Errorf("the provenance names no source repository")
+	}
+	return repoOf(cands[0])
+}
+
+// repoOf strips "#fragment" and "@ref" from a source URI and checks that
+// what is left is a plain repository URI.
+func repoOf(s string) (string, error) {
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("source %q is not a repository URI", s)
+	}
+	if i := strings.IndexByte(u.Path, '@'); i >= 0 {
+		u.Path = u.Path[:i]
+		u.RawPath = ""
+	}
+	if u.RawQuery != "" || u.Path == "" || path.Clean(u.Path) != u.Path {
+		return "", fmt.Errorf("source %q is not a plain repository URI", s)
+	}
+	return u.String(), nil
+}
+
+// regoCheck runs a Rego module over what the stage and the chain showed.
+func (e *engine) regoCheck(ctx context.Context, st *policy.Stage, rc *policy.RegoCheck) error {
+	input := map[string]any{
+		"product": e.pol.Product,
+		"stage":   st.Name,
+	}
+	chain := map[string]any{}
+	for _, s := range e.pol.Stages {
+		var list []any
+		for _, ci := range e.counted[s.Name] {
+			list = append(list, e.regoStatement(ci))
+		}
+		if list == nil {
+			list = []any{}
+		}
+		chain[s.Name] = list
+		if s.Name == st.Name {
+			input["statements"] = list
+		}
+	}
+	input["chain"] = chain
+	arts := []any{}
+	for _, a := range e.artifacts {
+		arts = append(arts, map[string]any{"name": a.Name, "digest": map[string]string(a.Digest)})
+	}
+	input["artifacts"] = arts
+	msgs, err := rc.Eval(ctx, input)
+	if err != nil {
+		return err
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("denied: %s", strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// regoStatement is what a Rego module sees of one counted attestation.
+func (e *engine) regoStatement(ci *countedItem) map[string]any {
+	it := ci.it
+	m := map[string]any{"source": it.res.Source, "predicateType": it.predicateType}
+	var signers []any
+	for _, k := range ci.keys {
+		signers = append(signers, map[string]any{"keyId": k, "functionary": e.holderNames(k)})
+	}
+	m["signers"] = signers
+	if it.st != nil {
+		var subjects []any
+		for _, s := range it.st.Subject {
+			subjects = append(subjects, map[string]any{"name": s.Name, "digest": map[string]string(s.Digest)})
+		}
+		m["subject"] = subjects
+		var pred any = map[string]any{}
+		if len(it.st.Predicate) > 0 {
+			dec := json.NewDecoder(bytes.NewReader(it.st.Predicate))
+			dec.UseNumber()
+			_ = dec.Decode(&pred)
+		}
+		m["predicate"] = pred
+	}
+	if it.isLink {
+		m["name"] = it.linkName
+		m["materials"] = artifactMap(it.materials)
+		m["products"] = artifactMap(it.products)
+	}
+	return m
+}
+
+func artifactMap(a map[string]digest.Set) map[string]any {
+	out := make(map[string]any, len(a))
+	for _, n := range sortedKeys(a) {
+		out[n] = map[string]string(a[n])
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package verify
+
+import (
+	"crypto"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// Input is one file of attestations: a .intoto.jsonl (one envelope per
+// line), a single envelope or bundle, or an in-toto v0.9 .link file.
+type Input struct {
+	// Name is where the data came from, for reports and the VSA.
+	Name string
+	Data []byte
+}
+
+// Artifact is something that ships, known by its digest. The name is a
+// label for reports; only the digest is compared (SECURITY-CASES 66).
+type Artifact struct {
+	Name   string
+	Digest digest.Set
+}
+
+// ReceiptChecker proves when a transparency log recorded an attestation.
+// Verification declares it and a log package provides it; without one,
+// every key is judged at the time of verification.
+//
+// Check is given the envelope (nil for an in-toto v0.9 link) and the exact
+// bytes the attestation was read from (one line of a JSON Lines file, or the
+// whole file). It MUST return the time the log says it accepted exactly
+// these bytes, from the log's signed data and never from the attestation
+// itself, or an error when it holds no valid receipt for them; the time
+// MUST NOT come from a receipt for other bytes (SECURITY-CASES 1-3). It MUST
+// be safe for concurrent use.
+type ReceiptChecker interface {
+	Check(env *attest.Envelope, raw []byte) (loggedAt time.Time, err error)
+}
+
+// VSAOptions asks for a signed SLSA Verification Summary Attestation.
+type VSAOptions struct {
+	// Signer signs the VSA.
+	Signer attest.Signer
+	// VerifierID is the verifier.id (default [DefaultVerifierID]).
+	VerifierID string
+	// Version is reported as verifier.version.consign.
+	Version string
+	// ResourceURI is the VSA's resourceUri (default: the first artifact's name).
+	ResourceURI string
+}
+
+// DefaultVerifierID is the verifier.id of VSAs consign signs.
+const DefaultVerifierID = "https://consign.dev/verifier/v1"
+
+// Config is everything one policy verification needs.
+type Config struct {
+	// Policy is the signed policy: a DSSE envelope's bytes (consign policy sign).
+	Policy []byte
+	// PolicyName names it in reports and the VSA.
+	PolicyName string
+	// TrustRoots are the owner keys a policy may be signed by.
+	TrustRoots []crypto.PublicKey
+	// Attestations are the inputs to read. An empty set is a failure.
+	Attestations []Input
+	// Artifacts must all be subjects of the policy's final stage.
+	Artifacts []Artifact
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Receipts, when set, checks log receipts (see [ReceiptChecker]).
+	Receipts ReceiptChecker
+	// State, when set, remembers policy versions and verification times
+	// per product, and refuses rollbacks (SECURITY-CASES 27, 28).
+	State StateStore
+	// VSA, when set, asks for a signed VSA in [Result.VSA].
+	VSA *VSAOptions
+	// Logger receives debug messages (default: discarded).
+	Logger *slog.Logger
+}
+
+// Validate reports settings that cannot give a meaningful answer. It returns
+// an error wrapping [ErrConfig].
+func (c *Config) Validate() error {
+	switch {
+	case len(c.Policy) == 0:
+		return fmt.Errorf("%w: no policy", ErrConfig)
+	case len(c.TrustRoots) == 0:
+		return fmt.Errorf("%w: no trust root key to verify the policy with", ErrConfig)
+	case len(c.Artifacts) == 0:
+		return fmt.Errorf("%w: no artifact to verify", ErrConfig)
+	}
+	for _, a := range c.Artifacts {
+		if !a.Digest.Strong() || a.Digest.Validate() != nil {
+			return fmt.Errorf("%w: artifact %q has no valid sha256, sha384 or sha512 digest", ErrConfig, a.Name)
+		}
+	}
+	if c.VSA != nil && c.VSA.Signer == nil {
+		return fmt.Errorf("%w: a VSA needs a signing key", ErrConfig)
+	}
+	return nil
+}
+
+func (c *Config) now() time.Time {
+	if c.Now == nil {
+		return time.Now().UTC()
+	}
+	return c.Now().UTC()
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// attestationExts are the file names ReadInputs picks in a directory.
+var attestationExts = []string{".jsonl", ".link", ".intoto.json", ".dsse.json", ".dsse", ".sigstore.json", ".bundle"}
+
+// IsAttestationFile reports whether ReadInputs reads a file of this name
+// when it finds it in a directory.
+func IsAttestationFile(name string) bool {
+	if strings.HasSuffix(name, ".receipts.jsonl") {
+		return false // transparency-log receipts, kept beside the attestations
+	}
+	for _, ext := range attestationExts {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadInputs reads attestation files. A path that names a file is read
+// whatever its name; a directory is walked (symbolic links in it are not
+// followed) and its regular files named *.jsonl, *.link, *.intoto.json,
+// *.dsse.json, *.dsse, *.sigstore.json and *.bundle are read, in lexical
+// order; *.receipts.jsonl (receipts kept beside attestations) are not. Each file is capped at [limits.AttestationFile] bytes. Errors wrap
+// [fs.ErrNotExist], [limits.ErrTooLarge] and the like.
+func ReadInputs(paths []string) ([]Input, error) {
+	var out []Input
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading attestations: %w", err)
+		}
+		if !fi.IsDir() {
+			data, err := limits.ReadFile(p, limits.AttestationFile)
+			if err != nil {
+				return nil, fmt.Errorf("reading attestations: %w", err)
+			}
+			out = append(out, Input{Name: filepath.ToSlash(p), Data: data})
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && IsAttestationFile(d.Name()) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading attestations: %w", err)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			data, err := limits.ReadFile(f, limits.AttestationFile)
+			if err != nil {
+				return nil, fmt.Errorf("reading attestations: %w", err)
+			}
+			out = append(out, Input{Name: filepath.ToSlash(f), Data: data})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,53 @@
+// Package verify is consign's verification engine: a signed policy (or an
+// in-toto v0.9 layout) and a set of attestations in, a [Result] out, as a
+// tree: the policy, each stage, the attestations that counted for it and
+// their signers, its rules and checks, then the artifacts.
+//
+// # Trust
+//
+// Trust flows one way (DESIGN.md): the trust root the caller holds verifies
+// the policy; the policy names the functionaries' keys; those keys verify
+// attestations; counted attestations vouch for artifacts. Key ids inside
+// envelopes and links are hints that only order the keys tried; nothing in
+// an attestation chooses which key it is checked with.
+//
+// # Counting
+//
+// An attestation counts for a stage when a key of one of the stage's
+// functionaries signed it (over the DSSE PAE, or the canonical JSON of an
+// in-toto v0.9 link), the key is valid (see below), its predicate type is
+// one the stage requires, and, for a link, its name is the stage's. Each
+// required type needs threshold distinct keys, counted by key (SPKI), never
+// by label. A stage's materials and products are the union of its counted
+// links (or, with no link, its attestations' subjects as products); an
+// artifact two counted links report with different digests is a failure,
+// and with a threshold above 1 every artifact must be reported by threshold
+// distinct keys. An in-toto layout's steps keep in-toto's rule instead: all
+// their links must report identical artifacts.
+//
+// # Time
+//
+// A key counts when its functionary's window holds the time of the
+// signature: the time a transparency log recorded the attestation, proven by
+// a [ReceiptChecker], or without one the time of verification. A time an
+// attestation claims for itself is never used. So without a receipt, a
+// revoked or expired key counts for nothing (DESIGN.md, "Receipt").
+//
+// # Rules and checks
+//
+// Artifact rules follow in-toto (the specification, section 4.3.3, and its
+// Python reference where in-toto-golang differs): MATCH only considers
+// artifacts under its source prefix, patterns are fnmatch (policy.Pattern),
+// names and patterns are cleaned, and a MATCH needs a strong digest to
+// agree. Checks (SBOM, SLSA, tests, Rego) run over every counted attestation
+// of their types; a check with nothing to check, an error, or a panic is a
+// failure.
+//
+// # Failing closed
+//
+// An empty set of attestations, an attestation that cannot be read, a
+// stage with nothing to show, a required type nobody produced, a parse
+// error, a panic in a check: each is a failure, never a pass. [Verify]
+// returns an error only for settings it cannot use ([ErrConfig]);
+// otherwise the answer is in [Result.Passed] and [Result.Err].
+package verify

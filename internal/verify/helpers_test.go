@@ -1,0 +1,275 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/step"
+)
+
+// testNow is the verification time of the tests.
+var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// keyCache keeps generated keys across tests: ECDSA key generation is cheap,
+// but not free under -race.
+var keyCache sync.Map
+
+// testKey is a real key pair with its PEM public key.
+type testKey struct {
+	name   string
+	signer *sign.Signer
+	pem    string
+}
+
+func newKey(t testing.TB, name string) *testKey {
+	t.Helper()
+	return newKeyAlg(t, name, sign.ECDSAP256)
+}
+
+func newKeyAlg(t testing.TB, name, alg string) *testKey {
+	t.Helper()
+	if k, ok := keyCache.Load(name); ok {
+		return k.(*testKey)
+	}
+	priv, err := sign.Generate(alg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sign.NewSigner(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := sign.MarshalPublicKey(priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &testKey{name: name, signer: s, pem: string(pub)}
+	actual, _ := keyCache.LoadOrStore(name, k)
+	return actual.(*testKey)
+}
+
+func (k *testKey) pub() crypto.PublicKey { return k.signer.Public() }
+func (k *testKey) id() string            { return k.signer.KeyID() }
+
+// indentPEM writes a PEM key as a YAML literal block at the given indent.
+func indentPEM(pem string, indent int) string {
+	pad := strings.Repeat(" ", indent)
+	var b strings.Builder
+	b.WriteString("|\n")
+	for _, l := range strings.Split(strings.TrimSpace(pem), "\n") {
+		b.WriteString(pad + l + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// sha is a digest set for a string's content.
+func sha(s string) digest.Set {
+	d, _, err := digest.Reader(strings.NewReader(s))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// linkStatement is a link v0.3 statement as 'consign run' makes it.
+func linkStatement(t testing.TB, name string, materials, products map[string]digest.Set) *attest.Statement {
+	t.Helper()
+	rec := &step.Record{Name: name, Command: []string{"make"}, Materials: materials, Products: products, StartedOn: testNow, FinishedOn: testNow}
+	st, err := rec.LinkStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func statement(t testing.TB, predType string, subjects map[string]digest.Set, predicate string) *attest.Statement {
+	t.Helper()
+	var subs []attest.Subject
+	for n, d := range subjects {
+		subs = append(subs, attest.Subject{Name: n, Digest: d})
+	}
+	st, err := attest.NewStatement(predType, subs, json.RawMessage(predicate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// envLine signs st with keys and returns the JSON Lines line.
+func envLine(t testing.TB, st *attest.Statement, keys ...*testKey) string {
+	t.Helper()
+	var signers []attest.Signer
+	for _, k := range keys {
+		signers = append(signers, k.signer)
+	}
+	env, err := attest.SignStatement(st, signers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func input(name string, lines ...string) Input {
+	return Input{Name: name, Data: []byte(strings.Join(lines, "\n") + "\n")}
+}
+
+// signPolicy signs YAML with the owner key.
+func signPolicy(t testing.TB, owner *testKey, yaml string) []byte {
+	t.Helper()
+	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, owner.signer)
+	if err != nil {
+		if pe, ok := err.(*policy.ParseError); ok {
+			t.Fatalf("policy.Sign: %v\n%s\n--- policy:\n%s", err, pe.Details(), yaml)
+		}
+		t.Fatalf("policy.Sign: %v", err)
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// chain is a small release: source -> build -> release, with real keys.
+type chain struct {
+	owner, ci, alice, bob, carol *testKey
+	src, app                     map[string]digest.Set
+	inputs                       []Input
+}
+
+func newChain(t testing.TB) *chain {
+	c := &chain{
+		owner: newKey(t, "owner"), ci: newKey(t, "ci"), alice: newKey(t, "alice"), bob: newKey(t, "bob"), carol: newKey(t, "carol"),
+		src: map[string]digest.Set{"src/main.c": sha("int main;"), "src/util.c": sha("int util;")},
+		app: map[string]digest.Set{"dist/app": sha("the app")},
+	}
+	c.inputs = []Input{
+		input("source.intoto.jsonl", envLine(t, linkStatement(t, "source", nil, c.src), c.ci)),
+		input("build.intoto.jsonl",
+			envLine(t, linkStatement(t, "build", c.src, c.app), c.ci),
+			envLine(t, statement(t, attest.PredicateSLSAProvenance, c.app, slsaPredicate("https://consign.dev/builders/local/v1", "git+https://github.com/acme/app@refs/heads/main")), c.ci)),
+		input("release-alice.intoto.jsonl", envLine(t, linkStatement(t, "release", c.app, c.app), c.alice)),
+		input("release-bob.intoto.jsonl", envLine(t, linkStatement(t, "release", c.app, c.app), c.bob)),
+	}
+	return c
+}
+
+func slsaPredicate(builder, source string) string {
+	return fmt.Sprintf(`{"buildDefinition":{"buildType":"https://consign.dev/buildtypes/run/v1","externalParameters":{"step":"build","command":["make"],"source":%q},"internalParameters":{"exitCode":0},"resolvedDependencies":[]},"runDetails":{"builder":{"id":%q},"metadata":{}}}`, source, builder)
+}
+
+// policyYAML is the chain's policy; extra is appended to the release stage.
+func (c *chain) policyYAML(extra string) string {
+	return fmt.Sprintf(`product: acme-app
+version: 3
+expires: 2027-06-30T00:00:00Z
+owner: {keyid: %s}
+functionaries:
+  ci:
+    role: build system
+    keys:
+      - %s
+  alice:
+    role: release engineer
+    keys:
+      - %s
+  bob:
+    role: release engineer
+    keys:
+      - %s
+  carol:
+    role: release engineer
+    revoked_at: 2026-10-01T00:00:00Z
+    keys:
+      - %s
+stages:
+  - name: source
+    by: [ci]
+    require: [link]
+    products: [CREATE "src/*", DISALLOW "*"]
+  - name: build
+    by: [ci]
+    require: [link, slsa]
+    materials: [MATCH "src/*" WITH PRODUCTS FROM source, DISALLOW "*"]
+    products: [CREATE "dist/*", DISALLOW "*"]
+    checks:
+      - slsa:
+          builder_ids: [https://consign.dev/builders/local/v1]
+          source_repos: [git+https://github.com/acme/app]
+          external_parameters: {step: build, command: "*", source: "*"}
+  - name: release
+    by: [alice, bob, carol]
+    threshold: 2
+    require: [link]
+    materials: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+%s`, c.owner.id(), indentPEM(c.ci.pem, 8), indentPEM(c.alice.pem, 8), indentPEM(c.bob.pem, 8), indentPEM(c.carol.pem, 8), extra)
+}
+
+func (c *chain) config(t testing.TB, policyYAML string) Config {
+	return Config{
+		Policy:       signPolicy(t, c.owner, policyYAML),
+		PolicyName:   "policy.json",
+		TrustRoots:   []crypto.PublicKey{c.owner.pub()},
+		Attestations: append([]Input(nil), c.inputs...),
+		Artifacts:    []Artifact{{Name: "dist/app", Digest: c.app["dist/app"]}},
+		Now:          func() time.Time { return testNow },
+	}
+}
+
+func mustVerify(t testing.TB, cfg Config) *Result {
+	t.Helper()
+	res, err := Verify(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Verify() error = %v", err)
+	}
+	return res
+}
+
+// wantPass fails the test unless res passed.
+func wantPass(t testing.TB, res *Result) {
+	t.Helper()
+	if !res.Passed {
+		t.Fatalf("Verify() did not pass:\n%s", res.Text())
+	}
+}
+
+// wantFail fails the test unless res failed with a failure containing want.
+func wantFail(t testing.TB, res *Result, want string) {
+	t.Helper()
+	if res.Passed {
+		t.Fatalf("Verify() passed, want a failure containing %q:\n%s", want, res.Text())
+	}
+	for _, f := range res.Failures {
+		if strings.Contains(f, want) {
+			return
+		}
+	}
+	t.Fatalf("Verify() failures = %q, want one containing %q\n%s", res.Failures, want, res.Text())
+}
+
+func writeFile(t testing.TB, p string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,545 @@
+package verify
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/secure-systems-lab/go-securesystemslib/cjson"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// item is one attestation read from the inputs, and what verification
+// learnt of it.
+type item struct {
+	res *AttestationResult
+	raw []byte
+
+	env  *attest.Envelope
+	link *attest.LegacyLink
+	err  error // the item could not be read or is not a valid attestation
+
+	// Filled in once at least one signature verified.
+	st            *attest.Statement
+	predicateType string
+	isLink        bool
+	linkName      string
+	// materials and products of a link (names cleaned); products are the
+	// subjects for a statement.
+	materials, products map[string]digest.Set
+	// layout is set for a signed in-toto layout (a sublayout).
+	layout []byte
+
+	// pending is set for an envelope line not parsed yet: checkItem parses
+	// it, in parallel with the other items.
+	pending bool
+	// group is the item's input; its last signer is tried first.
+	group *group
+
+	signers []signature
+}
+
+// group is one input file: its items are usually signed by one key, so the
+// key that verified the last of them is tried first on the next.
+type group struct {
+	last atomic.Pointer[sign.Verifier]
+}
+
+// signature is one key with a valid signature over an item.
+type signature struct {
+	keyID    string
+	loggedAt time.Time // zero without a receipt
+	receipt  error     // why there is no receipt, when a checker was asked
+}
+
+// readItems splits the inputs into items, one per envelope, bundle or link,
+// keeping the exact bytes of each.
+func readItems(inputs []Input) []*item {
+	var out []*item
+	for _, in := range inputs {
+		g := &group{}
+		first := len(out)
+		data := bytes.TrimSpace(in.Data)
+		if len(data) == 0 {
+			out = append(out, invalidItem(in.Name, nil, fmt.Errorf("%w in %s: the file is empty", attest.ErrNothingToVerify, in.Name)))
+			continue
+		}
+		if data[0] != '{' || !isJSONLines(data) {
+			// One document (an envelope, a bundle, a pretty-printed link),
+			// or something attest.Read recognises or refuses.
+			items, err := attest.Read(data, in.Name)
+			if err != nil {
+				out = append(out, invalidItem(in.Name, data, err))
+				continue
+			}
+			for i := range items {
+				out = append(out, fromAttestItem(&items[i], data))
+			}
+			continue
+		}
+		for i, line := range bytes.Split(in.Data, []byte("\n")) {
+			line = bytes.TrimSpace(line)
+			if len(line) == 0 {
+				continue
+			}
+			src := fmt.Sprintf("%s:%d", in.Name, i+1)
+			if bytes.HasPrefix(line, []byte(`{"payloadType":`)) {
+				// The common case, as consign writes it: one strict parse,
+				// done by checkItem in parallel.
+				out = append(out, &item{raw: line, pending: true, res: &AttestationResult{Source: src, Format: attest.FormatDSSE}})
+				continue
+			}
+			items, err := attest.Read(line, src)
+			if err != nil {
+				out = append(out, invalidItem(src, line, err))
+				continue
+			}
+			for j := range items {
+				out = append(out, fromAttestItem(&items[j], line))
+			}
+		}
+		for _, it := range out[first:] {
+			it.group = g
+		}
+	}
+	for _, it := range out {
+		if it.raw != nil {
+			sum := sha256.Sum256(it.raw)
+			it.res.Digest = digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
+		}
+	}
+	return out
+}
+
+// isJSONLines reports whether data is JSON Lines: its first line is a
+// complete JSON value and more lines follow. A single document (even one
+// written on one line, or pretty-printed) is not.
+func isJSONLines(data []byte) bool {
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 || len(bytes.TrimSpace(data[nl:])) == 0 {
+		return false
+	}
+	return json.Valid(bytes.TrimSpace(data[:nl]))
+}
+
+func invalidItem(src string, raw []byte, err error) *item {
+	return &item{raw: raw, err: err, res: &AttestationResult{Source: src}}
+}
+
+func fromAttestItem(ai *attest.Item, raw []byte) *item {
+	it := &item{raw: raw, env: ai.Envelope, link: ai.Link, err: ai.Err, res: &AttestationResult{Source: ai.Source, Format: ai.Format}}
+	if ai.Err == nil && ai.Blob != nil {
+		it.err = fmt.Errorf("%w: a signature over a blob carries no statement; a policy needs attestations", attest.ErrInvalid)
+	}
+	return it
+}
+
+// checkAll verifies every item's signatures and content, in parallel.
+func checkAll(items []*item, ix *keyIndex, receipts ReceiptChecker, prefer preferFunc) {
+	workers := min(runtime.GOMAXPROCS(0), len(items))
+	var wg sync.WaitGroup
+	next := make(chan *item)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range next {
+				checkItem(it, ix, receipts, prefer)
+			}
+		}()
+	}
+	for _, it := range items {
+		next <- it
+	}
+	close(next)
+	wg.Wait()
+}
+
+// checkItem verifies one item: payload type first, then signatures over the
+// exact signed bytes, and only then the content, strictly. A panic on hostile
+// input becomes an invalid item, never a crash or a pass (SECURITY-CASES 11).
+func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFunc) {
+	defer func() {
+		if r := recover(); r != nil {
+			it.err = fmt.Errorf("%w: internal error reading the attestation: %v", attest.ErrInvalid, r)
+			it.signers = nil
+		}
+	}()
+	if it.pending {
+		it.pending = false
+		it.env, _, it.err = attest.ParseEnvelope(it.raw)
+	}
+	if it.err != nil {
+		return
+	}
+	var msg []byte
+	var hints []string
+	var sigs [][]byte
+	switch {
+	case it.env != nil:
+		if err := attest.CheckPayloadType(it.env.PayloadType); err != nil {
+			it.err = err
+			return
+		}
+		msg = attest.PAE(it.env.PayloadType, it.env.Payload)
+		for _, s := range it.env.Signatures {
+			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
+		}
+		it.res.Format = attest.FormatDSSE
+	case it.link != nil:
+		canon, err := cjson.EncodeCanonical(it.link.Signed)
+		if err != nil {
+			it.err = fmt.Errorf("%w: canonical JSON: %v", attest.ErrMalformed, err)
+			return
+		}
+		msg = canon
+		for _, s := range it.link.Signatures {
+			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
+		}
+		it.res.Format = attest.FormatLegacyLink
+	default:
+		it.err = fmt.Errorf("%w: empty item", attest.ErrMalformed)
+		return
+	}
+	var first *sign.Verifier
+	if it.group != nil {
+		first = it.group.last.Load()
+	}
+	ids := ix.signedBy(msg, hints, sigs, first, func() []*sign.Verifier {
+		if prefer == nil {
+			return nil
+		}
+		return prefer(it)
+	})
+	if len(ids) > 0 && it.group != nil {
+		if v := ix.byID(ids[0]); v != nil {
+			it.group.last.Store(v)
+		}
+	}
+	if len(ids) == 0 {
+		it.res.Status = StatusUnused
+		it.res.Reason = "no signature by a key the policy names" + describeHints(hints)
+		return
+	}
+	if err := it.readContent(); err != nil {
+		it.err = err
+		return
+	}
+	var loggedAt time.Time
+	var rerr error
+	if receipts != nil {
+		loggedAt, rerr = receipts.Check(it.env, it.raw)
+		if rerr == nil && loggedAt.IsZero() {
+			rerr = fmt.Errorf("the receipt has no time")
+		}
+		if rerr != nil {
+			loggedAt = time.Time{}
+		}
+	}
+	for _, id := range ids {
+		it.signers = append(it.signers, signature{keyID: id, loggedAt: loggedAt, receipt: rerr})
+	}
+}
+
+func describeHints(hints []string) string {
+	var named []string
+	for _, h := range hints {
+		if h != "" {
+			named = append(named, shortID(h))
+		}
+	}
+	if len(named) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (its signatures name key id %s)", strings.Join(named, ", "))
+}
+
+// readContent reads what a verified item says: a statement (and, for a
+// link, its materials), or an in-toto v0.9 link or layout.
+func (it *item) readContent() error {
+	if it.link != nil {
+		if it.link.Type == "layout" {
+			it.layout = it.link.Signed
+			it.predicateType = layoutType
+			return nil
+		}
+		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
+	}
+	st, err := attest.ParseStatement(it.env.Payload)
+	if err != nil {
+		// Not a statement: an in-toto v0.9 link or layout in a DSSE
+		// envelope (in-toto-golang's DSSE mode) is read as such.
+		var probe struct {
+			Type string `json:"_type"`
+		}
+		_ = json.Unmarshal(it.env.Payload, &probe)
+		switch probe.Type {
+		case "link":
+			name, materials, products, lerr := parseLinkBody(it.env.Payload)
+			if lerr != nil {
+				return lerr
+			}
+			return it.setLink(name, materials, products)
+		case "layout":
+			if cerr := attest.CheckJSON(it.env.Payload); cerr != nil {
+				return cerr
+			}
+			it.layout = it.env.Payload
+			it.predicateType = layoutType
+			return nil
+		}
+		return err
+	}
+	it.st, it.predicateType = st, st.PredicateType
+	it.res.PredicateType = st.PredicateType
+	if st.PredicateType == attest.PredicateLink {
+		return it.readLinkPredicate()
+	}
+	it.products = map[string]digest.Set{}
+	for _, s := range st.Subject {
+		if s.Name == "" {
+			continue
+		}
+		if err := addValidated(it.products, s.Name, s.Digest, "subject"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layoutType is the predicate type reported for an in-toto layout.
+const layoutType = "https://in-toto.io/Layout/v0.9"
+
+func (it *item) setLink(name string, materials, products map[string]digest.Set) error {
+	it.isLink, it.linkName = true, name
+	it.predicateType = attest.LegacyLinkType
+	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
+	it.materials, it.products = map[string]digest.Set{}, map[string]digest.Set{}
+	for n, d := range materials {
+		if err := addArtifact(it.materials, n, d, "material"); err != nil {
+			return err
+		}
+	}
+	for n, d := range products {
+		if err := addArtifact(it.products, n, d, "product"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addArtifact records an artifact under its cleaned name. A name with a
+// backslash or NUL is refused rather than matched differently than written
+// (SECURITY-CASES 34); two names that clean to one with different digests
+// are refused as ambiguous (SECURITY-CASES 32).
+func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string) error {
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("%w: %s %q: %v", attest.ErrInvalid, what, name, err)
+	}
+	return addValidated(m, name, d, what)
+}
+
+// addValidated is [addArtifact] for a digest set already validated (a
+// statement's subject, which [attest.ParseStatement] validates).
+func addValidated(m map[string]digest.Set, name string, d digest.Set, what string) error {
+	if name == "" || strings.ContainsAny(name, "\\\x00") {
+		return fmt.Errorf("%w: %s name %q: artifact names use \"/\" and hold no backslash or NUL", attest.ErrInvalid, what, name)
+	}
+	clean := path.Clean(name)
+	if have, ok := m[clean]; ok {
+		if !sameContent(have, d) {
+			return fmt.Errorf("%w: %s %q is listed twice with different digests (as %q once cleaned)", attest.ErrInvalid, what, name, clean)
+		}
+		return nil
+	}
+	m[clean] = d
+	return nil
+}
+
+// sameContent reports whether two digest sets name the same content: they
+// are the same set, or they agree on a strong algorithm and disagree on none
+// (the rule of [digest.Matches], for sets that were validated when they were
+// read, so that it is not validated again for every comparison).
+func sameContent(a, b digest.Set) bool {
+	if len(a) == len(b) {
+		equal := true
+		for k, v := range a {
+			if b[k] != v {
+				equal = false
+				break
+			}
+		}
+		if equal {
+			return true
+		}
+	}
+	return matchesValid(a, b)
+}
+
+// matchesValid is [digest.Matches] for two sets already validated.
+func matchesValid(a, b digest.Set) bool {
+	strong := false
+	for alg, av := range a {
+		bv, ok := b[alg]
+		if !ok {
+			continue
+		}
+		if av != bv {
+			return false
+		}
+		if alg == digest.SHA256 || alg == digest.SHA384 || alg == digest.SHA512 {
+			strong = true
+		}
+	}
+	return strong
+}
+
+// readLinkPredicate reads an in-toto link predicate v0.3: its name and
+// materials. Field names are exact (SECURITY-CASES 59).
+func (it *item) readLinkPredicate() error {
+	m, err := exactObject(it.st.Predicate, "link predicate", "name", "command", "materials", "byproducts", "environment")
+	if err != nil {
+		return err
+	}
+	name, err := attest.String(m["name"], "the link predicate's name")
+	if err != nil || name == "" {
+		return fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+	}
+	it.isLink, it.linkName, it.res.Name = true, name, name
+	it.materials, it.products = map[string]digest.Set{}, map[string]digest.Set{}
+	if raw, ok := m["materials"]; ok && string(raw) != "null" {
+		list, err := attest.Array(raw, "link materials")
+		if err != nil {
+			return err
+		}
+		for i, r := range list {
+			rm, err := exactObject(r, fmt.Sprintf("material %d", i), "name", "uri", "digest")
+			if err != nil {
+				return err
+			}
+			n, err := optString(rm, "name")
+			if err != nil {
+				return err
+			}
+			if n == "" {
+				if n, err = optString(rm, "uri"); err != nil {
+					return err
+				}
+			}
+			var d digest.Set
+			if raw, ok := rm["digest"]; ok && string(raw) != "null" {
+				dm, err := exactObject(raw, fmt.Sprintf("material %d digest", i))
+				if err != nil {
+					return err
+				}
+				d = make(digest.Set, len(dm))
+				for alg, v := range dm {
+					if d[alg], err = attest.String(v, "a digest"); err != nil {
+						return err
+					}
+				}
+			}
+			if err := addArtifact(it.materials, n, d, "material"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range it.st.Subject {
+		if err := addValidated(it.products, s.Name, s.Digest, "product"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// optString reads m[key] as a string; absent or null is "".
+func optString(m map[string]json.RawMessage, key string) (string, error) {
+	raw, ok := m[key]
+	if !ok || string(raw) == "null" {
+		return "", nil
+	}
+	return attest.String(raw, fmt.Sprintf("field %q", key))
+}
+
+func unmarshalOpt(m map[string]json.RawMessage, key string, v any) error {
+	raw, ok := m[key]
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%w: field %q: %v", attest.ErrInvalid, key, err)
+	}
+	return nil
+}
+
+// exactObject decodes raw as an object and refuses a key that differs from
+// a known one only in case: Go would read it as that field, other readers
+// would not (SECURITY-CASES 59).
+func exactObject(raw []byte, what string, known ...string) (map[string]json.RawMessage, error) {
+	m, err := attest.Object(raw, what, known...)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
+	}
+	return m, nil
+}
+
+// exactKeys refuses a key of m that differs from a known one only in case.
+func exactKeys(m map[string]json.RawMessage, what string, known ...string) error {
+	for k := range m {
+		for _, want := range known {
+			if k != want && strings.EqualFold(k, want) {
+				return fmt.Errorf("%w: %s has field %q; the field is %q", attest.ErrInvalid, what, k, want)
+			}
+		}
+	}
+	return nil
+}
+
+// parseLinkBody reads the signed body of an in-toto v0.9 link (from a DSSE
+// payload), strictly.
+func parseLinkBody(b []byte) (string, map[string]digest.Set, map[string]digest.Set, error) {
+	if err := attest.CheckJSON(b); err != nil {
+		return "", nil, nil, err
+	}
+	m, err := exactObject(b, "link", "_type", "name", "command", "materials", "products", "byproducts", "environment")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	var name string
+	if err := json.Unmarshal(m["name"], &name); err != nil || name == "" {
+		return "", nil, nil, fmt.Errorf("%w: the link has no name", attest.ErrInvalid)
+	}
+	var materials, products map[string]digest.Set
+	if err := unmarshalOpt(m, "materials", &materials); err != nil {
+		return "", nil, nil, err
+	}
+	if err := unmarshalOpt(m, "products", &products); err != nil {
+		return "", nil, nil, err
+	}
+	return name, materials, products, nil
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,189 @@
+package verify
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/in-toto/in-toto-golang/in_toto"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// keyIndex holds every key that can count, with the hints that pick them.
+// Key ids in signatures are hints only: a hint that names no known key
+// (or no hint) makes every key a candidate, and a key counts only when its
+// signature verifies (SECURITY-CASES 55). A hint that names a known key
+// limits the candidates to the keys of that id, so that a hostile envelope
+// costs at most one check per signature and known key id.
+type keyIndex struct {
+	keys   []*sign.Verifier
+	byHint map[string][]*sign.Verifier
+	pos    map[string]int // key id -> position in keys
+}
+
+// newKeyIndex indexes keys by their consign key ids and the extra hints
+// given. With legacyHints it also computes the key id in-toto-golang gives
+// each key (which costs a canonical JSON encoding per key, so it is done
+// only when there are in-toto v0.9 links to read).
+func newKeyIndex(keys []*policy.Key, extraHints map[string]*sign.Verifier, legacyHints bool) *keyIndex {
+	ix := &keyIndex{byHint: map[string][]*sign.Verifier{}, pos: map[string]int{}}
+	seen := map[string]bool{}
+	add := func(hint string, v *sign.Verifier) {
+		for _, have := range ix.byHint[hint] {
+			if have.KeyID() == v.KeyID() {
+				return
+			}
+		}
+		ix.byHint[hint] = append(ix.byHint[hint], v)
+	}
+	for _, k := range keys {
+		if seen[k.ID] {
+			continue
+		}
+		seen[k.ID] = true
+		ix.pos[k.ID] = len(ix.keys)
+		ix.keys = append(ix.keys, k.Verifier)
+		add(k.ID, k.Verifier)
+		if legacyHints {
+			var ik in_toto.Key
+			if err := ik.LoadKeyReaderDefaults(bytes.NewReader(k.PEM)); err == nil {
+				add(ik.KeyID, k.Verifier)
+			}
+		}
+	}
+	for hint, v := range extraHints {
+		add(hint, v)
+	}
+	return ix
+}
+
+// hasLegacyLinks reports whether any item is an in-toto v0.9 Metablock.
+func hasLegacyLinks(items []*item) bool {
+	for _, it := range items {
+		if it.link != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// signedBy returns the distinct keys with a valid signature over msg, each
+// once however many signatures it made (SECURITY-CASES 15), in key order.
+// Without a usable hint, the keys of first (the group's last signer) and of
+// prefer are tried before the others; that changes how soon a key is
+// found, never whether.
+func (ix *keyIndex) signedBy(msg []byte, hints []string, sigs [][]byte, first *sign.Verifier, prefer func() []*sign.Verifier) []string {
+	m := sign.NewMessage(msg)
+	found := map[string]bool{}
+	tried := map[*sign.Verifier]bool{}
+	try := func(v *sign.Verifier, sig []byte) bool {
+		if found[v.KeyID()] || tried[v] {
+			return false
+		}
+		tried[v] = true
+		if v.VerifyMessage(m, sig) == nil {
+			found[v.KeyID()] = true
+			return true
+		}
+		return false
+	}
+	for i, sig := range sigs {
+		clear(tried)
+		if cands := ix.byHint[hints[i]]; len(cands) > 0 {
+			for _, v := range cands {
+				if try(v, sig) {
+					break
+				}
+			}
+			continue
+		}
+		if first != nil && try(first, sig) {
+			continue
+		}
+		ok := false
+		if prefer != nil {
+			for _, v := range prefer() {
+				if ok = try(v, sig); ok {
+					break
+				}
+			}
+		}
+		for _, v := range ix.keys {
+			if ok || try(v, sig) {
+				break
+			}
+		}
+	}
+	out := make([]string, 0, len(found))
+	for id := range found {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return ix.pos[out[i]] < ix.pos[out[j]] })
+	return out
+}
+
+// byID returns the verifier of a key id.
+func (ix *keyIndex) byID(id string) *sign.Verifier {
+	for _, v := range ix.byHint[id] {
+		if v.KeyID() == id {
+			return v
+		}
+	}
+	return nil
+}
+
+// preferFunc names the keys most likely to have signed an item, from what
+// the item claims before anything is verified; see [keyIndex.signedBy].
+type preferFunc func(it *item) []*sign.Verifier
+
+// stagePreference prefers, for an item, the keys of the stages that would
+// count it: those requiring its (claimed) predicate type and, for a link,
+// named like it. What an unverified payload claims only orders the keys.
+func stagePreference(p *policy.Policy) preferFunc {
+	keys := map[string]*sign.Verifier{}
+	for _, kh := range p.Keys() {
+		keys[kh.Key.ID] = kh.Key.Verifier
+	}
+	byType := map[string][]*sign.Verifier{}
+	byLink := map[string][]*sign.Verifier{}
+	for _, st := range p.Stages {
+		var vs []*sign.Verifier
+		for _, id := range p.StageKeys(st) {
+			vs = append(vs, keys[id])
+		}
+		for _, t := range st.Require {
+			if t == attest.PredicateLink {
+				byLink[st.Name] = append(byLink[st.Name], vs...)
+				continue
+			}
+			byType[t] = append(byType[t], vs...)
+		}
+	}
+	return func(it *item) []*sign.Verifier {
+		if it.link != nil {
+			return byLink[it.link.Name]
+		}
+		pt := peekString(it.env.Payload, `"predicateType":"`)
+		if pt == attest.PredicateLink {
+			return byLink[peekString(it.env.Payload, `"name":"`)]
+		}
+		return byType[pt]
+	}
+}
+
+// peekString returns the string after the last occurrence of key in b (a
+// guess from unverified bytes, used only to order keys), or "".
+func peekString(b []byte, key string) string {
+	i := bytes.LastIndex(b, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
+}

@@ -1,0 +1,215 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
+)
+
+func TestConfigValidate(t *testing.T) {
+	c := newChain(t)
+	good := c.config(t, c.policyYAML(""))
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"no policy", func(cfg *Config) { cfg.Policy = nil }},
+		{"no trust root", func(cfg *Config) { cfg.TrustRoots = nil }},
+		{"no artifact", func(cfg *Config) { cfg.Artifacts = nil }},
+		{"weak artifact digest", func(cfg *Config) {
+			cfg.Artifacts = []Artifact{{Name: "a", Digest: digest.Set{"sha1": strings.Repeat("a", 40)}}}
+		}},
+		{"VSA without signer", func(cfg *Config) { cfg.VSA = &VSAOptions{} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.mutate(&cfg)
+			if _, err := Verify(context.Background(), cfg); !errors.Is(err, ErrConfig) {
+				t.Errorf("Verify() = %v, want ErrConfig", err)
+			}
+		})
+	}
+}
+
+func TestReadInputs(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.intoto.jsonl", "b.link", "c.dsse.json", "sub/d.jsonl", "sbom.cdx.json", "notes.txt", "e.sigstore.json"} {
+		writeFile(t, filepath.Join(dir, f), []byte("x"))
+	}
+	if err := os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadInputs([]string{dir, filepath.Join(dir, "notes.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, i := range in {
+		names = append(names, strings.TrimPrefix(i.Name, filepath.ToSlash(dir)+"/"))
+	}
+	want := "a.intoto.jsonl b.link c.dsse.json e.sigstore.json sub/d.jsonl notes.txt"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("ReadInputs() = %s, want %s", got, want)
+	}
+	if _, err := ReadInputs([]string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadInputs(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+// TestVSA: the VSA fits consign's VSA schema, names the policy and every
+// input by the digest of its bytes, and says FAILED for a failure.
+func TestVSA(t *testing.T) {
+	c := newChain(t)
+	gate := newKey(t, "gate")
+	for _, pass := range []bool{true, false} {
+		cfg := c.config(t, c.policyYAML(""))
+		cfg.VSA = &VSAOptions{Signer: gate.signer, Version: "v1.2.3"}
+		if !pass {
+			cfg.Attestations = c.withRelease(t, c.alice)
+		}
+		res := mustVerify(t, cfg)
+		if res.Passed != pass || res.VSA == nil {
+			t.Fatalf("passed = %v, VSA = %v", res.Passed, res.VSA)
+		}
+		kr, _ := attest.NewKeyring(gate.pub())
+		v, err := attest.VerifyEnvelope(res.VSA, kr, attest.VerifyOptions{PredicateTypes: []string{attest.PredicateVSA}, Subject: c.app["dist/app"]})
+		if err != nil {
+			t.Fatalf("the VSA does not verify: %v", err)
+		}
+		if err := attest.CheckPredicate(attest.PredicateVSA, v.Statement.Predicate); err != nil {
+			t.Errorf("the VSA predicate does not fit the schema: %v", err)
+		}
+		var p vsaPredicate
+		if err := json.Unmarshal(v.Statement.Predicate, &p); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: VSAPassed, false: VSAFailed}[pass]
+		if p.VerificationResult != want || p.Policy.URI != "policy.json" || p.Policy.Digest[digest.SHA256] != res.Policy.Digest[digest.SHA256] ||
+			len(p.InputAttestations) != len(res.Attestations) || p.Verifier.ID != DefaultVerifierID || p.Verifier.Version["consign"] != "v1.2.3" ||
+			p.TimeVerified != testNow.Format(time.RFC3339) || p.ResourceURI != "app" {
+			t.Errorf("VSA predicate = %+v", p)
+		}
+	}
+}
+
+func TestFileState(t *testing.T) {
+	fs := &FileState{Path: filepath.Join(t.TempDir(), "state.json")}
+	if _, ok, err := fs.Load("p"); ok || err != nil {
+		t.Fatalf("Load() on no file = %v, %v", ok, err)
+	}
+	if err := fs.Save("p", State{Version: 3, VerifiedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok, err := fs.Load("p"); !ok || err != nil || st.Version != 3 || !st.VerifiedAt.Equal(testNow) {
+		t.Errorf("Load() = %+v, %v, %v", st, ok, err)
+	}
+	writeFile(t, fs.Path, []byte("not json"))
+	if _, _, err := fs.Load("p"); err == nil {
+		t.Errorf("Load() of a corrupt state = nil error")
+	}
+}
+
+// TestReportTree: the text report is a tree that names, for a failure, the
+// stage, the attestation, the signer and the reason.
+func TestReportTree(t *testing.T) {
+	c := newChain(t)
+	cfg := c.config(t, c.policyYAML(""))
+	cfg.Attestations = c.withRelease(t, c.alice, c.carol)
+	res := mustVerify(t, cfg)
+	text := res.Text()
+	for _, want := range []string{
+		"FAIL stage release (threshold 2, 1 distinct key(s) counted; requires link)",
+		"       link: 1 of 2 distinct key(s) signed (threshold not met)",
+		"    ---- release-carol.intoto.jsonl link \"release\"",
+		"(carol): carol was revoked at 2026-10-01T00:00:00Z (judged at verification time: no log receipt)",
+		"FAILED: 2 failure(s)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Text() lacks %q:\n%s", want, text)
+		}
+	}
+	if err := res.Err(); !errors.Is(err, ErrNotSatisfied) || !errors.Is(err, attest.ErrUnverified) {
+		t.Errorf("Err() = %v, want ErrNotSatisfied", err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil || !strings.Contains(string(b), `"status":"revoked"`) {
+		t.Errorf("JSON report = %s, %v", b, err)
+	}
+}
+
+// TestSBOMCheck: coverage below what the policy asks, a denied licence
+// anywhere in an expression, an SBOM of the wrong format for its predicate
+// type, and an SBOM that does not decode all fail.
+func TestSBOMCheck(t *testing.T) {
+	c := newChain(t)
+	sbomStage := `  - name: sbom
+    by: [ci]
+    require: [cyclonedx]
+    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks:
+      - sbom:
+          min_coverage: {name: 100, version: 100, supplier: 100}
+          deny_licenses: [AGPL-3.0-only]
+`
+	comp := func(name, version, supplier, lic string) string {
+		return fmt.Sprintf(`{"type":"library","bom-ref":%q,"name":%q,"version":%q,"supplier":{"name":%q},"licenses":[{"expression":%q}]}`, name, name, version, supplier, lic)
+	}
+	bom := func(comps ...string) string {
+		return `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[` + strings.Join(comps, ",") + `]}`
+	}
+	tests := []struct {
+		name, predType, predicate, want string
+	}{
+		{"passes", attest.PredicateCycloneDX, bom(comp("a", "1", "ACME", "MIT")), ""},
+		{"coverage", attest.PredicateCycloneDX, bom(comp("a", "1", "ACME", "MIT"), comp("b", "", "", "MIT")), "version 50.0% (100% required)"},
+		{"licence in an expression", attest.PredicateCycloneDX, bom(comp("a", "1", "ACME", "MIT OR agpl-3.0-only")), "denied licence(s): a@1 (agpl-3.0-only)"},
+		{"wrong format", attest.PredicateCycloneDX, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","dataLicense":"CC0-1.0","documentNamespace":"https://x/y","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: x"]},"packages":[]}`, "the predicate type is cyclonedx but the SBOM is spdx"},
+		{"does not decode", attest.PredicateCycloneDX, `{"bomFormat":"CycloneDX","specVersion":"0.1"}`, "the SBOM does not decode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := c.config(t, c.policyYAML("")+sbomStage)
+			cfg.Attestations = append(cfg.Attestations, input("sbom", envLine(t, statement(t, tt.predType, c.app, tt.predicate), c.ci)))
+			res := mustVerify(t, cfg)
+			if tt.want == "" {
+				wantPass(t, res)
+				return
+			}
+			wantFail(t, res, tt.want)
+		})
+	}
+}
+
+// ExampleVerify verifies a one-stage release against a policy signed by its
+// owner, with keys made on the spot.
+func ExampleVerify() {
+	t := &testing.T{}
+	owner, ci := newKey(t, "example-owner"), newKey(t, "example-ci")
+	app := map[string]digest.Set{"dist/app": sha("the app")}
+	pol := fmt.Sprintf("product: app\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: %s}\nfunctionaries:\n  ci: {keys: [%q]}\nstages:\n  - {name: build, by: [ci], require: [link], products: [CREATE \"dist/*\", DISALLOW \"*\"]}\n", owner.id(), ci.pem)
+	env, _, err := policy.Sign([]byte(pol), policy.ParseOptions{}, owner.signer)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	signed, _ := json.Marshal(env)
+	res, err := Verify(context.Background(), Config{
+		Policy: signed, PolicyName: "policy.json", TrustRoots: []crypto.PublicKey{owner.pub()},
+		Attestations: []Input{input("build.intoto.jsonl", envLine(t, linkStatement(t, "build", nil, app), ci))},
+		Artifacts:    []Artifact{{Name: "dist/app", Digest: app["dist/app"]}},
+	})
+	fmt.Println(res.Passed, err)
+	// Output: true <nil>
+}

@@ -1,0 +1,166 @@
+package verify
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
+)
+
+// applyStageRules applies a stage's material and product rules to its record.
+func (e *engine) applyStageRules(st *policy.Stage, sr *StageResult) {
+	rec := e.records[st.Name]
+	if rec == nil {
+		if len(st.Materials)+len(st.Products) > 0 {
+			sr.Notes = append(sr.Notes, "artifact rules not applied: the stage has no verified attestations to apply them to")
+		}
+		return
+	}
+	sr.Rules = append(sr.Rules, applyRules("materials", st.Materials, rec, e.records)...)
+	sr.Rules = append(sr.Rules, applyRules("products", st.Products, rec, e.records)...)
+}
+
+// applyRules applies rules to one side of rec as in-toto does (in-toto
+// python verifylib.verify_item_rules, the in-toto specification 4.3.3): all
+// the side's artifacts start in a queue; MATCH, CREATE, DELETE, MODIFY and
+// ALLOW consume the queued artifacts they apply to; DISALLOW fails if its
+// pattern matches any artifact still queued; REQUIRE fails if its name is not
+// queued. Names and patterns are compared cleaned and byte for byte.
+func applyRules(side string, rules []policy.Rule, rec *record, records map[string]*record) []RuleResult {
+	artifacts := rec.materials
+	if side == "products" {
+		artifacts = rec.products
+	}
+	queue := make(map[string]bool, len(artifacts))
+	for name := range artifacts {
+		queue[name] = true
+	}
+	// notes say why a MATCH rule left an artifact queued, so that a later
+	// DISALLOW can explain itself.
+	notes := map[string]string{}
+	var out []RuleResult
+	for _, r := range rules {
+		rr := RuleResult{Side: side, Rule: r.Text, Line: r.Line, Status: StatusPass}
+		var consumed []string
+		switch r.Type {
+		case policy.RuleMatch:
+			consumed = matchRule(r, queue, artifacts, records, notes)
+			rr.Reason = fmt.Sprintf("%d artifact(s) matched %s of %s", len(consumed), r.DstType, r.DstStage)
+			if records[r.DstStage] == nil {
+				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
+			}
+		case policy.RuleCreate:
+			consumed = filter(queue, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return p && !m })
+		case policy.RuleDelete:
+			consumed = filter(queue, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return m && !p })
+		case policy.RuleModify:
+			consumed = filter(queue, r.Pattern, func(n string) bool {
+				m, okm := rec.materials[n]
+				p, okp := rec.products[n]
+				return okm && okp && !sameContent(m, p)
+			})
+		case policy.RuleAllow:
+			consumed = filter(queue, r.Pattern, nil)
+		case policy.RuleDisallow:
+			if bad := filter(queue, r.Pattern, nil); len(bad) > 0 {
+				rr.Status = StatusFail
+				rr.Reason = "disallowed: " + listNames(bad, notes)
+			}
+		case policy.RuleRequire:
+			if !queue[r.Name] {
+				rr.Status = StatusFail
+				if _, ok := artifacts[r.Name]; ok {
+					rr.Reason = fmt.Sprintf("%s was consumed by an earlier rule", r.Name)
+				} else {
+					rr.Reason = fmt.Sprintf("%s is not among the %s", r.Name, side)
+				}
+			}
+		}
+		if r.Type != policy.RuleMatch && r.Type != policy.RuleDisallow && r.Type != policy.RuleRequire {
+			rr.Reason = fmt.Sprintf("%d artifact(s) consumed", len(consumed))
+		}
+		for _, n := range consumed {
+			delete(queue, n)
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+// filter returns the queued names the pattern matches (and keep accepts), sorted.
+func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []string {
+	var out []string
+	for name := range queue {
+		if p.MatchClean(name) && (keep == nil || keep(name)) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// matchRule is in-toto's MATCH as the specification and in-toto python
+// define it (verifylib.verify_match_rule): a queued artifact is a candidate
+// only if it starts with the source prefix (in-toto-golang 0.9 also takes
+// artifacts without it: see TestSpecDifferenceMatchSourcePrefix); the
+// pattern is matched against the name without the prefix; the destination
+// name is the destination prefix plus that rest; the artifact is consumed
+// when the destination stage lists it with a digest that agrees in a strong
+// algorithm ([digest.Matches]; a shared sha1 alone never matches,
+// SECURITY-CASES 30).
+func matchRule(r policy.Rule, queue map[string]bool, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []string {
+	dst := records[r.DstStage]
+	var consumed []string
+	for name := range queue {
+		rest := name
+		if r.SrcPrefix != "" {
+			var ok bool
+			if rest, ok = strings.CutPrefix(name, r.SrcPrefix); !ok {
+				continue
+			}
+		}
+		if !r.Pattern.MatchClean(rest) {
+			continue
+		}
+		if dst == nil {
+			notes[name] = fmt.Sprintf("stage %s, which MATCH names, has no verified record", r.DstStage)
+			continue
+		}
+		dstArtifacts := dst.materials
+		if r.DstType == "products" {
+			dstArtifacts = dst.products
+		}
+		dstName := r.DstPrefix + rest
+		d, ok := dstArtifacts[dstName]
+		if !ok {
+			notes[name] = fmt.Sprintf("%s is not among the %s of %s", dstName, r.DstType, r.DstStage)
+			continue
+		}
+		if !matchesValid(artifacts[name], d) {
+			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", artifacts[name], r.DstStage, r.DstType[:len(r.DstType)-1], d)
+			continue
+		}
+		consumed = append(consumed, name)
+	}
+	sort.Strings(consumed)
+	return consumed
+}
+
+// listNames lists up to 5 names, each with the note a MATCH left on it.
+func listNames(names []string, notes map[string]string) string {
+	var parts []string
+	for i, n := range names {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(names)-5))
+			break
+		}
+		if note := notes[n]; note != "" {
+			parts = append(parts, fmt.Sprintf("%s (%s)", n, note))
+		} else {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
