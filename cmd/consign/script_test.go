@@ -195,6 +195,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Fatalf("%s does not start with the contents of %s as expected (negated: %v)", args[0], args[1], neg)
 		}
 	},
+	// tarball OUT DIR writes an uncompressed tar of DIR's files (sbom.txtar).
+	"tarball": tarballCmd,
 	// sign-payload KEY PAYLOAD OUT [TYPE] signs the bytes of PAYLOAD as they
 	// are (no checks at all) into a DSSE envelope line in OUT, with the
 	// unencrypted private key KEY; TYPE is the payloadType (default
@@ -272,6 +274,65 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		b, err := json.Marshal(env)
 		ts.Check(err)
 		ts.Check(os.WriteFile(out, append(b, '\n'), 0o644))
+	},
+	// waitfile FILE VAR waits (up to 60s) for FILE to hold a line, such as
+	// the URL 'consign serve --ready-file FILE' writes, and sets $VAR to it.
+	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: waitfile file var")
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && strings.HasSuffix(string(b), "\n") {
+				ts.Setenv(args[1], strings.TrimSpace(string(b)))
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s did not appear within 60s", args[0])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	},
+	// sleep DURATION waits, e.g. for a server's cache to expire.
+	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: sleep duration")
+		}
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		time.Sleep(d)
+	},
+	// jsonfield FILE PATH VAR sets $VAR to the string (or number) at the
+	// dotted PATH of the JSON object on FILE's first line.
+	"jsonfield": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: jsonfield file path var")
+		}
+		line, _, _ := strings.Cut(ts.ReadFile(args[0]), "\n")
+		var v any
+		ts.Check(json.Unmarshal([]byte(line), &v))
+		for _, k := range strings.Split(args[1], ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				ts.Fatalf("jsonfield: %s is not an object at %q", args[0], k)
+			}
+			v = m[k]
+		}
+		ts.Setenv(args[2], fmt.Sprint(v))
+	},
+	// jsonset IN OUT KEY JSON writes OUT, the first line of IN (a JSON
+	// object) with its top-level KEY set to the JSON value given.
+	"jsonset": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 4 {
+			ts.Fatalf("usage: jsonset in out key json")
+		}
+		line, _, _ := strings.Cut(ts.ReadFile(args[0]), "\n")
+		var m map[string]json.RawMessage
+		ts.Check(json.Unmarshal([]byte(line), &m))
+		m[args[2]] = json.RawMessage(args[3])
+		b, err := json.Marshal(m)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), append(b, '\n'), 0o644))
 	},
 }
 

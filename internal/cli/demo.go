@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +17,12 @@ import (
 const demoPassword = "demo-only-password"
 
 var demoFiles = map[string]string{
-	"src/main.c": "#include \"util.h\"\nint main(void) { return greet(); }\n",
-	"src/util.c": "#include <stdio.h>\nint greet(void) { puts(\"hello from acme\"); return 0; }\n",
-	"src/util.h": "int greet(void);\n",
-	"build.sh":   "#!/bin/sh\n# A stand-in for a real build: bundle the sources into one artifact.\nset -e\nmkdir -p dist\ncat src/util.h src/util.c src/main.c > dist/acme-app\necho \"built dist/acme-app\"\n",
-	"README.txt": "A sample project made by 'consign demo'. Every file here was made by the commands it printed.\n",
+	"src/main.c":    "#include \"util.h\"\nint main(void) { return greet(); }\n",
+	"src/util.c":    "#include <stdio.h>\nint greet(void) { puts(\"hello from acme\"); return 0; }\n",
+	"src/util.h":    "int greet(void);\n",
+	"build.sh":      "#!/bin/sh\n# A stand-in for a real build: bundle the sources into one artifact.\nset -e\nmkdir -p dist\ncat src/util.h src/util.c src/main.c > dist/acme-app\necho \"built dist/acme-app\"\n",
+	"conanfile.txt": "[requires]\nzlib/1.3.1\nopenssl/3.2.1\n",
+	"README.txt":    "A sample project made by 'consign demo'. Every file here was made by the commands it printed.\n",
 	"test-result.json": `{
   "result": "PASSED",
   "configuration": [{"name": "tests.cfg", "digest": {"sha256": "0d5e4a2b8c7f1e9d3a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"}}],
@@ -78,7 +81,19 @@ kept, so you can look at every file; otherwise a temporary directory is used and
 }
 
 func writeDemoProject(dir string) error {
+	all := map[string]string{}
 	for name, body := range demoFiles {
+		all[name] = body
+	}
+	for name, body := range demoChainFiles {
+		all[name] = body
+	}
+	for _, d := range []string{"keys", "release/keys", "release/att", "release/tampered"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o700); err != nil {
+			return err
+		}
+	}
+	for name, body := range all {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -91,17 +106,29 @@ func writeDemoProject(dir string) error {
 			return err
 		}
 	}
-	return os.MkdirAll(filepath.Join(dir, "keys"), 0o700)
+	return nil
 }
 
 type demoStep struct {
 	title string
 	args  []string
 	want  int // expected exit code
+	// stdout, when set, receives the step's standard output instead of the
+	// walkthrough (it is still printed).
+	stdout *bytes.Buffer
+	// secret is replaced by $TOKEN where the command line is printed.
+	secret string
+}
+
+// demo holds the walkthrough's state.
+type demo struct {
+	ctx  context.Context
+	w    io.Writer
+	deps *Deps
+	n    int
 }
 
 func runDemo(cmd *cobra.Command, deps *Deps, dir string, keep bool) error {
-	w := cmd.OutOrStdout()
 	sub := *deps
 	sub.Stderr = deps.Stdout // one readable stream for the walkthrough
 	sub.LookupEnv = func(name string) (string, bool) {
@@ -110,30 +137,39 @@ func runDemo(cmd *cobra.Command, deps *Deps, dir string, keep bool) error {
 		}
 		return deps.LookupEnv(name)
 	}
-	steps := []demoStep{
-		{"Make a key for the build system and one for the test lab", []string{"keygen", "--out", "keys/ci"}, 0},
-		{"", []string{"keygen", "--out", "keys/qa"}, 0},
-		{"Run the build as a recorded step: link + SLSA provenance (+ an in-toto v0.9 link)",
+	d := &demo{ctx: cmd.Context(), w: cmd.OutOrStdout(), deps: &sub}
+	if err := d.run(
+		demoStep{"Make a key for the build system and one for the test lab", []string{"keygen", "--out", "keys/ci"}, 0, nil, ""},
+		demoStep{"", []string{"keygen", "--out", "keys/qa"}, 0, nil, ""},
+		demoStep{"Run the build as a recorded step: link + SLSA provenance (+ an in-toto v0.9 link)",
 			[]string{"run", "--key", "keys/ci.key", "--name", "build", "--materials", "src", "--products", "dist",
-				"--slsa", "--legacy-link", "--out", "build.intoto.jsonl", "--", "sh", "build.sh"}, 0},
-		{"The test lab signs its result about the artifact",
+				"--slsa", "--legacy-link", "--out", "build.intoto.jsonl", "--", "sh", "build.sh"}, 0, nil, ""},
+		demoStep{"Make an SBOM of the project (CycloneDX and SPDX)",
+			[]string{"sbom", ".", "-o", "cyclonedx-json=sbom.cdx.json", "-o", "spdx-json=sbom.spdx.json"}, 0, nil, ""},
+		demoStep{"Check it against the NTIA minimum elements",
+			[]string{"sbom", "check", "sbom.cdx.json", "--require", "name=100", "--require", "version=100", "--require", "dependencies=100"}, 0, nil, ""},
+		demoStep{"A gate the SBOM does not meet fails (exit 3)",
+			[]string{"sbom", "check", "sbom.cdx.json", "--require", "supplier=80"}, ExitVerifyNo, nil, ""},
+		demoStep{"Sign the SBOM as an attestation about the artifact",
+			[]string{"sbom", ".", "--attest", "--key", "keys/ci.key", "--subject", "dist/acme-app", "--out", "sbom.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"The test lab signs its result about the artifact",
 			[]string{"attest", "--key", "keys/qa.key", "--type", "test", "--predicate", "test-result.json",
-				"--subject", "dist/acme-app", "--out", "test.intoto.jsonl"}, 0},
-		{"Look inside the build attestations (nothing verified yet)", []string{"inspect", "build.intoto.jsonl"}, 0},
-		{"Verify the provenance: signed by the CI key, about this very artifact",
-			[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, 0},
-		{"Verify the test result with the test lab's key",
-			[]string{"verify-attestation", "--key", "keys/qa.pub", "--type", "test", "--subject", "dist/acme-app", "test.intoto.jsonl"}, 0},
-		{"A signature by the wrong key is rejected (exit 3)",
-			[]string{"verify-attestation", "--key", "keys/qa.pub", "--type", "slsa", "build.intoto.jsonl"}, ExitVerifyNo},
+				"--subject", "dist/acme-app", "--out", "test.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"Look inside the build attestations (nothing verified yet)", []string{"inspect", "build.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"Verify the provenance: signed by the CI key, about this very artifact",
+			[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"Verify the SBOM attestation and the test result",
+			[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "cyclonedx", "--subject", "dist/acme-app", "sbom.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"", []string{"verify-attestation", "--key", "keys/qa.pub", "--type", "test", "--subject", "dist/acme-app", "test.intoto.jsonl"}, 0, nil, ""},
+		demoStep{"A signature by the wrong key is rejected (exit 3)",
+			[]string{"verify-attestation", "--key", "keys/qa.pub", "--type", "slsa", "build.intoto.jsonl"}, ExitVerifyNo, nil, ""},
+	); err != nil {
+		return err
 	}
-	n := 0
-	for _, s := range steps {
-		if err := demoRun(cmd.Context(), w, &sub, s, &n); err != nil {
-			return err
-		}
+	if err := d.logSteps(); err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "\n# Tamper with the artifact after the build: append one byte\n$ echo >> dist/acme-app\n")
+	fmt.Fprintf(d.w, "\n# Tamper with the artifact after the build: append one byte\n$ echo >> dist/acme-app\n")
 	f, err := os.OpenFile("dist/acme-app", os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err
@@ -145,36 +181,174 @@ func runDemo(cmd *cobra.Command, deps *Deps, dir string, keep bool) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	tampered := demoStep{"The tampered artifact is rejected: its digest is no attestation's subject (exit 3)",
-		[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, ExitVerifyNo}
-	if err := demoRun(cmd.Context(), w, &sub, tampered, &n); err != nil {
+	if err := d.run(demoStep{"The tampered artifact is rejected: its digest is no attestation's subject (exit 3)",
+		[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, ExitVerifyNo, nil, ""}); err != nil {
 		return err
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(d.w)
 	if keep {
-		fmt.Fprintf(w, "Demo complete: every step behaved as expected. The project and its files are in %s\n", dir)
+		fmt.Fprintf(d.w, "Demo complete: every step behaved as expected. The project and its files are in %s\n", dir)
 	} else {
-		fmt.Fprintln(w, "Demo complete: every step behaved as expected. Run 'consign demo --dir DIR' to keep the files.")
+		fmt.Fprintln(d.w, "Demo complete: every step behaved as expected. Run 'consign demo --dir DIR' to keep the files.")
 	}
 	return nil
 }
 
-func demoRun(ctx context.Context, w io.Writer, deps *Deps, s demoStep, n *int) error {
-	if s.title != "" {
-		*n++
-		fmt.Fprintf(w, "\n# %d. %s\n", *n, s.title)
+// logSteps starts a transparency log on a free loopback port (as
+// 'consign serve' would), publishes the attestations to it and checks the
+// receipts offline.
+func (d *demo) logSteps() error {
+	d.n++
+	fmt.Fprintf(d.w, "\n# %d. Start the vendor's transparency log (here in-process, on a free loopback port)\n", d.n)
+	fmt.Fprintf(d.w, "$ consign serve --addr 127.0.0.1:0 --db sqlite:log.db --log-key keys/log.key &\n")
+	srv, err := startLogServer(d.ctx, d.deps, serveConfig{Addr: "127.0.0.1:0", DB: "sqlite:log.db", LogKey: "keys/log.key", Rate: -1},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return fmt.Errorf("demo: starting the log: %w", err)
 	}
-	line := "consign " + strings.Join(quoteArgs(s.args), " ")
-	if s.args[0] == "keygen" {
-		line = "CONSIGN_PASSWORD=" + demoPassword + " " + line
+	defer srv.Close(context.Background())
+	fmt.Fprintf(d.w, "listening on %s, log origin %q\n", srv.URL, srv.Signer.Origin())
+	var token bytes.Buffer
+	if err := d.run(demoStep{"Make a publishing token for the product, scoped to the CI and test-lab keys",
+		[]string{"admin", "token", "create", "--db", "sqlite:log.db", "--product", "acme-app", "--key", "keys/ci.pub", "--key", "keys/qa.pub"}, 0, &token, ""}); err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "$ %s\n", line)
-	code := Run(ctx, deps, s.args)
-	if code != s.want {
-		return fmt.Errorf("demo step %q exited %d, expected %d", line, code, s.want)
+	tok := strings.TrimSpace(token.String())
+	if err := d.run(
+		demoStep{"Publish the attestations; the receipts are written beside them",
+			[]string{"publish", "--server", srv.URL, "--token", tok, "--log-key", "keys/log.pub", "build.intoto.jsonl", "sbom.intoto.jsonl", "test.intoto.jsonl"}, 0, nil, tok},
+		demoStep{"Anyone checks a receipt offline with the log's public key",
+			[]string{"log", "verify-receipt", "--log-key", "keys/log.pub", "--attestations", "build.intoto.jsonl", "build.receipts.jsonl"}, 0, nil, ""},
+		demoStep{"Fetch everything the log holds about the artifact",
+			[]string{"fetch", "--server", srv.URL, "--subject", "dist/acme-app", "--out", "fetched.intoto.jsonl"}, 0, nil, ""},
+	); err != nil {
+		return err
 	}
-	if s.want != 0 {
-		fmt.Fprintf(w, "(exit %d, as expected)\n", code)
+	return d.chainSteps(srv.URL)
+}
+
+// chainSteps takes the project through a whole release chain (source,
+// build, sbom, test, package, release) under a signed policy, in release/,
+// and shows three tampered variants failing.
+func (d *demo) chainSteps(logURL string) error {
+	d.n++
+	fmt.Fprintf(d.w, "\n# %d. A whole release chain under a signed policy (see release/policy.yaml)\n$ cd release\n", d.n)
+	if err := os.Chdir("release"); err != nil {
+		return err
+	}
+	defer os.Chdir("..")
+	var steps []demoStep
+	for i, k := range []string{"owner", "ci", "qa", "alice", "bob", "carol", "mallory", "gate"} {
+		title := ""
+		if i == 0 {
+			title = "Keys: the product owner (signs the policy), CI, the test lab, three release engineers, an outsider, the release gate"
+		}
+		steps = append(steps, demoStep{title: title, args: []string{"keygen", "--out", "keys/" + k}})
+	}
+	run := func(title, key, name string, extra ...string) demoStep {
+		return demoStep{title: title, args: append([]string{"run", "--key", "keys/" + key + ".key", "--name", name}, extra...)}
+	}
+	steps = append(steps,
+		run("Record every stage: source, build (+ SLSA), SBOM, test, package, and the two-person release", "ci", "source", "--products", "src", "--out", "att/source.intoto.jsonl"),
+		run("", "ci", "build", "--materials", "src", "--products", "dist", "--slsa", "--out", "att/build.intoto.jsonl", "--", "sh", "build.sh"),
+		demoStep{args: []string{"attest", "--key", "keys/ci.key", "--type", "cyclonedx", "--predicate", "sbom.cdx.json", "--subject", "dist/acme-app", "--out", "att/sbom.intoto.jsonl"}},
+		demoStep{args: []string{"attest", "--key", "keys/qa.key", "--type", "test", "--predicate", "test-result.json", "--subject", "dist/acme-app", "--out", "att/test.intoto.jsonl"}},
+		run("", "ci", "package", "--materials", "dist", "--products", "pkg", "--out", "att/package.intoto.jsonl", "--", "sh", "package.sh"),
+		run("", "alice", "release", "--materials", "pkg", "--products", "pkg", "--out", "att/release-alice.intoto.jsonl"),
+		run("", "bob", "release", "--materials", "pkg", "--products", "pkg", "--out", "att/release-bob.intoto.jsonl"),
+		demoStep{title: "Lint the policy, and sign it with the owner's root key", args: []string{"policy", "check", "policy.yaml"}},
+		demoStep{args: []string{"policy", "sign", "--key", "keys/owner.key", "--out", "policy.signed.json", "policy.yaml"}},
+		demoStep{title: "Gate the release: the whole chain against the signed policy, and sign a verification summary (VSA)",
+			args: []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
+				"--vsa-key", "keys/gate.key", "--vsa-out", "release.vsa.intoto.jsonl", "pkg/acme-app-1.0.tar"}},
+		demoStep{title: "Anyone checks the VSA with the gate's key",
+			args: []string{"verify-attestation", "--key", "keys/gate.pub", "--type", "vsa", "--subject", "pkg/acme-app-1.0.tar", "release.vsa.intoto.jsonl"}},
+	)
+	var token bytes.Buffer
+	steps = append(steps,
+		demoStep{title: "Publish the chain to the log, then verify again, counting only signatures the log has receipts for",
+			args: []string{"admin", "token", "create", "--db", "sqlite:../log.db", "--product", "acme-app",
+				"--key", "keys/ci.pub", "--key", "keys/qa.pub", "--key", "keys/alice.pub", "--key", "keys/bob.pub"}, stdout: &token},
+	)
+	if err := d.run(steps...); err != nil {
+		return err
+	}
+	tok := strings.TrimSpace(token.String())
+	publish := []string{"publish", "--server", logURL, "--token", tok, "--log-key", "../keys/log.pub"}
+	for _, f := range []string{"source", "build", "sbom", "test", "package", "release-alice", "release-bob"} {
+		publish = append(publish, "att/"+f+".intoto.jsonl")
+	}
+	if err := d.run(
+		demoStep{args: publish, secret: tok},
+		demoStep{args: []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
+			"--receipts", "--log-key", "../keys/log.pub", "--output", "json", "pkg/acme-app-1.0.tar"}, stdout: &bytes.Buffer{}},
+	); err != nil {
+		return err
+	}
+	verify := func(files ...string) []string {
+		args := []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub"}
+		for _, f := range files {
+			args = append(args, "--attestations", f)
+		}
+		return append(args, "pkg/acme-app-1.0.tar")
+	}
+	upstream := []string{"att/source.intoto.jsonl", "att/build.intoto.jsonl", "att/sbom.intoto.jsonl", "att/test.intoto.jsonl"}
+	with := func(extra ...string) []string { return verify(append(append([]string{}, upstream...), extra...)...) }
+	if err := d.run(
+		run("Tampered 1: the package step signed by a key the policy does not name", "mallory", "package", "--materials", "dist", "--products", "pkg", "--out", "tampered/package-mallory.intoto.jsonl"),
+		demoStep{args: with("tampered/package-mallory.intoto.jsonl", "att/release-alice.intoto.jsonl", "att/release-bob.intoto.jsonl"), want: ExitVerifyNo},
+		run("Tampered 2: the two-person rule not met (carol's key was revoked before she signed)", "carol", "release", "--materials", "pkg", "--products", "pkg", "--out", "tampered/release-carol.intoto.jsonl"),
+		demoStep{args: with("att/package.intoto.jsonl", "att/release-alice.intoto.jsonl", "tampered/release-carol.intoto.jsonl"), want: ExitVerifyNo},
+	); err != nil {
+		return err
+	}
+	d.n++
+	fmt.Fprintf(d.w, "\n# %d. Tampered 3: the build's product is swapped before packaging\n$ echo 'int main(void) { return 1; }' > dist/acme-app\n", d.n)
+	if err := os.WriteFile("dist/acme-app", []byte("int main(void) { return 1; }\n"), 0o644); err != nil {
+		return err
+	}
+	return d.run(
+		run("", "ci", "package", "--materials", "dist", "--products", "pkg", "--out", "tampered/package.intoto.jsonl", "--", "sh", "package.sh"),
+		demoStep{args: with("tampered/package.intoto.jsonl", "att/release-alice.intoto.jsonl", "att/release-bob.intoto.jsonl"), want: ExitVerifyNo},
+	)
+}
+
+func (d *demo) run(steps ...demoStep) error {
+	for _, s := range steps {
+		if s.title != "" {
+			d.n++
+			fmt.Fprintf(d.w, "\n# %d. %s\n", d.n, s.title)
+		}
+		line := "consign " + strings.Join(quoteArgs(s.args), " ")
+		if s.secret != "" {
+			line = strings.ReplaceAll(line, s.secret, "$TOKEN")
+		}
+		if s.args[0] == "keygen" {
+			line = "CONSIGN_PASSWORD=" + demoPassword + " " + line
+		}
+		if s.stdout != nil && s.args[0] == "admin" {
+			line = "TOKEN=$(" + line + ")"
+		}
+		fmt.Fprintf(d.w, "$ %s\n", line)
+		deps := d.deps
+		if s.stdout != nil {
+			cp := *d.deps
+			cp.Stdout = s.stdout
+			deps = &cp
+		}
+		code := Run(d.ctx, deps, s.args)
+		switch {
+		case s.stdout != nil && s.args[0] == "admin":
+			fmt.Fprintf(d.w, "(a secret: %d characters, shown once)\n", len(strings.TrimSpace(s.stdout.String())))
+		case s.stdout != nil:
+			fmt.Fprintf(d.w, "(%d bytes of JSON report: every stage passed, each signature backed by a receipt)\n", s.stdout.Len())
+		}
+		if code != s.want {
+			return fmt.Errorf("demo step %q exited %d, expected %d", line, code, s.want)
+		}
+		if s.want != 0 {
+			fmt.Fprintf(d.w, "(exit %d, as expected)\n", code)
+		}
 	}
 	return nil
 }
@@ -188,4 +362,160 @@ func quoteArgs(args []string) []string {
 		out[i] = a
 	}
 	return out
+}
+
+// demoChainFiles is the release-chain sample: the same project under a signed
+// release policy (it mirrors cmd/consign/testdata/script/chain.txtar).
+var demoChainFiles = map[string]string{
+	"release/src/main.c": `#include "util.h"
+int main(void) { return greet(); }
+`,
+	"release/src/util.c": `#include <stdio.h>
+int greet(void) { puts("hello from acme"); return 0; }
+`,
+	"release/src/util.h": `int greet(void);
+`,
+	"release/build.sh": `#!/bin/sh
+# A stand-in for a real build: bundle the sources into one artifact.
+set -e
+mkdir -p dist
+cat src/util.h src/util.c src/main.c > dist/acme-app
+echo "built dist/acme-app"
+`,
+	"release/package.sh": `#!/bin/sh
+# Package the build's artifact for release.
+set -e
+mkdir -p pkg
+tar -cf pkg/acme-app-1.0.tar dist/acme-app
+echo "packaged pkg/acme-app-1.0.tar"
+`,
+	"release/sbom.cdx.json": `{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.6",
+  "version": 1,
+  "metadata": {
+    "timestamp": "2026-11-01T00:00:00Z",
+    "authors": [{"name": "ACME build system"}],
+    "component": {"bom-ref": "acme-app", "type": "application", "name": "acme-app", "version": "1.0"}
+  },
+  "components": [
+    {
+      "bom-ref": "pkg:generic/libgreet@1.2.0",
+      "type": "library",
+      "name": "libgreet",
+      "version": "1.2.0",
+      "supplier": {"name": "ACME"},
+      "purl": "pkg:generic/libgreet@1.2.0",
+      "licenses": [{"license": {"id": "MIT"}}],
+      "hashes": [{"alg": "SHA-256", "content": "0d5e4a2b8c7f1e9d3a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"}]
+    }
+  ],
+  "dependencies": [
+    {"ref": "acme-app", "dependsOn": ["pkg:generic/libgreet@1.2.0"]},
+    {"ref": "pkg:generic/libgreet@1.2.0", "dependsOn": []}
+  ]
+}
+`,
+	"release/test-result.json": `{
+  "result": "PASSED",
+  "configuration": [{"name": "tests.cfg", "digest": {"sha256": "0d5e4a2b8c7f1e9d3a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"}}],
+  "passedTests": ["greets", "exits-zero"],
+  "warnedTests": [],
+  "failedTests": []
+}
+`,
+	"release/policy.yaml": `# The release policy of acme-app: what it must show before it ships.
+apiVersion: consign.dev/policy/v1
+product: acme-app
+version: 1
+expires: 2030-12-31T00:00:00Z
+owner: {key: keys/owner.pub}          # the root key that signs this file
+functionaries:
+  ci:    {role: build system, keys: [keys/ci.pub]}
+  qa:    {role: test lab, keys: [keys/qa.pub]}
+  alice: {role: release engineer, keys: [keys/alice.pub], valid_until: 2029-12-31T00:00:00Z}
+  bob:   {role: release engineer, keys: [keys/bob.pub]}
+  carol: {role: release engineer, keys: [keys/carol.pub], revoked_at: 2026-10-01T00:00:00Z}
+stages:
+  - name: source
+    by: [ci]
+    require: [link]
+    products: [CREATE "src/*", DISALLOW "*"]
+  - name: build
+    by: [ci]
+    require: [link, slsa]
+    materials: [MATCH "src/*" WITH PRODUCTS FROM source, DISALLOW "*"]
+    products:  [CREATE "dist/*", DISALLOW "*"]
+    checks:
+      - slsa:
+          builder_ids: [https://consign.dev/builders/local/v1]
+          build_types: [https://consign.dev/buildtypes/run/v1]
+          external_parameters: {step: build, command: [sh, build.sh], excludePatterns: []}
+  - name: sbom
+    by: [ci]
+    require: [cyclonedx]
+    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks:
+      - sbom:
+          min_coverage: {name: 100, version: 100, identifiers: 95, supplier: 80}
+          deny_licenses: [AGPL-3.0-only]
+  - name: test
+    by: [qa]
+    require: [test]
+    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks: [{tests: all_passed}]
+  - name: package
+    by: [ci]
+    require: [link]
+    materials: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    products:  [CREATE "pkg/*", DISALLOW "*"]
+  - name: release
+    by: [alice, bob, carol]
+    threshold: 2          # two-person rule; carol's signatures count for nothing since her revocation
+    require: [link]
+    materials: [MATCH "pkg/*" WITH PRODUCTS FROM package, DISALLOW "*"]
+    products:  [MATCH "pkg/*" WITH PRODUCTS FROM package, DISALLOW "*"]
+    checks: [{rego: release.rego}]
+`,
+	"release/release.rego": `# A custom check for consign policies (see docs/policy.md, "Rego checks").
+#
+# consign evaluates data.<package>.deny: a set of messages. An empty set
+# passes; a message, an undefined deny or an evaluation error fails.
+# input.statements are the attestations that counted for the stage the check
+# is on, input.chain maps every stage to its counted attestations, and
+# input.artifacts are the artifacts being verified.
+package consign.release
+
+import rego.v1
+
+# Separation of duties: nobody who signed for the build signs the release.
+deny contains msg if {
+	some release in input.statements
+	some signer in release.signers
+	some build in input.chain.build
+	some builder in build.signers
+	signer.keyId == builder.keyId
+	msg := sprintf("%s signed both the build and the release", [signer.functionary])
+}
+
+# The release ships exactly the artifacts being verified, no more.
+deny contains msg if {
+	some release in input.statements
+	some name, digest in release.products
+	not shipped(digest.sha256)
+	msg := sprintf("the release link of %s lists %s, which is not being shipped", [release.source, name])
+}
+
+shipped(sha) if {
+	some a in input.artifacts
+	a.digest.sha256 == sha
+}
+
+# The tests ran: at least one passed test is listed.
+deny contains msg if {
+	some t in input.chain.test
+	count(object.get(t.predicate, "passedTests", [])) == 0
+	msg := sprintf("%s lists no passed test", [t.source])
+}
+`,
 }

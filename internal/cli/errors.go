@@ -13,7 +13,13 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
+	"github.com/consign-dev/consign/internal/verify"
 )
 
 // Exit codes (DESIGN.md).
@@ -58,18 +64,54 @@ var hints = []struct {
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
+	{sbom.ErrCoverage, "", ExitVerifyNo},
+	{sbom.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
+	{sbom.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
+	{sbom.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
+	{sbom.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH", ExitError},
+	{sbom.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
+	{sbom.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},
+	{sbom.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
 	{limits.ErrNotFile, "give a file, not a directory", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it", ExitVerifyNo},
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
+	{verify.ErrRollback, "a newer policy (or a later clock) was seen before for this product; use the newer policy, or fix the clock", ExitVerifyNo},
+	{verify.ErrNotSatisfied, "the report above shows which stage, rule, check or artifact failed, and why", ExitVerifyNo},
+	{policy.ErrSignature, "--trust-root must be the product owner's public key, the one that signed the policy", ExitVerifyNo},
+	{policy.ErrOwner, "the policy names another owner than the key that signed it; sign it with the owner's key", ExitVerifyNo},
+	{policy.ErrExpired, "the policy has expired; ask the product owner for a current signed policy", ExitVerifyNo},
 	{attest.ErrUnverified, "", ExitVerifyNo},
 	{attest.ErrPredicate, "fix the predicate file; the schemas live in consign's attestations/ directory", ExitError},
 	{attest.ErrPayloadType, "only in-toto attestations (payloadType application/vnd.in-toto+json) are accepted", ExitError},
+	{policy.ErrOwnerKey, "sign with the private key of the owner the policy names (owner: key or keyid)", ExitError},
+	{policy.ErrPayloadType, "a signed policy is what 'consign policy sign' writes (payloadType application/vnd.consign.policy+yaml)", ExitError},
+	{policy.ErrInvalid, "run 'consign policy check FILE': it lists every problem with its line number", ExitError},
+	{verify.ErrLayout, "check the file: an in-toto v0.9 layout, signed (Metablock or DSSE)", ExitError},
 	{attest.ErrInvalid, "the file is not a valid attestation; 'consign inspect FILE' shows what it holds", ExitError},
 	{digest.ErrInvalid, "a digest is written sha256:<64 lowercase hex digits>", ExitError},
 	{digest.ErrOutsideRoot, "paths must stay inside the directory being recorded", ExitError},
+	{tlog.ErrRollback, "ALERT: the log shrank: entries it had published are gone; keep the monitor's state as evidence and tell the log's operator", ExitVerifyNo},
+	{tlog.ErrFork, "ALERT: the log shows two different histories (a split view); keep both checkpoints as evidence and tell the log's operator", ExitVerifyNo},
+	{tlog.ErrConsistency, "ALERT: the log could not prove it only grew; keep the monitor's state as evidence and check again", ExitVerifyNo},
+	{tlog.ErrCheckpointSignature, "the checkpoint is not signed by the log key you gave; check --log-key (the log's key comes from its operator or your policy, never from the server)", ExitVerifyNo},
+	{tlog.ErrOrigin, "the receipt or checkpoint is from another log than the key's; check --log-key", ExitVerifyNo},
+	{tlog.ErrBinding, "the receipt is for another attestation; keep each .receipts.jsonl with its .intoto.jsonl, in the same order", ExitVerifyNo},
+	{tlog.ErrWitness, "the checkpoint lacks the witness cosignatures required; check --witness-key and --witness-threshold", ExitVerifyNo},
+	{tlog.ErrUnverified, "", ExitVerifyNo},
+	{tlog.ErrMalformed, "the file is not a consign receipt, checkpoint or log key (a log key is one line: origin+hash+key, as in log.pub)", ExitError},
+	{server.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
+	{server.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
+	{server.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},
+	{server.ErrOverloaded, "the log is busy; retry in a few seconds", ExitError},
+	{server.ErrTooLarge, "the request is over the server's limits; publish fewer or smaller attestations at a time", ExitError},
+	{server.ErrNotFound, "nothing there (or nothing this token may read)", ExitError},
+	{server.ErrBadRequest, "the server refused the request; the message says why", ExitError},
+	{server.ErrServer, "check --server and that the server is running ('consign serve')", ExitError},
+	{store.ErrIdentity, "the database already holds a log with another key or origin: start the server with that log's --log-key, or use another database", ExitError},
+	{store.ErrNotFound, "nothing by that name in the database", ExitError},
 	{fs.ErrNotExist, "check the path", ExitError},
 	{fs.ErrPermission, "check the file's permissions", ExitError},
 }

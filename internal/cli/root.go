@@ -116,6 +116,13 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdVerifyAttestation(deps),
 		NewCmdInspect(deps),
 		NewCmdDemo(deps),
+		NewCmdServe(deps),
+		NewCmdAdmin(deps),
+		NewCmdPublish(deps),
+		NewCmdFetch(deps),
+		NewCmdLog(deps),
+		NewCmdPolicy(deps), NewCmdVerify(deps),
+		NewCmdSBOM(deps),
 		NewCmdVersion(deps),
 	)
 	return root
