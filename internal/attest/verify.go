@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/consign-dev/consign/internal/digest"
@@ -94,7 +95,7 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 	if st.Type == StatementV01 {
 		v.Warnings = append(v.Warnings, "statement is in-toto v0.1 (as cosign v2 writes); read as v1")
 	}
-	if len(opts.PredicateTypes) > 0 && !contains(opts.PredicateTypes, st.PredicateType) {
+	if len(opts.PredicateTypes) > 0 && !slices.Contains(opts.PredicateTypes, st.PredicateType) {
 		return nil, fmt.Errorf("%w: predicate type is %q, want %s", ErrWrongType, st.PredicateType, strings.Join(quoteAll(opts.PredicateTypes), " or "))
 	}
 	if opts.Subject != nil {
@@ -104,15 +105,6 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 		}
 	}
 	return v, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteAll(list []string) []string {
@@ -164,7 +156,7 @@ func verifyLegacy(l *LegacyLink, kr *Keyring, opts VerifyOptions) (*Verified, er
 		return nil, ErrSignature
 	}
 	v := &Verified{Link: l, Signers: signers}
-	if len(opts.PredicateTypes) > 0 && !contains(opts.PredicateTypes, LegacyLinkType) && !contains(opts.PredicateTypes, PredicateLink) {
+	if len(opts.PredicateTypes) > 0 && !slices.Contains(opts.PredicateTypes, LegacyLinkType) && !slices.Contains(opts.PredicateTypes, PredicateLink) {
 		return nil, fmt.Errorf("%w: an in-toto v0.9 %s, want %s", ErrWrongType, l.Type, strings.Join(quoteAll(opts.PredicateTypes), " or "))
 	}
 	if opts.Subject != nil {

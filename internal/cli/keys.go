@@ -74,13 +74,9 @@ func loadKeyring(paths []string) (*attest.Keyring, error) {
 	if len(paths) == 0 {
 		return nil, usagef("--key is required: the public key(s) to trust")
 	}
-	var keys []crypto.PublicKey
-	for _, p := range paths {
-		k, err := loadPublicKey(p)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
+	keys, err := loadPublicKeys(paths)
+	if err != nil {
+		return nil, err
 	}
 	return attest.NewKeyring(keys...)
 }
