@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/fsutil"
 )
 
 // demoPassword protects the demo's throw-away keys.
@@ -185,6 +190,9 @@ func runDemo(cmd *cobra.Command, deps *Deps, dir string, keep bool) error {
 		[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, ExitVerifyNo, nil, ""}); err != nil {
 		return err
 	}
+	if err := d.customerSteps(); err != nil {
+		return err
+	}
 	fmt.Fprintln(d.w)
 	if keep {
 		fmt.Fprintf(d.w, "Demo complete: every step behaved as expected. The project and its files are in %s\n", dir)
@@ -192,6 +200,100 @@ func runDemo(cmd *cobra.Command, deps *Deps, dir string, keep bool) error {
 		fmt.Fprintln(d.w, "Demo complete: every step behaved as expected. Run 'consign demo --dir DIR' to keep the files.")
 	}
 	return nil
+}
+
+// customerSteps verifies release.pack as a customer would: in a fresh
+// directory, offline, with nothing but the owner's public key; then shows
+// an altered pack refused.
+func (d *demo) customerSteps() error {
+	d.n++
+	fmt.Fprintf(d.w, "\n# %d. A customer verifies the pack offline, in a fresh directory, with nothing but owner.pub\n", d.n)
+	fmt.Fprintf(d.w, "$ mkdir customer && cp release.pack owner.pub customer/ && cd customer\n")
+	if err := os.Mkdir("customer", 0o755); err != nil {
+		return err
+	}
+	for _, f := range []string{"release.pack", "owner.pub"} {
+		if err := copyFile(f, filepath.Join("customer", f)); err != nil {
+			return err
+		}
+	}
+	if err := os.Chdir("customer"); err != nil {
+		return err
+	}
+	defer os.Chdir("..")
+	if err := d.run(
+		demoStep{args: []string{"inspect", "release.pack"}},
+		demoStep{args: []string{"verify-pack", "--trust-root", "owner.pub", "--extract", "shipped", "release.pack"}},
+	); err != nil {
+		return err
+	}
+	d.n++
+	fmt.Fprintf(d.w, "\n# %d. A pack altered on the way (one byte of the shipped artifact flipped) is refused (exit 3)\n", d.n)
+	if err := alterPack("release.pack", "tampered.pack"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "$ # tampered.pack: release.pack with one byte of artifacts/acme-app-1.0.tar changed\n")
+	return d.run(demoStep{args: []string{"verify-pack", "--trust-root", "owner.pub", "tampered.pack"}, want: ExitVerifyNo})
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFile(to, data, 0o644, false)
+}
+
+// alterPack writes a copy of a pack whose included artifact has one byte
+// changed: what a customer would get from a tampered download.
+func alterPack(from, to string) error {
+	var buf bytes.Buffer
+	f, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(zr)
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	changed := false
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(hdr.Name, "artifacts/") && len(data) > 0 {
+			data[len(data)/2] ^= 1
+			changed = true
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return errors.New("demo: the pack holds no artifact to alter")
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return fsutil.WriteFile(to, buf.Bytes(), 0o644, false)
 }
 
 // logSteps starts a transparency log on a free loopback port (as
@@ -282,9 +384,16 @@ func (d *demo) chainSteps(logURL string) error {
 		demoStep{args: publish, secret: tok},
 		demoStep{args: []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
 			"--receipts", "--log-key", "../keys/log.pub", "--output", "json", "pkg/acme-app-1.0.tar"}, stdout: &bytes.Buffer{}},
+		demoStep{title: "Pack the release for customers: the policy, the attestations it counts, their receipts, the log's checkpoint, the SBOM and the artifact, in one file",
+			args: []string{"pack", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
+				"--server", logURL, "--include-artifacts", "-o", "../release.pack", "pkg/acme-app-1.0.tar"}},
 	); err != nil {
 		return err
 	}
+	if err := copyFile("keys/owner.pub", "../owner.pub"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "$ cp keys/owner.pub ../owner.pub    # what the vendor publishes, out of band\n")
 	verify := func(files ...string) []string {
 		args := []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub"}
 		for _, f := range files {
@@ -430,6 +539,7 @@ product: acme-app
 version: 1
 expires: 2030-12-31T00:00:00Z
 owner: {key: keys/owner.pub}          # the root key that signs this file
+log: {key: ../keys/log.pub, receipts: optional}   # the vendor's transparency log
 functionaries:
   ci:    {role: build system, keys: [keys/ci.pub]}
   qa:    {role: test lab, keys: [keys/qa.pub]}

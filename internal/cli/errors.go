@@ -13,6 +13,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbom"
 	"github.com/consign-dev/consign/internal/server"
@@ -112,6 +113,8 @@ var hints = []struct {
 	{server.ErrServer, "check --server and that the server is running ('consign serve')", ExitError},
 	{store.ErrIdentity, "the database already holds a log with another key or origin: start the server with that log's --log-key, or use another database", ExitError},
 	{store.ErrNotFound, "nothing by that name in the database", ExitError},
+	{pack.ErrNotPassed, "fix what the report shows, then pack again; 'consign verify' gives the same report", ExitVerifyNo},
+	{pack.ErrInvalid, "the pack was altered or damaged after it was made; ask the vendor for it again", ExitVerifyNo},
 	{fs.ErrNotExist, "check the path", ExitError},
 	{fs.ErrPermission, "check the file's permissions", ExitError},
 }

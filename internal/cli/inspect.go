@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,16 +50,19 @@ func NewCmdInspect(deps *Deps) *cobra.Command {
 	var predicate bool
 	cmd := &cobra.Command{
 		Use:   "inspect FILE",
-		Short: "Show what an attestation file, bundle, link or key holds (without verifying it)",
+		Short: "Show what an attestation file, bundle, link, key or evidence pack holds (without verifying it)",
 		Long: `Show what FILE holds: for attestations (.intoto.jsonl, DSSE envelopes, cosign and
 Sigstore bundles, in-toto .link files) each statement's predicate type, subjects and the
-key ids its signatures claim; for a key file its algorithm and key id.
+key ids its signatures claim; for a key file its algorithm and key id; for an evidence pack
+(consign pack) its manifest and every entry as the archive's headers give them, and any
+reason verify-pack would refuse it.
 
 Nothing is verified: key ids in a file are unauthenticated hints. Use
 'consign verify-attestation --key PUB FILE' to check signatures.`,
 		Example: `  consign inspect build.intoto.jsonl
   consign inspect --output json --predicate build.intoto.jsonl | jq '.items[0].predicate'
-  consign inspect ci.pub`,
+  consign inspect ci.pub
+  consign inspect release.pack`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("inspect takes exactly one FILE")
@@ -68,6 +72,9 @@ Nothing is verified: key ids in a file are unauthenticated hints. Use
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
+			}
+			if isPack(args[0]) {
+				return inspectPack(cmd.OutOrStdout(), args[0], output)
 			}
 			data, err := limits.ReadFile(args[0], limits.AttestationFile)
 			if err != nil {
@@ -249,4 +256,18 @@ func printInspect(w io.Writer, items []inspectItem) {
 			}
 		}
 	}
+}
+
+// isPack reports whether the file starts as a tar archive or a gzip stream
+// (what 'consign pack' writes).
+func isPack(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || n == 512 && bytes.HasPrefix(head[257:], []byte("ustar"))
 }

@@ -122,6 +122,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdFetch(deps),
 		NewCmdLog(deps),
 		NewCmdPolicy(deps), NewCmdVerify(deps),
+		NewCmdPack(deps), NewCmdVerifyPack(deps),
 		NewCmdSBOM(deps),
 		NewCmdVersion(deps),
 	)

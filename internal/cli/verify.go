@@ -283,6 +283,33 @@ func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.
 		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
 	}
 	set := receipt.NewSet(tlog.NewKeyVerifier(edPub), tlog.CheckpointOptions{})
+	files, err := receiptFiles(attestations)
+	if err != nil {
+		return nil, err
+	}
+	found := 0
+	for _, f := range files {
+		data, err := limits.ReadFile(f, limits.AttestationFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading receipts: %w", err)
+		}
+		n, err := set.Add(data, f)
+		if err != nil {
+			return nil, withHint(fmt.Errorf("receipts in %s: %w", f, err), "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
+		}
+		found += n
+	}
+	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
+	return set, nil
+}
+
+// receiptFiles names where the receipts of attestation files are kept
+// (receipt.PathFor, which may not exist) and every *.receipts.jsonl in the
+// directories among them.
+func receiptFiles(attestations []string) ([]string, error) {
 	var files []string
 	for _, a := range attestations {
 		fi, err := os.Stat(a)
@@ -303,21 +330,5 @@ func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.
 			return nil, err
 		}
 	}
-	found := 0
-	for _, f := range files {
-		data, err := limits.ReadFile(f, limits.AttestationFile)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading receipts: %w", err)
-		}
-		n, err := set.Add(data, f)
-		if err != nil {
-			return nil, withHint(fmt.Errorf("receipts in %s: %w", f, err), "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
-		}
-		found += n
-	}
-	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
-	return set, nil
+	return files, nil
 }

@@ -178,3 +178,11 @@ func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) e
 	}
 	return nil
 }
+
+// WriteStream atomically writes what fill writes to path with mode perm,
+// for output too large to hold in memory. Unless overwrite is set, an
+// existing path is an error wrapping [ErrExists]. When fill fails, path is
+// left as it was and the temporary file is removed.
+func WriteStream(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) error) error {
+	return write(path, perm, overwrite, fill)
+}

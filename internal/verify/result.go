@@ -81,7 +81,14 @@ type AttestationResult struct {
 	Reason        string         `json:"reason,omitempty"`
 	Signers       []SignerResult `json:"signers,omitempty"`
 	Stages        []string       `json:"stages,omitempty"`
+
+	raw []byte
 }
+
+// Raw returns the exact bytes the attestation was read from: one line of a
+// JSON Lines file, or the whole file of a single document (which may hold
+// several attestations). An evidence pack carries these bytes as they are.
+func (a *AttestationResult) Raw() []byte { return a.raw }
 
 // SignerResult is one key that signed, as the policy knows it.
 type SignerResult struct {

@@ -92,6 +92,7 @@ func collect(res *Result, items []*item) {
 		res.fail(attest.ErrNothingToVerify, "no attestations were given")
 	}
 	for _, it := range items {
+		it.res.raw = it.raw
 		switch {
 		case it.err != nil:
 			it.res.Status, it.res.Reason = StatusInvalid, it.err.Error()

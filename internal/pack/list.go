@@ -1,0 +1,129 @@
+package pack
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Listing is what an archive says it holds, trusted in nothing: for
+// 'consign inspect'.
+type Listing struct {
+	Compression string    `json:"compression"`
+	Manifest    *Manifest `json:"manifest,omitempty"`
+	Entries     []Listed  `json:"entries"`
+	// Problems are why [Read] would refuse the pack.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Listed is one entry as the archive's header gives it.
+type Listed struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Mode   string `json:"mode"`
+	Size   int64  `json:"size"`
+	Target string `json:"target,omitempty"`
+	// Role is the manifest's role for the name, "" when it lists none.
+	Role string `json:"role,omitempty"`
+}
+
+// ListFile lists the pack at name and, reading it again as [ReadFile]
+// does, records why it would be refused.
+func ListFile(name string, lim Limits) (*Listing, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	l, err := List(f, lim)
+	if l == nil {
+		return nil, err
+	}
+	if err != nil {
+		l.Problems = append(l.Problems, err.Error())
+		return l, nil
+	}
+	p, err := ReadFile(name, Options{Limits: lim})
+	if err != nil {
+		l.Problems = append(l.Problems, err.Error())
+	} else {
+		p.Close()
+	}
+	return l, nil
+}
+
+// List reads the headers of a pack (plain or gzip tar) without checking
+// anything but the caps on size and entries; the manifest is parsed when
+// it is the first entry. It returns what it listed so far with an error.
+func List(r io.Reader, lim Limits) (*Listing, error) {
+	lim = lim.withDefaults()
+	in := &countReader{r: r}
+	br := bufio.NewReaderSize(in, 64<<10)
+	head, _ := br.Peek(512)
+	l := &Listing{Compression: "none", Entries: []Listed{}}
+	var stream io.Reader = br
+	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+		}
+		stream, l.Compression = gz, "gzip"
+	} else if len(head) < 512 || !bytes.HasPrefix(head[257:], []byte("ustar")) {
+		return nil, fmt.Errorf("%w: not a tar archive", ErrFormat)
+	}
+	tr := tar.NewReader(&budgetReader{r: stream, in: in, lim: lim})
+	for i := 0; ; i++ {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return l, nil
+		}
+		if err != nil {
+			return l, readErr(err)
+		}
+		if i >= lim.MaxEntries {
+			return l, fmt.Errorf("%w: more than %d entries", ErrTooLarge, lim.MaxEntries)
+		}
+		e := Listed{Name: hdr.Name, Mode: fmt.Sprintf("%04o", hdr.Mode&0o7777), Size: hdr.Size, Target: hdr.Linkname, Type: typeName(hdr.Typeflag)}
+		if i == 0 && hdr.Name == ManifestName && hdr.Typeflag == tar.TypeReg && hdr.Size <= MaxManifestSize {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				return l, readErr(err)
+			}
+			if m, err := ParseManifest(data); err == nil {
+				l.Manifest = m
+			}
+			e.Role = "manifest"
+		} else if l.Manifest != nil {
+			if f := l.Manifest.File(hdr.Name); f != nil {
+				e.Role = f.Role
+			}
+		}
+		l.Entries = append(l.Entries, e)
+	}
+}
+
+func typeName(t byte) string {
+	switch t {
+	case tar.TypeReg:
+		return "file"
+	case tar.TypeDir:
+		return "dir"
+	case tar.TypeSymlink:
+		return "symlink"
+	case tar.TypeLink:
+		return "hardlink"
+	case tar.TypeChar:
+		return "chardev"
+	case tar.TypeBlock:
+		return "blockdev"
+	case tar.TypeFifo:
+		return "fifo"
+	}
+	return fmt.Sprintf("type-%q", t)
+}

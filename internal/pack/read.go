@@ -1,0 +1,584 @@
+package pack
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Limits bound what reading a pack may cost (SECURITY-CASES 43). A zero
+// field takes its default.
+type Limits struct {
+	// MaxBytes bounds the uncompressed archive (default 64 GiB).
+	MaxBytes int64
+	// MaxEntries bounds the number of entries (default 100,000).
+	MaxEntries int
+	// MaxMetadata bounds the files held in memory: everything but the
+	// artifacts, which are streamed (default 1 GiB).
+	MaxMetadata int64
+	// MaxRatio bounds uncompressed bytes per compressed byte, once the
+	// archive passes 64 MiB (default 1,000).
+	MaxRatio int64
+}
+
+// Defaults of [Limits].
+const (
+	DefaultMaxBytes    = 64 << 30
+	DefaultMaxEntries  = 100_000
+	DefaultMaxMetadata = 1 << 30
+	DefaultMaxRatio    = 1000
+	ratioFloor         = 64 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxMetadata <= 0 {
+		l.MaxMetadata = DefaultMaxMetadata
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = DefaultMaxRatio
+	}
+	return l
+}
+
+// Options of [Read].
+type Options struct {
+	Limits Limits
+	// ExtractTo, when set, names a directory that must not exist yet: the
+	// pack's files are written, as they are read and hashed, into a
+	// temporary directory beside it, which [Pack.Commit] renames to
+	// ExtractTo and [Pack.Close] removes. Setuid, setgid and sticky bits
+	// never reach the filesystem.
+	ExtractTo string
+}
+
+// Pack is a pack read and checked against its manifest: every file was
+// there, of the listed type, mode, size and SHA-256, and nothing else was.
+// Nothing in it is verified beyond that; see [Verify].
+type Pack struct {
+	Manifest *Manifest
+	// ManifestBytes is manifest.json as read.
+	ManifestBytes []byte
+	// Compression is "gzip" or "none".
+	Compression string
+	// Size is the uncompressed archive's size in bytes.
+	Size int64
+
+	data map[string][]byte // contents of every file but the artifacts
+
+	tmp, dest string   // extraction
+	root      *os.Root // tmp, where every write goes
+}
+
+// Data returns the contents of a file of the pack that is not an artifact
+// (artifacts are streamed, not kept), resolving a symbolic link, or nil.
+func (p *Pack) Data(name string) []byte {
+	if f := p.Manifest.File(name); f != nil && f.Type == TypeSymlink {
+		name, _ = resolveLink(f.Path, f.Target)
+	}
+	return p.data[name]
+}
+
+// Files returns the manifest's entries with role, in path order.
+func (p *Pack) Files(role string) []File {
+	var out []File
+	for _, f := range p.Manifest.Files {
+		if f.Role == role {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Commit moves the extracted files into place (Options.ExtractTo). Call it
+// only once the pack verified.
+func (p *Pack) Commit() error {
+	if p.tmp == "" {
+		return errors.New("nothing was extracted")
+	}
+	p.root.Close()
+	if err := os.Rename(p.tmp, p.dest); err != nil {
+		return fmt.Errorf("extracting to %s: %w", p.dest, err)
+	}
+	p.tmp = ""
+	return nil
+}
+
+// Close removes extracted files that were not committed.
+func (p *Pack) Close() error {
+	if p == nil || p.tmp == "" {
+		return nil
+	}
+	p.root.Close()
+	err := os.RemoveAll(p.tmp)
+	p.tmp = ""
+	return err
+}
+
+// ReadFile reads the pack at name; see [Read].
+func ReadFile(name string, opts Options) (*Pack, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	return Read(f, opts)
+}
+
+// Read reads a pack from r, once, and checks it against its manifest, as
+// the package documentation describes. On error nothing stays extracted.
+func Read(r io.Reader, opts Options) (_ *Pack, err error) {
+	lim := opts.Limits.withDefaults()
+	in := &countReader{r: r}
+	br := bufio.NewReaderSize(in, 64<<10)
+	head, _ := br.Peek(512)
+	p := &Pack{Compression: "none", data: map[string][]byte{}}
+	var stream io.Reader = br
+	var gz *gzip.Reader
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		if gz, err = gzip.NewReader(br); err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+		}
+		gz.Multistream(false)
+		stream, p.Compression = gz, "gzip"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return nil, fmt.Errorf("%w: this is a zip archive; a pack is a tar archive (consign pack writes one)", ErrFormat)
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return nil, fmt.Errorf("%w: this is zstd-compressed; a pack is a tar archive, plain or gzip", ErrFormat)
+	case len(head) < 512 || !bytes.HasPrefix(head[257:], []byte("ustar")):
+		return nil, fmt.Errorf("%w: not a tar archive", ErrFormat)
+	}
+	budget := &budgetReader{r: stream, in: in, lim: lim}
+	if opts.ExtractTo != "" {
+		if err := p.prepareExtract(opts.ExtractTo); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				p.Close()
+			}
+		}()
+	}
+	rd := &reader{p: p, lim: lim, names: newNameSet(), seen: map[string]*seenFile{}, dirs: map[string]bool{}}
+	if err := rd.readAll(tar.NewReader(budget)); err != nil {
+		return nil, err
+	}
+	// What follows the end of the archive must be padding: a second archive
+	// or gzip member could show another tool different bytes.
+	if err := onlyZeros(budget); err != nil {
+		return nil, err
+	}
+	if gz != nil {
+		if _, err := br.Peek(1); err != io.EOF {
+			return nil, fmt.Errorf("%w: data after the gzip stream", ErrFormat)
+		}
+	}
+	p.Size = budget.n
+	if err := rd.finish(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func onlyZeros(r io.Reader) error {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		for _, b := range buf[:n] {
+			if b != 0 {
+				return fmt.Errorf("%w: data after the end of the tar archive", ErrFormat)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return readErr(err)
+		}
+	}
+}
+
+func readErr(err error) error {
+	var pe *packError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrFormat, err)
+}
+
+type seenFile struct {
+	sha  string
+	size int64
+}
+
+type reader struct {
+	p     *Pack
+	lim   Limits
+	names *nameSet
+	seen  map[string]*seenFile // files and links read, by name
+	dirs  map[string]bool
+	links []File
+	meta  int64
+	n     int
+}
+
+func (rd *reader) readAll(tr *tar.Reader) error {
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if rd.p.Manifest == nil {
+				return fmt.Errorf("%w: the archive is empty", ErrManifest)
+			}
+			return nil
+		}
+		if err != nil {
+			return readErr(err)
+		}
+		if rd.n++; rd.n > rd.lim.MaxEntries {
+			return fmt.Errorf("%w: more than %d entries", ErrTooLarge, rd.lim.MaxEntries)
+		}
+		if err := rd.entry(hdr, tr); err != nil {
+			return err
+		}
+	}
+}
+
+func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
+	if err := allowedType(hdr); err != nil {
+		return err
+	}
+	name, err := entryName(hdr.Name, hdr.Typeflag == tar.TypeDir)
+	if err != nil {
+		return err
+	}
+	if hdr.Typeflag == tar.TypeDir {
+		if name == "" {
+			return nil // the root, "./"
+		}
+		if err := rd.names.add(name); err != nil {
+			return err
+		}
+		rd.dirs[name] = true
+		return nil
+	}
+	if rd.p.Manifest == nil {
+		if name != ManifestName || hdr.Typeflag != tar.TypeReg {
+			return fmt.Errorf("%w: the first entry is %q, not %s", ErrManifest, hdr.Name, ManifestName)
+		}
+		if hdr.Size > MaxManifestSize {
+			return fmt.Errorf("%w: %s of %d bytes", ErrManifest, ManifestName, hdr.Size)
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
+		if err != nil {
+			return readErr(err)
+		}
+		m, err := ParseManifest(data)
+		if err != nil {
+			return err
+		}
+		rd.p.Manifest, rd.p.ManifestBytes = m, data
+		if rd.p.root != nil {
+			if err := rd.p.root.WriteFile(ManifestName, data, 0o644); err != nil {
+				return fmt.Errorf("extracting %s: %w", ManifestName, err)
+			}
+		}
+		return rd.names.add(name)
+	}
+	if err := rd.names.add(name); err != nil {
+		return err
+	}
+	f := rd.p.Manifest.File(name)
+	if f == nil {
+		return fmt.Errorf("%w: %s", ErrUnlisted, name)
+	}
+	switch hdr.Typeflag {
+	case tar.TypeSymlink:
+		if f.Type != TypeSymlink {
+			return fmt.Errorf("%w: %s is a symbolic link in the archive, a %s in the manifest", ErrMismatch, name, f.Type)
+		}
+		if hdr.Linkname != f.Target {
+			return fmt.Errorf("%w: %s points to %q in the archive, %q in the manifest", ErrMismatch, name, hdr.Linkname, f.Target)
+		}
+		rd.seen[name] = &seenFile{}
+		rd.links = append(rd.links, *f)
+		return nil
+	case tar.TypeLink:
+		return rd.hardlink(name, hdr, f)
+	}
+	if f.Type != TypeFile {
+		return fmt.Errorf("%w: %s is a file in the archive, a %s in the manifest", ErrMismatch, name, f.Type)
+	}
+	if err := checkMode(hdr, f); err != nil {
+		return err
+	}
+	if hdr.Size > rd.lim.MaxBytes {
+		return fmt.Errorf("%w: %s claims %d bytes", ErrTooLarge, name, hdr.Size)
+	}
+	if hdr.Size != f.Size {
+		return fmt.Errorf("%w: %s has %d bytes in the archive, %d in the manifest", ErrMismatch, name, hdr.Size, f.Size)
+	}
+	h := sha256.New()
+	var dst io.Writer = h
+	var buf *bytes.Buffer
+	if f.Role != RoleArtifact {
+		if rd.meta += f.Size; rd.meta > rd.lim.MaxMetadata {
+			return fmt.Errorf("%w: more than %d bytes of attestations, receipts and other evidence", ErrTooLarge, rd.lim.MaxMetadata)
+		}
+		buf = bytes.NewBuffer(make([]byte, 0, f.Size))
+		dst = io.MultiWriter(h, buf)
+	}
+	var out *os.File
+	if rd.p.tmp != "" {
+		if out, err = rd.p.create(name, f.Perm()); err != nil {
+			return err
+		}
+		defer out.Close()
+		dst = io.MultiWriter(dst, out)
+	}
+	n, err := io.Copy(dst, tr)
+	if err != nil {
+		return readErr(err)
+	}
+	if n != f.Size {
+		return fmt.Errorf("%w: %s ends after %d of %d bytes", ErrFormat, name, n, f.Size)
+	}
+	if out != nil {
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
+		return fmt.Errorf("%w: %s has sha256 %s, the manifest says %s", ErrMismatch, name, sum, f.SHA256)
+	}
+	if buf != nil {
+		rd.p.data[name] = buf.Bytes()
+	}
+	rd.seen[name] = &seenFile{sha: f.SHA256, size: f.Size}
+	return nil
+}
+
+// hardlink accepts a hard link to an earlier file of the pack: the same
+// bytes under another name, listed as a file with those bytes' digest.
+func (rd *reader) hardlink(name string, hdr *tar.Header, f *File) error {
+	target, err := entryName(hdr.Linkname, false)
+	if err != nil {
+		return fmt.Errorf("%w: %s links to %q: %v", ErrUnsafeLink, name, hdr.Linkname, err)
+	}
+	src := rd.seen[target]
+	tf := rd.p.Manifest.File(target)
+	if src == nil || tf == nil || tf.Type != TypeFile {
+		return fmt.Errorf("%w: %s is a hard link to %q, which is no file read before it", ErrUnsafeLink, name, hdr.Linkname)
+	}
+	if f.Type != TypeFile || f.SHA256 != src.sha || f.Size != src.size {
+		return fmt.Errorf("%w: %s is a hard link to %s, whose bytes are not the ones the manifest lists for it", ErrMismatch, name, target)
+	}
+	if err := checkMode(hdr, f); err != nil {
+		return err
+	}
+	if d, ok := rd.p.data[target]; ok {
+		rd.p.data[name] = d
+	} else if f.Role != RoleArtifact {
+		return fmt.Errorf("%w: %s (%s) is a hard link to an artifact", ErrMismatch, name, f.Role)
+	}
+	if rd.p.tmp != "" {
+		if err := rd.p.mkdirs(path.Dir(name)); err != nil {
+			return err
+		}
+		if err := rd.p.root.Link(target, name); err != nil {
+			return fmt.Errorf("extracting %s: %w", name, err)
+		}
+	}
+	rd.seen[name] = src
+	return nil
+}
+
+func checkMode(hdr *tar.Header, f *File) error {
+	// The file-type bits (0o170000) some writers add say nothing more than
+	// the entry's type; setuid, setgid and sticky are compared.
+	if got := fs.FileMode(hdr.Mode & 0o7777); got != f.Perm() {
+		return fmt.Errorf("%w: %s has mode %04o in the archive, %s in the manifest", ErrMismatch, f.Path, hdr.Mode, f.Mode)
+	}
+	return nil
+}
+
+func allowedType(hdr *tar.Header) error {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return fmt.Errorf("%w: %s is a sparse file", ErrEntryType, hdr.Name)
+		}
+	}
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink:
+		if hdr.Typeflag != tar.TypeReg && hdr.Size != 0 {
+			return fmt.Errorf("%w: %s is a link or directory with %d bytes of data", ErrFormat, hdr.Name, hdr.Size)
+		}
+		return nil
+	case tar.TypeChar, tar.TypeBlock:
+		return fmt.Errorf("%w: %s is a device file", ErrEntryType, hdr.Name)
+	case tar.TypeFifo:
+		return fmt.Errorf("%w: %s is a FIFO", ErrEntryType, hdr.Name)
+	case tar.TypeGNUSparse:
+		return fmt.Errorf("%w: %s is a sparse file", ErrEntryType, hdr.Name)
+	}
+	return fmt.Errorf("%w: %s has tar type %q", ErrEntryType, hdr.Name, hdr.Typeflag)
+}
+
+// finish checks what only the whole archive tells: every listed file was
+// there, links point at files, and directories hold listed files.
+func (rd *reader) finish() error {
+	var missing []string
+	for _, f := range rd.p.Manifest.Files {
+		if rd.seen[f.Path] == nil {
+			missing = append(missing, f.Path)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s (%d listed in the manifest and not in the archive)", ErrMissing, strings.Join(head(missing, 5), ", "), len(missing))
+	}
+	for _, l := range rd.links {
+		target, err := resolveLink(l.Path, l.Target)
+		if err != nil {
+			return err
+		}
+		tf := rd.p.Manifest.File(target)
+		if tf == nil || tf.Type != TypeFile {
+			return fmt.Errorf("%w: %s -> %s names no file of the pack", ErrUnsafeLink, l.Path, l.Target)
+		}
+		if rd.p.tmp != "" {
+			rel, err := filepath.Rel(filepath.Dir(filepath.FromSlash(l.Path)), filepath.FromSlash(target))
+			if err != nil {
+				return err
+			}
+			if err := rd.p.mkdirs(path.Dir(l.Path)); err != nil {
+				return err
+			}
+			if err := rd.p.root.Symlink(rel, l.Path); err != nil {
+				return fmt.Errorf("extracting %s: %w", l.Path, err)
+			}
+		}
+	}
+	for d := range rd.dirs {
+		found := false
+		for _, f := range rd.p.Manifest.Files {
+			if strings.HasPrefix(f.Path, d+"/") {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%w: directory %s holds no file of the manifest", ErrUnlisted, d)
+		}
+	}
+	return nil
+}
+
+func head(s []string, n int) []string {
+	sort.Strings(s)
+	if len(s) > n {
+		return append(s[:n:n], "...")
+	}
+	return s
+}
+
+func (p *Pack) prepareExtract(dest string) error {
+	if _, err := os.Lstat(dest); err == nil {
+		return fmt.Errorf("extracting to %s: %w (give a directory that does not exist yet)", dest, fs.ErrExist)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	abs, err := filepath.Abs(dest)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("extracting to %s: %w", dest, err)
+	}
+	root, err := os.OpenRoot(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	p.tmp, p.dest, p.root = tmp, abs, root
+	return nil
+}
+
+// mkdirs makes the directories of a pack name inside the extraction
+// directory. Every element is a directory the reader created: names are
+// clean and relative, and no entry's parent is a file or a link.
+func (p *Pack) mkdirs(dir string) error {
+	if dir == "." || dir == "" {
+		return nil
+	}
+	return p.root.MkdirAll(dir, 0o755)
+}
+
+func (p *Pack) create(name string, perm fs.FileMode) (*os.File, error) {
+	if err := p.mkdirs(path.Dir(name)); err != nil {
+		return nil, err
+	}
+	// O_EXCL: a name is never written twice, and never through a link.
+	f, err := p.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm()&0o755)
+	if err != nil {
+		return nil, fmt.Errorf("extracting %s: %w", name, err)
+	}
+	return f, nil
+}
+
+// countReader counts the bytes read from the pack file.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// budgetReader stops the uncompressed stream at the caps.
+type budgetReader struct {
+	r   io.Reader
+	in  *countReader
+	lim Limits
+	n   int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > b.lim.MaxBytes {
+		return n, fmt.Errorf("%w: more than %d bytes uncompressed", ErrTooLarge, b.lim.MaxBytes)
+	}
+	if b.n > ratioFloor && b.n > b.lim.MaxRatio*max(b.in.n, 1) {
+		return n, fmt.Errorf("%w: %d bytes from %d compressed, a ratio over %d", ErrTooLarge, b.n, b.in.n, b.lim.MaxRatio)
+	}
+	return n, err
+}

@@ -1,0 +1,529 @@
+package pack
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/receipt"
+	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/tlog"
+	"github.com/consign-dev/consign/internal/verify"
+)
+
+// VerifyConfig is what [Verify] needs besides the pack.
+type VerifyConfig struct {
+	// Name is the pack's file name, for the report.
+	Name string
+	// TrustRoots are the owner's keys, obtained out of band.
+	TrustRoots []crypto.PublicKey
+	// Artifacts are more artifacts to check, besides the manifest's (the
+	// files a customer received).
+	Artifacts []verify.Artifact
+	Now       func() time.Time
+}
+
+// Result is the answer of [Verify]: the verification of the policy issue,
+// and what is particular to a pack.
+type Result struct {
+	Passed bool        `json:"passed"`
+	Pack   PackSummary `json:"pack"`
+	// Verification is the full chain verification.
+	Verification *verify.Result `json:"verification"`
+	Log          *LogResult     `json:"log,omitempty"`
+	SBOMs        []SBOMResult   `json:"sboms"`
+	VSA          *VSAResult     `json:"vsa,omitempty"`
+	Notes        []string       `json:"notes,omitempty"`
+	Failures     []string       `json:"failures,omitempty"`
+}
+
+// PackSummary describes the pack as read.
+type PackSummary struct {
+	Name        string `json:"name,omitempty"`
+	Format      string `json:"format"`
+	Product     string `json:"product"`
+	Release     string `json:"release"`
+	Files       int    `json:"files"`
+	Size        int64  `json:"size"`
+	Compression string `json:"compression"`
+	// Included lists the artifacts the pack carries, whose bytes were
+	// checked against their digests as they were read.
+	Included []string `json:"included,omitempty"`
+}
+
+// LogResult is what the pack's receipts and checkpoint showed.
+type LogResult struct {
+	Status     string `json:"status"`
+	Reason     string `json:"reason,omitempty"`
+	Origin     string `json:"origin,omitempty"`
+	Size       uint64 `json:"size,omitempty"`
+	Receipts   int    `json:"receipts"`
+	Consistent int    `json:"consistent"`
+	// Unproven counts receipts whose checkpoint the pack does not prove to
+	// be a prefix of its latest one (a pack made without --server).
+	Unproven int `json:"unproven,omitempty"`
+}
+
+// SBOMResult summarises one SBOM of the pack.
+type SBOMResult struct {
+	Path       string             `json:"path"`
+	Status     string             `json:"status"`
+	Reason     string             `json:"reason,omitempty"`
+	Format     string             `json:"format,omitempty"`
+	Subject    string             `json:"subject,omitempty"`
+	Components int                `json:"components"`
+	Coverage   map[string]float64 `json:"coverage,omitempty"`
+}
+
+// VSAResult is the pack's verification summary attestation, checked.
+type VSAResult struct {
+	Path     string `json:"path"`
+	Status   string `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	Result   string `json:"result,omitempty"`
+	SignedBy string `json:"signedBy,omitempty"`
+}
+
+func (r *Result) fail(format string, a ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, a...))
+}
+
+// Err returns nil when the pack verified, and otherwise an error naming the
+// first failure.
+func (r *Result) Err() error {
+	if r.Passed {
+		return nil
+	}
+	if !r.Verification.Passed {
+		return r.Verification.Err()
+	}
+	msg := r.Failures[0]
+	if n := len(r.Failures) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more failure(s))", n)
+	}
+	return fmt.Errorf("%w: %s", verify.ErrNotSatisfied, msg)
+}
+
+// Verify verifies a pack read by [Read], offline: the policy's signature
+// with the trust roots; the whole chain of attestations against it, with
+// the receipts checked with the log key the signed policy names; every
+// artifact of the manifest and every one given; the latest checkpoint and
+// the consistency of every receipt's checkpoint with it; that every SBOM
+// file is the predicate of an attestation the policy counted; and the VSA,
+// which must be signed by the owner or a key the policy names, about the
+// pack's policy and artifacts, and PASSED.
+func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
+	m := p.Manifest
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	res := &Result{SBOMs: []SBOMResult{}, Pack: PackSummary{
+		Name: cfg.Name, Format: m.Format, Product: m.Product, Release: m.Release, Files: len(m.Files) + 1,
+		Size: p.Size, Compression: p.Compression,
+	}}
+	for _, a := range m.Artifacts {
+		if a.Path != "" {
+			res.Pack.Included = append(res.Pack.Included, a.Path)
+		}
+	}
+	polData := p.Data(m.Policy)
+	sp, perr := policy.Open(polData, cfg.TrustRoots, now())
+	var logKey *tlog.Verifier
+	var set *receipt.Set
+	receiptFiles := p.Files(RoleReceipts)
+	if perr == nil {
+		if sp.Product != m.Product {
+			res.fail("the manifest says product %q, the signed policy is for %q", m.Product, sp.Product)
+		}
+		if sp.Log != nil && sp.Log.Key != nil {
+			var err error
+			if logKey, err = LogKey(sp.Policy); err != nil {
+				res.fail("%v", err)
+			} else {
+				set = receipt.NewSet(logKey, tlog.CheckpointOptions{})
+				for _, f := range receiptFiles {
+					if _, err := set.Add(p.Data(f.Path), f.Path); err != nil {
+						res.fail("receipts in %s: %v", f.Path, err)
+					}
+				}
+			}
+		} else if len(receiptFiles) > 0 || len(p.Files(RoleCheckpoint)) > 0 {
+			res.Notes = append(res.Notes, "the pack holds log receipts, but the signed policy names no log key: they were not used")
+		}
+	}
+	var inputs []verify.Input
+	for _, f := range p.Files(RoleAttestations) {
+		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
+	}
+	artifacts := artifactsOf(m, cfg.Artifacts)
+	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now}
+	if set != nil {
+		vc.Receipts = set
+	}
+	vr, err := verify.Verify(ctx, vc)
+	if err != nil {
+		return nil, err
+	}
+	res.Verification = vr
+	if perr == nil {
+		if logKey != nil {
+			res.Log = checkLog(p, logKey, receiptFiles)
+			if res.Log.Status == verify.StatusFail {
+				res.fail("log: %s", res.Log.Reason)
+			}
+		}
+		res.SBOMs = checkSBOMs(p, vr)
+		for _, s := range res.SBOMs {
+			if s.Status == verify.StatusFail {
+				res.fail("SBOM %s: %s", s.Path, s.Reason)
+			}
+		}
+		for _, f := range p.Files(RoleVSA) {
+			v := checkVSA(p, f.Path, sp, cfg.TrustRoots, artifacts)
+			if v.Status == verify.StatusFail {
+				res.fail("VSA %s: %s", f.Path, v.Reason)
+			}
+			res.VSA = &v
+		}
+	}
+	res.Passed = vr.Passed && len(res.Failures) == 0
+	return res, nil
+}
+
+// artifactsOf is the manifest's artifacts and the given ones, each digest
+// once.
+func artifactsOf(m *Manifest, extra []verify.Artifact) []verify.Artifact {
+	var out []verify.Artifact
+	for _, a := range m.Artifacts {
+		out = append(out, verify.Artifact{Name: a.Name, Digest: a.Digest})
+	}
+	for _, e := range extra {
+		dup := false
+		for _, a := range out {
+			if digest.Matches(a.Digest, e.Digest) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkLog verifies the pack's latest checkpoint with the policy's log key
+// and that every receipt's checkpoint is it, or a prefix of it by a proof
+// in log/consistency.json. The receipts themselves were verified when they
+// were added to the set.
+func checkLog(p *Pack, key *tlog.Verifier, files []File) *LogResult {
+	lr := &LogResult{Status: verify.StatusPass}
+	failf := func(format string, a ...any) *LogResult {
+		lr.Status, lr.Reason = verify.StatusFail, fmt.Sprintf(format, a...)
+		return lr
+	}
+	var receipts []*tlog.VerifiedReceipt
+	for _, f := range files {
+		for _, line := range bytes.Split(p.Data(f.Path), []byte("\n")) {
+			if line = bytes.TrimSpace(line); len(line) == 0 {
+				continue
+			}
+			r, err := tlog.ParseReceipt(line)
+			if err != nil {
+				return failf("%s: %v", f.Path, err)
+			}
+			v, err := tlog.VerifyReceipt(r, key, tlog.CheckpointOptions{})
+			if err != nil {
+				return failf("%s: %v", f.Path, err)
+			}
+			receipts = append(receipts, v)
+		}
+	}
+	lr.Receipts = len(receipts)
+	cps := p.Files(RoleCheckpoint)
+	if len(cps) == 0 {
+		if len(receipts) > 0 {
+			return failf("the pack holds receipts but no log/checkpoint")
+		}
+		lr.Reason = "no receipts and no checkpoint in the pack"
+		return lr
+	}
+	if len(cps) > 1 {
+		return failf("more than one checkpoint")
+	}
+	cp, err := tlog.OpenCheckpoint(p.Data(cps[0].Path), key, tlog.CheckpointOptions{})
+	if err != nil {
+		return failf("%s: %v", cps[0].Path, err)
+	}
+	lr.Origin, lr.Size = cp.Origin, cp.Size
+	var cf consistencyFile
+	if cfs := p.Files(RoleConsistency); len(cfs) == 1 {
+		if err := strictUnmarshal(p.Data(cfs[0].Path), &cf); err != nil {
+			return failf("%s: %v", cfs[0].Path, err)
+		}
+		if cf.Size != cp.Size || cf.Root != cp.Root {
+			return failf("%s is about a tree of %d entries, the checkpoint's has %d", cfs[0].Path, cf.Size, cp.Size)
+		}
+		for _, pr := range cf.Proofs {
+			if err := tlog.VerifyConsistency(pr.Proof, pr.From, pr.FromRoot, cp.Size, cp.Root); err != nil {
+				return failf("%s: %v", cfs[0].Path, err)
+			}
+		}
+	} else if len(cfs) > 1 {
+		return failf("more than one consistency file")
+	}
+	for _, v := range receipts {
+		c := v.Checkpoint
+		switch {
+		case c.Size > cp.Size:
+			return failf("a receipt's checkpoint (%d entries) is newer than the pack's (%d)", c.Size, cp.Size)
+		case c.Size == cp.Size:
+			if c.Root != cp.Root {
+				return failf("%v: two roots for %d entries", tlog.ErrFork, c.Size)
+			}
+			lr.Consistent++
+		case slices.ContainsFunc(cf.Proofs, func(pr consistencyProof) bool { return pr.From == c.Size && pr.FromRoot == c.Root }):
+			lr.Consistent++
+		default:
+			lr.Unproven++
+		}
+	}
+	return lr
+}
+
+func strictUnmarshal(data []byte, v any) error {
+	if err := attest.CheckJSON(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// checkSBOMs checks that every SBOM file is, byte for byte, the predicate of
+// an attestation the policy counted, and summarises it.
+func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
+	var preds [][]byte
+	for _, a := range vr.Attestations {
+		if a.Status != verify.StatusCounted {
+			continue
+		}
+		ps, err := sbomPredicates(a.Raw())
+		if err != nil {
+			continue
+		}
+		for _, sp := range ps {
+			preds = append(preds, sp.data)
+		}
+	}
+	out := []SBOMResult{}
+	for _, f := range p.Files(RoleSBOM) {
+		s := SBOMResult{Path: f.Path, Status: verify.StatusPass}
+		data := p.Data(f.Path)
+		if !slices.ContainsFunc(preds, func(b []byte) bool { return bytes.Equal(b, data) }) {
+			s.Status, s.Reason = verify.StatusFail, "not the predicate of any attestation the policy counted"
+			out = append(out, s)
+			continue
+		}
+		doc, err := sbom.Decode(data)
+		if err != nil {
+			s.Status, s.Reason = verify.StatusFail, err.Error()
+			out = append(out, s)
+			continue
+		}
+		s.Format = doc.Format + " " + doc.SpecVersion
+		if doc.Subject != nil {
+			s.Subject = strings.TrimSpace(doc.Subject.Name + " " + doc.Subject.Version)
+		}
+		rep := sbom.Check(doc)
+		s.Components = rep.Components
+		s.Coverage = map[string]float64{}
+		for _, c := range rep.Coverage {
+			s.Coverage[c.Element] = c.Percent
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+type vsaBody struct {
+	Policy struct {
+		Digest digest.Set `json:"digest"`
+	} `json:"policy"`
+	VerificationResult string `json:"verificationResult"`
+}
+
+// checkVSA verifies the pack's VSA: signed by the owner or a key the
+// policy names, a VSA about this policy (by digest) and every artifact of
+// the pack, with the result PASSED.
+func checkVSA(p *Pack, name string, sp *policy.Signed, roots []crypto.PublicKey, artifacts []verify.Artifact) VSAResult {
+	v := VSAResult{Path: name, Status: verify.StatusFail}
+	items, err := attest.Read(bytes.TrimSpace(p.Data(name)), name)
+	if err != nil || len(items) != 1 || items[0].Envelope == nil {
+		v.Reason = "not one DSSE envelope"
+		if err != nil {
+			v.Reason = err.Error()
+		}
+		return v
+	}
+	keys := slices.Clone(roots)
+	names := map[string]string{}
+	for _, kh := range sp.Keys() {
+		keys = append(keys, kh.Key.Verifier.Public())
+		names[kh.Key.ID] = strings.Join(kh.Functionaries, ", ")
+	}
+	kr, err := attest.NewKeyring(keys...)
+	if err != nil {
+		v.Reason = err.Error()
+		return v
+	}
+	var subjects []attest.Subject
+	for _, a := range artifacts {
+		subjects = append(subjects, attest.Subject{Name: a.Name, Digest: a.Digest})
+	}
+	ver, err := attest.VerifyEnvelope(items[0].Envelope, kr, attest.VerifyOptions{PredicateTypes: []string{attest.PredicateVSA}})
+	if err != nil {
+		v.Reason = fmt.Sprintf("%v (a pack's VSA must be signed by the owner or a key the policy names)", err)
+		return v
+	}
+	id := ver.Signers[0].KeyID()
+	v.SignedBy = shortID(id)
+	if n := names[id]; n != "" {
+		v.SignedBy += " (" + n + ")"
+	} else {
+		v.SignedBy += " (the owner)"
+	}
+	var body vsaBody
+	if err := json.Unmarshal(ver.Statement.Predicate, &body); err != nil {
+		v.Reason = "predicate: " + err.Error()
+		return v
+	}
+	v.Result = body.VerificationResult
+	for _, a := range subjects {
+		if !slices.ContainsFunc(ver.Statement.Subject, func(s attest.Subject) bool { return digest.Matches(s.Digest, a.Digest) }) {
+			v.Reason = fmt.Sprintf("artifact %s is not a subject of the VSA", a.Name)
+			return v
+		}
+	}
+	switch {
+	case !digest.Matches(body.Policy.Digest, sp.Digest):
+		v.Reason = fmt.Sprintf("about policy %s, not the pack's %s", body.Policy.Digest, sp.Digest)
+	case body.VerificationResult != verify.VSAPassed:
+		v.Reason = fmt.Sprintf("the verification it records is %q", body.VerificationResult)
+	default:
+		v.Status = verify.StatusPass
+	}
+	return v
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// Text renders the result: the pack, then the chain verification's tree,
+// then the log, the SBOMs and the VSA, each line starting with PASS or FAIL.
+func (r *Result) Text() string {
+	var b strings.Builder
+	mark := func(status string) string {
+		switch status {
+		case verify.StatusPass:
+			return "PASS"
+		case verify.StatusFail:
+			return "FAIL"
+		}
+		return "----"
+	}
+	ps := r.Pack
+	name := ps.Name
+	if name == "" {
+		name = "evidence pack"
+	}
+	fmt.Fprintf(&b, "PASS pack %s: %q release %q, %d files, %s (%s); every file matches the manifest\n",
+		name, ps.Product, ps.Release, ps.Files, humanBytes(ps.Size), ps.Compression)
+	for _, a := range ps.Included {
+		fmt.Fprintf(&b, "  PASS artifact %s included, bytes match its digest\n", a)
+	}
+	b.WriteString(r.Verification.Text())
+	if l := r.Log; l != nil {
+		fmt.Fprintf(&b, "%s log", mark(l.Status))
+		if l.Origin != "" {
+			fmt.Fprintf(&b, " %s: checkpoint of %d entries signed by the policy's log key; %d receipt(s), %d proven consistent with it", l.Origin, l.Size, l.Receipts, l.Consistent)
+			if l.Unproven > 0 {
+				fmt.Fprintf(&b, ", %d from older checkpoints without a consistency proof (pack made without --server)", l.Unproven)
+			}
+		}
+		if l.Reason != "" {
+			fmt.Fprintf(&b, ": %s", l.Reason)
+		}
+		b.WriteString("\n")
+	}
+	for _, s := range r.SBOMs {
+		fmt.Fprintf(&b, "%s sbom %s", mark(s.Status), s.Path)
+		if s.Reason != "" {
+			fmt.Fprintf(&b, ": %s\n", s.Reason)
+			continue
+		}
+		fmt.Fprintf(&b, ": %s", s.Format)
+		if s.Subject != "" {
+			fmt.Fprintf(&b, " of %s", s.Subject)
+		}
+		fmt.Fprintf(&b, ", %d component(s)", s.Components)
+		var cov []string
+		for _, e := range sbom.Elements {
+			if pct, ok := s.Coverage[e]; ok {
+				cov = append(cov, e+" "+sbom.FormatPercent(pct))
+			}
+		}
+		if len(cov) > 0 {
+			fmt.Fprintf(&b, "; %s", strings.Join(cov, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if v := r.VSA; v != nil {
+		fmt.Fprintf(&b, "%s vsa %s", mark(v.Status), v.Path)
+		if v.Result != "" {
+			fmt.Fprintf(&b, ": %s", v.Result)
+		}
+		if v.SignedBy != "" {
+			fmt.Fprintf(&b, ", signed by %s", v.SignedBy)
+		}
+		if v.Reason != "" {
+			fmt.Fprintf(&b, ": %s", v.Reason)
+		}
+		b.WriteString("\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	for _, f := range r.Failures {
+		fmt.Fprintf(&b, "FAIL %s\n", f)
+	}
+	if r.Passed {
+		b.WriteString("PASS the pack verified: everything above was checked offline with the owner's key\n")
+	}
+	return b.String()
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
