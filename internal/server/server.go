@@ -96,7 +96,7 @@ type Server struct {
 	limiter *limiter
 	log     *slog.Logger
 	hashes  *hashCache
-	tokens  tokenCache
+	keys    keyCache
 
 	cpMu   sync.Mutex
 	cpTree store.Tree

@@ -109,6 +109,10 @@ func (p *principal) may(product string) bool { return slices.Contains(p.token.Pr
 
 // authenticate reads the bearer token of r. No token is (nil, nil); an
 // unknown, malformed or revoked token is ErrUnauthorized, all alike.
+//
+// Every request reads the token's row from the database, so a revocation
+// holds for the next request of any server over that database; only the
+// parsed public keys are cached, by their PEM text.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
@@ -118,11 +122,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 	if !ok || !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 128 {
 		return nil, ErrUnauthorized
 	}
-	h := HashToken(secret)
-	if p, ok := s.tokens.get(h, s.now()); ok {
-		return p, nil
-	}
-	t, err := s.cfg.Store.TokenByHash(ctx, h)
+	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthorized
 	}
@@ -132,54 +132,44 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 	if !t.Revoked.IsZero() {
 		return nil, ErrUnauthorized
 	}
-	p := &principal{token: t}
+	p := &principal{token: t, keys: make([]*sign.Verifier, 0, len(t.Keys))}
 	for _, k := range t.Keys {
-		pub, err := sign.ParsePublicKey([]byte(k))
-		if err != nil {
-			return nil, fmt.Errorf("token %s has a bad key: %v", t.ID, err)
-		}
-		v, err := sign.NewVerifier(pub)
+		v, err := s.keys.verifier(k)
 		if err != nil {
 			return nil, fmt.Errorf("token %s has a bad key: %v", t.ID, err)
 		}
 		p.keys = append(p.keys, v)
 	}
-	s.tokens.put(h, p, s.now())
 	return p, nil
 }
 
-// TokenCacheTTL is how long a server trusts a valid token without asking
-// the database again: a revocation takes effect on every server within it.
-const TokenCacheTTL = time.Second
-
-// tokenCache keeps recently seen valid tokens (never unknown or revoked ones).
-type tokenCache struct {
+// keyCache keeps the verifiers of the PEM public keys tokens name.
+type keyCache struct {
 	mu sync.Mutex
-	m  map[tlog.Hash]cachedToken
+	m  map[string]*sign.Verifier
 }
 
-type cachedToken struct {
-	p       *principal
-	expires time.Time
-}
-
-func (c *tokenCache) get(h tlog.Hash, now time.Time) (*principal, bool) {
+func (c *keyCache) verifier(pemKey string) (*sign.Verifier, error) {
+	c.mu.Lock()
+	v, ok := c.m[pemKey]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	pub, err := sign.ParsePublicKey([]byte(pemKey))
+	if err != nil {
+		return nil, err
+	}
+	if v, err = sign.NewVerifier(pub); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[h]
-	if !ok || now.After(e.expires) || now.Before(e.expires.Add(-TokenCacheTTL)) {
-		return nil, false
+	if c.m == nil || len(c.m) >= 4096 {
+		c.m = map[string]*sign.Verifier{}
 	}
-	return e.p, true
-}
-
-func (c *tokenCache) put(h tlog.Hash, p *principal, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) > 4096 {
-		c.m = map[tlog.Hash]cachedToken{}
-	}
-	c.m[h] = cachedToken{p, now.Add(TokenCacheTTL)}
+	c.m[pemKey] = v
+	return v, nil
 }
 
 // readScope is the products a read may see: nil for all (open reads), the
