@@ -36,6 +36,14 @@ type DB struct {
 	rdb   *sql.DB // reads
 	d     Dialect
 	stmts sync.Map // query -> *sql.Stmt on rdb
+
+	// edge holds committed stored hashes: the subtree roots of the last
+	// tree this DB appended to (its right edge), which the next append
+	// needs. A committed hash never changes, so the cache is right
+	// whatever other processes append in between; an index it misses is
+	// read from the database.
+	edgeMu sync.Mutex
+	edge   map[int64]tlog.Hash
 }
 
 // New wraps db, whose schema must already exist. Reads go to rdb, which may
@@ -143,6 +151,9 @@ func (s *DB) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, erro
 	return s.readHashes(ctx, s.rdb, indexes, nil)
 }
 
+// maxPreparedHashes is the most hashes read by a prepared statement.
+const maxPreparedHashes = tlog.MaxProofHashes
+
 // readHashes reads hashes, first from overlay (hashes written in the
 // current, uncommitted batch), then from q.
 func (s *DB) readHashes(ctx context.Context, q queryer, indexes []int64, overlay map[int64]tlog.Hash) ([]tlog.Hash, error) {
@@ -165,7 +176,16 @@ func (s *DB) readHashes(ctx context.Context, q queryer, indexes []int64, overlay
 		for i, x := range chunk {
 			args[i] = x
 		}
-		rows, err := q.QueryContext(ctx, s.q("SELECT id, hash FROM hashes WHERE id IN ("+placeholders(len(chunk))+")"), args...)
+		query := "SELECT id, hash FROM hashes WHERE id IN (" + placeholders(len(chunk)) + ")"
+		if q == s.rdb && len(chunk) <= maxPreparedHashes {
+			// Proofs read at most 64 hashes: prepare those queries once.
+			st, err := s.prepared(ctx, query)
+			if err != nil {
+				return nil, fmt.Errorf("%s: reading hashes: %w", s.d.Name, err)
+			}
+			q = stmtQueryer{st}
+		}
+		rows, err := q.QueryContext(ctx, s.q(query), args...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: reading hashes: %w", s.d.Name, err)
 		}
@@ -222,8 +242,35 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	}
 	out := make([]store.Appended, len(entries))
 	overlay := map[int64]tlog.Hash{}
+	known := s.edgeHashes()
 	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		return s.readHashes(ctx, tx, indexes, overlay)
+		hs := make([]tlog.Hash, len(indexes))
+		var missing []int64
+		for i, x := range indexes {
+			if h, ok := overlay[x]; ok {
+				hs[i] = h
+			} else if h, ok := known[x]; ok {
+				hs[i] = h
+			} else {
+				missing = append(missing, x)
+			}
+		}
+		if len(missing) == 0 {
+			return hs, nil
+		}
+		got, err := s.readHashes(ctx, tx, missing, nil)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range missing {
+			known[x] = got[i]
+		}
+		for i, x := range indexes {
+			if _, ok := overlay[x]; !ok {
+				hs[i] = known[x]
+			}
+		}
+		return hs, nil
 	})
 	var fresh []int // positions of entries appended now
 	size := tree.Size
@@ -256,7 +303,16 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if len(fresh) == 0 {
 		return out, tree, tx.Commit()
 	}
-	root, err := tlog.TreeHash(size, reader)
+	edge := map[int64]tlog.Hash{}
+	root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		hs, err := reader.ReadHashes(indexes)
+		if err == nil {
+			for i, x := range indexes {
+				edge[x] = hs[i]
+			}
+		}
+		return hs, err
+	}))
 	if err != nil {
 		return nil, store.Tree{}, fmt.Errorf("%s: computing the root: %w", s.d.Name, err)
 	}
@@ -276,7 +332,22 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if err := tx.Commit(); err != nil {
 		return nil, store.Tree{}, fmt.Errorf("%s: committing an append: %w", s.d.Name, err)
 	}
+	// Only now are the edge's hashes committed, and so safe to cache.
+	s.edgeMu.Lock()
+	s.edge = edge
+	s.edgeMu.Unlock()
 	return out, store.Tree{Size: size, Root: root}, nil
+}
+
+// edgeHashes is a copy of the cached right edge.
+func (s *DB) edgeHashes() map[int64]tlog.Hash {
+	s.edgeMu.Lock()
+	defer s.edgeMu.Unlock()
+	m := make(map[int64]tlog.Hash, len(s.edge))
+	for k, v := range s.edge {
+		m[k] = v
+	}
+	return m
 }
 
 // existing finds the entries of the batch already logged.
