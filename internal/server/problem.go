@@ -62,6 +62,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return
 	}
+	writeJSONBytes(w, b)
+}
+
+// writeJSONBytes answers with the JSON b (and a newline).
+func writeJSONBytes(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(append(b, '\n'))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -30,6 +31,31 @@ type PublishResult struct {
 // PublishResponse is the body of a successful publish.
 type PublishResponse struct {
 	Results []PublishResult `json:"results"`
+}
+
+// appendJSON appends r's JSON, as encoding/json writes it, to b.
+func (r *PublishResponse) appendJSON(b []byte) []byte {
+	if r.Results == nil {
+		return append(b, `{"results":null}`...)
+	}
+	b = append(b, `{"results":[`...)
+	for i, res := range r.Results {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, res.Index, 10)
+		b = append(b, `,"duplicate":`...)
+		b = strconv.AppendBool(b, res.Duplicate)
+		b = append(b, `,"receipt":`...)
+		if res.Receipt == nil {
+			b = append(b, "null"...)
+		} else {
+			b = res.Receipt.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
 // publish is POST /api/v1/attestations.
@@ -91,9 +117,8 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if res.err != nil {
 		return res.err
 	}
-	// The hashes this batch wrote are committed: cache them, so the
-	// receipts below (and the next batch's) read them from memory.
-	s.cacheHashes(res.appended)
+	// The sequencer cached the hashes the batch wrote: the receipts below
+	// read them from memory.
 	indexes := make([]int64, len(res.appended))
 	leaves := make([][]byte, len(res.appended))
 	for i, a := range res.appended {
@@ -107,7 +132,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	for i, rc := range receipts {
 		out.Results[i] = PublishResult{Index: indexes[i], Duplicate: res.appended[i].Duplicate, Receipt: rc}
 	}
-	writeJSON(w, out)
+	writeJSONBytes(w, out.appendJSON(make([]byte, 0, 2048*len(out.Results))))
 	return nil
 }
 
@@ -117,7 +142,9 @@ func (s *Server) splitEnvelopes(body []byte) ([][]byte, error) {
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: the body holds no envelope", ErrBadRequest)
 	}
-	if json.Valid(trimmed) {
+	// One line is one envelope (its strict parse checks it); several lines
+	// are one pretty-printed envelope only if they are valid JSON together.
+	if bytes.IndexByte(trimmed, '\n') < 0 || json.Valid(trimmed) {
 		if len(trimmed) > s.cfg.Limits.MaxEnvelope {
 			return nil, fmt.Errorf("%w: an envelope of %d bytes (at most %d)", ErrTooLarge, len(trimmed), s.cfg.Limits.MaxEnvelope)
 		}
@@ -142,7 +169,19 @@ func (s *Server) splitEnvelopes(body []byte) ([][]byte, error) {
 
 // prepareAll checks every envelope (in parallel for large batches) and
 // fails if any one fails: nothing of a request is logged unless all of it is.
+// At most GOMAXPROCS envelopes are checked at once across all requests, so
+// that hundreds of requests verifying signatures do not crowd the sequencer
+// (whose appends every request waits for) out of the CPUs.
 func (s *Server) prepareAll(lines [][]byte, p *principal, product string) ([]pendingEntry, error) {
+	if len(lines) == 1 {
+		s.cpu <- struct{}{}
+		e, err := s.prepare(lines[0], p, product)
+		<-s.cpu
+		if err != nil {
+			return nil, err
+		}
+		return []pendingEntry{e}, nil
+	}
 	out := make([]pendingEntry, len(lines))
 	errs := make([]error, len(lines))
 	workers := min(len(lines), runtime.GOMAXPROCS(0))
@@ -157,7 +196,9 @@ func (s *Server) prepareAll(lines [][]byte, p *principal, product string) ([]pen
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				s.cpu <- struct{}{}
 				out[i], errs[i] = s.prepare(lines[i], p, product)
+				<-s.cpu
 			}
 		}()
 	}

@@ -43,10 +43,13 @@ type sequencer struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	last     time.Time
+	// committed, when set, sees each committed batch before any of its
+	// requests is answered.
+	committed func([]store.Appended, store.Tree)
 }
 
-func newSequencer(st store.Log, now func() time.Time, queue, maxBatch int, timeout time.Duration) *sequencer {
-	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{})}
+func newSequencer(st store.Log, now func() time.Time, queue, maxBatch int, timeout time.Duration, committed func([]store.Appended, store.Tree)) *sequencer {
+	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), committed: committed}
 	q.wg.Add(1)
 	go q.run()
 	return q
@@ -125,6 +128,9 @@ func (q *sequencer) append(batch []*appendRequest, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
 	appended, tree, err := q.st.Append(ctx, entries)
 	cancel()
+	if err == nil && q.committed != nil {
+		q.committed(appended, tree)
+	}
 	off := 0
 	for _, req := range batch {
 		if err != nil {

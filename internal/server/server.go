@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -97,6 +98,7 @@ type Server struct {
 	log     *slog.Logger
 	hashes  *hashCache
 	keys    keyCache
+	cpu     chan struct{} // a slot per CPU for checking envelopes
 
 	cpMu   sync.Mutex
 	cpTree store.Tree
@@ -121,11 +123,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Store.SetLogIdentity(ctx, id); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, hashes: newHashCache(1 << 18)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, hashes: newHashCache(1 << 18), cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if cfg.Limits.Rate > 0 {
 		s.limiter = newLimiter(cfg.Limits.Rate, float64(cfg.Limits.Burst))
 	}
-	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute)
+	// The whole batch's new hashes go to the cache before any request of
+	// it is answered, so that every receipt is proved from memory.
+	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute, func(a []store.Appended, _ store.Tree) { s.cacheHashes(a) })
 	s.routes()
 	return s, nil
 }

@@ -2,10 +2,13 @@ package tlog
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // ReceiptMediaType identifies consign's receipt format, version 1.
@@ -29,14 +32,83 @@ type Receipt struct {
 
 // MarshalJSON writes the receipt with the media type set and an empty
 // proof as [] rather than null.
-func (r *Receipt) MarshalJSON() ([]byte, error) {
-	type plain Receipt
-	p := plain(*r)
-	p.MediaType = ReceiptMediaType
-	if p.Proof == nil {
-		p.Proof = []Hash{}
+func (r *Receipt) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
+
+// AppendJSON appends the receipt's JSON, exactly as [Receipt.MarshalJSON]
+// writes it (and as encoding/json would write the struct), to b.
+func (r *Receipt) AppendJSON(b []byte) []byte {
+	b = append(b, `{"mediaType":`...)
+	b = appendJSONString(b, ReceiptMediaType)
+	b = append(b, `,"origin":`...)
+	b = appendJSONString(b, r.Origin)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendUint(b, r.Index, 10)
+	b = append(b, `,"leaf":`...)
+	b = appendJSONString(b, r.Leaf)
+	b = append(b, `,"inclusionProof":[`...)
+	for i, h := range r.Proof {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, h[:])
+		b = append(b, '"')
 	}
-	return json.Marshal(p)
+	b = append(b, `],"checkpoint":`...)
+	b = appendJSONString(b, r.Checkpoint)
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json writes a string: with '<',
+// '>', '&', U+2028 and U+2029 escaped, and invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // ParseReceipt reads one receipt strictly: JSON no larger than
