@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -114,7 +115,7 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 		out.Next = &next
 	}
 	if len(entries) > 0 {
-		tree, err := s.cfg.Store.Tree(ctx)
+		tree, err := s.tree(ctx)
 		if err != nil {
 			return err
 		}
@@ -154,7 +155,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
 	if products != nil && !slices.Contains(products, e.Product) {
 		return ErrNotFound
 	}
-	tree, err := s.cfg.Store.Tree(ctx)
+	tree, err := s.tree(ctx)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.readScope(ctx, r); err != nil {
 		return err
 	}
-	tree, err := s.cfg.Store.Tree(ctx)
+	tree, err := s.tree(ctx)
 	if err != nil {
 		return err
 	}
@@ -207,18 +208,12 @@ func (s *Server) inclusion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tree, err := s.cfg.Store.Tree(ctx)
+	size, logSize, err := s.sizeParam(ctx, "size", q.Get("size"))
 	if err != nil {
 		return err
 	}
-	size := tree.Size
-	if v := q.Get("size"); v != "" {
-		if size, err = parseUint("size", v); err != nil {
-			return err
-		}
-	}
-	if size > tree.Size || index >= size {
-		return fmt.Errorf("%w: index %d of a tree of %d (the log has %d entries)", tlog.ErrIndex, index, size, tree.Size)
+	if size > logSize || index >= size {
+		return fmt.Errorf("%w: index %d of a tree of %d (the log has %d entries)", tlog.ErrIndex, index, size, logSize)
 	}
 	p, err := tlog.ProveInclusion(index, size, s.reader(ctx))
 	if err != nil {
@@ -226,6 +221,29 @@ func (s *Server) inclusion(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, InclusionResponse{Index: uint64(index), Size: uint64(size), Proof: p})
 	return nil
+}
+
+// sizeParam reads a proof's tree size parameter v (named name in errors;
+// empty means the log's size) and returns it with a size the log has at
+// least. The log only grows, so a size no larger than one this server has
+// seen needs no database read.
+func (s *Server) sizeParam(ctx context.Context, name, v string) (size, logSize int64, err error) {
+	if v != "" {
+		if size, err = parseUint(name, v); err != nil {
+			return 0, 0, err
+		}
+		if known := s.knownSize.Load(); size <= known {
+			return size, known, nil
+		}
+	}
+	tree, err := s.tree(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if v == "" {
+		size = tree.Size
+	}
+	return size, tree.Size, nil
 }
 
 // consistency is GET /api/v1/log/proof/consistency?from=M[&to=N].
@@ -239,18 +257,12 @@ func (s *Server) consistency(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tree, err := s.cfg.Store.Tree(ctx)
+	to, logSize, err := s.sizeParam(ctx, "to", q.Get("to"))
 	if err != nil {
 		return err
 	}
-	to := tree.Size
-	if v := q.Get("to"); v != "" {
-		if to, err = parseUint("to", v); err != nil {
-			return err
-		}
-	}
-	if to > tree.Size || from > to {
-		return fmt.Errorf("%w: consistency from %d to %d (the log has %d entries)", tlog.ErrIndex, from, to, tree.Size)
+	if to > logSize || from > to {
+		return fmt.Errorf("%w: consistency from %d to %d (the log has %d entries)", tlog.ErrIndex, from, to, logSize)
 	}
 	p, err := tlog.ProveConsistency(from, to, s.reader(ctx))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consign-dev/consign/internal/limits"
@@ -100,6 +101,9 @@ type Server struct {
 	keys    keyCache
 	cpu     chan struct{} // a slot per CPU for checking envelopes
 
+	// knownSize is the largest tree size this server has seen.
+	knownSize atomic.Int64
+
 	cpMu   sync.Mutex
 	cpTree store.Tree
 	cpNote []byte
@@ -129,7 +133,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// The whole batch's new hashes go to the cache before any request of
 	// it is answered, so that every receipt is proved from memory.
-	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute, func(a []store.Appended, _ store.Tree) { s.cacheHashes(a) })
+	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute, func(a []store.Appended, t store.Tree) {
+		s.cacheHashes(a)
+		s.sawSize(t.Size)
+	})
 	s.routes()
 	return s, nil
 }
@@ -175,6 +182,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.mux.ServeHTTP(w, r)
+}
+
+// tree reads the log's tree.
+func (s *Server) tree(ctx context.Context) (store.Tree, error) {
+	t, err := s.cfg.Store.Tree(ctx)
+	if err == nil {
+		s.sawSize(t.Size)
+	}
+	return t, err
+}
+
+// sawSize records that the log has at least n entries.
+func (s *Server) sawSize(n int64) {
+	for {
+		old := s.knownSize.Load()
+		if n <= old || s.knownSize.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // signedCheckpoint signs the checkpoint of tree, reusing the last signature
