@@ -114,6 +114,8 @@ var hints = []struct {
 	{store.ErrIdentity, "the database already holds a log with another key or origin: start the server with that log's --log-key, or use another database", ExitError},
 	{store.ErrNotFound, "nothing by that name in the database", ExitError},
 	{pack.ErrNotPassed, "fix what the report shows, then pack again; 'consign verify' gives the same report", ExitVerifyNo},
+	{pack.ErrFormat, "give the .pack file 'consign pack' wrote (a tar, plain or gzip); a download cut short reads like this too", ExitError},
+	{pack.ErrTooLarge, "the pack is over verify-pack's limits; if you expect it to be this large, raise --max-size or --max-ratio", ExitVerifyNo},
 	{pack.ErrInvalid, "the pack was altered or damaged after it was made; ask the vendor for it again", ExitVerifyNo},
 	{fs.ErrNotExist, "check the path", ExitError},
 	{fs.ErrPermission, "check the file's permissions", ExitError},

@@ -203,9 +203,9 @@ func readReceiptFiles(attestations []string) ([]verify.Input, error) {
 // NewCmdVerifyPack is 'consign verify-pack'.
 func NewCmdVerifyPack(deps *Deps) *cobra.Command {
 	var (
-		roots           []string
-		output, extract string
-		maxSize         int64
+		roots             []string
+		output, extract   string
+		maxSize, maxRatio int64
 	)
 	cmd := &cobra.Command{
 		Use:   "verify-pack --trust-root OWNER.pub PACK [ARTIFACT...]",
@@ -252,10 +252,10 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 			if err != nil {
 				return err
 			}
-			p, err := pack.ReadFile(args[0], pack.Options{ExtractTo: extract, Limits: pack.Limits{MaxBytes: maxSize}})
-			if errors.Is(err, pack.ErrInvalid) {
+			p, err := pack.ReadFile(args[0], pack.Options{ExtractTo: extract, Limits: pack.Limits{MaxBytes: maxSize, MaxRatio: maxRatio}})
+			if errors.Is(err, pack.ErrInvalid) && !errors.Is(err, pack.ErrFormat) {
 				fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", args[0], err)
-				return exitCodeError{ExitVerifyNo, withHint(fmt.Errorf("the pack does not verify: %w", err), "the pack was altered or damaged after it was made; ask the vendor for it again")}
+				return exitCodeError{ExitVerifyNo, withHint(fmt.Errorf("the pack does not verify: %w", err), hintFor(err))}
 			}
 			if err != nil {
 				return fmt.Errorf("reading the pack: %w", err)
@@ -288,6 +288,7 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 	f.StringArrayVar(&roots, "trust-root", nil, "the owner's public key (repeatable)")
 	f.StringVar(&extract, "extract", "", "after verifying, write the pack's files into this new directory")
 	f.Int64Var(&maxSize, "max-size", pack.DefaultMaxBytes, "refuse packs larger than this many bytes uncompressed")
+	f.Int64Var(&maxRatio, "max-ratio", pack.DefaultMaxRatio, "refuse packs that inflate more than this many times their compressed size (past 64 MiB)")
 	addOutputFlag(cmd, &output)
 	return cmd
 }

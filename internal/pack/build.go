@@ -103,6 +103,9 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 	} else if cfg.Log != nil {
 		return nil, fmt.Errorf("the policy names no transparency log, so its checkpoints mean nothing to verify-pack; sign a policy with a 'log:' key, or pack without --server")
 	}
+	if cfg.VSA != nil && !knownKey(sp, cfg.VSA.Signer.KeyID()) {
+		return nil, fmt.Errorf("%w: the VSA key %s is neither the owner's nor one the policy names, so a customer could not check it", ErrVSAKey, shortID(cfg.VSA.Signer.KeyID()))
+	}
 	vc := verify.Config{
 		Policy: cfg.Policy, PolicyName: cfg.PolicyName, TrustRoots: cfg.TrustRoots,
 		Attestations: cfg.Attestations, Artifacts: cfg.Artifacts, Now: cfg.Now, VSA: cfg.VSA,
@@ -168,6 +171,21 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 	}
 	plan.Manifest = m
 	return plan, nil
+}
+
+// ErrVSAKey is returned by [Build] for a VSA key a customer could not check.
+var ErrVSAKey = errors.New("the VSA cannot be verified from the pack")
+
+func knownKey(sp *policy.Signed, id string) bool {
+	if id == sp.SignedBy {
+		return true
+	}
+	for _, kh := range sp.Keys() {
+		if kh.Key.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // LogKey is the transparency log key a policy names, as a tlog verifier.

@@ -136,7 +136,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: data after the manifest's JSON object", ErrManifest)
 	}
 	if err := m.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrManifest, err)
+		return nil, fmt.Errorf("%w: %w", ErrManifest, err)
 	}
 	return &m, nil
 }

@@ -313,6 +313,16 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 	if err := rd.names.add(name); err != nil {
 		return err
 	}
+	switch hdr.Typeflag {
+	case tar.TypeSymlink:
+		if _, err := resolveLink(name, hdr.Linkname); err != nil {
+			return err
+		}
+	case tar.TypeLink:
+		if _, err := entryName(hdr.Linkname, false); err != nil {
+			return fmt.Errorf("%w: %s links to %q: %v", ErrUnsafeLink, name, hdr.Linkname, err)
+		}
+	}
 	f := rd.p.Manifest.File(name)
 	if f == nil {
 		return fmt.Errorf("%w: %s", ErrUnlisted, name)

@@ -68,7 +68,7 @@ func Write(w io.Writer, m *Manifest, files []Content, opts WriteOptions) error {
 		}
 	}
 	if err := m.validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrManifest, err)
+		return fmt.Errorf("%w: %w", ErrManifest, err)
 	}
 	mb, err := m.Marshal()
 	if err != nil {
