@@ -20,6 +20,22 @@ import (
 //
 // It returns an error wrapping [ErrMalformed].
 func CheckJSON(b []byte) error {
+	if validStrict(b) {
+		return nil
+	}
+	if err := checkJSONSlow(b); err != nil {
+		return err
+	}
+	// Unreachable while validStrict and checkJSONSlow agree (the tests
+	// and FuzzCheckJSON compare them); refuse rather than trust either.
+	return fmt.Errorf("%w: refused by the strict reader", ErrMalformed)
+}
+
+// checkJSONSlow is CheckJSON as four passes: UTF-8, surrogate escapes,
+// syntax (encoding/json's scanner), then depth and keys. It is the
+// reference [validStrict] is tested against, and it gives CheckJSON its
+// error messages (the fast pass only says yes or no).
+func checkJSONSlow(b []byte) error {
 	if !utf8.Valid(b) {
 		return fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
 	}
