@@ -6,16 +6,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/verify"
 )
@@ -598,4 +601,42 @@ func TestArtifactDigestMustMatchIncludedFile(t *testing.T) {
 	m := mustManifest(t, manifestFor(t, policyFile, art))
 	m.Artifacts = []pack.Artifact{{Name: "app", Digest: digest.Set{digest.SHA256: strings.Repeat("cd", 32)}, Size: 7, Path: "artifacts/app"}}
 	wantRead(t, archive(t, false, rawManifest(m), policyFile, art), pack.ErrManifest, "artifact digest differs from its file's")
+}
+
+// failAfter is a disk that fills after n bytes.
+type failAfter struct {
+	w io.Writer
+	n int
+}
+
+func (f *failAfter) Write(b []byte) (int, error) {
+	if len(b) > f.n {
+		n, _ := f.w.Write(b[:f.n])
+		f.n = 0
+		return n, syscall.ENOSPC
+	}
+	f.n -= len(b)
+	return f.w.Write(b)
+}
+
+// SECURITY-CASES 45: the disk fills while a pack is written: a clean error,
+// and no partial pack and no temporary file left.
+func TestSecurityCase45_DiskFullWhilePacking(t *testing.T) {
+	r := newRelease(t, 1, 1)
+	r.cfg.Include = map[int]string{0: r.artifacts[0]}
+	plan, err := pack.Build(context.Background(), r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "release.pack")
+	err = fsutil.WriteStream(out, 0o644, false, func(w io.Writer) error {
+		return pack.Write(&failAfter{w: w, n: 2000}, plan.Manifest, plan.Files, pack.WriteOptions{Gzip: true})
+	})
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("WriteStream = %v, want ENOSPC", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
 }
