@@ -247,8 +247,10 @@ func manifestFor(t testing.TB, files ...entry) entry {
 		if strings.HasPrefix(f.Path, "policy/") {
 			f.Role = pack.RolePolicy
 		}
-		if strings.HasPrefix(f.Path, "artifacts/") {
+		if strings.HasPrefix(f.Path, "artifacts/") && e.hdr.Typeflag != tar.TypeSymlink {
 			f.Role = pack.RoleArtifact
+			sum := sha256.Sum256(e.data)
+			m.Artifacts = append(m.Artifacts, pack.Artifact{Name: f.Path, Digest: digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}, Size: int64(len(e.data)), Path: f.Path})
 		}
 		switch e.hdr.Typeflag {
 		case tar.TypeSymlink:

@@ -208,6 +208,25 @@ func (m *Manifest) validate() error {
 	if len(m.Artifacts) == 0 {
 		return errors.New("no artifacts: a pack is about what ships")
 	}
+	// Every artifact file is one of the artifacts, which verification
+	// checks; nothing ships in a pack unverified. There is one policy.
+	referenced := map[string]bool{}
+	for _, a := range m.Artifacts {
+		if a.Path != "" {
+			if referenced[a.Path] {
+				return fmt.Errorf("%s is the file of two artifacts", a.Path)
+			}
+			referenced[a.Path] = true
+		}
+	}
+	for _, f := range m.Files {
+		switch {
+		case f.Role == RoleArtifact && !referenced[f.Path]:
+			return fmt.Errorf("%s is an artifact file that no artifact of the manifest names", f.Path)
+		case f.Role == RolePolicy && f.Path != m.Policy:
+			return fmt.Errorf("%s is a second policy file", f.Path)
+		}
+	}
 	for _, a := range m.Artifacts {
 		if a.Name == "" {
 			return errors.New("an artifact without a name")

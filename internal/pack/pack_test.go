@@ -640,3 +640,41 @@ func TestSecurityCase45_DiskFullWhilePacking(t *testing.T) {
 		t.Fatalf("left behind: %v", entries)
 	}
 }
+
+// Nothing rides along unverified: an artifact file no artifact names, a
+// second policy, an attestation no stage counted.
+func TestNothingUnverifiedRidesAlong(t *testing.T) {
+	r := newRelease(t, 1, 1)
+	p, err := read(t, r.build(t, pack.WriteOptions{}), pack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range []pack.File{
+		{Path: "artifacts/malware.exe", Role: pack.RoleArtifact, Mode: "0755"},
+		{Path: "policy/other.json", Role: pack.RolePolicy, Mode: "0644"},
+	} {
+		m := *p.Manifest
+		var files []pack.Content
+		for _, f := range p.Manifest.Files {
+			f.SHA256, f.Size = "", 0
+			files = append(files, pack.Content{File: f, Data: p.Data(f.Path)})
+		}
+		files = append(files, pack.Content{File: extra, Data: []byte("x")})
+		if err := pack.Write(io.Discard, &m, files, pack.WriteOptions{}); !errors.Is(err, pack.ErrManifest) {
+			t.Errorf("%s: Write = %v, want ErrManifest", extra.Path, err)
+		}
+	}
+	// An attestation the policy does not count, added with its manifest
+	// entry: the pack fails.
+	m := *p.Manifest
+	att := "attestations/01-build.intoto.jsonl"
+	more := append(slices.Clone(p.Data(att)), r.cfg.Attestations[1].Data...)
+	p2, err := read(t, rewrite(t, p, &m, map[string][]byte{att: more}), pack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.verify(t, p2)
+	if res.Passed || !strings.Contains(res.Text(), "is in the pack but counted for no stage") {
+		t.Fatalf("an uncounted attestation rode along:\n%s", res.Text())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -174,9 +175,16 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		return nil, err
 	}
 	res.Verification = vr
+	// The packer keeps only what the policy counted: anything else in a
+	// pack was put there afterwards.
+	for _, a := range vr.Attestations {
+		if a.Status != verify.StatusCounted && a.Status != verify.StatusInvalid && perr == nil {
+			res.fail("%s is in the pack but counted for no stage (%s)", a.Source, a.Status)
+		}
+	}
 	if perr == nil {
 		if logKey != nil {
-			res.Log = checkLog(p, logKey, receiptFiles)
+			res.Log = checkLog(p, logKey, receiptFiles, packedStatements(inputs))
 			if res.Log.Status == verify.StatusFail {
 				res.fail("log: %s", res.Log.Reason)
 			}
@@ -225,7 +233,7 @@ func artifactsOf(m *Manifest, extra []verify.Artifact) []verify.Artifact {
 // and that every receipt's checkpoint is it, or a prefix of it by a proof
 // in log/consistency.json. The receipts themselves were verified when they
 // were added to the set.
-func checkLog(p *Pack, key *tlog.Verifier, files []File) *LogResult {
+func checkLog(p *Pack, key *tlog.Verifier, files []File, packed map[[sha256.Size]byte]bool) *LogResult {
 	lr := &LogResult{Status: verify.StatusPass}
 	failf := func(format string, a ...any) *LogResult {
 		lr.Status, lr.Reason = verify.StatusFail, fmt.Sprintf(format, a...)
@@ -244,6 +252,9 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File) *LogResult {
 			v, err := tlog.VerifyReceipt(r, key, tlog.CheckpointOptions{})
 			if err != nil {
 				return failf("%s: %v", f.Path, err)
+			}
+			if !packed[v.Leaf.Statement] {
+				return failf("%s: a receipt (entry %d) for no attestation of the pack", f.Path, v.Index)
 			}
 			receipts = append(receipts, v)
 		}
@@ -298,6 +309,24 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File) *LogResult {
 		}
 	}
 	return lr
+}
+
+// packedStatements is the SHA-256 of the DSSE PAE of every envelope in the
+// inputs, as receipt leaves record them.
+func packedStatements(inputs []verify.Input) map[[sha256.Size]byte]bool {
+	out := map[[sha256.Size]byte]bool{}
+	for _, in := range inputs {
+		items, err := attest.Read(bytes.TrimSpace(in.Data), in.Name)
+		if err != nil {
+			continue // verification reports it
+		}
+		for _, it := range items {
+			if it.Envelope != nil {
+				out[sha256.Sum256(attest.PAE(it.Envelope.PayloadType, it.Envelope.Payload))] = true
+			}
+		}
+	}
+	return out
 }
 
 func strictUnmarshal(data []byte, v any) error {
