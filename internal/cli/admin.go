@@ -180,7 +180,7 @@ func newCmdTokenRevoke(deps *Deps) *cobra.Command {
 	var db string
 	cmd := &cobra.Command{
 		Use:   "revoke --db DB ID",
-		Short: "Revoke a token by its id (as 'list' shows it); servers refuse it within a second",
+		Short: "Revoke a token by its id (as 'list' shows it); servers refuse it from the next request",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("name the id of the token to revoke ('consign admin token list' shows ids)")
