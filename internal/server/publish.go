@@ -253,7 +253,9 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 	if err != nil {
 		return pendingEntry{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	canonical, err := json.Marshal(env)
+	// MarshalJSON's output is compact and escaped already (it is
+	// json.Marshal's), so calling it skips json.Marshal's second pass.
+	canonical, err := env.MarshalJSON()
 	if err != nil {
 		return pendingEntry{}, err
 	}

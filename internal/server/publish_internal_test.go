@@ -4,8 +4,30 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/tlog"
 )
+
+// TestCanonicalEnvelope: prepare stores Envelope.MarshalJSON's output,
+// which must be what json.Marshal writes (and the log stored before).
+func TestCanonicalEnvelope(t *testing.T) {
+	for _, env := range []*attest.Envelope{
+		{PayloadType: "application/vnd.in-toto+json", Payload: []byte(`{"a":"<b>&"}`), Signatures: []attest.Signature{{KeyID: "k<1>&\u2028", Sig: []byte{0, 1, 255}}}},
+		{PayloadType: "x\u2029\xff", Payload: nil, Signatures: nil},
+	} {
+		got, err := env.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("MarshalJSON = %s, json.Marshal = %s", got, want)
+		}
+	}
+}
 
 // TestPublishResponseJSON checks the hand-written encoder of the publish
 // answer against encoding/json.
