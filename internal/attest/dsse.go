@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -85,31 +86,24 @@ func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
 	if len(b) > limits.Envelope {
 		return nil, 0, fmt.Errorf("%w: envelope of %d bytes", limits.ErrTooLarge, len(b))
 	}
-	m, err := object(b, "envelope", "payloadType", "payload", "signatures")
+	m, err := fields(b, "envelope", "payloadType", "payload", "signatures")
 	if err != nil {
 		return nil, 0, err
 	}
-	pt, ok, err := stringField(m, "payloadType", "envelope")
+	pt, ok, err := fieldString(m, "payloadType", "envelope")
 	if err != nil {
 		return nil, 0, err
 	}
 	if !ok {
 		return nil, 0, fmt.Errorf("%w: envelope has no payloadType", ErrMalformed)
 	}
-	p64, ok, err := stringField(m, "payload", "envelope")
+	payload, err := base64Field(m, "payload", "envelope")
 	if err != nil {
 		return nil, 0, err
 	}
-	if !ok {
-		return nil, 0, fmt.Errorf("%w: envelope has no payload", ErrMalformed)
-	}
-	payload, err := decodeBase64(p64)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
-	}
 	env := &Envelope{PayloadType: pt, Payload: payload}
 	var raws []json.RawMessage
-	if rs, ok := m["signatures"]; ok {
+	if rs, ok := m.Get("signatures"); ok {
 		if raws, err = array(rs); err != nil {
 			return nil, 0, fmt.Errorf("%w: signatures is not an array", ErrMalformed)
 		}
@@ -119,13 +113,20 @@ func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
 	}
 	malformed := 0
 	for _, raw := range raws {
-		sm, err := object(raw, "signature", "keyid", "sig")
-		if err != nil {
+		var buf [2]Field
+		sm, ok := splitFields(raw, sigKeys, buf[:0])
+		if ok {
+			ok = checkKnown(sm, "signature", sigKeys) == nil
+		} else {
+			sm, err = fields(raw, "signature", sigKeys...)
+			ok = err == nil
+		}
+		if !ok {
 			malformed++
 			continue
 		}
-		kid, _, err1 := stringField(sm, "keyid", "signature")
-		s64, ok, err2 := stringField(sm, "sig", "signature")
+		kid, _, err1 := fieldString(sm, "keyid", "signature")
+		s64, ok, err2 := fieldString(sm, "sig", "signature")
 		if err1 != nil || err2 != nil || !ok {
 			malformed++
 			continue
@@ -146,26 +147,96 @@ func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
 	return env, malformed, nil
 }
 
+// sigKeys are the fields of a DSSE signature.
+var sigKeys = []string{"keyid", "sig"}
+
+// base64Field decodes the string fs[key] as [decodeBase64] does, without
+// copying the string first when it holds no escape. A missing field is an
+// error.
+func base64Field(fs Fields, key, what string) ([]byte, error) {
+	raw, ok := fs.Get(key)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s has no %s", ErrMalformed, what, key)
+	}
+	var b []byte
+	var err error
+	if inner, plain, isString := rawBytes(raw); isString && plain {
+		b, err = decodeBase64Bytes(inner)
+	} else {
+		var s string
+		if s, _, err = stringValue(raw, true, key, what); err != nil {
+			return nil, err
+		}
+		b, err = decodeBase64(s)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, key, err)
+	}
+	return b, nil
+}
+
+// The four encodings DSSE allows, strict: canonical only.
+var (
+	stdStrict      = base64.StdEncoding.Strict()
+	rawStdStrict   = base64.RawStdEncoding.Strict()
+	urlStrict      = base64.URLEncoding.Strict()
+	rawURLStrict   = base64.RawURLEncoding.Strict()
+	errBase64Space = errors.New("base64 contains white space")
+	errBase64      = errors.New("invalid base64")
+)
+
+// base64Encoding picks the encoding of b: the URL-safe alphabet if it
+// holds "-" or "_", unpadded if its length is no multiple of 4. White
+// space is refused.
+func base64Encoding[T string | []byte](b T) (*base64.Encoding, error) {
+	url := false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\r', '\n', ' ', '\t':
+			return nil, errBase64Space
+		case '-', '_':
+			url = true
+		}
+	}
+	switch {
+	case url && len(b)%4 != 0:
+		return rawURLStrict, nil
+	case url:
+		return urlStrict, nil
+	case len(b)%4 != 0:
+		return rawStdStrict, nil
+	}
+	return stdStrict, nil
+}
+
 // decodeBase64 accepts what DSSE allows (standard or URL-safe alphabet,
 // padded or not) but only in its canonical form: no line breaks, no
 // non-zero trailing bits (SECURITY-CASES 57). Identity is always taken from
 // the decoded bytes, never from the encoding.
 func decodeBase64(s string) ([]byte, error) {
-	if strings.ContainsAny(s, "\r\n \t") {
-		return nil, fmt.Errorf("base64 contains white space")
-	}
-	enc := base64.StdEncoding
-	if strings.ContainsAny(s, "-_") {
-		enc = base64.URLEncoding
-	}
-	if len(s)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	b, err := enc.Strict().DecodeString(s)
+	enc, err := base64Encoding(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid base64")
+		return nil, err
+	}
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		return nil, errBase64
 	}
 	return b, nil
+}
+
+// decodeBase64Bytes is [decodeBase64] for bytes.
+func decodeBase64Bytes(src []byte) ([]byte, error) {
+	enc, err := base64Encoding(src)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, enc.DecodedLen(len(src)))
+	n, err := enc.Decode(b, src)
+	if err != nil {
+		return nil, errBase64
+	}
+	return b[:n], nil
 }
 
 // CheckPayloadType accepts in-toto's payload types only: the generic one and

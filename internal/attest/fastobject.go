@@ -6,25 +6,47 @@ import (
 	"unicode/utf8"
 )
 
-// splitObject returns the members of the JSON object b (which CheckJSON has
-// accepted, alone or as part of a document): each key, unescaped, and the
-// bytes of its value, without decoding the values. It does in one pass what
-// json.Unmarshal into map[string]json.RawMessage does in two (a validity
-// scan, then a decoding one), and it is what made reading an envelope and a
-// statement cost several passes over the bytes each. A later duplicate
-// replaces an earlier one, as with encoding/json (CheckJSON refuses
-// duplicates anyway). It reports false for anything it does not expect;
-// the caller then falls back to encoding/json, so a false never changes a
-// result, only its cost.
-func splitObject(b []byte) (map[string]json.RawMessage, bool) {
+// Field is one member of a JSON object: its key, unescaped, and the bytes
+// of its value, not decoded.
+type Field struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// Fields are the members of a JSON object, in order.
+type Fields []Field
+
+// Get returns the value of key. Of two members with one key (which
+// CheckJSON refuses), the later counts, as with encoding/json.
+func (fs Fields) Get(key string) (json.RawMessage, bool) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Key == key {
+			return fs[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// commonKeys are keys given without a copy when no known key matches.
+var commonKeys = []string{"sha256", "sha512", "sha384", "sha1", "name", "digest", "uri"}
+
+// splitFields returns the members of the JSON object b (which CheckJSON has
+// accepted, alone or as part of a document), appended to buf: each key,
+// unescaped, and the bytes of its value, without decoding the values. It
+// does in one pass what json.Unmarshal into map[string]json.RawMessage does
+// in two (a validity scan, then a decoding one), and builds no map. A key
+// equal to one of known (or to a common key) is that string, not a copy.
+// It reports false for anything it does not expect; the caller then falls
+// back to encoding/json, so a false never changes a result, only its cost.
+func splitFields(b []byte, known []string, buf Fields) (Fields, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	m := make(map[string]json.RawMessage, 8)
+	fs := buf
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return m, skipSpace(b, i+1) == len(b)
+		return fs, skipSpace(b, i+1) == len(b)
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
@@ -34,7 +56,7 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 		if !ok {
 			return nil, false
 		}
-		key, ok := rawString(b[i:kend])
+		key, ok := internedString(b[i:kend], known)
 		if !ok {
 			return nil, false
 		}
@@ -47,7 +69,7 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[key] = json.RawMessage(b[i:vend])
+		fs = append(fs, Field{Key: key, Value: json.RawMessage(b[i:vend])})
 		i = skipSpace(b, vend)
 		if i >= len(b) {
 			return nil, false
@@ -56,37 +78,94 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return m, skipSpace(b, i+1) == len(b)
+			return fs, skipSpace(b, i+1) == len(b)
 		default:
 			return nil, false
 		}
 	}
 }
 
+// internedString is rawString, returning one of known or [commonKeys]
+// instead of a copy when the literal holds it without escapes.
+func internedString(raw []byte, known []string) (string, bool) {
+	if len(raw) >= 2 {
+		inner := raw[1 : len(raw)-1]
+		for _, k := range known {
+			if string(inner) == k {
+				return k, raw[0] == '"' && raw[len(raw)-1] == '"'
+			}
+		}
+		for _, k := range commonKeys {
+			if string(inner) == k {
+				return k, raw[0] == '"' && raw[len(raw)-1] == '"'
+			}
+		}
+	}
+	return rawString(raw)
+}
+
+// splitObject is splitFields into a map.
+func splitObject(b []byte) (map[string]json.RawMessage, bool) {
+	fs, ok := splitFields(b, nil, nil)
+	if !ok {
+		return nil, false
+	}
+	m := make(map[string]json.RawMessage, len(fs))
+	for _, f := range fs {
+		m[f.Key] = f.Value
+	}
+	return m, true
+}
+
 // rawString returns the string a JSON string literal holds. A literal
 // without escapes is its own bytes; one with escapes is decoded by
 // encoding/json. It reports false for anything that is not a string literal.
 func rawString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+	inner, plain, ok := rawBytes(raw)
+	switch {
+	case !ok:
+		return "", false
+	case plain:
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false
 	}
-	for _, c := range raw[1 : len(raw)-1] {
+	return s, true
+}
+
+// plainByte marks the bytes that stand for themselves in a JSON string
+// literal: not a quote, a backslash, a control character or a non-ASCII
+// byte.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// rawBytes returns the bytes the JSON string literal raw holds, without a
+// copy, and plain true when they need no decoding (no escape, valid
+// UTF-8); ok is false for anything that is not a string literal.
+func rawBytes(raw []byte) (inner []byte, plain, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false, false
+	}
+	inner = raw[1 : len(raw)-1]
+	i := 0
+	for i < len(inner) && plainByte[inner[i]] {
+		i++
+	}
+	if i == len(inner) {
+		return inner, true, true
+	}
+	for _, c := range inner[i:] {
 		if c == '\\' || c == '"' || c < 0x20 {
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return "", false
-			}
-			return s, true
+			return inner, false, true
 		}
 	}
-	if !utf8.Valid(raw) {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", false
-		}
-		return s, true
-	}
-	return string(raw[1 : len(raw)-1]), true
+	return inner, utf8.Valid(inner[i:]), true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -201,6 +280,11 @@ func array(b []byte) ([]json.RawMessage, error) {
 // callers that read a predicate. It returns an error wrapping [ErrMalformed].
 func Object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
 	return object(b, what, known...)
+}
+
+// ObjectFields is [Object] without a map: the members in the order written.
+func ObjectFields(b []byte, what string, known ...string) (Fields, error) {
+	return fields(b, what, known...)
 }
 
 // Array decodes b, part of a document [CheckJSON] accepted, as a JSON array

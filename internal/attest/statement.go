@@ -92,22 +92,22 @@ func ParseStatement(b []byte) (*Statement, error) {
 	if err := CheckJSON(b); err != nil {
 		return nil, err
 	}
-	m, err := object(b, "statement", "_type", "subject", "predicateType", "predicate")
+	m, err := fields(b, "statement", "_type", "subject", "predicateType", "predicate")
 	if err != nil {
 		return nil, err
 	}
 	s := &Statement{}
-	if s.Type, _, err = stringField(m, "_type", "statement"); err != nil {
+	if s.Type, _, err = fieldString(m, "_type", "statement"); err != nil {
 		return nil, err
 	}
-	if s.PredicateType, _, err = stringField(m, "predicateType", "statement"); err != nil {
+	if s.PredicateType, _, err = fieldString(m, "predicateType", "statement"); err != nil {
 		return nil, err
 	}
-	if p, ok := m["predicate"]; ok && !bytes.Equal(bytes.TrimSpace(p), []byte("null")) {
+	if p, ok := m.Get("predicate"); ok && !bytes.Equal(bytes.TrimSpace(p), []byte("null")) {
 		s.Predicate = p
 	}
 	var subs []json.RawMessage
-	if raw, ok := m["subject"]; ok {
+	if raw, ok := m.Get("subject"); ok {
 		if subs, err = array(raw); err != nil {
 			return nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
 		}
@@ -115,34 +115,24 @@ func ParseStatement(b []byte) (*Statement, error) {
 	if len(subs) > limits.Subjects {
 		return nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
 	}
+	if len(subs) > 0 {
+		s.Subject = make([]Subject, 0, len(subs))
+	}
+	var buf [4]Field
 	for i, raw := range subs {
-		sm, err := object(raw, fmt.Sprintf("subject %d", i), "name", "digest", "uri")
-		if err != nil {
-			return nil, err
+		sm, ok := splitFields(raw, subjectKeys, buf[:0])
+		if !ok || checkKnown(sm, "subject", subjectKeys) != nil {
+			if sm, err = fields(raw, fmt.Sprintf("subject %d", i), subjectKeys...); err != nil {
+				return nil, err
+			}
 		}
 		var sub Subject
-		if sub.Name, _, err = stringField(sm, "name", "subject"); err != nil {
+		if sub.Name, _, err = fieldString(sm, "name", "subject"); err != nil {
 			return nil, err
 		}
-		if raw, ok := sm["digest"]; ok {
-			d, ok := splitObject(raw)
-			if !ok {
-				if err := json.Unmarshal(raw, &d); err != nil {
-					return nil, fmt.Errorf("%w: subject %d digest is not an object", ErrMalformed, i)
-				}
-			}
-			if len(d) > limits.DigestsPerSubject {
-				return nil, fmt.Errorf("%w: subject %d has %d digests (at most %d)", ErrInvalid, i, len(d), limits.DigestsPerSubject)
-			}
-			sub.Digest = make(digest.Set, len(d))
-			for alg, v := range d {
-				hex, ok := rawString(v)
-				if !ok {
-					if err := json.Unmarshal(v, &hex); err != nil {
-						return nil, fmt.Errorf("%w: subject %d digest %q is not a string", ErrMalformed, i, alg)
-					}
-				}
-				sub.Digest[alg] = hex
+		if raw, ok := sm.Get("digest"); ok {
+			if sub.Digest, err = DigestSet(raw, fmt.Sprintf("subject %d", i)); err != nil {
+				return nil, err
 			}
 		}
 		s.Subject = append(s.Subject, sub)
@@ -151,6 +141,42 @@ func ParseStatement(b []byte) (*Statement, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// subjectKeys are the fields of a subject.
+var subjectKeys = []string{"name", "digest", "uri"}
+
+// DigestSet reads raw, part of a document [CheckJSON] accepted, as a
+// digest set: an object of at most [limits.DigestsPerSubject] strings. It
+// does not validate the digests. what names the owner in errors ("subject
+// 3"). It returns an error wrapping [ErrMalformed] or [ErrInvalid].
+func DigestSet(raw []byte, what string) (digest.Set, error) {
+	var buf [4]Field
+	d, ok := splitFields(raw, nil, buf[:0])
+	if !ok {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%w: %s digest is not an object", ErrMalformed, what)
+		}
+		d = buf[:0]
+		for alg, v := range m {
+			d = append(d, Field{Key: alg, Value: v})
+		}
+	}
+	if len(d) > limits.DigestsPerSubject {
+		return nil, fmt.Errorf("%w: %s has %d digests (at most %d)", ErrInvalid, what, len(d), limits.DigestsPerSubject)
+	}
+	set := make(digest.Set, len(d))
+	for _, f := range d {
+		hex, ok := rawString(f.Value)
+		if !ok {
+			if err := json.Unmarshal(f.Value, &hex); err != nil {
+				return nil, fmt.Errorf("%w: %s digest %q is not a string", ErrMalformed, what, f.Key)
+			}
+		}
+		set[f.Key] = hex
+	}
+	return set, nil
 }
 
 // Matches reports the subjects whose digest names the same content as d

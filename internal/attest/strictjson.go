@@ -3,6 +3,8 @@ package attest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -214,23 +216,53 @@ func hex4(b []byte) (rune, bool) {
 	return r, true
 }
 
-// object decodes b (already checked by CheckJSON) as an object, and rejects
+// fields decodes b (already checked by CheckJSON) as an object, and rejects
 // keys that equal one of known under case folding without being it exactly,
 // so that "SUBJECT" can never stand in for "subject" (SECURITY-CASES 59).
-// Unknown keys are kept in the map and left to the caller.
-func object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	m, ok := splitObject(b)
+// Unknown keys are kept and left to the caller.
+func fields(b []byte, what string, known ...string) (Fields, error) {
+	fs, ok := splitFields(b, known, nil)
 	if !ok {
+		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err != nil || m == nil {
 			return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
 		}
+		fs = make(Fields, 0, len(m))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fs = append(fs, Field{Key: k, Value: m[k]})
+		}
 	}
-	for k := range m {
+	if err := checkKnown(fs, what, known); err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		fs = Fields{}
+	}
+	return fs, nil
+}
+
+// checkKnown refuses a key that equals one of known under case folding
+// without being it exactly.
+func checkKnown(fs Fields, what string, known []string) error {
+	for _, f := range fs {
 		for _, want := range known {
-			if k != want && strings.EqualFold(k, want) {
-				return nil, fmt.Errorf("%w: %s has field %q; the field is %q (names are case-sensitive)", ErrMalformed, what, k, want)
+			if f.Key != want && strings.EqualFold(f.Key, want) {
+				return fmt.Errorf("%w: %s has field %q; the field is %q (names are case-sensitive)", ErrMalformed, what, f.Key, want)
 			}
 		}
+	}
+	return nil
+}
+
+// object is [fields] into a map.
+func object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
+	fs, err := fields(b, what, known...)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]json.RawMessage, len(fs))
+	for _, f := range fs {
+		m[f.Key] = f.Value
 	}
 	return m, nil
 }
@@ -238,6 +270,16 @@ func object(b []byte, what string, known ...string) (map[string]json.RawMessage,
 // stringField reads m[key] as a JSON string; missing is "" with present=false.
 func stringField(m map[string]json.RawMessage, key, what string) (s string, present bool, err error) {
 	raw, ok := m[key]
+	return stringValue(raw, ok, key, what)
+}
+
+// fieldString is [stringField] for Fields.
+func fieldString(fs Fields, key, what string) (s string, present bool, err error) {
+	raw, ok := fs.Get(key)
+	return stringValue(raw, ok, key, what)
+}
+
+func stringValue(raw json.RawMessage, ok bool, key, what string) (s string, present bool, err error) {
 	if !ok {
 		return "", false, nil
 	}
