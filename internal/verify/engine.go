@@ -329,7 +329,11 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 	if e.identical {
 		return identicalRecord(src)
 	}
-	rec := &record{materials: map[string]digest.Set{}, products: map[string]digest.Set{}}
+	nm, np := 0, 0
+	for _, c := range src {
+		nm, np = nm+len(c.it.materials), np+len(c.it.products)
+	}
+	rec := &record{materials: make(map[string]digest.Set, nm), products: make(map[string]digest.Set, np)}
 	var problems []string
 	for _, side := range []struct {
 		name string
@@ -339,7 +343,12 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 		{"material", rec.materials, func(it *item) map[string]digest.Set { return it.materials }},
 		{"product", rec.products, func(it *item) map[string]digest.Set { return it.products }},
 	} {
-		votes := map[string][]string{}
+		// The keys that vouch for each artifact, counted only when one
+		// key is not enough.
+		var votes map[string][]string
+		if st.Threshold > 1 {
+			votes = map[string][]string{}
+		}
 		for _, c := range src {
 			for name, d := range side.get(c.it) {
 				if have, ok := side.dst[name]; ok {
@@ -357,6 +366,9 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 					}
 				} else {
 					side.dst[name] = d
+				}
+				if votes == nil {
+					continue
 				}
 				for _, k := range c.keys {
 					if !slices.Contains(votes[name], k) {
@@ -395,6 +407,10 @@ func identicalRecord(src []*countedItem) (*record, []string) {
 func sameSet(a, b digest.Set) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if v, ok := onlySHA256(a); ok {
+		w, ok := b[digest.SHA256]
+		return ok && w == v
 	}
 	for alg, v := range a {
 		if b[alg] != v {

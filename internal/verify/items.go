@@ -42,7 +42,7 @@ type item struct {
 	// layout is set for a signed in-toto layout (a sublayout).
 	layout []byte
 
-	// pending is set for an envelope line not parsed yet: checkItem parses
+	// pending is set for an envelope line not parsed yet: readItems parses
 	// it, in parallel with the other items.
 	pending bool
 	// group is the item's input; its last signer is tried first.
@@ -62,6 +62,12 @@ type signature struct {
 	keyID    string
 	loggedAt time.Time // zero without a receipt
 	receipt  error     // why there is no receipt, when a checker was asked
+}
+
+// readResult is what reading the attestations gave.
+type readResult struct {
+	items    []*item
+	panicked any
 }
 
 // readItems splits the inputs into items, one per envelope, bundle or link,
@@ -114,13 +120,30 @@ func readItems(inputs []Input) []*item {
 			it.group = g
 		}
 	}
-	for _, it := range out {
+	// Hash every item, and parse the envelope lines, on every core.
+	parallel(len(out), func(i int) {
+		it := out[i]
 		if it.raw != nil {
 			sum := sha256.Sum256(it.raw)
 			it.res.Digest = digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
 		}
-	}
+		if it.pending {
+			parsePending(it)
+		}
+	})
 	return out
+}
+
+// parsePending parses an envelope line strictly. A panic on hostile input
+// makes the item invalid, never a crash or a pass (SECURITY-CASES 11).
+func parsePending(it *item) {
+	defer func() {
+		if r := recover(); r != nil {
+			it.env, it.err = nil, fmt.Errorf("%w: internal error reading the attestation: %v", attest.ErrInvalid, r)
+		}
+	}()
+	it.pending = false
+	it.env, _, it.err = attest.ParseEnvelope(it.raw)
 }
 
 // isJSONLines reports whether data is JSON Lines: its first line is a
@@ -178,8 +201,7 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 		}
 	}()
 	if it.pending {
-		it.pending = false
-		it.env, _, it.err = attest.ParseEnvelope(it.raw)
+		parsePending(it)
 	}
 	if it.err != nil {
 		return
@@ -373,6 +395,12 @@ func addValidated(m map[string]digest.Set, name string, d digest.Set, what strin
 // (the rule of [digest.Matches], for sets that were validated when they were
 // read, so that it is not validated again for every comparison).
 func sameContent(a, b digest.Set) bool {
+	if v, ok := onlySHA256(a); ok {
+		// The common case, without iterating over a map: both rules
+		// reduce to comparing sha256.
+		w, ok := b[digest.SHA256]
+		return ok && v == w
+	}
 	if len(a) == len(b) {
 		equal := true
 		for k, v := range a {
@@ -390,6 +418,10 @@ func sameContent(a, b digest.Set) bool {
 
 // matchesValid is [digest.Matches] for two sets already validated.
 func matchesValid(a, b digest.Set) bool {
+	if v, ok := onlySHA256(a); ok {
+		w, ok := b[digest.SHA256]
+		return ok && v == w
+	}
 	strong := false
 	for alg, av := range a {
 		bv, ok := b[alg]
@@ -406,54 +438,58 @@ func matchesValid(a, b digest.Set) bool {
 	return strong
 }
 
+// onlySHA256 returns the value of a set that holds a sha256 digest and
+// nothing else.
+func onlySHA256(d digest.Set) (string, bool) {
+	if len(d) != 1 {
+		return "", false
+	}
+	v, ok := d[digest.SHA256]
+	return v, ok
+}
+
 // readLinkPredicate reads an in-toto link predicate v0.3: its name and
 // materials. Field names are exact (SECURITY-CASES 59).
 func (it *item) readLinkPredicate() error {
-	m, err := exactObject(it.st.Predicate, "link predicate", "name", "command", "materials", "byproducts", "environment")
+	m, err := exactFields(it.st.Predicate, "link predicate", linkPredicateKeys...)
 	if err != nil {
 		return err
 	}
-	name, err := attest.String(m["name"], "the link predicate's name")
+	raw, _ := m.Get("name")
+	name, err := attest.String(raw, "the link predicate's name")
 	if err != nil || name == "" {
 		return fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
 	}
 	it.isLink, it.linkName, it.res.Name = true, name, name
-	it.materials, it.products = map[string]digest.Set{}, map[string]digest.Set{}
-	if raw, ok := m["materials"]; ok && string(raw) != "null" {
-		list, err := attest.Array(raw, "link materials")
+	var list []json.RawMessage
+	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
+		if list, err = attest.Array(raw, "link materials"); err != nil {
+			return err
+		}
+	}
+	it.materials, it.products = make(map[string]digest.Set, len(list)), make(map[string]digest.Set, len(it.st.Subject))
+	for i, r := range list {
+		rm, err := exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
 		if err != nil {
 			return err
 		}
-		for i, r := range list {
-			rm, err := exactObject(r, fmt.Sprintf("material %d", i), "name", "uri", "digest")
-			if err != nil {
+		n, err := optField(rm, "name")
+		if err != nil {
+			return err
+		}
+		if n == "" {
+			if n, err = optField(rm, "uri"); err != nil {
 				return err
 			}
-			n, err := optString(rm, "name")
-			if err != nil {
+		}
+		var d digest.Set
+		if raw, ok := rm.Get("digest"); ok && string(raw) != "null" {
+			if d, err = materialDigest(raw, i); err != nil {
 				return err
 			}
-			if n == "" {
-				if n, err = optString(rm, "uri"); err != nil {
-					return err
-				}
-			}
-			var d digest.Set
-			if raw, ok := rm["digest"]; ok && string(raw) != "null" {
-				dm, err := exactObject(raw, fmt.Sprintf("material %d digest", i))
-				if err != nil {
-					return err
-				}
-				d = make(digest.Set, len(dm))
-				for alg, v := range dm {
-					if d[alg], err = attest.String(v, "a digest"); err != nil {
-						return err
-					}
-				}
-			}
-			if err := addArtifact(it.materials, n, d, "material"); err != nil {
-				return err
-			}
+		}
+		if err := addArtifact(it.materials, n, d, "material"); err != nil {
+			return err
 		}
 	}
 	for _, s := range it.st.Subject {
@@ -464,13 +500,47 @@ func (it *item) readLinkPredicate() error {
 	return nil
 }
 
-// optString reads m[key] as a string; absent or null is "".
-func optString(m map[string]json.RawMessage, key string) (string, error) {
-	raw, ok := m[key]
+// The fields of an in-toto link predicate v0.3 and of one of its materials.
+var (
+	linkPredicateKeys = []string{"name", "command", "materials", "byproducts", "environment"}
+	materialKeys      = []string{"name", "uri", "digest"}
+)
+
+// materialDigest reads the digest set of material i: a JSON object of
+// strings (validated by addArtifact).
+func materialDigest(raw []byte, i int) (digest.Set, error) {
+	fs, err := exactFields(raw, fmt.Sprintf("material %d digest", i))
+	if err != nil {
+		return nil, err
+	}
+	d := make(digest.Set, len(fs))
+	for _, f := range fs {
+		if d[f.Key], err = attest.String(f.Value, "a digest"); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// optField reads a field of fs as a string; absent or null is "".
+func optField(fs attest.Fields, key string) (string, error) {
+	raw, ok := fs.Get(key)
 	if !ok || string(raw) == "null" {
 		return "", nil
 	}
 	return attest.String(raw, fmt.Sprintf("field %q", key))
+}
+
+// exactFields is [exactObject] without a map.
+func exactFields(raw []byte, what string, known ...string) (attest.Fields, error) {
+	fs, err := attest.ObjectFields(raw, what, known...)
+	if err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
+	}
+	return fs, nil
 }
 
 func unmarshalOpt(m map[string]json.RawMessage, key string, v any) error {

@@ -46,11 +46,26 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 		Source: cfg.PolicyName, Kind: "consign policy",
 		Digest: digest.Set{digest.SHA256: hex.EncodeToString(sum[:])},
 	}}
-	items := readItems(cfg.Attestations)
+	// The attestations are read (split, hashed, parsed, nothing trusted)
+	// while the policy is verified.
+	read := make(chan readResult, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				read <- readResult{panicked: r}
+			}
+		}()
+		read <- readResult{items: readItems(cfg.Attestations)}
+	}()
 	sp, err := policy.Open(cfg.Policy, cfg.TrustRoots, now)
 	if err == nil && cfg.State != nil {
 		err = checkState(cfg.State, sp.Policy, now)
 	}
+	r := <-read
+	if r.panicked != nil {
+		panic(r.panicked) // as when it was read on this goroutine
+	}
+	items := r.items
 	if err != nil {
 		res.Policy.Status, res.Policy.Reason = StatusFail, err.Error()
 		res.fail(err, "policy %s: %v", cfg.PolicyName, err)
