@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -177,13 +178,22 @@ func skipSpace(b []byte, i int) int {
 
 // skipString returns the index after the string literal that opens at b[i].
 func skipString(b []byte, i int) (int, bool) {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1, true
+	for i++; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return 0, false
 		}
+		// The quote closes the string unless an odd number of
+		// backslashes escapes it.
+		end := i + q
+		n := 0
+		for j := end - 1; j >= i && b[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return end + 1, true
+		}
+		i = end + 1
 	}
 	return 0, false
 }

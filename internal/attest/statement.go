@@ -131,7 +131,7 @@ func ParseStatement(b []byte) (*Statement, error) {
 			return nil, err
 		}
 		if raw, ok := sm.Get("digest"); ok {
-			if sub.Digest, err = DigestSet(raw, fmt.Sprintf("subject %d", i)); err != nil {
+			if sub.Digest, err = digestSet(raw, "subject", i); err != nil {
 				return nil, err
 			}
 		}
@@ -151,12 +151,18 @@ var subjectKeys = []string{"name", "digest", "uri"}
 // does not validate the digests. what names the owner in errors ("subject
 // 3"). It returns an error wrapping [ErrMalformed] or [ErrInvalid].
 func DigestSet(raw []byte, what string) (digest.Set, error) {
+	return digestSet(raw, what, -1)
+}
+
+// digestSet is DigestSet for the owner "what index" (just "what" for a
+// negative index), named only in errors.
+func digestSet(raw []byte, what string, index int) (digest.Set, error) {
 	var buf [4]Field
 	d, ok := splitFields(raw, nil, buf[:0])
 	if !ok {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("%w: %s digest is not an object", ErrMalformed, what)
+			return nil, fmt.Errorf("%w: %s digest is not an object", ErrMalformed, owner(what, index))
 		}
 		d = buf[:0]
 		for alg, v := range m {
@@ -164,19 +170,27 @@ func DigestSet(raw []byte, what string) (digest.Set, error) {
 		}
 	}
 	if len(d) > limits.DigestsPerSubject {
-		return nil, fmt.Errorf("%w: %s has %d digests (at most %d)", ErrInvalid, what, len(d), limits.DigestsPerSubject)
+		return nil, fmt.Errorf("%w: %s has %d digests (at most %d)", ErrInvalid, owner(what, index), len(d), limits.DigestsPerSubject)
 	}
 	set := make(digest.Set, len(d))
 	for _, f := range d {
 		hex, ok := rawString(f.Value)
 		if !ok {
 			if err := json.Unmarshal(f.Value, &hex); err != nil {
-				return nil, fmt.Errorf("%w: %s digest %q is not a string", ErrMalformed, what, f.Key)
+				return nil, fmt.Errorf("%w: %s digest %q is not a string", ErrMalformed, owner(what, index), f.Key)
 			}
 		}
 		set[f.Key] = hex
 	}
 	return set, nil
+}
+
+// owner names the index-th element of what in an error ("subject 3").
+func owner(what string, index int) string {
+	if index < 0 {
+		return what
+	}
+	return fmt.Sprintf("%s %d", what, index)
 }
 
 // Matches reports the subjects whose digest names the same content as d

@@ -469,8 +469,10 @@ func (it *item) readLinkPredicate() error {
 	}
 	it.materials, it.products = make(map[string]digest.Set, len(list)), make(map[string]digest.Set, len(it.st.Subject))
 	for i, r := range list {
-		rm, err := exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
+		rm, err := exactFields(r, "material", materialKeys...)
 		if err != nil {
+			// Again, to name the material (not formatted on success).
+			_, err = exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
 			return err
 		}
 		n, err := optField(rm, "name")
@@ -509,8 +511,9 @@ var (
 // materialDigest reads the digest set of material i: a JSON object of
 // strings (validated by addArtifact).
 func materialDigest(raw []byte, i int) (digest.Set, error) {
-	fs, err := exactFields(raw, fmt.Sprintf("material %d digest", i))
+	fs, err := exactFields(raw, "material digest")
 	if err != nil {
+		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
 		return nil, err
 	}
 	d := make(digest.Set, len(fs))
