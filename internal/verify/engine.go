@@ -162,16 +162,20 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		if it.err != nil || len(it.signers) == 0 || !e.requires(st, it.predicateType) {
 			continue
 		}
-		ar := &AttestationResult{Source: it.res.Source, Format: it.res.Format, Digest: it.res.Digest, PredicateType: it.predicateType, Name: it.linkName}
+		newResult := func() *AttestationResult {
+			return &AttestationResult{Source: it.res.Source, Format: it.res.Format, Digest: it.res.Digest, PredicateType: it.predicateType, Name: it.linkName}
+		}
 		if it.isLink && it.linkName != st.Name {
 			// A link counts only for the stage it names; "build-evil" is
 			// not "build" (SECURITY-CASES 22c).
 			if e.pol.Stage(it.linkName) == nil && e.anyStageKey(it, stageKeys) {
+				ar := newResult()
 				ar.Status, ar.Reason = StatusNotCounted, fmt.Sprintf("a link for %q, which is no stage of the policy", it.linkName)
 				sr.Attestations = append(sr.Attestations, ar)
 			}
 			continue
 		}
+		ar := newResult()
 		var good []string
 		for _, sig := range it.signers {
 			s := e.judge(sig, stageKeys)

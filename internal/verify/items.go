@@ -9,6 +9,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,7 +101,7 @@ func readItems(inputs []Input) []*item {
 			if len(line) == 0 {
 				continue
 			}
-			src := fmt.Sprintf("%s:%d", in.Name, i+1)
+			src := in.Name + ":" + strconv.Itoa(i+1)
 			if bytes.HasPrefix(line, []byte(`{"payloadType":`)) {
 				// The common case, as consign writes it: one strict parse,
 				// done by checkItem in parallel.
@@ -531,7 +532,12 @@ func optField(fs attest.Fields, key string) (string, error) {
 	if !ok || string(raw) == "null" {
 		return "", nil
 	}
-	return attest.String(raw, fmt.Sprintf("field %q", key))
+	s, err := attest.String(raw, key)
+	if err != nil {
+		// attest.String's error, naming the field as the other readers do.
+		return "", fmt.Errorf("%w: field %q is not a string", attest.ErrMalformed, key)
+	}
+	return s, nil
 }
 
 // exactFields is [exactObject] without a map.

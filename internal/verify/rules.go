@@ -65,6 +65,7 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 			consumed = filter(queue, r.Pattern, nil)
 		case policy.RuleDisallow:
 			if bad := filter(queue, r.Pattern, nil); len(bad) > 0 {
+				sort.Strings(bad) // for a stable message
 				rr.Status = StatusFail
 				rr.Reason = "disallowed: " + listNames(bad, notes)
 			}
@@ -89,7 +90,8 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 	return out
 }
 
-// filter returns the queued names the pattern matches (and keep accepts), sorted.
+// filter returns the queued names the pattern matches (and keep accepts),
+// in no particular order.
 func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []string {
 	var out []string
 	for name := range queue {
@@ -97,7 +99,6 @@ func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []s
 			out = append(out, name)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -109,7 +110,7 @@ func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []s
 // name is the destination prefix plus that rest; the artifact is consumed
 // when the destination stage lists it with a digest that agrees in a strong
 // algorithm ([digest.Matches]; a shared sha1 alone never matches,
-// SECURITY-CASES 30).
+// SECURITY-CASES 30). The names consumed are in no particular order.
 func matchRule(r policy.Rule, queue map[string]bool, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []string {
 	dst := records[r.DstStage]
 	var consumed []string
@@ -144,7 +145,6 @@ func matchRule(r policy.Rule, queue map[string]bool, artifacts map[string]digest
 		}
 		consumed = append(consumed, name)
 	}
-	sort.Strings(consumed)
 	return consumed
 }
 
