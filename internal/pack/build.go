@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -165,7 +166,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 				mode = 0o755
 			}
 			ma.Path = "artifacts/" + safeBase(a.Name, fmt.Sprintf("artifact-%d", i+1))
-			b.add(Content{File: File{Path: ma.Path, Role: RoleArtifact, Mode: ModeString(mode)}, Disk: file})
+			b.add(Content{File: File{Path: ma.Path, Role: RoleArtifact, Mode: ModeString(mode), SHA256: a.Digest[digest.SHA256], Size: fi.Size()}, Disk: file})
 		}
 		m.Artifacts = append(m.Artifacts, ma)
 	}
