@@ -221,7 +221,8 @@ func hex4(b []byte) (rune, bool) {
 // so that "SUBJECT" can never stand in for "subject" (SECURITY-CASES 59).
 // Unknown keys are kept and left to the caller.
 func fields(b []byte, what string, known ...string) (Fields, error) {
-	fs, ok := splitFields(b, known, nil)
+	// Room for the known fields (and one more), in one allocation.
+	fs, ok := splitFields(b, known, make(Fields, 0, len(known)+1))
 	if !ok {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err != nil || m == nil {

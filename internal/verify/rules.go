@@ -33,44 +33,45 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 	if side == "products" {
 		artifacts = rec.products
 	}
-	queue := make(map[string]bool, len(artifacts))
-	for name := range artifacts {
-		queue[name] = true
-	}
+	q := newQueue(artifacts)
 	// notes say why a MATCH rule left an artifact queued, so that a later
 	// DISALLOW can explain itself.
 	notes := map[string]string{}
 	var out []RuleResult
 	for _, r := range rules {
 		rr := RuleResult{Side: side, Rule: r.Text, Line: r.Line, Status: StatusPass}
-		var consumed []string
+		var consumed []int
 		switch r.Type {
 		case policy.RuleMatch:
-			consumed = matchRule(r, queue, artifacts, records, notes)
+			consumed = matchRule(r, q, artifacts, records, notes)
 			rr.Reason = fmt.Sprintf("%d artifact(s) matched %s of %s", len(consumed), r.DstType, r.DstStage)
 			if records[r.DstStage] == nil {
 				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
 			}
 		case policy.RuleCreate:
-			consumed = filter(queue, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return p && !m })
+			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return p && !m })
 		case policy.RuleDelete:
-			consumed = filter(queue, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return m && !p })
+			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return m && !p })
 		case policy.RuleModify:
-			consumed = filter(queue, r.Pattern, func(n string) bool {
+			consumed = filter(q, r.Pattern, func(n string) bool {
 				m, okm := rec.materials[n]
 				p, okp := rec.products[n]
 				return okm && okp && !sameContent(m, p)
 			})
 		case policy.RuleAllow:
-			consumed = filter(queue, r.Pattern, nil)
+			consumed = filter(q, r.Pattern, nil)
 		case policy.RuleDisallow:
-			if bad := filter(queue, r.Pattern, nil); len(bad) > 0 {
-				sort.Strings(bad) // for a stable message
+			if bad := filter(q, r.Pattern, nil); len(bad) > 0 {
+				names := make([]string, len(bad))
+				for i, j := range bad {
+					names[i] = q.names[j]
+				}
+				sort.Strings(names) // for a stable message
 				rr.Status = StatusFail
-				rr.Reason = "disallowed: " + listNames(bad, notes)
+				rr.Reason = "disallowed: " + listNames(names, notes)
 			}
 		case policy.RuleRequire:
-			if !queue[r.Name] {
+			if !q.has(r.Name) {
 				rr.Status = StatusFail
 				if _, ok := artifacts[r.Name]; ok {
 					rr.Reason = fmt.Sprintf("%s was consumed by an earlier rule", r.Name)
@@ -82,21 +83,48 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 		if r.Type != policy.RuleMatch && r.Type != policy.RuleDisallow && r.Type != policy.RuleRequire {
 			rr.Reason = fmt.Sprintf("%d artifact(s) consumed", len(consumed))
 		}
-		for _, n := range consumed {
-			delete(queue, n)
+		for _, i := range consumed {
+			q.queued[i] = false
 		}
 		out = append(out, rr)
 	}
 	return out
 }
 
-// filter returns the queued names the pattern matches (and keep accepts),
-// in no particular order.
-func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []string {
-	var out []string
-	for name := range queue {
-		if p.MatchClean(name) && (keep == nil || keep(name)) {
-			out = append(out, name)
+// queue is one side's artifacts, each queued until a rule consumes it.
+type queue struct {
+	names  []string
+	queued []bool
+}
+
+func newQueue(artifacts map[string]digest.Set) *queue {
+	q := &queue{names: make([]string, 0, len(artifacts)), queued: make([]bool, len(artifacts))}
+	for name := range artifacts {
+		q.names = append(q.names, name)
+	}
+	for i := range q.queued {
+		q.queued[i] = true
+	}
+	return q
+}
+
+// has reports whether name is still queued.
+func (q *queue) has(name string) bool {
+	for i, n := range q.names {
+		if n == name {
+			return q.queued[i]
+		}
+	}
+	return false
+}
+
+// filter returns the indexes of the queued names the pattern matches (and
+// keep accepts), in no particular order.
+func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
+	var out []int
+	for i, name := range q.names {
+		if q.queued[i] && p.MatchClean(name) && (keep == nil || keep(name)) {
+			out = append(out, i)
 		}
 	}
 	return out
@@ -110,11 +138,15 @@ func filter(queue map[string]bool, p policy.Pattern, keep func(string) bool) []s
 // name is the destination prefix plus that rest; the artifact is consumed
 // when the destination stage lists it with a digest that agrees in a strong
 // algorithm ([digest.Matches]; a shared sha1 alone never matches,
-// SECURITY-CASES 30). The names consumed are in no particular order.
-func matchRule(r policy.Rule, queue map[string]bool, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []string {
+// SECURITY-CASES 30). It returns the indexes of the names consumed, in no
+// particular order.
+func matchRule(r policy.Rule, q *queue, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []int {
 	dst := records[r.DstStage]
-	var consumed []string
-	for name := range queue {
+	var consumed []int
+	for i, name := range q.names {
+		if !q.queued[i] {
+			continue
+		}
 		rest := name
 		if r.SrcPrefix != "" {
 			var ok bool
@@ -143,7 +175,7 @@ func matchRule(r policy.Rule, queue map[string]bool, artifacts map[string]digest
 			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", artifacts[name], r.DstStage, r.DstType[:len(r.DstType)-1], d)
 			continue
 		}
-		consumed = append(consumed, name)
+		consumed = append(consumed, i)
 	}
 	return consumed
 }
