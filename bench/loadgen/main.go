@@ -7,6 +7,7 @@
 //	loadgen gen    -n N -out entries.jsonl -key key.pub
 //	loadgen publish -server URL -token T -entries entries.jsonl -skip K -clients C -duration D
 //	loadgen proofs -db sqlite:PATH|postgres://... -n 1000000
+//	loadgen prove  -server URL -samples 2000   (inclusion proofs from a running server)
 //
 // Results are JSON lines on stdout.
 package main
@@ -42,7 +43,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadgen gen|publish|proofs [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadgen gen|publish|proofs|prove [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -53,6 +54,8 @@ func main() {
 		err = publish(os.Args[2:])
 	case "proofs":
 		err = proofs(os.Args[2:])
+	case "prove":
+		err = prove(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -315,4 +318,52 @@ func proofs(args []string) error {
 	enc.Encode(Result{Name: "prove-http", Entries: int64(*samples), P50ms: percentile(viaHTTP, 0.5), P99ms: percentile(viaHTTP, 0.99), TotalItems: tree.Size, Note: "GET /api/v1/log/proof/inclusion, random index, loopback"})
 	enc.Encode(Result{Name: "verify-inclusion", Entries: int64(*samples), P50ms: verifyUs / 1000, P99ms: verifyUs / 1000, TotalItems: tree.Size, Note: "tlog.VerifyInclusion, mean"})
 	return nil
+}
+
+// prove times inclusion proofs for random indexes from a running server,
+// one at a time, for instance while 'publish' loads it.
+func prove(args []string) error {
+	fs := flag.NewFlagSet("prove", flag.ExitOnError)
+	url := fs.String("server", "", "server URL")
+	samples := fs.Int("samples", 2000, "proofs to time")
+	name := fs.String("name", "prove-http-under-load", "result name")
+	fs.Parse(args)
+	ctx := context.Background()
+	c, err := server.NewClient(*url, "", nil)
+	if err != nil {
+		return err
+	}
+	var lat []time.Duration
+	for i := 0; i < *samples; i++ {
+		cp, err := c.Checkpoint(ctx)
+		if err != nil {
+			return err
+		}
+		size, err := checkpointSize(cp)
+		if err != nil {
+			return err
+		}
+		if size == 0 {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		idx := mrand.Uint64N(size)
+		t := time.Now()
+		if _, err := c.Inclusion(ctx, idx, size); err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(t))
+	}
+	return json.NewEncoder(os.Stdout).Encode(Result{Name: *name, Entries: int64(len(lat)), P50ms: percentile(lat, 0.5), P99ms: percentile(lat, 0.99), Note: "GET /api/v1/log/proof/inclusion for a random index of the last checkpoint, one at a time"})
+}
+
+// checkpointSize reads the tree size from a checkpoint note's second line.
+func checkpointSize(note []byte) (uint64, error) {
+	lines := strings.SplitN(string(note), "\n", 3)
+	if len(lines) < 3 {
+		return 0, fmt.Errorf("a checkpoint of %d lines", len(lines))
+	}
+	var n uint64
+	_, err := fmt.Sscan(lines[1], &n)
+	return n, err
 }
