@@ -47,7 +47,14 @@ func (r *Result) encodeCycloneDX(f Format) ([]byte, error) {
 	enc := cyclonedx.NewBOMEncoder(&buf, fileFormat)
 	enc.SetPretty(true)
 	enc.SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, version); err != nil {
+	// EncodeVersion copies the whole document (a gob round trip) so as not
+	// to change the caller's while converting it; this document is ours, and
+	// syft made it in the latest version, which needs no conversion.
+	encode := func() error { return enc.EncodeVersion(bom, version) }
+	if version == bom.SpecVersion {
+		encode = func() error { return enc.Encode(bom) }
+	}
+	if err := encode(); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", f, err)
 	}
 	out := buf.Bytes()
@@ -80,6 +87,10 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 	if md.Component == nil {
 		md.Component = &cyclonedx.Component{BOMRef: "subject", Type: cyclonedx.ComponentTypeApplication, Name: r.s.Source.Name, Version: r.s.Source.Version}
 	}
+	if r.mainModule != "" {
+		md.Component.Type = cyclonedx.ComponentTypeApplication
+		md.Component.PackageURL = goModulePURL(r.mainModule, r.s.Source.Version)
+	}
 	if len(r.Warnings) > 0 {
 		props := []cyclonedx.Property{}
 		if md.Properties != nil {
@@ -99,12 +110,17 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 	}
 	comps := *bom.Components
 	pkgs := r.s.Artifacts.Packages.Sorted()
+	var dropped []string // bom-refs of components that are the subject
 	for i := range comps {
 		p, ok := packageFor(comps, pkgs, i)
 		if !ok {
 			continue
 		}
 		c := &comps[i]
+		if r.isMainModulePackage(p) {
+			dropped = append(dropped, c.BOMRef)
+			continue
+		}
 		if c.Supplier == nil {
 			if s, ok := supplierOf(p); ok {
 				c.Supplier = &cyclonedx.OrganizationalEntity{Name: s.name}
@@ -121,6 +137,15 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 				c.Hashes = cycloneDXHashes(hs)
 			}
 		}
+	}
+	if len(dropped) > 0 {
+		comps = slices.DeleteFunc(comps, func(c cyclonedx.Component) bool { return slices.Contains(dropped, c.BOMRef) })
+		bom.Components = &comps
+		bom.Dependencies = withoutRefs(bom.Dependencies, dropped)
+	}
+	if len(comps) == 0 {
+		// Nothing found: no components array at all, rather than an empty one.
+		bom.Components = nil
 	}
 	bom.Dependencies = subjectDependencies(md.Component.BOMRef, comps, bom.Dependencies)
 }
@@ -212,13 +237,34 @@ func subjectDependencies(root string, comps []cyclonedx.Component, deps *[]cyclo
 		return nil
 	}
 	top = sortedUnique(top)
-	if top == nil {
-		top = []string{}
+	var dependsOn *[]string // none: the subject's entry has no dependsOn
+	if len(top) > 0 {
+		dependsOn = &top
 	}
 	entries = slices.DeleteFunc(entries, func(d cyclonedx.Dependency) bool { return d.Ref == root })
-	entries = append(entries, cyclonedx.Dependency{Ref: root, Dependencies: &top})
+	entries = append(entries, cyclonedx.Dependency{Ref: root, Dependencies: dependsOn})
 	slices.SortFunc(entries, func(a, b cyclonedx.Dependency) int { return strings.Compare(a.Ref, b.Ref) })
 	return &entries
+}
+
+// withoutRefs is deps without the entries of refs and without edges to
+// them: what the subject stands for depends on what they depended on.
+func withoutRefs(deps *[]cyclonedx.Dependency, refs []string) *[]cyclonedx.Dependency {
+	if deps == nil {
+		return nil
+	}
+	var out []cyclonedx.Dependency
+	for _, d := range *deps {
+		if slices.Contains(refs, d.Ref) {
+			continue
+		}
+		if d.Dependencies != nil {
+			to := slices.DeleteFunc(slices.Clone(*d.Dependencies), func(ref string) bool { return slices.Contains(refs, ref) })
+			d.Dependencies = &to
+		}
+		out = append(out, d)
+	}
+	return &out
 }
 
 func dropExternalReferenceType(components *[]cyclonedx.Component, refType cyclonedx.ExternalReferenceType) {

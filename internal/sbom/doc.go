@@ -26,6 +26,14 @@
 //   - hashes: the digests lock files record for the package artifact (npm,
 //     yarn and pnpm integrity, Cargo checksums, Composer dist shasums) and
 //     Java archive digests;
+//   - the subject: a directory with a go.mod at its root is that Go main
+//     module, so the subject (CycloneDX metadata.component, the package an
+//     SPDX document describes) is named by the module path and carries its
+//     package URL, pkg:golang/MODULE[@VERSION] (VERSION from
+//     [Config.Version]; a source tree says none). It is not repeated as a
+//     component, as CycloneDX asks: with the Go toolchain, syft's package
+//     for the main module (version "UNKNOWN") is taken out and its
+//     dependency edges become the subject's;
 //   - file entries: syft lists package-owned files as components, which
 //     buries the package list; they are left out unless
 //     [Config.IncludeFiles] asks for them (which also saves hashing them);
@@ -35,8 +43,7 @@
 //     the same bytes;
 //   - no network: syft's remote licence lookups are off, and Go modules
 //     are read from go.mod and go.sum without running the Go toolchain
-//     ([Config.UseGoToolchain] turns it on: it adds the module graph and
-//     the main module, at several seconds per module tree, and may
+//     ([Config.UseGoToolchain] turns it on: it adds the module graph, at several seconds per module tree, and may
 //     download). Only a registry: target reaches the network.
 //
 // # Reading, checking and comparing SBOMs

@@ -96,6 +96,9 @@ func (r *Result) improveSPDX(doc *v2_3.Document, id string) {
 			return rel == nil || files[string(rel.RefA.ElementRefID)] || files[string(rel.RefB.ElementRefID)]
 		})
 	}
+	if r.mainModule != "" {
+		r.spdxMainModule(doc)
+	}
 	byID := map[string]pkg.Package{}
 	for p := range r.s.Artifacts.Packages.Enumerate() {
 		byID[string(p.ID())] = p
@@ -133,5 +136,47 @@ func (r *Result) improveSPDX(doc *v2_3.Document, id string) {
 				}
 			}
 		}
+	}
+}
+
+// spdxMainModule makes the package the document DESCRIBES the Go main
+// module (see mainmodule.go): its package URL and purpose, and no second
+// package for the module itself.
+func (r *Result) spdxMainModule(doc *v2_3.Document) {
+	var root string
+	for _, rel := range doc.Relationships {
+		if rel != nil && rel.RefA.ElementRefID == "DOCUMENT" && rel.Relationship == common.TypeRelationshipDescribe {
+			root = string(rel.RefB.ElementRefID)
+		}
+	}
+	dropped := map[string]bool{}
+	for p := range r.s.Artifacts.Packages.Enumerate() {
+		if r.isMainModulePackage(p) {
+			dropped[string(p.ID())] = true
+		}
+	}
+	// syft's package identifiers end in "-" and the package's ID.
+	isDropped := func(id common.ElementID) bool {
+		s := string(id)
+		return dropped[s[strings.LastIndex(s, "-")+1:]] && s != root
+	}
+	doc.Packages = slices.DeleteFunc(doc.Packages, func(sp *v2_3.Package) bool {
+		if sp == nil {
+			return false
+		}
+		if string(sp.PackageSPDXIdentifier) == root {
+			sp.PrimaryPackagePurpose = "APPLICATION"
+			sp.PackageExternalReferences = append(sp.PackageExternalReferences, &v2_3.PackageExternalReference{
+				Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL,
+				Locator: goModulePURL(r.mainModule, r.s.Source.Version),
+			})
+			return false
+		}
+		return isDropped(sp.PackageSPDXIdentifier)
+	})
+	if len(dropped) > 0 {
+		doc.Relationships = slices.DeleteFunc(doc.Relationships, func(rel *v2_3.Relationship) bool {
+			return rel != nil && (isDropped(rel.RefA.ElementRefID) || isDropped(rel.RefB.ElementRefID))
+		})
 	}
 }
