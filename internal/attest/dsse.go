@@ -1,7 +1,6 @@
 package attest
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -51,17 +50,20 @@ func (e *Envelope) MarshalJSON() ([]byte, error) {
 // "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in bytes
 // as ASCII decimal. Signatures are made over PAE, never over the payload.
 func PAE(payloadType string, payload []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(payloadType) + len(payload) + 32)
-	b.WriteString("DSSEv1 ")
-	b.WriteString(strconv.Itoa(len(payloadType)))
-	b.WriteByte(' ')
-	b.WriteString(payloadType)
-	b.WriteByte(' ')
-	b.WriteString(strconv.Itoa(len(payload)))
-	b.WriteByte(' ')
-	b.Write(payload)
-	return b.Bytes()
+	return AppendPAE(make([]byte, 0, len(payloadType)+len(payload)+32), payloadType, payload)
+}
+
+// AppendPAE appends [PAE](payloadType, payload) to dst and returns the
+// extended slice, so that a caller can reuse one buffer.
+func AppendPAE(dst []byte, payloadType string, payload []byte) []byte {
+	dst = append(dst, "DSSEv1 "...)
+	dst = strconv.AppendInt(dst, int64(len(payloadType)), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, payloadType...)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
+	dst = append(dst, ' ')
+	return append(dst, payload...)
 }
 
 // ParseEnvelope reads one DSSE envelope strictly: [CheckJSON] first, exact

@@ -247,7 +247,7 @@ func splitArray(b []byte) ([]json.RawMessage, bool) {
 	if i >= len(b) || b[i] != '[' {
 		return nil, false
 	}
-	var out []json.RawMessage
+	out := make([]json.RawMessage, 0, 4)
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return []json.RawMessage{}, skipSpace(b, i+1) == len(b)

@@ -97,3 +97,25 @@ func FuzzValidStrict(f *testing.F) {
 		}
 	})
 }
+
+// TestSpecialByte8 checks the word test against the byte test for every
+// byte value in every position, with plain bytes around it.
+func TestSpecialByte8(t *testing.T) {
+	for pos := range 8 {
+		for c := range 256 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'A'
+			}
+			w[pos] = byte(c)
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(w[i])
+			}
+			want := c < 0x20 || c == '"' || c == '\\'
+			if got := specialByte8(x); got != want {
+				t.Errorf("specialByte8 with %#x at %d = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -153,7 +154,7 @@ func ReadInputs(paths []string) ([]Input, error) {
 			return nil, fmt.Errorf("reading attestations: %w", err)
 		}
 		if !fi.IsDir() {
-			data, err := limits.ReadFile(p, limits.AttestationFile)
+			data, err := readAttestationFile(p)
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
@@ -175,7 +176,7 @@ func ReadInputs(paths []string) ([]Input, error) {
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			data, err := limits.ReadFile(f, limits.AttestationFile)
+			data, err := readAttestationFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
@@ -183,4 +184,36 @@ func ReadInputs(paths []string) ([]Input, error) {
 		}
 	}
 	return out, nil
+}
+
+// readAttestationFile is limits.ReadFile(path, limits.AttestationFile) with
+// the buffer sized from the file's size up front: io.ReadAll's doublings
+// were the largest allocation of a whole verification. Anything unusual (not
+// a regular file, over the limit, a file that grows while it is read) is
+// left to limits.ReadFile, its checks and its errors.
+func readAttestationFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > limits.AttestationFile {
+		return limits.ReadFile(path, limits.AttestationFile)
+	}
+	// One byte more than the size, to see the end of the file.
+	buf := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			return limits.ReadFile(path, limits.AttestationFile)
+		}
+	}
 }

@@ -216,7 +216,11 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			it.err = err
 			return
 		}
-		msg = attest.PAE(it.env.PayloadType, it.env.Payload)
+		// PAE in a reused buffer: nothing keeps msg once signedBy returns.
+		buf := paeBuffers.Get().(*[]byte)
+		defer paeBuffers.Put(buf)
+		*buf = attest.AppendPAE((*buf)[:0], it.env.PayloadType, it.env.Payload)
+		msg = *buf
 		for _, s := range it.env.Signatures {
 			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
 		}
@@ -275,6 +279,9 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 		it.signers = append(it.signers, signature{keyID: id, loggedAt: loggedAt, receipt: rerr})
 	}
 }
+
+// paeBuffers holds the buffers checkItem writes each envelope's PAE into.
+var paeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func describeHints(hints []string) string {
 	var named []string
