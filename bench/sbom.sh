@@ -108,11 +108,26 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # (runs of one round share the machine's load at the time).
 roundratio() { paste "$1" "$2" | awk -v c="$3" '{ printf "%.6f\n", $c / $(c + 3) }' | median | awk '{ printf "%.2f", $1 }'; }
 
-# packages FILE: "type name version" of every package in a CycloneDX SBOM
-# (file entries and the operating system have no syft package type).
+# packages FILE: "type name version" of every package in a CycloneDX SBOM.
+# A component is a package when syft gave it a package type (file entries
+# and the operating system have none). The subject (metadata.component) is
+# a package too when it carries a package URL: consign's subject for a Go
+# module's directory is that module (pkg:golang/...), which syft, with the
+# Go toolchain, lists among its components instead; its type is the one
+# syft gives that package URL type. syft's "UNKNOWN" version is its stub
+# for none (cataloging.UnknownStubValue), so it counts as no version.
 packages() {
-	jq -r '.components[]? | select(.properties != null) | [(.properties[] | select(.name == "syft:package:type") | .value), ((if .group then .group + "/" else "" end) + .name), (.version // "")] | select(.[0] != null) | join(" ")' "$1" | sort
+	jq -r '
+		def norm: if . == "UNKNOWN" then "" else . end;
+		def syfttype: {"golang": "go-module", "npm": "npm", "pypi": "python", "gem": "gem", "cargo": "rust-crate", "maven": "java-archive"}[.] // .;
+		( .components[]? | select(.properties != null)
+			| [(.properties[] | select(.name == "syft:package:type") | .value), ((if .group then .group + "/" else "" end) + .name), ((.version // "") | norm)]
+			| select(.[0] != null) | join(" ") ),
+		( .metadata.component? | select(.purl != null)
+			| [(.purl | ltrimstr("pkg:") | split("/")[0] | syfttype), .name, ((.version // "") | norm)] | join(" ") )' "$1" | sort
 }
+# list: lines joined with "; ", the first 12 of them and a count of the rest.
+list() { awk 'NR <= 12 { printf "%s%s", (NR > 1 ? "; " : ""), $0 } END { if (NR > 12) printf "; ... and %d more", NR - 12 }'; }
 bytype() { packages "$1" | awk '{ n[$1]++ } END { for (t in n) printf "%s %d, ", t, n[t] }' | sed 's/, $//'; }
 
 out=bench/SBOM.md
@@ -151,8 +166,8 @@ out=bench/SBOM.md
 			if cmp -s "$tmp/syft.keys" "$tmp/consign.keys"; then
 				echo "- $name, $tool: the same $(wc -l <"$tmp/syft.keys") packages as syft."
 			else
-				onlysyft=$(comm -13 "$tmp/consign.keys" "$tmp/syft.keys" | tr '\n' ';' | sed 's/;$//')
-				onlyconsign=$(comm -23 "$tmp/consign.keys" "$tmp/syft.keys" | tr '\n' ';' | sed 's/;$//')
+				onlysyft=$(comm -13 "$tmp/consign.keys" "$tmp/syft.keys" | list)
+				onlyconsign=$(comm -23 "$tmp/consign.keys" "$tmp/syft.keys" | list)
 				echo "- $name, $tool: $(wc -l <"$tmp/consign.keys") packages, syft $(wc -l <"$tmp/syft.keys"); only syft: ${onlysyft:-none}; only consign: ${onlyconsign:-none}."
 			fi
 		done
