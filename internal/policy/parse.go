@@ -64,6 +64,8 @@ type parser struct {
 	edits []edit
 	keys  int
 	doc   *yaml.Node
+	// parsed holds the inline keys read ahead by preparseKeys, by text.
+	parsed map[string]parsedKey
 }
 
 // edit replaces the scalar naming a file with what it names, written as
@@ -154,6 +156,7 @@ func parse(src []byte, opts ParseOptions) (*Policy, *parser) {
 		ps.log(n, p)
 	}
 	if n := ps.required(root, fields, "functionaries"); n != nil {
+		ps.preparseKeys(n)
 		ps.functionaries(n, p)
 	}
 	if n := ps.required(root, fields, "stages"); n != nil {

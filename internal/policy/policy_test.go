@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -443,4 +444,66 @@ func relabel(t testing.TB, env *attest.Envelope, pt string) []byte {
 	c := *env
 	c.PayloadType = pt
 	return mustJSON(&c)
+}
+
+// A policy with many inline keys has them read ahead on every core
+// (preparseKeys): the keys, the warnings and the errors, in document
+// order, are those of reading them one by one.
+func TestParseManyInlineKeys(t *testing.T) {
+	corrupt := "-----BEGIN PUBLIC KEY-----\nbm90IERFUg==\n-----END PUBLIC KEY-----\n"
+	private, err := sign.MarshalPrivateKeyUnencryptedUnsafe(mustGenerate(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyWith := func(n int) string {
+		var b strings.Builder
+		b.WriteString("product: acme\nexpires: 2027-06-30T00:00:00Z\nowner: {keyid: " + strings.Repeat("ab", 32) + "}\nfunctionaries:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  f%d: {keys: [%q]}\n", i, testKey(t, fmt.Sprint("f", i)).pem)
+		}
+		fmt.Fprintf(&b, "  dup: {keys: [%q, %q]}\n", testKey(t, "f0").pem, testKey(t, "f0").pem)
+		fmt.Fprintf(&b, "  bad: {keys: [%q, %q, %q]}\n", corrupt, testKey(t, "f1").pem, private)
+		b.WriteString("stages:\n  - {name: build, by: [f0], require: [link]}\n")
+		return b.String()
+	}
+	var ps *parser
+	findings := func(src string) (*Policy, []string) {
+		var p *Policy
+		p, ps = parse([]byte(src), ParseOptions{})
+		var out []string
+		for _, f := range ps.findings {
+			out = append(out, fmt.Sprintf("%s: %s", f.Severity, f.Message))
+		}
+		return p, out
+	}
+	p, many := findings(policyWith(100))
+	if runtime.GOMAXPROCS(0) > 1 && len(ps.parsed) != 102 { // 100 keys, the corrupt one and the private one; f0 and f1 repeat
+		t.Errorf("%d keys were read ahead, want 102", len(ps.parsed))
+	}
+	_, few := findings(policyWith(2))
+	if got, want := strings.Join(many, "\n"), strings.Join(few, "\n"); got != want {
+		t.Errorf("with 100 keys the findings are\n%s\nwith 2\n%s", got, want)
+	}
+	if len(few) != 3 {
+		t.Errorf("findings %q, want a warning and two errors", few)
+	}
+	for i := range 100 {
+		k := testKey(t, fmt.Sprint("f", i))
+		fn := p.functionaries[fmt.Sprint("f", i)]
+		if fn == nil || len(fn.Keys) != 1 || fn.Keys[0].ID != k.signer.KeyID() || string(fn.Keys[0].PEM) != k.pem || !sign.Equal(fn.Keys[0].Verifier.Public(), k.signer.Public()) {
+			t.Fatalf("functionary f%d = %+v", i, fn)
+		}
+	}
+	if bad := p.functionaries["bad"]; bad == nil || len(bad.Keys) != 1 || bad.Keys[0].ID != testKey(t, "f1").signer.KeyID() {
+		t.Errorf("functionary bad = %+v", bad)
+	}
+}
+
+func mustGenerate(t *testing.T) crypto.Signer {
+	t.Helper()
+	k, err := sign.Generate(sign.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

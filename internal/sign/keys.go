@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -84,7 +85,59 @@ func MarshalPublicKey(pub crypto.PublicKey) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding public key: %w", err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: PEMPublic, Bytes: der}), nil
+	return encodePEM(PEMPublic, der), nil
+}
+
+// encodePEM is pem.EncodeToMemory for a block without headers, in one
+// allocation: the same bytes (lines of 64 base64 characters).
+func encodePEM(typ string, der []byte) []byte {
+	const line = 64
+	n := base64.StdEncoding.EncodedLen(len(der))
+	out := make([]byte, 0, len("-----BEGIN -----\n-----END -----\n")+2*len(typ)+n+(n+line-1)/line)
+	out = append(out, "-----BEGIN "...)
+	out = append(out, typ...)
+	out = append(out, "-----\n"...)
+	var tmp [1024]byte
+	b64 := base64.StdEncoding.AppendEncode(tmp[:0], der)
+	for len(b64) > 0 {
+		k := min(line, len(b64))
+		out = append(out, b64[:k]...)
+		out = append(out, '\n')
+		b64 = b64[k:]
+	}
+	out = append(out, "-----END "...)
+	out = append(out, typ...)
+	return append(out, "-----\n"...)
+}
+
+// p256SPKIPrefix is the DER SubjectPublicKeyInfo of an ECDSA P-256 key up to
+// its uncompressed point (id-ecPublicKey, prime256v1, a 66-byte BIT STRING).
+var p256SPKIPrefix = []byte{
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+}
+
+// ParseVerifier reads a public key as [ParsePublicKey] does and returns its
+// [Verifier] and the key as [MarshalPublicKey] writes it. It encodes the key
+// once for both (the key id is the SHA-256 of that encoding) and, for a
+// P-256 key already in that encoding (the usual case), not at all. Its
+// errors are ParsePublicKey's.
+func ParseVerifier(data []byte) (*Verifier, []byte, error) {
+	pub, block, err := parsePublicKey(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	der := block.Bytes
+	if k, ok := pub.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() || block.Type != PEMPublic ||
+		len(der) != len(p256SPKIPrefix)+64 || !bytes.HasPrefix(der, p256SPKIPrefix) {
+		// x509 parsed these very bytes, and a P-256 point has one
+		// uncompressed encoding, so only other keys need encoding again.
+		if der, err = x509.MarshalPKIXPublicKey(pub); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		}
+	}
+	sum := sha256.Sum256(der)
+	return &Verifier{pub: pub, id: hex.EncodeToString(sum[:])}, encodePEM(PEMPublic, der), nil
 }
 
 // KeyID returns the lowercase hex SHA-256 of pub's DER SubjectPublicKeyInfo.
@@ -190,9 +243,14 @@ func CheckEncryptedPrivateKey(data []byte) error {
 // ParsePublicKey reads a public key from PKIX PEM, or the key of a PEM
 // certificate. It returns [ErrNotPublicKey] for a private key.
 func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
+	pub, _, err := parsePublicKey(data)
+	return pub, err
+}
+
+func parsePublicKey(data []byte) (crypto.PublicKey, *pem.Block, error) {
 	block, err := onePEM(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var pub crypto.PublicKey
 	switch block.Type {
@@ -207,23 +265,23 @@ func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
 			pub = cert.PublicKey
 		}
 	case PEMSigstoreEncrypted, PEMCosignEncrypted, PEMPrivate, PEMECPrivate, PEMRSAPrivate:
-		return nil, ErrNotPublicKey
+		return nil, nil, ErrNotPublicKey
 	default:
-		return nil, fmt.Errorf("%w: unknown PEM block type %q", ErrInvalidKey, block.Type)
+		return nil, nil, fmt.Errorf("%w: unknown PEM block type %q", ErrInvalidKey, block.Type)
 	}
 	if err != nil {
 		if block.Type == PEMPublic && isWellFormedSPKI(block.Bytes) {
 			// x509 parses only the algorithms Go supports; a well-formed key
 			// of another algorithm (secp256k1, DSA, a wrong-size Ed25519) is
 			// an unsupported key, not a corrupt file.
-			return nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
 	if err := CheckPublicKey(pub); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pub, nil
+	return pub, block, nil
 }
 
 func isWellFormedSPKI(der []byte) bool {

@@ -500,3 +500,56 @@ func TestNewSignerAndVerifierRefuseNoKey(t *testing.T) {
 		t.Errorf("Algorithm(non-key) = %q, want its Go type", sign.Algorithm("not a key"))
 	}
 }
+
+// ParseVerifier gives what ParsePublicKey, NewVerifier and MarshalPublicKey
+// give one after the other, and refuses what ParsePublicKey refuses.
+func TestParseVerifier(t *testing.T) {
+	inputs := map[string][]byte{}
+	for name, k := range supportedKeys(t) {
+		der, err := x509.MarshalPKIXPublicKey(k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[name] = pemOf(sign.PEMPublic, der)
+	}
+	ec := ecKey(t, elliptic.P256())
+	inputs["certificate"] = pemOf(sign.PEMCertificate, selfSigned(t, ec))
+	inputs["PKCS #1 RSA public key"] = pemOf("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&rsaKey().PublicKey))
+	p256, _ := x509.MarshalPKIXPublicKey(ec.Public())
+	inputs["P-256 with its point cut short"] = pemOf(sign.PEMPublic, p256[:len(p256)-1])
+	bad := bytes.Clone(p256)
+	bad[len(bad)-1] ^= 1 // no longer on the curve
+	inputs["P-256 point off the curve"] = pemOf(sign.PEMPublic, bad)
+	inputs["corrupt DER"] = pemOf(sign.PEMPublic, []byte("not DER"))
+	inputs["garbage"] = []byte{0xff, 0x00, 0x17}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			v, gotPEM, err := sign.ParseVerifier(data)
+			pub, wantErr := sign.ParsePublicKey(data)
+			if wantErr != nil {
+				if err == nil || err.Error() != wantErr.Error() {
+					t.Fatalf("ParseVerifier error %v, ParsePublicKey error %v", err, wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := sign.NewVerifier(pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantPEM, err := sign.MarshalPublicKey(pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			der, _ := x509.MarshalPKIXPublicKey(pub)
+			if v.KeyID() != want.KeyID() || !sign.Equal(v.Public(), pub) {
+				t.Errorf("ParseVerifier key id %s, want %s", v.KeyID(), want.KeyID())
+			}
+			if !bytes.Equal(gotPEM, wantPEM) || !bytes.Equal(wantPEM, pemOf(sign.PEMPublic, der)) {
+				t.Errorf("ParseVerifier PEM\n%s\nMarshalPublicKey\n%s\nencoding/pem\n%s", gotPEM, wantPEM, pemOf(sign.PEMPublic, der))
+			}
+		})
+	}
+}
