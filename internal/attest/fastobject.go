@@ -297,6 +297,12 @@ func ObjectFields(b []byte, what string, known ...string) (Fields, error) {
 	return fields(b, what, known...)
 }
 
+// AppendObjectFields is [ObjectFields] appending the members to buf, for a
+// caller that reads many small objects one at a time and reuses buf[:0].
+func AppendObjectFields(buf Fields, b []byte, what string, known ...string) (Fields, error) {
+	return appendFields(buf, b, what, known...)
+}
+
 // Array decodes b, part of a document [CheckJSON] accepted, as a JSON array
 // whose elements are left undecoded. It returns an error wrapping
 // [ErrMalformed].

@@ -222,13 +222,18 @@ func hex4(b []byte) (rune, bool) {
 // Unknown keys are kept and left to the caller.
 func fields(b []byte, what string, known ...string) (Fields, error) {
 	// Room for the known fields (and one more), in one allocation.
-	fs, ok := splitFields(b, known, make(Fields, 0, len(known)+1))
+	return appendFields(make(Fields, 0, len(known)+1), b, what, known...)
+}
+
+// appendFields is fields, appending to buf.
+func appendFields(buf Fields, b []byte, what string, known ...string) (Fields, error) {
+	fs, ok := splitFields(b, known, buf)
 	if !ok {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err != nil || m == nil {
 			return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
 		}
-		fs = make(Fields, 0, len(m))
+		fs = slices.Grow(buf, len(m))
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			fs = append(fs, Field{Key: k, Value: m[k]})
 		}

@@ -375,7 +375,7 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set) 
 // (SECURITY-CASES 34); two names that clean to one with different digests
 // are refused as ambiguous (SECURITY-CASES 32).
 func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string) error {
-	if err := d.Validate(); err != nil {
+	if err := attest.ValidateDigest(d); err != nil {
 		return fmt.Errorf("%w: %s %q: %v", attest.ErrInvalid, what, name, err)
 	}
 	return addValidated(m, name, d, what)
@@ -476,8 +476,11 @@ func (it *item) readLinkPredicate() error {
 		}
 	}
 	it.materials, it.products = make(map[string]digest.Set, len(list)), make(map[string]digest.Set, len(it.st.Subject))
+	// One buffer for the members of every material and one for those of
+	// every digest set: nothing keeps them past their material.
+	var buf, dbuf [4]attest.Field
 	for i, r := range list {
-		rm, err := exactFields(r, "material", materialKeys...)
+		rm, err := appendExactFields(buf[:0], r, "material", materialKeys...)
 		if err != nil {
 			// Again, to name the material (not formatted on success).
 			_, err = exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
@@ -494,7 +497,7 @@ func (it *item) readLinkPredicate() error {
 		}
 		var d digest.Set
 		if raw, ok := rm.Get("digest"); ok && string(raw) != "null" {
-			if d, err = materialDigest(raw, i); err != nil {
+			if d, err = materialDigest(dbuf[:0], raw, i); err != nil {
 				return err
 			}
 		}
@@ -518,8 +521,8 @@ var (
 
 // materialDigest reads the digest set of material i: a JSON object of
 // strings (validated by addArtifact).
-func materialDigest(raw []byte, i int) (digest.Set, error) {
-	fs, err := exactFields(raw, "material digest")
+func materialDigest(buf attest.Fields, raw []byte, i int) (digest.Set, error) {
+	fs, err := appendExactFields(buf, raw, "material digest")
 	if err != nil {
 		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
 		return nil, err
@@ -549,7 +552,12 @@ func optField(fs attest.Fields, key string) (string, error) {
 
 // exactFields is [exactObject] without a map.
 func exactFields(raw []byte, what string, known ...string) (attest.Fields, error) {
-	fs, err := attest.ObjectFields(raw, what, known...)
+	return appendExactFields(make(attest.Fields, 0, len(known)+1), raw, what, known...)
+}
+
+// appendExactFields is exactFields appending to buf.
+func appendExactFields(buf attest.Fields, raw []byte, what string, known ...string) (attest.Fields, error) {
+	fs, err := attest.AppendObjectFields(buf, raw, what, known...)
 	if err != nil {
 		return nil, err
 	}
