@@ -102,3 +102,31 @@ func FuzzDecodeBase64(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTextString: a Text reads the strings of its document as String does,
+// and they do not change when the document does.
+func FuzzTextString(f *testing.F) {
+	for _, s := range []string{`"x"`, `""`, `"\u0041\n"`, `"é"`, `5`, `null`, `"a\"b"`, `"\ud800"`, "\"\xff\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		doc := []byte(`{"k":` + s + `}`)
+		raw := doc[5 : len(doc)-1]
+		text := NewText(doc)
+		for _, r := range [][]byte{raw, []byte(s)} { // within the document and outside it
+			got, gerr := text.String(r, "k")
+			want, werr := String(r, "k")
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Fatalf("Text.String(%q) = %q, %v; String %q, %v", r, got, gerr, want, werr)
+			}
+		}
+		got, _ := text.String(raw, "k")
+		keep := strings.Clone(got)
+		for i := range doc {
+			doc[i] = 'z'
+		}
+		if got != keep {
+			t.Fatalf("a string read from a Text changed with its document: %q, was %q", got, keep)
+		}
+	})
+}

@@ -89,6 +89,14 @@ func (s *Statement) Marshal() ([]byte, error) {
 // then [Statement.Validate]. Unknown fields are ignored, as the in-toto spec
 // asks of consumers. It returns an error wrapping [ErrInvalid].
 func ParseStatement(b []byte) (*Statement, error) {
+	return ParseStatementText(NewText(b))
+}
+
+// ParseStatementText is [ParseStatement] for the document of t: the
+// statement's strings are substrings of t's, and its predicate part of
+// t.Bytes(), so that t reads the predicate's strings without copies too.
+func ParseStatementText(t *Text) (*Statement, error) {
+	b := t.b
 	if err := CheckJSON(b); err != nil {
 		return nil, err
 	}
@@ -127,11 +135,15 @@ func ParseStatement(b []byte) (*Statement, error) {
 			}
 		}
 		var sub Subject
-		if sub.Name, _, err = fieldString(sm, "name", "subject"); err != nil {
-			return nil, err
+		if raw, ok := sm.Get("name"); ok {
+			if sub.Name, ok = t.str(raw); !ok {
+				if sub.Name, _, err = stringValue(raw, true, "name", "subject"); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if raw, ok := sm.Get("digest"); ok {
-			if sub.Digest, err = digestSet(raw, "subject", i); err != nil {
+			if sub.Digest, err = digestSetText(t, raw, "subject", i); err != nil {
 				return nil, err
 			}
 		}
@@ -190,6 +202,11 @@ func DigestSet(raw []byte, what string) (digest.Set, error) {
 // digestSet is DigestSet for the owner "what index" (just "what" for a
 // negative index), named only in errors.
 func digestSet(raw []byte, what string, index int) (digest.Set, error) {
+	return digestSetText(nil, raw, what, index)
+}
+
+// digestSetText is digestSet taking the strings from t, if not nil.
+func digestSetText(t *Text, raw []byte, what string, index int) (digest.Set, error) {
 	var buf [4]Field
 	d, ok := splitFields(raw, nil, buf[:0])
 	if !ok {
@@ -207,7 +224,13 @@ func digestSet(raw []byte, what string, index int) (digest.Set, error) {
 	}
 	set := make(digest.Set, len(d))
 	for _, f := range d {
-		hex, ok := rawString(f.Value)
+		var hex string
+		var ok bool
+		if t != nil {
+			hex, ok = t.str(f.Value)
+		} else {
+			hex, ok = rawString(f.Value)
+		}
 		if !ok {
 			if err := json.Unmarshal(f.Value, &hex); err != nil {
 				return nil, fmt.Errorf("%w: %s digest %q is not a string", ErrMalformed, owner(what, index), f.Key)

@@ -307,7 +307,8 @@ func (it *item) readContent() error {
 		}
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
 	}
-	st, err := attest.ParseStatement(it.env.Payload)
+	text := attest.NewText(it.env.Payload)
+	st, err := attest.ParseStatementText(text)
 	if err != nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
 		// envelope (in-toto-golang's DSSE mode) is read as such.
@@ -335,7 +336,7 @@ func (it *item) readContent() error {
 	it.st, it.predicateType = st, st.PredicateType
 	it.res.PredicateType = st.PredicateType
 	if st.PredicateType == attest.PredicateLink {
-		return it.readLinkPredicate()
+		return it.readLinkPredicate(text)
 	}
 	it.products = map[string]digest.Set{}
 	for _, s := range st.Subject {
@@ -458,13 +459,13 @@ func onlySHA256(d digest.Set) (string, bool) {
 
 // readLinkPredicate reads an in-toto link predicate v0.3: its name and
 // materials. Field names are exact (SECURITY-CASES 59).
-func (it *item) readLinkPredicate() error {
+func (it *item) readLinkPredicate(text *attest.Text) error {
 	m, err := exactFields(it.st.Predicate, "link predicate", linkPredicateKeys...)
 	if err != nil {
 		return err
 	}
 	raw, _ := m.Get("name")
-	name, err := attest.String(raw, "the link predicate's name")
+	name, err := text.String(raw, "the link predicate's name")
 	if err != nil || name == "" {
 		return fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
 	}
@@ -486,18 +487,18 @@ func (it *item) readLinkPredicate() error {
 			_, err = exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
 			return err
 		}
-		n, err := optField(rm, "name")
+		n, err := optField(text, rm, "name")
 		if err != nil {
 			return err
 		}
 		if n == "" {
-			if n, err = optField(rm, "uri"); err != nil {
+			if n, err = optField(text, rm, "uri"); err != nil {
 				return err
 			}
 		}
 		var d digest.Set
 		if raw, ok := rm.Get("digest"); ok && string(raw) != "null" {
-			if d, err = materialDigest(dbuf[:0], raw, i); err != nil {
+			if d, err = materialDigest(text, dbuf[:0], raw, i); err != nil {
 				return err
 			}
 		}
@@ -521,7 +522,7 @@ var (
 
 // materialDigest reads the digest set of material i: a JSON object of
 // strings (validated by addArtifact).
-func materialDigest(buf attest.Fields, raw []byte, i int) (digest.Set, error) {
+func materialDigest(text *attest.Text, buf attest.Fields, raw []byte, i int) (digest.Set, error) {
 	fs, err := appendExactFields(buf, raw, "material digest")
 	if err != nil {
 		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
@@ -529,7 +530,7 @@ func materialDigest(buf attest.Fields, raw []byte, i int) (digest.Set, error) {
 	}
 	d := make(digest.Set, len(fs))
 	for _, f := range fs {
-		if d[f.Key], err = attest.String(f.Value, "a digest"); err != nil {
+		if d[f.Key], err = text.String(f.Value, "a digest"); err != nil {
 			return nil, err
 		}
 	}
@@ -537,12 +538,12 @@ func materialDigest(buf attest.Fields, raw []byte, i int) (digest.Set, error) {
 }
 
 // optField reads a field of fs as a string; absent or null is "".
-func optField(fs attest.Fields, key string) (string, error) {
+func optField(text *attest.Text, fs attest.Fields, key string) (string, error) {
 	raw, ok := fs.Get(key)
 	if !ok || string(raw) == "null" {
 		return "", nil
 	}
-	s, err := attest.String(raw, key)
+	s, err := text.String(raw, key)
 	if err != nil {
 		// attest.String's error, naming the field as the other readers do.
 		return "", fmt.Errorf("%w: field %q is not a string", attest.ErrMalformed, key)
