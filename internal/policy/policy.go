@@ -190,8 +190,12 @@ func (p *Policy) StageIndex(name string) int {
 // Keys returns every distinct key the policy's functionaries hold, in file
 // order, each with the names of the functionaries that list it.
 func (p *Policy) Keys() []KeyHolders {
-	var out []KeyHolders
-	idx := map[string]int{}
+	n := 0
+	for _, f := range p.Functionaries {
+		n += len(f.Keys)
+	}
+	out := make([]KeyHolders, 0, n)
+	idx := make(map[string]int, n)
 	for _, f := range p.Functionaries {
 		for _, k := range f.Keys {
 			i, ok := idx[k.ID]

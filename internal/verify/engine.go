@@ -457,30 +457,36 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	final := e.pol.Stages[len(e.pol.Stages)-1]
 	// Index the final stage's subjects by digest value, so that each
 	// artifact costs a lookup, not a pass over every attestation.
-	byDigest := map[string][]*countedItem{}
-	for _, c := range e.counted[final.Name] {
-		for _, d := range subjectDigests(c.it) {
-			for _, alg := range []string{digest.SHA256, digest.SHA512, digest.SHA384} {
-				if v := d[alg]; v != "" && !slices.Contains(byDigest[alg+":"+v], c) {
-					byDigest[alg+":"+v] = append(byDigest[alg+":"+v], c)
+	type digestKey struct{ alg, value string }
+	counted := e.counted[final.Name]
+	byDigest := make(map[digestKey][]*countedItem, len(counted))
+	strongAlgs := [...]string{digest.SHA256, digest.SHA512, digest.SHA384}
+	for _, c := range counted {
+		eachSubjectDigest(c.it, func(d digest.Set) bool {
+			for _, alg := range strongAlgs {
+				if v := d[alg]; v != "" && !slices.Contains(byDigest[digestKey{alg, v}], c) {
+					byDigest[digestKey{alg, v}] = append(byDigest[digestKey{alg, v}], c)
 				}
 			}
-		}
+			return true
+		})
 	}
+	var cands []*countedItem
+	var keys, sources []string
+	e.res.Artifacts = slices.Grow(e.res.Artifacts, len(artifacts))
 	for _, a := range artifacts {
 		ar := ArtifactResult{Name: a.Name, Digest: a.Digest}
-		var cands []*countedItem
-		for _, alg := range []string{digest.SHA256, digest.SHA512, digest.SHA384} {
+		cands = cands[:0]
+		for _, alg := range strongAlgs {
 			if v := a.Digest[alg]; v != "" {
-				for _, c := range byDigest[alg+":"+v] {
+				for _, c := range byDigest[digestKey{alg, v}] {
 					if !slices.Contains(cands, c) {
 						cands = append(cands, c)
 					}
 				}
 			}
 		}
-		var keys []string
-		var sources []string
+		keys, sources = keys[:0], sources[:0]
 		for _, c := range cands {
 			if !subjectOf(c.it, a.Digest) {
 				continue
@@ -510,29 +516,31 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	}
 }
 
-// subjectDigests lists the digests an item vouches for: its statement's
-// subjects, or a link's products.
-func subjectDigests(it *item) []digest.Set {
-	var out []digest.Set
+// eachSubjectDigest calls f with each digest set an item vouches for (its
+// statement's subjects, or a link's products) until f returns false.
+func eachSubjectDigest(it *item, f func(digest.Set) bool) {
 	if it.st != nil {
 		for _, s := range it.st.Subject {
-			out = append(out, s.Digest)
+			if !f(s.Digest) {
+				return
+			}
 		}
-		return out
+		return
 	}
 	for _, d := range it.products {
-		out = append(out, d)
+		if !f(d) {
+			return
+		}
 	}
-	return out
 }
 
 // subjectOf reports whether d is among the item's subjects (a link's
 // products), by the rule of [digest.Matches].
 func subjectOf(it *item, d digest.Set) bool {
-	for _, sd := range subjectDigests(it) {
-		if matchesValid(sd, d) {
-			return true
-		}
-	}
-	return false
+	found := false
+	eachSubjectDigest(it, func(sd digest.Set) bool {
+		found = matchesValid(sd, d)
+		return !found
+	})
+	return found
 }

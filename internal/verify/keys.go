@@ -28,8 +28,7 @@ type keyIndex struct {
 // each key (which costs a canonical JSON encoding per key, so it is done
 // only when there are in-toto v0.9 links to read).
 func newKeyIndex(keys []*policy.Key, extraHints map[string]*sign.Verifier, legacyHints bool) *keyIndex {
-	ix := &keyIndex{byHint: map[string][]*sign.Verifier{}, pos: map[string]int{}}
-	seen := map[string]bool{}
+	ix := &keyIndex{byHint: make(map[string][]*sign.Verifier, len(keys)+len(extraHints)), pos: make(map[string]int, len(keys))}
 	add := func(hint string, v *sign.Verifier) {
 		for _, have := range ix.byHint[hint] {
 			if have.KeyID() == v.KeyID() {
@@ -38,11 +37,11 @@ func newKeyIndex(keys []*policy.Key, extraHints map[string]*sign.Verifier, legac
 		}
 		ix.byHint[hint] = append(ix.byHint[hint], v)
 	}
+	ix.keys = make([]*sign.Verifier, 0, len(keys))
 	for _, k := range keys {
-		if seen[k.ID] {
+		if _, seen := ix.pos[k.ID]; seen {
 			continue
 		}
-		seen[k.ID] = true
 		ix.pos[k.ID] = len(ix.keys)
 		ix.keys = append(ix.keys, k.Verifier)
 		add(k.ID, k.Verifier)
@@ -141,9 +140,10 @@ type preferFunc func(it *item) []*sign.Verifier
 // stagePreference prefers, for an item, the keys of the stages that would
 // count it: those requiring its (claimed) predicate type and, for a link,
 // named like it. What an unverified payload claims only orders the keys.
-func stagePreference(p *policy.Policy) preferFunc {
-	keys := map[string]*sign.Verifier{}
-	for _, kh := range p.Keys() {
+// holders is p.Keys().
+func stagePreference(p *policy.Policy, holders []policy.KeyHolders) preferFunc {
+	keys := make(map[string]*sign.Verifier, len(holders))
+	for _, kh := range holders {
 		keys[kh.Key.ID] = kh.Key.Verifier
 	}
 	byType := map[string][]*sign.Verifier{}

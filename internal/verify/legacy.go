@@ -123,7 +123,7 @@ func verifyLayout(ctx context.Context, cfg LayoutConfig, now time.Time, depth in
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b *policy.Key) int { return strings.Compare(a.ID, b.ID) })
-	checkAll(items, newKeyIndex(keys, hints, false), nil, stagePreference(layout.Policy))
+	checkAll(items, newKeyIndex(keys, hints, false), nil, stagePreference(layout.Policy, layout.Policy.Keys()))
 	for _, it := range items {
 		if it.err == nil && it.layout != nil && len(it.signers) > 0 {
 			resolveSublayout(ctx, cfg, layout, it, now, depth)

@@ -81,11 +81,12 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var keys []*policy.Key
-	for _, kh := range p.Keys() {
+	holders := p.Keys()
+	keys := make([]*policy.Key, 0, len(holders))
+	for _, kh := range holders {
 		keys = append(keys, kh.Key)
 	}
-	checkAll(items, newKeyIndex(keys, nil, hasLegacyLinks(items)), cfg.Receipts, stagePreference(p))
+	checkAll(items, newKeyIndex(keys, nil, hasLegacyLinks(items)), cfg.Receipts, stagePreference(p, holders))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
