@@ -543,6 +543,7 @@ func TestManifestMustMatchArchive(t *testing.T) {
 	gz := archive(t, true, manifestFor(t, policyFile), policyFile)
 	wantRead(t, append(slices.Clone(gz), gz...), pack.ErrFormat, "a second gzip member")
 	wantRead(t, []byte("PK\x03\x04 a zip"), pack.ErrFormat, "zip")
+	wantRead(t, []byte("\x28\xb5\x2f\xfd zstd"), pack.ErrFormat, "zstd")
 	wantRead(t, []byte("hello"), pack.ErrFormat, "not an archive")
 	wantRead(t, gz[:len(gz)/2], pack.ErrFormat, "truncated gzip")
 }
