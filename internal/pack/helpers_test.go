@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,49 +21,17 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
-	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-var keyCache sync.Map
+type testKey = testkey.Key
 
-type testKey struct {
-	signer *sign.Signer
-	pem    string
-}
+func newKey(t testing.TB, name string) *testKey { return testkey.New(t, name) }
 
-func newKey(t testing.TB, name string) *testKey {
-	t.Helper()
-	if k, ok := keyCache.Load(name); ok {
-		return k.(*testKey)
-	}
-	priv, err := sign.Generate(sign.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewSigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := keyCache.LoadOrStore(name, &testKey{signer: s, pem: string(pub)})
-	return k.(*testKey)
-}
-
-func indentPEM(pem string, indent int) string {
-	pad := strings.Repeat(" ", indent)
-	var b strings.Builder
-	b.WriteString("|\n")
-	for _, l := range strings.Split(strings.TrimSpace(pem), "\n") {
-		b.WriteString(pad + l + "\n")
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
+var indentPEM = testkey.IndentPEM
 
 // sbomJSON is a small CycloneDX SBOM of the release.
 const sbomJSON = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"timestamp":"2026-11-01T00:00:00Z","authors":[{"name":"ACME build"}],"component":{"bom-ref":"acme-app","type":"application","name":"acme-app","version":"1.0"}},"components":[{"bom-ref":"pkg:generic/libgreet@1.2.0","type":"library","name":"libgreet","version":"1.2.0","supplier":{"name":"ACME"},"purl":"pkg:generic/libgreet@1.2.0","licenses":[{"license":{"id":"MIT"}}]}],"dependencies":[{"ref":"acme-app","dependsOn":["pkg:generic/libgreet@1.2.0"]},{"ref":"pkg:generic/libgreet@1.2.0","dependsOn":[]}]}`
@@ -114,8 +81,8 @@ stages:
     by: [ci]
     require: [cyclonedx, test]
     checks: [{tests: all_passed}]
-`, r.owner.signer.KeyID(), indentPEM(r.ci.pem, 8))
-	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, r.owner.signer)
+`, r.owner.Signer.KeyID(), indentPEM(r.ci.PEM, 8))
+	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, r.owner.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +95,7 @@ stages:
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := attest.SignStatement(st, k.signer)
+		e, err := attest.SignStatement(st, k.Signer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +107,7 @@ stages:
 	}
 	test := `{"result":"PASSED","configuration":[],"passedTests":["unit"],"warnedTests":[],"failedTests":[]}`
 	r.cfg.Policy, r.cfg.PolicyName = pol, "release.policy.json"
-	r.cfg.TrustRoots = append(r.cfg.TrustRoots, r.owner.signer.Public())
+	r.cfg.TrustRoots = append(r.cfg.TrustRoots, r.owner.Signer.Public())
 	r.cfg.Attestations = []verify.Input{
 		{Name: "build.intoto.jsonl", Data: bytes.Join([][]byte{line(attest.PredicateCycloneDX, sbomJSON, r.ci), line(attest.PredicateTestResult, test, r.ci), {}}, []byte("\n"))},
 		// Signed by a key the policy does not name: read, never packed.

@@ -118,7 +118,7 @@ func TestBuildRefusesFailingRelease(t *testing.T) {
 	}
 	r.cfg.Artifacts = r.cfg.Artifacts[:1]
 	r.cfg.TrustRoots = nil
-	r.cfg.TrustRoots = append(r.cfg.TrustRoots, r.ci.signer.Public())
+	r.cfg.TrustRoots = append(r.cfg.TrustRoots, r.ci.Signer.Public())
 	if _, err := pack.Build(context.Background(), r.cfg); err == nil {
 		t.Fatal("a policy opened with the wrong trust root was packed")
 	}
@@ -126,11 +126,11 @@ func TestBuildRefusesFailingRelease(t *testing.T) {
 
 func TestVSA(t *testing.T) {
 	r := newRelease(t, 1, 1)
-	r.cfg.VSA = &verify.VSAOptions{Signer: r.outsider.signer}
+	r.cfg.VSA = &verify.VSAOptions{Signer: r.outsider.Signer}
 	if _, err := pack.Build(context.Background(), r.cfg); !errors.Is(err, pack.ErrVSAKey) {
 		t.Fatalf("a VSA key the policy does not name: %v", err)
 	}
-	r.cfg.VSA = &verify.VSAOptions{Signer: r.ci.signer}
+	r.cfg.VSA = &verify.VSAOptions{Signer: r.ci.Signer}
 	data := r.build(t, pack.WriteOptions{})
 	p, err := read(t, data, pack.Options{})
 	if err != nil {
@@ -148,7 +148,7 @@ func TestVSA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := attest.SignStatement(st, r.outsider.signer)
+	env, err := attest.SignStatement(st, r.outsider.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestWrongTrustRootAndProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pack.Verify(context.Background(), p, pack.VerifyConfig{TrustRoots: append(r.cfg.TrustRoots[:0:0], r.ci.signer.Public()), Now: r.cfg.Now})
+	res, err := pack.Verify(context.Background(), p, pack.VerifyConfig{TrustRoots: append(r.cfg.TrustRoots[:0:0], r.ci.Signer.Public()), Now: r.cfg.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,9 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		f.Add(string(b))
 	}
-	inline := strings.NewReplacer("{key: keys/owner.pub}", "{keyid: "+owner.signer.KeyID()+"}").Replace(fmt.Sprintf(basePolicy, ""))
+	inline := strings.NewReplacer("{key: keys/owner.pub}", "{keyid: "+owner.Signer.KeyID()+"}").Replace(fmt.Sprintf(basePolicy, ""))
 	f.Add(inline)
-	f.Add("product: x\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: " + owner.signer.KeyID() + "}\nfunctionaries:\n  a: {keys: [\"" + strings.ReplaceAll(owner.pem, "\n", `\n`) + "\"]}\nstages:\n  - {name: s, by: [a], require: [link], products: [ALLOW '*', 'DISALLOW [!a]', [MATCH, x, IN, a, WITH, PRODUCTS, FROM, s]]}\n")
+	f.Add("product: x\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: " + owner.Signer.KeyID() + "}\nfunctionaries:\n  a: {keys: [\"" + strings.ReplaceAll(owner.PEM, "\n", `\n`) + "\"]}\nstages:\n  - {name: s, by: [a], require: [link], products: [ALLOW '*', 'DISALLOW [!a]', [MATCH, x, IN, a, WITH, PRODUCTS, FROM, s]]}\n")
 	f.Add("stages: *a\n")
 	f.Add("a: &a [*a]\n")
 	f.Fuzz(func(t *testing.T, src string) {

@@ -12,7 +12,7 @@ import (
 func testLayout(t testing.TB) (in_toto.Layout, in_toto.Key) {
 	t.Helper()
 	var k in_toto.Key
-	if err := k.LoadKeyReaderDefaults(strings.NewReader(testKey(t, "layout-fn").pem)); err != nil {
+	if err := k.LoadKeyReaderDefaults(strings.NewReader(testKey(t, "layout-fn").PEM)); err != nil {
 		t.Fatal(err)
 	}
 	return in_toto.Layout{Type: "layout", Expires: "2030-01-01T00:00:00Z", Keys: map[string]in_toto.Key{k.KeyID: k},

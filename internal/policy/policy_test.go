@@ -9,43 +9,19 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-var keyCache sync.Map
+type key = testkey.Key
 
-type key struct {
-	signer *sign.Signer
-	pem    string
-}
-
-func testKey(t testing.TB, name string) *key {
-	t.Helper()
-	if k, ok := keyCache.Load(name); ok {
-		return k.(*key)
-	}
-	priv, err := sign.Generate(sign.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewSigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, _ := keyCache.LoadOrStore(name, &key{signer: s, pem: string(pub)})
-	return k.(*key)
-}
+func testKey(t testing.TB, name string) *key { return testkey.New(t, name) }
 
 // keyDir writes the public keys of names into a temporary directory.
 func keyDir(t testing.TB, names ...string) string {
@@ -55,7 +31,7 @@ func keyDir(t testing.TB, names ...string) string {
 		if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "keys", n+".pub"), []byte(testKey(t, n).pem), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "keys", n+".pub"), []byte(testKey(t, n).PEM), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,7 +82,7 @@ func TestParseBase(t *testing.T) {
 	if b := p.Stage("build"); b.Threshold != 1 {
 		t.Errorf("an omitted threshold is %d, want 1 (never 0)", b.Threshold)
 	}
-	if p.Owner.KeyID != testKey(t, "owner").signer.KeyID() {
+	if p.Owner.KeyID != testKey(t, "owner").Signer.KeyID() {
 		t.Errorf("Owner.KeyID = %s", p.Owner.KeyID)
 	}
 	if r := rel.Materials[0]; r.Type != RuleMatch || r.DstStage != "build" || r.DstType != "products" || r.Pattern.String() != "dist/*" || r.Line != 20 {
@@ -289,7 +265,7 @@ func TestSignAndOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := testKey(t, "owner")
-	env, p, err := Sign(src, ParseOptions{Dir: dir}, owner.signer)
+	env, p, err := Sign(src, ParseOptions{Dir: dir}, owner.Signer)
 	if err != nil {
 		t.Fatalf("Sign() = %v", err)
 	}
@@ -300,15 +276,15 @@ func TestSignAndOpen(t *testing.T) {
 		t.Fatalf("the rego check is lost")
 	}
 	data := mustJSON(env)
-	got, err := Open(data, []any2{owner.signer.Public()}, now)
+	got, err := Open(data, []any2{owner.Signer.Public()}, now)
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
-	if got.Product != "acme" || got.SignedBy != owner.signer.KeyID() || got.Digest["sha256"] == "" {
+	if got.Product != "acme" || got.SignedBy != owner.Signer.KeyID() || got.Digest["sha256"] == "" {
 		t.Errorf("Open() = %+v", got)
 	}
 	// The owner key is the only one that can sign.
-	if _, _, err := Sign(src, ParseOptions{Dir: dir}, testKey(t, "ci").signer); !errors.Is(err, ErrOwnerKey) {
+	if _, _, err := Sign(src, ParseOptions{Dir: dir}, testKey(t, "ci").Signer); !errors.Is(err, ErrOwnerKey) {
 		t.Errorf("Sign(by ci) = %v, want ErrOwnerKey", err)
 	}
 	tests := []struct {
@@ -318,11 +294,11 @@ func TestSignAndOpen(t *testing.T) {
 		now   time.Time
 		want  error
 	}{
-		{"wrong root", data, []any2{testKey(t, "ci").signer.Public()}, now, ErrSignature},
-		{"expired", data, []any2{owner.signer.Public()}, time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), ErrExpired},
-		{"expiry itself counts", data, []any2{owner.signer.Public()}, time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC), nil},
-		{"flipped payload", flipPayload(t, env), []any2{owner.signer.Public()}, now, ErrSignature},
-		{"in-toto payloadType", relabel(t, env, "application/vnd.in-toto+json"), []any2{owner.signer.Public()}, now, ErrPayloadType},
+		{"wrong root", data, []any2{testKey(t, "ci").Signer.Public()}, now, ErrSignature},
+		{"expired", data, []any2{owner.Signer.Public()}, time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC), ErrExpired},
+		{"expiry itself counts", data, []any2{owner.Signer.Public()}, time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC), nil},
+		{"flipped payload", flipPayload(t, env), []any2{owner.Signer.Public()}, now, ErrSignature},
+		{"in-toto payloadType", relabel(t, env, "application/vnd.in-toto+json"), []any2{owner.Signer.Public()}, now, ErrPayloadType},
 		{"no roots", data, nil, now, ErrSignature},
 	}
 	for _, tt := range tests {
@@ -352,11 +328,11 @@ func TestSecurityCase22_PolicySignedByAnotherOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sign the inlined policy with ci's key, bypassing Sign's owner check.
-	env, err := signRaw(inlined, testKey(t, "ci").signer)
+	env, err := signRaw(inlined, testKey(t, "ci").Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(mustJSON(env), []any2{testKey(t, "ci").signer.Public(), testKey(t, "owner").signer.Public()}, now)
+	_, err = Open(mustJSON(env), []any2{testKey(t, "ci").Signer.Public(), testKey(t, "owner").Signer.Public()}, now)
 	if !errors.Is(err, ErrOwner) {
 		t.Errorf("Open(signed by ci, owner is owner) = %v, want ErrOwner", err)
 	}
@@ -365,11 +341,11 @@ func TestSecurityCase22_PolicySignedByAnotherOwner(t *testing.T) {
 func TestOpenRefusesKeyFiles(t *testing.T) {
 	dir := keyDir(t, "owner", "ci", "alice", "bob")
 	src := []byte(fmt.Sprintf(basePolicy, ""))
-	env, err := signRaw(src, testKey(t, "owner").signer)
+	env, err := signRaw(src, testKey(t, "owner").Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(mustJSON(env), []any2{testKey(t, "owner").signer.Public()}, now)
+	_, err = Open(mustJSON(env), []any2{testKey(t, "owner").Signer.Public()}, now)
 	if !errors.Is(err, ErrKeyFile) {
 		t.Errorf("Open(a signed policy naming key files) = %v, want ErrKeyFile", err)
 	}
@@ -459,10 +435,10 @@ func TestParseManyInlineKeys(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("product: acme\nexpires: 2027-06-30T00:00:00Z\nowner: {keyid: " + strings.Repeat("ab", 32) + "}\nfunctionaries:\n")
 		for i := range n {
-			fmt.Fprintf(&b, "  f%d: {keys: [%q]}\n", i, testKey(t, fmt.Sprint("f", i)).pem)
+			fmt.Fprintf(&b, "  f%d: {keys: [%q]}\n", i, testKey(t, fmt.Sprint("f", i)).PEM)
 		}
-		fmt.Fprintf(&b, "  dup: {keys: [%q, %q]}\n", testKey(t, "f0").pem, testKey(t, "f0").pem)
-		fmt.Fprintf(&b, "  bad: {keys: [%q, %q, %q]}\n", corrupt, testKey(t, "f1").pem, private)
+		fmt.Fprintf(&b, "  dup: {keys: [%q, %q]}\n", testKey(t, "f0").PEM, testKey(t, "f0").PEM)
+		fmt.Fprintf(&b, "  bad: {keys: [%q, %q, %q]}\n", corrupt, testKey(t, "f1").PEM, private)
 		b.WriteString("stages:\n  - {name: build, by: [f0], require: [link]}\n")
 		return b.String()
 	}
@@ -490,11 +466,11 @@ func TestParseManyInlineKeys(t *testing.T) {
 	for i := range 100 {
 		k := testKey(t, fmt.Sprint("f", i))
 		fn := p.functionaries[fmt.Sprint("f", i)]
-		if fn == nil || len(fn.Keys) != 1 || fn.Keys[0].ID != k.signer.KeyID() || string(fn.Keys[0].PEM) != k.pem || !sign.Equal(fn.Keys[0].Verifier.Public(), k.signer.Public()) {
+		if fn == nil || len(fn.Keys) != 1 || fn.Keys[0].ID != k.Signer.KeyID() || string(fn.Keys[0].PEM) != k.PEM || !sign.Equal(fn.Keys[0].Verifier.Public(), k.Signer.Public()) {
 			t.Fatalf("functionary f%d = %+v", i, fn)
 		}
 	}
-	if bad := p.functionaries["bad"]; bad == nil || len(bad.Keys) != 1 || bad.Keys[0].ID != testKey(t, "f1").signer.KeyID() {
+	if bad := p.functionaries["bad"]; bad == nil || len(bad.Keys) != 1 || bad.Keys[0].ID != testKey(t, "f1").Signer.KeyID() {
 		t.Errorf("functionary bad = %+v", bad)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,20 +16,16 @@ import (
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
 // testNow is the verification time of the tests.
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
-// keyCache keeps generated keys across tests: ECDSA key generation is cheap,
-// but not free under -race.
-var keyCache sync.Map
-
 // testKey is a real key pair with its PEM public key.
 type testKey struct {
-	name   string
-	signer *sign.Signer
-	pem    string
+	name string
+	*testkey.Key
 }
 
 func newKey(t testing.TB, name string) *testKey {
@@ -40,39 +35,13 @@ func newKey(t testing.TB, name string) *testKey {
 
 func newKeyAlg(t testing.TB, name, alg string) *testKey {
 	t.Helper()
-	if k, ok := keyCache.Load(name); ok {
-		return k.(*testKey)
-	}
-	priv, err := sign.Generate(alg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewSigner(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := sign.MarshalPublicKey(priv.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &testKey{name: name, signer: s, pem: string(pub)}
-	actual, _ := keyCache.LoadOrStore(name, k)
-	return actual.(*testKey)
+	return &testKey{name: name, Key: testkey.NewAlg(t, name, alg)}
 }
 
-func (k *testKey) pub() crypto.PublicKey { return k.signer.Public() }
-func (k *testKey) id() string            { return k.signer.KeyID() }
+func (k *testKey) pub() crypto.PublicKey { return k.Public() }
+func (k *testKey) id() string            { return k.ID() }
 
-// indentPEM writes a PEM key as a YAML literal block at the given indent.
-func indentPEM(pem string, indent int) string {
-	pad := strings.Repeat(" ", indent)
-	var b strings.Builder
-	b.WriteString("|\n")
-	for _, l := range strings.Split(strings.TrimSpace(pem), "\n") {
-		b.WriteString(pad + l + "\n")
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
+var indentPEM = testkey.IndentPEM
 
 // sha is a digest set for a string's content.
 func sha(s string) digest.Set {
@@ -112,7 +81,7 @@ func envLine(t testing.TB, st *attest.Statement, keys ...*testKey) string {
 	t.Helper()
 	var signers []attest.Signer
 	for _, k := range keys {
-		signers = append(signers, k.signer)
+		signers = append(signers, k.Signer)
 	}
 	env, err := attest.SignStatement(st, signers...)
 	if err != nil {
@@ -132,7 +101,7 @@ func input(name string, lines ...string) Input {
 // signPolicy signs YAML with the owner key.
 func signPolicy(t testing.TB, owner *testKey, yaml string) []byte {
 	t.Helper()
-	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, owner.signer)
+	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, owner.Signer)
 	if err != nil {
 		if pe, ok := err.(*policy.ParseError); ok {
 			t.Fatalf("policy.Sign: %v\n%s\n--- policy:\n%s", err, pe.Details(), yaml)
@@ -219,7 +188,7 @@ stages:
     require: [link]
     materials: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
     products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
-%s`, c.owner.id(), indentPEM(c.ci.pem, 8), indentPEM(c.alice.pem, 8), indentPEM(c.bob.pem, 8), indentPEM(c.carol.pem, 8), extra)
+%s`, c.owner.id(), indentPEM(c.ci.PEM, 8), indentPEM(c.alice.PEM, 8), indentPEM(c.bob.PEM, 8), indentPEM(c.carol.PEM, 8), extra)
 }
 
 func (c *chain) config(t testing.TB, policyYAML string) Config {

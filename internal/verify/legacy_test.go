@@ -32,7 +32,7 @@ func newITKey(t testing.TB, name string) *itKey {
 
 func itKeyOf(t testing.TB, k *testKey) *itKey {
 	t.Helper()
-	pemPriv, err := sign.MarshalPrivateKeyUnencryptedUnsafe(k.signer.PrivateKey())
+	pemPriv, err := sign.MarshalPrivateKeyUnencryptedUnsafe(k.Signer.PrivateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func itKeyOf(t testing.TB, k *testKey) *itKey {
 	if err := out.priv.LoadKeyReaderDefaults(bytes.NewReader(pemPriv)); err != nil {
 		t.Fatal(err)
 	}
-	if err := out.pub.LoadKeyReaderDefaults(strings.NewReader(k.pem)); err != nil {
+	if err := out.pub.LoadKeyReaderDefaults(strings.NewReader(k.PEM)); err != nil {
 		t.Fatal(err)
 	}
 	return out

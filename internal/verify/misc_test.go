@@ -75,7 +75,7 @@ func TestVSA(t *testing.T) {
 	gate := newKey(t, "gate")
 	for _, pass := range []bool{true, false} {
 		cfg := c.config(t, c.policyYAML(""))
-		cfg.VSA = &VSAOptions{Signer: gate.signer, Version: "v1.2.3"}
+		cfg.VSA = &VSAOptions{Signer: gate.Signer, Version: "v1.2.3"}
 		if !pass {
 			cfg.Attestations = c.withRelease(t, c.alice)
 		}
@@ -198,8 +198,8 @@ func ExampleVerify() {
 	t := &testing.T{}
 	owner, ci := newKey(t, "example-owner"), newKey(t, "example-ci")
 	app := map[string]digest.Set{"dist/app": sha("the app")}
-	pol := fmt.Sprintf("product: app\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: %s}\nfunctionaries:\n  ci: {keys: [%q]}\nstages:\n  - {name: build, by: [ci], require: [link], products: [CREATE \"dist/*\", DISALLOW \"*\"]}\n", owner.id(), ci.pem)
-	env, _, err := policy.Sign([]byte(pol), policy.ParseOptions{}, owner.signer)
+	pol := fmt.Sprintf("product: app\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: %s}\nfunctionaries:\n  ci: {keys: [%q]}\nstages:\n  - {name: build, by: [ci], require: [link], products: [CREATE \"dist/*\", DISALLOW \"*\"]}\n", owner.id(), ci.PEM)
+	env, _, err := policy.Sign([]byte(pol), policy.ParseOptions{}, owner.Signer)
 	if err != nil {
 		fmt.Println(err)
 		return

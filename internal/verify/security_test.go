@@ -125,7 +125,7 @@ func TestSecurityCase03_RejectedReceiptCountsForNothing(t *testing.T) {
 	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
 
 	logKey := newKey(t, "log")
-	yaml := strings.Replace(c.policyYAML(""), "functionaries:", "log:\n  receipts: required\n  key: "+indentPEM(logKey.pem, 4)+"\nfunctionaries:", 1)
+	yaml := strings.Replace(c.policyYAML(""), "functionaries:", "log:\n  receipts: required\n  key: "+indentPEM(logKey.PEM, 4)+"\nfunctionaries:", 1)
 	cfg = c.config(t, yaml)
 	wantFail(t, mustVerify(t, cfg), "stage source: no link attestation")
 	res := mustVerify(t, cfg)
@@ -185,7 +185,7 @@ func TestSecurityCase08_ParseErrorFailsInEveryFormat(t *testing.T) {
 	c := newChain(t)
 	payloads := []string{"AAAA", `{"_type":"https://in-toto.io/Statement/v1","subject":"x"}`}
 	for _, p := range payloads {
-		env, err := attest.SignPayload(attest.PayloadType, []byte(p), c.ci.signer)
+		env, err := attest.SignPayload(attest.PayloadType, []byte(p), c.ci.Signer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,11 +216,11 @@ func TestSecurityCase09_SignatureTruthTable(t *testing.T) {
 	payload, _ := st.Marshal()
 	random := make([]byte, 64)
 	rand.Read(random)
-	rawSig, err := c.bob.signer.Sign(payload)
+	rawSig, err := c.bob.Signer.Sign(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	paeSig, err := c.bob.signer.Sign(attest.PAE(attest.PayloadType, payload))
+	paeSig, err := c.bob.Signer.Sign(attest.PAE(attest.PayloadType, payload))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,12 +303,12 @@ func TestSecurityCase13_OneKeyCountsOnce(t *testing.T) {
 	c := newChain(t)
 	yaml := c.policyYAML("")
 	yaml = strings.Replace(yaml, "by: [alice, bob, carol]", "by: [alice, bob]", 1)
-	yaml = strings.Replace(yaml, indentPEM(c.bob.pem, 8), indentPEM(c.alice.pem, 8)+"\n      - "+indentPEM(c.bob.pem, 8), 1)
+	yaml = strings.Replace(yaml, indentPEM(c.bob.PEM, 8), indentPEM(c.alice.PEM, 8)+"\n      - "+indentPEM(c.bob.PEM, 8), 1)
 	st := linkStatement(t, "release", c.app, c.app)
 	payload, _ := st.Marshal()
 	pae := attest.PAE(attest.PayloadType, payload)
-	s1, _ := c.alice.signer.Sign(pae)
-	s2, _ := c.alice.signer.Sign(pae)
+	s1, _ := c.alice.Signer.Sign(pae)
+	s2, _ := c.alice.Signer.Sign(pae)
 	env := &attest.Envelope{PayloadType: attest.PayloadType, Payload: payload, Signatures: []attest.Signature{{KeyID: "alice", Sig: s1}, {KeyID: "bob", Sig: s2}}}
 	b, _ := json.Marshal(env)
 	cfg := c.config(t, yaml)
@@ -322,7 +322,7 @@ func TestSecurityCase15_DuplicateSignatures(t *testing.T) {
 	c := newChain(t)
 	st := linkStatement(t, "release", c.app, c.app)
 	payload, _ := st.Marshal()
-	sig, _ := c.alice.signer.Sign(attest.PAE(attest.PayloadType, payload))
+	sig, _ := c.alice.Signer.Sign(attest.PAE(attest.PayloadType, payload))
 	bad := append([]byte(nil), sig...)
 	bad[len(bad)-1] ^= 1
 	mk := func(sigs ...[]byte) Input {
@@ -528,7 +528,7 @@ func TestSecurityCase22_EveryAttestationIsChecked(t *testing.T) {
     by: [qa]
     require: [test]
     checks: [{tests: all_passed}]
-`), "functionaries:", "functionaries:\n  qa:\n    keys:\n      - "+indentPEM(qa.pem, 8), 1)
+`), "functionaries:", "functionaries:\n  qa:\n    keys:\n      - "+indentPEM(qa.PEM, 8), 1)
 	failed := statement(t, attest.PredicateTestResult, c.app, `{"result":"FAILED","configuration":[],"failedTests":["t1"]}`)
 	passed := statement(t, attest.PredicateTestResult, c.app, `{"result":"PASSED","configuration":[],"passedTests":["t1"]}`)
 	cfg := c.config(t, yaml)
@@ -727,7 +727,7 @@ func TestSecurityCase64_ExpiredRotatedRevokedKeys(t *testing.T) {
 // rawStatementLine signs a statement JSON as given (no validation).
 func rawStatementLine(t testing.TB, stmt string, k *testKey) string {
 	t.Helper()
-	env, err := attest.SignPayload(attest.PayloadType, []byte(stmt), k.signer)
+	env, err := attest.SignPayload(attest.PayloadType, []byte(stmt), k.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
