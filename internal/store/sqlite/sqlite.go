@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -62,6 +63,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("%w: SQLite path %q (it must be non-empty, without '?' or '#')", store.ErrInvalid, path)
 	}
+	// Connections open lazily, long after Open: a relative path would name
+	// another file once the process changes directory (the demo does), and
+	// SQLite would create it, empty.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: SQLite path %q: %v", store.ErrInvalid, path, err)
+	}
+	path = abs
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
