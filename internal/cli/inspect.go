@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/sign"
 )
 
@@ -73,7 +73,7 @@ Nothing is verified: key ids in a file are unauthenticated hints. Use
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			if isPack(args[0]) {
+			if pack.IsPackFile(args[0]) {
 				return inspectPack(cmd.OutOrStdout(), args[0], output)
 			}
 			data, err := limits.ReadFile(args[0], limits.AttestationFile)
@@ -256,18 +256,4 @@ func printInspect(w io.Writer, items []inspectItem) {
 			}
 		}
 	}
-}
-
-// isPack reports whether the file starts as a tar archive or a gzip stream
-// (what 'consign pack' writes).
-func isPack(name string) bool {
-	f, err := os.Open(name)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || n == 512 && bytes.HasPrefix(head[257:], []byte("ustar"))
 }

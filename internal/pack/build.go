@@ -129,10 +129,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 	for i, st := range res.Stages {
 		b.stageIndex[st.Name] = i + 1
 	}
-	polName := path.Base(strings.ReplaceAll(cfg.PolicyName, `\`, "/"))
-	if CheckName(polName) != nil || strings.HasPrefix(polName, ".") {
-		polName = "policy.signed.json"
-	}
+	polName := safeBase(cfg.PolicyName, "policy.signed.json")
 	release := cfg.Release
 	if release == "" {
 		release = path.Base(cfg.Artifacts[0].Name)
@@ -221,12 +218,16 @@ func (b *builder) add(c Content) { b.plan.Files = append(b.plan.Files, c) }
 type stageFile struct {
 	prefix string // attestations/NN-STAGE
 	lines  [][]byte
-	docs   int
+	docs   int // whole documents packed, for their names
+	sboms  int // SBOM predicates packed, for their names
 	paes   map[[sha256.Size]byte]bool
 }
 
 // attestations packs the exact bytes of every counted attestation, grouped
-// by the first stage that counted it, with their receipts.
+// by the first stage that counted it, with their receipts and the
+// predicates of the SBOM statements among them (for reading without
+// unwrapping envelopes; verify-pack checks each is exactly such a
+// predicate).
 func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receipts []verify.Input) error {
 	files := map[string]*stageFile{}
 	var order []string
@@ -235,6 +236,8 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 		if a.Status != verify.StatusCounted || len(a.Stages) == 0 {
 			continue
 		}
+		// Several attestations read from one document share its bytes:
+		// the document is packed once.
 		raw := bytes.TrimSpace(a.Raw())
 		sum := sha256.Sum256(raw)
 		if len(raw) == 0 || seen[sum] {
@@ -257,6 +260,15 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 				sf.paes[sha256.Sum256(attest.PAE(it.Envelope.PayloadType, it.Envelope.Payload))] = true
 			}
 		}
+		preds, err := sbomPredicatesOf(items)
+		if err != nil {
+			return err
+		}
+		for _, p := range preds {
+			sf.sboms++
+			name := strings.Replace(sf.prefix, "attestations/", "sboms/", 1) + fmt.Sprintf(".%d%s", sf.sboms, p.ext)
+			b.add(Content{File: File{Path: name, Role: RoleSBOM}, Data: p.data})
+		}
 		if !bytes.Contains(raw, []byte("\n")) {
 			sf.lines = append(sf.lines, raw)
 			continue
@@ -268,68 +280,64 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 		}
 		b.add(Content{File: File{Path: fmt.Sprintf("%s.%d%s", sf.prefix, sf.docs, ext), Role: RoleAttestations}, Data: append(slices.Clone(raw), '\n')})
 	}
+	var verified []verifiedLine
+	if logKey != nil {
+		var err error
+		if verified, err = verifyReceipts(logKey, receipts); err != nil {
+			return err
+		}
+	}
 	b.checkpoints = map[uint64]*tlog.SignedCheckpoint{}
 	for _, st := range order {
 		sf := files[st]
 		if len(sf.lines) > 0 {
 			b.add(Content{File: File{Path: sf.prefix + ".intoto.jsonl", Role: RoleAttestations}, Data: joinLines(sf.lines)})
 		}
-		if logKey == nil {
-			continue
-		}
 		var rl [][]byte
 		have := map[string]bool{}
-		for _, in := range receipts {
-			for _, line := range bytes.Split(in.Data, []byte("\n")) {
-				line = bytes.TrimSpace(line)
-				if len(line) == 0 || have[string(line)] {
-					continue
-				}
-				r, err := tlog.ParseReceipt(line)
-				if err != nil {
-					return fmt.Errorf("receipts in %s: %w", in.Name, err)
-				}
-				v, err := tlog.VerifyReceipt(r, logKey, tlog.CheckpointOptions{})
-				if err != nil {
-					return fmt.Errorf("receipts in %s: %w", in.Name, err)
-				}
-				if !sf.paes[v.Leaf.Statement] {
-					continue
-				}
-				have[string(line)] = true
-				rl = append(rl, line)
-				b.plan.Receipts++
-				b.checkpoints[v.Checkpoint.Size] = v.Checkpoint
+		for _, v := range verified {
+			if !sf.paes[v.receipt.Leaf.Statement] || have[string(v.line)] {
+				continue
 			}
+			have[string(v.line)] = true
+			rl = append(rl, v.line)
+			b.plan.Receipts++
+			b.checkpoints[v.receipt.Checkpoint.Size] = v.receipt.Checkpoint
 		}
 		if len(rl) > 0 {
 			b.add(Content{File: File{Path: sf.prefix + ".receipts.jsonl", Role: RoleReceipts}, Data: joinLines(rl)})
 		}
 	}
-	return b.sboms(res, files, order)
+	return nil
 }
 
-// sboms packs the predicate of every counted SBOM statement, for reading
-// without unwrapping envelopes; verify-pack checks each is exactly such a
-// predicate.
-func (b *builder) sboms(res *verify.Result, files map[string]*stageFile, order []string) error {
-	n := map[string]int{}
-	for _, a := range res.Attestations {
-		if a.Status != verify.StatusCounted || len(a.Stages) == 0 {
-			continue
-		}
-		preds, err := sbomPredicates(a.Raw())
-		if err != nil {
-			return err
-		}
-		for _, p := range preds {
-			sf := files[a.Stages[0]]
-			n[sf.prefix]++
-			name := strings.Replace(sf.prefix, "attestations/", "sboms/", 1) + fmt.Sprintf(".%d%s", n[sf.prefix], p.ext)
-			b.add(Content{File: File{Path: name, Role: RoleSBOM}, Data: p.data})
+// verifiedLine is one receipt, as its file has it and as it verified.
+type verifiedLine struct {
+	line    []byte
+	receipt *tlog.VerifiedReceipt
+}
+
+// verifyReceipts verifies every receipt of the files once, in order; one
+// that does not verify is an error.
+func verifyReceipts(key *tlog.Verifier, files []verify.Input) ([]verifiedLine, error) {
+	var out []verifiedLine
+	for _, in := range files {
+		for _, line := range bytes.Split(in.Data, []byte("\n")) {
+			if line = bytes.TrimSpace(line); len(line) == 0 {
+				continue
+			}
+			r, err := tlog.ParseReceipt(line)
+			if err != nil {
+				return nil, fmt.Errorf("receipts in %s: %w", in.Name, err)
+			}
+			v, err := tlog.VerifyReceipt(r, key, tlog.CheckpointOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("receipts in %s: %w", in.Name, err)
+			}
+			out = append(out, verifiedLine{line: line, receipt: v})
 		}
 	}
-	return nil
+	return out, nil
 }
 
 type sbomPredicate struct {
@@ -343,6 +351,11 @@ func sbomPredicates(raw []byte) ([]sbomPredicate, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sbomPredicatesOf(items)
+}
+
+// sbomPredicatesOf returns the SBOM predicates of the statements in items.
+func sbomPredicatesOf(items []attest.Item) ([]sbomPredicate, error) {
 	var out []sbomPredicate
 	for _, it := range items {
 		if it.Envelope == nil || it.Envelope.PayloadType != attest.PayloadType {

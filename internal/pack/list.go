@@ -2,14 +2,10 @@ package pack
 
 import (
 	"archive/tar"
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // Listing is what an archive says it holds, trusted in nothing: for
@@ -63,21 +59,12 @@ func ListFile(name string, lim Limits) (*Listing, error) {
 // it is the first entry. It returns what it listed so far with an error.
 func List(r io.Reader, lim Limits) (*Listing, error) {
 	lim = lim.withDefaults()
-	in := &countReader{r: r}
-	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(512)
-	l := &Listing{Compression: "none", Entries: []Listed{}}
-	var stream io.Reader = br
-	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
-		}
-		stream, l.Compression = gz, "gzip"
-	} else if len(head) < 512 || !bytes.HasPrefix(head[257:], []byte("ustar")) {
-		return nil, fmt.Errorf("%w: not a tar archive", ErrFormat)
+	st, err := openStream(r, lim)
+	if err != nil {
+		return nil, err
 	}
-	tr := tar.NewReader(&budgetReader{r: stream, in: in, lim: lim})
+	l := &Listing{Compression: st.compression, Entries: []Listed{}}
+	tr := tar.NewReader(st.budget)
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {

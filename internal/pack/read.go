@@ -154,27 +154,12 @@ func ReadFile(name string, opts Options) (*Pack, error) {
 // the package documentation describes. On error nothing stays extracted.
 func Read(r io.Reader, opts Options) (_ *Pack, err error) {
 	lim := opts.Limits.withDefaults()
-	in := &countReader{r: r}
-	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(512)
-	p := &Pack{Compression: "none", data: map[string][]byte{}}
-	var stream io.Reader = br
-	var gz *gzip.Reader
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		if gz, err = gzip.NewReader(br); err != nil {
-			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
-		}
-		gz.Multistream(false)
-		stream, p.Compression = gz, "gzip"
-	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		return nil, fmt.Errorf("%w: this is a zip archive; a pack is a tar archive (consign pack writes one)", ErrFormat)
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return nil, fmt.Errorf("%w: this is zstd-compressed; a pack is a tar archive, plain or gzip", ErrFormat)
-	case len(head) < 512 || !bytes.HasPrefix(head[257:], []byte("ustar")):
-		return nil, fmt.Errorf("%w: not a tar archive", ErrFormat)
+	st, err := openStream(r, lim)
+	if err != nil {
+		return nil, err
 	}
-	budget := &budgetReader{r: stream, in: in, lim: lim}
+	p := &Pack{Compression: st.compression, data: map[string][]byte{}}
+	budget := st.budget
 	if opts.ExtractTo != "" {
 		if err := p.prepareExtract(opts.ExtractTo); err != nil {
 			return nil, err
@@ -194,8 +179,8 @@ func Read(r io.Reader, opts Options) (_ *Pack, err error) {
 	if err := onlyZeros(budget); err != nil {
 		return nil, err
 	}
-	if gz != nil {
-		if _, err := br.Peek(1); err != io.EOF {
+	if st.gz != nil {
+		if _, err := st.br.Peek(1); err != io.EOF {
 			return nil, fmt.Errorf("%w: data after the gzip stream", ErrFormat)
 		}
 	}
@@ -204,6 +189,59 @@ func Read(r io.Reader, opts Options) (_ *Pack, err error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// stream is a pack's uncompressed tar stream, bounded by the limits.
+type stream struct {
+	br          *bufio.Reader // the file
+	gz          *gzip.Reader  // nil when not compressed
+	compression string        // "gzip" or "none"
+	budget      *budgetReader // the tar stream
+}
+
+// looksLikePack reports whether head, a file's first bytes, starts a
+// gzip stream or a tar archive.
+func looksLikePack(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || len(head) >= 512 && bytes.HasPrefix(head[257:], []byte("ustar"))
+}
+
+// IsPackFile reports whether the file at name looks like a pack (a tar
+// archive or a gzip stream), without reading more than its first block.
+func IsPackFile(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return looksLikePack(head[:n])
+}
+
+// openStream recognises a tar archive, plain or gzip (one member), and
+// refuses other formats by name.
+func openStream(r io.Reader, lim Limits) (*stream, error) {
+	in := &countReader{r: r}
+	st := &stream{br: bufio.NewReaderSize(in, 64<<10), compression: "none"}
+	head, _ := st.br.Peek(512)
+	var tarStream io.Reader = st.br
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		gz, err := gzip.NewReader(st.br)
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+		}
+		gz.Multistream(false)
+		st.gz, st.compression, tarStream = gz, "gzip", gz
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return nil, fmt.Errorf("%w: this is a zip archive; a pack is a tar archive (consign pack writes one)", ErrFormat)
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return nil, fmt.Errorf("%w: this is zstd-compressed; a pack is a tar archive, plain or gzip", ErrFormat)
+	case !looksLikePack(head):
+		return nil, fmt.Errorf("%w: not a tar archive", ErrFormat)
+	}
+	st.budget = &budgetReader{r: tarStream, in: in, lim: lim}
+	return st, nil
 }
 
 func onlyZeros(r io.Reader) error {

@@ -239,25 +239,20 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File, packed map[[sha256.Size
 		lr.Status, lr.Reason = verify.StatusFail, fmt.Sprintf(format, a...)
 		return lr
 	}
-	var receipts []*tlog.VerifiedReceipt
+	var inputs []verify.Input
 	for _, f := range files {
-		for _, line := range bytes.Split(p.Data(f.Path), []byte("\n")) {
-			if line = bytes.TrimSpace(line); len(line) == 0 {
-				continue
-			}
-			r, err := tlog.ParseReceipt(line)
-			if err != nil {
-				return failf("%s: %v", f.Path, err)
-			}
-			v, err := tlog.VerifyReceipt(r, key, tlog.CheckpointOptions{})
-			if err != nil {
-				return failf("%s: %v", f.Path, err)
-			}
-			if !packed[v.Leaf.Statement] {
-				return failf("%s: a receipt (entry %d) for no attestation of the pack", f.Path, v.Index)
-			}
-			receipts = append(receipts, v)
+		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
+	}
+	verified, err := verifyReceipts(key, inputs)
+	if err != nil {
+		return failf("%v", err)
+	}
+	receipts := make([]*tlog.VerifiedReceipt, 0, len(verified))
+	for _, v := range verified {
+		if !packed[v.receipt.Leaf.Statement] {
+			return failf("a receipt (entry %d) for no attestation of the pack", v.receipt.Index)
 		}
+		receipts = append(receipts, v.receipt)
 	}
 	lr.Receipts = len(receipts)
 	cps := p.Files(RoleCheckpoint)
@@ -465,15 +460,7 @@ func shortID(id string) string {
 // then the log, the SBOMs and the VSA, each line starting with PASS or FAIL.
 func (r *Result) Text() string {
 	var b strings.Builder
-	mark := func(status string) string {
-		switch status {
-		case verify.StatusPass:
-			return "PASS"
-		case verify.StatusFail:
-			return "FAIL"
-		}
-		return "----"
-	}
+	mark := verify.Mark
 	ps := r.Pack
 	name := ps.Name
 	if name == "" {

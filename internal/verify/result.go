@@ -165,19 +165,23 @@ func (r *Result) fail(err error, format string, a ...any) {
 	}
 }
 
+// Mark is the word a report's line starts with for a status: PASS, FAIL,
+// or ---- for what neither passed nor failed (an unused attestation).
+func Mark(status string) string {
+	switch status {
+	case StatusPass, StatusCounted:
+		return "PASS"
+	case StatusFail, StatusInvalid:
+		return "FAIL"
+	}
+	return "----"
+}
+
 // Text renders the result as an indented tree, one node per line, each
 // starting with PASS or FAIL (or the attestation's status).
 func (r *Result) Text() string {
 	var b strings.Builder
-	mark := func(status string) string {
-		switch status {
-		case StatusPass, StatusCounted:
-			return "PASS"
-		case StatusFail, StatusInvalid:
-			return "FAIL"
-		}
-		return "----"
-	}
+	mark := Mark
 	p := r.Policy
 	fmt.Fprintf(&b, "%s %s %s", mark(p.Status), p.Kind, p.Source)
 	if p.Product != "" {
