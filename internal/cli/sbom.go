@@ -26,6 +26,8 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 		doAttest              bool
 		keyPath, out          string
 		includeFiles, useGo   bool
+		modCache              string
+		noModCache            bool
 		name, version         string
 		excludes, subjectArgs []string
 	)
@@ -54,6 +56,9 @@ adds the package hashes lock files carry, and leaves out the file entries that b
 list (--include-files keeps them). Nothing reaches the network except a registry pull: remote
 licence lookups are off, and Go modules are read from go.mod/go.sum without running the Go
 toolchain (--go-toolchain runs 'go list' for the module graph: slower, and it may download).
+A Go module's licence is read from the licence files at its root in the local Go module cache
+(GOMODCACHE, else GOPATH/pkg/mod; --go-mod-cache DIR to name another, --no-go-mod-cache to read
+none and make the SBOM depend on the target alone).
 
 With SOURCE_DATE_EPOCH set, the output is reproducible: the same input gives the same bytes.
 
@@ -82,6 +87,15 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 			if !doAttest && (keyPath != "" || out != "" || len(subjectArgs) > 0) {
 				return usagef("--key, --out and --subject go with --attest")
 			}
+			if modCache != "" && noModCache {
+				return usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
+			}
+			if modCache != "" {
+				if fi, err := os.Stat(modCache); err != nil || !fi.IsDir() {
+					return withHint(fmt.Errorf("--go-mod-cache %s: not a directory", modCache),
+						"'go env GOMODCACHE' prints the go command's module cache")
+				}
+			}
 			var signer attest.Signer
 			if doAttest {
 				if !attestable(outs) {
@@ -101,6 +115,7 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 			cfg := sbom.Config{
 				Target: args[0], Name: name, Version: version, Exclude: excludes,
 				IncludeFiles: includeFiles, UseGoToolchain: useGo,
+				GoModCache: modCache, NoGoModCache: noModCache,
 				Epoch: epoch, Now: deps.Now, ToolName: "consign", ToolVersion: Version(),
 				Subjects: doAttest && len(subjectArgs) == 0,
 			}
@@ -125,6 +140,8 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 	f.StringArrayVar(&subjectArgs, "subject", nil, "the attestation's subject instead of the scanned artifact: FILE, DIRECTORY or NAME=sha256:HEX (repeatable)")
 	f.BoolVar(&includeFiles, "include-files", false, "list package-owned files, with digests, as SBOM entries")
 	f.BoolVar(&useGo, "go-toolchain", false, "run the Go toolchain ('go list') for Go module relationships (slower; may download)")
+	f.StringVar(&modCache, "go-mod-cache", "", "read Go module licences from the module cache `DIR` (default: the go command's, GOMODCACHE or GOPATH/pkg/mod)")
+	f.BoolVar(&noModCache, "no-go-mod-cache", false, "read no Go module cache: Go modules get only the licences the target itself holds")
 	f.StringVar(&name, "source-name", "", "name of the SBOM's subject (default: the target's base name or image repository)")
 	f.StringVar(&version, "source-version", "", "version of the SBOM's subject")
 	f.StringArrayVar(&excludes, "exclude", nil, "leave out paths matching this glob, as syft reads it (e.g. './testdata/**'; repeatable)")

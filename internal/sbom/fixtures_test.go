@@ -260,11 +260,15 @@ var fixtureScan = sync.OnceValues(func() (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := createFiles(dir, fixtureFiles()); err != nil {
+	tree, cache := filepath.Join(dir, "tree"), filepath.Join(dir, "modcache")
+	if err := createFiles(tree, fixtureFiles()); err != nil {
+		return nil, err
+	}
+	if err := createFiles(cache, fixtureModCache()); err != nil {
 		return nil, err
 	}
 	epoch := time.Unix(1700000000, 0).UTC()
-	return Generate(context.Background(), Config{Target: dir, Name: "fixture", Epoch: &epoch, ToolVersion: "test"})
+	return Generate(context.Background(), Config{Target: tree, Name: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: cache})
 })
 
 // fixtureTB lets writeFixture run outside a test; it panics on failure.

@@ -63,6 +63,14 @@ type Config struct {
 	// dependency graph and the main module, costs several seconds per
 	// module tree, and may download modules. Off by default.
 	UseGoToolchain bool
+	// GoModCache is the Go module cache the licences of Go modules are
+	// read from, when syft found none: the licence files at each module's
+	// root (see golicense.go). "" is the go command's own cache
+	// (GOMODCACHE, else GOPATH/pkg/mod, else ~/go/pkg/mod); a module it
+	// does not hold gets no licence. NoGoModCache reads none, for an SBOM
+	// that depends on the target alone.
+	GoModCache   string
+	NoGoModCache bool
 	// Epoch, when set, makes output reproducible: every timestamp is Epoch
 	// and serial numbers and document namespaces derive from the content
 	// (SOURCE_DATE_EPOCH). Otherwise timestamps come from Now and serial
@@ -95,6 +103,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: no target", ErrConfig)
 	case c.MaxArchiveBytes < 0 || c.MaxArchiveEntries < 0:
 		return fmt.Errorf("%w: negative archive limits", ErrConfig)
+	case c.GoModCache != "" && c.NoGoModCache:
+		return fmt.Errorf("%w: a Go module cache given, and told to read none", ErrConfig)
+	case c.GoModCache != "":
+		if fi, err := os.Stat(c.GoModCache); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%w: Go module cache %s: not a directory", ErrConfig, c.GoModCache)
+		}
 	}
 	return nil
 }
@@ -277,7 +291,11 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		wg.Go(func() { state.report(pctx, start, cfg.Progress) })
 	}
-	s, err := createSBOM(ctx, src, res.syftConfig(cfg))
+	modCache := ""
+	if !cfg.NoGoModCache {
+		modCache = cmpOr(cfg.GoModCache, goModCacheDir())
+	}
+	s, err := createSBOM(ctx, src, res.syftConfig(cfg), modCache)
 	stop()
 	if err != nil {
 		return nil, err
@@ -383,15 +401,17 @@ func (c valuesFrom) Value(key any) any {
 	return c.extra.Value(key)
 }
 
-// createSBOM runs syft; a panic on this goroutine becomes an error (syft
-// recovers those of its own workers into unknowns).
+// createSBOM runs syft, then gives Go modules without a licence those of
+// the module cache modCache ("" for none; see addGoModuleLicences); a
+// panic on this goroutine becomes an error (syft recovers those of its own
+// workers into unknowns).
 //
 // syft compiles its licence matcher (about a second of CPU) before it
 // catalogues, and indexes the target's files before that, one after the
 // other. Here the matcher compiles on another goroutine while the files
 // are indexed (the source keeps its index for syft), which on two cores
 // takes the compile off the wall clock.
-func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig) (s *syftsbom.SBOM, err error) {
+func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig, modCache string) (s *syftsbom.SBOM, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s, err = nil, fmt.Errorf("%w: a cataloger failed: %v", ErrScan, r)
@@ -420,7 +440,11 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 	if l.err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrScan, l.err)
 	}
-	s, err = syft.CreateSBOM(withValues(ctx, l.ctx), src, c)
+	sctx := withValues(ctx, l.ctx)
+	s, err = syft.CreateSBOM(sctx, src, c)
+	if err == nil && modCache != "" {
+		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

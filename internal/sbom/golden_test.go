@@ -30,9 +30,10 @@ var goldenFormats = []string{
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	writeFixture(t, filepath.Join(dir, "fixture"))
+	writeFiles(t, filepath.Join(dir, "modcache"), fixtureModCache())
 	t.Chdir(dir) // the target is named as a user names it: a relative path
 	epoch := time.Unix(1700000000, 0).UTC()
-	cfg := Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test"}
+	cfg := Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: "modcache"}
 	first, err := Generate(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
