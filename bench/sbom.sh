@@ -80,6 +80,7 @@ targets=(
 tools=(Syft Consign ConsignGoToolchain)
 
 go test -c -o "$tmp/bench.test" ./bench
+go build -o "$tmp/consign" ./cmd/consign
 
 # run TOOL TARGET ROUND: one scan; appends "wall cpu rss" to a file.
 run() {
@@ -170,6 +171,21 @@ out=bench/SBOM.md
 				onlyconsign=$(comm -23 "$tmp/consign.keys" "$tmp/syft.keys" | list)
 				echo "- $name, $tool: $(wc -l <"$tmp/consign.keys") packages, syft $(wc -l <"$tmp/syft.keys"); only syft: ${onlysyft:-none}; only consign: ${onlyconsign:-none}."
 			fi
+		done
+	done
+	echo
+	echo "## What the SBOMs hold"
+	echo
+	echo "The share of components with each element, from \`consign sbom check\` of each tool's SBOM of the last round."
+	echo
+	echo "| target | tool | components | supplier | licences | hashes | dependencies |"
+	echo "|---|---|---:|---:|---:|---:|---:|"
+	for target in "${targets[@]}"; do
+		name=$(basename "$target")
+		for tool in "${tools[@]}"; do
+			"$tmp/consign" sbom check --output json "$tmp/$name-$tool.json" | jq -r --arg t "$name" --arg tool "$tool" '
+				(.coverage | map({(.element): (.percent | . * 10 | round / 10 | tostring + "%")}) | add) as $c
+				| "| \($t) | \($tool) | \(.components) | \($c.supplier) | \($c.licenses) | \($c.hashes) | \($c.dependencies) |"'
 		done
 	done
 } >"$out.new"
