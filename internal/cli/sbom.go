@@ -60,7 +60,8 @@ A Go module's licence is read from the licence files at its root in the local Go
 (GOMODCACHE, else GOPATH/pkg/mod; --go-mod-cache DIR to name another, --no-go-mod-cache to read
 none and make the SBOM depend on the target alone).
 
-With SOURCE_DATE_EPOCH set, the output is reproducible: the same input gives the same bytes.
+With SOURCE_DATE_EPOCH set, the output is reproducible: the same input gives the same bytes (the
+module cache is input too, for Go module licences).
 
 --attest signs each CycloneDX or SPDX JSON output as an in-toto attestation (predicate type
 https://cyclonedx.org/bom or https://spdx.dev/Document) about the scanned artifact: every file of
