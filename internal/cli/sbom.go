@@ -54,14 +54,17 @@ its components (so every component is in the dependency graph), fills each compo
 from what its package metadata says (Debian and Alpine maintainers, Python and npm authors, ...),
 adds the package hashes lock files carry, and leaves out the file entries that bury the package
 list (--include-files keeps them). Nothing reaches the network except a registry pull: remote
-licence lookups are off, and Go modules are read from go.mod/go.sum without running the Go
-toolchain (--go-toolchain runs 'go list' for the module graph: slower, and it may download).
-A Go module's licence is read from the licence files at its root in the local Go module cache
-(GOMODCACHE, else GOPATH/pkg/mod; --go-mod-cache DIR to name another, --no-go-mod-cache to read
-none and make the SBOM depend on the target alone).
+licence lookups are off.
+
+Go modules are read from go.mod/go.sum without running the Go toolchain; the local Go module cache
+(GOMODCACHE, else GOPATH/pkg/mod) gives each module its licence (the licence files at its root)
+and its requirements (its go.mod), so the modules form a graph, as 'go mod graph' prints it.
+--go-mod-cache DIR names another cache; --no-go-mod-cache reads none, for an SBOM that depends on
+the target alone. --go-toolchain runs 'go list' instead, as syft does by default: the graph from
+the packages' imports and the modules only dependencies' tests need; slower, and it may download.
 
 With SOURCE_DATE_EPOCH set, the output is reproducible: the same input gives the same bytes (the
-module cache is input too, for Go module licences).
+module cache is input too).
 
 --attest signs each CycloneDX or SPDX JSON output as an in-toto attestation (predicate type
 https://cyclonedx.org/bom or https://spdx.dev/Document) about the scanned artifact: every file of

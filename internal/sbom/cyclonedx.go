@@ -111,12 +111,16 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 	comps := *bom.Components
 	pkgs := r.s.Artifacts.Packages.Sorted()
 	var dropped []string // bom-refs of components that are the subject
+	var direct []string  // bom-refs of the subject's direct Go module requirements
 	for i := range comps {
 		p, ok := packageFor(comps, pkgs, i)
 		if !ok {
 			continue
 		}
 		c := &comps[i]
+		if r.goDirect[p.ID()] {
+			direct = append(direct, c.BOMRef)
+		}
 		if r.isMainModulePackage(p) {
 			dropped = append(dropped, c.BOMRef)
 			continue
@@ -147,7 +151,7 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 		// Nothing found: no components array at all, rather than an empty one.
 		bom.Components = nil
 	}
-	bom.Dependencies = subjectDependencies(md.Component.BOMRef, comps, bom.Dependencies)
+	bom.Dependencies = subjectDependencies(md.Component.BOMRef, comps, bom.Dependencies, direct)
 }
 
 // packageFor returns the syft package component i was made from: syft's
@@ -181,11 +185,12 @@ func cycloneDXHashes(hs map[string]string) *[]cyclonedx.Hash {
 }
 
 // subjectDependencies returns syft's dependency entries plus the one syft
-// drops (anchore/syft#3071): the subject depends on every component that no
-// other component depends on, and on any component only reachable through
-// a cycle, so that every component is in the graph. Entries are sorted by
-// ref, as syft sorts them.
-func subjectDependencies(root string, comps []cyclonedx.Component, deps *[]cyclonedx.Dependency) *[]cyclonedx.Dependency {
+// drops (anchore/syft#3071): the subject depends on the components direct
+// names (what its own manifest requires, when consign knows it), on every
+// component that no other component depends on, and on any component only
+// reachable through a cycle, so that every component is in the graph.
+// Entries are sorted by ref, as syft sorts them.
+func subjectDependencies(root string, comps []cyclonedx.Component, deps *[]cyclonedx.Dependency, direct []string) *[]cyclonedx.Dependency {
 	var entries []cyclonedx.Dependency
 	if deps != nil {
 		entries = slices.Clone(*deps)
@@ -206,7 +211,7 @@ func subjectDependencies(root string, comps []cyclonedx.Component, deps *[]cyclo
 			continue
 		}
 		refs = append(refs, c.BOMRef)
-		if !dependedOn[c.BOMRef] {
+		if !dependedOn[c.BOMRef] || slices.Contains(direct, c.BOMRef) {
 			top = append(top, c.BOMRef)
 		}
 	}

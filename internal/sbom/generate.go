@@ -65,7 +65,8 @@ type Config struct {
 	UseGoToolchain bool
 	// GoModCache is the Go module cache the licences of Go modules are
 	// read from, when syft found none: the licence files at each module's
-	// root (see golicense.go). "" is the go command's own cache
+	// root (see golicense.go); and, without the toolchain, each module's
+	// go.mod, for the module requirement graph (see gomodgraph.go). "" is the go command's own cache
 	// (GOMODCACHE, else GOPATH/pkg/mod, else ~/go/pkg/mod); a module it
 	// does not hold gets no licence. NoGoModCache reads none, for an SBOM
 	// that depends on the target alone.
@@ -138,7 +139,8 @@ type Result struct {
 	toolName     string
 	toolVersion  string
 	includeFiles bool
-	mainModule   string // the Go module at a scanned directory's root, if any
+	mainModule   string               // the Go module at a scanned directory's root, if any
+	goDirect     map[artifact.ID]bool // the modules the main module's go.mod requires directly
 }
 
 // Packages returns the number of packages found.
@@ -302,6 +304,11 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	if cfg.Progress != nil {
 		cfg.Progress(Progress{Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(start), Done: true})
+	}
+	if !cfg.UseGoToolchain && modCache != "" && root != "" {
+		if res.goDirect, err = addGoModuleGraph(s, root, res.mainModule, modCache); err != nil {
+			return nil, fmt.Errorf("%w: the Go module graph: %v", ErrScan, err)
+		}
 	}
 	res.s = s
 	res.Warnings = append(state.takeWarnings(), unknownWarnings(s, root)...)
