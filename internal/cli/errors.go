@@ -65,6 +65,7 @@ var hints = []struct {
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
+	{sbom.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
 	{sbom.ErrCoverage, "", ExitVerifyNo},
 	{sbom.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
 	{sbom.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},

@@ -94,12 +94,6 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 			if modCache != "" && noModCache {
 				return usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
 			}
-			if modCache != "" {
-				if fi, err := os.Stat(modCache); err != nil || !fi.IsDir() {
-					return withHint(fmt.Errorf("--go-mod-cache %s: not a directory", modCache),
-						"'go env GOMODCACHE' prints the go command's module cache")
-				}
-			}
 			var signer attest.Signer
 			if doAttest {
 				if !attestable(outs) {

@@ -63,13 +63,13 @@ type Config struct {
 	// dependency graph and the main module, costs several seconds per
 	// module tree, and may download modules. Off by default.
 	UseGoToolchain bool
-	// GoModCache is the Go module cache the licences of Go modules are
-	// read from, when syft found none: the licence files at each module's
-	// root (see golicense.go); and, without the toolchain, each module's
-	// go.mod, for the module requirement graph (see gomodgraph.go). "" is the go command's own cache
-	// (GOMODCACHE, else GOPATH/pkg/mod, else ~/go/pkg/mod); a module it
-	// does not hold gets no licence. NoGoModCache reads none, for an SBOM
-	// that depends on the target alone.
+	// GoModCache is the Go module cache read for what syft leaves out
+	// without the toolchain: the licence files at each module's root, for
+	// modules syft gave no licence (see golicense.go), and each module's
+	// go.mod, for the module requirement graph (see gomodgraph.go). "" is
+	// the go command's own cache (GOMODCACHE, else GOPATH/pkg/mod, else
+	// ~/go/pkg/mod); a module it does not hold gets neither. NoGoModCache
+	// reads none, for an SBOM that depends on the target alone.
 	GoModCache   string
 	NoGoModCache bool
 	// Epoch, when set, makes output reproducible: every timestamp is Epoch
@@ -96,6 +96,10 @@ type Config struct {
 // cannot be used.
 var ErrConfig = errors.New("invalid SBOM configuration")
 
+// ErrGoModCache is returned by [Config.Validate] for a [Config.GoModCache]
+// that is not a directory; it wraps [ErrConfig].
+var ErrGoModCache = fmt.Errorf("%w: Go module cache", ErrConfig)
+
 // Validate rejects a configuration Generate cannot use: no target, or
 // negative limits. Errors wrap [ErrConfig].
 func (c Config) Validate() error {
@@ -108,7 +112,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: a Go module cache given, and told to read none", ErrConfig)
 	case c.GoModCache != "":
 		if fi, err := os.Stat(c.GoModCache); err != nil || !fi.IsDir() {
-			return fmt.Errorf("%w: Go module cache %s: not a directory", ErrConfig, c.GoModCache)
+			return fmt.Errorf("%w %s: not a directory", ErrGoModCache, c.GoModCache)
 		}
 	}
 	return nil

@@ -183,12 +183,8 @@ func addGoModuleLicences(ctx context.Context, pkgs *pkg.Collection, dir string, 
 // moduleLicences reads the licence files in the root directory of module
 // m in the module cache fsys.
 func moduleLicences(ctx context.Context, fsys fs.FS, m module.Version, content cataloging.LicenseContent) []pkg.License {
-	escPath, err := module.EscapePath(m.Path)
-	if err != nil {
-		return nil
-	}
-	escVersion, err := module.EscapeVersion(m.Version)
-	if err != nil {
+	escPath, escVersion, ok := escapedModule(m)
+	if !ok {
 		return nil
 	}
 	dir := escPath + "@" + escVersion
@@ -222,6 +218,25 @@ func moduleLicences(ctx context.Context, fsys fs.FS, m module.Version, content c
 		}
 	}
 	return out
+}
+
+// escapedModule returns m's path and version as the module cache writes
+// them (capitals as !lower), and false when m is not a valid module path
+// and version: a go.mod in the scanned tree says what they are, and only a
+// valid one becomes a path in the cache.
+func escapedModule(m module.Version) (path, version string, ok bool) {
+	if module.Check(m.Path, m.Version) != nil {
+		return "", "", false
+	}
+	path, err := module.EscapePath(m.Path)
+	if err != nil {
+		return "", "", false
+	}
+	version, err = module.EscapeVersion(m.Version)
+	if err != nil {
+		return "", "", false
+	}
+	return path, version, true
 }
 
 // readSmall reads name from fsys if it is a regular file of at most max

@@ -157,18 +157,7 @@ func TestGoModuleLicences(t *testing.T) {
 	}
 	// The licence is in the CycloneDX output, and the dependency edges
 	// still reach the module whose licence was added.
-	f, err := ParseFormat("cyclonedx-json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := res.Encode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := Decode(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := encodeDecode(t, res, "cyclonedx-json")
 	for _, c := range doc.Components {
 		if c.Name == "github.com/google/uuid" && !slices.Equal(c.Licenses, []string{"BSD-3-Clause"}) {
 			t.Errorf("CycloneDX licences of uuid = %q", c.Licenses)
@@ -229,6 +218,9 @@ func TestGoModCacheConfig(t *testing.T) {
 		if err := c.Validate(); !errors.Is(err, ErrConfig) {
 			t.Errorf("Validate(%+v) = %v, want ErrConfig", c, err)
 		}
+	}
+	if err := (Config{Target: ".", GoModCache: filepath.Join(dir, "missing")}).Validate(); !errors.Is(err, ErrGoModCache) {
+		t.Errorf("Validate with a missing cache = %v, want ErrGoModCache", err)
 	}
 	if err := (Config{Target: ".", GoModCache: dir}).Validate(); err != nil {
 		t.Errorf("Validate with an existing cache = %v", err)

@@ -113,15 +113,8 @@ func addGoModuleGraph(s *syftsbom.SBOM, root, mainModule, cacheDir string) (dire
 // requires, read from the module cache fsys; none when m is not a valid
 // module version or the cache does not hold its go.mod.
 func cachedRequirements(fsys fs.FS, m module.Version) []string {
-	if module.Check(m.Path, m.Version) != nil {
-		return nil
-	}
-	escPath, err := module.EscapePath(m.Path)
-	if err != nil {
-		return nil
-	}
-	escVersion, err := module.EscapeVersion(m.Version)
-	if err != nil {
+	escPath, escVersion, ok := escapedModule(m)
+	if !ok {
 		return nil
 	}
 	f := readGoMod(fsys, path.Join("cache", "download", escPath, "@v", escVersion+".mod"), true)

@@ -13,18 +13,7 @@ import (
 // each component's dependencies by name, the subject's under "SUBJECT".
 func cycloneDXDeps(t *testing.T, res *Result) map[string][]string {
 	t.Helper()
-	f, err := ParseFormat("cyclonedx-json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := res.Encode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := Decode(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := encodeDecode(t, res, "cyclonedx-json")
 	names := map[string]string{doc.Subject.Ref: "SUBJECT"}
 	for _, c := range doc.Components {
 		names[c.Ref] = c.Name
@@ -92,14 +81,7 @@ func TestGoModuleGraph(t *testing.T) {
 	}
 
 	// SPDX carries the same edges, as syft writes relationships.
-	f, err := ParseFormat("spdx-tagvalue")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spdx, err := res.Encode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spdx := encodeAs(t, res, "spdx-tagvalue")
 	var rels []string
 	for _, line := range strings.Split(string(spdx), "\n") {
 		if strings.HasPrefix(line, "Relationship: ") && strings.Contains(line, "DEPENDENCY_OF") {

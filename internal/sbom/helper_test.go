@@ -245,3 +245,27 @@ func TestNoNetwork(t *testing.T) {
 		t.Errorf("requests = %q: with the Go toolchain, want 'go list' to ask the module proxy", got)
 	}
 }
+
+// encodeAs encodes res in the format named name ("cyclonedx-json", ...).
+func encodeAs(t *testing.T, res *Result, name string) []byte {
+	t.Helper()
+	f, err := ParseFormat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := res.Encode(f)
+	if err != nil {
+		t.Fatalf("Encode(%s) = %v", name, err)
+	}
+	return out
+}
+
+// encodeDecode is res encoded in the format named name and read back.
+func encodeDecode(t *testing.T, res *Result, name string) *Document {
+	t.Helper()
+	doc, err := Decode(encodeAs(t, res, name))
+	if err != nil {
+		t.Fatalf("Decode(Encode(%s)) = %v", name, err)
+	}
+	return doc
+}
