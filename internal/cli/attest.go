@@ -53,7 +53,7 @@ or printed on standard output.`,
 			}
 			predType, err := attest.ResolveType(typ)
 			if err != nil {
-				return withHint(usageError{err}, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+				return withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
 			}
 			pred, err := limits.ReadFile(predicatePath, limits.JSONFile)
 			if err != nil {

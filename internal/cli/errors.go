@@ -23,7 +23,7 @@ import (
 	"github.com/consign-dev/consign/internal/verify"
 )
 
-// Exit codes (DESIGN.md).
+// Exit codes, as the README documents them.
 const (
 	ExitOK       = 0
 	ExitError    = 1 // bad input, I/O
@@ -31,24 +31,58 @@ const (
 	ExitVerifyNo = 3 // verification ran, and the answer is no
 )
 
-// usageError marks an error in how consign was called.
-type usageError struct{ err error }
-
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
-
-// hinted carries a hint for one error site that no sentinel covers.
-type hinted struct {
-	err  error
-	hint string
+// Error is how a command says which exit code consign ends with and what
+// the user can do about it. Errors reach [Run], which prints the message and
+// the hint once and returns the code; nothing else picks either.
+//
+// A zero Code takes the code of the first [hints] entry that Err matches
+// (with [errors.Is]), else [ExitError]. An empty Hint takes that entry's
+// hint; a usage error without a hint points at the help. Where one Error
+// wraps another, the outer one's Code and Hint win.
+type Error struct {
+	Code int
+	Err  error
+	Hint string
 }
 
-func (h hinted) Error() string { return h.err.Error() }
-func (h hinted) Unwrap() error { return h.err }
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
 
-func withHint(err error, hint string) error { return hinted{err, hint} }
+// usagef is a usage error (exit 2): consign was called the wrong way.
+func usagef(format string, a ...any) error {
+	return &Error{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
+}
+
+// usageErr marks err as a usage error (exit 2).
+func usageErr(err error) error { return &Error{Code: ExitUsage, Err: err} }
+
+// withHint gives err a hint of its own, for a site no sentinel covers.
+func withHint(err error, hint string) error { return &Error{Err: err, Hint: hint} }
+
+// verifyNo marks err as a "no" from verification (exit 3), whatever the
+// table says of its sentinel; the hint still comes from the table.
+func verifyNo(err error) error { return &Error{Code: ExitVerifyNo, Err: err} }
+
+// checksFailed is returned by commands that already printed why n checks
+// failed; the first failure picks the hint.
+func checksFailed(n int, first error) error {
+	msg := "verification failed: 1 check failed"
+	if n != 1 {
+		msg = fmt.Sprintf("verification failed: %d checks failed", n)
+	}
+	_, hint := lookup(first)
+	return &Error{Code: ExitVerifyNo, Err: errors.New(msg), Hint: hint}
+}
+
+// usageArgs makes the errors of a cobra argument validator usage errors.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageErr(err)
+		}
+		return nil
+	}
+}
 
 // hints maps sentinel errors to what the user can do about them; the first
 // match wins, so more specific sentinels come first.
@@ -122,67 +156,62 @@ var hints = []struct {
 	{fs.ErrPermission, "check the file's permissions", ExitError},
 }
 
+const usageHint = "run 'consign help' or 'consign COMMAND --help'"
+
 // report prints err as one line plus a hint, and returns the exit code.
 func report(w io.Writer, err error) int {
-	msg := err.Error()
-	fmt.Fprintf(w, "consign: error: %s\n", firstLine(msg))
-	var h hinted
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "consign: hint: %s\n", h.hint)
+	code, hint := classify(err)
+	fmt.Fprintf(w, "consign: error: %s\n", firstLine(err.Error()))
+	if hint != "" {
+		fmt.Fprintf(w, "consign: hint: %s\n", hint)
 	}
-	var u usageError
-	if errors.As(err, &u) || isCobraUsage(msg) {
-		if !errors.As(err, &h) {
-			fmt.Fprintf(w, "consign: hint: run 'consign help' or 'consign COMMAND --help'\n")
+	return code
+}
+
+// classify picks err's exit code and hint: what the [Error]s in its chain
+// set, the outermost first, and the rest from the table.
+func classify(err error) (code int, hint string) {
+	for e := err; ; {
+		var ce *Error
+		if !errors.As(e, &ce) {
+			break
 		}
-		return ExitUsage
-	}
-	var ec exitCodeError
-	if errors.As(err, &ec) {
-		return ec.code
-	}
-	var vf verifyFailed
-	if errors.As(err, &vf) {
-		for _, e := range hints {
-			if vf.first != nil && errors.Is(vf.first, e.err) && e.hint != "" {
-				fmt.Fprintf(w, "consign: hint: %s\n", e.hint)
-				break
-			}
+		if code == 0 {
+			code = ce.Code
 		}
-		return ExitVerifyNo
+		if hint == "" {
+			hint = ce.Hint
+		}
+		e = ce.Err
+	}
+	if code == ExitUsage {
+		if hint == "" {
+			hint = usageHint
+		}
+		return code, hint
+	}
+	tcode, thint := lookup(err)
+	if code == 0 {
+		code = tcode
+	}
+	if hint == "" {
+		hint = thint
+	}
+	return code, hint
+}
+
+// lookup returns the code and hint of the first table entry err matches,
+// or ExitError and no hint.
+func lookup(err error) (code int, hint string) {
+	if err == nil {
+		return ExitError, ""
 	}
 	for _, e := range hints {
 		if errors.Is(err, e.err) {
-			if e.hint != "" && !errors.As(err, &h) {
-				fmt.Fprintf(w, "consign: hint: %s\n", e.hint)
-			}
-			return e.code
+			return e.code, e.hint
 		}
 	}
-	return ExitError
-}
-
-// verifyFailed is returned by commands that already printed why
-// verification failed and only need the exit code.
-type verifyFailed struct {
-	n     int
-	first error // the first failure, which picks the hint
-}
-
-func (v verifyFailed) Error() string {
-	if v.n == 1 {
-		return "verification failed: 1 check failed"
-	}
-	return fmt.Sprintf("verification failed: %d checks failed", v.n)
-}
-
-func isCobraUsage(msg string) bool {
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "required flag", "accepts ", "requires at least", "flag needs an argument", "invalid argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+	return ExitError, ""
 }
 
 func firstLine(s string) string {

@@ -65,7 +65,7 @@ and exits 3.`,
 			}
 			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
 			if err != nil {
-				return usageError{err}
+				return usageErr(err)
 			}
 			atts, err := c.Attestations(cmd.Context(), tlog.Hash(sum))
 			if err != nil {

@@ -79,7 +79,7 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 			}
 			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
 			if err != nil {
-				return usageError{err}
+				return usageErr(err)
 			}
 			note, err := c.Checkpoint(cmd.Context())
 			if err != nil {
@@ -196,12 +196,12 @@ an alert or an interrupt.`,
 					return fmt.Errorf("the monitor state %s: %w", statePath, err)
 				}
 			default:
-				return withHint(usageError{errors.New("--log-key is required on the first run")},
+				return withHint(usageErr(errors.New("--log-key is required on the first run")),
 					"the log's key comes from its operator or your policy, never from the server itself")
 			}
 			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
 			if err != nil {
-				return usageError{err}
+				return usageErr(err)
 			}
 			for {
 				var trusted *tlog.Checkpoint
@@ -301,7 +301,7 @@ Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage
 				return err
 			}
 			if logKeyFile == "" {
-				return withHint(usageError{errors.New("--log-key is required")}, "the log's key comes from its operator or your policy, never from the receipt")
+				return withHint(usageErr(errors.New("--log-key is required")), "the log's key comes from its operator or your policy, never from the receipt")
 			}
 			key, err := loadLogKey(logKeyFile)
 			if err != nil {
@@ -408,7 +408,7 @@ func printReceiptResults(w io.Writer, output string, results []receiptResult) er
 		if errors.Is(first, tlog.ErrMalformed) {
 			return fmt.Errorf("%d receipt(s) could not be verified: %w", failed, first)
 		}
-		return verifyFailed{failed, first}
+		return checksFailed(failed, first)
 	}
 	return nil
 }

@@ -121,7 +121,7 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			plan, err := pack.Build(cmd.Context(), cfg)
 			if errors.Is(err, pack.ErrNotPassed) {
 				fmt.Fprint(cmd.OutOrStdout(), plan.Result.Text())
-				return exitCodeError{ExitVerifyNo, withHint(err, "fix what the report shows, then pack again; 'consign verify' gives the same report")}
+				return err // pack.ErrNotPassed: exit 3, with its hint
 			}
 			if err != nil {
 				return err
@@ -255,7 +255,7 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 			p, err := pack.ReadFile(args[0], pack.Options{ExtractTo: extract, Limits: pack.Limits{MaxBytes: maxSize, MaxRatio: maxRatio}})
 			if errors.Is(err, pack.ErrInvalid) && !errors.Is(err, pack.ErrFormat) {
 				fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", args[0], err)
-				return exitCodeError{ExitVerifyNo, withHint(fmt.Errorf("the pack does not verify: %w", err), hintFor(err))}
+				return verifyNo(fmt.Errorf("the pack does not verify: %w", err))
 			}
 			if err != nil {
 				return fmt.Errorf("reading the pack: %w", err)
@@ -273,7 +273,7 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 				fmt.Fprint(cmd.OutOrStdout(), res.Text())
 			}
 			if err := res.Err(); err != nil {
-				return exitCodeError{ExitVerifyNo, withHint(err, hintFor(err))}
+				return verifyNo(err)
 			}
 			if extract != "" {
 				if err := p.Commit(); err != nil {

@@ -190,7 +190,7 @@ process lists). --product is needed only when the token is for several products.
 			}
 			tok := tokenFrom(deps, token)
 			if tok == "" {
-				return withHint(usageError{fmt.Errorf("no token: pass --token or set CONSIGN_TOKEN")}, "'consign admin token create --product P --key PUB' makes one")
+				return withHint(usageErr(fmt.Errorf("no token: pass --token or set CONSIGN_TOKEN")), "'consign admin token create --product P --key PUB' makes one")
 			}
 			var logKey *tlog.Verifier
 			if logKeyFile != "" {
@@ -201,7 +201,7 @@ process lists). --product is needed only when the token is for several products.
 			}
 			c, err := server.NewClient(serverURL, tok, nil)
 			if err != nil {
-				return usageError{err}
+				return usageErr(err)
 			}
 			var all []*published
 			for _, f := range files {

@@ -74,7 +74,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 	defer func() {
 		// A panic anywhere below is a failure with a message, never exit 0
-		// and never a crash dump the user must read (SECURITY-CASES 10).
+		// and never a crash dump the user must read.
 		if r := recover(); r != nil {
 			fmt.Fprintf(deps.Stderr, "consign: error: internal error: %v\n", r)
 			fmt.Fprintf(deps.Stderr, "consign: hint: this is a bug in consign; please report it with the command you ran\n")
@@ -108,7 +108,18 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		SilenceErrors: true,
 		Version:       Version(),
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	// Cobra's own complaints about the call are usage errors: the flags'
+	// through FlagErrorFunc, the arguments' through each Args validator.
+	// The root takes no arguments itself, so an unknown command is its
+	// argument error, and with no command it prints the help.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
 		NewCmdKeygen(deps),
 		NewCmdAttest(deps),
@@ -126,6 +137,9 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdSBOM(deps),
 		NewCmdVersion(deps),
 	)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageArgsTree(root)
 	return root
 }
 
@@ -145,4 +159,14 @@ func NewCmdVersion(deps *Deps) *cobra.Command {
 func (d *Deps) getenv(name string) string {
 	v, _ := d.LookupEnv(name)
 	return v
+}
+
+// usageArgsTree makes every command's argument errors usage errors.
+func usageArgsTree(cmd *cobra.Command) {
+	if cmd.Args != nil {
+		cmd.Args = usageArgs(cmd.Args)
+	}
+	for _, c := range cmd.Commands() {
+		usageArgsTree(c)
+	}
 }

@@ -12,15 +12,6 @@ import (
 	"github.com/consign-dev/consign/internal/step"
 )
 
-// exitCodeError makes consign exit with a child command's status.
-type exitCodeError struct {
-	code int
-	err  error
-}
-
-func (e exitCodeError) Error() string { return e.err.Error() }
-func (e exitCodeError) Unwrap() error { return e.err }
-
 // NewCmdRun is 'consign run'.
 func NewCmdRun(deps *Deps) *cobra.Command {
 	var (
@@ -123,7 +114,7 @@ exits with the command's status.`,
 					if code == 0 {
 						code = ExitError
 					}
-					return exitCodeError{code, fmt.Errorf("%w (the failure is recorded in %s)", runErr, out)}
+					return &Error{Code: code, Err: fmt.Errorf("%w (the failure is recorded in %s)", runErr, out)}
 				}
 				return runErr
 			}

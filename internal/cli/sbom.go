@@ -97,7 +97,7 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 			var signer attest.Signer
 			if doAttest {
 				if !attestable(outs) {
-					return withHint(usageError{errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")},
+					return withHint(usageErr(errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")),
 						"add -o cyclonedx-json (or spdx-json)")
 				}
 				s, err := loadSigner(deps, keyPath)
@@ -166,7 +166,7 @@ func parseOutputs(args []string, attesting bool) ([]output, error) {
 		spec, path, hasPath := strings.Cut(a, "=")
 		f, err := sbom.ParseFormat(spec)
 		if err != nil {
-			return nil, withHint(usageError{err}, "formats: "+sbom.FormatNames()+", with @VERSION for another version")
+			return nil, withHint(usageErr(err), "formats: "+sbom.FormatNames()+", with @VERSION for another version")
 		}
 		if hasPath && path == "" {
 			return nil, usagef("-o %q names no file after '='", a)
@@ -389,7 +389,7 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 			for _, r := range requires {
 				q, err := sbom.ParseRequirement(r)
 				if err != nil {
-					return withHint(usageError{err}, "write ELEMENT=PERCENT; elements: "+strings.Join(sbom.Elements, ", "))
+					return withHint(usageErr(err), "write ELEMENT=PERCENT; elements: "+strings.Join(sbom.Elements, ", "))
 				}
 				reqs = append(reqs, q)
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"testing"
 	"time"
 
@@ -52,9 +51,8 @@ func TestParseOutputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := parseOutputs(tt.args, tt.attesting)
-		var u usageError
 		if tt.usage {
-			if !errors.As(err, &u) {
+			if code, _ := classify(err); err == nil || code != ExitUsage {
 				t.Errorf("parseOutputs(%q, %v) = %v, %v; want a usage error", tt.args, tt.attesting, got, err)
 			}
 			continue

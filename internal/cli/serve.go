@@ -121,7 +121,7 @@ func logKeyPath(cfg serveConfig) (string, error) {
 	if p := sqlitePath(cfg.DB); p != "" {
 		return filepath.Join(filepath.Dir(p), "log.key"), nil
 	}
-	return "", withHint(usageError{errors.New("--log-key is required with PostgreSQL")},
+	return "", withHint(usageErr(errors.New("--log-key is required with PostgreSQL")),
 		"every server of one log must sign with the same key: give each the same --log-key file")
 }
 
@@ -185,7 +185,7 @@ func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig)
 	}
 	signer, err := tlog.NewSigner(origin, priv)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--origin: %w", err)}
+		return nil, usageErr(fmt.Errorf("--origin: %w", err))
 	}
 	// What clients pin: the PEM public key (as policies name keys) and the
 	// signed-note verifier key, which also pins the origin.

@@ -143,7 +143,7 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 				fmt.Fprintf(deps.Stderr, "Signed a VSA (%s) about %d artifact(s) with key %s; written to %s\n", result, len(artifacts), vsa.Signer.KeyID()[:12], vsaOut)
 			}
 			if err := res.Err(); err != nil {
-				return exitCodeError{ExitVerifyNo, withHint(err, hintFor(err))}
+				return verifyNo(err)
 			}
 			return nil
 		},
@@ -253,16 +253,6 @@ func parseArtifacts(args []string) ([]verify.Artifact, error) {
 		out = append(out, verify.Artifact{Name: name, Digest: set})
 	}
 	return out, nil
-}
-
-// hintFor returns the hint of the hints table for err, if any.
-func hintFor(err error) string {
-	for _, e := range hints {
-		if errors.Is(err, e.err) && e.hint != "" {
-			return e.hint
-		}
-	}
-	return ""
 }
 
 // loadReceipts verifies, offline, the receipts kept beside the attestation

@@ -81,7 +81,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if typ != "" {
 				t, err := attest.ResolveType(typ)
 				if err != nil {
-					return withHint(usageError{err}, "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+					return withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
 				}
 				opts.PredicateTypes = []string{t}
 			}
@@ -223,7 +223,7 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 	case invalid > 0:
 		return withHint(fmt.Errorf("%d attestation(s) could not be read", invalid), "the file is corrupt or not an attestation; 'consign inspect FILE' shows what it holds")
 	case failed > 0:
-		return verifyFailed{failed, first}
+		return checksFailed(failed, first)
 	case passed == 0 && typ != "":
 		return withHint(fmt.Errorf("%w of type %s", attest.ErrNothingToVerify, typ), "'consign inspect FILE' shows each attestation's predicate type")
 	case passed == 0:

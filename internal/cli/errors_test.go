@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/tlog"
+)
+
+func TestClassify(t *testing.T) {
+	const tableHint = "--key needs the private key file (consign.key), not the .pub"
+	notPrivate := fmt.Errorf("loading key: %w", sign.ErrNotPrivateKey)
+	tests := []struct {
+		name     string
+		err      error
+		wantCode int
+		wantHint string
+	}{
+		{"plain error", errors.New("boom"), ExitError, ""},
+		{"sentinel from the table", notPrivate, ExitError, tableHint},
+		{"table code 3", fmt.Errorf("x: %w", attest.ErrSignature), ExitVerifyNo, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it"},
+		{"table code 2", sbom.ErrUnknownElement, ExitUsage, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses"},
+		{"first match wins", fmt.Errorf("%w and %w", tlog.ErrFork, fs.ErrNotExist), ExitVerifyNo, "ALERT: the log shows two different histories (a split view); keep both checkpoints as evidence and tell the log's operator"},
+		{"own hint over the table's", withHint(notPrivate, "mine"), ExitError, "mine"},
+		{"own hint keeps the table's code", withHint(fmt.Errorf("x: %w", attest.ErrSignature), "mine"), ExitVerifyNo, "mine"},
+		{"usage points at help", usagef("--name is required"), ExitUsage, usageHint},
+		{"usage over a sentinel", usageErr(notPrivate), ExitUsage, usageHint},
+		{"usage with a hint", withHint(usagef("--products is required"), "name them"), ExitUsage, "name them"},
+		{"wrapped usage", fmt.Errorf("parsing: %w", usagef("bad")), ExitUsage, usageHint},
+		{"verifyNo takes the table's hint", verifyNo(notPrivate), ExitVerifyNo, tableHint},
+		{"own exit code", &Error{Code: 7, Err: errors.New("exited 7")}, 7, ""},
+		{"outer code wins", &Error{Code: ExitVerifyNo, Err: usagef("x")}, ExitVerifyNo, ""},
+		{"checks failed: first picks the hint", checksFailed(2, notPrivate), ExitVerifyNo, tableHint},
+		{"checks failed without a first", checksFailed(1, nil), ExitVerifyNo, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, hint := classify(tt.err)
+			if code != tt.wantCode || hint != tt.wantHint {
+				t.Errorf("classify(%v) = %d, %q; want %d, %q", tt.err, code, hint, tt.wantCode, tt.wantHint)
+			}
+		})
+	}
+}
+
+func TestReport(t *testing.T) {
+	var buf bytes.Buffer
+	code := report(&buf, withHint(fmt.Errorf("first line\nsecond line: %w", sign.ErrNotPrivateKey), "do this"))
+	want := "consign: error: first line\nconsign: hint: do this\n"
+	if code != ExitError || buf.String() != want {
+		t.Errorf("report = %d, %q; want %d, %q", code, buf.String(), ExitError, want)
+	}
+	buf.Reset()
+	if code := report(&buf, checksFailed(3, nil)); code != ExitVerifyNo || buf.String() != "consign: error: verification failed: 3 checks failed\n" {
+		t.Errorf("report(checksFailed(3)) = %d, %q", code, buf.String())
+	}
+}
+
+func TestCobraUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"--frobnicate"}, {"version", "extra"}, {"completion", "bash", "extra"}, {"keygen", "--out"}} {
+		var stderr bytes.Buffer
+		deps := &Deps{Stdout: new(bytes.Buffer), Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false }}
+		if code := Run(t.Context(), deps, args); code != ExitUsage {
+			t.Errorf("Run(%q) = %d, want %d; stderr: %s", args, code, ExitUsage, stderr.String())
+		}
+	}
+}
