@@ -1,13 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -85,18 +82,11 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if wait := s.limiter.take(p.token.ID, 0, s.now()); wait > 0 {
 		return &retryError{ErrRateLimited, wait}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return fmt.Errorf("%w: the body is over %d bytes", ErrTooLarge, s.cfg.Limits.MaxBody)
-		}
-		return fmt.Errorf("%w: reading the body: %v", ErrBadRequest, err)
-	}
-	lines, err := s.splitEnvelopes(body)
+	lines, err := s.readEnvelopes(w, r)
 	if err != nil {
 		return err
 	}
+	// The bucket pays for every envelope before any of them is checked.
 	if wait := s.limiter.take(p.token.ID, len(lines), s.now()); wait > 0 {
 		return &retryError{ErrRateLimited, wait}
 	}
@@ -134,37 +124,6 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSONBytes(w, out.appendJSON(make([]byte, 0, 2048*len(out.Results))))
 	return nil
-}
-
-// splitEnvelopes reads a body of one JSON envelope or JSON Lines of them.
-func (s *Server) splitEnvelopes(body []byte) ([][]byte, error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
-		return nil, fmt.Errorf("%w: the body holds no envelope", ErrBadRequest)
-	}
-	// One line is one envelope (its strict parse checks it); several lines
-	// are one pretty-printed envelope only if they are valid JSON together.
-	if bytes.IndexByte(trimmed, '\n') < 0 || json.Valid(trimmed) {
-		if len(trimmed) > s.cfg.Limits.MaxEnvelope {
-			return nil, fmt.Errorf("%w: an envelope of %d bytes (at most %d)", ErrTooLarge, len(trimmed), s.cfg.Limits.MaxEnvelope)
-		}
-		return [][]byte{trimmed}, nil
-	}
-	var lines [][]byte
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		if len(lines) == s.cfg.Limits.MaxBatch {
-			return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, s.cfg.Limits.MaxBatch)
-		}
-		if len(line) > s.cfg.Limits.MaxEnvelope {
-			return nil, fmt.Errorf("%w: envelope %d is %d bytes (at most %d)", ErrTooLarge, len(lines)+1, len(line), s.cfg.Limits.MaxEnvelope)
-		}
-		lines = append(lines, line)
-	}
-	return lines, nil
 }
 
 // prepareAll checks every envelope (in parallel for large batches) and
@@ -259,7 +218,7 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 	if err != nil {
 		return pendingEntry{}, err
 	}
-	e := pendingEntry{leaf: leaf, key: leaf.Key(), envelope: canonical, product: product}
+	e := pendingEntry{leaf: leaf, key: dedupeKey(product, leaf.Key()), envelope: canonical, product: product}
 	for _, sub := range st.Subject {
 		if h, ok := sub.Digest[digest.SHA256]; ok {
 			var d tlog.Hash
@@ -269,4 +228,15 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 		}
 	}
 	return e, nil
+}
+
+// dedupeKey is what an entry of product is deduplicated by: the leaf's key
+// within the product. Publishing an envelope that another product logged
+// makes a new entry, so that the answer (duplicate or not, and which entry)
+// tells a token holder nothing about products it may not read.
+func dedupeKey(product string, leafKey tlog.Hash) tlog.Hash {
+	h := sha256.New()
+	h.Write([]byte("consign dedupe v1\n" + product + "\n"))
+	h.Write(leafKey[:])
+	return tlog.Hash(h.Sum(nil))
 }

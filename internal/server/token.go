@@ -84,6 +84,23 @@ func CreateToken(ctx context.Context, tokens store.Tokens, cfg TokenConfig) (sec
 	return secret, t, nil
 }
 
+// tokenLen is the length of every token CreateToken makes.
+var tokenLen = len(TokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// wellFormed reports whether secret has the shape of a token CreateToken
+// makes: TokenPrefix and 43 characters of unpadded base64url.
+func wellFormed(secret string) bool {
+	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenPrefix) {
+		return false
+	}
+	for _, c := range []byte(secret[len(TokenPrefix):]) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // HashToken is the SHA-256 of a token's secret, which is all the database keeps.
 func HashToken(secret string) tlog.Hash { return sha256.Sum256([]byte(secret)) }
 
@@ -119,7 +136,9 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 		return nil, nil
 	}
 	secret, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 128 {
+	if !ok || !wellFormed(secret) {
+		// Checked before any hashing or lookup: a malformed token costs
+		// the server nothing, and is answered as an unknown one.
 		return nil, ErrUnauthorized
 	}
 	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(secret))

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// readEnvelopes reads a publish body as a stream: JSON Lines of envelopes,
+// one envelope per line, or one envelope (pretty-printed over several lines
+// or not). Nothing is held but the envelopes themselves: blank lines cost
+// no memory, a line over MaxEnvelope and a request of more than MaxBatch
+// envelopes fail as soon as they are seen, and a body over MaxBody fails
+// when its MaxBody+1st byte arrives, or at once when its Content-Length
+// says so.
+func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request) ([][]byte, error) {
+	l := s.cfg.Limits
+	if r.ContentLength > l.MaxBody {
+		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", ErrTooLarge, r.ContentLength, l.MaxBody)
+	}
+	lr := newLineReader(http.MaxBytesReader(w, r.Body, l.MaxBody), l.MaxEnvelope)
+	first, err := lr.next()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%w: the body holds no envelope", ErrBadRequest)
+	}
+	if err != nil {
+		return nil, s.bodyError(err, 1)
+	}
+	if !json.Valid(first) {
+		// Not a JSON value on its own line: the whole body is one
+		// envelope over several lines, or malformed.
+		return s.oneEnvelope(lr, first)
+	}
+	lines := [][]byte{first}
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			return lines, nil
+		}
+		if err != nil {
+			return nil, s.bodyError(err, len(lines)+1)
+		}
+		if len(lines) == l.MaxBatch {
+			return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, l.MaxBatch)
+		}
+		lines = append(lines, line)
+	}
+}
+
+// oneEnvelope reads the rest of a body whose first line, first, is not a
+// JSON value by itself: together with it, at most MaxEnvelope bytes. It is
+// one envelope if it is valid JSON as a whole; otherwise its lines are
+// envelopes, for the strict parse of each to reject.
+func (s *Server) oneEnvelope(lr *lineReader, first []byte) ([][]byte, error) {
+	max := s.cfg.Limits.MaxEnvelope
+	doc := append(make([]byte, 0, len(first)+1), first...)
+	lines := [][]byte{first}
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, s.bodyError(err, len(lines)+1)
+		}
+		if len(doc)+1+len(line) > max {
+			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", ErrTooLarge, max)
+		}
+		doc = append(append(doc, '\n'), line...)
+		lines = append(lines, line)
+	}
+	if len(lines) == 1 || json.Valid(doc) {
+		return [][]byte{doc}, nil
+	}
+	if len(lines) > s.cfg.Limits.MaxBatch {
+		return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, s.cfg.Limits.MaxBatch)
+	}
+	return lines, nil
+}
+
+// bodyError names the error of reading envelope n of a body.
+func (s *Server) bodyError(err error, n int) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return fmt.Errorf("%w: the body is over %d bytes", ErrTooLarge, s.cfg.Limits.MaxBody)
+	case errors.Is(err, errLongLine):
+		return fmt.Errorf("%w: envelope %d is over %d bytes", ErrTooLarge, n, s.cfg.Limits.MaxEnvelope)
+	}
+	return fmt.Errorf("%w: reading the body: %v", ErrBadRequest, err)
+}
+
+var errLongLine = errors.New("line too long")
+
+// lineReader returns the non-blank lines of a stream, each trimmed of
+// surrounding white space and at most max bytes.
+type lineReader struct {
+	br  *bufio.Reader
+	max int
+}
+
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
+}
+
+// space is the white space trimmed from lines.
+const space = " \t\r\n\f\v"
+
+// next returns the next non-blank line (a new slice), io.EOF after the
+// last, or errLongLine for a line over max bytes (without its leading and
+// trailing white space).
+func (lr *lineReader) next() ([]byte, error) {
+	var line []byte
+	for {
+		if len(line) == 0 {
+			// Leading white space (and blank lines) is dropped as it
+			// comes, a buffer at a time, and never grows the line.
+			if err := lr.skipSpace(); err != nil {
+				return nil, err
+			}
+		}
+		chunk, err := lr.br.ReadSlice('\n')
+		if len(line)+len(chunk) > lr.max+2 { // 2: a line ending of "\r\n"
+			return nil, errLongLine
+		}
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if line = bytes.TrimRight(line, space); len(line) > lr.max {
+			return nil, errLongLine
+		} else if len(line) > 0 {
+			return line, nil
+		}
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+	}
+}
+
+// skipSpace discards white space up to the next other byte, or returns the
+// stream's error (io.EOF at its end).
+func (lr *lineReader) skipSpace() error {
+	for {
+		if lr.br.Buffered() == 0 {
+			if _, err := lr.br.Peek(1); err != nil {
+				return err
+			}
+		}
+		buf, _ := lr.br.Peek(lr.br.Buffered())
+		rest := bytes.TrimLeft(buf, space)
+		lr.br.Discard(len(buf) - len(rest))
+		if len(rest) > 0 {
+			return nil
+		}
+	}
+}
