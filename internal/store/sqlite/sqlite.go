@@ -15,8 +15,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -58,7 +61,13 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL, products TEXT NOT NULL, pubkeys TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER)`,
 }
 
-// Open opens (creating if needed) the SQLite database at path.
+// ErrUnsafeFile is returned for a database file that every user may write.
+var ErrUnsafeFile = errors.New("unsafe database file")
+
+// Open opens the SQLite database at path, creating it readable and
+// writable by its owner only (SQLite gives its WAL the same mode). It
+// refuses, with an error wrapping [ErrUnsafeFile], a database file that
+// every user may write: anyone could rewrite the log.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("%w: SQLite path %q (it must be non-empty, without '?' or '#')", store.ErrInvalid, path)
@@ -71,6 +80,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("%w: SQLite path %q: %v", store.ErrInvalid, path, err)
 	}
 	path = abs
+	if err := prepareFile(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
@@ -140,6 +152,26 @@ func (s *Store) Close() error {
 	s.stop.Do(func() { close(s.done) })
 	s.wg.Wait()
 	return s.DB.Close()
+}
+
+// prepareFile creates the database file with mode 0600, or checks that an
+// existing one is not writable by every user.
+func prepareFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("creating SQLite database %q: %w", path, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("opening SQLite database %q: %w", path, err)
+	}
+	if fi.Mode().Perm()&0o002 != 0 {
+		return fmt.Errorf("%w: SQLite database %q has mode %v: every user may write it, and so rewrite the log (chmod o-w it)", ErrUnsafeFile, path, fi.Mode().Perm())
+	}
+	return nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -1,11 +1,14 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -102,4 +105,51 @@ func TestRelativePathSurvivesChdir(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(other, "log.db")); err == nil {
 		t.Error("a connection created log.db in the new working directory")
 	}
+}
+
+// TestFileMode: a new database and its WAL are readable and writable by
+// their owner only.
+func TestFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := open(t, path)
+	defer s.Close()
+	e := store.NewEntry{Key: sha256.Sum256([]byte("k")), Leaf: []byte("leaf\n"), Envelope: []byte("{}"), Product: "p"}
+	if _, _, err := s.Append(context.Background(), []store.NewEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(p), got)
+		}
+	}
+}
+
+// TestRefuseWorldWritable: a database file every user may write is
+// refused with ErrUnsafeFile, and left as it was.
+func TestRefuseWorldWritable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	open(t, path).Close()
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	s, err := sqlite.Open(context.Background(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a world-writable database succeeded")
+	}
+	if !errors.Is(err, sqlite.ErrUnsafeFile) || !strings.Contains(err.Error(), "every user may write") {
+		t.Errorf("Open = %v, want ErrUnsafeFile saying every user may write it", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("the refused database changed")
+	}
+	if err := os.Chmod(path, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	open(t, path).Close() // group-writable is the owner's choice
 }
