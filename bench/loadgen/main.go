@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
@@ -181,7 +182,7 @@ func publish(args []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cl, _ := server.NewClient(*url, *token, hc)
+			cl, _ := client.New(client.Config{URL: *url, Token: *token, HTTP: hc})
 			for time.Now().Before(deadline) {
 				i := int(next.Add(int64(*batch))) - *batch
 				if i+*batch > len(lines) {
@@ -284,7 +285,7 @@ func proofs(args []string) error {
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	c, _ := server.NewClient(hs.URL, "", hs.Client())
+	c, _ := client.New(client.Config{URL: hs.URL, HTTP: hs.Client()})
 	var viaHTTP []time.Duration
 	for i := 0; i < *samples; i++ {
 		idx := uint64(mrand.Int64N(tree.Size))
@@ -329,7 +330,7 @@ func prove(args []string) error {
 	name := fs.String("name", "prove-http-under-load", "result name")
 	fs.Parse(args)
 	ctx := context.Background()
-	c, err := server.NewClient(*url, "", nil)
+	c, err := client.New(client.Config{URL: *url})
 	if err != nil {
 		return err
 	}

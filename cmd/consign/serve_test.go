@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
@@ -128,7 +129,7 @@ func publishUntil(t *testing.T, f *fixture, url string, workers int, stop <-chan
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, _ := server.NewClient(url, f.token, nil)
+			c, _ := client.New(client.Config{URL: url, Token: f.token})
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
@@ -158,8 +159,8 @@ func publishUntil(t *testing.T, f *fixture, url string, workers int, stop <-chan
 func checkLog(t *testing.T, url string, logKey *tlog.Verifier, acks []acked) {
 	t.Helper()
 	ctx := context.Background()
-	c, _ := server.NewClient(url, "", nil)
-	cur, err := server.Watch(ctx, c, logKey, tlog.CheckpointOptions{}, nil)
+	c, _ := client.New(client.Config{URL: url})
+	cur, err := client.Watch(ctx, c, logKey, tlog.CheckpointOptions{}, nil)
 	if err != nil {
 		t.Fatalf("the server's checkpoint: %v", err)
 	}

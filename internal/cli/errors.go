@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -16,7 +17,6 @@ import (
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbom"
-	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -138,14 +138,14 @@ var hints = []struct {
 	{tlog.ErrWitness, "the checkpoint lacks the witness cosignatures required; check --witness-key and --witness-threshold", ExitVerifyNo},
 	{tlog.ErrUnverified, "", ExitVerifyNo},
 	{tlog.ErrMalformed, "the file is not a consign receipt, checkpoint or log key (a log key is one line: origin+hash+key, as in log.pub)", ExitError},
-	{server.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
-	{server.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
-	{server.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},
-	{server.ErrOverloaded, "the log is busy; retry in a few seconds", ExitError},
-	{server.ErrTooLarge, "the request is over the server's limits; publish fewer or smaller attestations at a time", ExitError},
-	{server.ErrNotFound, "nothing there (or nothing this token may read)", ExitError},
-	{server.ErrBadRequest, "the server refused the request; the message says why", ExitError},
-	{server.ErrServer, "check --server and that the server is running ('consign serve')", ExitError},
+	{api.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
+	{api.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
+	{api.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},
+	{api.ErrOverloaded, "the log is busy; retry in a few seconds", ExitError},
+	{api.ErrTooLarge, "the request is over the server's limits; publish fewer or smaller attestations at a time", ExitError},
+	{api.ErrNotFound, "nothing there (or nothing this token may read)", ExitError},
+	{api.ErrBadRequest, "the server refused the request; the message says why", ExitError},
+	{api.ErrServer, "check --server and that the server is running ('consign serve')", ExitError},
 	{store.ErrIdentity, "the database already holds a log with another key or origin: start the server with that log's --log-key, or use another database", ExitError},
 	{store.ErrNotFound, "nothing by that name in the database", ExitError},
 	{pack.ErrNotPassed, "fix what the report shows, then pack again; 'consign verify' gives the same report", ExitVerifyNo},

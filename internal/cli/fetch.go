@@ -9,10 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -63,7 +64,7 @@ and exits 3.`,
 					return err
 				}
 			}
-			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
+			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
 				return usageErr(err)
 			}
@@ -72,7 +73,7 @@ and exits 3.`,
 				return err
 			}
 			if len(atts) == 0 {
-				return withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", server.ErrNotFound, d[digest.SHA256]),
+				return withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", api.ErrNotFound, d[digest.SHA256]),
 					"check the artifact; with a read token, check its products ('consign admin token list')")
 			}
 			envs := make([]*attest.Envelope, len(atts))
@@ -80,7 +81,7 @@ and exits 3.`,
 			for i, a := range atts {
 				env, malformed, err := attest.ParseEnvelope(a.Envelope)
 				if err != nil || malformed > 0 {
-					return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", server.ErrServer, a.Index)
+					return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
 				}
 				if logKey != nil {
 					if _, err := tlog.VerifyReceiptFor(a.Receipt, logKey, tlog.CheckpointOptions{}, attest.PAE(env.PayloadType, env.Payload)); err != nil {

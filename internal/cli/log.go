@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -77,7 +77,7 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 			if serverURL == "" {
 				return usagef("--server is required")
 			}
-			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
+			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
 				return usageErr(err)
 			}
@@ -199,7 +199,7 @@ an alert or an interrupt.`,
 				return withHint(usageErr(errors.New("--log-key is required on the first run")),
 					"the log's key comes from its operator or your policy, never from the server itself")
 			}
-			c, err := server.NewClient(serverURL, tokenFrom(deps, token), nil)
+			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
 				return usageErr(err)
 			}
@@ -212,7 +212,7 @@ an alert or an interrupt.`,
 					}
 					trusted = &cp.Checkpoint
 				}
-				next, err := server.Watch(cmd.Context(), c, key, opts, trusted)
+				next, err := client.Watch(cmd.Context(), c, key, opts, trusted)
 				if err == nil && state.Origin != "" && next.Origin != state.Origin {
 					err = fmt.Errorf("%w: the log now calls itself %q; it was %q", tlog.ErrOrigin, next.Origin, state.Origin)
 				}

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/pack"
-	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -105,7 +105,7 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 				}
 			}
 			if serverURL != "" {
-				c, err := server.NewClient(serverURL, "", nil)
+				c, err := client.New(client.Config{URL: serverURL})
 				if err != nil {
 					return err
 				}

@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
-	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -79,7 +79,7 @@ type publishedOne struct {
 // receipts beside it (receiptsPath). With logKey, every receipt is
 // verified first, offline, and bound to its envelope; nothing is written if
 // one fails.
-func publishFile(ctx context.Context, c *server.Client, file, product string, logKey *tlog.Verifier) (*published, error) {
+func publishFile(ctx context.Context, c *client.Client, file, product string, logKey *tlog.Verifier) (*published, error) {
 	envs, err := readEnvelopes(file)
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ process lists). --product is needed only when the token is for several products.
 					return err
 				}
 			}
-			c, err := server.NewClient(serverURL, tok, nil)
+			c, err := client.New(client.Config{URL: serverURL, Token: tok})
 			if err != nil {
 				return usageErr(err)
 			}

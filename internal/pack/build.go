@@ -24,7 +24,7 @@ import (
 )
 
 // LogSource is a transparency log to ask for its latest checkpoint and the
-// proofs that older checkpoints are prefixes of it (server.Client is one).
+// proofs that older checkpoints are prefixes of it (client.Client is one).
 // Nothing it answers is trusted: checkpoints are verified with the log key
 // the signed policy names, and proofs before they are packed.
 type LogSource interface {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/consign-dev/consign/internal/api"
 )
 
 // readEnvelopes reads a publish body as a stream: JSON Lines of envelopes,
@@ -20,12 +22,12 @@ import (
 func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request) ([][]byte, error) {
 	l := s.cfg.Limits
 	if r.ContentLength > l.MaxBody {
-		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", ErrTooLarge, r.ContentLength, l.MaxBody)
+		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
 	}
 	lr := newLineReader(http.MaxBytesReader(w, r.Body, l.MaxBody), l.MaxEnvelope)
 	first, err := lr.next()
 	if err == io.EOF {
-		return nil, fmt.Errorf("%w: the body holds no envelope", ErrBadRequest)
+		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
 	}
 	if err != nil {
 		return nil, s.bodyError(err, 1)
@@ -45,7 +47,7 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request) ([][]byte
 			return nil, s.bodyError(err, len(lines)+1)
 		}
 		if len(lines) == l.MaxBatch {
-			return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, l.MaxBatch)
+			return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, l.MaxBatch)
 		}
 		lines = append(lines, line)
 	}
@@ -68,7 +70,7 @@ func (s *Server) oneEnvelope(lr *lineReader, first []byte) ([][]byte, error) {
 			return nil, s.bodyError(err, len(lines)+1)
 		}
 		if len(doc)+1+len(line) > max {
-			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", ErrTooLarge, max)
+			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", api.ErrTooLarge, max)
 		}
 		doc = append(append(doc, '\n'), line...)
 		lines = append(lines, line)
@@ -77,7 +79,7 @@ func (s *Server) oneEnvelope(lr *lineReader, first []byte) ([][]byte, error) {
 		return [][]byte{doc}, nil
 	}
 	if len(lines) > s.cfg.Limits.MaxBatch {
-		return nil, fmt.Errorf("%w: more than %d envelopes in one request", ErrTooLarge, s.cfg.Limits.MaxBatch)
+		return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, s.cfg.Limits.MaxBatch)
 	}
 	return lines, nil
 }
@@ -87,11 +89,11 @@ func (s *Server) bodyError(err error, n int) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return fmt.Errorf("%w: the body is over %d bytes", ErrTooLarge, s.cfg.Limits.MaxBody)
+		return fmt.Errorf("%w: the body is over %d bytes", api.ErrTooLarge, s.cfg.Limits.MaxBody)
 	case errors.Is(err, errLongLine):
-		return fmt.Errorf("%w: envelope %d is over %d bytes", ErrTooLarge, n, s.cfg.Limits.MaxEnvelope)
+		return fmt.Errorf("%w: envelope %d is over %d bytes", api.ErrTooLarge, n, s.cfg.Limits.MaxEnvelope)
 	}
-	return fmt.Errorf("%w: reading the body: %v", ErrBadRequest, err)
+	return fmt.Errorf("%w: reading the body: %v", api.ErrBadRequest, err)
 }
 
 var errLongLine = errors.New("line too long")

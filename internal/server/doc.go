@@ -14,7 +14,9 @@
 //	GET  /api/v1/log/proof/inclusion?index=I&size=N
 //	GET  /api/v1/log/proof/consistency?from=M&to=N
 //
-// Errors are RFC 9457 problem details (application/problem+json).
+// Errors are RFC 9457 problem details (application/problem+json). The
+// bodies of each endpoint are the types of internal/api; the client is
+// internal/client, which shares nothing with the server but those types.
 //
 // # Publishing
 //

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -147,10 +148,10 @@ func TestDedupePerProduct(t *testing.T) {
 	u1 := e.token([]string{"p1"}, k)
 	u2 := e.token([]string{"p2"}, k)
 	_, env := envelope(t, k, "a", "in two products")
-	publish := func(token string) server.PublishResult {
+	publish := func(token string) api.PublishResult {
 		t.Helper()
 		s, _, b := e.post(token, "", env)
-		var r server.PublishResponse
+		var r api.PublishResponse
 		if s != 200 || json.Unmarshal(b, &r) != nil || len(r.Results) != 1 {
 			t.Fatalf("publish: %d %s", s, b)
 		}
@@ -192,7 +193,7 @@ func TestPublishBodyShapes(t *testing.T) {
 		"one line":       {a, 1},
 	} {
 		s, _, body := e.post(tok, "", tt.body)
-		var r server.PublishResponse
+		var r api.PublishResponse
 		if s != 200 || json.Unmarshal(body, &r) != nil || len(r.Results) != tt.n {
 			t.Errorf("%s: %d %s, want %d results", name, s, body, tt.n)
 		}

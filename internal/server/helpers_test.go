@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
@@ -96,9 +97,9 @@ func (e *env) token(products []string, keys ...*key) string {
 	return secret
 }
 
-func (e *env) client(token string) *server.Client {
+func (e *env) client(token string) *client.Client {
 	e.t.Helper()
-	c, err := server.NewClient(e.http.URL, token, e.http.Client())
+	c, err := client.New(client.Config{URL: e.http.URL, Token: token, HTTP: e.http.Client()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -6,47 +6,38 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
-// problem is an RFC 9457 problem details document.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-}
-
-const problemBase = "https://consign.dev/problems/"
-
 // writeError maps err to a status and writes it as problem details. Errors
 // the server did not anticipate become a 500 whose detail says nothing of
 // the internals; they are logged instead.
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
-	p := problem{Status: http.StatusInternalServerError, Type: problemBase + "internal", Title: "internal server error"}
+	p := api.Problem{Status: http.StatusInternalServerError, Type: api.ProblemBase + "internal", Title: "internal server error"}
 	var mbe *http.MaxBytesError
 	var re *retryError
 	switch {
-	case errors.Is(err, ErrUnauthorized):
-		p = problem{Status: http.StatusUnauthorized, Type: problemBase + "unauthorized", Title: "a valid token is required"}
+	case errors.Is(err, api.ErrUnauthorized):
+		p = api.Problem{Status: http.StatusUnauthorized, Type: api.ProblemBase + "unauthorized", Title: "a valid token is required"}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="consign"`)
-	case errors.Is(err, ErrForbidden):
-		p = problem{Status: http.StatusForbidden, Type: problemBase + "forbidden", Title: "the token may not do this", Detail: err.Error()}
-	case errors.Is(err, ErrNotFound), errors.Is(err, store.ErrNotFound):
-		p = problem{Status: http.StatusNotFound, Type: problemBase + "not-found", Title: "not found"}
-	case errors.As(err, &mbe), errors.Is(err, ErrTooLarge), errors.Is(err, limits.ErrTooLarge):
-		p = problem{Status: http.StatusRequestEntityTooLarge, Type: problemBase + "too-large", Title: "request too large", Detail: err.Error()}
-	case errors.As(err, &re) && errors.Is(err, ErrRateLimited):
-		p = problem{Status: http.StatusTooManyRequests, Type: problemBase + "rate-limited", Title: "rate limit exceeded", Detail: err.Error()}
+	case errors.Is(err, api.ErrForbidden):
+		p = api.Problem{Status: http.StatusForbidden, Type: api.ProblemBase + "forbidden", Title: "the token may not do this", Detail: err.Error()}
+	case errors.Is(err, api.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		p = api.Problem{Status: http.StatusNotFound, Type: api.ProblemBase + "not-found", Title: "not found"}
+	case errors.As(err, &mbe), errors.Is(err, api.ErrTooLarge), errors.Is(err, limits.ErrTooLarge):
+		p = api.Problem{Status: http.StatusRequestEntityTooLarge, Type: api.ProblemBase + "too-large", Title: "request too large", Detail: err.Error()}
+	case errors.As(err, &re) && errors.Is(err, api.ErrRateLimited):
+		p = api.Problem{Status: http.StatusTooManyRequests, Type: api.ProblemBase + "rate-limited", Title: "rate limit exceeded", Detail: err.Error()}
 		w.Header().Set("Retry-After", retryAfterSeconds(re.after))
-	case errors.As(err, &re) && errors.Is(err, ErrOverloaded):
-		p = problem{Status: http.StatusServiceUnavailable, Type: problemBase + "overloaded", Title: "the log is overloaded", Detail: err.Error()}
+	case errors.As(err, &re) && errors.Is(err, api.ErrOverloaded):
+		p = api.Problem{Status: http.StatusServiceUnavailable, Type: api.ProblemBase + "overloaded", Title: "the log is overloaded", Detail: err.Error()}
 		w.Header().Set("Retry-After", retryAfterSeconds(re.after))
-	case errors.Is(err, ErrBadRequest), errors.Is(err, attest.ErrInvalid), errors.Is(err, tlog.ErrMalformed), errors.Is(err, tlog.ErrIndex), errors.Is(err, store.ErrInvalid):
-		p = problem{Status: http.StatusBadRequest, Type: problemBase + "bad-request", Title: "bad request", Detail: err.Error()}
+	case errors.Is(err, api.ErrBadRequest), errors.Is(err, attest.ErrInvalid), errors.Is(err, tlog.ErrMalformed), errors.Is(err, tlog.ErrIndex), errors.Is(err, store.ErrInvalid):
+		p = api.Problem{Status: http.StatusBadRequest, Type: api.ProblemBase + "bad-request", Title: "bad request", Detail: err.Error()}
 	default:
 		log.Error("request failed", "err", err)
 	}

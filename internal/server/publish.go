@@ -10,28 +10,15 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
-// PublishResult is the server's answer for one published envelope.
-type PublishResult struct {
-	Index int64 `json:"index"`
-	// Duplicate is set when the attestation was already in the log: the
-	// receipt is for the earlier entry.
-	Duplicate bool          `json:"duplicate"`
-	Receipt   *tlog.Receipt `json:"receipt"`
-}
-
-// PublishResponse is the body of a successful publish.
-type PublishResponse struct {
-	Results []PublishResult `json:"results"`
-}
-
-// appendJSON appends r's JSON, as encoding/json writes it, to b.
-func (r *PublishResponse) appendJSON(b []byte) []byte {
+// appendPublishJSON appends r's JSON, as encoding/json writes it, to b.
+func appendPublishJSON(b []byte, r *api.PublishResponse) []byte {
 	if r.Results == nil {
 		return append(b, `{"results":null}`...)
 	}
@@ -63,24 +50,24 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p == nil {
-		return ErrUnauthorized
+		return api.ErrUnauthorized
 	}
 	if len(p.keys) == 0 {
-		return fmt.Errorf("%w: token %s is for reading only: it has no keys to publish for", ErrForbidden, p.token.ID)
+		return fmt.Errorf("%w: token %s is for reading only: it has no keys to publish for", api.ErrForbidden, p.token.ID)
 	}
 	product := r.URL.Query().Get("product")
 	if product == "" {
 		if len(p.token.Products) != 1 {
-			return fmt.Errorf("%w: the token has several products; name one with ?product=", ErrBadRequest)
+			return fmt.Errorf("%w: the token has several products; name one with ?product=", api.ErrBadRequest)
 		}
 		product = p.token.Products[0]
 	}
 	if !p.may(product) {
-		return fmt.Errorf("%w: the token may not publish for product %q", ErrForbidden, product)
+		return fmt.Errorf("%w: the token may not publish for product %q", api.ErrForbidden, product)
 	}
 	// An empty bucket answers before the body is read.
 	if wait := s.limiter.take(p.token.ID, 0, s.now()); wait > 0 {
-		return &retryError{ErrRateLimited, wait}
+		return &retryError{api.ErrRateLimited, wait}
 	}
 	lines, err := s.readEnvelopes(w, r)
 	if err != nil {
@@ -88,7 +75,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The bucket pays for every envelope before any of them is checked.
 	if wait := s.limiter.take(p.token.ID, len(lines), s.now()); wait > 0 {
-		return &retryError{ErrRateLimited, wait}
+		return &retryError{api.ErrRateLimited, wait}
 	}
 	entries, err := s.prepareAll(lines, p, product)
 	if err != nil {
@@ -118,11 +105,11 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := PublishResponse{Results: make([]PublishResult, len(receipts))}
+	out := api.PublishResponse{Results: make([]api.PublishResult, len(receipts))}
 	for i, rc := range receipts {
-		out.Results[i] = PublishResult{Index: indexes[i], Duplicate: res.appended[i].Duplicate, Receipt: rc}
+		out.Results[i] = api.PublishResult{Index: indexes[i], Duplicate: res.appended[i].Duplicate, Receipt: rc}
 	}
-	writeJSONBytes(w, out.appendJSON(make([]byte, 0, 2048*len(out.Results))))
+	writeJSONBytes(w, appendPublishJSON(make([]byte, 0, 2048*len(out.Results)), &out))
 	return nil
 }
 
@@ -200,7 +187,7 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 			}
 		}
 		if by == nil {
-			return pendingEntry{}, fmt.Errorf("%w: signature %d is not by a key token %s may publish for", ErrForbidden, i+1, p.token.ID)
+			return pendingEntry{}, fmt.Errorf("%w: signature %d is not by a key token %s may publish for", api.ErrForbidden, i+1, p.token.ID)
 		}
 		sigs = append(sigs, tlog.SignatureOf(by.KeyID(), sg.Sig))
 	}
@@ -210,7 +197,7 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 	}
 	leaf, err := tlog.NewLeaf(s.now(), pae, sigs)
 	if err != nil {
-		return pendingEntry{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		return pendingEntry{}, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
 	// MarshalJSON's output is compact and escaped already (it is
 	// json.Marshal's), so calling it skips json.Marshal's second pass.

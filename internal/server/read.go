@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,47 +11,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
-
-// MaxPage bounds the attestations one GET returns.
-const MaxPage = 1000
-
-// Attestation is one logged envelope with its receipt.
-type Attestation struct {
-	Index    int64           `json:"index"`
-	Envelope json.RawMessage `json:"envelope"`
-	Receipt  *tlog.Receipt   `json:"receipt"`
-}
-
-// AttestationsResponse is the answer to GET /api/v1/attestations.
-type AttestationsResponse struct {
-	Attestations []Attestation `json:"attestations"`
-	// Next, when present, is the value of ?after= for the next page.
-	Next *int64 `json:"next,omitempty"`
-}
-
-// InclusionResponse is an inclusion proof.
-type InclusionResponse struct {
-	Index uint64      `json:"index"`
-	Size  uint64      `json:"size"`
-	Proof []tlog.Hash `json:"inclusionProof"`
-}
-
-// ConsistencyResponse is a consistency proof.
-type ConsistencyResponse struct {
-	From  uint64      `json:"from"`
-	To    uint64      `json:"to"`
-	Proof []tlog.Hash `json:"consistencyProof"`
-}
 
 // parseUint reads a query or path number: decimal digits only, below 2^63
 // (SECURITY-CASES 73).
 func parseUint(name, s string) (int64, error) {
 	v, err := strconv.ParseUint(s, 10, 63)
 	if err != nil || strconv.FormatUint(v, 10) != s || v > math.MaxInt64 {
-		return 0, fmt.Errorf("%w: %s %q is not a non-negative integer below 2^63", ErrBadRequest, name, truncate(s))
+		return 0, fmt.Errorf("%w: %s %q is not a non-negative integer below 2^63", api.ErrBadRequest, name, truncate(s))
 	}
 	return int64(v), nil
 }
@@ -69,10 +38,10 @@ func parseSubject(s string) (tlog.Hash, error) {
 	h, ok := strings.CutPrefix(s, "sha256:")
 	var d tlog.Hash
 	if !ok || len(h) != 64 || strings.ToLower(h) != h {
-		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", ErrBadRequest, truncate(s))
+		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", api.ErrBadRequest, truncate(s))
 	}
 	if _, err := hex.Decode(d[:], []byte(h)); err != nil {
-		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", ErrBadRequest, truncate(s))
+		return d, fmt.Errorf("%w: subject %q is not sha256:<64 lowercase hex digits>", api.ErrBadRequest, truncate(s))
 	}
 	return d, nil
 }
@@ -97,8 +66,8 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v := q.Get("limit"); v != "" {
 		l, err := parseUint("limit", v)
-		if err != nil || l == 0 || l > MaxPage {
-			return fmt.Errorf("%w: limit must be 1 to %d", ErrBadRequest, MaxPage)
+		if err != nil || l == 0 || l > api.MaxPage {
+			return fmt.Errorf("%w: limit must be 1 to %d", api.ErrBadRequest, api.MaxPage)
 		}
 		query.Limit = int(l)
 	}
@@ -108,7 +77,7 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := AttestationsResponse{Attestations: []Attestation{}}
+	out := api.AttestationsResponse{Attestations: []api.Attestation{}}
 	if len(entries) == query.Limit {
 		entries = entries[:len(entries)-1]
 		next := entries[len(entries)-1].Index
@@ -129,7 +98,7 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for i, e := range entries {
-			out.Attestations = append(out.Attestations, Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[i]})
+			out.Attestations = append(out.Attestations, api.Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[i]})
 		}
 	}
 	writeJSON(w, out)
@@ -153,7 +122,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if products != nil && !slices.Contains(products, e.Product) {
-		return ErrNotFound
+		return api.ErrNotFound
 	}
 	tree, err := s.tree(ctx)
 	if err != nil {
@@ -163,7 +132,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[0]})
+	writeJSON(w, api.Attestation{Index: e.Index, Envelope: e.Envelope, Receipt: receipts[0]})
 	return nil
 }
 
@@ -219,7 +188,7 @@ func (s *Server) inclusion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, InclusionResponse{Index: uint64(index), Size: uint64(size), Proof: p})
+	writeJSON(w, api.InclusionResponse{Index: uint64(index), Size: uint64(size), Proof: p})
 	return nil
 }
 
@@ -271,6 +240,6 @@ func (s *Server) consistency(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	writeJSON(w, ConsistencyResponse{From: uint64(from), To: uint64(to), Proof: p})
+	writeJSON(w, api.ConsistencyResponse{From: uint64(from), To: uint64(to), Proof: p})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/postgres"
@@ -67,9 +68,9 @@ func revokeIsImmediate(t *testing.T, open func() store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients := make([]*server.Client, len(urls))
+	clients := make([]*client.Client, len(urls))
 	for i, u := range urls {
-		if clients[i], err = server.NewClient(u, secret, nil); err != nil {
+		if clients[i], err = client.New(client.Config{URL: u, Token: secret}); err != nil {
 			t.Fatal(err)
 		}
 	}

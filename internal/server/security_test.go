@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/postgres"
@@ -261,7 +262,7 @@ func TestSecurityCase77_SlowClients(t *testing.T) {
 			closed <- time.Since(start)
 		}()
 	}
-	c, _ := server.NewClient(run.URL, tok, nil)
+	c, _ := client.New(client.Config{URL: run.URL, Token: tok})
 	var lat []time.Duration
 	for i := 0; i < 20; i++ {
 		_, b := envelope(t, k, "a", fmt.Sprint(i))
@@ -447,30 +448,30 @@ func TestSecurityCase69_RollbackAndFork(t *testing.T) {
 	f := &fakeLog{signer: signer}
 	hs := httptest.NewServer(f)
 	defer hs.Close()
-	c, _ := server.NewClient(hs.URL, "", nil)
+	c, _ := client.New(client.Config{URL: hs.URL})
 	v := signer.Verifier()
 
 	f.set(honest, 1000)
-	trusted, err := server.Watch(bg, c, v, tlog.CheckpointOptions{}, nil)
+	trusted, err := client.Watch(bg, c, v, tlog.CheckpointOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.set(honest, 990)
-	if _, err := server.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrRollback) {
+	if _, err := client.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrRollback) {
 		t.Errorf("Watch after the log shrank = %v, want ErrRollback", err)
 	}
 	f.set(forked, 1000)
-	if _, err := server.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrFork) {
+	if _, err := client.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrFork) {
 		t.Errorf("Watch of a fork of the same size = %v, want ErrFork", err)
 	}
 	// A fork that is also longer fails its consistency proof.
 	longFork := buildLog(t, 1100, 995)
 	f.set(longFork, 1100)
-	if _, err := server.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrConsistency) {
+	if _, err := client.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint); !errors.Is(err, tlog.ErrConsistency) {
 		t.Errorf("Watch of a longer fork = %v, want ErrConsistency", err)
 	}
 	f.set(honest, 1200)
-	next, err := server.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint)
+	next, err := client.Watch(bg, c, v, tlog.CheckpointOptions{}, &trusted.Checkpoint)
 	if err != nil || next.Size != 1200 {
 		t.Errorf("Watch of honest growth = %+v, %v", next, err)
 	}
@@ -486,8 +487,8 @@ func TestSecurityCase39_KeyFromTheCaller(t *testing.T) {
 	f.set(buildLog(t, 10, -1), 10)
 	hs := httptest.NewServer(f)
 	defer hs.Close()
-	c, _ := server.NewClient(hs.URL, "", nil)
-	if _, err := server.Watch(bg, c, real.Verifier(), tlog.CheckpointOptions{}, nil); !errors.Is(err, tlog.ErrCheckpointSignature) {
+	c, _ := client.New(client.Config{URL: hs.URL})
+	if _, err := client.Watch(bg, c, real.Verifier(), tlog.CheckpointOptions{}, nil); !errors.Is(err, tlog.ErrCheckpointSignature) {
 		t.Errorf("Watch(a log signing with the key it serves, real key pinned) = %v, want ErrCheckpointSignature", err)
 	}
 }

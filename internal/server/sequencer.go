@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -55,19 +56,19 @@ func newSequencer(st store.Log, now func() time.Time, queue, maxBatch int, timeo
 	return q
 }
 
-// submit queues entries, or returns ErrOverloaded at once when the queue is full.
+// submit queues entries, or returns api.ErrOverloaded at once when the queue is full.
 func (q *sequencer) submit(entries []pendingEntry) (*appendRequest, error) {
 	req := &appendRequest{entries: entries, done: make(chan appendResult, 1)}
 	select {
 	case <-q.stop:
-		return nil, fmt.Errorf("%w: the server is shutting down", ErrServer)
+		return nil, fmt.Errorf("%w: the server is shutting down", api.ErrServer)
 	default:
 	}
 	select {
 	case q.queue <- req:
 		return req, nil
 	default:
-		return nil, &retryError{ErrOverloaded, time.Second}
+		return nil, &retryError{api.ErrOverloaded, time.Second}
 	}
 }
 
@@ -87,7 +88,7 @@ func (q *sequencer) run() {
 			for {
 				select {
 				case req := <-q.queue:
-					req.done <- appendResult{err: fmt.Errorf("%w: the server is shutting down", ErrServer)}
+					req.done <- appendResult{err: fmt.Errorf("%w: the server is shutting down", api.ErrServer)}
 				default:
 					return
 				}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -36,7 +37,7 @@ type Limits struct {
 	Queue int
 	// AppendBatch is the most entries the log appends in one transaction.
 	AppendBatch int
-	// Timeouts of the HTTP server (see [Listen]).
+	// Timeouts of the HTTP server [Start] runs.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
@@ -167,7 +168,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/log/key", s.key)
 	s.handle("GET /api/v1/log/proof/inclusion", s.inclusion)
 	s.handle("GET /api/v1/log/proof/consistency", s.consistency)
-	s.handle("/", func(http.ResponseWriter, *http.Request) error { return ErrNotFound })
+	s.handle("/", func(http.ResponseWriter, *http.Request) error { return api.ErrNotFound })
 }
 
 // ServeHTTP implements http.Handler.

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -64,11 +66,11 @@ func TestPublishFetchVerify(t *testing.T) {
 	if err != nil || ent.Index != 2 {
 		t.Fatalf("Entry(2) = %+v, %v", ent, err)
 	}
-	if _, err := c.Entry(bg, 3); !errors.Is(err, server.ErrNotFound) {
+	if _, err := c.Entry(bg, 3); !errors.Is(err, api.ErrNotFound) {
 		t.Errorf("Entry(3) = %v, want ErrNotFound", err)
 	}
 	// Checkpoint and consistency.
-	cp1, err := server.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, nil)
+	cp1, err := client.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, nil)
 	if err != nil || cp1.Size != 3 {
 		t.Fatalf("Watch = %+v, %v", cp1, err)
 	}
@@ -76,7 +78,7 @@ func TestPublishFetchVerify(t *testing.T) {
 	if _, err := c.Publish(bg, "acme", [][]byte{b4}); err != nil {
 		t.Fatal(err)
 	}
-	cp2, err := server.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, &cp1.Checkpoint)
+	cp2, err := client.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, &cp1.Checkpoint)
 	if err != nil || cp2.Size != 4 {
 		t.Fatalf("Watch(from 3) = %+v, %v", cp2, err)
 	}
@@ -160,7 +162,7 @@ func TestSecurityCase57_DedupOnDecodedBytes(t *testing.T) {
 		ch := alphabet[strings.IndexByte(alphabet, last[len(last)-1])|1]
 		m["payload"] = last[:len(last)-1] + string(ch) + p[len(last):]
 		bad, _ := json.Marshal(m)
-		if _, err := c.Publish(bg, "", [][]byte{bad}); !errors.Is(err, server.ErrBadRequest) {
+		if _, err := c.Publish(bg, "", [][]byte{bad}); !errors.Is(err, api.ErrBadRequest) {
 			t.Errorf("Publish(payload with non-zero trailing bits) = %v, want ErrBadRequest", err)
 		}
 		break
@@ -185,7 +187,7 @@ func TestReceiptsSurviveGrowth(t *testing.T) {
 		}
 		receipts = append(receipts, res.Results[0].Receipt)
 	}
-	final, err := server.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, nil)
+	final, err := client.Watch(bg, c, e.verifier(), tlog.CheckpointOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -38,11 +39,11 @@ type TokenConfig struct {
 // TokenPrefix followed by 32 random bytes in unpadded base64url.
 func CreateToken(ctx context.Context, tokens store.Tokens, cfg TokenConfig) (secret string, t *store.Token, err error) {
 	if len(cfg.Products) == 0 {
-		return "", nil, fmt.Errorf("%w: a token needs at least one product", ErrBadRequest)
+		return "", nil, fmt.Errorf("%w: a token needs at least one product", api.ErrBadRequest)
 	}
 	for _, p := range cfg.Products {
 		if !validProduct(p) {
-			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", ErrBadRequest, p)
+			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", api.ErrBadRequest, p)
 		}
 	}
 	t = &store.Token{Name: cfg.Name, Products: slices.Compact(slices.Sorted(slices.Values(cfg.Products)))}
@@ -125,7 +126,7 @@ type principal struct {
 func (p *principal) may(product string) bool { return slices.Contains(p.token.Products, product) }
 
 // authenticate reads the bearer token of r. No token is (nil, nil); an
-// unknown, malformed or revoked token is ErrUnauthorized, all alike.
+// unknown, malformed or revoked token is api.ErrUnauthorized, all alike.
 //
 // Every request reads the token's row from the database, so a revocation
 // holds for the next request of any server over that database; only the
@@ -139,17 +140,17 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 	if !ok || !wellFormed(secret) {
 		// Checked before any hashing or lookup: a malformed token costs
 		// the server nothing, and is answered as an unknown one.
-		return nil, ErrUnauthorized
+		return nil, api.ErrUnauthorized
 	}
 	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrUnauthorized
+		return nil, api.ErrUnauthorized
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !t.Revoked.IsZero() {
-		return nil, ErrUnauthorized
+		return nil, api.ErrUnauthorized
 	}
 	p := &principal{token: t, keys: make([]*sign.Verifier, 0, len(t.Keys))}
 	for _, k := range t.Keys {
@@ -202,10 +203,10 @@ func (s *Server) readScope(ctx context.Context, r *http.Request) ([]string, erro
 		return nil, err
 	}
 	if p == nil {
-		return nil, ErrUnauthorized
+		return nil, api.ErrUnauthorized
 	}
 	if wait := s.limiter.take(p.token.ID, 1, s.now()); wait > 0 {
-		return nil, &retryError{ErrRateLimited, wait}
+		return nil, &retryError{api.ErrRateLimited, wait}
 	}
 	return p.token.Products, nil
 }

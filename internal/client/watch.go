@@ -1,4 +1,4 @@
-package server
+package client
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 )
 
 // Watch fetches the server's checkpoint, verifies it with the log key log
-// (which the caller pinned: never the key the server serves,
-// SECURITY-CASES 39), and, when trusted is not nil, proves it consistent
+// (which the caller pinned: never the key the server serves), and, when trusted is not nil, proves it consistent
 // with trusted, the last checkpoint the caller verified. It returns the new
 // checkpoint, which the caller may then trust instead.
 //
 // A smaller log is [tlog.ErrRollback]; the same size with another root is
 // [tlog.ErrFork]; a proof that fails is [tlog.ErrConsistency]. On any error
-// the caller must keep trusted (SECURITY-CASES 69).
+// the caller must keep trusted: a server that rolled back or forked its
+// log must not become the caller's new trust.
 func Watch(ctx context.Context, c *Client, log *tlog.Verifier, opts tlog.CheckpointOptions, trusted *tlog.Checkpoint) (*tlog.SignedCheckpoint, error) {
 	note, err := c.Checkpoint(ctx)
 	if err != nil {

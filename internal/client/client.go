@@ -1,4 +1,14 @@
-package server
+// Package client is the client of a consign server (internal/server):
+// publish envelopes, fetch attestations and entries, the checkpoint and
+// proofs, and [Watch] a log for growth.
+//
+// Nothing a server answers is trusted: receipts and checkpoints are
+// verified by the caller with a log key it got elsewhere, and every answer
+// is read under a size cap ([Config.MaxResponse] and smaller ones per
+// endpoint), checked against its declared length before any byte is read,
+// so that a hostile or broken server's endless or huge answer is an error
+// wrapping [limits.ErrTooLarge], never memory spent.
+package client
 
 import (
 	"bytes"
@@ -13,31 +23,50 @@ import (
 	"strings"
 	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
-// Client talks to a consign server. Nothing a server answers is trusted
-// by the client: receipts and checkpoints are verified by the caller with a
-// log key it got elsewhere.
+// Client talks to a consign server.
 type Client struct {
 	base  *url.URL
 	token string
 	hc    *http.Client
+	max   int64
 }
 
-// NewClient is a client of the server at baseURL (http or https), with
-// token (may be empty for open reads) and hc (nil: a client with a
-// 2-minute timeout).
-func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
+// DefaultMaxResponse is the default of [Config.MaxResponse].
+const DefaultMaxResponse = 256 << 20
+
+// Config configures a [Client].
+type Config struct {
+	// URL is the server's base URL, http(s)://HOST[:PORT][/PATH].
+	URL string
+	// Token is the bearer token; empty for open reads.
+	Token string
+	// HTTP is the HTTP client; nil is one with a 2-minute timeout.
+	HTTP *http.Client
+	// MaxResponse caps any one answer of the server, in bytes (a page of
+	// attestations is the largest); 0 means DefaultMaxResponse. Answers
+	// with a smaller bound of their own (checkpoints, proofs, publish
+	// results) are capped at that.
+	MaxResponse int64
+}
+
+// New is a client of the server at cfg.URL.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimSuffix(cfg.URL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("%w: server URL %q must be http(s)://HOST[:PORT], without credentials", ErrBadRequest, redactURL(baseURL))
+		return nil, fmt.Errorf("%w: server URL %q must be http(s)://HOST[:PORT], without credentials", api.ErrBadRequest, redactURL(cfg.URL))
 	}
-	if hc == nil {
-		hc = &http.Client{Timeout: 2 * time.Minute}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 2 * time.Minute}
 	}
-	return &Client{base: u, token: token, hc: hc}, nil
+	if cfg.MaxResponse <= 0 {
+		cfg.MaxResponse = DefaultMaxResponse
+	}
+	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse}, nil
 }
 
 func redactURL(s string) string {
@@ -68,16 +97,20 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s %s: %v", ErrServer, method, u.Redacted(), unwrapURLError(err))
+		return nil, nil, fmt.Errorf("%w: %s %s: %v", api.ErrServer, method, u.Redacted(), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	max = min(max, c.max)
+	if resp.ContentLength > max {
+		return nil, nil, fmt.Errorf("%s %s: %w: the server's answer is %d bytes, over the limit of %d", method, u.Redacted(), limits.ErrTooLarge, resp.ContentLength, max)
+	}
 	data, err := limits.Read(resp.Body, max, "the server's answer")
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: %w", method, u.Redacted(), err)
 	}
 	if resp.StatusCode/100 != 2 {
-		e := &Error{Status: resp.StatusCode}
-		var p problem
+		e := &api.Error{Status: resp.StatusCode}
+		var p api.Problem
 		if json.Unmarshal(data, &p) == nil {
 			e.Title, e.Detail = p.Title, p.Detail
 		}
@@ -98,7 +131,7 @@ func unwrapURLError(err error) error {
 
 // Publish sends envelopes (each one DSSE envelope's JSON) for product
 // (empty: the token's only product) and returns one result per envelope.
-func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte) (*PublishResponse, error) {
+func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte) (*api.PublishResponse, error) {
 	var body bytes.Buffer
 	for _, e := range envelopes {
 		body.Write(bytes.TrimSpace(e))
@@ -108,33 +141,41 @@ func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte
 	if product != "" {
 		q.Set("product", product)
 	}
-	data, _, err := c.do(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), 1<<30)
+	data, _, err := c.do(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
 	if err != nil {
 		return nil, err
 	}
-	var out PublishResponse
+	var out api.PublishResponse
 	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%w: the publish answer is not JSON: %v", ErrServer, err)
+		return nil, fmt.Errorf("%w: the publish answer is not JSON: %v", api.ErrServer, err)
 	}
 	if len(out.Results) != len(envelopes) {
-		return nil, fmt.Errorf("%w: %d results for %d envelopes", ErrServer, len(out.Results), len(envelopes))
+		return nil, fmt.Errorf("%w: %d results for %d envelopes", api.ErrServer, len(out.Results), len(envelopes))
 	}
 	return &out, nil
 }
 
+// maxResult bounds the answer for one published envelope: a receipt with
+// its leaf (a digest and up to limits.Signatures signatures), a proof and
+// a checkpoint, with room to spare.
+const maxResult = 64 << 10
+
+// maxPublishAnswer bounds the answer to a publish of n envelopes.
+func maxPublishAnswer(n int) int64 { return int64(n+1) * maxResult }
+
 // Attestations returns every attestation about the SHA-256 digest subject,
 // following pages.
-func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]Attestation, error) {
-	var all []Attestation
+func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]api.Attestation, error) {
+	var all []api.Attestation
 	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {"100"}}
 	for {
-		data, _, err := c.do(ctx, http.MethodGet, "/api/v1/attestations", q, nil, limits.AttestationFile)
+		data, _, err := c.do(ctx, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
 		if err != nil {
 			return nil, err
 		}
-		var page AttestationsResponse
+		var page api.AttestationsResponse
 		if err := json.Unmarshal(data, &page); err != nil {
-			return nil, fmt.Errorf("%w: the attestations answer is not JSON: %v", ErrServer, err)
+			return nil, fmt.Errorf("%w: the attestations answer is not JSON: %v", api.ErrServer, err)
 		}
 		all = append(all, page.Attestations...)
 		if page.Next == nil {
@@ -148,14 +189,14 @@ func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]Attesta
 }
 
 // Entry returns the entry at index.
-func (c *Client) Entry(ctx context.Context, index uint64) (*Attestation, error) {
+func (c *Client) Entry(ctx context.Context, index uint64) (*api.Attestation, error) {
 	data, _, err := c.do(ctx, http.MethodGet, "/api/v1/entries/"+strconv.FormatUint(index, 10), nil, nil, int64(limits.LogEnvelope)+1<<20)
 	if err != nil {
 		return nil, err
 	}
-	var a Attestation
+	var a api.Attestation
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%w: the entry answer is not JSON: %v", ErrServer, err)
+		return nil, fmt.Errorf("%w: the entry answer is not JSON: %v", api.ErrServer, err)
 	}
 	return &a, nil
 }
@@ -177,7 +218,7 @@ func (c *Client) Consistency(ctx context.Context, from, to uint64) ([]tlog.Hash,
 		Proof []string `json:"consistencyProof"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%w: the consistency answer is not JSON: %v", ErrServer, err)
+		return nil, fmt.Errorf("%w: the consistency answer is not JSON: %v", api.ErrServer, err)
 	}
 	return parseProof(r.Proof)
 }
@@ -193,7 +234,7 @@ func (c *Client) Inclusion(ctx context.Context, index, size uint64) ([]tlog.Hash
 		Proof []string `json:"inclusionProof"`
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%w: the inclusion answer is not JSON: %v", ErrServer, err)
+		return nil, fmt.Errorf("%w: the inclusion answer is not JSON: %v", api.ErrServer, err)
 	}
 	return parseProof(r.Proof)
 }
