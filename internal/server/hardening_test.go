@@ -35,7 +35,7 @@ func (c *countingStore) TokenByHash(ctx context.Context, h tlog.Hash) (*store.To
 // short or not of the alphabet tokens are made of is refused before it is
 // hashed or looked up, with the answer an unknown token gets.
 func TestSecurityCase48_TokenShape(t *testing.T) {
-	cs := &countingStore{Store: sqliteStore(t)}
+	cs := &countingStore{Store: memStore()}
 	e := newEnv(t, cs, server.Config{})
 	k := newKey(t)
 	e.token([]string{"p"}, k)
@@ -98,7 +98,7 @@ func (e *env) rawRequest(head string, body func(w *bufio.Writer) error) int {
 // envelope of a payload type the log does not take is 400; requests with
 // made-up methods and paths are answered as problems.
 func TestSecurityCase52_ServerExhaustion(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{Limits: server.Limits{MaxBody: 1 << 20}})
+	e := newEnv(t, memStore(), server.Config{Limits: server.Limits{MaxBody: 1 << 20}})
 	k := newKey(t)
 	tok := e.token([]string{"p"}, k)
 	auth := "POST /api/v1/attestations HTTP/1.1\r\nAuthorization: Bearer " + tok
@@ -143,7 +143,7 @@ func TestSecurityCase52_ServerExhaustion(t *testing.T) {
 // the publisher that (or where) another product has it; within a product
 // it is a duplicate, as before.
 func TestDedupePerProduct(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{ReadTokenRequired: true})
+	e := newEnv(t, memStore(), server.Config{ReadTokenRequired: true})
 	k := newKey(t)
 	u1 := e.token([]string{"p1"}, k)
 	u2 := e.token([]string{"p2"}, k)
@@ -177,7 +177,7 @@ func TestDedupePerProduct(t *testing.T) {
 // read whole did: one envelope pretty-printed over lines, and JSON Lines
 // with blank lines, CRLF endings and indentation between them.
 func TestPublishBodyShapes(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{})
+	e := newEnv(t, memStore(), server.Config{})
 	k := newKey(t)
 	tok := e.token([]string{"p"}, k)
 	envA, a := envelope(t, k, "a", "pretty")

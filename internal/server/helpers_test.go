@@ -18,13 +18,15 @@ import (
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/store/memory"
+	"github.com/consign-dev/consign/internal/store/postgres"
 	"github.com/consign-dev/consign/internal/store/sqlite"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
 var bg = context.Background()
 
-// env is a running server over a real SQLite file, with its log key and a
+// env is a running server over a store, with its log key and a
 // function to make tokens.
 type env struct {
 	t      testing.TB
@@ -33,6 +35,17 @@ type env struct {
 	srv    *server.Server
 	http   *httptest.Server
 }
+
+// The stores the server runs over.
+var (
+	_ server.Store = (*sqlite.Store)(nil)
+	_ server.Store = (*postgres.Store)(nil)
+	_ server.Store = (*memory.Store)(nil)
+)
+
+// memStore is an in-memory store, for tests of the server rather than of
+// its storage.
+func memStore() store.Store { return memory.New() }
 
 func sqliteStore(t testing.TB) store.Store {
 	t.Helper()

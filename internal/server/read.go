@@ -73,7 +73,7 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 	}
 	// One more than asked, to know whether there is a next page.
 	query.Limit++
-	entries, err := s.cfg.Store.Entries(ctx, query)
+	entries, err := s.entries.Entries(ctx, query)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.cfg.Store.Entry(ctx, index)
+	e, err := s.entries.Entry(ctx, index)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ import (
 // products only and cannot tell another product's entry from a missing one;
 // and no leaf carries content.
 func TestSecurityCase76_Authz(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{ReadTokenRequired: true})
+	e := newEnv(t, memStore(), server.Config{ReadTokenRequired: true})
 	k1, k2 := newKey(t), newKey(t)
 	u1 := e.token([]string{"p1"}, k1)
 	u2 := e.token([]string{"p2"}, k2)
@@ -124,7 +124,7 @@ func (b *blockingStore) Append(ctx context.Context, es []store.NewEntry) ([]stor
 // signature is checked; a full queue gets 503 with Retry-After.
 func TestSecurityCase77_Limits(t *testing.T) {
 	t.Run("rate", func(t *testing.T) {
-		e := newEnv(t, sqliteStore(t), server.Config{Limits: server.Limits{Rate: 2, Burst: 5}})
+		e := newEnv(t, memStore(), server.Config{Limits: server.Limits{Rate: 2, Burst: 5}})
 		k := newKey(t)
 		tok := e.token([]string{"p"}, k)
 		var statuses []int
@@ -148,7 +148,7 @@ func TestSecurityCase77_Limits(t *testing.T) {
 		}
 	})
 	t.Run("sizes", func(t *testing.T) {
-		e := newEnv(t, sqliteStore(t), server.Config{Limits: server.Limits{MaxBody: 8 << 10, MaxBatch: 3, MaxEnvelope: 2 << 10}})
+		e := newEnv(t, memStore(), server.Config{Limits: server.Limits{MaxBody: 8 << 10, MaxBatch: 3, MaxEnvelope: 2 << 10}})
 		k := newKey(t)
 		tok := e.token([]string{"p"}, k)
 		_, one := envelope(t, k, "a", "small")
@@ -168,7 +168,7 @@ func TestSecurityCase77_Limits(t *testing.T) {
 		}
 	})
 	t.Run("queue", func(t *testing.T) {
-		bs := &blockingStore{Store: sqliteStore(t), entered: make(chan struct{}, 100), release: make(chan struct{})}
+		bs := &blockingStore{Store: memStore(), entered: make(chan struct{}, 100), release: make(chan struct{})}
 		e := newEnv(t, bs, server.Config{Limits: server.Limits{Queue: 1}})
 		k := newKey(t)
 		tok := e.token([]string{"p"}, k)
@@ -506,7 +506,7 @@ func TestSecurityCase74_ConcurrentPublishersPostgres(t *testing.T) {
 // TestSecurityCase73_ServerIndexBounds: negative, huge, fractional and
 // out-of-range indices and sizes get a 4xx problem, never a panic or a 5xx.
 func TestSecurityCase73_ServerIndexBounds(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{})
+	e := newEnv(t, memStore(), server.Config{})
 	k := newKey(t)
 	c := e.client(e.token([]string{"p"}, k))
 	for i := 0; i < 3; i++ {

@@ -36,7 +36,7 @@ type appendRequest struct {
 // state: the database orders the log, so several sequencers (in several
 // processes) may append to one store.
 type sequencer struct {
-	st       store.Log
+	st       Appender
 	now      func() time.Time
 	maxBatch int
 	timeout  time.Duration
@@ -49,7 +49,7 @@ type sequencer struct {
 	committed func([]store.Appended, store.Tree)
 }
 
-func newSequencer(st store.Log, now func() time.Time, queue, maxBatch int, timeout time.Duration, committed func([]store.Appended, store.Tree)) *sequencer {
+func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, committed func([]store.Appended, store.Tree)) *sequencer {
 	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), committed: committed}
 	q.wg.Add(1)
 	go q.run()

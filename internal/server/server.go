@@ -68,7 +68,7 @@ func (l *Limits) setDefaults() {
 // Config configures a [Server].
 type Config struct {
 	// Store holds the log and the tokens.
-	Store store.Store
+	Store Store
 	// Signer signs checkpoints with the log's key; its origin is the log's.
 	Signer *tlog.Signer
 	// ReadTokenRequired restricts reads to tokens, and to their products.
@@ -94,6 +94,9 @@ func (c *Config) Validate() error {
 // Server is the HTTP API over a store and a log key. It is an http.Handler.
 type Server struct {
 	cfg     Config
+	trees   TreeReader
+	entries EntryReader
+	tokens  TokenFinder
 	mux     *http.ServeMux
 	seq     *sequencer
 	limiter *limiter
@@ -128,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Store.SetLogIdentity(ctx, id); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: cfg.Logger, hashes: newHashCache(1 << 18), cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s := &Server{cfg: cfg, trees: cfg.Store, entries: cfg.Store, tokens: cfg.Store, mux: http.NewServeMux(), log: cfg.Logger, hashes: newHashCache(1 << 18), cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if cfg.Limits.Rate > 0 {
 		s.limiter = newLimiter(cfg.Limits.Rate, float64(cfg.Limits.Burst))
 	}
@@ -187,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // tree reads the log's tree.
 func (s *Server) tree(ctx context.Context) (store.Tree, error) {
-	t, err := s.cfg.Store.Tree(ctx)
+	t, err := s.trees.Tree(ctx)
 	if err == nil {
 		s.sawSize(t.Size)
 	}
@@ -250,7 +253,7 @@ func (s *Server) reader(ctx context.Context) tlog.HashReader {
 		if len(missing) == 0 {
 			return out, nil
 		}
-		got, err := s.cfg.Store.ReadHashes(ctx, missing)
+		got, err := s.trees.ReadHashes(ctx, missing)
 		if err != nil {
 			return nil, err
 		}

@@ -106,7 +106,7 @@ func digestOf(name string) tlog.Hash { return tlog.LeafHash([]byte(name)) }
 // key id hints, signatures in another order) is the same entry, not a new
 // "unique" one.
 func TestSecurityCase57_DedupOnDecodedBytes(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{})
+	e := newEnv(t, memStore(), server.Config{})
 	a, b := newKey(t), newKey(t)
 	c := e.client(e.token([]string{"acme"}, a, b))
 	env, _ := envelope(t, a, "app", "x")
@@ -175,7 +175,7 @@ func TestSecurityCase57_DedupOnDecodedBytes(t *testing.T) {
 // TestReceiptsSurviveGrowth: a receipt handed out at size n still verifies
 // after the log grows, and a later checkpoint is consistent with it.
 func TestReceiptsSurviveGrowth(t *testing.T) {
-	e := newEnv(t, sqliteStore(t), server.Config{})
+	e := newEnv(t, memStore(), server.Config{})
 	k := newKey(t)
 	c := e.client(e.token([]string{"p"}, k))
 	var receipts []*tlog.Receipt

@@ -37,7 +37,7 @@ type TokenConfig struct {
 // CreateToken makes a token, stores its hash in tokens and returns the
 // secret, which is shown once and stored nowhere. The secret is
 // TokenPrefix followed by 32 random bytes in unpadded base64url.
-func CreateToken(ctx context.Context, tokens store.Tokens, cfg TokenConfig) (secret string, t *store.Token, err error) {
+func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (secret string, t *store.Token, err error) {
 	if len(cfg.Products) == 0 {
 		return "", nil, fmt.Errorf("%w: a token needs at least one product", api.ErrBadRequest)
 	}
@@ -142,7 +142,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 		// the server nothing, and is answered as an unknown one.
 		return nil, api.ErrUnauthorized
 	}
-	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(secret))
+	t, err := s.tokens.TokenByHash(ctx, HashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, api.ErrUnauthorized
 	}
