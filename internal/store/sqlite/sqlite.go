@@ -20,7 +20,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -72,14 +71,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("%w: SQLite path %q (it must be non-empty, without '?' or '#')", store.ErrInvalid, path)
 	}
-	// Connections open lazily, long after Open: a relative path would name
-	// another file once the process changes directory (the demo does), and
-	// SQLite would create it, empty.
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: SQLite path %q: %v", store.ErrInvalid, path, err)
-	}
-	path = abs
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}

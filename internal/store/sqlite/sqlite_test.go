@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/consign-dev/consign/internal/store"
@@ -71,39 +69,6 @@ func TestOpenRejects(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%q) = nil error, want one", p)
 		}
-	}
-}
-
-// A relative path names the file it named when the store was opened, even
-// for connections opened after the process changed directory (the demo
-// starts a server, then works in a subdirectory).
-func TestRelativePathSurvivesChdir(t *testing.T) {
-	ctx := context.Background()
-	dir, other := t.TempDir(), t.TempDir()
-	t.Chdir(dir)
-	s := open(t, "log.db")
-	defer s.Close()
-	if err := s.SetLogIdentity(ctx, store.Identity{Origin: "o", Key: "o+00000000+AQ=="}); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(other)
-	// Enough readers at once that the pool opens new connections.
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Go(func() {
-			if id, err := s.LogIdentity(ctx); err != nil || id.Origin != "o" {
-				errs <- fmt.Errorf("LogIdentity = %+v, %v", id, err)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if _, err := os.Stat(filepath.Join(other, "log.db")); err == nil {
-		t.Error("a connection created log.db in the new working directory")
 	}
 }
 
