@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -143,52 +144,21 @@ func slsaPredicate(builder, source string) string {
 	return fmt.Sprintf(`{"buildDefinition":{"buildType":"https://consign.dev/buildtypes/run/v1","externalParameters":{"step":"build","command":["make"],"source":%q},"internalParameters":{"exitCode":0},"resolvedDependencies":[]},"runDetails":{"builder":{"id":%q},"metadata":{}}}`, source, builder)
 }
 
-// policyYAML is the chain's policy; extra is appended to the release stage.
+// chainPolicy is testdata/chain.policy.yaml, the chain's policy, as a template.
+var chainPolicy = template.Must(template.ParseFiles(filepath.Join("testdata", "chain.policy.yaml")))
+
+// policyYAML is the chain's policy with its keys; extra is appended to the
+// release stage.
 func (c *chain) policyYAML(extra string) string {
-	return fmt.Sprintf(`product: acme-app
-version: 3
-expires: 2027-06-30T00:00:00Z
-owner: {keyid: %s}
-functionaries:
-  ci:
-    role: build system
-    keys:
-      - %s
-  alice:
-    role: release engineer
-    keys:
-      - %s
-  bob:
-    role: release engineer
-    keys:
-      - %s
-  carol:
-    role: release engineer
-    revoked_at: 2026-10-01T00:00:00Z
-    keys:
-      - %s
-stages:
-  - name: source
-    by: [ci]
-    require: [link]
-    products: [CREATE "src/*", DISALLOW "*"]
-  - name: build
-    by: [ci]
-    require: [link, slsa]
-    materials: [MATCH "src/*" WITH PRODUCTS FROM source, DISALLOW "*"]
-    products: [CREATE "dist/*", DISALLOW "*"]
-    checks:
-      - slsa:
-          builder_ids: [https://consign.dev/builders/local/v1]
-          source_repos: [git+https://github.com/acme/app]
-          external_parameters: {step: build, command: "*", source: "*"}
-  - name: release
-    by: [alice, bob, carol]
-    threshold: 2
-    require: [link]
-    materials: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
-    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
-%s`, c.owner.id(), indentPEM(c.ci.PEM, 8), indentPEM(c.alice.PEM, 8), indentPEM(c.bob.PEM, 8), indentPEM(c.carol.PEM, 8), extra)
+	var b strings.Builder
+	err := chainPolicy.Execute(&b, map[string]string{
+		"Owner": c.owner.id(), "CI": indentPEM(c.ci.PEM, 8), "Alice": indentPEM(c.alice.PEM, 8),
+		"Bob": indentPEM(c.bob.PEM, 8), "Carol": indentPEM(c.carol.PEM, 8), "Extra": extra,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b.String()
 }
 
 func (c *chain) config(t testing.TB, policyYAML string) Config {
