@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/store/internal/batch"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -76,37 +77,19 @@ func (s *Store) Append(_ context.Context, entries []store.NewEntry) ([]store.App
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]store.Appended, len(entries))
 	overlay := map[int64]tlog.Hash{}
 	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return readHashes(s.hashes, overlay, idx) })
-	size := s.tree.Size
-	inBatch := map[tlog.Hash]int{}
-	var fresh []int
-	for i, e := range entries {
-		if len(e.Leaf) == 0 {
-			return nil, store.Tree{}, fmt.Errorf("%w: entry %d has no leaf", store.ErrInvalid, i)
-		}
+	existing := map[tlog.Hash]store.Appended{}
+	for _, e := range entries {
 		if x, ok := s.keys[e.Key]; ok {
-			out[i] = store.Appended{Index: x, Leaf: s.entries[x].Leaf, Duplicate: true}
-			continue
+			existing[e.Key] = store.Appended{Index: x, Leaf: s.entries[x].Leaf, Duplicate: true}
 		}
-		if j, ok := inBatch[e.Key]; ok {
-			out[i] = store.Appended{Index: out[j].Index, Leaf: out[j].Leaf, Duplicate: true}
-			continue
-		}
-		hashes, err := tlog.StoredHashes(size, tlog.LeafHash(e.Leaf), reader)
-		if err != nil {
-			return nil, store.Tree{}, fmt.Errorf("memory: computing tree hashes: %w", err)
-		}
-		base := tlog.StoredHashCount(size)
-		for k, h := range hashes {
-			overlay[base+int64(k)] = h
-		}
-		out[i] = store.Appended{Index: size, Leaf: e.Leaf, Hashes: hashes}
-		inBatch[e.Key] = i
-		fresh = append(fresh, i)
-		size++
 	}
+	plan, err := batch.Place(entries, s.tree.Size, existing, overlay, reader)
+	if err != nil {
+		return nil, store.Tree{}, fmt.Errorf("memory: %w", err)
+	}
+	out, fresh, size := plan.Out, plan.Fresh, plan.Size
 	if len(fresh) == 0 {
 		return out, s.tree, nil
 	}

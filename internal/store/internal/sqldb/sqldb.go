@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/store/internal/batch"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -240,7 +241,6 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if err != nil {
 		return nil, store.Tree{}, err
 	}
-	out := make([]store.Appended, len(entries))
 	overlay := map[int64]tlog.Hash{}
 	known := s.edgeHashes()
 	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
@@ -272,34 +272,11 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 		}
 		return hs, nil
 	})
-	var fresh []int // positions of entries appended now
-	size := tree.Size
-	inBatch := map[tlog.Hash]int{}
-	for i, e := range entries {
-		if len(e.Leaf) == 0 {
-			return nil, store.Tree{}, fmt.Errorf("%w: entry %d has no leaf", store.ErrInvalid, i)
-		}
-		if a, ok := existing[e.Key]; ok {
-			out[i] = a
-			continue
-		}
-		if j, ok := inBatch[e.Key]; ok {
-			out[i] = store.Appended{Index: out[j].Index, Leaf: out[j].Leaf, Duplicate: true}
-			continue
-		}
-		hashes, err := tlog.StoredHashes(size, tlog.LeafHash(e.Leaf), reader)
-		if err != nil {
-			return nil, store.Tree{}, fmt.Errorf("%s: computing tree hashes: %w", s.d.Name, err)
-		}
-		base := tlog.StoredHashCount(size)
-		for k, h := range hashes {
-			overlay[base+int64(k)] = h
-		}
-		out[i] = store.Appended{Index: size, Leaf: e.Leaf, Hashes: hashes}
-		inBatch[e.Key] = i
-		fresh = append(fresh, i)
-		size++
+	plan, err := batch.Place(entries, tree.Size, existing, overlay, reader)
+	if err != nil {
+		return nil, store.Tree{}, fmt.Errorf("%s: %w", s.d.Name, err)
 	}
+	out, fresh, size := plan.Out, plan.Fresh, plan.Size
 	if len(fresh) == 0 {
 		return out, tree, tx.Commit()
 	}
