@@ -17,6 +17,7 @@ import (
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -100,10 +101,10 @@ var hints = []struct {
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
 	{sbom.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
-	{sbom.ErrCoverage, "", ExitVerifyNo},
-	{sbom.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
-	{sbom.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
-	{sbom.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
+	{sbomdoc.ErrCoverage, "", ExitVerifyNo},
+	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
+	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
+	{sbomdoc.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
 	{sbom.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH", ExitError},
 	{sbom.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
 	{sbom.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},

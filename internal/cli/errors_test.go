@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -25,7 +25,7 @@ func TestClassify(t *testing.T) {
 		{"plain error", errors.New("boom"), ExitError, ""},
 		{"sentinel from the table", notPrivate, ExitError, tableHint},
 		{"table code 3", fmt.Errorf("x: %w", attest.ErrSignature), ExitVerifyNo, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it"},
-		{"table code 2", sbom.ErrUnknownElement, ExitUsage, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses"},
+		{"table code 2", sbomdoc.ErrUnknownElement, ExitUsage, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses"},
 		{"first match wins", fmt.Errorf("%w and %w", tlog.ErrFork, fs.ErrNotExist), ExitVerifyNo, "ALERT: the log shows two different histories (a split view); keep both checkpoints as evidence and tell the log's operator"},
 		{"own hint over the table's", withHint(notPrivate, "mine"), ExitError, "mine"},
 		{"own hint keeps the table's code", withHint(fmt.Errorf("x: %w", attest.ErrSignature), "mine"), ExitVerifyNo, "mine"},

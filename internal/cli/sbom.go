@@ -17,6 +17,7 @@ import (
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // NewCmdSBOM is 'consign sbom' and its 'check' and 'diff' subcommands.
@@ -341,12 +342,12 @@ func commas(n int64) string {
 	return s
 }
 
-func readSBOM(path string) (*sbom.Document, error) {
+func readSBOM(path string) (*sbomdoc.Document, error) {
 	b, err := limits.ReadFile(path, limits.SBOMFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading SBOM: %w", err)
 	}
-	doc, err := sbom.Decode(b)
+	doc, err := sbomdoc.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -385,11 +386,11 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var reqs []sbom.Requirement
+			var reqs []sbomdoc.Requirement
 			for _, r := range requires {
-				q, err := sbom.ParseRequirement(r)
+				q, err := sbomdoc.ParseRequirement(r)
 				if err != nil {
-					return withHint(usageErr(err), "write ELEMENT=PERCENT; elements: "+strings.Join(sbom.Elements, ", "))
+					return withHint(usageErr(err), "write ELEMENT=PERCENT; elements: "+strings.Join(sbomdoc.Elements, ", "))
 				}
 				reqs = append(reqs, q)
 			}
@@ -400,7 +401,7 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 			if err != nil {
 				return err
 			}
-			rep := sbom.Check(doc)
+			rep := sbomdoc.Check(doc)
 			verdict := rep.Require(reqs)
 			w := cmd.OutOrStdout()
 			if format == "json" {
@@ -419,7 +420,7 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 }
 
 // formatLabel names a decoded SBOM's format for people: "CycloneDX 1.6 JSON".
-func formatLabel(doc *sbom.Document) string {
+func formatLabel(doc *sbomdoc.Document) string {
 	switch doc.Format {
 	case sbom.FormatCycloneDXJSON:
 		return "CycloneDX " + doc.SpecVersion + " JSON"
@@ -434,14 +435,14 @@ func formatLabel(doc *sbom.Document) string {
 // maxMissing bounds the components named per element in text output.
 const maxMissing = 8
 
-func printCheck(w io.Writer, path string, doc *sbom.Document, rep *sbom.Report) {
+func printCheck(w io.Writer, path string, doc *sbomdoc.Document, rep *sbomdoc.Report) {
 	fmt.Fprintf(w, "%s: %s, %s\n", path, formatLabel(doc), plural(rep.Components, "component"))
 	for _, c := range rep.Coverage {
 		switch {
-		case c.Element == sbom.ElemAuthor || c.Element == sbom.ElemTimestamp:
-			fmt.Fprintf(w, "  %-13s %6s  (whole document)\n", c.Element, sbom.FormatPercent(c.Percent))
+		case c.Element == sbomdoc.ElemAuthor || c.Element == sbomdoc.ElemTimestamp:
+			fmt.Fprintf(w, "  %-13s %6s  (whole document)\n", c.Element, sbomdoc.FormatPercent(c.Percent))
 		case c.Covered == c.Total && c.Total > 0:
-			fmt.Fprintf(w, "  %-13s %6s\n", c.Element, sbom.FormatPercent(c.Percent))
+			fmt.Fprintf(w, "  %-13s %6s\n", c.Element, sbomdoc.FormatPercent(c.Percent))
 		default:
 			names := c.Missing
 			more := ""
@@ -449,32 +450,32 @@ func printCheck(w io.Writer, path string, doc *sbom.Document, rep *sbom.Report) 
 				more = fmt.Sprintf(", and %d more (--output json lists all)", len(names)-maxMissing)
 				names = names[:maxMissing]
 			}
-			fmt.Fprintf(w, "  %-13s %6s  %d of %d missing: %s%s\n", c.Element, sbom.FormatPercent(c.Percent), c.Total-c.Covered, c.Total, strings.Join(names, ", "), more)
+			fmt.Fprintf(w, "  %-13s %6s  %d of %d missing: %s%s\n", c.Element, sbomdoc.FormatPercent(c.Percent), c.Total-c.Covered, c.Total, strings.Join(names, ", "), more)
 		}
 	}
 }
 
-func printCheckJSON(w io.Writer, path string, doc *sbom.Document, rep *sbom.Report, reqs []sbom.Requirement, verdict error) error {
-	var short []sbom.Shortfall
-	var ce *sbom.CoverageError
+func printCheckJSON(w io.Writer, path string, doc *sbomdoc.Document, rep *sbomdoc.Report, reqs []sbomdoc.Requirement, verdict error) error {
+	var short []sbomdoc.Shortfall
+	var ce *sbomdoc.CoverageError
 	if errors.As(verdict, &ce) {
 		short = ce.Shortfalls
 	}
 	v := struct {
-		File         string             `json:"file"`
-		Format       string             `json:"format"`
-		SpecVersion  string             `json:"specVersion"`
-		Components   int                `json:"components"`
-		Coverage     []sbom.Coverage    `json:"coverage"`
-		Requirements []sbom.Requirement `json:"requirements"`
-		Shortfalls   []sbom.Shortfall   `json:"shortfalls"`
-		Passed       bool               `json:"passed"`
+		File         string                `json:"file"`
+		Format       string                `json:"format"`
+		SpecVersion  string                `json:"specVersion"`
+		Components   int                   `json:"components"`
+		Coverage     []sbomdoc.Coverage    `json:"coverage"`
+		Requirements []sbomdoc.Requirement `json:"requirements"`
+		Shortfalls   []sbomdoc.Shortfall   `json:"shortfalls"`
+		Passed       bool                  `json:"passed"`
 	}{path, doc.Format, doc.SpecVersion, rep.Components, rep.Coverage, reqs, short, verdict == nil}
 	if v.Requirements == nil {
-		v.Requirements = []sbom.Requirement{}
+		v.Requirements = []sbomdoc.Requirement{}
 	}
 	if v.Shortfalls == nil {
-		v.Shortfalls = []sbom.Shortfall{}
+		v.Shortfalls = []sbomdoc.Shortfall{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -509,7 +510,7 @@ matched by package URL (without version), then by name. The exit code is 0 whate
 			if err != nil {
 				return err
 			}
-			ch := sbom.Diff(oldDoc, newDoc)
+			ch := sbomdoc.Diff(oldDoc, newDoc)
 			w := cmd.OutOrStdout()
 			if format == "json" {
 				enc := json.NewEncoder(w)
@@ -524,7 +525,7 @@ matched by package URL (without version), then by name. The exit code is 0 whate
 	return cmd
 }
 
-func printDiff(w io.Writer, ch *sbom.Changes, nOld, nNew int) {
+func printDiff(w io.Writer, ch *sbomdoc.Changes, nOld, nNew int) {
 	purl := func(p string) string {
 		if p == "" {
 			return ""

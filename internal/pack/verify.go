@@ -15,7 +15,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/receipt"
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
 )
@@ -358,7 +358,7 @@ func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
 			out = append(out, s)
 			continue
 		}
-		doc, err := sbom.Decode(data)
+		doc, err := sbomdoc.Decode(data)
 		if err != nil {
 			s.Status, s.Reason = verify.StatusFail, err.Error()
 			out = append(out, s)
@@ -368,7 +368,7 @@ func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
 		if doc.Subject != nil {
 			s.Subject = strings.TrimSpace(doc.Subject.Name + " " + doc.Subject.Version)
 		}
-		rep := sbom.Check(doc)
+		rep := sbomdoc.Check(doc)
 		s.Components = rep.Components
 		s.Coverage = map[string]float64{}
 		for _, c := range rep.Coverage {
@@ -497,9 +497,9 @@ func (r *Result) Text() string {
 		}
 		fmt.Fprintf(&b, ", %d component(s)", s.Components)
 		var cov []string
-		for _, e := range sbom.Elements {
+		for _, e := range sbomdoc.Elements {
 			if pct, ok := s.Coverage[e]; ok {
-				cov = append(cov, e+" "+sbom.FormatPercent(pct))
+				cov = append(cov, e+" "+sbomdoc.FormatPercent(pct))
 			}
 		}
 		if len(cov) > 0 {

@@ -11,6 +11,8 @@ import (
 	"github.com/anchore/syft/syft/format/common/cyclonedxhelpers"
 	"github.com/anchore/syft/syft/pkg"
 	"github.com/google/uuid"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // serialPlaceholder stands in for a reproducible SBOM's serial number
@@ -26,9 +28,9 @@ var consignNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://consign.d
 func contentUUID(content []byte) uuid.UUID { return uuid.NewSHA1(consignNamespace, content) }
 
 func (r *Result) encodeCycloneDX(f Format) ([]byte, error) {
-	version, ok := cycloneDXVersions[f.Version]
+	version, ok := sbomdoc.CycloneDXVersion(f.Version)
 	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnsupportedFormat, f.String())
+		return nil, fmt.Errorf("%w %q", sbomdoc.ErrUnsupportedFormat, f.String())
 	}
 	bom := cyclonedxhelpers.ToFormatModel(*r.s)
 	r.improveCycloneDX(bom)
@@ -241,7 +243,8 @@ func subjectDependencies(root string, comps []cyclonedx.Component, deps *[]cyclo
 	if len(top) == 0 && len(entries) == 0 {
 		return nil
 	}
-	top = sortedUnique(top)
+	slices.Sort(top)
+	top = slices.Compact(top)
 	var dependsOn *[]string // none: the subject's entry has no dependsOn
 	if len(top) > 0 {
 		dependsOn = &top

@@ -1,5 +1,6 @@
-// Package sbom makes software bills of materials with syft, and reads,
-// checks and compares SBOMs made by anyone.
+// Package sbom makes software bills of materials with syft. It is the only
+// package that links syft; reading, checking and comparing SBOMs is
+// package sbomdoc's, which the verifier uses without the generator.
 //
 // # Making SBOMs
 //
@@ -46,22 +47,9 @@
 //     ([Config.UseGoToolchain] turns it on: it adds the module graph, at several seconds per module tree, and may
 //     download). Only a registry: target reaches the network.
 //
-// # Reading, checking and comparing SBOMs
-//
-// [Decode] reads CycloneDX 1.2–1.7 (JSON, XML) and SPDX 2.2–2.3 (JSON,
-// tag-value) into one [Document]. [Check] measures it against the [NTIA
-// minimum elements] (supplier, name, version, unique identifiers,
-// dependency relationships, author of the SBOM data, timestamp), plus
-// hashes and licences, per element as a share of the components, with
-// the components that miss each; [Report.Require] makes it a gate. [Diff]
-// lists the components added, removed, and changed in version or licence
-// between two SBOMs of any formats.
-//
 // # Untrusted input
 //
-// Everything here reads untrusted input. SBOMs are bounded in size and
-// count ([limits.SBOMFile], [limits.SBOMComponents]) and their JSON is
-// read strictly. Archive targets are unpacked within bounds
+// A target is untrusted input. Archive targets are unpacked within bounds
 // ([limits.ArchiveBytes], [limits.ArchiveEntries]) through an [os.Root],
 // refusing entries that escape, repeat or lie about their size
 // (SECURITY-CASES 41–45), and temporary files are removed whatever
@@ -71,10 +59,7 @@
 //
 // # Errors
 //
-// [Decode] returns errors wrapping [ErrUnsupportedFormat] or
-// [ErrMalformed]; [Generate] errors wrapping [ErrTarget] ([ErrNoTarget],
-// [ErrImage], [ErrArchive]) or [ErrScan]; [Report.Require] a
-// [*CoverageError], which is [ErrCoverage].
-//
-// [NTIA minimum elements]: https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom
+// [Generate] returns errors wrapping [ErrTarget] ([ErrNoTarget],
+// [ErrImage], [ErrArchive]) or [ErrScan]; [ParseFormat] and
+// [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat].
 package sbom

@@ -7,6 +7,18 @@ import (
 	"strings"
 
 	"github.com/anchore/syft/syft/format/syftjson"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
+)
+
+// Output formats, as -o accepts them: the formats [sbomdoc.Decode] reads,
+// plus syft JSON.
+const (
+	FormatCycloneDXJSON = sbomdoc.FormatCycloneDXJSON
+	FormatCycloneDXXML  = sbomdoc.FormatCycloneDXXML
+	FormatSPDXJSON      = sbomdoc.FormatSPDXJSON
+	FormatSPDXTagValue  = sbomdoc.FormatSPDXTagValue
+	FormatSyftJSON      = "syft-json" // written only; [sbomdoc.Decode] refuses it
 )
 
 // Format is an output format and version.
@@ -36,7 +48,7 @@ var formatAliases = map[string]string{
 // ParseFormat reads NAME[@VERSION]: cyclonedx-json (default version 1.7,
 // 1.2–1.6 on request), cyclonedx-xml (the same), spdx-json and
 // spdx-tagvalue (2.3, or 2.2), syft-json. Errors wrap
-// [ErrUnsupportedFormat].
+// [sbomdoc.ErrUnsupportedFormat].
 func ParseFormat(s string) (Format, error) {
 	name, version, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "@")
 	if a, ok := formatAliases[name]; ok {
@@ -44,16 +56,16 @@ func ParseFormat(s string) (Format, error) {
 	}
 	versions, ok := formatVersions[name]
 	if !ok {
-		return Format{}, fmt.Errorf("%w %q (consign writes %s)", ErrUnsupportedFormat, s, FormatNames())
+		return Format{}, fmt.Errorf("%w %q (consign writes %s)", sbomdoc.ErrUnsupportedFormat, s, FormatNames())
 	}
 	if version == "" {
 		return Format{Name: name, Version: versions[0]}, nil
 	}
 	if !slices.Contains(versions, version) {
 		if name == FormatSyftJSON {
-			return Format{}, fmt.Errorf("%w %q: syft JSON has one version, the current one", ErrUnsupportedFormat, s)
+			return Format{}, fmt.Errorf("%w %q: syft JSON has one version, the current one", sbomdoc.ErrUnsupportedFormat, s)
 		}
-		return Format{}, fmt.Errorf("%w %q: %s is written in versions %s", ErrUnsupportedFormat, s, name, strings.Join(versions, ", "))
+		return Format{}, fmt.Errorf("%w %q: %s is written in versions %s", sbomdoc.ErrUnsupportedFormat, s, name, strings.Join(versions, ", "))
 	}
 	return Format{Name: name, Version: version}, nil
 }
@@ -71,19 +83,16 @@ func (f Format) String() string {
 	return f.Name + "@" + f.Version
 }
 
-// IsJSON reports whether the format is JSON (and so can be an attestation's predicate).
-func (f Format) IsJSON() bool { return strings.HasSuffix(f.Name, "-json") }
-
 // Encode writes the SBOM in format f. The output has the improvements
 // described in the package documentation (dependency edges from the
 // subject, suppliers and hashes from package metadata, no file entries
 // unless asked, scan warnings noted) and, when [Config.Epoch] was set, is
 // the same bytes for the same input. It returns an error wrapping
-// [ErrUnsupportedFormat] for a format or version [ParseFormat] would
+// [sbomdoc.ErrUnsupportedFormat] for a format or version [ParseFormat] would
 // refuse, and a plain error if an encoder fails.
 func (r *Result) Encode(f Format) ([]byte, error) {
 	if versions, ok := formatVersions[f.Name]; !ok || !slices.Contains(versions, f.Version) {
-		return nil, fmt.Errorf("%w %q", ErrUnsupportedFormat, f.String())
+		return nil, fmt.Errorf("%w %q", sbomdoc.ErrUnsupportedFormat, f.String())
 	}
 	switch f.Name {
 	case FormatCycloneDXJSON, FormatCycloneDXXML:

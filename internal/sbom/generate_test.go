@@ -15,6 +15,9 @@ import (
 	"github.com/anchore/syft/syft/source"
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/testutil/sbomschema"
 )
 
 // TestGenerateTargets scans the fixture in every form a syft user
@@ -112,15 +115,15 @@ func TestGenerateTargets(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Encode(%s) = %v", f, err)
 				}
-				validateSchema(t, f, b)
+				sbomschema.Validate(t, f.Name, f.Version, b)
 				if strings.Contains(string(b), os.TempDir()) {
 					t.Errorf("%s output names a temporary path", f)
 				}
-				doc, err := Decode(b)
+				doc, err := sbomdoc.Decode(b)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if p, _ := Check(doc).Percent(ElemDependencies); p != 100 && len(doc.Components) > 0 {
+				if p, _ := sbomdoc.Check(doc).Percent(sbomdoc.ElemDependencies); p != 100 && len(doc.Components) > 0 {
 					t.Errorf("%s: dependencies %v%%, want 100", f, p)
 				}
 			}
@@ -139,11 +142,11 @@ func TestGenerateSupplierAndHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := Decode(b)
+	doc, err := sbomdoc.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Component{}
+	got := map[string]sbomdoc.Component{}
 	for _, c := range doc.Components {
 		got[c.Name] = c
 	}
@@ -180,7 +183,7 @@ func TestGenerateIncludeFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := Decode(b)
+		doc, err := sbomdoc.Decode(b)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/anchore/syft/syft"
 	"github.com/anchore/syft/syft/cataloging"
 	"github.com/anchore/syft/syft/pkg"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // The licence texts the fixture module cache holds: the standard MIT and
@@ -163,7 +165,7 @@ func TestGoModuleLicences(t *testing.T) {
 			t.Errorf("CycloneDX licences of uuid = %q", c.Licenses)
 		}
 	}
-	if cov, _ := Check(doc).Percent(ElemDependencies); cov != 100 {
+	if cov, _ := sbomdoc.Check(doc).Percent(sbomdoc.ElemDependencies); cov != 100 {
 		t.Errorf("dependency coverage %v%%, want 100%% after licences were added", cov)
 	}
 

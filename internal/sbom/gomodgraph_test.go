@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // cycloneDXDeps encodes res as CycloneDX JSON, decodes it, and returns
@@ -19,7 +21,7 @@ func cycloneDXDeps(t *testing.T, res *Result) map[string][]string {
 		names[c.Ref] = c.Name
 	}
 	deps := map[string][]string{}
-	for _, c := range append([]Component{*doc.Subject}, doc.Components...) {
+	for _, c := range append([]sbomdoc.Component{*doc.Subject}, doc.Components...) {
 		for _, to := range c.DependsOn {
 			deps[names[c.Ref]] = append(deps[names[c.Ref]], names[to])
 		}

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // The tests that need a process of their own (another user, another
@@ -166,7 +168,7 @@ func TestUnreadableFiles(t *testing.T) {
 	if strings.Contains(joined, tree) || strings.Contains(joined, "locked.txt") {
 		t.Errorf("warnings %q name the absolute path or the file no cataloger reads", res.Warnings)
 	}
-	doc, err := Decode([]byte(res.SBOM))
+	doc, err := sbomdoc.Decode([]byte(res.SBOM))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,11 +263,11 @@ func encodeAs(t *testing.T, res *Result, name string) []byte {
 }
 
 // encodeDecode is res encoded in the format named name and read back.
-func encodeDecode(t *testing.T, res *Result, name string) *Document {
+func encodeDecode(t *testing.T, res *Result, name string) *sbomdoc.Document {
 	t.Helper()
-	doc, err := Decode(encodeAs(t, res, name))
+	doc, err := sbomdoc.Decode(encodeAs(t, res, name))
 	if err != nil {
-		t.Fatalf("Decode(Encode(%s)) = %v", name, err)
+		t.Fatalf("sbomdoc.Decode(Encode(%s)) = %v", name, err)
 	}
 	return doc
 }

@@ -7,6 +7,8 @@ import (
 
 	cyclonedx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // TestGoMainModuleSubject scans a Go module's directory: the subject is
@@ -31,9 +33,9 @@ func TestGoMainModuleSubject(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Encode(%s) = %v", f, err)
 		}
-		doc, err := Decode(out)
+		doc, err := sbomdoc.Decode(out)
 		if err != nil {
-			t.Fatalf("Decode(Encode(%s)) = %v", f, err)
+			t.Fatalf("sbomdoc.Decode(Encode(%s)) = %v", f, err)
 		}
 		if doc.Subject == nil {
 			t.Fatalf("%s: no subject", f)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/anchore/syft/syft/format/cyclonedxjson"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -35,13 +37,13 @@ func TestParseFormat(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "json", "table", "cyclonedx-json@1.1", "cyclonedx-json@1.8", "spdx-json@2.1", "spdx-json@3.0", "syft-json@16", "github-json"} {
-		if f, err := ParseFormat(in); !errors.Is(err, ErrUnsupportedFormat) {
-			t.Errorf("ParseFormat(%q) = %v, %v; want ErrUnsupportedFormat", in, f, err)
+		if f, err := ParseFormat(in); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
+			t.Errorf("ParseFormat(%q) = %v, %v; want sbomdoc.ErrUnsupportedFormat", in, f, err)
 		}
 	}
 	res := sharedScan(t)
-	if _, err := res.Encode(Format{FormatCycloneDXJSON, "1.1"}); !errors.Is(err, ErrUnsupportedFormat) {
-		t.Errorf("Encode(cyclonedx-json@1.1) = %v, want ErrUnsupportedFormat", err)
+	if _, err := res.Encode(Format{FormatCycloneDXJSON, "1.1"}); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
+		t.Errorf("Encode(cyclonedx-json@1.1) = %v, want sbomdoc.ErrUnsupportedFormat", err)
 	}
 }
 
@@ -67,10 +69,10 @@ func TestOwnTreeDependencies(t *testing.T) {
 	}
 	ours, err := res.Encode(DefaultFormat)
 	must(t, err)
-	doc, err := Decode(ours)
+	doc, err := sbomdoc.Decode(ours)
 	must(t, err)
-	rep := Check(doc)
-	if p, _ := rep.Percent(ElemDependencies); p != 100 {
+	rep := sbomdoc.Check(doc)
+	if p, _ := rep.Percent(sbomdoc.ElemDependencies); p != 100 {
 		t.Errorf("consign's SBOM of its own tree: dependencies %v%%, want 100", p)
 	}
 	// With the module cache, the modules form a graph: the subject depends
@@ -87,13 +89,13 @@ func TestOwnTreeDependencies(t *testing.T) {
 	must(t, err)
 	var buf bytes.Buffer
 	must(t, enc.Encode(&buf, *plain.s))
-	theirs, err := Decode(buf.Bytes())
+	theirs, err := sbomdoc.Decode(buf.Bytes())
 	must(t, err)
-	p, _ := Check(theirs).Percent(ElemDependencies)
+	p, _ := sbomdoc.Check(theirs).Percent(sbomdoc.ElemDependencies)
 	if p > 50 {
 		t.Errorf("syft's CycloneDX writer: dependencies %v%%; the test expects the gap consign fills", p)
 	}
-	t.Logf("dependencies: consign %s, syft's writer %s, of %d components", FormatPercent(100), FormatPercent(p), len(doc.Components))
+	t.Logf("dependencies: consign %s, syft's writer %s, of %d components", sbomdoc.FormatPercent(100), sbomdoc.FormatPercent(p), len(doc.Components))
 }
 
 func TestProgress(t *testing.T) {

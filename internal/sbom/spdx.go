@@ -16,6 +16,8 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/v2_2"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/spdx/tools-golang/tagvalue"
+
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // namespacePlaceholder stands in for a reproducible SPDX document's
@@ -112,7 +114,7 @@ func (r *Result) improveSPDX(doc *v2_3.Document, id string) {
 		if !ok {
 			continue
 		}
-		if sp.PackageSupplier == nil || spdxNoValue(sp.PackageSupplier.Supplier) {
+		if sp.PackageSupplier == nil || sbomdoc.SPDXNoValue(sp.PackageSupplier.Supplier) {
 			if s, ok := supplierOf(p); ok {
 				typ := "Person"
 				if s.org {

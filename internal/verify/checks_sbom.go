@@ -7,17 +7,17 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/policy"
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // checkSBOM checks an SBOM attestation: its predicate is the SBOM itself
 // (CycloneDX JSON for https://cyclonedx.org/bom, SPDX JSON for
-// https://spdx.dev/Document), decoded strictly by [sbom.Decode]. The
+// https://spdx.dev/Document), decoded strictly by [sbomdoc.Decode]. The
 // document's format must be the one its predicate type names; each
 // min_coverage element must be covered at least as much as asked
-// ([sbom.Report.Require]); and no component may carry a denied licence.
+// ([sbomdoc.Report.Require]); and no component may carry a denied licence.
 func checkSBOM(c *policy.SBOMCheck, it *item) error {
-	doc, err := sbom.Decode(it.st.Predicate)
+	doc, err := sbomdoc.Decode(it.st.Predicate)
 	if err != nil {
 		return fmt.Errorf("the SBOM does not decode: %v", err)
 	}
@@ -30,11 +30,11 @@ func checkSBOM(c *policy.SBOMCheck, it *item) error {
 	}
 	var problems []string
 	if len(c.MinCoverage) > 0 {
-		var reqs []sbom.Requirement
+		var reqs []sbomdoc.Requirement
 		for _, e := range sortedKeys(c.MinCoverage) {
-			reqs = append(reqs, sbom.Requirement{Element: e, Percent: c.MinCoverage[e]})
+			reqs = append(reqs, sbomdoc.Requirement{Element: e, Percent: c.MinCoverage[e]})
 		}
-		if err := sbom.Check(doc).Require(reqs); err != nil {
+		if err := sbomdoc.Check(doc).Require(reqs); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}
@@ -54,14 +54,14 @@ func checkSBOM(c *policy.SBOMCheck, it *item) error {
 // AGPL-3.0-only" counts, because the SBOM does not say which one applies.
 // SPDX ids compare case-insensitively, as SPDX defines them; a trailing "+"
 // ("or later") is ignored for the comparison.
-func deniedLicenses(doc *sbom.Document, deny []string) []string {
+func deniedLicenses(doc *sbomdoc.Document, deny []string) []string {
 	denied := map[string]bool{}
 	for _, d := range deny {
 		denied[strings.ToLower(strings.TrimSuffix(d, "+"))] = true
 	}
 	comps := doc.Components
 	if doc.Subject != nil {
-		comps = append([]sbom.Component{*doc.Subject}, comps...)
+		comps = append([]sbomdoc.Component{*doc.Subject}, comps...)
 	}
 	var out []string
 	for i := range comps {

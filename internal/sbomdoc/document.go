@@ -1,16 +1,15 @@
-package sbom
+package sbomdoc
 
 import (
 	"time"
 )
 
-// SBOM formats, as [Document.Format] names them and as -o accepts them.
+// SBOM formats, as [Document.Format] names them.
 const (
 	FormatCycloneDXJSON = "cyclonedx-json"
 	FormatCycloneDXXML  = "cyclonedx-xml"
 	FormatSPDXJSON      = "spdx-json"
 	FormatSPDXTagValue  = "spdx-tagvalue"
-	FormatSyftJSON      = "syft-json" // written only; [Decode] refuses it
 )
 
 // Document is an SBOM of any supported format, reduced to what consign

@@ -1,10 +1,10 @@
-package sbom_test
+package sbomdoc_test
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 func ExampleCheck() {
@@ -12,16 +12,16 @@ func ExampleCheck() {
 	if err != nil {
 		panic(err)
 	}
-	doc, err := sbom.Decode(b)
+	doc, err := sbomdoc.Decode(b)
 	if err != nil {
 		panic(err)
 	}
-	report := sbom.Check(doc)
+	report := sbomdoc.Check(doc)
 	for _, c := range report.Coverage {
-		fmt.Printf("%-12s %6s %v\n", c.Element, sbom.FormatPercent(c.Percent), c.Missing)
+		fmt.Printf("%-12s %6s %v\n", c.Element, sbomdoc.FormatPercent(c.Percent), c.Missing)
 	}
-	req, _ := sbom.ParseRequirement("dependencies=100")
-	fmt.Println(report.Require([]sbom.Requirement{req}))
+	req, _ := sbomdoc.ParseRequirement("dependencies=100")
+	fmt.Println(report.Require([]sbomdoc.Requirement{req}))
 	// Output:
 	// supplier      33.3% [beta@2.0 gamma]
 	// name         100.0% []
@@ -36,12 +36,12 @@ func ExampleCheck() {
 }
 
 func ExampleDiff() {
-	read := func(name string) *sbom.Document {
+	read := func(name string) *sbomdoc.Document {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			panic(err)
 		}
-		doc, err := sbom.Decode(b)
+		doc, err := sbomdoc.Decode(b)
 		if err != nil {
 			panic(err)
 		}
@@ -50,7 +50,7 @@ func ExampleDiff() {
 	oldDoc := read("testdata/docs/spdx-2.3.json")
 	newDoc := read("testdata/docs/cyclonedx-1.7.xml")
 	newDoc.Components[0].Version = "1.1.0"
-	changes := sbom.Diff(oldDoc, newDoc)
+	changes := sbomdoc.Diff(oldDoc, newDoc)
 	for _, c := range changes.Changed {
 		fmt.Printf("%s %s -> %s\n", c.Name, c.OldVersion, c.NewVersion)
 	}

@@ -1,4 +1,4 @@
-package sbom
+package sbomdoc
 
 import (
 	"bytes"
@@ -21,6 +21,13 @@ var cycloneDXVersions = map[string]cyclonedx.SpecVersion{
 	"1.5": cyclonedx.SpecVersion1_5,
 	"1.6": cyclonedx.SpecVersion1_6,
 	"1.7": cyclonedx.SpecVersion1_7,
+}
+
+// CycloneDXVersion returns the cyclonedx-go constant of CycloneDX version
+// v ("1.2" to "1.7"), and false for a version consign does not read.
+func CycloneDXVersion(v string) (cyclonedx.SpecVersion, bool) {
+	sv, ok := cycloneDXVersions[v]
+	return sv, ok
 }
 
 func checkCycloneDXVersion(v string) error {

@@ -1,4 +1,4 @@
-package sbom
+package sbomdoc
 
 import (
 	"bufio"
@@ -166,8 +166,9 @@ func spdxRef(id common.DocElementID) string {
 	return ref
 }
 
-// spdxNoValue reports whether s asserts nothing.
-func spdxNoValue(s string) bool {
+// SPDXNoValue reports whether an SPDX field value s asserts nothing: it
+// is empty, NOASSERTION or NONE.
+func SPDXNoValue(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || s == "NOASSERTION" || s == "NONE"
 }
@@ -179,7 +180,7 @@ func spdxComponent(p *v2_3.Package) Component {
 		Name:    p.PackageName,
 		Version: p.PackageVersion,
 	}
-	if p.PackageSupplier != nil && !spdxNoValue(p.PackageSupplier.Supplier) {
+	if p.PackageSupplier != nil && !SPDXNoValue(p.PackageSupplier.Supplier) {
 		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
 	}
 	for _, ref := range p.PackageExternalReferences {
@@ -205,7 +206,7 @@ func spdxComponent(p *v2_3.Package) Component {
 		}
 	}
 	for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
-		if l = strings.TrimSpace(l); !spdxNoValue(l) && !slices.Contains(c.Licenses, l) {
+		if l = strings.TrimSpace(l); !SPDXNoValue(l) && !slices.Contains(c.Licenses, l) {
 			c.Licenses = append(c.Licenses, l)
 		}
 	}

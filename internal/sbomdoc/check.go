@@ -1,4 +1,4 @@
-package sbom
+package sbomdoc
 
 import (
 	"fmt"
@@ -25,10 +25,6 @@ const (
 
 // Elements lists the Elem* constants in report order.
 var Elements = []string{ElemSupplier, ElemName, ElemVersion, ElemIdentifiers, ElemDependencies, ElemAuthor, ElemTimestamp, ElemHashes, ElemLicenses}
-
-// documentLevel reports whether an element belongs to the document rather
-// than to each component.
-func documentLevel(element string) bool { return element == ElemAuthor || element == ElemTimestamp }
 
 // Coverage is how well an SBOM covers one element.
 //

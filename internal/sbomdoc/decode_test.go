@@ -1,4 +1,4 @@
-package sbom
+package sbomdoc
 
 import (
 	"errors"
@@ -11,7 +11,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/testutil/sbomschema"
 )
+
+// testdata is the package's testdata directory, found even after t.Chdir.
+var testdata = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(wd, "testdata")
+}()
 
 func readDoc(t *testing.T, name string) []byte {
 	t.Helper()
@@ -60,8 +70,8 @@ func TestDecodeHandMade(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
 			b := readDoc(t, tt.file)
-			if f := (Format{Name: tt.format, Version: tt.version}); schemaIDs[f] != "" {
-				validateSchema(t, f, b) // the input is valid: what is missing is the SBOM's, not the test's
+			if sbomschema.Has(tt.format, tt.version) {
+				sbomschema.Validate(t, tt.format, tt.version, b) // the input is valid: what is missing is the SBOM's, not the test's
 			}
 			doc, err := Decode(b)
 			if err != nil {

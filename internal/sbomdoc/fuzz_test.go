@@ -1,4 +1,4 @@
-package sbom
+package sbomdoc
 
 import (
 	"errors"
@@ -10,16 +10,20 @@ import (
 )
 
 // FuzzDecodeSBOM feeds Decode anything, seeded with every SBOM in
-// testdata (hand-made documents of every format and version, bad ones,
-// and consign's golden outputs). Decode must never panic, must return a
+// testdata (hand-made documents of every format and version, bad ones)
+// and the generator's golden outputs. Decode must never panic, must return a
 // document or an error wrapping one of its two sentinels (never both,
 // never a partial document), and must be deterministic; Check must never
 // panic on what it returns, and its percentages stay within 0 to 100.
 func FuzzDecodeSBOM(f *testing.F) {
-	for _, pattern := range []string{"docs/*", "TestGolden/*/sbom.golden"} {
-		files, err := filepath.Glob(filepath.Join(testdata, pattern))
-		if err != nil {
-			f.Fatal(err)
+	seeds := []string{
+		filepath.Join(testdata, "docs", "*"),
+		filepath.Join(testdata, "..", "..", "sbom", "testdata", "TestGolden", "*", "sbom.golden"),
+	}
+	for _, pattern := range seeds {
+		files, err := filepath.Glob(pattern)
+		if err != nil || len(files) == 0 {
+			f.Fatalf("no seeds in %s: %v", pattern, err)
 		}
 		for _, p := range files {
 			b, err := os.ReadFile(p)

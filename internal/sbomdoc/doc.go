@@ -1,0 +1,34 @@
+// Package sbomdoc reads, checks and compares SBOM documents made by
+// anyone. It does not make SBOMs and never links syft: the verifier, the
+// evidence pack and every command on the customer's side read SBOMs with
+// this package alone (an import-graph test holds it to that).
+//
+// # Contract
+//
+// [Decode] reads CycloneDX 1.2–1.7 (JSON, XML) and SPDX 2.2–2.3 (JSON,
+// tag-value) into one [Document], detecting the format from the content.
+// [Check] measures a document against the [NTIA minimum elements]
+// (supplier, name, version, unique identifiers, dependency relationships,
+// author of the SBOM data, timestamp), plus hashes and licences, per
+// element as a share of the components, with the components that miss
+// each; [Report.Require] makes it a gate. [Diff] lists the components
+// added, removed, and changed in version or licence between two SBOMs of
+// any formats. Nothing in a [Document] is trusted beyond "the SBOM says
+// so": whether an SBOM is signed, and by whom, is the verifier's question.
+//
+// # Untrusted input
+//
+// Everything here reads untrusted input. An SBOM is bounded in size and
+// count ([limits.SBOMFile], [limits.SBOMComponents]) before it is decoded,
+// its JSON is read strictly (no duplicate keys, valid UTF-8, bounded
+// depth), and a panic in a third-party parser becomes an error. On error
+// [Decode] returns no document, never a partial one.
+//
+// # Errors
+//
+// [Decode] returns errors wrapping [ErrUnsupportedFormat] or
+// [ErrMalformed]; [ParseRequirement] one wrapping [ErrUnknownElement];
+// [Report.Require] a [*CoverageError], which is [ErrCoverage].
+//
+// [NTIA minimum elements]: https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom
+package sbomdoc
