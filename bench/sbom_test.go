@@ -9,7 +9,7 @@ import (
 	"github.com/anchore/syft/syft"
 	"github.com/anchore/syft/syft/format/cyclonedxjson"
 
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomgen"
 )
 
 // The SBOM benchmarks scan one target, named by $CONSIGN_SBOM_BENCH_TARGET,
@@ -72,11 +72,11 @@ func BenchmarkSBOMConsignGoToolchain(b *testing.B) { benchConsign(b, true) }
 func benchConsign(b *testing.B, useGo bool) {
 	target, out := sbomBenchEnv(b)
 	for b.Loop() {
-		res, err := sbom.Generate(context.Background(), sbom.Config{Target: target, UseGoToolchain: useGo})
+		res, err := sbomgen.Generate(context.Background(), sbomgen.Config{Target: target, UseGoToolchain: useGo})
 		if err != nil {
 			b.Fatal(err)
 		}
-		data, err := res.Encode(sbom.DefaultFormat)
+		data, err := res.Encode(sbomgen.DefaultFormat)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -25,25 +25,25 @@ func TestImportGraph(t *testing.T) {
 		t.Fatalf("the go command is needed for this test: %v", err)
 	}
 	const mod = "github.com/consign-dev/consign/"
-	domain := []string{"internal/attest", "internal/sign", "internal/digest", "internal/step", "internal/limits", "internal/fsutil", "internal/sbom", "internal/policy", "internal/verify"}
+	domain := []string{"internal/attest", "internal/sign", "internal/digest", "internal/step", "internal/limits", "internal/fsutil", "internal/sbomgen", "internal/policy", "internal/verify"}
 	for _, d := range domain {
 		for _, dep := range goList(t, mod+d) {
-			// syft (under internal/sbom) imports its own CLI framework,
+			// syft (under internal/sbomgen) imports its own CLI framework,
 			// anchore/clio, and with it cobra; sbom's own imports are
-			// checked below. internal/verify reads SBOMs with internal/sbom.
-			viaSyft := (d == "internal/sbom" || d == "internal/verify") && strings.HasPrefix(dep, "github.com/spf13/cobra")
+			// checked below. internal/verify reads SBOMs with internal/sbomgen.
+			viaSyft := (d == "internal/sbomgen" || d == "internal/verify") && strings.HasPrefix(dep, "github.com/spf13/cobra")
 			if strings.HasPrefix(dep, mod+"internal/cli") || strings.HasPrefix(dep, "github.com/spf13/cobra") && !viaSyft {
 				t.Errorf("%s imports %s; domain packages must not import the CLI", d, dep)
 			}
 		}
 	}
-	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, mod+"internal/sbom").Output()
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, mod+"internal/sbomgen").Output()
 	if err != nil {
-		t.Fatalf("go list internal/sbom: %v", err)
+		t.Fatalf("go list internal/sbomgen: %v", err)
 	}
 	for _, imp := range strings.Fields(string(out)) {
 		if strings.HasPrefix(imp, "github.com/spf13/cobra") || strings.HasPrefix(imp, "github.com/anchore/clio") {
-			t.Errorf("internal/sbom imports %s itself; domain packages must not import a CLI framework", imp)
+			t.Errorf("internal/sbomgen imports %s itself; domain packages must not import a CLI framework", imp)
 		}
 	}
 	banned := []string{"github.com/sigstore/cosign", "github.com/sigstore/sigstore-go", "k8s.io/", "github.com/sigstore/rekor", "github.com/open-policy-agent/opa/v1/test"}

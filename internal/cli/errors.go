@@ -16,8 +16,8 @@ import (
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
-	"github.com/consign-dev/consign/internal/sbom"
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomgen"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -100,15 +100,15 @@ var hints = []struct {
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
-	{sbom.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
+	{sbomgen.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
 	{sbomdoc.ErrCoverage, "", ExitVerifyNo},
 	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
 	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
 	{sbomdoc.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
-	{sbom.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH", ExitError},
-	{sbom.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
-	{sbom.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},
-	{sbom.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
+	{sbomgen.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH", ExitError},
+	{sbomgen.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
+	{sbomgen.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},
+	{sbomgen.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
 	{limits.ErrNotFile, "give a file, not a directory", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it", ExitVerifyNo},

@@ -16,8 +16,8 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/sbom"
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomgen"
 )
 
 // NewCmdSBOM is 'consign sbom' and its 'check' and 'diff' subcommands.
@@ -111,7 +111,7 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 			if err != nil {
 				return err
 			}
-			cfg := sbom.Config{
+			cfg := sbomgen.Config{
 				Target: args[0], Name: name, Version: version, Exclude: excludes,
 				IncludeFiles: includeFiles, UseGoToolchain: useGo,
 				GoModCache: modCache, NoGoModCache: noModCache,
@@ -123,7 +123,7 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 				line = &progressLine{w: deps.Stderr}
 				cfg.Progress = line.update
 			}
-			res, err := sbom.Generate(cmd.Context(), cfg)
+			res, err := sbomgen.Generate(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 
 // output is one -o: a format and the file it goes to ("" for standard output).
 type output struct {
-	format sbom.Format
+	format sbomgen.Format
 	path   string
 }
 
@@ -159,15 +159,15 @@ type output struct {
 // into the attestation, so it must be one that can.
 func parseOutputs(args []string, attesting bool) ([]output, error) {
 	if len(args) == 0 {
-		return []output{{format: sbom.DefaultFormat}}, nil
+		return []output{{format: sbomgen.DefaultFormat}}, nil
 	}
 	var outs []output
 	stdout, files := 0, map[string]bool{}
 	for _, a := range args {
 		spec, path, hasPath := strings.Cut(a, "=")
-		f, err := sbom.ParseFormat(spec)
+		f, err := sbomgen.ParseFormat(spec)
 		if err != nil {
-			return nil, withHint(usageErr(err), "formats: "+sbom.FormatNames()+", with @VERSION for another version")
+			return nil, withHint(usageErr(err), "formats: "+sbomgen.FormatNames()+", with @VERSION for another version")
 		}
 		if hasPath && path == "" {
 			return nil, usagef("-o %q names no file after '='", a)
@@ -200,11 +200,11 @@ func attestable(outs []output) bool {
 
 // predicateType is the attestation predicate type of an SBOM format, ""
 // for a format that cannot be a predicate.
-func predicateType(f sbom.Format) string {
+func predicateType(f sbomgen.Format) string {
 	switch f.Name {
-	case sbom.FormatCycloneDXJSON:
+	case sbomgen.FormatCycloneDXJSON:
 		return attest.PredicateCycloneDX
-	case sbom.FormatSPDXJSON:
+	case sbomgen.FormatSPDXJSON:
 		return attest.PredicateSPDX
 	}
 	return ""
@@ -228,7 +228,7 @@ func sourceDateEpoch(deps *Deps) (*time.Time, error) {
 // writeSBOM encodes every output, signs the attestations, and only then
 // writes: the files as one atomic unit, standard output, and the
 // envelopes, so that a failure leaves no partial output behind.
-func writeSBOM(cmd *cobra.Command, deps *Deps, res *sbom.Result, outs []output, signer attest.Signer, subjectArgs []string, out string) error {
+func writeSBOM(cmd *cobra.Command, deps *Deps, res *sbomgen.Result, outs []output, signer attest.Signer, subjectArgs []string, out string) error {
 	var (
 		files  []fsutil.File
 		stdout []byte
@@ -321,7 +321,7 @@ type progressLine struct {
 	w io.Writer
 }
 
-func (p *progressLine) update(ev sbom.Progress) {
+func (p *progressLine) update(ev sbomgen.Progress) {
 	if ev.Done {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		return
@@ -422,11 +422,11 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 // formatLabel names a decoded SBOM's format for people: "CycloneDX 1.6 JSON".
 func formatLabel(doc *sbomdoc.Document) string {
 	switch doc.Format {
-	case sbom.FormatCycloneDXJSON:
+	case sbomgen.FormatCycloneDXJSON:
 		return "CycloneDX " + doc.SpecVersion + " JSON"
-	case sbom.FormatCycloneDXXML:
+	case sbomgen.FormatCycloneDXXML:
 		return "CycloneDX " + doc.SpecVersion + " XML"
-	case sbom.FormatSPDXJSON:
+	case sbomgen.FormatSPDXJSON:
 		return "SPDX " + doc.SpecVersion + " JSON"
 	}
 	return "SPDX " + doc.SpecVersion + " tag-value"

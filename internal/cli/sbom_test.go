@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consign-dev/consign/internal/sbom"
+	"github.com/consign-dev/consign/internal/sbomgen"
 )
 
 func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
 	p := &progressLine{w: &buf}
-	p.update(sbom.Progress{Files: 12345, Packages: 321, Elapsed: 3200 * time.Millisecond})
-	p.update(sbom.Progress{Packages: 7, Elapsed: 100 * time.Millisecond})
-	p.update(sbom.Progress{Done: true})
+	p.update(sbomgen.Progress{Files: 12345, Packages: 321, Elapsed: 3200 * time.Millisecond})
+	p.update(sbomgen.Progress{Packages: 7, Elapsed: 100 * time.Millisecond})
+	p.update(sbomgen.Progress{Done: true})
 	want := "\r\x1b[Kscanning: 12,345 files, 321 packages, 3.2s" +
 		"\r\x1b[Kscanning: 7 packages, 0.1s" +
 		"\r\x1b[K"
@@ -37,13 +37,13 @@ func TestParseOutputs(t *testing.T) {
 		want      []output
 		usage     bool
 	}{
-		{args: nil, want: []output{{format: sbom.DefaultFormat}}},
+		{args: nil, want: []output{{format: sbomgen.DefaultFormat}}},
 		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []output{
-			{format: sbom.Format{Name: sbom.FormatSPDXJSON, Version: "2.3"}, path: "a.json"},
-			{format: sbom.Format{Name: sbom.FormatCycloneDXXML, Version: "1.5"}}}},
+			{format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}, path: "a.json"},
+			{format: sbomgen.Format{Name: sbomgen.FormatCycloneDXXML, Version: "1.5"}}}},
 		{args: []string{"cyclonedx-json", "spdx-json"}, usage: true},
 		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []output{
-			{format: sbom.DefaultFormat}, {format: sbom.Format{Name: sbom.FormatSPDXJSON, Version: "2.3"}}}},
+			{format: sbomgen.DefaultFormat}, {format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}}}},
 		{args: []string{"syft-json"}, attesting: true, usage: true},
 		{args: []string{"a=x.json", "spdx-json=x.json"}, usage: true},
 		{args: []string{"table"}, usage: true},

@@ -18,7 +18,7 @@ import (
 func FuzzDecodeSBOM(f *testing.F) {
 	seeds := []string{
 		filepath.Join(testdata, "docs", "*"),
-		filepath.Join(testdata, "..", "..", "sbom", "testdata", "TestGolden", "*", "sbom.golden"),
+		filepath.Join(testdata, "..", "..", "sbomgen", "testdata", "TestGolden", "*", "sbom.golden"),
 	}
 	for _, pattern := range seeds {
 		files, err := filepath.Glob(pattern)

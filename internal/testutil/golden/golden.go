@@ -1,6 +1,6 @@
 // Package golden compares test output with golden files, and rewrites them
 // when the tests run with -update. It owns the one -update flag every golden
-// test uses, so 'go test ./internal/sbom/... -update' works the same way in
+// test uses, so 'go test ./internal/sbomgen/... -update' works the same way in
 // every package (a package that does not import golden rejects the flag, so
 // scope the pattern to the packages that do).
 package golden

@@ -1,4 +1,4 @@
-package sbom
+package sbomgen
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 )
 
 // canary is the registry password: it must appear in no output, in no
-// form (SECURITY-CASES 49).
+// form.
 const (
 	canaryUser = "consign-user"
 	canary     = "CANARY-7f3a9"
@@ -90,8 +90,7 @@ func dockerConfig(t *testing.T, host, user, password string) {
 // TestRegistry scans an image in a registry on 127.0.0.1, with the
 // credentials from the Docker configuration and then from the reference,
 // and checks that the password shows up in no SBOM format, no warning and
-// no error, and that user:password@ never reaches an SBOM (SECURITY-CASES
-// 49 and 50).
+// no error, and that user:password@ never reaches an SBOM.
 func TestRegistry(t *testing.T) {
 	host := testRegistry(t)
 	img := fixtureImage(t)

@@ -1,4 +1,4 @@
-package sbom
+package sbomgen
 
 import (
 	"encoding/base64"
@@ -8,7 +8,7 @@ import (
 )
 
 // redactError returns err with every secret, and its URL- and
-// base64-encoded forms, replaced by "*****" (SECURITY-CASES 49–50). The
+// base64-encoded forms, replaced by "*****". The
 // sentinels err wraps are kept, so callers still tell errors apart.
 func redactError(err error, secrets []string) error {
 	msg := err.Error()

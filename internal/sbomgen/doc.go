@@ -1,4 +1,4 @@
-// Package sbom makes software bills of materials with syft. It is the only
+// Package sbomgen makes software bills of materials with syft. It is the only
 // package that links syft; reading, checking and comparing SBOMs is
 // package sbomdoc's, which the verifier uses without the generator.
 //
@@ -51,15 +51,14 @@
 //
 // A target is untrusted input. Archive targets are unpacked within bounds
 // ([limits.ArchiveBytes], [limits.ArchiveEntries]) through an [os.Root],
-// refusing entries that escape, repeat or lie about their size
-// (SECURITY-CASES 41–45), and temporary files are removed whatever
-// happens. A panic in a parser becomes an error. Credentials for a
+// refusing entries that escape, repeat or lie about their size, and
+// temporary files are removed whatever happens. A panic in a parser becomes an error. Credentials for a
 // registry (from the Docker configuration, or written into the reference)
-// never appear in an SBOM, a log line or an error (SECURITY-CASES 49–50).
+// never appear in an SBOM, a log line or an error.
 //
 // # Errors
 //
 // [Generate] returns errors wrapping [ErrTarget] ([ErrNoTarget],
 // [ErrImage], [ErrArchive]) or [ErrScan]; [ParseFormat] and
 // [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat].
-package sbom
+package sbomgen

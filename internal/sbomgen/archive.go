@@ -1,4 +1,4 @@
-package sbom
+package sbomgen
 
 import (
 	"context"
@@ -15,16 +15,15 @@ import (
 	"github.com/consign-dev/consign/internal/limits"
 )
 
-// archiveLimits bound the extraction of one archive target
-// (SECURITY-CASES 43): the bytes written, whatever the entries declare, and
+// archiveLimits bound the extraction of one archive target: the bytes written, whatever the entries declare, and
 // the number of entries.
 type archiveLimits struct {
 	bytes   int64
 	entries int
 }
 
-// extractArchive unpacks the archive at src into the empty directory dst
-// (SECURITY-CASES 41–44). Every write goes through an [os.Root] at dst, so
+// extractArchive unpacks the archive at src into the empty directory dst.
+// Every write goes through an [os.Root] at dst, so
 // nothing lands outside it; besides, an entry whose name is absolute,
 // climbs out with "..", or appears twice makes the whole archive an
 // [ErrArchive] error, as does going over lim. Symbolic and hard links,

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sbom
+package sbomgen
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package sbom
+package sbomgen
 
 import (
 	"archive/tar"
@@ -178,9 +178,8 @@ func isArchiveName(p string) bool {
 }
 
 // registryTarget parses [USER:PASSWORD@]HOST/REPO[:TAG|@DIGEST], taking
-// out the credentials, which must never reach an SBOM, a log or an error
-// (SECURITY-CASES 50). A password may hold any character, '@' and '/'
-// included: everything before the last '@' of the name (a digest's '@'
+// out the credentials, which must never reach an SBOM, a log or an error.
+// A password may hold any character, '@' and '/' included: everything before the last '@' of the name (a digest's '@'
 // aside) is credentials. Errors never quote the input.
 func registryTarget(ref string) (target, error) {
 	t := target{kind: KindRegistry}

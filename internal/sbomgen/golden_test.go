@@ -1,4 +1,4 @@
-package sbom
+package sbomgen
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ var goldenFormats = []string{
 // SBOM), equal to its golden file, valid against the official JSON Schema,
 // and readable again with every component in the dependency graph.
 //
-// Run 'go test ./internal/sbom -run TestGolden -update' to rewrite the
+// Run 'go test ./internal/sbomgen -run TestGolden -update' to rewrite the
 // golden files after a deliberate change.
 func TestGolden(t *testing.T) {
 	dir := t.TempDir()
