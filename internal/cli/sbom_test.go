@@ -34,16 +34,16 @@ func TestParseOutputs(t *testing.T) {
 	tests := []struct {
 		args      []string
 		attesting bool
-		want      []output
+		want      []sbomgen.Output
 		usage     bool
 	}{
-		{args: nil, want: []output{{format: sbomgen.DefaultFormat}}},
-		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []output{
-			{format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}, path: "a.json"},
-			{format: sbomgen.Format{Name: sbomgen.FormatCycloneDXXML, Version: "1.5"}}}},
+		{args: nil, want: []sbomgen.Output{{Format: sbomgen.DefaultFormat}}},
+		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []sbomgen.Output{
+			{Format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}, Path: "a.json"},
+			{Format: sbomgen.Format{Name: sbomgen.FormatCycloneDXXML, Version: "1.5"}}}},
 		{args: []string{"cyclonedx-json", "spdx-json"}, usage: true},
-		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []output{
-			{format: sbomgen.DefaultFormat}, {format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}}}},
+		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []sbomgen.Output{
+			{Format: sbomgen.DefaultFormat}, {Format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}}}},
 		{args: []string{"syft-json"}, attesting: true, usage: true},
 		{args: []string{"a=x.json", "spdx-json=x.json"}, usage: true},
 		{args: []string{"table"}, usage: true},
