@@ -1,7 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,36 +21,142 @@ func goList(t *testing.T, pkg string) []string {
 	return strings.Fields(string(out))
 }
 
-// TestImportGraph guards the package boundaries of DESIGN.md: domain
-// packages never import the CLI or cobra, and the consign binary carries no
-// dependency it does not use (cosign, sigstore-go and Kubernetes are test-only
-// peers here, used to prove interoperability).
+const mod = "github.com/consign-dev/consign/"
+
+// Import path prefixes the rules name.
+const (
+	cobra       = "github.com/spf13/cobra"
+	clio        = "github.com/anchore/clio" // syft's CLI framework, on cobra
+	cliPkg      = mod + "internal/cli"
+	syft        = "github.com/anchore/syft"
+	stereoscope = "github.com/anchore/stereoscope" // syft's image reader
+)
+
+// reach says how far a rule looks from each package it applies to.
+type reach int
+
+const (
+	reachImports reach = iota // the package's own imports
+	reachTests                // its own imports and its tests'
+	reachDeps                 // everything it links, transitively
+)
+
+// importRules are the package boundaries: the packages a rule applies to
+// (module-relative paths; "internal/..." is every package under internal,
+// "..." every package) must not reach the banned import path prefixes.
+// Add a rule here, with its reason, to hold a new boundary.
+var importRules = []struct {
+	pkgs, except string // space-separated patterns
+	reach        reach
+	banned       []string
+	why          string
+}{
+	{"internal/...", "internal/cli", reachImports, []string{cobra, clio, cliPkg},
+		"domain packages do not use a CLI framework or the CLI: commands call them, never the reverse"},
+	{"internal/...", "internal/cli internal/sbomgen", reachDeps, []string{cobra, cliPkg},
+		"domain packages do not link a CLI framework either; internal/sbomgen alone does, through syft's own (clio)"},
+	{"internal/verify internal/pack internal/sbomdoc internal/policy", "", reachDeps, []string{syft, stereoscope},
+		"verification and the customer's side (verify-pack) do not link the SBOM generator"},
+	{"...", "internal/sbomgen bench", reachTests, []string{syft, stereoscope},
+		"internal/sbomgen is the one package that uses syft, everything else asks it (bench measures syft itself)"},
+}
+
+// pkgInfo is what go list says of one package.
+type pkgInfo struct {
+	ImportPath                         string
+	Imports, TestImports, XTestImports []string
+	Deps                               []string
+}
+
+// listModule lists every package of the module, by module-relative path.
+func listModule(t *testing.T) map[string]pkgInfo {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,TestImports,XTestImports,Deps", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list %s...: %v", mod, err)
+	}
+	pkgs := map[string]pkgInfo{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkgInfo
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("reading go list's output: %v", err)
+		}
+		pkgs[strings.TrimPrefix(p.ImportPath, mod)] = p
+	}
+	return pkgs
+}
+
+// matches reports whether pkg is one of the space-separated patterns.
+func matches(patterns, pkg string) bool {
+	for _, p := range strings.Fields(patterns) {
+		dir, tree := strings.CutSuffix(p, "/...")
+		if p == "..." || p == pkg || tree && (pkg == dir || strings.HasPrefix(pkg, dir+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
+// reached is what p reaches under r.
+func (p pkgInfo) reached(r reach) []string {
+	switch r {
+	case reachImports:
+		return p.Imports
+	case reachTests:
+		return slices.Concat(p.Imports, p.TestImports, p.XTestImports)
+	}
+	return p.Deps
+}
+
+// bannedIn returns the paths that are, or are under, a banned prefix.
+func bannedIn(paths, banned []string) []string {
+	var out []string
+	for _, p := range paths {
+		if slices.ContainsFunc(banned, func(b string) bool { return p == b || strings.HasPrefix(p, b+"/") }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestImportGraph holds the package boundaries in importRules, and keeps
+// out of the consign binary any dependency it does not use (cosign,
+// sigstore-go and Kubernetes are test-only peers here, used to prove
+// interoperability).
 func TestImportGraph(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed for this test: %v", err)
 	}
-	const mod = "github.com/consign-dev/consign/"
-	domain := []string{"internal/attest", "internal/sign", "internal/digest", "internal/step", "internal/limits", "internal/fsutil", "internal/sbomgen", "internal/policy", "internal/verify"}
-	for _, d := range domain {
-		for _, dep := range goList(t, mod+d) {
-			// syft (under internal/sbomgen) imports its own CLI framework,
-			// anchore/clio, and with it cobra; sbom's own imports are
-			// checked below. internal/verify reads SBOMs with internal/sbomgen.
-			viaSyft := (d == "internal/sbomgen" || d == "internal/verify") && strings.HasPrefix(dep, "github.com/spf13/cobra")
-			if strings.HasPrefix(dep, mod+"internal/cli") || strings.HasPrefix(dep, "github.com/spf13/cobra") && !viaSyft {
-				t.Errorf("%s imports %s; domain packages must not import the CLI", d, dep)
+	pkgs := listModule(t)
+	for _, rule := range importRules {
+		for _, name := range strings.Fields(rule.pkgs + " " + rule.except) {
+			if _, ok := pkgs[name]; !ok && !strings.HasSuffix(name, "...") {
+				t.Errorf("the rule %q names %s, which is not a package of the module", rule.why, name)
 			}
 		}
-	}
-	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, mod+"internal/sbomgen").Output()
-	if err != nil {
-		t.Fatalf("go list internal/sbomgen: %v", err)
-	}
-	for _, imp := range strings.Fields(string(out)) {
-		if strings.HasPrefix(imp, "github.com/spf13/cobra") || strings.HasPrefix(imp, "github.com/anchore/clio") {
-			t.Errorf("internal/sbomgen imports %s itself; domain packages must not import a CLI framework", imp)
+		applied := 0
+		for _, name := range slices.Sorted(maps.Keys(pkgs)) {
+			if !matches(rule.pkgs, name) || matches(rule.except, name) {
+				continue
+			}
+			applied++
+			if bad := bannedIn(pkgs[name].reached(rule.reach), rule.banned); len(bad) > 0 {
+				t.Errorf("%s reaches %s (%d banned packages in all): %s", name, bad[0], len(bad), rule.why)
+			}
+		}
+		if applied == 0 {
+			t.Errorf("the rule %q applies to no package", rule.why)
 		}
 	}
+	// The controls: the banned paths are real, so the rules can fail.
+	if gen := pkgs["internal/sbomgen"]; !slices.ContainsFunc(gen.Imports, func(s string) bool { return strings.HasPrefix(s, syft+"/") }) ||
+		!slices.ContainsFunc(gen.Imports, func(s string) bool { return strings.HasPrefix(s, stereoscope) }) || !slices.Contains(gen.Deps, cobra) {
+		t.Errorf("internal/sbomgen links no syft, stereoscope or cobra: the rules above look for the wrong import paths")
+	}
+
 	banned := []string{"github.com/sigstore/cosign", "github.com/sigstore/sigstore-go", "k8s.io/", "github.com/sigstore/rekor", "github.com/open-policy-agent/opa/v1/test"}
 	deps := goList(t, mod+"cmd/consign")
 	for _, dep := range deps {
