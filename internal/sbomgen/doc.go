@@ -47,6 +47,12 @@
 //     ([Config.UseGoToolchain] turns it on: it adds the module graph, at several seconds per module tree, and may
 //     download). Only a registry: target reaches the network.
 //
+// [Make] is what 'consign sbom' asks for in one call: it scans, encodes
+// every requested [Output], and with a signer signs each CycloneDX or SPDX
+// JSON output as an in-toto attestation about the scanned artifacts
+// ([Result.Subjects]) or the subjects given. It writes nothing: the caller
+// gets every file and envelope, or an error and none.
+//
 // # Untrusted input
 //
 // A target is untrusted input. Archive targets are unpacked within bounds
@@ -60,5 +66,7 @@
 //
 // [Generate] returns errors wrapping [ErrTarget] ([ErrNoTarget],
 // [ErrImage], [ErrArchive]) or [ErrScan]; [ParseFormat] and
-// [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat].
+// [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat];
+// [Config.Validate] and [Request.Validate] errors wrapping [ErrConfig];
+// [Make] those, and [ErrTooManySubjects].
 package sbomgen
