@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // PayloadType is the DSSE payloadType of an in-toto Statement.
@@ -115,10 +116,10 @@ func parseEnvelopeChecked(b []byte) (*Envelope, int, error) {
 	}
 	malformed := 0
 	for _, raw := range raws {
-		var buf [2]Field
-		sm, ok := splitFields(raw, sigKeys, buf[:0])
+		var buf [2]strictjson.Field
+		sm, ok := strictjson.SplitFields(raw, sigKeys, buf[:0])
 		if ok {
-			ok = checkKnown(sm, "signature", sigKeys) == nil
+			ok = strictjson.CheckKnown(sm, "signature", sigKeys) == nil
 		} else {
 			sm, err = fields(raw, "signature", sigKeys...)
 			ok = err == nil
@@ -155,14 +156,14 @@ var sigKeys = []string{"keyid", "sig"}
 // base64Field decodes the string fs[key] as [decodeBase64] does, without
 // copying the string first when it holds no escape. A missing field is an
 // error.
-func base64Field(fs Fields, key, what string) ([]byte, error) {
+func base64Field(fs strictjson.Fields, key, what string) ([]byte, error) {
 	raw, ok := fs.Get(key)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s has no %s", ErrMalformed, what, key)
 	}
 	var b []byte
 	var err error
-	if inner, plain, isString := rawBytes(raw); isString && plain {
+	if inner, plain, isString := strictjson.Literal(raw); isString && plain {
 		b, err = decodeBase64Bytes(inner)
 	} else {
 		var s string

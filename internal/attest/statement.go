@@ -8,6 +8,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // Statement types consign reads. It writes v1 only.
@@ -89,14 +90,14 @@ func (s *Statement) Marshal() ([]byte, error) {
 // then [Statement.Validate]. Unknown fields are ignored, as the in-toto spec
 // asks of consumers. It returns an error wrapping [ErrInvalid].
 func ParseStatement(b []byte) (*Statement, error) {
-	return ParseStatementText(NewText(b))
+	return ParseStatementText(strictjson.NewText(b))
 }
 
 // ParseStatementText is [ParseStatement] for the document of t: the
 // statement's strings are substrings of t's, and its predicate part of
 // t.Bytes(), so that t reads the predicate's strings without copies too.
-func ParseStatementText(t *Text) (*Statement, error) {
-	b := t.b
+func ParseStatementText(t *strictjson.Text) (*Statement, error) {
+	b := t.Bytes()
 	if err := CheckJSON(b); err != nil {
 		return nil, err
 	}
@@ -126,17 +127,17 @@ func ParseStatementText(t *Text) (*Statement, error) {
 	if len(subs) > 0 {
 		s.Subject = make([]Subject, 0, len(subs))
 	}
-	var buf [4]Field
+	var buf [4]strictjson.Field
 	for i, raw := range subs {
-		sm, ok := splitFields(raw, subjectKeys, buf[:0])
-		if !ok || checkKnown(sm, "subject", subjectKeys) != nil {
+		sm, ok := strictjson.SplitFields(raw, subjectKeys, buf[:0])
+		if !ok || strictjson.CheckKnown(sm, "subject", subjectKeys) != nil {
 			if sm, err = fields(raw, fmt.Sprintf("subject %d", i), subjectKeys...); err != nil {
 				return nil, err
 			}
 		}
 		var sub Subject
 		if raw, ok := sm.Get("name"); ok {
-			if sub.Name, ok = t.str(raw); !ok {
+			if sub.Name, ok = t.Unquote(raw); !ok {
 				if sub.Name, _, err = stringValue(raw, true, "name", "subject"); err != nil {
 					return nil, err
 				}
@@ -206,9 +207,9 @@ func digestSet(raw []byte, what string, index int) (digest.Set, error) {
 }
 
 // digestSetText is digestSet taking the strings from t, if not nil.
-func digestSetText(t *Text, raw []byte, what string, index int) (digest.Set, error) {
-	var buf [4]Field
-	d, ok := splitFields(raw, nil, buf[:0])
+func digestSetText(t *strictjson.Text, raw []byte, what string, index int) (digest.Set, error) {
+	var buf [4]strictjson.Field
+	d, ok := strictjson.SplitFields(raw, nil, buf[:0])
 	if !ok {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -216,7 +217,7 @@ func digestSetText(t *Text, raw []byte, what string, index int) (digest.Set, err
 		}
 		d = buf[:0]
 		for alg, v := range m {
-			d = append(d, Field{Key: alg, Value: v})
+			d = append(d, strictjson.Field{Key: alg, Value: v})
 		}
 	}
 	if len(d) > limits.DigestsPerSubject {
@@ -227,9 +228,9 @@ func digestSetText(t *Text, raw []byte, what string, index int) (digest.Set, err
 		var hex string
 		var ok bool
 		if t != nil {
-			hex, ok = t.str(f.Value)
+			hex, ok = t.Unquote(f.Value)
 		} else {
-			hex, ok = rawString(f.Value)
+			hex, ok = strictjson.Unquote(f.Value)
 		}
 		if !ok {
 			if err := json.Unmarshal(f.Value, &hex); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // ReceiptMediaType identifies consign's receipt format, version 1.
@@ -121,7 +123,7 @@ func ParseReceipt(data []byte) (*Receipt, error) {
 	if len(data) > MaxReceiptSize {
 		return nil, fmt.Errorf("%w: receipt of %d bytes", ErrMalformed, len(data))
 	}
-	if err := checkStrictJSON(data); err != nil {
+	if err := strictjson.Check(data); err != nil {
 		return nil, fmt.Errorf("%w: receipt: %v", ErrMalformed, err)
 	}
 	var keys map[string]json.RawMessage

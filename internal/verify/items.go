@@ -20,6 +20,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // item is one attestation read from the inputs, and what verification
@@ -307,7 +308,7 @@ func (it *item) readContent() error {
 		}
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
 	}
-	text := attest.NewText(it.env.Payload)
+	text := strictjson.NewText(it.env.Payload)
 	st, err := attest.ParseStatementText(text)
 	if err != nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
@@ -459,7 +460,7 @@ func onlySHA256(d digest.Set) (string, bool) {
 
 // readLinkPredicate reads an in-toto link predicate v0.3: its name and
 // materials. Field names are exact (SECURITY-CASES 59).
-func (it *item) readLinkPredicate(text *attest.Text) error {
+func (it *item) readLinkPredicate(text *strictjson.Text) error {
 	m, err := exactFields(it.st.Predicate, "link predicate", linkPredicateKeys...)
 	if err != nil {
 		return err
@@ -472,14 +473,14 @@ func (it *item) readLinkPredicate(text *attest.Text) error {
 	it.isLink, it.linkName, it.res.Name = true, name, name
 	var list []json.RawMessage
 	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
-		if list, err = attest.Array(raw, "link materials"); err != nil {
-			return err
+		if list, err = strictjson.Array(raw, "link materials"); err != nil {
+			return fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 		}
 	}
 	it.materials, it.products = make(map[string]digest.Set, len(list)), make(map[string]digest.Set, len(it.st.Subject))
 	// One buffer for the members of every material and one for those of
 	// every digest set: nothing keeps them past their material.
-	var buf, dbuf [4]attest.Field
+	var buf, dbuf [4]strictjson.Field
 	for i, r := range list {
 		rm, err := appendExactFields(buf[:0], r, "material", materialKeys...)
 		if err != nil {
@@ -522,7 +523,7 @@ var (
 
 // materialDigest reads the digest set of material i: a JSON object of
 // strings (validated by addArtifact).
-func materialDigest(text *attest.Text, buf attest.Fields, raw []byte, i int) (digest.Set, error) {
+func materialDigest(text *strictjson.Text, buf strictjson.Fields, raw []byte, i int) (digest.Set, error) {
 	fs, err := appendExactFields(buf, raw, "material digest")
 	if err != nil {
 		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
@@ -531,14 +532,14 @@ func materialDigest(text *attest.Text, buf attest.Fields, raw []byte, i int) (di
 	d := make(digest.Set, len(fs))
 	for _, f := range fs {
 		if d[f.Key], err = text.String(f.Value, "a digest"); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 		}
 	}
 	return d, nil
 }
 
 // optField reads a field of fs as a string; absent or null is "".
-func optField(text *attest.Text, fs attest.Fields, key string) (string, error) {
+func optField(text *strictjson.Text, fs strictjson.Fields, key string) (string, error) {
 	raw, ok := fs.Get(key)
 	if !ok || string(raw) == "null" {
 		return "", nil
@@ -552,15 +553,15 @@ func optField(text *attest.Text, fs attest.Fields, key string) (string, error) {
 }
 
 // exactFields is [exactObject] without a map.
-func exactFields(raw []byte, what string, known ...string) (attest.Fields, error) {
-	return appendExactFields(make(attest.Fields, 0, len(known)+1), raw, what, known...)
+func exactFields(raw []byte, what string, known ...string) (strictjson.Fields, error) {
+	return appendExactFields(make(strictjson.Fields, 0, len(known)+1), raw, what, known...)
 }
 
 // appendExactFields is exactFields appending to buf.
-func appendExactFields(buf attest.Fields, raw []byte, what string, known ...string) (attest.Fields, error) {
-	fs, err := attest.AppendObjectFields(buf, raw, what, known...)
+func appendExactFields(buf strictjson.Fields, raw []byte, what string, known ...string) (strictjson.Fields, error) {
+	fs, err := strictjson.AppendFields(buf, raw, what, known...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 	}
 	if fs == nil {
 		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
@@ -583,9 +584,9 @@ func unmarshalOpt(m map[string]json.RawMessage, key string, v any) error {
 // a known one only in case: Go would read it as that field, other readers
 // would not (SECURITY-CASES 59).
 func exactObject(raw []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	m, err := attest.Object(raw, what, known...)
+	m, err := strictjson.Object(raw, what, known...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 	}
 	if m == nil {
 		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)

@@ -1,15 +1,14 @@
-package attest
+package strictjson
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 )
 
-// FuzzSplitObject checks splitObject and rawString against encoding/json on
-// every input CheckJSON accepts: the same members with the same value
+// FuzzSplitObject checks splitObject and Unquote against encoding/json on
+// every input Check accepts: the same members with the same value
 // bytes, the same strings. When they report false, object and stringField
 // fall back to encoding/json, so only an answer that differs is a bug.
 func FuzzSplitObject(f *testing.F) {
@@ -21,7 +20,7 @@ func FuzzSplitObject(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if CheckJSON(b) != nil {
+		if Check(b) != nil {
 			return
 		}
 		if a, ok := splitArray(b); ok {
@@ -53,51 +52,14 @@ func FuzzSplitObject(f *testing.F) {
 			}
 			var ws string
 			werr := json.Unmarshal(v, &ws)
-			gs, ok := rawString(v)
+			gs, ok := Unquote(v)
 			switch {
 			case ok && werr != nil:
-				t.Fatalf("rawString(%q) accepts what encoding/json does not", v)
+				t.Fatalf("Unquote(%q) accepts what encoding/json does not", v)
 			case ok && gs != ws:
-				t.Fatalf("rawString(%q) = %q; encoding/json %q", v, gs, ws)
+				t.Fatalf("Unquote(%q) = %q; encoding/json %q", v, gs, ws)
 			case !ok && werr == nil && v[0] == '"':
-				t.Fatalf("rawString(%q) refuses a string encoding/json reads", v)
-			}
-		}
-	})
-}
-
-// FuzzDecodeBase64 holds decodeBase64 and decodeBase64Bytes to the rule they
-// replaced: no white space; the URL-safe alphabet if "-" or "_" occurs;
-// unpadded if the length is no multiple of 4; strict (canonical) decoding.
-func FuzzDecodeBase64(f *testing.F) {
-	for _, s := range []string{"", "QQ==", "QQ", "QR==", "_-8", "_-8=", "e30=", "e30", "a b=", "QQ==\n", "////", "____", "-/==", "A", "AA=", "AAA="} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, wantErr := func() ([]byte, error) {
-			if strings.ContainsAny(s, "\r\n \t") {
-				return nil, errBase64Space
-			}
-			enc := base64.StdEncoding
-			if strings.ContainsAny(s, "-_") {
-				enc = base64.URLEncoding
-			}
-			if len(s)%4 != 0 {
-				enc = enc.WithPadding(base64.NoPadding)
-			}
-			b, err := enc.Strict().DecodeString(s)
-			if err != nil {
-				return nil, errBase64
-			}
-			return b, nil
-		}()
-		for name, decode := range map[string]func(string) ([]byte, error){
-			"decodeBase64":      decodeBase64,
-			"decodeBase64Bytes": func(s string) ([]byte, error) { return decodeBase64Bytes([]byte(s)) },
-		} {
-			got, err := decode(s)
-			if err != wantErr || !bytes.Equal(got, want) {
-				t.Fatalf("%s(%q) = %x, %v; want %x, %v", name, s, got, err, want, wantErr)
+				t.Fatalf("Unquote(%q) refuses a string encoding/json reads", v)
 			}
 		}
 	})

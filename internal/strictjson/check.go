@@ -1,18 +1,17 @@
-package attest
+package strictjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/consign-dev/consign/internal/limits"
 )
 
-// CheckJSON rejects JSON that two parsers could read differently, before
-// anything trusts it (SECURITY-CASES 58-61):
+// Check rejects JSON that two parsers could read differently, before
+// anything trusts it:
 //   - a key twice in one object, or two keys equal under Unicode case folding
 //     (Go's encoding/json matches field names case-insensitively and keeps the
 //     last duplicate; other parsers keep the first);
@@ -20,29 +19,30 @@ import (
 //   - nesting deeper than [limits.JSONDepth];
 //   - anything but exactly one JSON value.
 //
-// It returns an error wrapping [ErrMalformed].
-func CheckJSON(b []byte) error {
-	if validStrict(b) {
+// Its error says what is wrong and wraps nothing: callers wrap it in their
+// own sentinel ("%w: %v").
+func Check(b []byte) error {
+	if Valid(b) {
 		return nil
 	}
-	if err := checkJSONSlow(b); err != nil {
+	if err := checkSlow(b); err != nil {
 		return err
 	}
-	// Unreachable while validStrict and checkJSONSlow agree (the tests
-	// and FuzzCheckJSON compare them); refuse rather than trust either.
-	return fmt.Errorf("%w: refused by the strict reader", ErrMalformed)
+	// Unreachable while Valid and checkSlow agree (the tests and
+	// FuzzValidStrict compare them); refuse rather than trust either.
+	return errors.New("refused by the strict reader")
 }
 
-// checkJSONSlow is CheckJSON as four passes: UTF-8, surrogate escapes,
-// syntax (encoding/json's scanner), then depth and keys. It is the
-// reference [validStrict] is tested against, and it gives CheckJSON its
-// error messages (the fast pass only says yes or no).
-func checkJSONSlow(b []byte) error {
+// checkSlow is Check as four passes: UTF-8, surrogate escapes, syntax
+// (encoding/json's scanner), then depth and keys. It is the reference
+// [Valid] is tested against, and it gives Check its error messages (the
+// fast pass only says yes or no).
+func checkSlow(b []byte) error {
 	if !utf8.Valid(b) {
-		return fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
+		return errors.New("invalid UTF-8")
 	}
 	if hasLoneSurrogate(b) {
-		return fmt.Errorf("%w: lone UTF-16 surrogate escape", ErrMalformed)
+		return errors.New("lone UTF-16 surrogate escape")
 	}
 	// Syntax first, with the standard library's allocation-free scanner;
 	// then one pass of our own over known-valid JSON for depth and keys.
@@ -51,7 +51,7 @@ func checkJSONSlow(b []byte) error {
 	if !json.Valid(b) {
 		var v any
 		err := json.Unmarshal(b, &v) // for the syntax error's message only
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return err
 	}
 	return checkKeys(b)
 }
@@ -120,7 +120,7 @@ func checkKeys(b []byte) error {
 		switch c := b[i]; c {
 		case '{', '[':
 			if len(stack)+1 > limits.JSONDepth {
-				return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, limits.JSONDepth)
+				return fmt.Errorf("nested deeper than %d", limits.JSONDepth)
 			}
 			stack = append(stack, keySet{object: c == '{'})
 		case '}', ']':
@@ -150,14 +150,14 @@ func checkKeys(b []byte) error {
 			key := string(raw[1 : len(raw)-1])
 			if escaped {
 				if err := json.Unmarshal(raw, &key); err != nil {
-					return fmt.Errorf("%w: %v", ErrMalformed, err)
+					return err
 				}
 			}
 			if prev, dup := stack[len(stack)-1].add(key); dup {
 				if prev == key {
-					return fmt.Errorf("%w: duplicate key %q", ErrMalformed, key)
+					return fmt.Errorf("duplicate key %q", key)
 				}
-				return fmt.Errorf("%w: keys %q and %q differ only in case", ErrMalformed, prev, key)
+				return fmt.Errorf("keys %q and %q differ only in case", prev, key)
 			}
 		}
 	}
@@ -214,86 +214,4 @@ func hex4(b []byte) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-// fields decodes b (already checked by CheckJSON) as an object, and rejects
-// keys that equal one of known under case folding without being it exactly,
-// so that "SUBJECT" can never stand in for "subject" (SECURITY-CASES 59).
-// Unknown keys are kept and left to the caller.
-func fields(b []byte, what string, known ...string) (Fields, error) {
-	// Room for the known fields (and one more), in one allocation.
-	return appendFields(make(Fields, 0, len(known)+1), b, what, known...)
-}
-
-// appendFields is fields, appending to buf.
-func appendFields(buf Fields, b []byte, what string, known ...string) (Fields, error) {
-	fs, ok := splitFields(b, known, buf)
-	if !ok {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil || m == nil {
-			return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
-		}
-		fs = slices.Grow(buf, len(m))
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			fs = append(fs, Field{Key: k, Value: m[k]})
-		}
-	}
-	if err := checkKnown(fs, what, known); err != nil {
-		return nil, err
-	}
-	if fs == nil {
-		fs = Fields{}
-	}
-	return fs, nil
-}
-
-// checkKnown refuses a key that equals one of known under case folding
-// without being it exactly.
-func checkKnown(fs Fields, what string, known []string) error {
-	for _, f := range fs {
-		for _, want := range known {
-			if f.Key != want && strings.EqualFold(f.Key, want) {
-				return fmt.Errorf("%w: %s has field %q; the field is %q (names are case-sensitive)", ErrMalformed, what, f.Key, want)
-			}
-		}
-	}
-	return nil
-}
-
-// object is [fields] into a map.
-func object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	fs, err := fields(b, what, known...)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]json.RawMessage, len(fs))
-	for _, f := range fs {
-		m[f.Key] = f.Value
-	}
-	return m, nil
-}
-
-// stringField reads m[key] as a JSON string; missing is "" with present=false.
-func stringField(m map[string]json.RawMessage, key, what string) (s string, present bool, err error) {
-	raw, ok := m[key]
-	return stringValue(raw, ok, key, what)
-}
-
-// fieldString is [stringField] for Fields.
-func fieldString(fs Fields, key, what string) (s string, present bool, err error) {
-	raw, ok := fs.Get(key)
-	return stringValue(raw, ok, key, what)
-}
-
-func stringValue(raw json.RawMessage, ok bool, key, what string) (s string, present bool, err error) {
-	if !ok {
-		return "", false, nil
-	}
-	if fast, ok := rawString(raw); ok {
-		return fast, true, nil
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", true, fmt.Errorf("%w: %s field %q is not a string", ErrMalformed, what, key)
-	}
-	return s, true, nil
 }

@@ -1,4 +1,4 @@
-package attest
+package strictjson
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 	"github.com/consign-dev/consign/internal/limits"
 )
 
-// validStrict reports whether CheckJSON accepts b, in one pass over the
-// bytes where checkJSONSlow makes four (UTF-8, surrogate escapes,
+// Valid reports whether [Check] accepts b, in one pass over the
+// bytes where checkSlow makes four (UTF-8, surrogate escapes,
 // encoding/json's scanner, then depth and keys): a recursive reader of the
 // JSON grammar (RFC 8259, as encoding/json reads it) that checks escapes,
-// depth and keys as it goes. It says yes or no only; CheckJSON asks
-// checkJSONSlow why on a no. TestValidStrict and FuzzValidStrict hold the
+// depth and keys as it goes. It says yes or no only; Check asks
+// checkSlow why on a no. TestValidStrict and FuzzValidStrict hold the
 // two to the same answers.
-func validStrict(b []byte) bool {
+func Valid(b []byte) bool {
 	if !utf8.Valid(b) {
 		return false
 	}

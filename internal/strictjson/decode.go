@@ -1,9 +1,12 @@
-package attest
+package strictjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -18,7 +21,7 @@ type Field struct {
 type Fields []Field
 
 // Get returns the value of key. Of two members with one key (which
-// CheckJSON refuses), the later counts, as with encoding/json.
+// Check refuses), the later counts, as with encoding/json.
 func (fs Fields) Get(key string) (json.RawMessage, bool) {
 	for i := len(fs) - 1; i >= 0; i-- {
 		if fs[i].Key == key {
@@ -31,7 +34,7 @@ func (fs Fields) Get(key string) (json.RawMessage, bool) {
 // commonKeys are keys given without a copy when no known key matches.
 var commonKeys = []string{"sha256", "sha512", "sha384", "sha1", "name", "digest", "uri"}
 
-// splitFields returns the members of the JSON object b (which CheckJSON has
+// SplitFields returns the members of the JSON object b (which Check has
 // accepted, alone or as part of a document), appended to buf: each key,
 // unescaped, and the bytes of its value, without decoding the values. It
 // does in one pass what json.Unmarshal into map[string]json.RawMessage does
@@ -39,7 +42,7 @@ var commonKeys = []string{"sha256", "sha512", "sha384", "sha1", "name", "digest"
 // equal to one of known (or to a common key) is that string, not a copy.
 // It reports false for anything it does not expect; the caller then falls
 // back to encoding/json, so a false never changes a result, only its cost.
-func splitFields(b []byte, known []string, buf Fields) (Fields, bool) {
+func SplitFields(b []byte, known []string, buf Fields) (Fields, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
@@ -86,7 +89,7 @@ func splitFields(b []byte, known []string, buf Fields) (Fields, bool) {
 	}
 }
 
-// internedString is rawString, returning one of known or [commonKeys]
+// internedString is Unquote, returning one of known or [commonKeys]
 // instead of a copy when the literal holds it without escapes.
 func internedString(raw []byte, known []string) (string, bool) {
 	if len(raw) >= 2 {
@@ -102,12 +105,12 @@ func internedString(raw []byte, known []string) (string, bool) {
 			}
 		}
 	}
-	return rawString(raw)
+	return Unquote(raw)
 }
 
-// splitObject is splitFields into a map.
+// splitObject is SplitFields into a map.
 func splitObject(b []byte) (map[string]json.RawMessage, bool) {
-	fs, ok := splitFields(b, nil, nil)
+	fs, ok := SplitFields(b, nil, nil)
 	if !ok {
 		return nil, false
 	}
@@ -118,11 +121,11 @@ func splitObject(b []byte) (map[string]json.RawMessage, bool) {
 	return m, true
 }
 
-// rawString returns the string a JSON string literal holds. A literal
+// Unquote returns the string a JSON string literal holds. A literal
 // without escapes is its own bytes; one with escapes is decoded by
 // encoding/json. It reports false for anything that is not a string literal.
-func rawString(raw []byte) (string, bool) {
-	inner, plain, ok := rawBytes(raw)
+func Unquote(raw []byte) (string, bool) {
+	inner, plain, ok := Literal(raw)
 	switch {
 	case !ok:
 		return "", false
@@ -146,10 +149,10 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
-// rawBytes returns the bytes the JSON string literal raw holds, without a
+// Literal returns the bytes the JSON string literal raw holds, without a
 // copy, and plain true when they need no decoding (no escape, valid
 // UTF-8); ok is false for anything that is not a string literal.
-func rawBytes(raw []byte) (inner []byte, plain, ok bool) {
+func Literal(raw []byte) (inner []byte, plain, ok bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return nil, false, false
 	}
@@ -241,7 +244,7 @@ func skipValue(b []byte, i int) (int, bool) {
 }
 
 // splitArray returns the elements of the JSON array b (accepted by
-// CheckJSON), without decoding them; false as for [splitObject].
+// Check), without decoding them; false as for [splitObject].
 func splitArray(b []byte) ([]json.RawMessage, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '[' {
@@ -283,26 +286,6 @@ func array(b []byte) ([]json.RawMessage, error) {
 	return a, err
 }
 
-// Object decodes b, part of a document [CheckJSON] accepted, as a JSON
-// object whose values are left undecoded, and refuses a key that equals one
-// of known under case folding without being it exactly (SECURITY-CASES 59):
-// the strict reading of signed JSON that [ParseStatement] applies, for
-// callers that read a predicate. It returns an error wrapping [ErrMalformed].
-func Object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	return object(b, what, known...)
-}
-
-// ObjectFields is [Object] without a map: the members in the order written.
-func ObjectFields(b []byte, what string, known ...string) (Fields, error) {
-	return fields(b, what, known...)
-}
-
-// AppendObjectFields is [ObjectFields] appending the members to buf, for a
-// caller that reads many small objects one at a time and reuses buf[:0].
-func AppendObjectFields(buf Fields, b []byte, what string, known ...string) (Fields, error) {
-	return appendFields(buf, b, what, known...)
-}
-
 // A Text is a JSON document with one string copy of it, from which the
 // strings the document holds are taken as substrings rather than copied one
 // by one: a statement of 10 subjects and a link of 10 materials hold 40
@@ -324,18 +307,18 @@ func (t *Text) Bytes() []byte { return t.b }
 // String is [String] for raw, a part of t's document (or of any other, at
 // the cost of a copy).
 func (t *Text) String(raw []byte, what string) (string, error) {
-	if s, ok := t.str(raw); ok {
+	if s, ok := t.Unquote(raw); ok {
 		return s, nil
 	}
 	return String(raw, what)
 }
 
-// str is rawString, returning a substring of t.s for a literal of t.b that
-// needs no decoding.
-func (t *Text) str(raw []byte) (string, bool) {
-	inner, plain, ok := rawBytes(raw)
+// Unquote is [Unquote], returning a substring of t's document for a
+// literal of it that needs no decoding.
+func (t *Text) Unquote(raw []byte) (string, bool) {
+	inner, plain, ok := Literal(raw)
 	if !ok || !plain {
-		return rawString(raw)
+		return Unquote(raw)
 	}
 	if len(inner) == 0 {
 		return "", true
@@ -348,26 +331,84 @@ func (t *Text) str(raw []byte) (string, bool) {
 	return string(inner), true
 }
 
-// Array decodes b, part of a document [CheckJSON] accepted, as a JSON array
-// whose elements are left undecoded. It returns an error wrapping
-// [ErrMalformed].
+// Array decodes b, part of a document [Check] accepted, as a JSON array
+// whose elements are left undecoded. what names b in the error.
 func Array(b []byte, what string) ([]json.RawMessage, error) {
 	a, err := array(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not an array", ErrMalformed, what)
+		return nil, fmt.Errorf("%s is not an array", what)
 	}
 	return a, nil
 }
 
-// String decodes raw, part of a document [CheckJSON] accepted, as a JSON
-// string. It returns an error wrapping [ErrMalformed].
+// String decodes raw, part of a document [Check] accepted, as a JSON
+// string. what names raw in the error.
 func String(raw []byte, what string) (string, error) {
-	if s, ok := rawString(raw); ok {
+	if s, ok := Unquote(raw); ok {
 		return s, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil || len(raw) == 0 || raw[0] != '"' {
-		return "", fmt.Errorf("%w: %s is not a string", ErrMalformed, what)
+		return "", fmt.Errorf("%s is not a string", what)
 	}
 	return s, nil
+}
+
+// ObjectFields decodes b (part of a document [Check] accepted) as an
+// object, and rejects keys that equal one of known under case folding
+// without being it exactly, so that "SUBJECT" can never stand in for
+// "subject". Unknown keys are kept and left to the caller. what names b in
+// the error.
+func ObjectFields(b []byte, what string, known ...string) (Fields, error) {
+	// Room for the known fields (and one more), in one allocation.
+	return AppendFields(make(Fields, 0, len(known)+1), b, what, known...)
+}
+
+// AppendFields is [ObjectFields] appending the members to buf, for a
+// caller that reads many small objects one at a time and reuses buf[:0].
+func AppendFields(buf Fields, b []byte, what string, known ...string) (Fields, error) {
+	fs, ok := SplitFields(b, known, buf)
+	if !ok {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil || m == nil {
+			return nil, fmt.Errorf("%s is not a JSON object", what)
+		}
+		fs = slices.Grow(buf, len(m))
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fs = append(fs, Field{Key: k, Value: m[k]})
+		}
+	}
+	if err := CheckKnown(fs, what, known); err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		fs = Fields{}
+	}
+	return fs, nil
+}
+
+// CheckKnown refuses a key that equals one of known under case folding
+// without being it exactly. what names the object in the error.
+func CheckKnown(fs Fields, what string, known []string) error {
+	for _, f := range fs {
+		for _, want := range known {
+			if f.Key != want && strings.EqualFold(f.Key, want) {
+				return fmt.Errorf("%s has field %q; the field is %q (names are case-sensitive)", what, f.Key, want)
+			}
+		}
+	}
+	return nil
+}
+
+// Object is [ObjectFields] into a map.
+func Object(b []byte, what string, known ...string) (map[string]json.RawMessage, error) {
+	fs, err := ObjectFields(b, what, known...)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]json.RawMessage, len(fs))
+	for _, f := range fs {
+		m[f.Key] = f.Value
+	}
+	return m, nil
 }

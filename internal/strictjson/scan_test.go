@@ -1,11 +1,11 @@
-package attest
+package strictjson
 
 import (
 	"strings"
 	"testing"
 )
 
-// strictCases are inputs at every edge of what CheckJSON accepts: syntax,
+// strictCases are inputs at every edge of what Check accepts: syntax,
 // numbers, escapes, surrogates, UTF-8, depth, duplicate and case-folded keys.
 var strictCases = []string{
 	// Syntax.
@@ -76,24 +76,24 @@ func strictInputs() []string {
 // the same answer on every edge case.
 func TestValidStrict(t *testing.T) {
 	for _, in := range strictInputs() {
-		got, want := validStrict([]byte(in)), checkJSONSlow([]byte(in))
+		got, want := Valid([]byte(in)), checkSlow([]byte(in))
 		if got != (want == nil) {
-			t.Errorf("validStrict(%q) = %v, checkJSONSlow = %v", in, got, want)
+			t.Errorf("Valid(%q) = %v, checkSlow = %v", in, got, want)
 		}
-		if err := CheckJSON([]byte(in)); (err == nil) != (want == nil) || (err != nil && err.Error() != want.Error()) {
-			t.Errorf("CheckJSON(%q) = %v, want %v", in, err, want)
+		if err := Check([]byte(in)); (err == nil) != (want == nil) || (err != nil && err.Error() != want.Error()) {
+			t.Errorf("Check(%q) = %v, want %v", in, err, want)
 		}
 	}
 }
 
-// FuzzValidStrict compares validStrict with checkJSONSlow on any input.
+// FuzzValidStrict compares Valid with checkSlow on any input.
 func FuzzValidStrict(f *testing.F) {
 	for _, in := range strictInputs() {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validStrict(b), checkJSONSlow(b); got != (want == nil) {
-			t.Fatalf("validStrict(%q) = %v, checkJSONSlow = %v", b, got, want)
+		if got, want := Valid(b), checkSlow(b); got != (want == nil) {
+			t.Fatalf("Valid(%q) = %v, checkSlow = %v", b, got, want)
 		}
 	})
 }
