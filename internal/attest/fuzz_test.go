@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/digest"
 )
 
 // seeds are valid inputs of every kind attest reads, and a few near misses.
@@ -273,46 +271,4 @@ func FuzzCheckJSON(f *testing.F) {
 			t.Fatalf("decoding %q introduced U+FFFD: %s", b, out)
 		}
 	})
-}
-
-// FuzzValidateDigest: ValidateDigest's quick path for a lone sha256 answers
-// as digest.Set.Validate does, error message included.
-func FuzzValidateDigest(f *testing.F) {
-	f.Add("sha256", strings.Repeat("ab", 32), "", "")
-	f.Add("sha256", strings.Repeat("aB", 32), "", "")
-	f.Add("sha256", strings.Repeat("a", 63)+"g", "sha512", strings.Repeat("0", 128))
-	f.Add("sha1", strings.Repeat("0", 40), "", "")
-	f.Fuzz(func(t *testing.T, alg1, v1, alg2, v2 string) {
-		d := digest.Set{alg1: v1}
-		if alg2 != "" {
-			d[alg2] = v2
-		}
-		checkValidateDigest(t, d)
-	})
-}
-
-func checkValidateDigest(t *testing.T, d digest.Set) {
-	t.Helper()
-	got, want := attest.ValidateDigest(d), d.Validate()
-	if (got == nil) != (want == nil) || (got != nil && got.Error() != want.Error()) {
-		t.Fatalf("ValidateDigest(%q) = %v, Validate = %v", d, got, want)
-	}
-}
-
-// Every byte at every position of a sha256, and every length around 64.
-func TestValidateDigestIsValidate(t *testing.T) {
-	hex := strings.Repeat("0123456789abcdef", 4)
-	for i := range 64 {
-		for c := range 256 {
-			v := hex[:i] + string([]byte{byte(c)}) + hex[i+1:]
-			checkValidateDigest(t, digest.Set{digest.SHA256: v})
-		}
-	}
-	for n := range 130 {
-		checkValidateDigest(t, digest.Set{digest.SHA256: strings.Repeat("f", n)})
-	}
-	checkValidateDigest(t, digest.Set{})
-	checkValidateDigest(t, digest.Set{digest.SHA256: hex, digest.SHA512: hex + hex})
-	checkValidateDigest(t, digest.Set{digest.SHA256: hex, "sha1": hex})
-	checkValidateDigest(t, digest.Set{"sha1": hex[:40]})
 }

@@ -64,7 +64,7 @@ func (s *Statement) Validate() error {
 		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(s.Subject), limits.Subjects)
 	}
 	for i, sub := range s.Subject {
-		if err := ValidateDigest(sub.Digest); err != nil {
+		if err := sub.Digest.Validate(); err != nil {
 			return fmt.Errorf("%w: subject %d (%q): %v", ErrInvalid, i, sub.Name, err)
 		}
 	}
@@ -159,54 +159,10 @@ func ParseStatementText(t *strictjson.Text) (*Statement, error) {
 // subjectKeys are the fields of a subject.
 var subjectKeys = []string{"name", "digest", "uri"}
 
-// ValidateDigest is d.Validate() ([digest.Set.Validate]), with the same
-// result, but quick for the usual set, a lone sha256: a release's
-// attestations hold tens of thousands of them, and digest's byte-by-byte
-// check of the hex cost more than reading them.
-func ValidateDigest(d digest.Set) error {
-	if len(d) == 1 {
-		if v, ok := d[digest.SHA256]; ok && len(v) == 64 && isLowerHex(v) {
-			return nil
-		}
-	}
-	return d.Validate()
-}
-
-// notLowerHex[c] is 1 for every byte c that is not a lowercase hex digit.
-var notLowerHex = func() (t [256]byte) {
-	for c := range t {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			t[c] = 1
-		}
-	}
-	return t
-}()
-
-// isLowerHex reports whether s holds only lowercase hex digits, without a
-// branch per byte.
-func isLowerHex(s string) bool {
-	var bad byte
-	for i := 0; i < len(s); i++ {
-		bad |= notLowerHex[s[i]]
-	}
-	return bad == 0
-}
-
-// DigestSet reads raw, part of a document [CheckJSON] accepted, as a
-// digest set: an object of at most [limits.DigestsPerSubject] strings. It
-// does not validate the digests. what names the owner in errors ("subject
-// 3"). It returns an error wrapping [ErrMalformed] or [ErrInvalid].
-func DigestSet(raw []byte, what string) (digest.Set, error) {
-	return digestSet(raw, what, -1)
-}
-
-// digestSet is DigestSet for the owner "what index" (just "what" for a
-// negative index), named only in errors.
-func digestSet(raw []byte, what string, index int) (digest.Set, error) {
-	return digestSetText(nil, raw, what, index)
-}
-
-// digestSetText is digestSet taking the strings from t, if not nil.
+// digestSetText reads raw, part of a document [CheckJSON] accepted, as a
+// digest set: an object of at most [limits.DigestsPerSubject] strings, not
+// validated, taking the strings from t if not nil. The owner is "what
+// index" (just "what" for a negative index), named only in errors.
 func digestSetText(t *strictjson.Text, raw []byte, what string, index int) (digest.Set, error) {
 	var buf [4]strictjson.Field
 	d, ok := strictjson.SplitFields(raw, nil, buf[:0])

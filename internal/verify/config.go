@@ -99,7 +99,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: no artifact to verify", ErrConfig)
 	}
 	for _, a := range c.Artifacts {
-		if !a.Digest.Strong() || attest.ValidateDigest(a.Digest) != nil {
+		if !a.Digest.Strong() || a.Digest.Validate() != nil {
 			return fmt.Errorf("%w: artifact %q has no valid sha256, sha384 or sha512 digest", ErrConfig, a.Name)
 		}
 	}

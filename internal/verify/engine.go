@@ -539,7 +539,7 @@ func eachSubjectDigest(it *item, f func(digest.Set) bool) {
 func subjectOf(it *item, d digest.Set) bool {
 	found := false
 	eachSubjectDigest(it, func(sd digest.Set) bool {
-		found = matchesValid(sd, d)
+		found = digest.MatchesValidated(sd, d)
 		return !found
 	})
 	return found

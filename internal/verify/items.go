@@ -377,7 +377,7 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set) 
 // (SECURITY-CASES 34); two names that clean to one with different digests
 // are refused as ambiguous (SECURITY-CASES 32).
 func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string) error {
-	if err := attest.ValidateDigest(d); err != nil {
+	if err := d.Validate(); err != nil {
 		return fmt.Errorf("%w: %s %q: %v", attest.ErrInvalid, what, name, err)
 	}
 	return addValidated(m, name, d, what)
@@ -423,29 +423,7 @@ func sameContent(a, b digest.Set) bool {
 			return true
 		}
 	}
-	return matchesValid(a, b)
-}
-
-// matchesValid is [digest.Matches] for two sets already validated.
-func matchesValid(a, b digest.Set) bool {
-	if v, ok := onlySHA256(a); ok {
-		w, ok := b[digest.SHA256]
-		return ok && v == w
-	}
-	strong := false
-	for alg, av := range a {
-		bv, ok := b[alg]
-		if !ok {
-			continue
-		}
-		if av != bv {
-			return false
-		}
-		if alg == digest.SHA256 || alg == digest.SHA384 || alg == digest.SHA512 {
-			strong = true
-		}
-	}
-	return strong
+	return digest.MatchesValidated(a, b)
 }
 
 // onlySHA256 returns the value of a set that holds a sha256 digest and

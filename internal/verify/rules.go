@@ -171,7 +171,7 @@ func matchRule(r policy.Rule, q *queue, artifacts map[string]digest.Set, records
 			notes[name] = fmt.Sprintf("%s is not among the %s of %s", dstName, r.DstType, r.DstStage)
 			continue
 		}
-		if !matchesValid(artifacts[name], d) {
+		if !digest.MatchesValidated(artifacts[name], d) {
 			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", artifacts[name], r.DstStage, r.DstType[:len(r.DstType)-1], d)
 			continue
 		}
