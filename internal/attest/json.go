@@ -8,7 +8,7 @@ import (
 )
 
 // CheckJSON rejects JSON that two parsers could read differently, before
-// anything trusts it (SECURITY-CASES 58-61), by the rules of
+// anything trusts it, by the rules of
 // [strictjson.Check]: duplicate or case-folded keys, invalid UTF-8, lone
 // surrogate escapes, nesting deeper than [limits.JSONDepth], anything but
 // one JSON value. It returns an error wrapping [ErrMalformed].

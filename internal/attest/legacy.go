@@ -129,3 +129,33 @@ func (l *LegacyLink) ProductSubjects() []Subject {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// ParseLinkBody reads the signed body of an in-toto v0.9 link (from a DSSE
+// payload, as in-toto-golang's DSSE mode writes it), strictly: [CheckJSON],
+// exact field names, a non-empty name. The digest sets are not validated.
+// It returns an error wrapping [ErrInvalid].
+func ParseLinkBody(b []byte) (name string, materials, products map[string]digest.Set, err error) {
+	if err := CheckJSON(b); err != nil {
+		return "", nil, nil, err
+	}
+	m, err := object(b, "link", "_type", "name", "command", "materials", "products", "byproducts", "environment")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if err := json.Unmarshal(m["name"], &name); err != nil || name == "" {
+		return "", nil, nil, fmt.Errorf("%w: the link has no name", ErrInvalid)
+	}
+	for _, f := range []struct {
+		key string
+		v   *map[string]digest.Set
+	}{{"materials", &materials}, {"products", &products}} {
+		raw, ok := m[f.key]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, f.v); err != nil {
+			return "", nil, nil, fmt.Errorf("%w: field %q: %v", ErrInvalid, f.key, err)
+		}
+	}
+	return name, materials, products, nil
+}

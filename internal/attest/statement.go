@@ -90,13 +90,13 @@ func (s *Statement) Marshal() ([]byte, error) {
 // then [Statement.Validate]. Unknown fields are ignored, as the in-toto spec
 // asks of consumers. It returns an error wrapping [ErrInvalid].
 func ParseStatement(b []byte) (*Statement, error) {
-	return ParseStatementText(strictjson.NewText(b))
+	return parseStatementText(strictjson.NewText(b))
 }
 
-// ParseStatementText is [ParseStatement] for the document of t: the
-// statement's strings are substrings of t's, and its predicate part of
-// t.Bytes(), so that t reads the predicate's strings without copies too.
-func ParseStatementText(t *strictjson.Text) (*Statement, error) {
+// parseStatementText is [ParseStatement] for the document of t: the
+// statement's strings (names, digests) are substrings of one copy of it
+// rather than a copy each.
+func parseStatementText(t *strictjson.Text) (*Statement, error) {
 	b := t.Bytes()
 	if err := CheckJSON(b); err != nil {
 		return nil, err

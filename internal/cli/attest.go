@@ -16,6 +16,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/predicate"
 )
 
 // NewCmdAttest is 'consign attest'.
@@ -59,7 +60,7 @@ or printed on standard output.`,
 			if err != nil {
 				return fmt.Errorf("reading predicate: %w", err)
 			}
-			if err := attest.CheckPredicate(predType, pred); err != nil {
+			if err := predicate.Validate(predType, pred); err != nil {
 				return withHint(fmt.Errorf("predicate %q: %w", predicatePath, err),
 					"the predicate file must hold one JSON object that fits the predicate type; see attestations/examples")
 			}

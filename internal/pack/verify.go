@@ -14,6 +14,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -379,13 +380,6 @@ func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
 	return out
 }
 
-type vsaBody struct {
-	Policy struct {
-		Digest digest.Set `json:"digest"`
-	} `json:"policy"`
-	VerificationResult string `json:"verificationResult"`
-}
-
 // checkVSA verifies the pack's VSA: signed by the owner or a key the
 // policy names, a VSA about this policy (by digest) and every artifact of
 // the pack, with the result PASSED.
@@ -426,8 +420,8 @@ func checkVSA(p *Pack, name string, sp *policy.Signed, roots []crypto.PublicKey,
 	} else {
 		v.SignedBy += " (the owner)"
 	}
-	var body vsaBody
-	if err := json.Unmarshal(ver.Statement.Predicate, &body); err != nil {
+	body, err := predicate.ParseVSA(ver.Statement.Predicate)
+	if err != nil {
 		v.Reason = "predicate: " + err.Error()
 		return v
 	}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/in-toto/in-toto-golang/in_toto"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
 )
 
@@ -20,21 +20,6 @@ const BuildType = "https://consign.dev/buildtypes/run/v1"
 // DefaultBuilderID names a local, unmanaged builder: the person or machine
 // that ran 'consign run'. A policy should name its real builders' ids.
 const DefaultBuilderID = "https://consign.dev/builders/local/v1"
-
-type resourceDescriptor struct {
-	Name   string     `json:"name,omitempty"`
-	URI    string     `json:"uri,omitempty"`
-	Digest digest.Set `json:"digest,omitempty"`
-}
-
-func descriptors(m map[string]digest.Set) []resourceDescriptor {
-	out := make([]resourceDescriptor, 0, len(m))
-	for name, d := range m {
-		out = append(out, resourceDescriptor{Name: name, Digest: d})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
 
 func subjects(m map[string]digest.Set) []attest.Subject {
 	out := make([]attest.Subject, 0, len(m))
@@ -65,14 +50,14 @@ func (r *Record) LinkStatement() (*attest.Statement, error) {
 	if len(r.Skipped) > 0 {
 		byproducts["skipped"] = r.Skipped
 	}
-	env := map[string]any{"excludePatterns": nonNil(r.Exclude)}
-	pred, err := marshal(map[string]any{
-		"name":        r.Name,
-		"command":     nonNil(r.Command),
-		"materials":   descriptors(r.Materials),
-		"byproducts":  byproducts,
-		"environment": env,
-	})
+	l := predicate.Link{
+		Name:        r.Name,
+		Command:     r.Command,
+		Materials:   predicate.Descriptors(r.Materials),
+		Byproducts:  byproducts,
+		Environment: map[string]any{"excludePatterns": nonNil(r.Exclude)},
+	}
+	pred, err := l.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -88,30 +73,39 @@ func (r *Record) ProvenanceStatement(builderID string) (*attest.Statement, error
 	if builderID == "" {
 		builderID = DefaultBuilderID
 	}
-	byproducts := []resourceDescriptor{}
+	byproducts := []predicate.ResourceDescriptor{}
 	if r.Stdout != nil {
-		byproducts = append(byproducts, resourceDescriptor{Name: "stdout", Digest: r.Stdout}, resourceDescriptor{Name: "stderr", Digest: r.Stderr})
+		byproducts = append(byproducts, predicate.ResourceDescriptor{Name: "stdout", Digest: r.Stdout}, predicate.ResourceDescriptor{Name: "stderr", Digest: r.Stderr})
 	}
-	pred, err := marshal(map[string]any{
-		"buildDefinition": map[string]any{
-			"buildType": BuildType,
-			"externalParameters": map[string]any{
-				"step":            r.Name,
-				"command":         nonNil(r.Command),
-				"excludePatterns": nonNil(r.Exclude),
-			},
-			"internalParameters":   map[string]any{"exitCode": r.ExitCode},
-			"resolvedDependencies": descriptors(r.Materials),
-		},
-		"runDetails": map[string]any{
-			"builder": map[string]any{"id": builderID},
-			"metadata": map[string]any{
-				"startedOn":  r.StartedOn.Format(time.RFC3339),
-				"finishedOn": r.FinishedOn.Format(time.RFC3339),
-			},
-			"byproducts": byproducts,
-		},
+	ext, err := predicate.Params(map[string]any{
+		"step":            r.Name,
+		"command":         nonNil(r.Command),
+		"excludePatterns": nonNil(r.Exclude),
 	})
+	if err != nil {
+		return nil, err
+	}
+	internal, err := predicate.Params(map[string]any{"exitCode": r.ExitCode})
+	if err != nil {
+		return nil, err
+	}
+	p := predicate.Provenance{
+		BuildDefinition: predicate.BuildDefinition{
+			BuildType:            BuildType,
+			ExternalParameters:   ext,
+			InternalParameters:   internal,
+			ResolvedDependencies: predicate.Descriptors(r.Materials),
+		},
+		RunDetails: predicate.RunDetails{
+			Builder:    predicate.Builder{ID: builderID},
+			Byproducts: byproducts,
+			Metadata: &predicate.BuildMetadata{
+				StartedOn:  r.StartedOn.Format(time.RFC3339),
+				FinishedOn: r.FinishedOn.Format(time.RFC3339),
+			},
+		},
+	}
+	pred, err := p.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -172,9 +166,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func marshal(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	return b, err
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
@@ -258,7 +259,7 @@ func TestLinkStatement(t *testing.T) {
 	if diff := cmp.Diff(wantSubjects, st.Subject); diff != "" {
 		t.Errorf("subjects are the products (-want +got):\n%s", diff)
 	}
-	if err := attest.CheckPredicate(st.PredicateType, st.Predicate); err != nil {
+	if err := predicate.Validate(st.PredicateType, st.Predicate); err != nil {
 		t.Errorf("the link predicate fails its own schema: %v", err)
 	}
 	var got linkPredicate
@@ -310,7 +311,7 @@ func TestProvenanceStatement(t *testing.T) {
 		if st.PredicateType != attest.PredicateSLSAProvenance {
 			t.Errorf("predicate type = %q, want %q", st.PredicateType, attest.PredicateSLSAProvenance)
 		}
-		if err := attest.CheckPredicate(st.PredicateType, st.Predicate); err != nil {
+		if err := predicate.Validate(st.PredicateType, st.Predicate); err != nil {
 			t.Errorf("the provenance fails the SLSA schema: %v", err)
 		}
 		var got map[string]any

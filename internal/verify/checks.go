@@ -13,6 +13,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/predicate"
 )
 
 // testOnlyCheckHook, when set (by tests only), is called at the start of
@@ -122,23 +123,15 @@ func (e *engine) runCheck(ctx context.Context, st *policy.Stage, c policy.Check,
 
 // checkTests: an in-toto test-result v0.1 with result PASSED and no failed test.
 func checkTests(it *item) error {
-	m, err := exactObject(it.st.Predicate, "test result", "result", "configuration", "url", "passedTests", "warnedTests", "failedTests")
+	r, err := predicate.ParseTestResult(it.st.Predicate)
 	if err != nil {
 		return err
 	}
-	var result string
-	if err := unmarshalOpt(m, "result", &result); err != nil {
-		return err
-	}
-	var failed []string
-	if err := unmarshalOpt(m, "failedTests", &failed); err != nil {
-		return err
-	}
 	switch {
-	case result != "PASSED":
-		return fmt.Errorf("the test result is %q, not PASSED", result)
-	case len(failed) > 0:
-		return fmt.Errorf("%d test(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	case r.Result != predicate.TestPassed:
+		return fmt.Errorf("the test result is %q, not PASSED", r.Result)
+	case len(r.FailedTests) > 0:
+		return fmt.Errorf("%d test(s) failed: %s", len(r.FailedTests), strings.Join(r.FailedTests, ", "))
 	}
 	return nil
 }
@@ -148,41 +141,17 @@ func checkTests(it *item) error {
 // id is only text in the predicate: what makes it trustworthy is that the
 // attestation counted, i.e. a functionary of the stage signed it (19).
 func checkSLSA(c *policy.SLSACheck, it *item) error {
-	pred, err := exactObject(it.st.Predicate, "provenance", "buildDefinition", "runDetails")
+	p, err := predicate.ParseProvenance(it.st.Predicate)
 	if err != nil {
 		return err
 	}
-	bd, err := exactObject(orNull(pred["buildDefinition"]), "buildDefinition", "buildType", "externalParameters", "internalParameters", "resolvedDependencies")
-	if err != nil {
-		return err
-	}
-	rd, err := exactObject(orNull(pred["runDetails"]), "runDetails", "builder", "metadata", "byproducts")
-	if err != nil {
-		return err
-	}
-	builder, err := exactObject(orNull(rd["builder"]), "builder", "id", "version", "builderDependencies")
-	if err != nil {
-		return err
-	}
-	var builderID, buildType string
-	if err := unmarshalOpt(builder, "id", &builderID); err != nil {
-		return err
-	}
-	if !slices.Contains(c.BuilderIDs, builderID) {
+	if builderID := p.RunDetails.Builder.ID; !slices.Contains(c.BuilderIDs, builderID) {
 		return fmt.Errorf("builder id %q is not one the policy allows", builderID)
 	}
-	if err := unmarshalOpt(bd, "buildType", &buildType); err != nil {
-		return err
-	}
-	if len(c.BuildTypes) > 0 && !slices.Contains(c.BuildTypes, buildType) {
+	if buildType := p.BuildDefinition.BuildType; len(c.BuildTypes) > 0 && !slices.Contains(c.BuildTypes, buildType) {
 		return fmt.Errorf("build type %q is not one the policy allows", buildType)
 	}
-	ext := map[string]json.RawMessage{}
-	if raw := bd["externalParameters"]; len(raw) > 0 && string(raw) != "null" {
-		if ext, err = exactObject(raw, "externalParameters"); err != nil {
-			return err
-		}
-	}
+	ext := p.BuildDefinition.ExternalParameters
 	if c.ExternalParameters != nil {
 		for _, k := range sortedKeys(ext) {
 			want, ok := c.ExternalParameters[k]
@@ -195,7 +164,11 @@ func checkSLSA(c *policy.SLSACheck, it *item) error {
 		}
 	}
 	if len(c.SourceRepos) > 0 {
-		src, err := sourceRepo(ext, bd["resolvedDependencies"])
+		cands := p.SourceURIs()
+		if len(cands) == 0 {
+			return fmt.Errorf("the provenance names no source repository")
+		}
+		src, err := repoOf(cands[0])
 		if err != nil {
 			return err
 		}
@@ -204,13 +177,6 @@ func checkSLSA(c *policy.SLSACheck, it *item) error {
 		}
 	}
 	return nil
-}
-
-func orNull(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return json.RawMessage("{}")
-	}
-	return raw
 }
 
 // jsonEqual compares two JSON values semantically (key order and white
@@ -235,51 +201,6 @@ func compact(raw json.RawMessage) string {
 		return string(raw)
 	}
 	return b.String()
-}
-
-// sourceRepo finds the repository a provenance says it built from, in this
-// order: externalParameters.source (a URI, or an object with uri), then
-// externalParameters.workflow.repository (GitHub Actions), then the first
-// resolved dependency whose URI starts with "git+". It returns the URI
-// without its "@ref" and "#fragment", the only suffixes allowed after the
-// repository (SECURITY-CASES 18); anything else (another scheme, host,
-// case, a longer path, "..") makes it another repository.
-func sourceRepo(ext map[string]json.RawMessage, deps json.RawMessage) (string, error) {
-	var cands []string
-	if raw, ok := ext["source"]; ok {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			cands = append(cands, s)
-		} else if m, err := exactObject(raw, "externalParameters.source", "uri"); err == nil {
-			if json.Unmarshal(m["uri"], &s) == nil {
-				cands = append(cands, s)
-			}
-		}
-	}
-	if raw, ok := ext["workflow"]; ok {
-		if m, err := exactObject(raw, "externalParameters.workflow", "repository", "ref", "path"); err == nil {
-			var s string
-			if json.Unmarshal(m["repository"], &s) == nil {
-				cands = append(cands, s)
-			}
-		}
-	}
-	if len(deps) > 0 && string(deps) != "null" {
-		var list []map[string]json.RawMessage
-		if json.Unmarshal(deps, &list) == nil {
-			for _, d := range list {
-				var uri string
-				if json.Unmarshal(d["uri"], &uri) == nil && strings.HasPrefix(uri, "git+") {
-					cands = append(cands, uri)
-					break
-				}
-			}
-		}
-	}
-	if len(cands) == 0 {
-		return "", fmt.Errorf("the provenance names no source repository")
-	}
-	return repoOf(cands[0])
 }
 
 // repoOf strips "#fragment" and "@ref" from a source URI and checks that

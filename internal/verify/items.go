@@ -19,8 +19,8 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // item is one attestation read from the inputs, and what verification
@@ -308,8 +308,7 @@ func (it *item) readContent() error {
 		}
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
 	}
-	text := strictjson.NewText(it.env.Payload)
-	st, err := attest.ParseStatementText(text)
+	st, err := attest.ParseStatement(it.env.Payload)
 	if err != nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
 		// envelope (in-toto-golang's DSSE mode) is read as such.
@@ -319,7 +318,7 @@ func (it *item) readContent() error {
 		_ = json.Unmarshal(it.env.Payload, &probe)
 		switch probe.Type {
 		case "link":
-			name, materials, products, lerr := parseLinkBody(it.env.Payload)
+			name, materials, products, lerr := attest.ParseLinkBody(it.env.Payload)
 			if lerr != nil {
 				return lerr
 			}
@@ -337,7 +336,7 @@ func (it *item) readContent() error {
 	it.st, it.predicateType = st, st.PredicateType
 	it.res.PredicateType = st.PredicateType
 	if st.PredicateType == attest.PredicateLink {
-		return it.readLinkPredicate(text)
+		return it.readLinkPredicate()
 	}
 	it.products = map[string]digest.Set{}
 	for _, s := range st.Subject {
@@ -437,51 +436,17 @@ func onlySHA256(d digest.Set) (string, bool) {
 }
 
 // readLinkPredicate reads an in-toto link predicate v0.3: its name and
-// materials. Field names are exact (SECURITY-CASES 59).
-func (it *item) readLinkPredicate(text *strictjson.Text) error {
-	m, err := exactFields(it.st.Predicate, "link predicate", linkPredicateKeys...)
+// materials ([predicate.ParseLink]), the products being the subjects.
+func (it *item) readLinkPredicate() error {
+	l, err := predicate.ParseLink(it.st.Predicate)
 	if err != nil {
 		return err
 	}
-	raw, _ := m.Get("name")
-	name, err := text.String(raw, "the link predicate's name")
-	if err != nil || name == "" {
-		return fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
-	}
-	it.isLink, it.linkName, it.res.Name = true, name, name
-	var list []json.RawMessage
-	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
-		if list, err = strictjson.Array(raw, "link materials"); err != nil {
-			return fmt.Errorf("%w: %v", attest.ErrMalformed, err)
-		}
-	}
-	it.materials, it.products = make(map[string]digest.Set, len(list)), make(map[string]digest.Set, len(it.st.Subject))
-	// One buffer for the members of every material and one for those of
-	// every digest set: nothing keeps them past their material.
-	var buf, dbuf [4]strictjson.Field
-	for i, r := range list {
-		rm, err := appendExactFields(buf[:0], r, "material", materialKeys...)
-		if err != nil {
-			// Again, to name the material (not formatted on success).
-			_, err = exactFields(r, fmt.Sprintf("material %d", i), materialKeys...)
-			return err
-		}
-		n, err := optField(text, rm, "name")
-		if err != nil {
-			return err
-		}
-		if n == "" {
-			if n, err = optField(text, rm, "uri"); err != nil {
-				return err
-			}
-		}
-		var d digest.Set
-		if raw, ok := rm.Get("digest"); ok && string(raw) != "null" {
-			if d, err = materialDigest(text, dbuf[:0], raw, i); err != nil {
-				return err
-			}
-		}
-		if err := addArtifact(it.materials, n, d, "material"); err != nil {
+	it.isLink, it.linkName, it.res.Name = true, l.Name, l.Name
+	it.materials, it.products = make(map[string]digest.Set, len(l.Materials)), make(map[string]digest.Set, len(it.st.Subject))
+	for i := range l.Materials {
+		m := &l.Materials[i]
+		if err := addArtifact(it.materials, m.ArtifactName(), m.Digest, "material"); err != nil {
 			return err
 		}
 	}
@@ -491,121 +456,6 @@ func (it *item) readLinkPredicate(text *strictjson.Text) error {
 		}
 	}
 	return nil
-}
-
-// The fields of an in-toto link predicate v0.3 and of one of its materials.
-var (
-	linkPredicateKeys = []string{"name", "command", "materials", "byproducts", "environment"}
-	materialKeys      = []string{"name", "uri", "digest"}
-)
-
-// materialDigest reads the digest set of material i: a JSON object of
-// strings (validated by addArtifact).
-func materialDigest(text *strictjson.Text, buf strictjson.Fields, raw []byte, i int) (digest.Set, error) {
-	fs, err := appendExactFields(buf, raw, "material digest")
-	if err != nil {
-		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
-		return nil, err
-	}
-	d := make(digest.Set, len(fs))
-	for _, f := range fs {
-		if d[f.Key], err = text.String(f.Value, "a digest"); err != nil {
-			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
-		}
-	}
-	return d, nil
-}
-
-// optField reads a field of fs as a string; absent or null is "".
-func optField(text *strictjson.Text, fs strictjson.Fields, key string) (string, error) {
-	raw, ok := fs.Get(key)
-	if !ok || string(raw) == "null" {
-		return "", nil
-	}
-	s, err := text.String(raw, key)
-	if err != nil {
-		// attest.String's error, naming the field as the other readers do.
-		return "", fmt.Errorf("%w: field %q is not a string", attest.ErrMalformed, key)
-	}
-	return s, nil
-}
-
-// exactFields is [exactObject] without a map.
-func exactFields(raw []byte, what string, known ...string) (strictjson.Fields, error) {
-	return appendExactFields(make(strictjson.Fields, 0, len(known)+1), raw, what, known...)
-}
-
-// appendExactFields is exactFields appending to buf.
-func appendExactFields(buf strictjson.Fields, raw []byte, what string, known ...string) (strictjson.Fields, error) {
-	fs, err := strictjson.AppendFields(buf, raw, what, known...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
-	}
-	if fs == nil {
-		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
-	}
-	return fs, nil
-}
-
-func unmarshalOpt(m map[string]json.RawMessage, key string, v any) error {
-	raw, ok := m[key]
-	if !ok || string(raw) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%w: field %q: %v", attest.ErrInvalid, key, err)
-	}
-	return nil
-}
-
-// exactObject decodes raw as an object and refuses a key that differs from
-// a known one only in case: Go would read it as that field, other readers
-// would not (SECURITY-CASES 59).
-func exactObject(raw []byte, what string, known ...string) (map[string]json.RawMessage, error) {
-	m, err := strictjson.Object(raw, what, known...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
-	}
-	return m, nil
-}
-
-// exactKeys refuses a key of m that differs from a known one only in case.
-func exactKeys(m map[string]json.RawMessage, what string, known ...string) error {
-	for k := range m {
-		for _, want := range known {
-			if k != want && strings.EqualFold(k, want) {
-				return fmt.Errorf("%w: %s has field %q; the field is %q", attest.ErrInvalid, what, k, want)
-			}
-		}
-	}
-	return nil
-}
-
-// parseLinkBody reads the signed body of an in-toto v0.9 link (from a DSSE
-// payload), strictly.
-func parseLinkBody(b []byte) (string, map[string]digest.Set, map[string]digest.Set, error) {
-	if err := attest.CheckJSON(b); err != nil {
-		return "", nil, nil, err
-	}
-	m, err := exactObject(b, "link", "_type", "name", "command", "materials", "products", "byproducts", "environment")
-	if err != nil {
-		return "", nil, nil, err
-	}
-	var name string
-	if err := json.Unmarshal(m["name"], &name); err != nil || name == "" {
-		return "", nil, nil, fmt.Errorf("%w: the link has no name", attest.ErrInvalid)
-	}
-	var materials, products map[string]digest.Set
-	if err := unmarshalOpt(m, "materials", &materials); err != nil {
-		return "", nil, nil, err
-	}
-	if err := unmarshalOpt(m, "products", &products); err != nil {
-		return "", nil, nil, err
-	}
-	return name, materials, products, nil
 }
 
 // sortedKeys returns the keys of m in order.

@@ -15,6 +15,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/predicate"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -88,10 +89,10 @@ func TestVSA(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the VSA does not verify: %v", err)
 		}
-		if err := attest.CheckPredicate(attest.PredicateVSA, v.Statement.Predicate); err != nil {
+		if err := predicate.Validate(attest.PredicateVSA, v.Statement.Predicate); err != nil {
 			t.Errorf("the VSA predicate does not fit the schema: %v", err)
 		}
-		var p vsaPredicate
+		var p predicate.VSA
 		if err := json.Unmarshal(v.Statement.Predicate, &p); err != nil {
 			t.Fatal(err)
 		}

@@ -1,40 +1,18 @@
 package verify
 
 import (
-	"encoding/json"
 	"path"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/predicate"
 )
 
-// Verification results of a VSA.
+// Verification results of a VSA ([predicate.VSAPassed], [predicate.VSAFailed]).
 const (
-	VSAPassed = "PASSED"
-	VSAFailed = "FAILED"
+	VSAPassed = predicate.VSAPassed
+	VSAFailed = predicate.VSAFailed
 )
-
-type resourceDescriptor struct {
-	URI    string     `json:"uri,omitempty"`
-	Digest digest.Set `json:"digest,omitempty"`
-}
-
-// vsaPredicate is a SLSA Verification Summary Attestation v1
-// (https://slsa.dev/spec/v1.0/verification_summary).
-type vsaPredicate struct {
-	Verifier struct {
-		ID      string            `json:"id"`
-		Version map[string]string `json:"version,omitempty"`
-	} `json:"verifier"`
-	TimeVerified       string               `json:"timeVerified"`
-	ResourceURI        string               `json:"resourceUri"`
-	Policy             resourceDescriptor   `json:"policy"`
-	InputAttestations  []resourceDescriptor `json:"inputAttestations"`
-	VerificationResult string               `json:"verificationResult"`
-	VerifiedLevels     []string             `json:"verifiedLevels"`
-	SLSAVersion        string               `json:"slsaVersion"`
-}
 
 // VSAStatement builds the VSA of a result about artifacts: every
 // attestation read is an input (with the digest of its exact bytes), the
@@ -43,7 +21,7 @@ type vsaPredicate struct {
 // (consign checks a policy, not a SLSA track level) and ["FAILED"] when it
 // did not, as the VSA specification asks.
 func VSAStatement(r *Result, artifacts []Artifact, opts VSAOptions) (*attest.Statement, error) {
-	var p vsaPredicate
+	var p predicate.VSA
 	p.Verifier.ID = opts.VerifierID
 	if p.Verifier.ID == "" {
 		p.Verifier.ID = DefaultVerifierID
@@ -56,11 +34,11 @@ func VSAStatement(r *Result, artifacts []Artifact, opts VSAOptions) (*attest.Sta
 	if p.ResourceURI == "" && len(artifacts) > 0 {
 		p.ResourceURI = path.Base(artifacts[0].Name)
 	}
-	p.Policy = resourceDescriptor{URI: r.Policy.Source, Digest: r.Policy.Digest}
-	p.InputAttestations = []resourceDescriptor{}
+	p.Policy = predicate.ResourceDescriptor{URI: r.Policy.Source, Digest: r.Policy.Digest}
+	p.InputAttestations = []predicate.ResourceDescriptor{}
 	for _, a := range r.Attestations {
 		if a.Digest != nil {
-			p.InputAttestations = append(p.InputAttestations, resourceDescriptor{URI: a.Source, Digest: a.Digest})
+			p.InputAttestations = append(p.InputAttestations, predicate.ResourceDescriptor{URI: a.Source, Digest: a.Digest})
 		}
 	}
 	p.VerificationResult, p.VerifiedLevels = VSAFailed, []string{"FAILED"}
@@ -68,7 +46,7 @@ func VSAStatement(r *Result, artifacts []Artifact, opts VSAOptions) (*attest.Sta
 		p.VerificationResult, p.VerifiedLevels = VSAPassed, []string{}
 	}
 	p.SLSAVersion = "1.0"
-	pred, err := json.Marshal(p)
+	pred, err := p.Marshal()
 	if err != nil {
 		return nil, err
 	}

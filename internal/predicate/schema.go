@@ -1,4 +1,4 @@
-package attest
+package predicate
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/consign-dev/consign/attestations"
+	"github.com/consign-dev/consign/internal/attest"
 )
 
 // schemas compiles attestations/schemas once: predicate type URI -> schema.
@@ -61,12 +62,13 @@ func HasSchema(predicateType string) bool {
 	return err == nil && m[predicateType] != nil
 }
 
-// CheckPredicate validates predicate against the schema of predicateType,
-// when consign has one (see attestations/schemas). A predicate of an unknown
-// type only has to be a JSON object. It returns an error wrapping
-// [ErrPredicate] that names the failing location.
-func CheckPredicate(predicateType string, predicate json.RawMessage) error {
-	if err := CheckJSON(predicate); err != nil {
+// Validate checks predicate against the JSON Schema of predicateType, when
+// consign has one (see attestations/schemas), after [attest.CheckJSON]. A
+// predicate of an unknown type only has to be a JSON object. It returns an
+// error wrapping [attest.ErrMalformed], or [attest.ErrPredicate] naming the
+// failing location.
+func Validate(predicateType string, predicate json.RawMessage) error {
+	if err := attest.CheckJSON(predicate); err != nil {
 		return err
 	}
 	m, err := schemas()
@@ -75,10 +77,10 @@ func CheckPredicate(predicateType string, predicate json.RawMessage) error {
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(predicate))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 	}
 	if _, ok := inst.(map[string]any); !ok {
-		return fmt.Errorf("%w: predicate is not a JSON object", ErrPredicate)
+		return fmt.Errorf("%w: predicate is not a JSON object", attest.ErrPredicate)
 	}
 	s := m[predicateType]
 	if s == nil {
@@ -87,9 +89,9 @@ func CheckPredicate(predicateType string, predicate json.RawMessage) error {
 	if err := s.Validate(inst); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("%w (%s) %s", ErrPredicate, ShortName(predicateType), firstCause(ve))
+			return fmt.Errorf("%w (%s) %s", attest.ErrPredicate, attest.ShortName(predicateType), firstCause(ve))
 		}
-		return fmt.Errorf("%w (%s): %v", ErrPredicate, ShortName(predicateType), err)
+		return fmt.Errorf("%w (%s): %v", attest.ErrPredicate, attest.ShortName(predicateType), err)
 	}
 	return nil
 }

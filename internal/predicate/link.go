@@ -1,0 +1,198 @@
+package predicate
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/strictjson"
+)
+
+// Link is an in-toto link predicate v0.3
+// (https://github.com/in-toto/attestation/blob/main/spec/predicates/link.md):
+// the record of one step. Its products are the statement's subjects.
+// Fields are in the order encoding/json writes a map's keys, so that
+// [Link.Marshal] gives the bytes consign has always written.
+type Link struct {
+	// Byproducts and Environment are free-form; consign writes the exit
+	// code, stdout and stderr digests and skipped paths, and the exclude
+	// patterns in force. [ParseLink] leaves them (and Command) nil:
+	// verification never acts on them.
+	Byproducts  map[string]any       `json:"byproducts"`
+	Command     []string             `json:"command"`
+	Environment map[string]any       `json:"environment"`
+	Materials   []ResourceDescriptor `json:"materials"`
+	Name        string               `json:"name"`
+}
+
+// The fields of a link predicate and of one of its materials.
+var (
+	linkKeys     = []string{"name", "command", "materials", "byproducts", "environment"}
+	materialKeys = []string{"name", "uri", "digest"}
+)
+
+// Marshal returns the predicate's JSON, after [Link.Validate] and checked
+// against its schema ([Validate]). Missing lists and maps are written
+// empty, never null.
+func (l *Link) Marshal() (json.RawMessage, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	out := *l
+	out.Command = nonNil(l.Command)
+	if out.Materials == nil {
+		out.Materials = []ResourceDescriptor{}
+	}
+	if out.Byproducts == nil {
+		out.Byproducts = map[string]any{}
+	}
+	if out.Environment == nil {
+		out.Environment = map[string]any{}
+	}
+	b, err := json.Marshal(&out)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(attest.PredicateLink, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Validate checks what [ParseLink] requires of a link: a name, and a
+// material digest set that is valid wherever one is given. It returns an
+// error wrapping [attest.ErrInvalid].
+func (l *Link) Validate() error {
+	if l.Name == "" {
+		return fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+	}
+	for i, m := range l.Materials {
+		if m.Digest == nil {
+			continue
+		}
+		if err := m.Digest.Validate(); err != nil {
+			return fmt.Errorf("%w: material %d (%q): %v", attest.ErrInvalid, i, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// ParseLink reads a link predicate strictly: every field name exact, a
+// non-empty name, materials a list of objects with a string name or uri
+// and a digest object of strings. It does not
+// validate the digests (a verifier does, naming the material) nor read
+// command, byproducts and environment beyond their names. The raw
+// predicate must be part of a document [attest.CheckJSON] accepted (a
+// statement [attest.ParseStatement] returned). On error it returns nil and
+// an error wrapping [attest.ErrInvalid].
+func ParseLink(raw []byte) (*Link, error) {
+	text := strictjson.NewText(raw)
+	m, err := exactFields(raw, "link predicate", linkKeys...)
+	if err != nil {
+		return nil, err
+	}
+	l := &Link{}
+	nraw, _ := m.Get("name")
+	if l.Name, err = text.String(nraw, "the link predicate's name"); err != nil || l.Name == "" {
+		return nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+	}
+	var list []json.RawMessage
+	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
+		if list, err = strictjson.Array(raw, "link materials"); err != nil {
+			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+		}
+	}
+	l.Materials = make([]ResourceDescriptor, len(list))
+	// One buffer for the members of every material and one for those of
+	// every digest set: nothing keeps them past their material.
+	var buf, dbuf [4]strictjson.Field
+	for i, r := range list {
+		if err := readMaterial(text, &l.Materials[i], buf[:0], dbuf[:0], r, i); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// readMaterial reads material i into rd.
+func readMaterial(text *strictjson.Text, rd *ResourceDescriptor, buf, dbuf strictjson.Fields, raw []byte, i int) error {
+	fs, err := appendExactFields(buf, raw, "material", materialKeys...)
+	if err != nil {
+		// Again, to name the material (not formatted on success).
+		_, err = exactFields(raw, fmt.Sprintf("material %d", i), materialKeys...)
+		return err
+	}
+	if rd.Name, err = optField(text, fs, "name"); err != nil {
+		return err
+	}
+	if rd.Name == "" {
+		// A material is known by its name; its uri only stands in for
+		// a missing name, and is not read otherwise.
+		if rd.URI, err = optField(text, fs, "uri"); err != nil {
+			return err
+		}
+	}
+	if raw, ok := fs.Get("digest"); ok && string(raw) != "null" {
+		if rd.Digest, err = materialDigest(text, dbuf, raw, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ArtifactName is the name a verifier records a material under: its name,
+// or its URI when it has none.
+func (rd *ResourceDescriptor) ArtifactName() string {
+	if rd.Name != "" {
+		return rd.Name
+	}
+	return rd.URI
+}
+
+// materialDigest reads the digest set of material i: a JSON object of
+// strings, not validated.
+func materialDigest(text *strictjson.Text, buf strictjson.Fields, raw []byte, i int) (digest.Set, error) {
+	fs, err := appendExactFields(buf, raw, "material digest")
+	if err != nil {
+		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
+		return nil, err
+	}
+	d := make(digest.Set, len(fs))
+	for _, f := range fs {
+		if d[f.Key], err = text.String(f.Value, "a digest"); err != nil {
+			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+		}
+	}
+	return d, nil
+}
+
+// optField reads a field of fs as a string; absent or null is "".
+func optField(text *strictjson.Text, fs strictjson.Fields, key string) (string, error) {
+	raw, ok := fs.Get(key)
+	if !ok || string(raw) == "null" {
+		return "", nil
+	}
+	s, err := text.String(raw, key)
+	if err != nil {
+		return "", fmt.Errorf("%w: field %q is not a string", attest.ErrMalformed, key)
+	}
+	return s, nil
+}
+
+// exactFields is [exactObject] without a map.
+func exactFields(raw []byte, what string, known ...string) (strictjson.Fields, error) {
+	return appendExactFields(make(strictjson.Fields, 0, len(known)+1), raw, what, known...)
+}
+
+// appendExactFields is exactFields appending to buf.
+func appendExactFields(buf strictjson.Fields, raw []byte, what string, known ...string) (strictjson.Fields, error) {
+	fs, err := strictjson.AppendFields(buf, raw, what, known...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+	}
+	if fs == nil {
+		return nil, fmt.Errorf("%w: %s is not a JSON object", attest.ErrInvalid, what)
+	}
+	return fs, nil
+}
