@@ -90,13 +90,15 @@ func (s *Statement) Marshal() ([]byte, error) {
 // then [Statement.Validate]. Unknown fields are ignored, as the in-toto spec
 // asks of consumers. It returns an error wrapping [ErrInvalid].
 func ParseStatement(b []byte) (*Statement, error) {
-	return parseStatementText(strictjson.NewText(b))
+	return ParseStatementText(strictjson.NewText(b))
 }
 
-// parseStatementText is [ParseStatement] for the document of t: the
+// ParseStatementText is [ParseStatement] for the document of t: the
 // statement's strings (names, digests) are substrings of one copy of it
-// rather than a copy each.
-func parseStatementText(t *strictjson.Text) (*Statement, error) {
+// rather than a copy each, and its predicate is part of t.Bytes(), so
+// that a predicate parser reads its strings from t too (see
+// predicate.ParseStatement).
+func ParseStatementText(t *strictjson.Text) (*Statement, error) {
 	b := t.Bytes()
 	if err := CheckJSON(b); err != nil {
 		return nil, err

@@ -87,7 +87,32 @@ func (l *Link) Validate() error {
 // statement [attest.ParseStatement] returned). On error it returns nil and
 // an error wrapping [attest.ErrInvalid].
 func ParseLink(raw []byte) (*Link, error) {
-	text := strictjson.NewText(raw)
+	return parseLink(strictjson.NewText(raw), raw)
+}
+
+// ParseStatement reads payload as a statement ([attest.ParseStatementText])
+// and, when it is about an in-toto link, the link predicate ([ParseLink]),
+// with the strings of both taken from one copy of payload: a release's
+// links hold tens of thousands of names and digests. A payload that is no
+// statement gives nil, nil and the statement's error; a statement whose
+// link predicate does not parse gives the statement, nil and the link's
+// error. Both errors wrap [attest.ErrInvalid].
+func ParseStatement(payload []byte) (*attest.Statement, *Link, error) {
+	text := strictjson.NewText(payload)
+	st, err := attest.ParseStatementText(text)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.PredicateType != attest.PredicateLink {
+		return st, nil, nil
+	}
+	l, err := parseLink(text, st.Predicate)
+	return st, l, err
+}
+
+// parseLink is ParseLink reading the strings of raw from text, of which
+// raw is a part.
+func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
 	m, err := exactFields(raw, "link predicate", linkKeys...)
 	if err != nil {
 		return nil, err

@@ -172,3 +172,32 @@ func TestVSARoundTrip(t *testing.T) {
 		t.Errorf("Marshal writes null lists: %s", b)
 	}
 }
+
+// TestParseStatement: a statement and its link predicate from one payload,
+// with the three outcomes apart.
+func TestParseStatement(t *testing.T) {
+	ex := exampleStatements(t)
+	for typ, st := range ex {
+		b, err := st.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, l, err := predicate.ParseStatement(b)
+		if err != nil || got == nil || got.PredicateType != typ || (l != nil) != (typ == attest.PredicateLink) {
+			t.Errorf("ParseStatement(example %s) = %v, %v, %v", typ, got, l, err)
+		}
+		if l != nil {
+			want, _ := predicate.ParseLink(st.Predicate)
+			if diff := cmp.Diff(want, l); diff != "" {
+				t.Errorf("ParseStatement's link differs from ParseLink's (-want +got):\n%s", diff)
+			}
+		}
+	}
+	if st, l, err := predicate.ParseStatement([]byte(`{"_type":"x"}`)); st != nil || l != nil || !errors.Is(err, attest.ErrInvalid) {
+		t.Errorf("ParseStatement(not a statement) = %v, %v, %v; want nil, nil, ErrInvalid", st, l, err)
+	}
+	bad := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"` + h + `"}}],"predicateType":"` + attest.PredicateLink + `","predicate":{"name":""}}`
+	if st, l, err := predicate.ParseStatement([]byte(bad)); st == nil || l != nil || !errors.Is(err, attest.ErrInvalid) {
+		t.Errorf("ParseStatement(link without a name) = %v, %v, %v; want the statement, nil, ErrInvalid", st, l, err)
+	}
+}

@@ -308,8 +308,8 @@ func (it *item) readContent() error {
 		}
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
 	}
-	st, err := attest.ParseStatement(it.env.Payload)
-	if err != nil {
+	st, link, err := predicate.ParseStatement(it.env.Payload)
+	if st == nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
 		// envelope (in-toto-golang's DSSE mode) is read as such.
 		var probe struct {
@@ -335,8 +335,11 @@ func (it *item) readContent() error {
 	}
 	it.st, it.predicateType = st, st.PredicateType
 	it.res.PredicateType = st.PredicateType
-	if st.PredicateType == attest.PredicateLink {
-		return it.readLinkPredicate()
+	if err != nil {
+		return err // a link predicate that does not parse
+	}
+	if link != nil {
+		return it.readLinkPredicate(link)
 	}
 	it.products = map[string]digest.Set{}
 	for _, s := range st.Subject {
@@ -435,13 +438,9 @@ func onlySHA256(d digest.Set) (string, bool) {
 	return v, ok
 }
 
-// readLinkPredicate reads an in-toto link predicate v0.3: its name and
-// materials ([predicate.ParseLink]), the products being the subjects.
-func (it *item) readLinkPredicate() error {
-	l, err := predicate.ParseLink(it.st.Predicate)
-	if err != nil {
-		return err
-	}
+// readLinkPredicate records an in-toto link predicate v0.3: its name and
+// materials, the products being the subjects.
+func (it *item) readLinkPredicate(l *predicate.Link) error {
 	it.isLink, it.linkName, it.res.Name = true, l.Name, l.Name
 	it.materials, it.products = make(map[string]digest.Set, len(l.Materials)), make(map[string]digest.Set, len(it.st.Subject))
 	for i := range l.Materials {
