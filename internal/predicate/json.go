@@ -66,6 +66,19 @@ func orNull(raw json.RawMessage) json.RawMessage {
 	return raw
 }
 
+// marshalChecked encodes v, the predicate of type typ, and checks the
+// bytes against the type's schema.
+func marshalChecked(typ string, v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(typ, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // nonNil is s, or an empty list (written [] rather than null).
 func nonNil(s []string) []string {
 	if s == nil {

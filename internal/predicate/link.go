@@ -50,14 +50,7 @@ func (l *Link) Marshal() (json.RawMessage, error) {
 	if out.Environment == nil {
 		out.Environment = map[string]any{}
 	}
-	b, err := json.Marshal(&out)
-	if err != nil {
-		return nil, err
-	}
-	if err := Validate(attest.PredicateLink, b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return marshalChecked(attest.PredicateLink, &out)
 }
 
 // Validate checks what [ParseLink] requires of a link: a name, and a

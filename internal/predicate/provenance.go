@@ -78,14 +78,7 @@ func (p *Provenance) Marshal() (json.RawMessage, error) {
 	if out.RunDetails.Byproducts == nil {
 		out.RunDetails.Byproducts = []ResourceDescriptor{}
 	}
-	b, err := json.Marshal(&out)
-	if err != nil {
-		return nil, err
-	}
-	if err := Validate(attest.PredicateSLSAProvenance, b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return marshalChecked(attest.PredicateSLSAProvenance, &out)
 }
 
 // ParseProvenance reads what a policy checks of a provenance, strictly:

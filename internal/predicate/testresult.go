@@ -34,14 +34,7 @@ func (r *TestResult) Marshal() (json.RawMessage, error) {
 	if out.Configuration == nil {
 		out.Configuration = []ResourceDescriptor{}
 	}
-	b, err := json.Marshal(&out)
-	if err != nil {
-		return nil, err
-	}
-	if err := Validate(attest.PredicateTestResult, b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return marshalChecked(attest.PredicateTestResult, &out)
 }
 
 // ParseTestResult reads what a policy checks of a test result, strictly:

@@ -43,14 +43,7 @@ func (v *VSA) Marshal() (json.RawMessage, error) {
 	if out.VerifiedLevels == nil {
 		out.VerifiedLevels = []string{}
 	}
-	b, err := json.Marshal(&out)
-	if err != nil {
-		return nil, err
-	}
-	if err := Validate(attest.PredicateVSA, b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return marshalChecked(attest.PredicateVSA, &out)
 }
 
 // ParseVSA reads a VSA with encoding/json, for a reader that checks its
