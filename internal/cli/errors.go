@@ -19,6 +19,7 @@ import (
 	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/sbomgen"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
@@ -115,6 +116,12 @@ var hints = []struct {
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
+	{sigstore.ErrIdentity, "the bundle was signed by someone else; check --certificate-identity, --certificate-oidc-issuer and the --certificate-github-workflow-* flags against who signed it", ExitVerifyNo},
+	{sigstore.ErrLogEntry, "the bundle's transparency log entry is for another artifact, signature or key: the bundle was altered or assembled from parts", ExitVerifyNo},
+	{sigstore.ErrUnverified, "check that --trusted-root is the trusted root of the Sigstore instance that signed the bundle, and that the artifact is the one signed", ExitVerifyNo},
+	{sigstore.ErrConfig, "run 'consign verify-bundle --help'", ExitUsage},
+	{sigstore.ErrTrustedRoot, "--trusted-root must be a trusted_root.json (the Sigstore protobuf-specs TrustedRoot, JSON)", ExitError},
+	{sigstore.ErrBundle, "the file is not a Sigstore bundle v0.1-v0.3 (JSON), or it was damaged", ExitError},
 	{verify.ErrRollback, "a newer policy (or a later clock) was seen before for this product; use the newer policy, or fix the clock", ExitVerifyNo},
 	{verify.ErrNotSatisfied, "the report above shows which stage, rule, check or artifact failed, and why", ExitVerifyNo},
 	{policy.ErrSignature, "--trust-root must be the product owner's public key, the one that signed the policy", ExitVerifyNo},

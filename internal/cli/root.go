@@ -125,6 +125,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdAttest(deps),
 		NewCmdRun(deps),
 		NewCmdVerifyAttestation(deps),
+		NewCmdVerifyBundle(deps),
 		NewCmdInspect(deps),
 		NewCmdDemo(deps),
 		NewCmdServe(deps),

@@ -1,0 +1,236 @@
+package sigstore
+
+import (
+	"crypto"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// Config is what [Verify] checks a bundle against. Exactly one of Key and
+// Identity is set, and exactly one of Artifact and Digest.
+type Config struct {
+	// Bundle is the Sigstore bundle, JSON (v0.1, v0.2 or v0.3).
+	Bundle []byte
+	// TrustedRoot is a trusted_root.json (Sigstore protobuf-specs
+	// TrustedRoot, JSON): the Fulcio CAs, Rekor logs, CT logs and timestamp
+	// authorities to trust. It is required: nothing is fetched.
+	TrustedRoot []byte
+
+	// Key is the public key a key-signed bundle must be signed with.
+	Key crypto.PublicKey
+	// Identity is who must have signed a keyless (Fulcio certificate) bundle.
+	Identity *Identity
+
+	// Artifact is the signed artifact; for a DSSE bundle holding an in-toto
+	// statement, a subject of the statement.
+	Artifact io.Reader
+	// Digest is the artifact's SHA-256 digest, in place of the artifact.
+	Digest []byte
+}
+
+// Validate reports an [ErrConfig] for an unusable c.
+func (c *Config) Validate() error {
+	switch {
+	case len(c.Bundle) == 0:
+		return fmt.Errorf("%w: no bundle", ErrConfig)
+	case len(c.TrustedRoot) == 0:
+		return fmt.Errorf("%w: no trusted root (a trusted_root.json is required; consign fetches nothing)", ErrConfig)
+	case (c.Key == nil) == (c.Identity == nil):
+		return fmt.Errorf("%w: give either a public key or a certificate identity, exactly one", ErrConfig)
+	case (c.Artifact == nil) == (c.Digest == nil):
+		return fmt.Errorf("%w: give either the artifact or its digest, exactly one", ErrConfig)
+	case c.Digest != nil && len(c.Digest) != 32:
+		return fmt.Errorf("%w: the artifact digest must be a SHA-256 (32 bytes), got %d bytes", ErrConfig, len(c.Digest))
+	}
+	if c.Key != nil {
+		if err := sign.CheckPublicKey(c.Key); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
+	if c.Identity != nil {
+		return c.Identity.Validate()
+	}
+	return nil
+}
+
+// Result describes a bundle that verified.
+type Result struct {
+	MediaType string `json:"mediaType"` // the bundle's media type, which gives its version
+	DSSE      bool   `json:"dsse"`      // a DSSE envelope, not a message signature
+
+	// For a keyless bundle: the certificate's subject and OIDC issuer.
+	Subject string `json:"subject,omitempty"`
+	Issuer  string `json:"issuer,omitempty"`
+	// For a key-signed bundle: the key's id (hex SHA-256 of its DER SPKI).
+	KeyID string `json:"keyId,omitempty"`
+
+	// PredicateType is the in-toto statement's, for a DSSE bundle.
+	PredicateType string `json:"predicateType,omitempty"`
+	// Timestamps are the verified times the signature was observed at
+	// (a log's signed entry timestamp, a timestamp authority's token).
+	Timestamps []Timestamp `json:"timestamps"`
+}
+
+// Timestamp is one verified observation of the signature.
+type Timestamp struct {
+	Source string    `json:"source"` // "Tlog" or "TimestampAuthority"
+	URI    string    `json:"uri"`    // the log's or authority's URI, as the trusted root gives it
+	Time   time.Time `json:"time"`   // when it saw the signature
+}
+
+// Verify checks a Sigstore bundle against cfg. It returns an error wrapping
+// [ErrConfig] for unusable options, [ErrBundle] or [ErrTrustedRoot] for
+// input that does not parse, and [ErrUnverified] (or [ErrIdentity],
+// [ErrLogEntry], which wrap it) when the bundle does not verify. Verify
+// never panics on hostile input: a panic inside the verifier is an
+// [ErrUnverified].
+func Verify(cfg Config) (res *Result, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("%w: the verifier failed on this input: %v", ErrUnverified, r)
+		}
+	}()
+	tr, err := root.NewTrustedRootFromJSON(cfg.TrustedRoot)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTrustedRoot, err)
+	}
+	b := new(bundle.Bundle)
+	if err := b.UnmarshalJSON(cfg.Bundle); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBundle, err)
+	}
+	want, err := bindEntries(b)
+	if err != nil {
+		return nil, err
+	}
+	var hasher *artifactHasher
+	if want != nil && cfg.Artifact != nil {
+		hasher = newArtifactHasher(cfg.Artifact, want.hash)
+		cfg.Artifact = hasher
+	}
+	v, policy, err := verifier(b, tr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	vr, err := v.Verify(b, policy)
+	if err != nil {
+		var idErr *sgverify.ErrNoMatchingCertificateIdentity
+		if errors.As(err, &idErr) {
+			return nil, fmt.Errorf("%w: %v", ErrIdentity, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnverified, err)
+	}
+	got := cfg.Digest
+	if hasher != nil {
+		if got, err = hasher.sum(); err != nil {
+			return nil, err
+		}
+	} else if want != nil && want.hash != crypto.SHA256 {
+		return nil, fmt.Errorf("%w: the bundle commits to a %v digest; verify the artifact itself, not its SHA-256", ErrUnverified, want.hash)
+	}
+	if err := checkArtifact(want, got); err != nil {
+		return nil, err
+	}
+	return result(b.GetMediaType(), vr, cfg)
+}
+
+// verifier builds sigstore-go's verifier and policy for cfg. The policy is
+// consign's, never the bundle's: a transparency log entry is always
+// required, so is at least one trusted observation time, and every
+// timestamp the bundle carries must verify; a keyless bundle needs an SCT.
+func verifier(b *bundle.Bundle, tr *root.TrustedRoot, cfg Config) (*sgverify.Verifier, sgverify.PolicyBuilder, error) {
+	var none sgverify.PolicyBuilder
+	opts := []sgverify.VerifierOption{
+		sgverify.WithTransparencyLog(1),
+		sgverify.WithObserverTimestamps(1),
+	}
+	ts, err := b.Timestamps()
+	if err != nil {
+		return nil, none, fmt.Errorf("%w: %v", ErrBundle, err)
+	}
+	if len(ts) > 0 {
+		opts = append(opts, sgverify.WithSignedTimestamps(len(ts)))
+	}
+	var material root.TrustedMaterial = tr
+	var identity sgverify.PolicyOption
+	if cfg.Key != nil {
+		sv, err := signature.LoadDefaultVerifier(cfg.Key)
+		if err != nil {
+			return nil, none, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		key := root.NewExpiringKey(sv, time.Time{}, time.Time{})
+		// The key given is the only key: a bundle's key hint selects
+		// nothing.
+		material = root.TrustedMaterialCollection{tr, root.NewTrustedPublicKeyMaterial(
+			func(string) (root.TimeConstrainedVerifier, error) { return key, nil })}
+		identity = sgverify.WithKey()
+	} else {
+		m, err := cfg.Identity.matcher()
+		if err != nil {
+			return nil, none, err
+		}
+		opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
+		identity = sgverify.WithCertificateIdentity(m)
+	}
+	v, err := sgverify.NewVerifier(material, opts...)
+	if err != nil {
+		return nil, none, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	var artifact sgverify.ArtifactPolicyOption
+	if cfg.Digest != nil {
+		artifact = sgverify.WithArtifactDigest("sha256", cfg.Digest)
+	} else {
+		artifact = sgverify.WithArtifact(cfg.Artifact)
+	}
+	return v, sgverify.NewPolicy(artifact, identity), nil
+}
+
+func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Result, error) {
+	r := &Result{MediaType: mediaType}
+	if vr.Signature != nil && vr.Signature.Certificate != nil {
+		r.Subject = vr.Signature.Certificate.SubjectAlternativeName
+		r.Issuer = vr.Signature.Certificate.Issuer
+	}
+	if cfg.Key != nil {
+		id, err := sign.KeyID(cfg.Key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		r.KeyID = id
+	}
+	if vr.Statement != nil {
+		r.DSSE = true
+		r.PredicateType = vr.Statement.GetPredicateType()
+	}
+	for _, t := range vr.VerifiedTimestamps {
+		r.Timestamps = append(r.Timestamps, Timestamp{Source: t.Type, URI: t.URI, Time: t.Timestamp})
+	}
+	return r, nil
+}
+
+// ParseDigest reads "sha256:HEX" (64 lowercase or uppercase hex digits).
+// ok is false for anything else.
+func ParseDigest(s string) (digest []byte, ok bool) {
+	h, found := strings.CutPrefix(s, "sha256:")
+	if !found || len(h) != 64 {
+		return nil, false
+	}
+	d, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, false
+	}
+	return d, true
+}
