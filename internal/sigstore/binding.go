@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
@@ -152,6 +155,9 @@ func bindEntries(b *bundle.Bundle) (*logged, error) {
 		if err != nil {
 			return nil, fmt.Errorf("log entry %d: %w", i, err)
 		}
+		if err := checkProof(e); err != nil {
+			return nil, fmt.Errorf("log entry %d: %w", i, err)
+		}
 		switch {
 		case env != nil && isPayload:
 			if !bytes.Equal(d.value, sum(d.hash, env.GetPayload())) {
@@ -173,6 +179,37 @@ func bindEntries(b *bundle.Bundle) (*logged, error) {
 		return nil, fmt.Errorf("%w: the bundle names no artifact digest", ErrUnverified)
 	}
 	return want, nil
+}
+
+var rekorV1Origin = regexp.MustCompile(` - [0-9]+$`)
+
+// checkProof checks that an inclusion proof's own root hash and tree size
+// are the ones its checkpoint signs, and, for a Rekor v2 entry, that its
+// leaf index is the entry's. sigstore-go v1.1.4 verifies a Rekor v2 proof
+// against the checkpoint's root and the entry's index and leaves the
+// proof's copies unread; a bundle that says two things is refused.
+func checkProof(e *protorekor.TransparencyLogEntry) error {
+	p := e.GetInclusionProof()
+	if p == nil || p.GetCheckpoint() == nil {
+		return nil // sigstore-go requires and checks what a bundle version needs
+	}
+	lines := strings.SplitN(p.GetCheckpoint().GetEnvelope(), "\n", 4)
+	if len(lines) < 4 {
+		return fmt.Errorf("%w: malformed checkpoint", ErrLogEntry)
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size != p.GetTreeSize() {
+		return fmt.Errorf("%w: the inclusion proof's tree size %d is not its checkpoint's %q", ErrLogEntry, p.GetTreeSize(), lines[1])
+	}
+	if root, err := base64.StdEncoding.DecodeString(lines[2]); err != nil || !bytes.Equal(root, p.GetRootHash()) {
+		return fmt.Errorf("%w: the inclusion proof's root hash is not its checkpoint's", ErrLogEntry)
+	}
+	// A Rekor v1 checkpoint's origin ends in " - TREE_ID" (sigstore-go picks
+	// the Rekor v1 proof check by it); its proof counts leaves per shard.
+	if !rekorV1Origin.MatchString(lines[0]) && p.GetLogIndex() != e.GetLogIndex() {
+		return fmt.Errorf("%w: the inclusion proof is for leaf %d, the entry is %d", ErrLogEntry, p.GetLogIndex(), e.GetLogIndex())
+	}
+	return nil
 }
 
 // artifactHasher hashes the artifact while sigstore-go reads it.

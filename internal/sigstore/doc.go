@@ -58,6 +58,11 @@
 // sigstore-go reads it, with the entries' afterwards. The sigstore-conformance
 // suite's message-digest-mismatch case fails only because of this check.
 //
+// For a Rekor v2 entry, sigstore-go v1.1.4 checks the inclusion proof
+// against the signed checkpoint's root and size and the entry's index, and
+// never reads the proof's own rootHash, treeSize and logIndex. consign
+// refuses a bundle whose proof says otherwise than its checkpoint.
+//
 // # Errors
 //
 // [ErrConfig] for unusable options; [ErrBundle] and [ErrTrustedRoot] for

@@ -194,6 +194,17 @@ func TestVerifyNegative(t *testing.T) {
 				get(m, "verificationMaterial").(map[string]any)["timestampVerificationData"] = tsa
 			})
 		}, ErrUnverified},
+		{"Rekor v2 inclusion proof claiming another tree size", "rekor2-happy-path", func(t *testing.T, f *fixture) {
+			f.bundle = editJSON(t, f.bundle, func(m map[string]any) {
+				get(m, "verificationMaterial", "tlogEntries", 0, "inclusionProof").(map[string]any)["treeSize"] = "737"
+			})
+		}, ErrLogEntry},
+		{"Rekor v2 inclusion proof claiming another leaf", "rekor2-happy-path", func(t *testing.T, f *fixture) {
+			f.bundle = editJSON(t, f.bundle, func(m map[string]any) {
+				p := get(m, "verificationMaterial", "tlogEntries", 0, "inclusionProof").(map[string]any)
+				p["logIndex"] = "0"
+			})
+		}, ErrLogEntry},
 		{"message digest of another artifact", "happy-path-v0.3", func(t *testing.T, f *fixture) {
 			sum := sha256.Sum256([]byte("another artifact"))
 			f.bundle = editJSON(t, f.bundle, func(m map[string]any) {
@@ -280,5 +291,50 @@ func TestCheckArtifact(t *testing.T) {
 	}
 	if err := checkArtifact(want, got); !errors.Is(err, ErrUnverified) {
 		t.Errorf("checkArtifact(another artifact) = %v, want ErrUnverified", err)
+	}
+}
+
+// TestVerifyMangled flips every byte, one at a time, of the fields an
+// attacker can rewrite without breaking the JSON: the signature, the
+// message digest, the signed entry timestamp, an inclusion proof hash and a
+// Rekor v2 checkpoint's signature. Every mangled bundle must fail.
+func TestVerifyMangled(t *testing.T) {
+	tests := []struct {
+		base string
+		path []any
+	}{
+		{"happy-path-v0.3", []any{"messageSignature", "signature"}},
+		{"happy-path-v0.3", []any{"messageSignature", "messageDigest", "digest"}},
+		{"happy-path-v0.3", []any{"verificationMaterial", "tlogEntries", 0, "inclusionPromise", "signedEntryTimestamp"}},
+		{"happy-path-v0.3", []any{"verificationMaterial", "tlogEntries", 0, "inclusionProof", "hashes", 0}},
+		{"rekor2-dsse-happy-path", []any{"dsseEnvelope", "signatures", 0, "sig"}},
+		{"rekor2-happy-path", []any{"verificationMaterial", "tlogEntries", 0, "inclusionProof", "rootHash"}},
+	}
+	for _, tt := range tests {
+		f := loadCase(t, tt.base)
+		var orig string
+		editJSON(t, f.bundle, func(m map[string]any) { orig = get(m, tt.path...).(string) })
+		raw, err := base64.StdEncoding.DecodeString(orig)
+		if err != nil {
+			t.Fatalf("%s %v: %v", tt.base, tt.path, err)
+		}
+		for i := range raw {
+			mangled := bytes.Clone(raw)
+			mangled[i]++
+			parent, last := tt.path[:len(tt.path)-1], tt.path[len(tt.path)-1]
+			cfg := f.config(beaconIdentity())
+			cfg.Bundle = editJSON(t, f.bundle, func(m map[string]any) {
+				enc := base64.StdEncoding.EncodeToString(mangled)
+				switch p := get(m, parent...).(type) {
+				case map[string]any:
+					p[last.(string)] = enc
+				case []any:
+					p[last.(int)] = enc
+				}
+			})
+			if res, err := Verify(cfg); err == nil || res != nil {
+				t.Errorf("%s: %v byte %d + 1 verified", tt.base, tt.path, i)
+			}
+		}
 	}
 }
