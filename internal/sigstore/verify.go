@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,7 +217,14 @@ func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Res
 		r.PredicateType = vr.Statement.GetPredicateType()
 	}
 	for _, t := range vr.VerifiedTimestamps {
-		r.Timestamps = append(r.Timestamps, Timestamp{Source: t.Type, URI: t.URI, Time: t.Timestamp})
+		// sigstore-go lists a TSA's timestamp once for each option that
+		// asked for it (all must verify; one observation is needed).
+		ts := Timestamp{Source: t.Type, URI: t.URI, Time: t.Timestamp}
+		if !slices.ContainsFunc(r.Timestamps, func(o Timestamp) bool {
+			return o.Source == ts.Source && o.URI == ts.URI && o.Time.Equal(ts.Time)
+		}) {
+			r.Timestamps = append(r.Timestamps, ts)
+		}
 	}
 	return r, nil
 }
