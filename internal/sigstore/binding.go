@@ -27,6 +27,11 @@ import (
 // checks here, on every entry of the bundle, before and after sigstore-go
 // verifies it.
 
+// maxEntries bounds the log entries of one bundle, checked before any is
+// parsed: sigstore-go's own limit (CVE-2024-45395), applied to consign's
+// checks too.
+const maxEntries = 32
+
 // logged is one digest a log entry (or the bundle) commits to.
 type logged struct {
 	hash  crypto.Hash
@@ -140,6 +145,9 @@ func bindEntries(b *bundle.Bundle) (*logged, error) {
 	entries := b.GetVerificationMaterial().GetTlogEntries()
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("%w: the bundle has no transparency log entry", ErrUnverified)
+	}
+	if len(entries) > maxEntries {
+		return nil, fmt.Errorf("%w: %d transparency log entries, the limit is %d", ErrUnverified, len(entries), maxEntries)
 	}
 	env := b.GetDsseEnvelope()
 	var want *logged

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -205,6 +206,21 @@ func TestVerifyNegative(t *testing.T) {
 				p["logIndex"] = "0"
 			})
 		}, ErrLogEntry},
+		{"33 log entries, over the limit", "happy-path-v0.3", func(t *testing.T, f *fixture) {
+			f.bundle = editJSON(t, f.bundle, func(m map[string]any) {
+				vm := get(m, "verificationMaterial").(map[string]any)
+				entries := vm["tlogEntries"].([]any)
+				for i := range maxEntries {
+					extra := map[string]any{}
+					for k, v := range entries[0].(map[string]any) {
+						extra[k] = v
+					}
+					extra["logIndex"] = fmt.Sprint(i)
+					entries = append(entries, extra)
+				}
+				vm["tlogEntries"] = entries
+			})
+		}, ErrUnverified},
 		{"message digest of another artifact", "happy-path-v0.3", func(t *testing.T, f *fixture) {
 			sum := sha256.Sum256([]byte("another artifact"))
 			f.bundle = editJSON(t, f.bundle, func(m map[string]any) {
@@ -335,6 +351,31 @@ func TestVerifyMangled(t *testing.T) {
 			if res, err := Verify(cfg); err == nil || res != nil {
 				t.Errorf("%s: %v byte %d + 1 verified", tt.base, tt.path, i)
 			}
+		}
+	}
+}
+
+// TestBindEntriesLimit checks consign's own cap on log entries, which runs
+// before any entry body is parsed.
+func TestBindEntriesLimit(t *testing.T) {
+	f := loadCase(t, "happy-path-v0.3")
+	for _, n := range []int{maxEntries, maxEntries + 1} {
+		data := editJSON(t, f.bundle, func(m map[string]any) {
+			vm := get(m, "verificationMaterial").(map[string]any)
+			one := vm["tlogEntries"].([]any)[0]
+			entries := make([]any, n)
+			for i := range entries {
+				entries[i] = one
+			}
+			vm["tlogEntries"] = entries
+		})
+		b := new(bundle.Bundle)
+		if err := b.UnmarshalJSON(data); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bindEntries(b)
+		if got, want := err != nil, n > maxEntries; got != want {
+			t.Errorf("bindEntries(%d entries) = %v, want an error: %v", n, err, want)
 		}
 	}
 }
