@@ -28,6 +28,9 @@ func NewCmdVerifyBundle(deps *Deps) *cobra.Command {
 		Long: `Verify a Sigstore bundle v0.1-v0.3 (a message signature or a DSSE envelope) for ARTIFACT,
 or for the artifact with the SHA-256 digest sha256:HEX (when no file has that name). For a DSSE
 bundle holding an in-toto statement, the artifact must be one of the statement's subjects.
+The bundle file may hold several bundles, one per line (JSON Lines, as GitHub's attestation
+API and 'gh attestation download' give them): each is verified on its own, and the artifact
+passes if at least one verifies.
 
 The trusted root is a trusted_root.json (the Sigstore protobuf-specs format) naming the Fulcio
 certificate authorities, Rekor logs, certificate transparency logs and timestamp authorities
@@ -69,11 +72,13 @@ files); 2 usage.`,
 				return err
 			}
 			defer closeArtifact()
-			res, err := sigstore.Verify(cfg)
-			if err != nil {
-				return err
+			outs, err := sigstore.VerifyEach(cfg)
+			if len(outs) > 1 || err == nil {
+				if perr := printBundleResults(cmd.OutOrStdout(), output, bundlePath, outs, err == nil); perr != nil {
+					return perr
+				}
 			}
-			return printBundleResult(cmd.OutOrStdout(), output, bundlePath, res)
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -150,19 +155,34 @@ func bundleConfig(cmd *cobra.Command, bundlePath, rootPath, keyPath string, id s
 	return cfg, func() { f.Close() }, nil
 }
 
-func printBundleResult(w io.Writer, output, bundlePath string, res *sigstore.Result) error {
+func printBundleResults(w io.Writer, output, bundlePath string, outs []sigstore.Outcome, verified bool) error {
 	if output == "json" {
 		return json.NewEncoder(w).Encode(struct {
-			Verified bool             `json:"verified"`
-			Bundle   string           `json:"bundle"`
-			Result   *sigstore.Result `json:"result"`
-		}{true, bundlePath, res})
+			Verified bool               `json:"verified"`
+			Bundle   string             `json:"bundle"`
+			Results  []sigstore.Outcome `json:"results"`
+		}{verified, bundlePath, outs})
 	}
+	for _, o := range outs {
+		name := bundlePath
+		if len(outs) > 1 {
+			name = fmt.Sprintf("%s:%d", bundlePath, o.Line)
+		}
+		if o.Err != nil {
+			fmt.Fprintf(w, "FAIL %s: %v\n", name, o.Err)
+			continue
+		}
+		printBundleResult(w, name, o.Result)
+	}
+	return nil
+}
+
+func printBundleResult(w io.Writer, name string, res *sigstore.Result) {
 	kind := "message signature"
 	if res.DSSE {
 		kind = "DSSE envelope, predicate type " + res.PredicateType
 	}
-	fmt.Fprintf(w, "Verified OK: %s (%s)\n", bundlePath, kind)
+	fmt.Fprintf(w, "Verified OK: %s (%s)\n", name, kind)
 	if res.KeyID != "" {
 		fmt.Fprintf(w, "  signed by key %s\n", res.KeyID)
 	} else {
@@ -171,5 +191,4 @@ func printBundleResult(w io.Writer, output, bundlePath string, res *sigstore.Res
 	for _, t := range res.Timestamps {
 		fmt.Fprintf(w, "  observed %s by %s (%s)\n", t.Time.UTC().Format("2006-01-02T15:04:05Z"), t.URI, t.Source)
 	}
-	return nil
 }

@@ -1,0 +1,114 @@
+package sigstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// maxBundles bounds the bundles of one JSON Lines file, counted before any
+// is verified.
+const maxBundles = 1024
+
+// Outcome is what became of one bundle of a file [VerifyEach] read.
+type Outcome struct {
+	Line   int     `json:"line"` // the bundle's first line in the file, from 1
+	Result *Result `json:"result,omitempty"`
+	Err    error   `json:"-"`
+	Reason string  `json:"reason,omitempty"` // Err's message
+}
+
+// VerifyEach verifies cfg.Bundle when it holds one bundle (JSON over any
+// number of lines) or several, as JSON Lines: one bundle per line, the way
+// GitHub's attestation API and 'gh attestation download' give them. Each
+// bundle is verified against the whole of cfg, on its own; blank lines are
+// skipped. With several bundles and an artifact, the artifact must be an
+// [io.ReadSeeker] (it is read once per bundle).
+//
+// VerifyEach returns the outcome of every bundle, and an error unless at
+// least one verified: the bundles of a JSON Lines file are alternatives
+// (other signers, other predicate types), and the question is whether the
+// identity asked for attested to the artifact. With one bundle the error is
+// [Verify]'s; with several it wraps [ErrUnverified] and the first failure.
+func VerifyEach(cfg Config) ([]Outcome, error) {
+	docs, err := splitBundles(cfg.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 1 {
+		res, err := Verify(cfg)
+		return []Outcome{outcome(docs[0].line, res, err)}, err
+	}
+	seeker, ok := cfg.Artifact.(io.ReadSeeker)
+	if cfg.Artifact != nil && !ok {
+		return nil, fmt.Errorf("%w: %d bundles need an artifact that can be read again", ErrConfig, len(docs))
+	}
+	outs := make([]Outcome, 0, len(docs))
+	var first error
+	verified := 0
+	for _, d := range docs {
+		c := cfg
+		c.Bundle = d.data
+		if seeker != nil {
+			if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("reading the artifact again: %w", err)
+			}
+		}
+		res, err := Verify(c)
+		outs = append(outs, outcome(d.line, res, err))
+		switch {
+		case err == nil:
+			verified++
+		case first == nil:
+			first = fmt.Errorf("line %d: %w", d.line, err)
+		}
+	}
+	if verified == 0 {
+		return outs, fmt.Errorf("%w: none of the %d bundles verified (%w)", ErrUnverified, len(docs), first)
+	}
+	return outs, nil
+}
+
+func outcome(line int, res *Result, err error) Outcome {
+	o := Outcome{Line: line, Result: res, Err: err}
+	if err != nil {
+		o.Reason = err.Error()
+	}
+	return o
+}
+
+type doc struct {
+	line int
+	data []byte
+}
+
+// splitBundles reads data as one JSON document, or else as JSON Lines.
+func splitBundles(data []byte) ([]doc, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%w: no bundle", ErrConfig)
+	}
+	if json.Valid(data) {
+		return []doc{{1, data}}, nil
+	}
+	var docs []doc
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		if len(docs) == maxBundles {
+			return nil, fmt.Errorf("%w: more than %d bundles in one file", ErrBundle, maxBundles)
+		}
+		docs = append(docs, doc{i + 1, l})
+	}
+	if len(docs) == 1 {
+		// One non-blank line that is not JSON: Verify says why.
+		return docs, nil
+	}
+	for _, d := range docs {
+		if !json.Valid(d.data) {
+			return nil, fmt.Errorf("%w: line %d is not JSON (a file holds one bundle, or one bundle per line)", ErrBundle, d.line)
+		}
+	}
+	return docs, nil
+}
