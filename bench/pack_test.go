@@ -24,6 +24,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
@@ -112,7 +113,7 @@ func loadPackFixture(b *testing.B) *packFixture {
 	if f.policy, err = os.ReadFile(filepath.Join(dir, "policy.signed.json")); err != nil {
 		b.Fatal(err)
 	}
-	if f.inputs, err = verify.ReadInputs([]string{filepath.Join(dir, "att")}); err != nil {
+	if f.inputs, err = evidence.ReadAttestations([]string{filepath.Join(dir, "att")}); err != nil {
 		b.Fatal(err)
 	}
 	return f

@@ -20,6 +20,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
@@ -307,7 +308,7 @@ func (f *chainFixture) consignVerify(variant string, tamper bool) (*verify.Resul
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := verify.ReadInputs([]string{f.consignAtt[variant]})
+	inputs, err := evidence.ReadAttestations([]string{f.consignAtt[variant]})
 	if err != nil {
 		return nil, err
 	}

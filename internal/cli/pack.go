@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/client"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/pack"
@@ -88,10 +88,10 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			if cfg.TrustRoots, err = loadPublicKeys(roots); err != nil {
 				return err
 			}
-			if cfg.Attestations, err = verify.ReadInputs(attestations); err != nil {
+			if cfg.Attestations, err = evidence.ReadAttestations(attestations); err != nil {
 				return err
 			}
-			if cfg.Receipts, err = readReceiptFiles(attestations); err != nil {
+			if cfg.Receipts, err = evidence.ReadReceipts(attestations); err != nil {
 				return err
 			}
 			cfg.Artifacts = artifacts
@@ -177,27 +177,6 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 	f.StringVar(&compress, "compress", "gzip", "gzip or none")
 	f.BoolVar(&force, "force", false, "overwrite the pack if it exists")
 	return cmd
-}
-
-// readReceiptFiles reads the receipts kept beside attestation files
-// (NAME.receipts.jsonl), and every *.receipts.jsonl in the directories.
-func readReceiptFiles(attestations []string) ([]verify.Input, error) {
-	files, err := receiptFiles(attestations)
-	if err != nil {
-		return nil, err
-	}
-	var out []verify.Input
-	for _, f := range files {
-		data, err := limits.ReadFile(f, limits.AttestationFile)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading receipts: %w", err)
-		}
-		out = append(out, verify.Input{Name: filepath.ToSlash(f), Data: data})
-	}
-	return out, nil
 }
 
 // NewCmdVerifyPack is 'consign verify-pack'.

@@ -4,9 +4,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
@@ -176,7 +175,7 @@ func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPath
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := verify.ReadInputs(attestations)
+	inputs, err := evidence.ReadAttestations(attestations)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +187,7 @@ func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPath
 		cfg.Receipts = receipts
 	}
 	if statePath != "" {
-		cfg.State = &verify.FileState{Path: statePath}
+		cfg.State = &evidence.FileState{Path: statePath}
 	}
 	return verify.Verify(cmd.Context(), cfg)
 }
@@ -273,52 +272,18 @@ func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.
 		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
 	}
 	set := receipt.NewSet(tlog.NewKeyVerifier(edPub), tlog.CheckpointOptions{})
-	files, err := receiptFiles(attestations)
+	files, err := evidence.ReadReceipts(attestations)
 	if err != nil {
 		return nil, err
 	}
 	found := 0
 	for _, f := range files {
-		data, err := limits.ReadFile(f, limits.AttestationFile)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		n, err := set.Add(f.Data, f.Name)
 		if err != nil {
-			return nil, fmt.Errorf("reading receipts: %w", err)
-		}
-		n, err := set.Add(data, f)
-		if err != nil {
-			return nil, withHint(fmt.Errorf("receipts in %s: %w", f, err), "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
+			return nil, withHint(fmt.Errorf("receipts in %s: %w", f.Name, err), "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
 		}
 		found += n
 	}
 	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
 	return set, nil
-}
-
-// receiptFiles names where the receipts of attestation files are kept
-// (receipt.PathFor, which may not exist) and every *.receipts.jsonl in the
-// directories among them.
-func receiptFiles(attestations []string) ([]string, error) {
-	var files []string
-	for _, a := range attestations {
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("reading attestations: %w", err)
-		}
-		if !fi.IsDir() {
-			files = append(files, receipt.PathFor(a))
-			continue
-		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".receipts.jsonl") {
-				files = append(files, p)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
 }

@@ -3,18 +3,10 @@ package verify
 import (
 	"crypto"
 	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
-	"github.com/consign-dev/consign/internal/limits"
 )
 
 // Input is one file of attestations: a .intoto.jsonl (one envelope per
@@ -83,8 +75,6 @@ type Config struct {
 	State StateStore
 	// VSA, when set, asks for a signed VSA in [Result.VSA].
 	VSA *VSAOptions
-	// Logger receives debug messages (default: discarded).
-	Logger *slog.Logger
 }
 
 // Validate reports settings that cannot give a meaningful answer. It returns
@@ -114,106 +104,4 @@ func (c *Config) now() time.Time {
 		return time.Now().UTC()
 	}
 	return c.Now().UTC()
-}
-
-func logger(l *slog.Logger) *slog.Logger {
-	if l == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return l
-}
-
-// attestationExts are the file names ReadInputs picks in a directory.
-var attestationExts = []string{".jsonl", ".link", ".intoto.json", ".dsse.json", ".dsse", ".sigstore.json", ".bundle"}
-
-// IsAttestationFile reports whether ReadInputs reads a file of this name
-// when it finds it in a directory.
-func IsAttestationFile(name string) bool {
-	if strings.HasSuffix(name, ".receipts.jsonl") {
-		return false // transparency-log receipts, kept beside the attestations
-	}
-	for _, ext := range attestationExts {
-		if strings.HasSuffix(name, ext) {
-			return true
-		}
-	}
-	return false
-}
-
-// ReadInputs reads attestation files. A path that names a file is read
-// whatever its name; a directory is walked (symbolic links in it are not
-// followed) and its regular files named *.jsonl, *.link, *.intoto.json,
-// *.dsse.json, *.dsse, *.sigstore.json and *.bundle are read, in lexical
-// order; *.receipts.jsonl (receipts kept beside attestations) are not. Each file is capped at [limits.AttestationFile] bytes. Errors wrap
-// [fs.ErrNotExist], [limits.ErrTooLarge] and the like.
-func ReadInputs(paths []string) ([]Input, error) {
-	var out []Input
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("reading attestations: %w", err)
-		}
-		if !fi.IsDir() {
-			data, err := readAttestationFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("reading attestations: %w", err)
-			}
-			out = append(out, Input{Name: filepath.ToSlash(p), Data: data})
-			continue
-		}
-		var files []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() && IsAttestationFile(d.Name()) {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading attestations: %w", err)
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			data, err := readAttestationFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("reading attestations: %w", err)
-			}
-			out = append(out, Input{Name: filepath.ToSlash(f), Data: data})
-		}
-	}
-	return out, nil
-}
-
-// readAttestationFile is limits.ReadFile(path, limits.AttestationFile) with
-// the buffer sized from the file's size up front: io.ReadAll's doublings
-// were the largest allocation of a whole verification. Anything unusual (not
-// a regular file, over the limit, a file that grows while it is read) is
-// left to limits.ReadFile, its checks and its errors.
-func readAttestationFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > limits.AttestationFile {
-		return limits.ReadFile(path, limits.AttestationFile)
-	}
-	// One byte more than the size, to see the end of the file.
-	buf := make([]byte, 0, fi.Size()+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			return limits.ReadFile(path, limits.AttestationFile)
-		}
-	}
 }

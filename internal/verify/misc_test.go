@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,31 +42,6 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestReadInputs(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"a.intoto.jsonl", "b.link", "c.dsse.json", "sub/d.jsonl", "sbom.cdx.json", "notes.txt", "e.sigstore.json"} {
-		writeFile(t, filepath.Join(dir, f), []byte("x"))
-	}
-	if err := os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
-	}
-	in, err := ReadInputs([]string{dir, filepath.Join(dir, "notes.txt")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, i := range in {
-		names = append(names, strings.TrimPrefix(i.Name, filepath.ToSlash(dir)+"/"))
-	}
-	want := "a.intoto.jsonl b.link c.dsse.json e.sigstore.json sub/d.jsonl notes.txt"
-	if got := strings.Join(names, " "); got != want {
-		t.Errorf("ReadInputs() = %s, want %s", got, want)
-	}
-	if _, err := ReadInputs([]string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("ReadInputs(missing) = %v, want ErrNotExist", err)
-	}
-}
-
 // TestVSA: the VSA fits consign's VSA schema, names the policy and every
 // input by the digest of its bytes, and says FAILED for a failure.
 func TestVSA(t *testing.T) {
@@ -102,23 +75,6 @@ func TestVSA(t *testing.T) {
 			p.TimeVerified != testNow.Format(time.RFC3339) || p.ResourceURI != "app" {
 			t.Errorf("VSA predicate = %+v", p)
 		}
-	}
-}
-
-func TestFileState(t *testing.T) {
-	fs := &FileState{Path: filepath.Join(t.TempDir(), "state.json")}
-	if _, ok, err := fs.Load("p"); ok || err != nil {
-		t.Fatalf("Load() on no file = %v, %v", ok, err)
-	}
-	if err := fs.Save("p", State{Version: 3, VerifiedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
-	if st, ok, err := fs.Load("p"); !ok || err != nil || st.Version != 3 || !st.VerifiedAt.Equal(testNow) {
-		t.Errorf("Load() = %+v, %v, %v", st, ok, err)
-	}
-	writeFile(t, fs.Path, []byte("not json"))
-	if _, _, err := fs.Load("p"); err == nil {
-		t.Errorf("Load() of a corrupt state = nil error")
 	}
 }
 

@@ -1,0 +1,161 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/receipt"
+	"github.com/consign-dev/consign/internal/verify"
+)
+
+// attestationExts are the file names ReadAttestations picks in a directory.
+var attestationExts = []string{".jsonl", ".link", ".intoto.json", ".dsse.json", ".dsse", ".sigstore.json", ".bundle"}
+
+// receiptsExt names the receipts kept beside attestations ([receipt.PathFor]).
+const receiptsExt = ".receipts.jsonl"
+
+// isAttestationFile reports whether ReadAttestations reads a file of this
+// name when it finds it in a directory.
+func isAttestationFile(name string) bool {
+	if strings.HasSuffix(name, receiptsExt) {
+		return false // transparency-log receipts, kept beside the attestations
+	}
+	for _, ext := range attestationExts {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadAttestations reads attestation files. A path that names a file is
+// read whatever its name; a directory is walked (symbolic links in it are
+// not followed) and its regular files named *.jsonl, *.link, *.intoto.json,
+// *.dsse.json, *.dsse, *.sigstore.json and *.bundle are read, in lexical
+// order; *.receipts.jsonl (receipts kept beside attestations) are not. Each
+// file is capped at [limits.AttestationFile] bytes. Errors wrap
+// [fs.ErrNotExist], [limits.ErrTooLarge] and the like.
+func ReadAttestations(paths []string) ([]verify.Input, error) {
+	var out []verify.Input
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading attestations: %w", err)
+		}
+		files := []string{p}
+		if fi.IsDir() {
+			if files, err = walk(p, func(d fs.DirEntry) bool { return d.Type().IsRegular() && isAttestationFile(d.Name()) }); err != nil {
+				return nil, fmt.Errorf("reading attestations: %w", err)
+			}
+			sort.Strings(files)
+		}
+		for _, f := range files {
+			data, err := readAttestationFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("reading attestations: %w", err)
+			}
+			out = append(out, verify.Input{Name: filepath.ToSlash(f), Data: data})
+		}
+	}
+	return out, nil
+}
+
+// ReceiptFiles names where the receipts of attestation files are kept: for
+// a file, [receipt.PathFor] (which may not exist); for a directory, every
+// *.receipts.jsonl under it.
+func ReceiptFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, a := range paths {
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("reading attestations: %w", err)
+		}
+		if !fi.IsDir() {
+			files = append(files, receipt.PathFor(a))
+			continue
+		}
+		found, err := walk(a, func(d fs.DirEntry) bool { return !d.IsDir() && strings.HasSuffix(d.Name(), receiptsExt) })
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// ReadReceipts reads the receipts of attestation files ([ReceiptFiles]):
+// one [verify.Input] per receipt file that exists, each capped at
+// [limits.AttestationFile] bytes. Nothing is verified here.
+func ReadReceipts(paths []string) ([]verify.Input, error) {
+	files, err := ReceiptFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	var out []verify.Input
+	for _, f := range files {
+		data, err := limits.ReadFile(f, limits.AttestationFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading receipts: %w", err)
+		}
+		out = append(out, verify.Input{Name: filepath.ToSlash(f), Data: data})
+	}
+	return out, nil
+}
+
+// walk lists the paths under root whose entries pick chooses, in the order
+// filepath.WalkDir visits them (lexical); symbolic links are not followed.
+func walk(root string, pick func(fs.DirEntry) bool) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if pick(d) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// readAttestationFile is limits.ReadFile(path, limits.AttestationFile) with
+// the buffer sized from the file's size up front: io.ReadAll's doublings
+// were the largest allocation of a whole verification. Anything unusual (not
+// a regular file, over the limit, a file that grows while it is read) is
+// left to limits.ReadFile, its checks and its errors.
+func readAttestationFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > limits.AttestationFile {
+		return limits.ReadFile(path, limits.AttestationFile)
+	}
+	// One byte more than the size, to see the end of the file.
+	buf := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			return limits.ReadFile(path, limits.AttestationFile)
+		}
+	}
+}
