@@ -206,11 +206,15 @@ func runLayoutVerify(cmd *cobra.Command, deps *Deps, layoutPath string, keyPaths
 	} else if !fi.IsDir() {
 		return nil, usagef("--links must be a directory")
 	}
-	return verify.VerifyLayout(cmd.Context(), verify.LayoutConfig{
+	cfg := verify.LayoutConfig{
 		Layout: layout, LayoutName: filepath.ToSlash(layoutPath), LayoutKeys: keys,
 		Links: os.DirFS(linksDir), LinksName: filepath.ToSlash(linksDir),
-		Artifacts: artifacts, Now: deps.Now, AllowInspections: allow, InspectionDir: inspectionDir, VSA: vsa,
-	})
+		Artifacts: artifacts, Now: deps.Now, VSA: vsa,
+	}
+	if allow {
+		cfg.Inspector = evidence.Inspector{Dir: inspectionDir}
+	}
+	return verify.VerifyLayout(cmd.Context(), cfg)
 }
 
 func loadPublicKeys(paths []string) ([]crypto.PublicKey, error) {

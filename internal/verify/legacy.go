@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -20,7 +19,6 @@ import (
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/step"
 )
 
 // MaxSublayoutDepth bounds how deep sublayouts may nest.
@@ -42,13 +40,11 @@ type LayoutConfig struct {
 	// Artifacts must all be products of the layout's last step.
 	Artifacts []Artifact
 	Now       func() time.Time
-	// AllowInspections runs the layout's inspection commands, in
-	// InspectionDir. Without it a layout with inspections fails: an
-	// inspection is a command the layout's author chose, and running it is
-	// the verifier's decision.
-	AllowInspections bool
-	InspectionDir    string
-	VSA              *VSAOptions
+	// Inspector runs the layout's inspection commands. Without one a
+	// layout with inspections fails: an inspection is a command the
+	// layout's author chose, and running it is the verifier's decision.
+	Inspector Inspector
+	VSA       *VSAOptions
 }
 
 // Validate reports settings that cannot give a meaningful answer.
@@ -81,8 +77,8 @@ func (c *LayoutConfig) Validate() error {
 //  3. a sublayout (a layout in place of a link, signed by a functionary) is
 //     verified recursively with its links in STEP.KEYID8/ and stands for a
 //     summary link: the first step's materials, the last step's products;
-//  4. artifact rules of every step, then inspections (only with
-//     AllowInspections) and their rules;
+//  4. artifact rules of every step, then inspections (only with an
+//     [Inspector]) and their rules;
 //  5. every artifact is a product of the last step.
 func VerifyLayout(ctx context.Context, cfg LayoutConfig) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
@@ -307,68 +303,4 @@ func linkCommand(it *item) []string {
 		return it.link.Command
 	}
 	return nil
-}
-
-// inspections runs the layout's inspections, when allowed, and applies their
-// rules with the steps' records at hand.
-func (e *engine) inspections(ctx context.Context, cfg LayoutConfig, layout *policy.Layout) {
-	if len(layout.Inspections) == 0 {
-		return
-	}
-	if !cfg.AllowInspections {
-		for _, in := range layout.Inspections {
-			sr := &StageResult{Name: in.Name, Kind: "inspection", Status: StatusFail, Signers: []SignerResult{}, Attestations: []*AttestationResult{}, Rules: []RuleResult{}, Checks: []CheckResult{},
-				Reason: fmt.Sprintf("not run: the inspection runs %q; pass --allow-inspections to let consign run it", strings.Join(in.Run, " "))}
-			e.res.Stages = append(e.res.Stages, sr)
-			e.res.fail(ErrNotSatisfied, "inspection %s: not run (inspections run only when allowed)", in.Name)
-		}
-		return
-	}
-	for _, in := range layout.Inspections {
-		sr := &StageResult{Name: in.Name, Kind: "inspection", Status: StatusPass, Signers: []SignerResult{}, Attestations: []*AttestationResult{}, Rules: []RuleResult{}, Checks: []CheckResult{}}
-		rec, err := runInspection(ctx, cfg.InspectionDir, in)
-		if err != nil {
-			sr.Status, sr.Reason = StatusFail, err.Error()
-		} else {
-			e.records[in.Name] = rec
-			sr.Rules = append(sr.Rules, applyRules("materials", in.Materials, rec, e.records)...)
-			sr.Rules = append(sr.Rules, applyRules("products", in.Products, rec, e.records)...)
-			for _, r := range sr.Rules {
-				if r.Status == StatusFail {
-					sr.Status = StatusFail
-				}
-			}
-		}
-		if sr.Status == StatusFail {
-			e.res.fail(ErrNotSatisfied, "inspection %s: %s", in.Name, stageFailure(sr))
-		}
-		e.res.Stages = append(e.res.Stages, sr)
-	}
-}
-
-// runInspection runs one inspection command in dir, recording every file
-// there before (materials) and after (products), with consign's recorder.
-func runInspection(ctx context.Context, dir string, in policy.Inspection) (*record, error) {
-	if dir == "" {
-		dir = "."
-	}
-	rec, err := step.Run(ctx, step.Config{Name: in.Name, Dir: dir, Materials: []string{"."}, Products: []string{"."}, Command: in.Run})
-	if err != nil {
-		if errors.Is(err, step.ErrCommand) {
-			return nil, fmt.Errorf("the inspection command %q failed: %v", strings.Join(in.Run, " "), err)
-		}
-		return nil, fmt.Errorf("running the inspection: %v", err)
-	}
-	out := &record{materials: map[string]digest.Set{}, products: map[string]digest.Set{}}
-	for n, d := range rec.Materials {
-		if err := addArtifact(out.materials, n, d, "material"); err != nil {
-			return nil, err
-		}
-	}
-	for n, d := range rec.Products {
-		if err := addArtifact(out.products, n, d, "product"); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }

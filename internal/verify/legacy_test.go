@@ -318,25 +318,6 @@ func TestLayoutSublayout(t *testing.T) {
 	wantFail(t, verifyLayoutT(t, f.config(t)), "the sublayout did not verify")
 }
 
-// TestLayoutInspectionsNeedPermission: an inspection is a command chosen by
-// the layout's author; it runs only when allowed, and then its rules apply.
-func TestLayoutInspectionsNeedPermission(t *testing.T) {
-	f := newLayoutFixture(t)
-	f.layout.Inspect = []in_toto.Inspection{{Type: "inspection", Run: []string{"true"}, SupplyChainItem: in_toto.SupplyChainItem{Name: "check",
-		ExpectedMaterials: [][]string{{"MATCH", "dist/app", "WITH", "PRODUCTS", "FROM", "build"}, {"DISALLOW", "dist/app"}, {"ALLOW", "*"}},
-		ExpectedProducts:  [][]string{{"ALLOW", "*"}}}}}
-	wantFail(t, verifyLayoutT(t, f.config(t)), "inspection check: not run")
-
-	work := t.TempDir()
-	writeFile(t, filepath.Join(work, "dist", "app"), []byte("the app"))
-	cfg := f.config(t)
-	cfg.AllowInspections, cfg.InspectionDir = true, work
-	wantPass(t, verifyLayoutT(t, cfg))
-
-	writeFile(t, filepath.Join(work, "dist", "app"), []byte("tampered on disk"))
-	wantFail(t, verifyLayoutT(t, cfg), "inspection check: materials rule DISALLOW dist/app failed")
-}
-
 // TestSpecDifferenceMatchSourcePrefix: "MATCH app IN dist WITH PRODUCTS
 // FROM build" applies only to artifacts under dist/ (in-toto python
 // verify_match_rule filters on the prefix first). in-toto-golang v0.9
