@@ -80,3 +80,15 @@ func loadKeyring(paths []string) (*attest.Keyring, error) {
 	}
 	return attest.NewKeyring(keys...)
 }
+
+func loadPublicKeys(paths []string) ([]crypto.PublicKey, error) {
+	var keys []crypto.PublicKey
+	for _, p := range paths {
+		k, err := loadPublicKey(p)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,16 +14,13 @@ import (
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/pack"
+	render "github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
 // NewCmdPack is 'consign pack'.
 func NewCmdPack(deps *Deps) *cobra.Command {
-	var (
-		policyPath, out, serverURL, release, vsaKey, compress string
-		roots, attestations                                   []string
-		include, force                                        bool
-	)
+	var f packFlags
 	cmd := &cobra.Command{
 		Use:   "pack --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... -o release.pack ARTIFACT...",
 		Short: "Write a release's evidence pack: one file a customer verifies offline",
@@ -60,216 +56,130 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case policyPath == "":
-				return usagef("--policy is required: the signed policy (consign policy sign)")
-			case len(roots) == 0:
-				return withHint(usagef("--trust-root is required: the owner's public key, which signed the policy"), "pack verifies the release exactly as a customer will, with the owner's public key")
-			case len(attestations) == 0:
-				return usagef("--attestations is required: the files or directories holding the attestations")
-			case out == "":
-				return usagef("-o/--out is required: where to write the pack (e.g. release.pack)")
-			case compress != "gzip" && compress != "none":
-				return usagef("--compress is gzip or none, not %q", compress)
+			if err := f.check(); err != nil {
+				return err
 			}
-			if !force {
-				if _, err := os.Lstat(out); err == nil {
-					return fmt.Errorf("%w: %s", fsutil.ErrExists, out)
-				}
-			}
-			artifacts, err := parseArtifacts(args)
+			cfg, err := f.buildConfig(deps, args)
 			if err != nil {
 				return err
 			}
-			cfg := pack.BuildConfig{PolicyName: filepath.ToSlash(policyPath), Release: release, Now: deps.Now, Include: map[int]string{}}
-			if cfg.Policy, err = limits.ReadFile(policyPath, limits.Envelope); err != nil {
-				return fmt.Errorf("reading policy: %w", err)
-			}
-			if cfg.TrustRoots, err = loadPublicKeys(roots); err != nil {
-				return err
-			}
-			if cfg.Attestations, err = evidence.ReadAttestations(attestations); err != nil {
-				return err
-			}
-			if cfg.Receipts, err = evidence.ReadReceipts(attestations); err != nil {
-				return err
-			}
-			cfg.Artifacts = artifacts
-			if include {
-				for i, a := range args {
-					fi, err := os.Stat(a)
-					if err != nil || !fi.Mode().IsRegular() {
-						return usagef("--include-artifacts needs every ARTIFACT to be a file; %q is not", a)
-					}
-					cfg.Include[i] = a
-				}
-			}
-			if serverURL != "" {
-				c, err := client.New(client.Config{URL: serverURL})
-				if err != nil {
-					return err
-				}
-				cfg.Log = c
-			}
-			if vsaKey != "" {
-				signer, err := loadSigner(deps, vsaKey)
-				if err != nil {
-					return err
-				}
-				cfg.VSA = &verify.VSAOptions{Signer: signer, Version: Version()}
-			}
 			plan, err := pack.Build(cmd.Context(), cfg)
 			if errors.Is(err, pack.ErrNotPassed) {
-				fmt.Fprint(cmd.OutOrStdout(), plan.Result.Text())
+				fmt.Fprint(cmd.OutOrStdout(), render.VerificationText(plan.Result))
 				return err // pack.ErrNotPassed: exit 3, with its hint
 			}
 			if err != nil {
 				return err
 			}
-			epoch, err := sourceDateEpoch(deps)
-			if err != nil {
+			if err := f.write(deps, plan); err != nil {
 				return err
 			}
-			opts := pack.WriteOptions{Gzip: compress == "gzip"}
-			if epoch != nil {
-				opts.ModTime = *epoch
-			}
-			if err := fsutil.WriteStream(out, 0o644, force, func(w io.Writer) error {
-				return pack.Write(w, plan.Manifest, plan.Files, opts)
-			}); err != nil {
-				return fmt.Errorf("writing the pack: %w", err)
-			}
-			counts := map[string]int{}
-			for _, f := range plan.Manifest.Files {
-				counts[f.Role]++
-			}
-			counted := 0
-			for _, a := range plan.Result.Attestations {
-				if a.Status == verify.StatusCounted {
-					counted++
-				}
-			}
-			for _, n := range plan.Notes {
-				fmt.Fprintf(deps.Stderr, "consign: note: %s\n", n)
-			}
-			fmt.Fprintf(deps.Stderr, "Verified %q against %s: PASSED\n", plan.Manifest.Product, policyPath)
-			fmt.Fprintf(deps.Stderr, "Wrote %s: %d attestation(s) in %d file(s) (%d read and not needed, left out), %d receipt(s), %d SBOM(s), %d artifact(s) listed, %d included",
-				out, counted, counts[pack.RoleAttestations], len(plan.Result.Attestations)-counted, plan.Receipts, counts[pack.RoleSBOM], len(plan.Manifest.Artifacts), counts[pack.RoleArtifact])
-			if plan.Checkpoint != nil {
-				fmt.Fprintf(deps.Stderr, ", log checkpoint of %d entries", plan.Checkpoint.Size)
-			}
-			if counts[pack.RoleVSA] > 0 {
-				fmt.Fprintf(deps.Stderr, ", a signed VSA")
-			}
-			fmt.Fprintf(deps.Stderr, "\nCustomers verify it with: consign verify-pack --trust-root OWNER.pub %s\n", out)
+			render.Packed(deps.Stderr, plan, f.policy, f.out)
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&policyPath, "policy", "", "the signed policy (consign policy sign)")
-	f.StringArrayVar(&roots, "trust-root", nil, "the owner's public key, which signed the policy (repeatable)")
-	f.StringArrayVar(&attestations, "attestations", nil, "file or directory of attestations, with their .receipts.jsonl (repeatable)")
-	f.StringVarP(&out, "out", "o", "", "where to write the pack")
-	f.StringVar(&serverURL, "server", "", "the transparency log: pack its latest checkpoint and proofs that it extends every receipt's")
-	f.BoolVar(&include, "include-artifacts", false, "put the artifacts themselves in the pack")
-	f.StringVar(&release, "release", "", "the release's name (default: the first artifact's file name)")
-	f.StringVar(&vsaKey, "vsa-key", "", "private key to sign a verification summary (VSA) into the pack; the owner's or a key the policy names")
-	f.StringVar(&compress, "compress", "gzip", "gzip or none")
-	f.BoolVar(&force, "force", false, "overwrite the pack if it exists")
+	fs := cmd.Flags()
+	fs.StringVar(&f.policy, "policy", "", "the signed policy (consign policy sign)")
+	fs.StringArrayVar(&f.roots, "trust-root", nil, "the owner's public key, which signed the policy (repeatable)")
+	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations, with their .receipts.jsonl (repeatable)")
+	fs.StringVarP(&f.out, "out", "o", "", "where to write the pack")
+	fs.StringVar(&f.serverURL, "server", "", "the transparency log: pack its latest checkpoint and proofs that it extends every receipt's")
+	fs.BoolVar(&f.include, "include-artifacts", false, "put the artifacts themselves in the pack")
+	fs.StringVar(&f.release, "release", "", "the release's name (default: the first artifact's file name)")
+	fs.StringVar(&f.vsaKey, "vsa-key", "", "private key to sign a verification summary (VSA) into the pack; the owner's or a key the policy names")
+	fs.StringVar(&f.compress, "compress", "gzip", "gzip or none")
+	fs.BoolVar(&f.force, "force", false, "overwrite the pack if it exists")
 	return cmd
 }
 
-// NewCmdVerifyPack is 'consign verify-pack'.
-func NewCmdVerifyPack(deps *Deps) *cobra.Command {
-	var (
-		roots             []string
-		output, extract   string
-		maxSize, maxRatio int64
-	)
-	cmd := &cobra.Command{
-		Use:   "verify-pack --trust-root OWNER.pub PACK [ARTIFACT...]",
-		Short: "Verify an evidence pack offline, with nothing but the owner's public key",
-		Long: `Verify everything in an evidence pack (consign pack), without network:
+// packFlags are the flags of 'consign pack'.
+type packFlags struct {
+	policy, out, serverURL, release, vsaKey, compress string
+	roots, attestations                               []string
+	include, force                                    bool
+}
 
-  - the archive: every file is the one the manifest lists (type, mode, size, SHA-256), none
-    is missing and none is extra; names cannot leave the pack or collide, links stay inside,
-    and the archive is bounded in size, entries and compression ratio;
-  - the policy's signature, with --trust-root (the owner's public key, obtained out of band);
-  - the whole chain of attestations against the policy, as 'consign verify' does, with the
-    receipts checked against the log key the signed policy names;
-  - every artifact the manifest lists, every artifact the pack includes (its bytes), and
-    every ARTIFACT given (the files you received): each must be a subject of the final stage;
-  - the latest log checkpoint, and that every receipt's checkpoint is a prefix of it;
-  - that each SBOM is the one a counted attestation signed, and the VSA.
-
-It prints the report of 'consign verify', then the log, the SBOMs shipped and the VSA.
-Nothing is written unless --extract DIR is given: then the pack's files appear in DIR (which
-must not exist) only when everything verified.
-
-Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
-		Example: `  consign verify-pack --trust-root owner.pub release.pack
-  consign verify-pack --trust-root owner.pub release.pack acme-app-1.0.tar
-  consign verify-pack --trust-root owner.pub --extract release release.pack`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("name the pack to verify")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			if len(roots) == 0 {
-				return withHint(usagef("--trust-root is required: the owner's public key"), "the owner's key comes from the vendor, out of band; never from the pack itself")
-			}
-			keys, err := loadPublicKeys(roots)
-			if err != nil {
-				return err
-			}
-			artifacts, err := parseArtifacts(args[1:])
-			if err != nil {
-				return err
-			}
-			p, err := pack.ReadFile(args[0], pack.Options{ExtractTo: extract, Limits: pack.Limits{MaxBytes: maxSize, MaxRatio: maxRatio}})
-			if errors.Is(err, pack.ErrInvalid) && !errors.Is(err, pack.ErrFormat) {
-				fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", args[0], err)
-				return verifyNo(fmt.Errorf("the pack does not verify: %w", err))
-			}
-			if err != nil {
-				return fmt.Errorf("reading the pack: %w", err)
-			}
-			defer p.Close()
-			res, err := pack.Verify(cmd.Context(), p, pack.VerifyConfig{Name: filepath.ToSlash(args[0]), TrustRoots: keys, Artifacts: artifacts, Now: deps.Now})
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprint(cmd.OutOrStdout(), res.Text())
-			}
-			if err := res.Err(); err != nil {
-				return verifyNo(err)
-			}
-			if extract != "" {
-				if err := p.Commit(); err != nil {
-					return err
-				}
-				fmt.Fprintf(deps.Stderr, "Extracted the verified pack to %s\n", extract)
-			}
-			return nil
-		},
+func (f *packFlags) check() error {
+	switch {
+	case f.policy == "":
+		return usagef("--policy is required: the signed policy (consign policy sign)")
+	case len(f.roots) == 0:
+		return withHint(usagef("--trust-root is required: the owner's public key, which signed the policy"), "pack verifies the release exactly as a customer will, with the owner's public key")
+	case len(f.attestations) == 0:
+		return usagef("--attestations is required: the files or directories holding the attestations")
+	case f.out == "":
+		return usagef("-o/--out is required: where to write the pack (e.g. release.pack)")
+	case f.compress != "gzip" && f.compress != "none":
+		return usagef("--compress is gzip or none, not %q", f.compress)
 	}
-	f := cmd.Flags()
-	f.StringArrayVar(&roots, "trust-root", nil, "the owner's public key (repeatable)")
-	f.StringVar(&extract, "extract", "", "after verifying, write the pack's files into this new directory")
-	f.Int64Var(&maxSize, "max-size", pack.DefaultMaxBytes, "refuse packs larger than this many bytes uncompressed")
-	f.Int64Var(&maxRatio, "max-ratio", pack.DefaultMaxRatio, "refuse packs that inflate more than this many times their compressed size (past 64 MiB)")
-	addOutputFlag(cmd, &output)
-	return cmd
+	if !f.force {
+		if _, err := os.Lstat(f.out); err == nil {
+			return fmt.Errorf("%w: %s", fsutil.ErrExists, f.out)
+		}
+	}
+	return nil
+}
+
+// buildConfig loads what the flags and ARTIFACT arguments name into the
+// pack library's Config.
+func (f *packFlags) buildConfig(deps *Deps, args []string) (pack.BuildConfig, error) {
+	cfg := pack.BuildConfig{PolicyName: filepath.ToSlash(f.policy), Release: f.release, Now: deps.Now, Include: map[int]string{}}
+	var err error
+	if cfg.Artifacts, err = evidence.Artifacts(args); err != nil {
+		return cfg, err
+	}
+	if cfg.Policy, err = limits.ReadFile(f.policy, limits.Envelope); err != nil {
+		return cfg, fmt.Errorf("reading policy: %w", err)
+	}
+	if cfg.TrustRoots, err = loadPublicKeys(f.roots); err != nil {
+		return cfg, err
+	}
+	if cfg.Attestations, err = evidence.ReadAttestations(f.attestations); err != nil {
+		return cfg, err
+	}
+	if cfg.Receipts, err = evidence.ReadReceipts(f.attestations); err != nil {
+		return cfg, err
+	}
+	if f.include {
+		for i, a := range args {
+			fi, err := os.Stat(a)
+			if err != nil || !fi.Mode().IsRegular() {
+				return cfg, usagef("--include-artifacts needs every ARTIFACT to be a file; %q is not", a)
+			}
+			cfg.Include[i] = a
+		}
+	}
+	if f.serverURL != "" {
+		if cfg.Log, err = client.New(client.Config{URL: f.serverURL}); err != nil {
+			return cfg, err
+		}
+	}
+	if f.vsaKey != "" {
+		signer, err := loadSigner(deps, f.vsaKey)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.VSA = &verify.VSAOptions{Signer: signer, Version: Version()}
+	}
+	return cfg, nil
+}
+
+// write writes the planned pack to --out.
+func (f *packFlags) write(deps *Deps, plan *pack.Plan) error {
+	epoch, err := sourceDateEpoch(deps)
+	if err != nil {
+		return err
+	}
+	opts := pack.WriteOptions{Gzip: f.compress == "gzip"}
+	if epoch != nil {
+		opts.ModTime = *epoch
+	}
+	if err := fsutil.WriteStream(f.out, 0o644, f.force, func(w io.Writer) error {
+		return pack.Write(w, plan.Manifest, plan.Files, opts)
+	}); err != nil {
+		return fmt.Errorf("writing the pack: %w", err)
+	}
+	return nil
 }
 
 // inspectPack lists what a pack holds without trusting it.
@@ -278,39 +188,10 @@ func inspectPack(w io.Writer, name, output string) error {
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		return json.NewEncoder(w).Encode(struct {
-			Verified bool `json:"verified"`
-			*pack.Listing
-		}{false, l})
+	if err := render.Listing(w, render.Format(output), name, l); err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "%s: evidence pack (%s compression), NOT VERIFIED: run 'consign verify-pack --trust-root OWNER.pub %s'\n", name, l.Compression, name)
-	if m := l.Manifest; m != nil {
-		fmt.Fprintf(w, "  product %q, release %q, format %s\n  policy  %s\n", m.Product, m.Release, m.Format, m.Policy)
-		for _, a := range m.Artifacts {
-			fmt.Fprintf(w, "  artifact %s %s", a.Name, a.Digest)
-			if a.Path != "" {
-				fmt.Fprintf(w, " (included as %s)", a.Path)
-			}
-			fmt.Fprintln(w)
-		}
-	}
-	fmt.Fprintf(w, "  %d entries:\n", len(l.Entries))
-	for _, e := range l.Entries {
-		role := e.Role
-		if role == "" {
-			role = "NOT IN MANIFEST"
-		}
-		line := fmt.Sprintf("    %-8s %s %10d  %-15s %s", e.Type, e.Mode, e.Size, role, e.Name)
-		if e.Target != "" {
-			line += " -> " + e.Target
-		}
-		fmt.Fprintln(w, line)
-	}
-	for _, p := range l.Problems {
-		fmt.Fprintf(w, "  problem: %s\n", p)
-	}
-	if len(l.Problems) > 0 {
+	if output != "json" && len(l.Problems) > 0 {
 		return withHint(fmt.Errorf("%s: %s", name, l.Problems[0]), "the pack is damaged or was altered; verify-pack would refuse it")
 	}
 	return nil

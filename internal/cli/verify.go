@@ -1,35 +1,20 @@
 package cli
 
 import (
-	"crypto"
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/receipt"
-	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/tlog"
+	render "github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
 // NewCmdVerify is 'consign verify'.
 func NewCmdVerify(deps *Deps) *cobra.Command {
-	var (
-		policyPath, layoutPath, linksDir, output, vsaKey, vsaOut, resourceURI, statePath, inspectionDir string
-		logKeyPath                                                                                      string
-		useReceipts                                                                                     bool
-		roots, attestations, layoutKeys                                                                 []string
-		allowInspections                                                                                bool
-	)
+	var f verifyFlags
 	cmd := &cobra.Command{
 		Use:   "verify --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... ARTIFACT...",
 		Short: "Check artifacts against a signed policy and every stage's attestations",
@@ -70,224 +55,76 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
+			if err := f.check(); err != nil {
 				return err
 			}
-			if (vsaKey == "") != (vsaOut == "") {
-				return usagef("--vsa-key and --vsa-out go together")
-			}
-			legacy := layoutPath != ""
-			switch {
-			case legacy && policyPath != "":
-				return usagef("give --policy or --layout, not both")
-			case !legacy && policyPath == "":
-				return usagef("--policy is required: the signed policy to verify against (or --layout for an in-toto layout)")
-			case !legacy && len(roots) == 0:
-				return withHint(usagef("--trust-root is required: the product owner's public key, which signed the policy"), "the owner's key comes from the vendor, out of band; never from the policy itself")
-			case !legacy && len(attestations) == 0:
-				return usagef("--attestations is required: the files or directories holding the attestations")
-			case legacy && (len(layoutKeys) == 0 || linksDir == ""):
-				return usagef("--layout needs --layout-key and --links")
-			case legacy && (len(roots) > 0 || len(attestations) > 0 || statePath != ""):
-				return usagef("--trust-root, --attestations and --state go with --policy; an in-toto layout takes --layout-key and --links")
-			case !legacy && (len(layoutKeys) > 0 || linksDir != "" || allowInspections):
-				return usagef("--layout-key, --links and --allow-inspections go with --layout")
-			}
-			artifacts, err := parseArtifacts(args)
-			if err != nil {
-				return err
-			}
-			var vsa *verify.VSAOptions
-			if vsaKey != "" {
-				signer, err := loadSigner(deps, vsaKey)
-				if err != nil {
-					return err
-				}
-				vsa = &verify.VSAOptions{Signer: signer, Version: Version(), ResourceURI: resourceURI}
-			}
-			var res *verify.Result
-			if legacy {
-				res, err = runLayoutVerify(cmd, deps, layoutPath, layoutKeys, linksDir, inspectionDir, allowInspections, artifacts, vsa)
-			} else {
-				var receipts verify.ReceiptChecker
-				if useReceipts || logKeyPath != "" {
-					if receipts, err = loadReceipts(deps, logKeyPath, attestations); err != nil {
-						return err
-					}
-				}
-				res, err = runPolicyVerify(cmd, deps, policyPath, roots, attestations, statePath, artifacts, vsa, receipts)
-			}
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(res); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprint(cmd.OutOrStdout(), res.Text())
-			}
-			if res.VSA != nil {
-				b, err := json.Marshal(res.VSA)
-				if err != nil {
-					return err
-				}
-				if err := fsutil.WriteFile(vsaOut, append(b, '\n'), 0o644, true); err != nil {
-					return fmt.Errorf("writing the VSA: %w", err)
-				}
-				result := verify.VSAFailed
-				if res.Passed {
-					result = verify.VSAPassed
-				}
-				fmt.Fprintf(deps.Stderr, "Signed a VSA (%s) about %d artifact(s) with key %s; written to %s\n", result, len(artifacts), vsa.Signer.KeyID()[:12], vsaOut)
-			}
-			if err := res.Err(); err != nil {
-				return verifyNo(err)
-			}
-			return nil
+			return runVerify(cmd, deps, &f, args)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&policyPath, "policy", "", "the signed policy (consign policy sign)")
-	f.StringArrayVar(&roots, "trust-root", nil, "the product owner's public key, which signed the policy (repeatable)")
-	f.StringArrayVar(&attestations, "attestations", nil, "file or directory of attestations (repeatable)")
-	f.StringVar(&statePath, "state", "", "file remembering policy versions and times per product; refuses rollbacks")
-	f.StringVar(&layoutPath, "layout", "", "an in-toto v0.9 root layout, instead of --policy")
-	f.StringArrayVar(&layoutKeys, "layout-key", nil, "public key that signed the layout (repeatable; each must have signed)")
-	f.StringVar(&linksDir, "links", "", "directory of the layout's link files")
-	f.BoolVar(&allowInspections, "allow-inspections", false, "run the layout's inspection commands (they are commands the layout's author chose)")
-	f.StringVar(&inspectionDir, "inspection-dir", ".", "directory the inspections run in")
-	f.BoolVar(&useReceipts, "receipts", false, "check transparency-log receipts (NAME.receipts.jsonl beside each NAME.intoto.jsonl) with --log-key")
-	f.StringVar(&logKeyPath, "log-key", "", "the transparency log's public key (log.pub), for --receipts; never taken from a server")
-	f.StringVar(&vsaKey, "vsa-key", "", "private key to sign a Verification Summary Attestation with")
-	f.StringVar(&vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
-	f.StringVar(&resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
-	addOutputFlag(cmd, &output)
+	f.add(cmd)
 	return cmd
 }
 
-func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPaths, attestations []string, statePath string, artifacts []verify.Artifact, vsa *verify.VSAOptions, receipts verify.ReceiptChecker) (*verify.Result, error) {
-	pol, err := limits.ReadFile(policyPath, limits.Envelope)
+// runVerify verifies against a policy or a layout, prints the report and
+// writes the VSA.
+func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) error {
+	artifacts, err := evidence.Artifacts(args)
 	if err != nil {
-		return nil, fmt.Errorf("reading policy: %w", err)
+		return err
 	}
-	roots, err := loadPublicKeys(rootPaths)
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := evidence.ReadAttestations(attestations)
-	if err != nil {
-		return nil, err
-	}
-	cfg := verify.Config{
-		Policy: pol, PolicyName: filepath.ToSlash(policyPath), TrustRoots: roots,
-		Attestations: inputs, Artifacts: artifacts, Now: deps.Now, VSA: vsa,
-	}
-	if receipts != nil {
-		cfg.Receipts = receipts
-	}
-	if statePath != "" {
-		cfg.State = &evidence.FileState{Path: statePath}
-	}
-	return verify.Verify(cmd.Context(), cfg)
-}
-
-func runLayoutVerify(cmd *cobra.Command, deps *Deps, layoutPath string, keyPaths []string, linksDir, inspectionDir string, allow bool, artifacts []verify.Artifact, vsa *verify.VSAOptions) (*verify.Result, error) {
-	layout, err := limits.ReadFile(layoutPath, limits.Envelope)
-	if err != nil {
-		return nil, fmt.Errorf("reading layout: %w", err)
-	}
-	keys, err := loadPublicKeys(keyPaths)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(linksDir); err != nil {
-		return nil, fmt.Errorf("reading links: %w", err)
-	} else if !fi.IsDir() {
-		return nil, usagef("--links must be a directory")
-	}
-	cfg := verify.LayoutConfig{
-		Layout: layout, LayoutName: filepath.ToSlash(layoutPath), LayoutKeys: keys,
-		Links: os.DirFS(linksDir), LinksName: filepath.ToSlash(linksDir),
-		Artifacts: artifacts, Now: deps.Now, VSA: vsa,
-	}
-	if allow {
-		cfg.Inspector = evidence.Inspector{Dir: inspectionDir}
-	}
-	return verify.VerifyLayout(cmd.Context(), cfg)
-}
-
-func loadPublicKeys(paths []string) ([]crypto.PublicKey, error) {
-	var keys []crypto.PublicKey
-	for _, p := range paths {
-		k, err := loadPublicKey(p)
+	var vsa *verify.VSAOptions
+	if f.vsaKey != "" {
+		signer, err := loadSigner(deps, f.vsaKey)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		keys = append(keys, k)
+		vsa = &verify.VSAOptions{Signer: signer, Version: Version(), ResourceURI: f.resourceURI}
 	}
-	return keys, nil
+	var res *verify.Result
+	if f.layout != "" {
+		cfg, err := f.layoutConfig(deps, artifacts, vsa)
+		if err != nil {
+			return err
+		}
+		res, err = verify.VerifyLayout(cmd.Context(), cfg)
+	} else {
+		cfg, err := f.policyConfig(deps, artifacts, vsa)
+		if err != nil {
+			return err
+		}
+		res, err = verify.Verify(cmd.Context(), cfg)
+	}
+	if err != nil {
+		return err
+	}
+	if err := render.Verification(cmd.OutOrStdout(), render.Format(f.output), res); err != nil {
+		return err
+	}
+	if res.VSA != nil {
+		if err := writeVSA(deps, f.vsaOut, res, len(artifacts), vsa.Signer.KeyID()); err != nil {
+			return err
+		}
+	}
+	if err := res.Err(); err != nil {
+		return verifyNo(err)
+	}
+	return nil
 }
 
-// parseArtifacts reads ARTIFACT arguments: a file (hashed), sha256:HEX, or
-// NAME=sha256:HEX.
-func parseArtifacts(args []string) ([]verify.Artifact, error) {
-	var out []verify.Artifact
-	for _, a := range args {
-		if _, err := os.Stat(a); err == nil {
-			d, err := digest.File(a, digest.SHA256)
-			if err != nil {
-				return nil, fmt.Errorf("artifact %q: %w", a, err)
-			}
-			out = append(out, verify.Artifact{Name: filepath.ToSlash(a), Digest: d})
-			continue
-		}
-		name, d, ok := strings.Cut(a, "=")
-		if !ok {
-			name, d = a, a
-		}
-		if !strings.Contains(d, ":") {
-			return nil, fmt.Errorf("artifact %q: %w", a, os.ErrNotExist)
-		}
-		set, err := digest.Parse(d)
-		if err != nil {
-			return nil, fmt.Errorf("artifact %q: %w", a, err)
-		}
-		out = append(out, verify.Artifact{Name: name, Digest: set})
-	}
-	return out, nil
-}
-
-// loadReceipts verifies, offline, the receipts kept beside the attestation
-// files (receipt.PathFor), with the log key the user gives: a log's key is
-// never taken from the log (SECURITY-CASES 39). A receipt that does not
-// verify is an error; an attestation without a receipt is left to the policy
-// (its signatures then count only if the key is valid now).
-func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.ReceiptChecker, error) {
-	if logKeyPath == "" {
-		return nil, usagef("--receipts needs --log-key: the log's public key (log.pub), obtained out of band")
-	}
-	pub, err := loadPublicKey(logKeyPath)
+// writeVSA writes the VSA of res, about n artifacts and signed by keyID,
+// to path.
+func writeVSA(deps *Deps, path string, res *verify.Result, n int, keyID string) error {
+	b, err := json.Marshal(res.VSA)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	edPub, ok := pub.(ed25519.PublicKey)
-	if !ok {
-		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
+	if err := fsutil.WriteFile(path, append(b, '\n'), 0o644, true); err != nil {
+		return fmt.Errorf("writing the VSA: %w", err)
 	}
-	set := receipt.NewSet(tlog.NewKeyVerifier(edPub), tlog.CheckpointOptions{})
-	files, err := evidence.ReadReceipts(attestations)
-	if err != nil {
-		return nil, err
+	result := verify.VSAFailed
+	if res.Passed {
+		result = verify.VSAPassed
 	}
-	found := 0
-	for _, f := range files {
-		n, err := set.Add(f.Data, f.Name)
-		if err != nil {
-			return nil, withHint(fmt.Errorf("receipts in %s: %w", f.Name, err), "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
-		}
-		found += n
-	}
-	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
-	return set, nil
+	fmt.Fprintf(deps.Stderr, "Signed a VSA (%s) about %d artifact(s) with key %s; written to %s\n", result, n, keyID[:12], path)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
+	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -158,4 +159,39 @@ func readAttestationFile(path string) ([]byte, error) {
 			return limits.ReadFile(path, limits.AttestationFile)
 		}
 	}
+}
+
+// ReceiptError is a receipt file holding a receipt that does not verify
+// with the log's key. Such a receipt is never skipped.
+type ReceiptError struct {
+	File string
+	Err  error
+}
+
+func (e *ReceiptError) Error() string { return fmt.Sprintf("receipts in %s: %v", e.File, e.Err) }
+
+// Unwrap returns the receipt's error (wrapping tlog's sentinels).
+func (e *ReceiptError) Unwrap() error { return e.Err }
+
+// Receipts reads the receipts kept beside attestation files
+// ([ReadReceipts]) and verifies each, offline, with the log's key (which
+// the caller got out of band, never from the log), into a set that checks
+// receipts for [verify.Config]. It returns the set and how many receipts
+// verified. A receipt that does not verify is a [*ReceiptError]; an
+// attestation without a receipt is left to the policy.
+func Receipts(log *tlog.Verifier, attestations []string) (*receipt.Set, int, error) {
+	files, err := ReadReceipts(attestations)
+	if err != nil {
+		return nil, 0, err
+	}
+	set := receipt.NewSet(log, tlog.CheckpointOptions{})
+	found := 0
+	for _, f := range files {
+		n, err := set.Add(f.Data, f.Name)
+		if err != nil {
+			return nil, 0, &ReceiptError{File: f.Name, Err: err}
+		}
+		found += n
+	}
+	return set, found, nil
 }

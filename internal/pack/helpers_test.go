@@ -21,6 +21,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
 	"github.com/consign-dev/consign/internal/verify"
 )
@@ -123,7 +124,7 @@ func (r *release) build(t testing.TB, opts pack.WriteOptions) []byte {
 	plan, err := pack.Build(context.Background(), r.cfg)
 	if err != nil {
 		if plan != nil {
-			t.Fatalf("Build: %v\n%s", err, plan.Result.Text())
+			t.Fatalf("Build: %v\n%s", err, report.VerificationText(plan.Result))
 		}
 		t.Fatalf("Build: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/pack"
+	"github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -62,14 +63,14 @@ func TestRoundTrip(t *testing.T) {
 		}
 		res := r.verify(t, p)
 		if !res.Passed {
-			t.Fatalf("pack does not verify:\n%s", res.Text())
+			t.Fatalf("pack does not verify:\n%s", report.PackText(res))
 		}
 		if len(res.SBOMs) != 1 || res.SBOMs[0].Status != verify.StatusPass || res.SBOMs[0].Components != 1 {
 			t.Errorf("sboms: %+v", res.SBOMs)
 		}
 		for _, s := range []string{"PASS pack", "PASS sbom sboms/01-build.1.cdx.json: cyclonedx-json 1.6 of acme-app 1.0, 1 component(s)", "PASS the pack verified"} {
-			if !strings.Contains(res.Text(), s) {
-				t.Errorf("report lacks %q:\n%s", s, res.Text())
+			if !strings.Contains(report.PackText(res), s) {
+				t.Errorf("report lacks %q:\n%s", s, report.PackText(res))
 			}
 		}
 		// Extraction: nothing until Commit, then everything, in place.
@@ -113,8 +114,8 @@ func TestBuildRefusesFailingRelease(t *testing.T) {
 	if !errors.Is(err, pack.ErrNotPassed) || plan == nil || plan.Manifest != nil {
 		t.Fatalf("Build = %v, %v; want ErrNotPassed and no manifest", plan, err)
 	}
-	if !strings.Contains(plan.Result.Text(), "app-2.bin") {
-		t.Errorf("the report does not name the uncovered artifact:\n%s", plan.Result.Text())
+	if !strings.Contains(report.VerificationText(plan.Result), "app-2.bin") {
+		t.Errorf("the report does not name the uncovered artifact:\n%s", report.VerificationText(plan.Result))
 	}
 	r.cfg.Artifacts = r.cfg.Artifacts[:1]
 	r.cfg.TrustRoots = nil
@@ -138,7 +139,7 @@ func TestVSA(t *testing.T) {
 	}
 	res := r.verify(t, p)
 	if !res.Passed || res.VSA == nil || res.VSA.Status != verify.StatusPass || res.VSA.Result != verify.VSAPassed {
-		t.Fatalf("VSA: %+v\n%s", res.VSA, res.Text())
+		t.Fatalf("VSA: %+v\n%s", res.VSA, report.PackText(res))
 	}
 	// The same pack, its VSA replaced by one from an outsider, with the
 	// manifest updated to match (it is not signed): refused.
@@ -158,7 +159,7 @@ func TestVSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res := r.verify(t, p2); res.Passed || res.VSA.Status != verify.StatusFail {
-		t.Fatalf("a VSA by an outsider passed:\n%s", res.Text())
+		t.Fatalf("a VSA by an outsider passed:\n%s", report.PackText(res))
 	}
 }
 
@@ -177,7 +178,7 @@ func TestSecurityCase67_PartialCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res := r.verify(t, p); !res.Passed {
-		t.Fatalf("control:\n%s", res.Text())
+		t.Fatalf("control:\n%s", report.PackText(res))
 	}
 	// ...but not with the third added to its (unsigned) manifest,
 	if res := r.verify(t, p, all[2]); res.Passed {
@@ -190,8 +191,8 @@ func TestSecurityCase67_PartialCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := r.verify(t, p2)
-	if res.Passed || !strings.Contains(res.Text(), "FAIL artifact app-3.bin") {
-		t.Fatalf("an uncovered artifact in the manifest passed:\n%s", res.Text())
+	if res.Passed || !strings.Contains(report.PackText(res), "FAIL artifact app-3.bin") {
+		t.Fatalf("an uncovered artifact in the manifest passed:\n%s", report.PackText(res))
 	}
 }
 
@@ -209,8 +210,8 @@ func TestSBOMFileMustBeSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := r.verify(t, p2)
-	if res.Passed || !strings.Contains(res.Text(), "FAIL sbom sboms/01-build.1.cdx.json: not the predicate of any attestation the policy counted") {
-		t.Fatalf("a swapped SBOM passed:\n%s", res.Text())
+	if res.Passed || !strings.Contains(report.PackText(res), "FAIL sbom sboms/01-build.1.cdx.json: not the predicate of any attestation the policy counted") {
+		t.Fatalf("a swapped SBOM passed:\n%s", report.PackText(res))
 	}
 }
 
@@ -224,8 +225,8 @@ func TestWrongTrustRootAndProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Passed || !strings.Contains(res.Text(), "FAIL consign policy") {
-		t.Fatalf("wrong trust root passed:\n%s", res.Text())
+	if res.Passed || !strings.Contains(report.PackText(res), "FAIL consign policy") {
+		t.Fatalf("wrong trust root passed:\n%s", report.PackText(res))
 	}
 	m := *p.Manifest
 	m.Product = "other-product"
@@ -675,7 +676,7 @@ func TestNothingUnverifiedRidesAlong(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := r.verify(t, p2)
-	if res.Passed || !strings.Contains(res.Text(), "is in the pack but counted for no stage") {
-		t.Fatalf("an uncounted attestation rode along:\n%s", res.Text())
+	if res.Passed || !strings.Contains(report.PackText(res), "is in the pack but counted for no stage") {
+		t.Fatalf("an uncounted attestation rode along:\n%s", report.PackText(res))
 	}
 }

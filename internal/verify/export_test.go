@@ -33,3 +33,15 @@ var (
 	VerifyLayoutT = verifyLayoutT
 	MustVerify    = mustVerify
 )
+
+// renderText is the report package's renderer (report.VerificationText),
+// set by the external tests: report imports verify, so this package's own
+// tests reach it only through package verify_test.
+var renderText func(*Result) string
+
+// Text renders the result as the commands print it, for the tests'
+// messages and the tests of what the report says.
+func (r *Result) Text() string { return renderText(r) }
+
+// SetRenderText sets the renderer the tests' Text uses.
+func SetRenderText(f func(*Result) string) { renderText = f }

@@ -3,7 +3,6 @@ package verify
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -21,9 +20,19 @@ const (
 	StatusInvalid    = "invalid"
 )
 
+// ResultMediaType is the media type of a [Result] in JSON, in its
+// "mediaType" field. Its version changes when a field changes meaning or
+// goes away; fields may be added within a version.
+const ResultMediaType = "application/vnd.consign.verification-result+json;version=1"
+
+// LayoutType is the predicate type a result gives an in-toto v0.9 layout
+// read among the attestations (a sublayout).
+const LayoutType = layoutType
+
 // Result is the answer of a verification, as a tree: the policy, its stages,
 // each stage's attestations, their signers, and the stage's rules and
 // checks; then the artifacts. Passed is true only when every node passed.
+// The report package renders it.
 type Result struct {
 	Passed     bool             `json:"passed"`
 	VerifiedAt time.Time        `json:"verifiedAt"`
@@ -36,6 +45,9 @@ type Result struct {
 	Failures []string `json:"failures,omitempty"`
 	// VSA is the signed Verification Summary Attestation, when asked for.
 	VSA *attest.Envelope `json:"-"`
+	// MediaType is [ResultMediaType]: what this JSON object is, and which
+	// version of it.
+	MediaType string `json:"mediaType"`
 
 	firstErr error
 }
@@ -165,183 +177,9 @@ func (r *Result) fail(err error, format string, a ...any) {
 	}
 }
 
-// Mark is the word a report's line starts with for a status: PASS, FAIL,
-// or ---- for what neither passed nor failed (an unused attestation).
-func Mark(status string) string {
-	switch status {
-	case StatusPass, StatusCounted:
-		return "PASS"
-	case StatusFail, StatusInvalid:
-		return "FAIL"
-	}
-	return "----"
-}
-
-// Text renders the result as an indented tree, one node per line, each
-// starting with PASS or FAIL (or the attestation's status).
-func (r *Result) Text() string {
-	var b strings.Builder
-	mark := Mark
-	p := r.Policy
-	fmt.Fprintf(&b, "%s %s %s", mark(p.Status), p.Kind, p.Source)
-	if p.Product != "" {
-		fmt.Fprintf(&b, " for %q", p.Product)
-	}
-	if p.Version > 0 {
-		fmt.Fprintf(&b, " version %d", p.Version)
-	}
-	if p.SignedBy != "" {
-		fmt.Fprintf(&b, ", signed by %s", shortID(p.SignedBy))
-	}
-	if p.Expires != nil {
-		fmt.Fprintf(&b, ", expires %s", p.Expires.Format(time.RFC3339))
-	}
-	b.WriteString("\n")
-	if p.Reason != "" {
-		fmt.Fprintf(&b, "     %s\n", p.Reason)
-	}
-	for _, st := range r.Stages {
-		kind := "stage"
-		if st.Kind != "" {
-			kind = st.Kind
-		}
-		fmt.Fprintf(&b, "  %s %s %s", mark(st.Status), kind, st.Name)
-		if st.Kind == "" {
-			fmt.Fprintf(&b, " (threshold %d, %d distinct key(s) counted", st.Threshold, len(st.Signers))
-			if len(st.Require) > 0 {
-				fmt.Fprintf(&b, "; requires %s", strings.Join(shortNames(st.Require), ", "))
-			}
-			b.WriteString(")")
-		}
-		b.WriteString("\n")
-		if st.Reason != "" {
-			fmt.Fprintf(&b, "       %s\n", st.Reason)
-		}
-		for _, a := range st.Attestations {
-			fmt.Fprintf(&b, "    %s %s", mark(a.Status), a.Source)
-			if a.PredicateType != "" {
-				fmt.Fprintf(&b, " %s", typeName(a.PredicateType))
-			}
-			if a.Name != "" {
-				fmt.Fprintf(&b, " %q", a.Name)
-			}
-			b.WriteString("\n")
-			if a.Reason != "" {
-				fmt.Fprintf(&b, "         %s\n", a.Reason)
-			}
-			for _, s := range a.Signers {
-				fmt.Fprintf(&b, "      %s signer %s", mark(signerMark(s.Status)), shortID(s.KeyID))
-				if s.Functionary != "" {
-					fmt.Fprintf(&b, " (%s)", functionaryName(s.Functionary))
-				}
-				if s.Reason != "" {
-					fmt.Fprintf(&b, ": %s", s.Reason)
-				}
-				b.WriteString("\n")
-			}
-		}
-		for _, rr := range st.Rules {
-			fmt.Fprintf(&b, "    %s %s rule %s", mark(rr.Status), rr.Side, rr.Rule)
-			if rr.Line > 0 {
-				fmt.Fprintf(&b, " (line %d)", rr.Line)
-			}
-			if rr.Reason != "" {
-				fmt.Fprintf(&b, ": %s", rr.Reason)
-			}
-			b.WriteString("\n")
-		}
-		for _, c := range st.Checks {
-			fmt.Fprintf(&b, "    %s check %s", mark(c.Status), c.Kind)
-			if c.Name != "" {
-				fmt.Fprintf(&b, " %s", c.Name)
-			}
-			if c.Line > 0 {
-				fmt.Fprintf(&b, " (line %d)", c.Line)
-			}
-			if c.Reason != "" {
-				fmt.Fprintf(&b, ": %s", c.Reason)
-			}
-			b.WriteString("\n")
-		}
-		for _, n := range st.Notes {
-			fmt.Fprintf(&b, "    note: %s\n", n)
-		}
-	}
-	for _, a := range r.Artifacts {
-		fmt.Fprintf(&b, "  %s artifact %s %s", mark(a.Status), a.Name, a.Digest)
-		if a.Reason != "" {
-			fmt.Fprintf(&b, ": %s", a.Reason)
-		}
-		b.WriteString("\n")
-	}
-	var other []*AttestationResult
-	for _, a := range r.Attestations {
-		if a.Status == StatusInvalid || a.Status == StatusUnused {
-			other = append(other, a)
-		}
-	}
-	if len(other) > 0 {
-		b.WriteString("  attestations no stage counted:\n")
-		for _, a := range other {
-			fmt.Fprintf(&b, "    %s %s", mark(a.Status), a.Source)
-			if a.PredicateType != "" {
-				fmt.Fprintf(&b, " %s", typeName(a.PredicateType))
-			}
-			if a.Reason != "" {
-				fmt.Fprintf(&b, ": %s", a.Reason)
-			}
-			b.WriteString("\n")
-		}
-	}
-	if r.Passed {
-		fmt.Fprintf(&b, "PASSED: %d stage(s), %d artifact(s), %d attestation(s) read\n", len(r.Stages), len(r.Artifacts), len(r.Attestations))
-	} else {
-		fmt.Fprintf(&b, "FAILED: %d failure(s)\n", len(r.Failures))
-		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "  - %s\n", f)
-		}
-	}
-	return b.String()
-}
-
-// typeName is how the report names a predicate type.
-func typeName(t string) string {
-	switch t {
-	case attest.LegacyLinkType:
-		return "link (in-toto v0.9)"
-	case layoutType:
-		return "layout (in-toto v0.9)"
-	}
-	return attest.ShortName(t)
-}
-
-// functionaryName shortens the in-toto key ids that name a layout's
-// functionaries.
-func functionaryName(name string) string {
-	if len(name) == 64 && strings.Trim(name, "0123456789abcdef") == "" {
-		return "in-toto key " + shortID(name)
-	}
-	return name
-}
-
-func signerMark(status string) string {
-	if status == "valid" {
-		return StatusPass
-	}
-	return StatusFail
-}
-
 func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]
 	}
 	return id
-}
-
-func shortNames(uris []string) []string {
-	out := make([]string, len(uris))
-	for i, u := range uris {
-		out[i] = attest.ShortName(u)
-	}
-	return out
 }

@@ -127,6 +127,7 @@ func collect(res *Result, items []*item) {
 
 func finish(res *Result, artifacts []Artifact, vsa *VSAOptions) (*Result, error) {
 	res.Passed = len(res.Failures) == 0
+	res.MediaType = ResultMediaType
 	if vsa == nil {
 		return res, nil
 	}

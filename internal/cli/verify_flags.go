@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/evidence"
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/tlog"
+	"github.com/consign-dev/consign/internal/verify"
+)
+
+// verifyFlags are the flags of 'consign verify'.
+type verifyFlags struct {
+	policy, layout, links, output, vsaKey, vsaOut, resourceURI, state, inspectionDir, logKey string
+	roots, attestations, layoutKeys                                                          []string
+	receipts, allowInspections                                                               bool
+}
+
+func (f *verifyFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.policy, "policy", "", "the signed policy (consign policy sign)")
+	fs.StringArrayVar(&f.roots, "trust-root", nil, "the product owner's public key, which signed the policy (repeatable)")
+	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations (repeatable)")
+	fs.StringVar(&f.state, "state", "", "file remembering policy versions and times per product; refuses rollbacks")
+	fs.StringVar(&f.layout, "layout", "", "an in-toto v0.9 root layout, instead of --policy")
+	fs.StringArrayVar(&f.layoutKeys, "layout-key", nil, "public key that signed the layout (repeatable; each must have signed)")
+	fs.StringVar(&f.links, "links", "", "directory of the layout's link files")
+	fs.BoolVar(&f.allowInspections, "allow-inspections", false, "run the layout's inspection commands (they are commands the layout's author chose)")
+	fs.StringVar(&f.inspectionDir, "inspection-dir", ".", "directory the inspections run in")
+	fs.BoolVar(&f.receipts, "receipts", false, "check transparency-log receipts (NAME.receipts.jsonl beside each NAME.intoto.jsonl) with --log-key")
+	fs.StringVar(&f.logKey, "log-key", "", "the transparency log's public key (log.pub), for --receipts; never taken from a server")
+	fs.StringVar(&f.vsaKey, "vsa-key", "", "private key to sign a Verification Summary Attestation with")
+	fs.StringVar(&f.vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
+	fs.StringVar(&f.resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
+	addOutputFlag(cmd, &f.output)
+}
+
+// check rejects combinations of flags that cannot be meant.
+func (f *verifyFlags) check() error {
+	if err := checkOutput(f.output); err != nil {
+		return err
+	}
+	if (f.vsaKey == "") != (f.vsaOut == "") {
+		return usagef("--vsa-key and --vsa-out go together")
+	}
+	legacy := f.layout != ""
+	switch {
+	case legacy && f.policy != "":
+		return usagef("give --policy or --layout, not both")
+	case !legacy && f.policy == "":
+		return usagef("--policy is required: the signed policy to verify against (or --layout for an in-toto layout)")
+	case !legacy && len(f.roots) == 0:
+		return withHint(usagef("--trust-root is required: the product owner's public key, which signed the policy"), "the owner's key comes from the vendor, out of band; never from the policy itself")
+	case !legacy && len(f.attestations) == 0:
+		return usagef("--attestations is required: the files or directories holding the attestations")
+	case legacy && (len(f.layoutKeys) == 0 || f.links == ""):
+		return usagef("--layout needs --layout-key and --links")
+	case legacy && (len(f.roots) > 0 || len(f.attestations) > 0 || f.state != ""):
+		return usagef("--trust-root, --attestations and --state go with --policy; an in-toto layout takes --layout-key and --links")
+	case !legacy && (len(f.layoutKeys) > 0 || f.links != "" || f.allowInspections):
+		return usagef("--layout-key, --links and --allow-inspections go with --layout")
+	}
+	return nil
+}
+
+// policyConfig loads what the flags name into the engine's Config for a
+// signed policy.
+func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.Config, error) {
+	cfg := verify.Config{PolicyName: filepath.ToSlash(f.policy), Artifacts: artifacts, Now: deps.Now, VSA: vsa}
+	var err error
+	if f.receipts || f.logKey != "" {
+		if cfg.Receipts, err = loadReceipts(deps, f.logKey, f.attestations); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.Policy, err = limits.ReadFile(f.policy, limits.Envelope); err != nil {
+		return cfg, fmt.Errorf("reading policy: %w", err)
+	}
+	if cfg.TrustRoots, err = loadPublicKeys(f.roots); err != nil {
+		return cfg, err
+	}
+	if cfg.Attestations, err = evidence.ReadAttestations(f.attestations); err != nil {
+		return cfg, err
+	}
+	if f.state != "" {
+		cfg.State = &evidence.FileState{Path: f.state}
+	}
+	return cfg, nil
+}
+
+// layoutConfig loads what the flags name into the engine's Config for an
+// in-toto v0.9 layout.
+func (f *verifyFlags) layoutConfig(deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.LayoutConfig, error) {
+	cfg := verify.LayoutConfig{LayoutName: filepath.ToSlash(f.layout), LinksName: filepath.ToSlash(f.links), Artifacts: artifacts, Now: deps.Now, VSA: vsa}
+	var err error
+	if cfg.Layout, err = limits.ReadFile(f.layout, limits.Envelope); err != nil {
+		return cfg, fmt.Errorf("reading layout: %w", err)
+	}
+	if cfg.LayoutKeys, err = loadPublicKeys(f.layoutKeys); err != nil {
+		return cfg, err
+	}
+	if cfg.Links, err = evidence.Links(f.links); errors.Is(err, evidence.ErrNotDir) {
+		return cfg, usagef("--links must be a directory")
+	} else if err != nil {
+		return cfg, err
+	}
+	if f.allowInspections {
+		cfg.Inspector = evidence.Inspector{Dir: f.inspectionDir}
+	}
+	return cfg, nil
+}
+
+// loadReceipts verifies, offline, the receipts kept beside the attestation
+// files, with the log key the user gives: a log's key is never taken from
+// the log. A receipt that does not verify is an error; an attestation
+// without a receipt is left to the policy (its signatures then count only
+// if the key is valid now).
+func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.ReceiptChecker, error) {
+	if logKeyPath == "" {
+		return nil, usagef("--receipts needs --log-key: the log's public key (log.pub), obtained out of band")
+	}
+	pub, err := loadPublicKey(logKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	edPub, ok := pub.(ed25519.PublicKey)
+	if !ok {
+		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
+	}
+	set, found, err := evidence.Receipts(tlog.NewKeyVerifier(edPub), attestations)
+	if re := (*evidence.ReceiptError)(nil); errors.As(err, &re) {
+		return nil, withHint(err, "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
+	} else if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
+	return set, nil
+}

@@ -1,0 +1,189 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/verify"
+)
+
+// VerificationText renders a verification's result as an indented tree,
+// one node per line, each starting with PASS or FAIL (or the attestation's
+// status); see the package documentation.
+func VerificationText(r *verify.Result) string {
+	var b strings.Builder
+	writePolicy(&b, &r.Policy)
+	for _, st := range r.Stages {
+		writeStage(&b, st)
+	}
+	for _, a := range r.Artifacts {
+		fmt.Fprintf(&b, "  %s artifact %s %s", Mark(a.Status), a.Name, a.Digest)
+		if a.Reason != "" {
+			fmt.Fprintf(&b, ": %s", a.Reason)
+		}
+		b.WriteString("\n")
+	}
+	writeUncounted(&b, r.Attestations)
+	if r.Passed {
+		fmt.Fprintf(&b, "PASSED: %d stage(s), %d artifact(s), %d attestation(s) read\n", len(r.Stages), len(r.Artifacts), len(r.Attestations))
+	} else {
+		fmt.Fprintf(&b, "FAILED: %d failure(s)\n", len(r.Failures))
+		for _, f := range r.Failures {
+			fmt.Fprintf(&b, "  - %s\n", f)
+		}
+	}
+	return b.String()
+}
+
+func writePolicy(b *strings.Builder, p *verify.PolicyResult) {
+	fmt.Fprintf(b, "%s %s %s", Mark(p.Status), p.Kind, p.Source)
+	if p.Product != "" {
+		fmt.Fprintf(b, " for %q", p.Product)
+	}
+	if p.Version > 0 {
+		fmt.Fprintf(b, " version %d", p.Version)
+	}
+	if p.SignedBy != "" {
+		fmt.Fprintf(b, ", signed by %s", shortID(p.SignedBy))
+	}
+	if p.Expires != nil {
+		fmt.Fprintf(b, ", expires %s", p.Expires.Format(time.RFC3339))
+	}
+	b.WriteString("\n")
+	if p.Reason != "" {
+		fmt.Fprintf(b, "     %s\n", p.Reason)
+	}
+}
+
+func writeStage(b *strings.Builder, st *verify.StageResult) {
+	kind := "stage"
+	if st.Kind != "" {
+		kind = st.Kind
+	}
+	fmt.Fprintf(b, "  %s %s %s", Mark(st.Status), kind, st.Name)
+	if st.Kind == "" {
+		fmt.Fprintf(b, " (threshold %d, %d distinct key(s) counted", st.Threshold, len(st.Signers))
+		if len(st.Require) > 0 {
+			fmt.Fprintf(b, "; requires %s", strings.Join(shortNames(st.Require), ", "))
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	if st.Reason != "" {
+		fmt.Fprintf(b, "       %s\n", st.Reason)
+	}
+	for _, a := range st.Attestations {
+		writeAttestation(b, a)
+	}
+	for _, rr := range st.Rules {
+		fmt.Fprintf(b, "    %s %s rule %s", Mark(rr.Status), rr.Side, rr.Rule)
+		if rr.Line > 0 {
+			fmt.Fprintf(b, " (line %d)", rr.Line)
+		}
+		if rr.Reason != "" {
+			fmt.Fprintf(b, ": %s", rr.Reason)
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range st.Checks {
+		fmt.Fprintf(b, "    %s check %s", Mark(c.Status), c.Kind)
+		if c.Name != "" {
+			fmt.Fprintf(b, " %s", c.Name)
+		}
+		if c.Line > 0 {
+			fmt.Fprintf(b, " (line %d)", c.Line)
+		}
+		if c.Reason != "" {
+			fmt.Fprintf(b, ": %s", c.Reason)
+		}
+		b.WriteString("\n")
+	}
+	for _, n := range st.Notes {
+		fmt.Fprintf(b, "    note: %s\n", n)
+	}
+}
+
+func writeAttestation(b *strings.Builder, a *verify.AttestationResult) {
+	fmt.Fprintf(b, "    %s %s", Mark(a.Status), a.Source)
+	if a.PredicateType != "" {
+		fmt.Fprintf(b, " %s", typeName(a.PredicateType))
+	}
+	if a.Name != "" {
+		fmt.Fprintf(b, " %q", a.Name)
+	}
+	b.WriteString("\n")
+	if a.Reason != "" {
+		fmt.Fprintf(b, "         %s\n", a.Reason)
+	}
+	for _, s := range a.Signers {
+		fmt.Fprintf(b, "      %s signer %s", Mark(signerMark(s.Status)), shortID(s.KeyID))
+		if s.Functionary != "" {
+			fmt.Fprintf(b, " (%s)", functionaryName(s.Functionary))
+		}
+		if s.Reason != "" {
+			fmt.Fprintf(b, ": %s", s.Reason)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// writeUncounted lists the attestations read that no stage counted.
+func writeUncounted(b *strings.Builder, all []*verify.AttestationResult) {
+	var other []*verify.AttestationResult
+	for _, a := range all {
+		if a.Status == verify.StatusInvalid || a.Status == verify.StatusUnused {
+			other = append(other, a)
+		}
+	}
+	if len(other) == 0 {
+		return
+	}
+	b.WriteString("  attestations no stage counted:\n")
+	for _, a := range other {
+		fmt.Fprintf(b, "    %s %s", Mark(a.Status), a.Source)
+		if a.PredicateType != "" {
+			fmt.Fprintf(b, " %s", typeName(a.PredicateType))
+		}
+		if a.Reason != "" {
+			fmt.Fprintf(b, ": %s", a.Reason)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// typeName is how the report names a predicate type.
+func typeName(t string) string {
+	switch t {
+	case attest.LegacyLinkType:
+		return "link (in-toto v0.9)"
+	case verify.LayoutType:
+		return "layout (in-toto v0.9)"
+	}
+	return attest.ShortName(t)
+}
+
+// functionaryName shortens the in-toto key ids that name a layout's
+// functionaries.
+func functionaryName(name string) string {
+	if len(name) == 64 && strings.Trim(name, "0123456789abcdef") == "" {
+		return "in-toto key " + shortID(name)
+	}
+	return name
+}
+
+func signerMark(status string) string {
+	if status == "valid" {
+		return verify.StatusPass
+	}
+	return verify.StatusFail
+}
+
+func shortNames(uris []string) []string {
+	out := make([]string, len(uris))
+	for i, u := range uris {
+		out[i] = attest.ShortName(u)
+	}
+	return out
+}
