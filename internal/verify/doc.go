@@ -43,6 +43,16 @@
 // of their types; a check with nothing to check, an error, or a panic is a
 // failure.
 //
+// # No I/O
+//
+// The engine reads nothing and runs nothing by itself: attestations come
+// as bytes ([Input]), receipts through a [ReceiptChecker], rollback state
+// through a [StateStore], an in-toto layout's links through an [fs.FS] and
+// its inspections through an [Inspector], each supplied by the caller (the
+// evidence package loads them from the file system; an evidence pack holds
+// them in memory). A [Result] is data, with a versioned media type
+// ([ResultMediaType]); the report package renders it.
+//
 // # Failing closed
 //
 // An empty set of attestations, an attestation that cannot be read, a
