@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/pack"
 	render "github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/verify"
@@ -123,20 +121,16 @@ func (f *packFlags) check() error {
 // buildConfig loads what the flags and ARTIFACT arguments name into the
 // pack library's Config.
 func (f *packFlags) buildConfig(deps *Deps, args []string) (pack.BuildConfig, error) {
-	cfg := pack.BuildConfig{PolicyName: filepath.ToSlash(f.policy), Release: f.release, Now: deps.Now, Include: map[int]string{}}
+	cfg := pack.BuildConfig{Release: f.release, Now: deps.Now, Include: map[int]string{}}
 	var err error
 	if cfg.Artifacts, err = evidence.Artifacts(args); err != nil {
 		return cfg, err
 	}
-	if cfg.Policy, err = limits.ReadFile(f.policy, limits.Envelope); err != nil {
-		return cfg, fmt.Errorf("reading policy: %w", err)
-	}
-	if cfg.TrustRoots, err = loadPublicKeys(f.roots); err != nil {
+	in, err := readPolicyInputs(f.policy, f.roots, f.attestations)
+	if err != nil {
 		return cfg, err
 	}
-	if cfg.Attestations, err = evidence.ReadAttestations(f.attestations); err != nil {
-		return cfg, err
-	}
+	cfg.Policy, cfg.PolicyName, cfg.TrustRoots, cfg.Attestations = in.Policy, in.PolicyName, in.TrustRoots, in.Attestations
 	if cfg.Receipts, err = evidence.ReadReceipts(f.attestations); err != nil {
 		return cfg, err
 	}

@@ -72,26 +72,37 @@ func (f *verifyFlags) check() error {
 // policyConfig loads what the flags name into the engine's Config for a
 // signed policy.
 func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.Config, error) {
-	cfg := verify.Config{PolicyName: filepath.ToSlash(f.policy), Artifacts: artifacts, Now: deps.Now, VSA: vsa}
-	var err error
+	var receipts verify.ReceiptChecker
 	if f.receipts || f.logKey != "" {
-		if cfg.Receipts, err = loadReceipts(deps, f.logKey, f.attestations); err != nil {
-			return cfg, err
+		var err error
+		if receipts, err = loadReceipts(deps, f.logKey, f.attestations); err != nil {
+			return verify.Config{}, err
 		}
 	}
-	if cfg.Policy, err = limits.ReadFile(f.policy, limits.Envelope); err != nil {
-		return cfg, fmt.Errorf("reading policy: %w", err)
-	}
-	if cfg.TrustRoots, err = loadPublicKeys(f.roots); err != nil {
+	cfg, err := readPolicyInputs(f.policy, f.roots, f.attestations)
+	if err != nil {
 		return cfg, err
 	}
-	if cfg.Attestations, err = evidence.ReadAttestations(f.attestations); err != nil {
-		return cfg, err
-	}
+	cfg.Artifacts, cfg.Now, cfg.VSA, cfg.Receipts = artifacts, deps.Now, vsa, receipts
 	if f.state != "" {
 		cfg.State = &evidence.FileState{Path: f.state}
 	}
 	return cfg, nil
+}
+
+// readPolicyInputs reads what verify and pack both verify, in this order:
+// the signed policy, the owner's keys and the attestations.
+func readPolicyInputs(policyPath string, roots, attestations []string) (verify.Config, error) {
+	cfg := verify.Config{PolicyName: filepath.ToSlash(policyPath)}
+	var err error
+	if cfg.Policy, err = limits.ReadFile(policyPath, limits.Envelope); err != nil {
+		return cfg, fmt.Errorf("reading policy: %w", err)
+	}
+	if cfg.TrustRoots, err = loadPublicKeys(roots); err != nil {
+		return cfg, err
+	}
+	cfg.Attestations, err = evidence.ReadAttestations(attestations)
+	return cfg, err
 }
 
 // layoutConfig loads what the flags name into the engine's Config for an

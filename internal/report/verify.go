@@ -78,31 +78,31 @@ func writeStage(b *strings.Builder, st *verify.StageResult) {
 		writeAttestation(b, a)
 	}
 	for _, rr := range st.Rules {
-		fmt.Fprintf(b, "    %s %s rule %s", Mark(rr.Status), rr.Side, rr.Rule)
-		if rr.Line > 0 {
-			fmt.Fprintf(b, " (line %d)", rr.Line)
-		}
-		if rr.Reason != "" {
-			fmt.Fprintf(b, ": %s", rr.Reason)
-		}
-		b.WriteString("\n")
+		writeItem(b, fmt.Sprintf("    %s %s rule %s", Mark(rr.Status), rr.Side, rr.Rule), rr.Line, rr.Reason)
 	}
 	for _, c := range st.Checks {
-		fmt.Fprintf(b, "    %s check %s", Mark(c.Status), c.Kind)
+		head := fmt.Sprintf("    %s check %s", Mark(c.Status), c.Kind)
 		if c.Name != "" {
-			fmt.Fprintf(b, " %s", c.Name)
+			head += " " + c.Name
 		}
-		if c.Line > 0 {
-			fmt.Fprintf(b, " (line %d)", c.Line)
-		}
-		if c.Reason != "" {
-			fmt.Fprintf(b, ": %s", c.Reason)
-		}
-		b.WriteString("\n")
+		writeItem(b, head, c.Line, c.Reason)
 	}
 	for _, n := range st.Notes {
 		fmt.Fprintf(b, "    note: %s\n", n)
 	}
+}
+
+// writeItem writes a rule's or a check's line: its head, the policy line
+// it comes from and why it failed or what it did.
+func writeItem(b *strings.Builder, head string, line int, reason string) {
+	b.WriteString(head)
+	if line > 0 {
+		fmt.Fprintf(b, " (line %d)", line)
+	}
+	if reason != "" {
+		fmt.Fprintf(b, ": %s", reason)
+	}
+	b.WriteString("\n")
 }
 
 func writeAttestation(b *strings.Builder, a *verify.AttestationResult) {

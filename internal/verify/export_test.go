@@ -32,6 +32,7 @@ var (
 	WantFail      = wantFail
 	VerifyLayoutT = verifyLayoutT
 	MustVerify    = mustVerify
+	WriteFile     = writeFile
 )
 
 // renderText is the report package's renderer (report.VerificationText),

@@ -13,16 +13,6 @@ import (
 	"github.com/consign-dev/consign/internal/verify"
 )
 
-func writeFile(t testing.TB, p string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func inspection(name string, run []string, materials, products [][]string) in_toto.Inspection {
 	return in_toto.Inspection{Type: "inspection", Run: run, SupplyChainItem: in_toto.SupplyChainItem{Name: name,
 		ExpectedMaterials: materials, ExpectedProducts: products}}
@@ -38,12 +28,12 @@ func TestLayoutInspectionsNeedPermission(t *testing.T) {
 	verify.WantFail(t, verify.VerifyLayoutT(t, verify.InspectionLayout(t, check)), "inspection check: not run")
 
 	work := t.TempDir()
-	writeFile(t, filepath.Join(work, "dist", "app"), []byte("the app"))
+	verify.WriteFile(t, filepath.Join(work, "dist", "app"), []byte("the app"))
 	cfg := verify.InspectionLayout(t, check)
 	cfg.Inspector = evidence.Inspector{Dir: work}
 	verify.WantPass(t, verify.VerifyLayoutT(t, cfg))
 
-	writeFile(t, filepath.Join(work, "dist", "app"), []byte("tampered on disk"))
+	verify.WriteFile(t, filepath.Join(work, "dist", "app"), []byte("tampered on disk"))
 	verify.WantFail(t, verify.VerifyLayoutT(t, cfg), "inspection check: materials rule DISALLOW dist/app failed")
 }
 
@@ -53,7 +43,7 @@ func TestLayoutInspectionsNeedPermission(t *testing.T) {
 // the inspector's reason.
 func TestInspectionsRunRealCommands(t *testing.T) {
 	work := t.TempDir()
-	writeFile(t, filepath.Join(work, "dist", "app"), []byte("the app"))
+	verify.WriteFile(t, filepath.Join(work, "dist", "app"), []byte("the app"))
 	writes := inspection("scan", []string{"sh", "-c", "echo clean > scan.txt"},
 		[][]string{{"MATCH", "dist/app", "WITH", "PRODUCTS", "FROM", "build"}, {"DISALLOW", "*"}},
 		[][]string{{"CREATE", "scan.txt"}, {"MATCH", "dist/app", "WITH", "PRODUCTS", "FROM", "build"}, {"DISALLOW", "*"}})
