@@ -68,10 +68,10 @@ func ReadAttestations(paths []string) ([]verify.Input, error) {
 	return out, nil
 }
 
-// ReceiptFiles names where the receipts of attestation files are kept: for
+// receiptFiles names where the receipts of attestation files are kept: for
 // a file, [receipt.PathFor] (which may not exist); for a directory, every
 // *.receipts.jsonl under it.
-func ReceiptFiles(paths []string) ([]string, error) {
+func receiptFiles(paths []string) ([]string, error) {
 	var files []string
 	for _, a := range paths {
 		fi, err := os.Stat(a)
@@ -91,11 +91,11 @@ func ReceiptFiles(paths []string) ([]string, error) {
 	return files, nil
 }
 
-// ReadReceipts reads the receipts of attestation files ([ReceiptFiles]):
+// ReadReceipts reads the receipts of attestation files (receiptFiles):
 // one [verify.Input] per receipt file that exists, each capped at
 // [limits.AttestationFile] bytes. Nothing is verified here.
 func ReadReceipts(paths []string) ([]verify.Input, error) {
-	files, err := ReceiptFiles(paths)
+	files, err := receiptFiles(paths)
 	if err != nil {
 		return nil, err
 	}
