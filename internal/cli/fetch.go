@@ -14,15 +14,17 @@ import (
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
 // NewCmdFetch is 'consign fetch'.
 func NewCmdFetch(deps *Deps) *cobra.Command {
-	var serverURL, token, subject, out, logKeyFile, output string
+	var serverURL, token, subject, out, output string
+	var lk logKeyFlags
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "fetch --server URL --subject FILE|sha256:HEX [--out FILE] [--log-key log.pub]",
+		Use:   "fetch --server URL --subject FILE|sha256:HEX [--out FILE] [--log-key log.vkey]",
 		Short: "Fetch every attestation about an artifact from a server, with receipts",
 		Long: `Ask the server for every attestation whose subjects include the artifact's SHA-256
 digest, and write them as a .intoto.jsonl (--out; default FILE.intoto.jsonl beside the
@@ -33,7 +35,7 @@ With --log-key (the log's public key, from your policy or the log's operator; ne
 the server itself), every receipt is verified offline against a checkpoint signed by that
 key and bound to its envelope before anything is written; one that fails writes nothing
 and exits 3.`,
-		Example: `  consign fetch --server http://127.0.0.1:8080 --subject dist/app --log-key log.pub
+		Example: `  consign fetch --server http://127.0.0.1:8080 --subject dist/app --log-key log.vkey
   consign fetch --server https://log.example.com --subject sha256:4be8...a744 --out app.intoto.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,11 +60,9 @@ and exits 3.`,
 					out = "sha256-" + d[digest.SHA256] + ".intoto.jsonl"
 				}
 			}
-			var logKey *tlog.Verifier
-			if logKeyFile != "" {
-				if logKey, err = loadLogKey(logKeyFile); err != nil {
-					return err
-				}
+			logKey, err := lk.load()
+			if err != nil {
+				return err
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
@@ -84,7 +84,7 @@ and exits 3.`,
 					return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
 				}
 				if logKey != nil {
-					if _, err := tlog.VerifyReceiptFor(a.Receipt, logKey, tlog.CheckpointOptions{}, attest.PAE(env.PayloadType, env.Payload)); err != nil {
+					if _, err := receipt.VerifyFor(a.Receipt, logKey, tlog.CheckpointOptions{}, env); err != nil {
 						return fmt.Errorf("entry %d: %w", a.Index, err)
 					}
 				}
@@ -98,7 +98,7 @@ and exits 3.`,
 			if err != nil {
 				return err
 			}
-			rpath := receiptsPath(out)
+			rpath := receipt.PathFor(out)
 			if err := fsutil.WriteFiles([]fsutil.File{{Path: out, Data: envData, Perm: 0o644}, {Path: rpath, Data: recData, Perm: 0o644}}, force); err != nil {
 				if errors.Is(err, fsutil.ErrExists) {
 					return withHint(err, "pass --force to replace it, or --out another name")
@@ -127,7 +127,7 @@ and exits 3.`,
 	cmd.Flags().StringVar(&token, "token", "", "reading token, for servers that require one (default: $CONSIGN_TOKEN)")
 	cmd.Flags().StringVar(&subject, "subject", "", "the artifact: a FILE, or sha256:HEX")
 	cmd.Flags().StringVar(&out, "out", "", "the .intoto.jsonl to write")
-	cmd.Flags().StringVar(&logKeyFile, "log-key", "", "the log's public key (log.pub): verify every receipt first")
+	lk.add(cmd, "the log's public key (log.vkey, or log.pub with --log-origin): verify every receipt first")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out and its receipts file")
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"crypto"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
-	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
 )
@@ -26,7 +24,7 @@ import (
 func NewCmdVerify(deps *Deps) *cobra.Command {
 	var (
 		policyPath, layoutPath, linksDir, output, vsaKey, vsaOut, resourceURI, statePath, inspectionDir string
-		logKeyPath                                                                                      string
+		logKeyPath, logOrigin                                                                           string
 		useReceipts                                                                                     bool
 		roots, attestations, layoutKeys                                                                 []string
 		allowInspections                                                                                bool
@@ -112,7 +110,7 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 			} else {
 				var receipts verify.ReceiptChecker
 				if useReceipts || logKeyPath != "" {
-					if receipts, err = loadReceipts(deps, logKeyPath, attestations); err != nil {
+					if receipts, err = loadReceipts(deps, logKeyPath, logOrigin, attestations); err != nil {
 						return err
 					}
 				}
@@ -159,7 +157,8 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 	f.BoolVar(&allowInspections, "allow-inspections", false, "run the layout's inspection commands (they are commands the layout's author chose)")
 	f.StringVar(&inspectionDir, "inspection-dir", ".", "directory the inspections run in")
 	f.BoolVar(&useReceipts, "receipts", false, "check transparency-log receipts (NAME.receipts.jsonl beside each NAME.intoto.jsonl) with --log-key")
-	f.StringVar(&logKeyPath, "log-key", "", "the transparency log's public key (log.pub), for --receipts; never taken from a server")
+	f.StringVar(&logKeyPath, "log-key", "", "the transparency log's public key (log.vkey, or log.pub with --log-origin), for --receipts; never taken from a server")
+	f.StringVar(&logOrigin, "log-origin", "", "the log's origin: pins a PEM --log-key (log.pub); a verifier key line (log.vkey) names its own")
 	f.StringVar(&vsaKey, "vsa-key", "", "private key to sign a Verification Summary Attestation with")
 	f.StringVar(&vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
 	f.StringVar(&resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
@@ -260,19 +259,15 @@ func parseArtifacts(args []string) ([]verify.Artifact, error) {
 // never taken from the log (SECURITY-CASES 39). A receipt that does not
 // verify is an error; an attestation without a receipt is left to the policy
 // (its signatures then count only if the key is valid now).
-func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.ReceiptChecker, error) {
+func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []string) (verify.ReceiptChecker, error) {
 	if logKeyPath == "" {
 		return nil, usagef("--receipts needs --log-key: the log's public key (log.pub), obtained out of band")
 	}
-	pub, err := loadPublicKey(logKeyPath)
+	logKey, err := loadLogKey(logKeyPath, logOrigin)
 	if err != nil {
 		return nil, err
 	}
-	edPub, ok := pub.(ed25519.PublicKey)
-	if !ok {
-		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
-	}
-	set := receipt.NewSet(tlog.NewKeyVerifier(edPub), tlog.CheckpointOptions{})
+	set := receipt.NewSet(logKey, tlog.CheckpointOptions{})
 	files, err := receiptFiles(attestations)
 	if err != nil {
 		return nil, err
