@@ -80,3 +80,20 @@ func loadKeyring(paths []string) (*attest.Keyring, error) {
 	}
 	return attest.NewKeyring(keys...)
 }
+
+// readPublicKeyPEMs reads public key files as they are, each checked to be
+// one.
+func readPublicKeyPEMs(paths []string) ([][]byte, error) {
+	var pems [][]byte
+	for _, k := range paths {
+		b, err := limits.ReadFile(k, limits.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading key: %w", err)
+		}
+		if _, err := sign.ParsePublicKey(b); err != nil {
+			return nil, fmt.Errorf("loading public key %q: %w", k, err)
+		}
+		pems = append(pems, b)
+	}
+	return pems, nil
+}
