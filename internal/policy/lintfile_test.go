@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,5 +52,23 @@ func TestLintFile(t *testing.T) {
 				t.Errorf("ErrorCount = %d, want ok %v", ErrorCount(got.Findings), tt.wantOK)
 			}
 		})
+	}
+}
+
+func TestLogOrigin(t *testing.T) {
+	dir := keyDir(t, "owner", "ci", "alice", "bob", "log")
+	withLog := func(log string) []byte {
+		return []byte(strings.Replace(fmt.Sprintf(basePolicy, ""), "functionaries:", log+"\nfunctionaries:", 1))
+	}
+	p, err := Parse(withLog("log: {key: keys/log.pub, origin: log.example/acme, receipts: optional}"), ParseOptions{Dir: dir})
+	if err != nil || p.Log == nil || p.Log.Origin != "log.example/acme" || p.Log.Receipts != ReceiptsOptional {
+		t.Fatalf("Parse(log with origin) = %+v, %v", p, err)
+	}
+	p, err = Parse(withLog("log: {key: keys/log.pub}"), ParseOptions{Dir: dir})
+	if err != nil || p.Log.Origin != "" {
+		t.Fatalf("Parse(log without origin) = %+v, %v", p.Log, err)
+	}
+	if _, err := Parse(withLog(`log: {key: keys/log.pub, origin: "a b"}`), ParseOptions{Dir: dir}); err == nil || !strings.Contains(err.Error(), `log origin "a b"`) {
+		t.Errorf("Parse(log origin with a space) = %v, want an error", err)
 	}
 }
