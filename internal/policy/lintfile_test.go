@@ -64,6 +64,16 @@ func TestLogOrigin(t *testing.T) {
 	if err != nil || p.Log == nil || p.Log.Origin != "log.example/acme" || p.Log.Receipts != ReceiptsOptional {
 		t.Fatalf("Parse(log with origin) = %+v, %v", p, err)
 	}
+	// Signing keeps it.
+	owner := testKey(t, "owner")
+	env, _, err := Sign(withLog("log: {key: keys/log.pub, origin: log.example/acme}"), ParseOptions{Dir: dir}, owner.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := Open(mustJSON(env), []any2{owner.Signer.Public()}, now)
+	if err != nil || signed.Log == nil || signed.Log.Origin != "log.example/acme" {
+		t.Fatalf("Open(signed policy with a log origin) = %v; log %+v", err, signed)
+	}
 	p, err = Parse(withLog("log: {key: keys/log.pub}"), ParseOptions{Dir: dir})
 	if err != nil || p.Log.Origin != "" {
 		t.Fatalf("Parse(log without origin) = %+v, %v", p.Log, err)
