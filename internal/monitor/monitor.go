@@ -7,9 +7,9 @@
 //
 // The log's key is given once, by whoever runs the monitor (from the log's
 // operator or a policy), and is kept in the state; it is never taken from
-// the log. A later key must be the same one ([ErrKeyChanged]). The origin
-// is pinned with the key: a log that starts calling itself something else
-// is [tlog.ErrOrigin].
+// the log. A later key must be the same one ([ErrKeyChanged]). The key is
+// always pinned to one origin (tlog.LoadVerifier), kept with it: a log that
+// starts calling itself something else does not verify.
 //
 // # Alerts
 //
@@ -163,17 +163,14 @@ func (m *Monitor) Trusted() *tlog.Checkpoint { return m.trusted }
 // Path is the state file.
 func (m *Monitor) Path() string { return m.path }
 
-// Check fetches src's checkpoint and proves it extends the trusted one
-// ([Next]), checks its origin against the pinned one, and then trusts it:
+// Check fetches src's checkpoint, verifies it with the pinned key (and so
+// its origin), proves it extends the trusted one ([Next]), and trusts it:
 // the state file is rewritten (0600, its directory 0700), stamped with now.
 // It returns the checkpoint trusted before (nil on a first run) and the
 // new one.
 func (m *Monitor) Check(ctx context.Context, src Source, opts tlog.CheckpointOptions, now time.Time) (prev *tlog.Checkpoint, next *tlog.SignedCheckpoint, err error) {
 	prev = m.trusted
 	next, err = Next(ctx, src, m.key, opts, prev)
-	if err == nil && m.state.Origin != "" && next.Origin != m.state.Origin {
-		err = fmt.Errorf("%w: the log now calls itself %q; it was %q", tlog.ErrOrigin, next.Origin, m.state.Origin)
-	}
 	if err != nil {
 		return prev, nil, err
 	}

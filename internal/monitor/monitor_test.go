@@ -237,6 +237,14 @@ func TestMonitorBadState(t *testing.T) {
 	if _, err := monitor.Open(path, "s", nil); !errors.Is(err, tlog.ErrCheckpointSignature) {
 		t.Errorf("Open(tampered state) = %v, want ErrCheckpointSignature", err)
 	}
+	// A state whose origin is not its key's.
+	st = readState(t, path)
+	st.Checkpoint, st.Origin = "", "log.example/elsewhere"
+	b, _ = json.Marshal(st)
+	os.WriteFile(path, b, 0o600)
+	if _, err := monitor.Open(path, "s", nil); !errors.Is(err, tlog.ErrOrigin) {
+		t.Errorf("Open(state with another origin) = %v, want ErrOrigin", err)
+	}
 	if got, want := monitor.StatePath("/cfg", "https://log.example"), "/cfg/consign/monitor/"; filepath.Dir(got)+"/" != want || filepath.Ext(got) != ".json" {
 		t.Errorf("StatePath = %q", got)
 	}
