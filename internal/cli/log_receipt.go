@@ -43,7 +43,7 @@ With --attestations FILE (the .intoto.jsonl the receipts were made for), receipt
 also record envelope N of FILE: the same statement, and every one of its signatures.
 
 Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage.`,
-		Example: `  consign log verify-receipt --log-key log.pub build.receipts.jsonl --attestations build.intoto.jsonl`,
+		Example: `  consign log verify-receipt --log-key log.vkey build.receipts.jsonl --attestations build.intoto.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("name one receipt file")

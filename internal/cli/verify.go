@@ -261,7 +261,7 @@ func parseArtifacts(args []string) ([]verify.Artifact, error) {
 // (its signatures then count only if the key is valid now).
 func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []string) (verify.ReceiptChecker, error) {
 	if logKeyPath == "" {
-		return nil, usagef("--receipts needs --log-key: the log's public key (log.pub), obtained out of band")
+		return nil, usagef("--receipts needs --log-key: the log's public key (log.vkey), obtained out of band")
 	}
 	logKey, err := loadLogKey(logKeyPath, logOrigin)
 	if err != nil {
