@@ -20,9 +20,10 @@ func NewCmdVerifyAttestation(deps *Deps) *cobra.Command {
 		subject  string
 		output   string
 		treshold int
+		image    imageVerify
 	)
 	cmd := &cobra.Command{
-		Use:   "verify-attestation --key PUB [--type TYPE] [--subject FILE|sha256:HEX] FILE...",
+		Use:   "verify-attestation --key PUB [--type TYPE] [--subject FILE|sha256:HEX] FILE... [--image IMAGE]",
 		Short: "Check attestations' signatures, predicate types and subjects against trusted keys",
 		Long: `Check every attestation in each FILE against the trusted public key(s) given with --key.
 
@@ -38,14 +39,18 @@ digest is among its subjects. Key ids in a file are hints only: every trusted ke
 With --type, attestations of other types are listed as skipped, and at least one of the
 type asked for must pass. Without --type every attestation must pass.
 
+With --image, the attestations attached to the image in its registry are checked too,
+with the image's manifest digest (resolved once, and printed) as the subject.
+
 Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad input
 (unreadable or malformed files, bad keys); 2 usage.`,
 		Example: `  consign verify-attestation --key ci.pub build.intoto.jsonl
   consign verify-attestation --key ci.pub --type slsa --subject dist/app build.intoto.jsonl
-  consign verify-attestation --key cosign.pub --subject blob.txt blob.sigstore.json`,
+  consign verify-attestation --key cosign.pub --subject blob.txt blob.sigstore.json
+  consign verify-attestation --key ci.pub --type slsa --image registry.example/app:1.4.0`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("name at least one attestation file to verify")
+			if len(args) == 0 && image.ref == "" {
+				return usagef("name at least one attestation file to verify, or an image with --image")
 			}
 			return nil
 		},
@@ -64,10 +69,21 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if err != nil {
 				return err
 			}
-			results, err := verifyFiles(files, kr, opts)
+			var results []itemResult
+			if image.ref != "" {
+				items, err := image.items(cmd.Context(), deps, &opts, subject)
+				if err != nil {
+					return err
+				}
+				for i := range items {
+					results = append(results, verifyOne(&items[i], kr, opts))
+				}
+			}
+			fileResults, err := verifyFiles(files, kr, opts)
 			if err != nil {
 				return err
 			}
+			results = append(results, fileResults...)
 			return printVerifyReport(cmd.OutOrStdout(), output, results, typ)
 		},
 	}
@@ -76,6 +92,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 	cmd.Flags().StringVar(&subject, "subject", "", "artifact that must be a subject: a FILE, or sha256:HEX")
 	cmd.Flags().IntVar(&treshold, "threshold", 1, "distinct trusted keys that must have signed each attestation")
 	addOutputFlag(cmd, &output)
+	image.add(cmd)
 	return cmd
 }
 

@@ -126,8 +126,7 @@ func New(opts Options) (*Client, error) {
 	}
 	rt = transport.NewRetry(rt,
 		transport.WithRetryBackoff(transport.Backoff{Duration: opts.Backoff, Factor: 2, Jitter: 0.1, Steps: opts.Retries}),
-		transport.WithRetryStatusCodes(retryCodes...),
-		transport.WithRetryPredicate(func(error) bool { return true }))
+		transport.WithRetryStatusCodes(retryCodes...))
 	return &Client{opts: opts, base: rt}, nil
 }
 

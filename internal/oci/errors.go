@@ -28,6 +28,9 @@ var (
 	ErrSubjectMismatch = fmt.Errorf("%w: referrer is about another image", ErrUntrusted)
 	// ErrMalformed is returned for a manifest or payload that does not parse.
 	ErrMalformed = fmt.Errorf("%w: malformed", ErrUntrusted)
+	// ErrNotAboutImage is returned when attaching an attestation whose
+	// subjects do not include the image.
+	ErrNotAboutImage = errors.New("the attestation is not about the image")
 	// ErrMode is returned for an unknown attach mode.
 	ErrMode = errors.New("unknown attach mode")
 	// ErrNoSignature is returned when no signature on the image verifies.

@@ -184,8 +184,8 @@ func TestAttachRefusesOtherSubject(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := attestation(t, b, "https://slsa.dev/provenance/v1", testkey.New(t, "oci-signer"))
-	if _, err := c.Attach(ctx, a, env); !errors.Is(err, oci.ErrSubjectMismatch) {
-		t.Fatalf("Attach(envelope about b) to a = %v, want ErrSubjectMismatch", err)
+	if _, err := c.Attach(ctx, a, env); !errors.Is(err, oci.ErrNotAboutImage) {
+		t.Fatalf("Attach(envelope about b) to a = %v, want ErrNotAboutImage", err)
 	}
 	atts, err := c.Discover(ctx, a)
 	if err != nil || len(atts) != 0 {

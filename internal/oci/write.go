@@ -69,8 +69,32 @@ func (c *Client) Sign(ctx context.Context, img *Image, signer *sign.Signer) (*Wr
 
 // Attach attaches a DSSE envelope whose in-toto statement has img among its
 // subjects. An envelope about other artifacts is an error wrapping
-// [ErrSubjectMismatch]; nothing is written then.
+// [ErrNotAboutImage]; nothing is written then.
 func (c *Client) Attach(ctx context.Context, img *Image, env *attest.Envelope) (*Written, error) {
+	st, err := subjectStatement(img, env)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(env)
+	if err != nil {
+		return nil, err
+	}
+	l := layerSpec{mediaType: DSSEMediaType, data: data, annotations: map[string]string{PredicateTypeAnnotation: st.PredicateType, SignatureAnnotation: ""}}
+	return c.attach(ctx, img, SuffixAttestation, DSSEMediaType, map[string]string{InTotoPredicateAnnotation: st.PredicateType}, l)
+}
+
+// CheckSubjects checks, before anything is attached, that every envelope is
+// an in-toto statement about img, with the errors of [Client.Attach].
+func (c *Client) CheckSubjects(img *Image, envs []*attest.Envelope) error {
+	for i, env := range envs {
+		if _, err := subjectStatement(img, env); err != nil {
+			return fmt.Errorf("envelope %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func subjectStatement(img *Image, env *attest.Envelope) (*attest.Statement, error) {
 	if env.PayloadType != attest.PayloadType {
 		return nil, fmt.Errorf("%w: payload type %q", attest.ErrPayloadType, env.PayloadType)
 	}
@@ -79,14 +103,9 @@ func (c *Client) Attach(ctx context.Context, img *Image, env *attest.Envelope) (
 		return nil, err
 	}
 	if len(st.Matches(ImageDigestSet(img))) == 0 {
-		return nil, fmt.Errorf("attaching to %s: %w: the attestation's subjects do not include %s", img.Ref, ErrSubjectMismatch, img.Digest)
+		return nil, fmt.Errorf("attaching to %s: %w: its subjects do not include %s", img.Ref, ErrNotAboutImage, img.Digest)
 	}
-	data, err := json.Marshal(env)
-	if err != nil {
-		return nil, err
-	}
-	l := layerSpec{mediaType: DSSEMediaType, data: data, annotations: map[string]string{PredicateTypeAnnotation: st.PredicateType, SignatureAnnotation: ""}}
-	return c.attach(ctx, img, SuffixAttestation, DSSEMediaType, map[string]string{InTotoPredicateAnnotation: st.PredicateType}, l)
+	return st, nil
 }
 
 func (c *Client) attach(ctx context.Context, img *Image, suffix, artifactType string, annotations map[string]string, l layerSpec) (*Written, error) {

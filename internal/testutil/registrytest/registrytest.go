@@ -62,13 +62,23 @@ func Distribution(t testing.TB) string {
 		}
 		t.Skipf("no distribution registry (%v); apt-get install docker-registry to run this test", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := StartDistribution(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// StartDistribution starts the distribution registry with its configuration
+// and storage in dir, and returns its HOST:PORT and a function that stops it.
+func StartDistribution(dir string) (string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
 	addr := l.Addr().String()
 	l.Close()
-	dir := t.TempDir()
 	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: error
@@ -84,28 +94,29 @@ http:
 `, filepath.Join(dir, "storage"), addr)
 	cfgPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	cmd := exec.Command(DistributionBinary, "serve", cfgPath)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", DistributionBinary, err)
+		return "", nil, fmt.Errorf("starting %s: %w", DistributionBinary, err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-	})
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return addr
+				return addr, stop, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the distribution registry did not answer on %s: %v", addr, err)
+			stop()
+			return "", nil, fmt.Errorf("the distribution registry did not answer on %s: %v", addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -115,20 +126,26 @@ http:
 // its manifest digest.
 func PushImage(t testing.TB, ref string) v1.Hash {
 	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
+	d, err := Push(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// Push pushes a small random image to ref (HOST/REPO:TAG) and returns its
+// manifest digest.
+func Push(ref string) (v1.Hash, error) {
+	img, err := random.Image(256, 1)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	if err := remote.Write(r, img); err != nil {
+		return v1.Hash{}, fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	return img.Digest()
 }

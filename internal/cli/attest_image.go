@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/oci"
+)
+
+// imageAttest is 'consign attest --image': the image's digest as a
+// subject, and the envelope attached to it.
+type imageAttest struct {
+	ref string
+	reg registryFlags
+	c   *oci.Client
+	img *oci.Image
+}
+
+func (a *imageAttest) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.ref, "image", "", "container image to attest (its manifest digest becomes a subject) and attach the attestation to")
+	a.reg.add(cmd, true)
+}
+
+// subject resolves the image once and adds its digest to subs.
+func (a *imageAttest) subject(ctx context.Context, deps *Deps, subs []attest.Subject) ([]attest.Subject, error) {
+	if a.ref == "" {
+		return subs, nil
+	}
+	c, err := a.reg.client(deps)
+	if err != nil {
+		return nil, err
+	}
+	img, err := c.Resolve(ctx, a.ref)
+	if err != nil {
+		return nil, err
+	}
+	a.c, a.img = c, img
+	return append(subs, attest.Subject{Name: img.Ref.Context().Name(), Digest: oci.ImageDigestSet(img)}), nil
+}
+
+// attach attaches env to the image, if there is one.
+func (a *imageAttest) attach(ctx context.Context, deps *Deps, env *attest.Envelope) error {
+	if a.img == nil {
+		return nil
+	}
+	w, err := a.c.Attach(ctx, a.img, env)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(deps.Stderr, "Attached the attestation to %s%s\n", a.img.Ref, describeWritten(w))
+	return nil
+}
+
+// imageVerify is 'consign verify-attestation --image': the attestations
+// attached to the image, checked with its digest as the subject.
+type imageVerify struct {
+	ref string
+	reg registryFlags
+}
+
+func (v *imageVerify) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&v.ref, "image", "", "container image whose attached attestations are checked, its manifest digest as the subject")
+	v.reg.add(cmd, false)
+}
+
+// items resolves the image once, makes its digest the subject of opts, and
+// returns the attestations attached to it.
+func (v *imageVerify) items(ctx context.Context, deps *Deps, opts *attest.VerifyOptions, subject string) ([]attest.Item, error) {
+	if subject != "" {
+		return nil, usagef("--subject and --image exclude each other: with --image the image's digest is the subject")
+	}
+	c, err := v.reg.client(deps)
+	if err != nil {
+		return nil, err
+	}
+	img, items, err := c.Attestations(ctx, v.ref)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(deps.Stderr, "%s: %d attestation(s) attached\n", img.Ref, len(items))
+	opts.Subject = oci.ImageDigestSet(img)
+	return items, nil
+}
