@@ -8,6 +8,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/oci"
+	"github.com/consign-dev/consign/internal/verify"
 )
 
 // imageAttest is 'consign attest --image': the image's digest as a
@@ -61,8 +62,8 @@ type imageVerify struct {
 	reg registryFlags
 }
 
-func (v *imageVerify) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&v.ref, "image", "", "container image whose attached attestations are checked, its manifest digest as the subject")
+func (v *imageVerify) add(cmd *cobra.Command, usage string) {
+	cmd.Flags().StringVar(&v.ref, "image", "", usage)
 	v.reg.add(cmd, false)
 }
 
@@ -83,4 +84,27 @@ func (v *imageVerify) items(ctx context.Context, deps *Deps, opts *attest.Verify
 	fmt.Fprintf(deps.Stderr, "%s: %d attestation(s) attached\n", img.Ref, len(items))
 	opts.Subject = oci.ImageDigestSet(img)
 	return items, nil
+}
+
+// release resolves the image once for 'consign verify --image': the image
+// is an artifact (its manifest digest), and its attached attestations are
+// inputs beside any --attestations.
+func (v *imageVerify) release(ctx context.Context, deps *Deps) ([]verify.Artifact, []verify.Input, error) {
+	if v.ref == "" {
+		return nil, nil, nil
+	}
+	c, err := v.reg.client(deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, ev, err := c.Evidence(ctx, v.ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(deps.Stderr, "%s: %d attestation(s) attached\n", img.Ref, len(ev))
+	inputs := make([]verify.Input, len(ev))
+	for i, e := range ev {
+		inputs[i] = verify.Input{Name: e.Name, Data: e.Data}
+	}
+	return []verify.Artifact{{Name: img.Ref.Context().Name(), Digest: oci.ImageDigestSet(img)}}, inputs, nil
 }

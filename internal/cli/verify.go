@@ -28,6 +28,7 @@ func NewCmdVerify(deps *Deps) *cobra.Command {
 		useReceipts                                                                                     bool
 		roots, attestations, layoutKeys                                                                 []string
 		allowInspections                                                                                bool
+		image                                                                                           imageVerify
 	)
 	cmd := &cobra.Command{
 		Use:   "verify --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... ARTIFACT...",
@@ -44,7 +45,9 @@ final stage, by digest.
 An attestation that cannot be read fails verification; one signed by no key the policy
 names is listed and ignored.
 
-ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX.
+ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX. With --image, the
+image is resolved to its manifest digest once; that digest is an artifact, and the
+attestations attached to it in its registry are read beside any --attestations.
 
 With --vsa-key and --vsa-out, a SLSA Verification Summary Attestation (PASSED or FAILED)
 about the artifacts is signed and written.
@@ -63,8 +66,8 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
       --vsa-key keys/gate.key --vsa-out release.vsa.intoto.jsonl dist/acme-app-1.0.tar
   consign verify --layout root.layout --layout-key owner.pub --links links dist/app`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("name at least one artifact to verify (a file, or sha256:HEX)")
+			if len(args) == 0 && image.ref == "" {
+				return usagef("name at least one artifact to verify (a file, or sha256:HEX), or an image with --image")
 			}
 			return nil
 		},
@@ -83,7 +86,7 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 				return usagef("--policy is required: the signed policy to verify against (or --layout for an in-toto layout)")
 			case !legacy && len(roots) == 0:
 				return withHint(usagef("--trust-root is required: the product owner's public key, which signed the policy"), "the owner's key comes from the vendor, out of band; never from the policy itself")
-			case !legacy && len(attestations) == 0:
+			case !legacy && len(attestations) == 0 && image.ref == "":
 				return usagef("--attestations is required: the files or directories holding the attestations")
 			case legacy && (len(layoutKeys) == 0 || linksDir == ""):
 				return usagef("--layout needs --layout-key and --links")
@@ -96,6 +99,11 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 			if err != nil {
 				return err
 			}
+			imageArtifacts, imageInputs, err := image.release(cmd.Context(), deps)
+			if err != nil {
+				return err
+			}
+			artifacts = append(artifacts, imageArtifacts...)
 			var vsa *verify.VSAOptions
 			if vsaKey != "" {
 				signer, err := loadSigner(deps, vsaKey)
@@ -114,7 +122,7 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 						return err
 					}
 				}
-				res, err = runPolicyVerify(cmd, deps, policyPath, roots, attestations, statePath, artifacts, vsa, receipts)
+				res, err = runPolicyVerify(cmd, deps, policyPath, roots, attestations, imageInputs, statePath, artifacts, vsa, receipts)
 			}
 			if err != nil {
 				return err
@@ -163,10 +171,11 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 	f.StringVar(&vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
 	f.StringVar(&resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
 	addOutputFlag(cmd, &output)
+	image.add(cmd, "container image to verify: its manifest digest is an artifact, and its attached attestations are read too")
 	return cmd
 }
 
-func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPaths, attestations []string, statePath string, artifacts []verify.Artifact, vsa *verify.VSAOptions, receipts verify.ReceiptChecker) (*verify.Result, error) {
+func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPaths, attestations []string, imageInputs []verify.Input, statePath string, artifacts []verify.Artifact, vsa *verify.VSAOptions, receipts verify.ReceiptChecker) (*verify.Result, error) {
 	pol, err := limits.ReadFile(policyPath, limits.Envelope)
 	if err != nil {
 		return nil, fmt.Errorf("reading policy: %w", err)
@@ -179,6 +188,7 @@ func runPolicyVerify(cmd *cobra.Command, deps *Deps, policyPath string, rootPath
 	if err != nil {
 		return nil, err
 	}
+	inputs = append(inputs, imageInputs...)
 	cfg := verify.Config{
 		Policy: pol, PolicyName: filepath.ToSlash(policyPath), TrustRoots: roots,
 		Attestations: inputs, Artifacts: artifacts, Now: deps.Now, VSA: vsa,

@@ -92,7 +92,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 	cmd.Flags().StringVar(&subject, "subject", "", "artifact that must be a subject: a FILE, or sha256:HEX")
 	cmd.Flags().IntVar(&treshold, "threshold", 1, "distinct trusted keys that must have signed each attestation")
 	addOutputFlag(cmd, &output)
-	image.add(cmd)
+	image.add(cmd, "container image whose attached attestations are checked, its manifest digest as the subject")
 	return cmd
 }
 

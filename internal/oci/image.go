@@ -130,3 +130,31 @@ func describeItem(e Entry, it *attest.Item, img *Image, kr *attest.Keyring) Entr
 	}
 	return e
 }
+
+// Evidence is one attestation or bundle attached to an image, as bytes to
+// hand to a verifier, named by the image's digest and where it was found.
+type Evidence struct {
+	Name string
+	Data []byte
+}
+
+// Evidence resolves ref once and returns the attestations and bundles
+// attached to its digest, unverified, for a release gate that checks them
+// with the digest as the artifact.
+func (c *Client) Evidence(ctx context.Context, ref string) (*Image, []Evidence, error) {
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts, err := c.Discover(ctx, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Evidence
+	for i := range atts {
+		if a := &atts[i]; a.Kind == KindAttestation || a.Kind == KindBundle {
+			out = append(out, Evidence{Name: img.Ref.String() + " " + a.Name(), Data: a.Payload})
+		}
+	}
+	return img, out, nil
+}
