@@ -121,6 +121,11 @@ func TestConsignVerifiesCosignImage(t *testing.T) {
 			if err := ac.Exec(ctx, ref); err != nil {
 				t.Fatalf("cosign attest --key --tlog-upload=false %s = %v", ref, err)
 			}
+			// cosign's new bundle format: a Sigstore bundle attached as a referrer.
+			ac.NewBundleFormat = true
+			if err := ac.Exec(ctx, ref); err != nil {
+				t.Fatalf("cosign attest --new-bundle-format --key --tlog-upload=false %s = %v", ref, err)
+			}
 
 			c := ociClient(t, oci.ModeReferrers)
 			kr := loadKeyring(t, k.Pub)
@@ -138,16 +143,20 @@ func TestConsignVerifiesCosignImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(items) != 1 {
-				t.Fatalf("Attestations(%s) = %d items, want 1", ref, len(items))
+			formats := map[string]bool{}
+			for i := range items {
+				formats[items[i].Format] = true
+				opts := attest.VerifyOptions{PredicateTypes: []string{"https://slsa.dev/provenance/v1"}, Subject: oci.ImageDigestSet(img)}
+				if _, err := attest.VerifyItem(&items[i], kr, opts); err != nil {
+					t.Errorf("VerifyItem(cosign's attestation %s, %s) = %v", items[i].Source, items[i].Format, err)
+				}
+				opts.PredicateTypes = []string{"https://spdx.dev/Document"}
+				if _, err := attest.VerifyItem(&items[i], kr, opts); !errors.Is(err, attest.ErrWrongType) {
+					t.Errorf("VerifyItem(%s, another type) = %v, want ErrWrongType", items[i].Source, err)
+				}
 			}
-			opts := attest.VerifyOptions{PredicateTypes: []string{"https://slsa.dev/provenance/v1"}, Subject: oci.ImageDigestSet(img)}
-			if _, err := attest.VerifyItem(&items[0], kr, opts); err != nil {
-				t.Errorf("VerifyItem(cosign's attestation) = %v", err)
-			}
-			opts.PredicateTypes = []string{"https://spdx.dev/Document"}
-			if _, err := attest.VerifyItem(&items[0], kr, opts); !errors.Is(err, attest.ErrWrongType) {
-				t.Errorf("VerifyItem(another type) = %v, want ErrWrongType", err)
+			if len(items) != 2 || len(formats) != 2 {
+				t.Errorf("Attestations(%s) = %d items in formats %v, want a DSSE envelope and a Sigstore bundle", ref, len(items), formats)
 			}
 		})
 	}
