@@ -48,11 +48,7 @@ before it is attached. Signatures are not checked here ('consign verify-attestat
 				}
 				envs = append(envs, it.Envelope)
 			}
-			c, err := reg.client(deps)
-			if err != nil {
-				return err
-			}
-			img, err := c.Resolve(cmd.Context(), args[0])
+			c, img, err := reg.resolve(cmd.Context(), deps, args[0])
 			if err != nil {
 				return err
 			}

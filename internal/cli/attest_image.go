@@ -30,11 +30,7 @@ func (a *imageAttest) subject(ctx context.Context, deps *Deps, subs []attest.Sub
 	if a.ref == "" {
 		return subs, nil
 	}
-	c, err := a.reg.client(deps)
-	if err != nil {
-		return nil, err
-	}
-	img, err := c.Resolve(ctx, a.ref)
+	c, img, err := a.reg.resolve(ctx, deps, a.ref)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -42,6 +43,19 @@ func (f *registryFlags) client(deps *Deps) (*oci.Client, error) {
 		fmt.Fprintln(deps.Stderr, "consign: warning: --insecure-registry: the registry is reached over plain HTTP, open to anyone on the path")
 	}
 	return oci.New(oci.Options{Username: f.username, Password: f.password, Insecure: f.insecure, Mode: oci.Mode(f.mode)})
+}
+
+// resolve builds the client and resolves ref once.
+func (f *registryFlags) resolve(ctx context.Context, deps *Deps, ref string) (*oci.Client, *oci.Image, error) {
+	c, err := f.client(deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, img, nil
 }
 
 // describeWritten says where an attachment went, for the log line.

@@ -32,11 +32,7 @@ CONSIGN_REGISTRY_PASSWORD).`,
 			if err != nil {
 				return err
 			}
-			c, err := reg.client(deps)
-			if err != nil {
-				return err
-			}
-			img, err := c.Resolve(cmd.Context(), args[0])
+			c, img, err := reg.resolve(cmd.Context(), deps, args[0])
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,20 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 )
 
+// Attachments resolves ref once and discovers what is attached to its
+// digest ([Client.Resolve], then [Client.Discover]).
+func (c *Client) Attachments(ctx context.Context, ref string) (*Image, []Attachment, error) {
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts, err := c.Discover(ctx, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, atts, nil
+}
+
 // ImageSignatures is what [Client.VerifyImage] found.
 type ImageSignatures struct {
 	Image   *Image
@@ -17,11 +31,7 @@ type ImageSignatures struct {
 // wrapping [ErrNoSignature] when none verifies, or the error of resolving or
 // discovery.
 func (c *Client) VerifyImage(ctx context.Context, ref string, kr *attest.Keyring) (*ImageSignatures, error) {
-	img, err := c.Resolve(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	atts, err := c.Discover(ctx, img)
+	img, atts, err := c.Attachments(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -32,11 +42,7 @@ func (c *Client) VerifyImage(ctx context.Context, ref string, kr *attest.Keyring
 // Attestations resolves ref once and returns the attestations attached to
 // its digest as items for attest.VerifyItem, unverified.
 func (c *Client) Attestations(ctx context.Context, ref string) (*Image, []attest.Item, error) {
-	img, err := c.Resolve(ctx, ref)
-	if err != nil {
-		return nil, nil, err
-	}
-	atts, err := c.Discover(ctx, img)
+	img, atts, err := c.Attachments(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,11 +71,7 @@ type Entry struct {
 // digest. With kr, signatures and attestations are checked against it (the
 // image's digest as the subject); without, they are listed unchecked.
 func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyring) (*Image, []Entry, error) {
-	img, err := c.Resolve(ctx, ref)
-	if err != nil {
-		return nil, nil, err
-	}
-	atts, err := c.Discover(ctx, img)
+	img, atts, err := c.Attachments(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -142,11 +144,7 @@ type Evidence struct {
 // attached to its digest, unverified, for a release gate that checks them
 // with the digest as the artifact.
 func (c *Client) Evidence(ctx context.Context, ref string) (*Image, []Evidence, error) {
-	img, err := c.Resolve(ctx, ref)
-	if err != nil {
-		return nil, nil, err
-	}
-	atts, err := c.Discover(ctx, img)
+	img, atts, err := c.Attachments(ctx, ref)
 	if err != nil {
 		return nil, nil, err
 	}
