@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -50,6 +51,19 @@ func TestImageScript(t *testing.T) {
 			d, err := registrytest.Push(args[1])
 			ts.Check(err)
 			ts.Setenv(args[0], d.String())
+		},
+		// pushindex VAR REF pushes a random two-platform index to REF and
+		// sets $VAR to its digest, $VAR_0 and $VAR_1 to its images'.
+		"pushindex": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: pushindex VAR REF")
+			}
+			d, children, err := registrytest.PushIndex(args[1], 2)
+			ts.Check(err)
+			ts.Setenv(args[0], d.String())
+			for i, c := range children {
+				ts.Setenv(fmt.Sprintf("%s_%d", args[0], i), c.String())
+			}
 		},
 	}
 	for k, v := range scriptCmds {

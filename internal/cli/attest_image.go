@@ -14,14 +14,16 @@ import (
 // imageAttest is 'consign attest --image': the image's digest as a
 // subject, and the envelope attached to it.
 type imageAttest struct {
-	ref string
-	reg registryFlags
-	c   *oci.Client
-	img *oci.Image
+	ref       string
+	recursive bool
+	reg       registryFlags
+	c         *oci.Client
+	imgs      []*oci.Image
 }
 
 func (a *imageAttest) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.ref, "image", "", "container image to attest (its manifest digest becomes a subject) and attach the attestation to")
+	cmd.Flags().BoolVar(&a.recursive, "recursive", false, "with --image and a multi-platform index: each platform's manifest is a subject too, and gets the attestation attached")
 	a.reg.add(cmd, true)
 }
 
@@ -34,20 +36,25 @@ func (a *imageAttest) subject(ctx context.Context, deps *Deps, subs []attest.Sub
 	if err != nil {
 		return nil, err
 	}
-	a.c, a.img = c, img
-	return append(subs, attest.Subject{Name: img.Ref.Context().Name(), Digest: oci.ImageDigestSet(img)}), nil
+	if a.imgs, err = withPlatforms(ctx, c, img, a.recursive); err != nil {
+		return nil, err
+	}
+	a.c = c
+	for _, img := range a.imgs {
+		subs = append(subs, attest.Subject{Name: img.Ref.Context().Name(), Digest: oci.ImageDigestSet(img)})
+	}
+	return subs, nil
 }
 
-// attach attaches env to the image, if there is one.
+// attach attaches env to the image (and its platforms), if there is one.
 func (a *imageAttest) attach(ctx context.Context, deps *Deps, env *attest.Envelope) error {
-	if a.img == nil {
-		return nil
+	for _, img := range a.imgs {
+		w, err := a.c.Attach(ctx, img, env)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(deps.Stderr, "Attached the attestation to %s%s\n", img.Ref, describeWritten(w))
 	}
-	w, err := a.c.Attach(ctx, a.img, env)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(deps.Stderr, "Attached the attestation to %s%s\n", a.img.Ref, describeWritten(w))
 	return nil
 }
 

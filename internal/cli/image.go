@@ -58,6 +58,18 @@ func (f *registryFlags) resolve(ctx context.Context, deps *Deps, ref string) (*o
 	return c, img, nil
 }
 
+// withPlatforms is img, and with recursive, the platform manifests of an index.
+func withPlatforms(ctx context.Context, c *oci.Client, img *oci.Image, recursive bool) ([]*oci.Image, error) {
+	if !recursive {
+		return []*oci.Image{img}, nil
+	}
+	children, err := c.Platforms(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	return append([]*oci.Image{img}, children...), nil
+}
+
 // describeWritten says where an attachment went, for the log line.
 func describeWritten(w *oci.Written) string {
 	s := ""

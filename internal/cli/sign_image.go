@@ -9,8 +9,9 @@ import (
 // NewCmdSign is 'consign sign'.
 func NewCmdSign(deps *Deps) *cobra.Command {
 	var (
-		keyPath string
-		reg     registryFlags
+		keyPath   string
+		recursive bool
+		reg       registryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sign --key KEY IMAGE",
@@ -18,6 +19,7 @@ func NewCmdSign(deps *Deps) *cobra.Command {
 		Long: `Sign a container image with cosign's simple-signing format and attach the signature.
 
 IMAGE is resolved to its manifest digest once; the digest is what is signed and printed.
+For a multi-platform index, --recursive signs each platform's manifest as well.
 --attach-mode says where the signature goes: referrers (OCI 1.1; the default), tag
 (cosign's sha256-HEX.sig tag, which 'cosign verify --key' reads) or both.
 
@@ -36,16 +38,23 @@ CONSIGN_REGISTRY_PASSWORD).`,
 			if err != nil {
 				return err
 			}
-			w, err := c.Sign(cmd.Context(), img, signer)
+			imgs, err := withPlatforms(cmd.Context(), c, img, recursive)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), img.Ref.String())
-			fmt.Fprintf(deps.Stderr, "Signed %s with key %s%s\n", img.Ref, signer.KeyID()[:12], describeWritten(w))
+			for _, img := range imgs {
+				w, err := c.Sign(cmd.Context(), img, signer)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), img.Ref.String())
+				fmt.Fprintf(deps.Stderr, "Signed %s with key %s%s\n", img.Ref, signer.KeyID()[:12], describeWritten(w))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
+	cmd.Flags().BoolVar(&recursive, "recursive", false, "for a multi-platform index, sign each platform's manifest too")
 	reg.add(cmd, true)
 	return cmd
 }

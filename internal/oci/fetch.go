@@ -209,3 +209,37 @@ func sameScheme(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
+
+// Platforms returns the manifests an index lists (one per platform), each
+// fetched by digest and checked against it, or nil when img is not an index.
+// An index of more than Limits.Referrers manifests is an error wrapping
+// [ErrTooLarge].
+func (c *Client) Platforms(ctx context.Context, img *Image) ([]*Image, error) {
+	if !img.MediaType.IsIndex() {
+		return nil, nil
+	}
+	var idx v1.IndexManifest
+	if err := json.Unmarshal(img.Manifest, &idx); err != nil {
+		return nil, fmt.Errorf("index %s: %w: %v", img.Ref, ErrMalformed, err)
+	}
+	if n := len(idx.Manifests); n > c.opts.Limits.Referrers {
+		return nil, fmt.Errorf("index %s: %w: %d manifests, the limit is %d", img.Ref, ErrTooLarge, n, c.opts.Limits.Referrers)
+	}
+	s, err := c.session(ctx, img.Ref.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []*Image
+	for _, d := range idx.Manifests {
+		if !d.MediaType.IsImage() {
+			continue
+		}
+		ref := img.Ref.Context().Digest(d.Digest.String())
+		child, err := s.resolve(ctx, ref, ref.String())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, child)
+	}
+	return out, nil
+}

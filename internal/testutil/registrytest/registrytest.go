@@ -149,3 +149,29 @@ func Push(ref string) (v1.Hash, error) {
 	}
 	return img.Digest()
 }
+
+// PushIndex pushes a small random multi-platform index of n images to ref
+// and returns its digest and its images' digests.
+func PushIndex(ref string, n int) (v1.Hash, []v1.Hash, error) {
+	idx, err := random.Index(256, 1, int64(n))
+	if err != nil {
+		return v1.Hash{}, nil, err
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return v1.Hash{}, nil, err
+	}
+	if err := remote.WriteIndex(r, idx); err != nil {
+		return v1.Hash{}, nil, fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return v1.Hash{}, nil, err
+	}
+	var children []v1.Hash
+	for _, d := range m.Manifests {
+		children = append(children, d.Digest)
+	}
+	d, err := idx.Digest()
+	return d, children, err
+}
