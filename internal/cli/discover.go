@@ -22,10 +22,11 @@ func NewCmdDiscover(deps *Deps) *cobra.Command {
 		Long: `List everything attached to IMAGE's manifest digest: OCI 1.1 referrers (through the
 referrers API and the referrers tag schema) and cosign's sha256-HEX.sig, .att and .sbom tags.
 
-Each line gives the kind, where it was found, its digest, the predicate type of an
-attestation, and the key ids it names. With --key, signatures and attestations are checked
-against the trusted keys (the image's digest as the subject) and marked verified or not;
-without, they are listed unchecked, their key ids being unauthenticated hints.`,
+Each line gives the kind, where it was found, its digest and the predicate type of an
+attestation. With --key, signatures and attestations are fetched and checked against the
+trusted keys (the image's digest as the subject), and marked verified or not with the key
+ids that verified them; without, they are listed from the manifests alone, unchecked, with
+the predicate types their annotations claim.`,
 		Example: `  consign discover registry.example/app:1.4.0
   consign discover --key release.pub --output json registry.example/app:1.4.0`,
 		Args: oneImage,

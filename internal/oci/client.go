@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -89,11 +90,12 @@ type Options struct {
 	Retries int
 }
 
-// Client talks to registries. It holds no connection state and is safe for
-// concurrent use.
+// Client talks to registries. It keeps one authenticated session per
+// repository it reads, and is safe for concurrent use.
 type Client struct {
-	opts Options
-	base http.RoundTripper // scheme guard and retries, under authentication
+	opts     Options
+	base     http.RoundTripper // scheme guard and retries, under authentication
+	sessions sync.Map          // repository name -> *session
 }
 
 // New makes a client. It returns an error wrapping [ErrMode] for a bad mode,

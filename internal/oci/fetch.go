@@ -38,7 +38,21 @@ type session struct {
 	rt   http.RoundTripper
 }
 
+// session returns the client's session for repo, made (and its registry
+// pinged for its authentication scheme) once.
 func (c *Client) session(ctx context.Context, repo name.Repository) (*session, error) {
+	if s, ok := c.sessions.Load(repo.String()); ok {
+		return s.(*session), nil
+	}
+	s, err := c.newSession(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := c.sessions.LoadOrStore(repo.String(), s)
+	return actual.(*session), nil
+}
+
+func (c *Client) newSession(ctx context.Context, repo name.Repository) (*session, error) {
 	a, err := c.authenticator(repo)
 	if err != nil {
 		return nil, err

@@ -58,8 +58,7 @@ type Entry struct {
 	MediaType     string `json:"mediaType"`
 	ArtifactType  string `json:"artifactType,omitempty"`
 	PredicateType string `json:"predicateType,omitempty"`
-	// KeyIDs are the key ids the attachment names (hints), or with keys
-	// given, the trusted keys that verified it.
+	// KeyIDs are the trusted keys that verified it (with keys given).
 	KeyIDs []string `json:"keyIds,omitempty"`
 	// Status is "verified", "unverified" (keys given, none verifies it), or
 	// "unchecked" (no keys given, or a kind consign does not check).
@@ -68,30 +67,46 @@ type Entry struct {
 }
 
 // DiscoverImage resolves ref once and lists everything attached to its
-// digest. With kr, signatures and attestations are checked against it (the
-// image's digest as the subject); without, they are listed unchecked.
+// digest. With kr, signatures and attestations are fetched and checked
+// against it (the image's digest as the subject); without, they are listed
+// from the manifests alone, unchecked, with the predicate types their
+// annotations claim.
 func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyring) (*Image, []Entry, error) {
-	img, atts, err := c.Attachments(ctx, ref)
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if kr == nil {
+		// Nothing to check: the manifests say what is there.
+		atts, err := c.List(ctx, img)
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]Entry, len(atts))
+		for i := range atts {
+			out[i] = newEntry(&atts[i])
+			out[i].PredicateType = atts[i].AnnotatedPredicateType()
+		}
+		return img, out, nil
+	}
+	atts, err := c.Discover(ctx, img)
 	if err != nil {
 		return nil, nil, err
 	}
 	var out []Entry
 	for i := range atts {
 		a := &atts[i]
-		base := Entry{Kind: a.Kind, Source: a.Source, Manifest: a.Manifest.String(), Layer: a.Digest.String(),
-			MediaType: a.MediaType, ArtifactType: a.ArtifactType, Status: "unchecked"}
+		base := newEntry(a)
 		switch a.Kind {
 		case KindSignature:
 			e := base
-			if kr != nil {
-				r, _ := VerifySignatures(img, atts[i:i+1], kr)
-				e.Status, e.Reason = "verified", ""
-				if r[0].Err != nil {
-					e.Status, e.Reason = "unverified", r[0].Err.Error()
-				}
-				for _, s := range r[0].Signers {
-					e.KeyIDs = append(e.KeyIDs, s.KeyID())
-				}
+			r, _ := VerifySignatures(img, atts[i:i+1], kr)
+			e.Status = "verified"
+			if r[0].Err != nil {
+				e.Status, e.Reason = "unverified", r[0].Err.Error()
+			}
+			for _, s := range r[0].Signers {
+				e.KeyIDs = append(e.KeyIDs, s.KeyID())
 			}
 			out = append(out, e)
 		case KindAttestation, KindBundle:
@@ -105,22 +120,17 @@ func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyri
 	return img, out, nil
 }
 
+func newEntry(a *Attachment) Entry {
+	return Entry{Kind: a.Kind, Source: a.Source, Manifest: a.Manifest.String(), Layer: a.Digest.String(),
+		MediaType: a.MediaType, ArtifactType: a.ArtifactType, Status: "unchecked"}
+}
+
 func describeItem(e Entry, it *attest.Item, img *Image, kr *attest.Keyring) Entry {
 	if it.Err != nil {
 		e.Status, e.Reason = "unverified", it.Err.Error()
 		return e
 	}
 	e.PredicateType = PredicateType(it)
-	if kr == nil {
-		if it.Envelope != nil {
-			for _, s := range it.Envelope.Signatures {
-				if s.KeyID != "" {
-					e.KeyIDs = append(e.KeyIDs, s.KeyID)
-				}
-			}
-		}
-		return e
-	}
 	v, err := attest.VerifyItem(it, kr, attest.VerifyOptions{Subject: ImageDigestSet(img)})
 	if err != nil {
 		e.Status, e.Reason = "unverified", err.Error()
