@@ -116,31 +116,39 @@ func TestSignAttachDiscover(t *testing.T) {
 					if got := sources(atts, oci.KindAttestation); !equalCounts(got, tt.want) {
 						t.Errorf("attestations found in %v, want %v", got, tt.want)
 					}
-					kr, _ := attest.NewKeyring(key.Public())
-					if _, err := oci.VerifySignatures(img, atts, kr); err != nil {
-						t.Errorf("VerifySignatures(signer's key) = %v", err)
-					}
-					wrong, _ := attest.NewKeyring(other.Public())
-					if _, err := oci.VerifySignatures(img, atts, wrong); !errors.Is(err, oci.ErrNoSignature) {
-						t.Errorf("VerifySignatures(other key) = %v, want ErrNoSignature", err)
-					}
-					items := oci.Items(atts)
-					if len(items) != len(atts)-countKind(atts, oci.KindSignature) {
-						t.Fatalf("Items = %d items from %d attachments", len(items), len(atts))
-					}
-					for i := range items {
-						opts := attest.VerifyOptions{PredicateTypes: []string{"https://slsa.dev/provenance/v1"}, Subject: oci.ImageDigestSet(img)}
-						if _, err := attest.VerifyItem(&items[i], kr, opts); err != nil {
-							t.Errorf("VerifyItem(%s) = %v", items[i].Source, err)
-						}
-						opts.Subject = oci.ImageDigestSet(&oci.Image{Digest: v1.Hash{Algorithm: "sha256", Hex: pushed.Hex[1:] + "0"}})
-						if _, err := attest.VerifyItem(&items[i], kr, opts); !errors.Is(err, attest.ErrSubjectMismatch) {
-							t.Errorf("VerifyItem(%s, another digest) = %v, want ErrSubjectMismatch", items[i].Source, err)
-						}
-					}
+					checkVerifies(t, img, atts, key, other)
 				})
 			}
 		})
+	}
+}
+
+// checkVerifies checks that the signatures and attestations found verify
+// with key and the image's digest, and not with other or another digest.
+func checkVerifies(t *testing.T, img *oci.Image, atts []oci.Attachment, key, other *testkey.Key) {
+	t.Helper()
+	pushed := img.Digest
+	kr, _ := attest.NewKeyring(key.Public())
+	if _, err := oci.VerifySignatures(img, atts, kr); err != nil {
+		t.Errorf("VerifySignatures(signer's key) = %v", err)
+	}
+	wrong, _ := attest.NewKeyring(other.Public())
+	if _, err := oci.VerifySignatures(img, atts, wrong); !errors.Is(err, oci.ErrNoSignature) {
+		t.Errorf("VerifySignatures(other key) = %v, want ErrNoSignature", err)
+	}
+	items := oci.Items(atts)
+	if len(items) != len(atts)-countKind(atts, oci.KindSignature) {
+		t.Fatalf("Items = %d items from %d attachments", len(items), len(atts))
+	}
+	for i := range items {
+		opts := attest.VerifyOptions{PredicateTypes: []string{"https://slsa.dev/provenance/v1"}, Subject: oci.ImageDigestSet(img)}
+		if _, err := attest.VerifyItem(&items[i], kr, opts); err != nil {
+			t.Errorf("VerifyItem(%s) = %v", items[i].Source, err)
+		}
+		opts.Subject = oci.ImageDigestSet(&oci.Image{Digest: v1.Hash{Algorithm: "sha256", Hex: pushed.Hex[1:] + "0"}})
+		if _, err := attest.VerifyItem(&items[i], kr, opts); !errors.Is(err, attest.ErrSubjectMismatch) {
+			t.Errorf("VerifyItem(%s, another digest) = %v, want ErrSubjectMismatch", items[i].Source, err)
+		}
 	}
 }
 
