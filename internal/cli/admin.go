@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
@@ -59,16 +58,9 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 			if len(products) == 0 {
 				return usagef("--product is required: the product(s) the token is for")
 			}
-			var pems [][]byte
-			for _, k := range keys {
-				b, err := limits.ReadFile(k, limits.KeyFile)
-				if err != nil {
-					return fmt.Errorf("reading key: %w", err)
-				}
-				if _, err := sign.ParsePublicKey(b); err != nil {
-					return fmt.Errorf("loading public key %q: %w", k, err)
-				}
-				pems = append(pems, b)
+			pems, err := readPublicKeyPEMs(keys)
+			if err != nil {
+				return err
 			}
 			st, err := openStore(cmd.Context(), db)
 			if err != nil {

@@ -24,6 +24,7 @@ func NewCmdAttest(deps *Deps) *cobra.Command {
 	var (
 		keyPath, typ, predicatePath, out string
 		subjects                         []string
+		image                            imageAttest
 	)
 	cmd := &cobra.Command{
 		Use:   "attest --key KEY --type TYPE --predicate FILE --subject S... [--out FILE]",
@@ -39,18 +40,22 @@ The predicate type (--type) is a URI or a short name: ` + attest.ShortNameList()
 A predicate of a known type is checked against its JSON Schema before signing.
 
 The envelope is appended as one line to --out (a .intoto.jsonl file, written atomically),
-or printed on standard output.`,
+or printed on standard output.
+
+With --image, the image's manifest digest is a subject too, and the envelope is attached
+to the image in its registry (--attach-mode referrers, tag or both).`,
 		Example: `  consign attest --key ci.key --type slsa --predicate provenance.json --subject dist/app --out build.intoto.jsonl
   consign attest --key qa.key --type test --predicate results.json --subject dist/ --out test.intoto.jsonl
   consign attest --key ops.key --type delivery --predicate delivery.json \
-      --subject app-3.2.0.bin=sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c`,
+      --subject app-3.2.0.bin=sha256:b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c
+  consign attest --key ci.key --type slsa --predicate provenance.json --image registry.example/app:1.4.0`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if typ == "" || predicatePath == "" {
 				return usagef("--type and --predicate are required")
 			}
-			if len(subjects) == 0 {
-				return usagef("--subject is required: name at least one artifact the attestation is about")
+			if len(subjects) == 0 && image.ref == "" {
+				return usagef("--subject (or --image) is required: name at least one artifact the attestation is about")
 			}
 			predType, err := attest.ResolveType(typ)
 			if err != nil {
@@ -68,6 +73,9 @@ or printed on standard output.`,
 			if err != nil {
 				return err
 			}
+			if subs, err = image.subject(cmd.Context(), deps, subs); err != nil {
+				return err
+			}
 			signer, err := loadSigner(deps, keyPath)
 			if err != nil {
 				return err
@@ -79,6 +87,12 @@ or printed on standard output.`,
 			env, err := attest.SignStatement(st, signer)
 			if err != nil {
 				return err
+			}
+			if err := image.attach(cmd.Context(), deps, env); err != nil {
+				return err
+			}
+			if image.ref != "" && out == "" {
+				return nil
 			}
 			if err := writeEnvelopes(cmd, out, env); err != nil {
 				return err
@@ -94,7 +108,8 @@ or printed on standard output.`,
 	cmd.Flags().StringVar(&typ, "type", "", "predicate type: a short name or a URI")
 	cmd.Flags().StringVar(&predicatePath, "predicate", "", "file holding the predicate (a JSON object)")
 	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "artifact: FILE, DIRECTORY or NAME=sha256:HEX (repeatable)")
-	cmd.Flags().StringVar(&out, "out", "", "append the envelope to this .intoto.jsonl file (default: standard output)")
+	cmd.Flags().StringVar(&out, "out", "", "append the envelope to this .intoto.jsonl file (default: standard output, unless --image)")
+	image.add(cmd)
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/oci"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbomdoc"
@@ -145,7 +146,8 @@ var hints = []struct {
 	{tlog.ErrBinding, "the receipt is for another attestation; keep each .receipts.jsonl with its .intoto.jsonl, in the same order", ExitVerifyNo},
 	{tlog.ErrWitness, "the checkpoint lacks the witness cosignatures required; check --witness-key and --witness-threshold", ExitVerifyNo},
 	{tlog.ErrUnverified, "", ExitVerifyNo},
-	{tlog.ErrMalformed, "the file is not a consign receipt, checkpoint or log key (a log key is one line: origin+hash+key, as in log.pub)", ExitError},
+	{tlog.ErrNoOrigin, "a PEM log key (log.pub) does not say which log it is for: pass --log-origin too, or give the log's verifier key (log.vkey), which names it", ExitUsage},
+	{tlog.ErrMalformed, "the file is not a consign receipt, checkpoint or log key (a log key is one line: origin+hash+key, as in log.vkey; or a PEM Ed25519 key with --log-origin)", ExitError},
 	{api.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
 	{api.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
 	{api.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},
@@ -160,6 +162,17 @@ var hints = []struct {
 	{pack.ErrFormat, "give the .pack file 'consign pack' wrote (a tar, plain or gzip); a download cut short reads like this too", ExitError},
 	{pack.ErrTooLarge, "the pack is over verify-pack's limits; if you expect it to be this large, raise --max-size or --max-ratio", ExitVerifyNo},
 	{pack.ErrInvalid, "the pack was altered or damaged after it was made; ask the vendor for it again", ExitVerifyNo},
+	{oci.ErrNoSignature, "pass the signer's public key with --key; 'consign discover IMAGE' lists what is attached", ExitVerifyNo},
+	{oci.ErrUnauthorized, "log in with 'docker login HOST' (consign reads the Docker configuration and its credential helpers), or set CONSIGN_REGISTRY_USERNAME and CONSIGN_REGISTRY_PASSWORD", ExitError},
+	{oci.ErrDenied, "the credentials may not read (or write) this repository; check the repository name and the account's permissions", ExitError},
+	{oci.ErrNotFound, "check the image reference (HOST/REPOSITORY:TAG or @sha256:HEX) and that it was pushed", ExitError},
+	{oci.ErrInsecure, "pass --insecure-registry to use plain HTTP with a local test registry", ExitError},
+	{oci.ErrNotAboutImage, "the envelope's subjects name other artifacts; 'consign attest --image IMAGE' makes one about the image", ExitError},
+	{oci.ErrSubjectMismatch, "the registry holds something about another image; do not trust it, and tell the registry's owner", ExitVerifyNo},
+	{oci.ErrUntrusted, "the registry sent data that does not check out against its digest or consign's limits; do not trust it", ExitVerifyNo},
+	{oci.ErrReference, "an image is HOST/REPOSITORY:TAG or HOST/REPOSITORY@sha256:HEX", ExitUsage},
+	{oci.ErrMode, "--attach-mode is referrers, tag or both", ExitUsage},
+	{oci.ErrRegistry, "the registry failed after retries; check that it is up and reachable", ExitError},
 	{fs.ErrNotExist, "check the path", ExitError},
 	{fs.ErrPermission, "check the file's permissions", ExitError},
 }

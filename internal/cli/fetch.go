@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -14,15 +16,17 @@ import (
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
 // NewCmdFetch is 'consign fetch'.
 func NewCmdFetch(deps *Deps) *cobra.Command {
-	var serverURL, token, subject, out, logKeyFile, output string
+	var serverURL, token, subject, out, output string
+	var lk logKeyFlags
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "fetch --server URL --subject FILE|sha256:HEX [--out FILE] [--log-key log.pub]",
+		Use:   "fetch --server URL --subject FILE|sha256:HEX [--out FILE] [--log-key log.vkey]",
 		Short: "Fetch every attestation about an artifact from a server, with receipts",
 		Long: `Ask the server for every attestation whose subjects include the artifact's SHA-256
 digest, and write them as a .intoto.jsonl (--out; default FILE.intoto.jsonl beside the
@@ -33,7 +37,7 @@ With --log-key (the log's public key, from your policy or the log's operator; ne
 the server itself), every receipt is verified offline against a checkpoint signed by that
 key and bound to its envelope before anything is written; one that fails writes nothing
 and exits 3.`,
-		Example: `  consign fetch --server http://127.0.0.1:8080 --subject dist/app --log-key log.pub
+		Example: `  consign fetch --server http://127.0.0.1:8080 --subject dist/app --log-key log.vkey
   consign fetch --server https://log.example.com --subject sha256:4be8...a744 --out app.intoto.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,77 +62,98 @@ and exits 3.`,
 					out = "sha256-" + d[digest.SHA256] + ".intoto.jsonl"
 				}
 			}
-			var logKey *tlog.Verifier
-			if logKeyFile != "" {
-				if logKey, err = loadLogKey(logKeyFile); err != nil {
-					return err
-				}
+			logKey, err := lk.load()
+			if err != nil {
+				return err
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
 				return usageErr(err)
 			}
-			atts, err := c.Attestations(cmd.Context(), tlog.Hash(sum))
+			envs, receipts, err := fetchVerified(cmd.Context(), c, tlog.Hash(sum), logKey)
 			if err != nil {
 				return err
 			}
-			if len(atts) == 0 {
-				return withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", api.ErrNotFound, d[digest.SHA256]),
-					"check the artifact; with a read token, check its products ('consign admin token list')")
-			}
-			envs := make([]*attest.Envelope, len(atts))
-			receipts := make([]*tlog.Receipt, len(atts))
-			for i, a := range atts {
-				env, malformed, err := attest.ParseEnvelope(a.Envelope)
-				if err != nil || malformed > 0 {
-					return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
-				}
-				if logKey != nil {
-					if _, err := tlog.VerifyReceiptFor(a.Receipt, logKey, tlog.CheckpointOptions{}, attest.PAE(env.PayloadType, env.Payload)); err != nil {
-						return fmt.Errorf("entry %d: %w", a.Index, err)
-					}
-				}
-				envs[i], receipts[i] = env, a.Receipt
-			}
-			envData, err := marshalLines(envs)
-			if err != nil {
+			rpath := receipt.PathFor(out)
+			if err := writeFetched(out, rpath, envs, receipts, force); err != nil {
 				return err
 			}
-			recData, err := marshalLines(receipts)
-			if err != nil {
-				return err
-			}
-			rpath := receiptsPath(out)
-			if err := fsutil.WriteFiles([]fsutil.File{{Path: out, Data: envData, Perm: 0o644}, {Path: rpath, Data: recData, Perm: 0o644}}, force); err != nil {
-				if errors.Is(err, fsutil.ErrExists) {
-					return withHint(err, "pass --force to replace it, or --out another name")
-				}
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if output == "json" {
-				return json.NewEncoder(w).Encode(struct {
-					Subject      string `json:"subject"`
-					Attestations int    `json:"attestations"`
-					File         string `json:"file"`
-					Receipts     string `json:"receipts"`
-					Verified     bool   `json:"verified"`
-				}{"sha256:" + d[digest.SHA256], len(atts), out, rpath, logKey != nil})
-			}
-			verified := "receipts verified with the log key"
-			if logKey == nil {
-				verified = "receipts not verified: pass --log-key to check them"
-			}
-			fmt.Fprintf(w, "%d attestation(s) about sha256:%s\nwrote %s and %s (%s)\n", len(atts), d[digest.SHA256], out, rpath, verified)
-			return nil
+			return printFetched(cmd.OutOrStdout(), output, fetchedFiles{"sha256:" + d[digest.SHA256], len(envs), out, rpath, logKey != nil})
 		},
 	}
 	cmd.Flags().StringVar(&serverURL, "server", "", "the server's URL")
 	cmd.Flags().StringVar(&token, "token", "", "reading token, for servers that require one (default: $CONSIGN_TOKEN)")
 	cmd.Flags().StringVar(&subject, "subject", "", "the artifact: a FILE, or sha256:HEX")
 	cmd.Flags().StringVar(&out, "out", "", "the .intoto.jsonl to write")
-	cmd.Flags().StringVar(&logKeyFile, "log-key", "", "the log's public key (log.pub): verify every receipt first")
+	lk.add(cmd, "the log's public key (log.vkey, or log.pub with --log-origin): verify every receipt first")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out and its receipts file")
 	addOutputFlag(cmd, &output)
 	return cmd
+}
+
+// fetchVerified asks the server for every attestation about the digest
+// sum and, with logKey, verifies each receipt offline and binds it to its
+// envelope; nothing the server says is trusted without the key.
+func fetchVerified(ctx context.Context, c *client.Client, sum tlog.Hash, logKey *tlog.Verifier) ([]*attest.Envelope, []*tlog.Receipt, error) {
+	atts, err := c.Attestations(ctx, sum)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(atts) == 0 {
+		return nil, nil, withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", api.ErrNotFound, hex.EncodeToString(sum[:])),
+			"check the artifact; with a read token, check its products ('consign admin token list')")
+	}
+	envs := make([]*attest.Envelope, len(atts))
+	receipts := make([]*tlog.Receipt, len(atts))
+	for i, a := range atts {
+		env, malformed, err := attest.ParseEnvelope(a.Envelope)
+		if err != nil || malformed > 0 {
+			return nil, nil, fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
+		}
+		if logKey != nil {
+			if _, err := receipt.VerifyFor(a.Receipt, logKey, tlog.CheckpointOptions{}, env); err != nil {
+				return nil, nil, fmt.Errorf("entry %d: %w", a.Index, err)
+			}
+		}
+		envs[i], receipts[i] = env, a.Receipt
+	}
+	return envs, receipts, nil
+}
+
+// writeFetched writes the envelopes and their receipts, both or neither.
+func writeFetched(out, rpath string, envs []*attest.Envelope, receipts []*tlog.Receipt, force bool) error {
+	envData, err := marshalLines(envs)
+	if err != nil {
+		return err
+	}
+	recData, err := marshalLines(receipts)
+	if err != nil {
+		return err
+	}
+	err = fsutil.WriteFiles([]fsutil.File{{Path: out, Data: envData, Perm: 0o644}, {Path: rpath, Data: recData, Perm: 0o644}}, force)
+	if errors.Is(err, fsutil.ErrExists) {
+		return withHint(err, "pass --force to replace it, or --out another name")
+	}
+	return err
+}
+
+// fetchedFiles is what fetch wrote.
+type fetchedFiles struct {
+	Subject      string `json:"subject"`
+	Attestations int    `json:"attestations"`
+	File         string `json:"file"`
+	Receipts     string `json:"receipts"`
+	Verified     bool   `json:"verified"`
+}
+
+func printFetched(w io.Writer, output string, f fetchedFiles) error {
+	if output == "json" {
+		return json.NewEncoder(w).Encode(f)
+	}
+	verified := "receipts verified with the log key"
+	if !f.Verified {
+		verified = "receipts not verified: pass --log-key to check them"
+	}
+	fmt.Fprintf(w, "%d attestation(s) about %s\nwrote %s and %s (%s)\n", f.Attestations, f.Subject, f.File, f.Receipts, verified)
+	return nil
 }

@@ -51,46 +51,31 @@ files unless --force is given.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			key, err := sign.Generate(alg)
+			pass := passFunc(deps)
+			if unencrypted {
+				pass = nil
+			}
+			kp, err := sign.NewKeyPair(alg, pass)
 			if err != nil {
 				return err
 			}
-			var priv []byte
 			if unencrypted {
 				fmt.Fprintln(deps.Stderr, "consign: warning: writing the private key UNENCRYPTED; anyone who can read it can sign as you")
-				priv, err = sign.MarshalPrivateKeyUnencryptedUnsafe(key)
-			} else {
-				var pw []byte
-				if pw, err = passFunc(deps)(true); err != nil {
-					return err
-				}
-				priv, err = sign.MarshalPrivateKey(key, pw)
-			}
-			if err != nil {
-				return err
-			}
-			pub, err := sign.MarshalPublicKey(key.Public())
-			if err != nil {
-				return err
-			}
-			id, err := sign.KeyID(key.Public())
-			if err != nil {
-				return err
 			}
 			// Both files or neither: never half a key pair, never a lost key.
 			if err := fsutil.WriteFiles([]fsutil.File{
-				{Path: keyPath, Data: priv, Perm: 0o600},
-				{Path: pubPath, Data: pub, Perm: 0o644},
+				{Path: keyPath, Data: kp.Private, Perm: 0o600},
+				{Path: pubPath, Data: kp.Public, Perm: 0o644},
 			}, force); err != nil {
 				return err
 			}
 			if output == "json" {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{
-					"privateKey": keyPath, "publicKey": pubPath, "keyId": id, "algorithm": sign.Algorithm(key.Public()),
+					"privateKey": keyPath, "publicKey": pubPath, "keyId": kp.KeyID, "algorithm": kp.Algorithm,
 				})
 			}
 			fmt.Fprintf(deps.Stderr, "Private key written to %s\nPublic key written to %s\n", keyPath, pubPath)
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", id, sign.Algorithm(key.Public()))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", kp.KeyID, kp.Algorithm)
 			return nil
 		},
 	}

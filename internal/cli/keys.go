@@ -81,6 +81,7 @@ func loadKeyring(paths []string) (*attest.Keyring, error) {
 	return attest.NewKeyring(keys...)
 }
 
+// loadPublicKeys loads public key files, each checked to be one.
 func loadPublicKeys(paths []string) ([]crypto.PublicKey, error) {
 	var keys []crypto.PublicKey
 	for _, p := range paths {
@@ -91,4 +92,21 @@ func loadPublicKeys(paths []string) ([]crypto.PublicKey, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// readPublicKeyPEMs reads public key files as they are, each checked to be
+// one.
+func readPublicKeyPEMs(paths []string) ([][]byte, error) {
+	var pems [][]byte
+	for _, k := range paths {
+		b, err := limits.ReadFile(k, limits.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading key: %w", err)
+		}
+		if _, err := sign.ParsePublicKey(b); err != nil {
+			return nil, fmt.Errorf("loading public key %q: %w", k, err)
+		}
+		pems = append(pems, b)
+	}
+	return pems, nil
 }

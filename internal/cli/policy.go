@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/policy"
@@ -134,86 +130,23 @@ Exit codes: 0 no errors (warnings allowed); 1 errors; 3 the signature does not v
 			if err != nil {
 				return fmt.Errorf("reading policy: %w", err)
 			}
-			src, opts := data, policy.ParseOptions{Dir: filepath.Dir(path)}
-			signed := false
-			if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' && bytes.Contains(t, []byte(`"payloadType"`)) {
-				env, _, err := attest.ParseEnvelope(t)
-				if err != nil {
-					return fmt.Errorf("reading signed policy %q: %w", path, err)
-				}
-				if env.PayloadType != policy.PayloadType {
-					return fmt.Errorf("%w: %s has payloadType %q", policy.ErrPayloadType, path, env.PayloadType)
-				}
-				src, opts, signed = env.Payload, policy.ParseOptions{}, true
-				if len(roots) > 0 {
-					var keys []crypto.PublicKey
-					for _, r := range roots {
-						k, err := loadPublicKey(r)
-						if err != nil {
-							return err
-						}
-						keys = append(keys, k)
-					}
-					if _, err := policy.Open(t, keys, deps.Now()); err != nil && !errors.Is(err, policy.ErrExpired) && !errors.Is(err, policy.ErrInvalid) {
-						return err
-					}
-				}
-			} else if len(roots) > 0 {
+			keys, err := loadPublicKeys(roots)
+			if err != nil {
+				return err
+			}
+			checked, err := policy.LintFile(data, filepath.Dir(path), keys, deps.Now())
+			switch {
+			case errors.Is(err, policy.ErrNotSigned):
 				return usagef("--trust-root checks a signed policy's signature; %s is not signed", path)
+			case err != nil && !errors.Is(err, policy.ErrUnverified):
+				return fmt.Errorf("reading signed policy %q: %w", path, err)
+			case err != nil:
+				return err
 			}
-			findings := policy.Lint(src, opts, deps.Now())
-			if output == "json" {
-				if findings == nil {
-					findings = []policy.Finding{}
-				}
-				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(struct {
-					Policy   string           `json:"policy"`
-					Signed   bool             `json:"signed"`
-					OK       bool             `json:"ok"`
-					Findings []policy.Finding `json:"findings"`
-				}{path, signed, !policy.HasErrors(findings), findings}); err != nil {
-					return err
-				}
-			} else {
-				printFindings(cmd.OutOrStdout(), path, findings)
-				if !policy.HasErrors(findings) {
-					note := ""
-					if signed && len(roots) == 0 {
-						note = " (signature not checked: pass --trust-root)"
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: no errors, %d warning(s)%s\n", path, len(findings), note)
-				}
-			}
-			if policy.HasErrors(findings) {
-				return fmt.Errorf("%w: %s has %s", policy.ErrInvalid, path, countErrors(findings))
-			}
-			return nil
+			return printChecked(cmd.OutOrStdout(), output, path, checked)
 		},
 	}
 	cmd.Flags().StringArrayVar(&roots, "trust-root", nil, "owner public key to verify a signed policy with (repeatable)")
 	addOutputFlag(cmd, &output)
 	return cmd
-}
-
-func printFindings(w io.Writer, path string, findings []policy.Finding) {
-	for _, f := range findings {
-		if f.Line > 0 {
-			fmt.Fprintf(w, "%s:%d: %s: %s\n", path, f.Line, f.Severity, f.Message)
-		} else {
-			fmt.Fprintf(w, "%s: %s: %s\n", path, f.Severity, f.Message)
-		}
-	}
-}
-
-func countErrors(findings []policy.Finding) string {
-	n := 0
-	for _, f := range findings {
-		if f.Severity == policy.SeverityError {
-			n++
-		}
-	}
-	if n == 1 {
-		return "1 error"
-	}
-	return fmt.Sprintf("%d errors", n)
 }

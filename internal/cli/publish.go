@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,58 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
 )
-
-// receiptsPath is where the receipts of an attestation file go (receipt.PathFor).
-func receiptsPath(file string) string { return receipt.PathFor(file) }
-
-// readEnvelopes reads a file of DSSE envelopes (.intoto.jsonl or one
-// envelope). Anything else, or any line that is not a well-formed
-// envelope, is an error: the log takes envelopes only.
-func readEnvelopes(path string) ([]*attest.Envelope, error) {
-	data, err := limits.ReadFile(path, limits.AttestationFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading attestations: %w", err)
-	}
-	items, err := attest.Read(data, path)
-	if err != nil {
-		return nil, err
-	}
-	envs := make([]*attest.Envelope, 0, len(items))
-	for _, it := range items {
-		if it.Err != nil {
-			return nil, fmt.Errorf("%s: %w", it.Source, it.Err)
-		}
-		if it.Format != attest.FormatDSSE || it.Envelope == nil {
-			return nil, fmt.Errorf("%w: %s is a %s; the log takes DSSE envelopes (.intoto.jsonl)", attest.ErrMalformed, it.Source, it.Describe())
-		}
-		if it.Malformed > 0 {
-			return nil, fmt.Errorf("%w: %s has %d malformed signature(s)", attest.ErrMalformed, it.Source, it.Malformed)
-		}
-		envs = append(envs, it.Envelope)
-	}
-	return envs, nil
-}
-
-// marshalLines is receipts (or envelopes) as JSON Lines.
-func marshalLines[T any](vs []T) ([]byte, error) {
-	var b bytes.Buffer
-	for _, v := range vs {
-		line, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(line)
-		b.WriteByte('\n')
-	}
-	return b.Bytes(), nil
-}
 
 // published is the outcome of publishing one file.
 type published struct {
@@ -76,7 +29,7 @@ type publishedOne struct {
 }
 
 // publishFile publishes the envelopes of file for product and writes their
-// receipts beside it (receiptsPath). With logKey, every receipt is
+// receipts beside it (receipt.PathFor). With logKey, every receipt is
 // verified first, offline, and bound to its envelope; nothing is written if
 // one fails.
 func publishFile(ctx context.Context, c *client.Client, file, product string, logKey *tlog.Verifier) (*published, error) {
@@ -84,7 +37,7 @@ func publishFile(ctx context.Context, c *client.Client, file, product string, lo
 	if err != nil {
 		return nil, err
 	}
-	out := &published{File: file, Receipts: receiptsPath(file), Verified: logKey != nil}
+	out := &published{File: file, Receipts: receipt.PathFor(file), Verified: logKey != nil}
 	var receipts []*tlog.Receipt
 	for start := 0; start < len(envs); start += limits.PublishBatch {
 		batch := envs[start:min(start+limits.PublishBatch, len(envs))]
@@ -101,14 +54,8 @@ func publishFile(ctx context.Context, c *client.Client, file, product string, lo
 		for i, r := range res.Results {
 			if logKey != nil {
 				env := batch[i]
-				v, err := tlog.VerifyReceiptFor(r.Receipt, logKey, tlog.CheckpointOptions{}, attest.PAE(env.PayloadType, env.Payload))
-				if err != nil {
+				if _, err := receipt.VerifyFor(r.Receipt, logKey, tlog.CheckpointOptions{}, env); err != nil {
 					return nil, fmt.Errorf("the server's receipt for %s envelope %d: %w", file, start+i+1, err)
-				}
-				for _, s := range env.Signatures {
-					if !signedByAny(v.Leaf, s.Sig) {
-						return nil, fmt.Errorf("%w: the receipt for %s envelope %d does not record its signature", tlog.ErrBinding, file, start+i+1)
-					}
 				}
 			}
 			receipts = append(receipts, r.Receipt)
@@ -125,43 +72,12 @@ func publishFile(ctx context.Context, c *client.Client, file, product string, lo
 	return out, nil
 }
 
-// signedByAny reports whether the leaf records sig under any key.
-func signedByAny(l *tlog.Leaf, sig []byte) bool {
-	for _, s := range l.Signatures {
-		if l.SignedBy(s.KeyID, sig) {
-			return true
-		}
-	}
-	return false
-}
-
-// loadLogKey reads a log's public key file: PEM (log.pub) or a C2SP
-// verifier key line (log.vkey, which pins the origin too).
-func loadLogKey(path string) (*tlog.Verifier, error) {
-	b, err := limits.ReadFile(path, limits.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading the log key: %w", err)
-	}
-	v, err := tlog.ParseVerifier(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("the log key %q: %w", path, err)
-	}
-	return v, nil
-}
-
-// tokenFrom is --token, else CONSIGN_TOKEN.
-func tokenFrom(deps *Deps, flag string) string {
-	if flag != "" {
-		return flag
-	}
-	return deps.getenv("CONSIGN_TOKEN")
-}
-
 // NewCmdPublish is 'consign publish'.
 func NewCmdPublish(deps *Deps) *cobra.Command {
-	var serverURL, token, product, logKeyFile, output string
+	var serverURL, token, product, output string
+	var lk logKeyFlags
 	cmd := &cobra.Command{
-		Use:   "publish --server URL [--token T | CONSIGN_TOKEN] [--log-key log.pub] FILE...",
+		Use:   "publish --server URL [--token T | CONSIGN_TOKEN] [--log-key log.vkey] FILE...",
 		Short: "Publish attestations to a server's log and keep the receipts",
 		Long: `Send the DSSE envelopes of each FILE (.intoto.jsonl, one envelope per line) to the server,
 which checks every signature against the keys the token is scoped to, logs them, and
@@ -170,11 +86,12 @@ line in the same order: NAME.intoto.jsonl -> NAME.receipts.jsonl.
 
 Publishing the same attestation twice logs it once: the second time returns the first
 entry's receipt. With --log-key (the log's public key, as pinned from the server's
-operator), every receipt is verified offline before it is written.
+operator: log.vkey, or log.pub with --log-origin), every receipt is verified offline,
+and bound to its envelope, before it is written.
 
 The token comes from --token or CONSIGN_TOKEN (prefer the variable: a flag shows in
 process lists). --product is needed only when the token is for several products.`,
-		Example: `  CONSIGN_TOKEN=consign_... consign publish --server http://127.0.0.1:8080 --log-key log.pub build.intoto.jsonl`,
+		Example: `  CONSIGN_TOKEN=consign_... consign publish --server http://127.0.0.1:8080 --log-key log.vkey build.intoto.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("name at least one attestation file to publish")
@@ -192,12 +109,9 @@ process lists). --product is needed only when the token is for several products.
 			if tok == "" {
 				return withHint(usageErr(fmt.Errorf("no token: pass --token or set CONSIGN_TOKEN")), "'consign admin token create --product P --key PUB' makes one")
 			}
-			var logKey *tlog.Verifier
-			if logKeyFile != "" {
-				var err error
-				if logKey, err = loadLogKey(logKeyFile); err != nil {
-					return err
-				}
+			logKey, err := lk.load()
+			if err != nil {
+				return err
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tok})
 			if err != nil {
@@ -217,7 +131,7 @@ process lists). --product is needed only when the token is for several products.
 	cmd.Flags().StringVar(&serverURL, "server", "", "the server's URL, e.g. http://127.0.0.1:8080")
 	cmd.Flags().StringVar(&token, "token", "", "publishing token (default: $CONSIGN_TOKEN)")
 	cmd.Flags().StringVar(&product, "product", "", "product to publish for (needed if the token has several)")
-	cmd.Flags().StringVar(&logKeyFile, "log-key", "", "the log's public key (log.pub): verify every receipt before writing it")
+	lk.add(cmd, "the log's public key (log.vkey, or log.pub with --log-origin): verify every receipt before writing it")
 	addOutputFlag(cmd, &output)
 	return cmd
 }

@@ -9,16 +9,13 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
 
 // NewCmdRun is 'consign run'.
 func NewCmdRun(deps *Deps) *cobra.Command {
-	var (
-		keyPath, name, dir, out, linkDir, builderID string
-		materials, products, exclude                []string
-		slsa, legacy                                bool
-	)
+	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run --key KEY --name STEP [--materials P]... [--products P]... [--out FILE] -- CMD [ARGS...]",
 		Short: "Run a step, record its materials and products, and sign what happened",
@@ -45,93 +42,107 @@ exits with the command's status.`,
   consign run --key qa.key --name test --materials dist --products report.xml -- ./run-tests.sh`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if name == "" {
+			if f.name == "" {
 				return usagef("--name is required: the step's name, as the policy calls it")
 			}
-			if len(products) == 0 {
+			if len(f.products) == 0 {
 				return withHint(usagef("--products is required: the attestation's subjects are the step's products"), "name the files or directories the step makes, e.g. --products dist")
 			}
 			if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
 				return usagef("put the command after '--': consign run ... -- %s", args[0])
 			}
-			if out == "" {
-				out = name + ".intoto.jsonl"
+			if f.out == "" {
+				f.out = f.name + ".intoto.jsonl"
 			}
-			signer, err := loadSigner(deps, keyPath)
+			signer, err := loadSigner(deps, f.keyPath)
 			if err != nil {
 				return err
 			}
 			rec, runErr := step.Run(cmd.Context(), step.Config{
-				Name: name, Dir: dir, Materials: materials, Products: products, Exclude: exclude,
+				Name: f.name, Dir: f.dir, Materials: f.materials, Products: f.products, Exclude: f.exclude,
 				Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
 			})
 			if rec == nil {
 				return runErr
 			}
-			var envs []*attest.Envelope
-			st, err := rec.LinkStatement()
-			if err != nil {
-				return withHint(err, "check --products: none of the paths named a file")
-			}
-			if env, err := attest.SignStatement(st, signer); err != nil {
-				return err
-			} else {
-				envs = append(envs, env)
-			}
-			if slsa {
-				st, err := rec.ProvenanceStatement(builderID)
-				if err != nil {
-					return err
-				}
-				env, err := attest.SignStatement(st, signer)
-				if err != nil {
-					return err
-				}
-				envs = append(envs, env)
-			}
-			if err := writeEnvelopes(cmd, out, envs...); err != nil {
+			if err := recordStep(cmd, deps, &f, rec, signer); err != nil {
 				return err
 			}
-			fmt.Fprintf(deps.Stderr, "Recorded step %q: %d material(s), %d product(s), exit code %d; %d attestation(s) appended to %s\n",
-				name, len(rec.Materials), len(rec.Products), rec.ExitCode, len(envs), out)
-			for _, s := range rec.Skipped {
-				fmt.Fprintf(deps.Stderr, "consign: warning: not recorded: %s (%s)\n", s.Path, s.Reason)
-			}
-			if legacy {
-				data, fname, err := rec.LegacyLink(signer)
-				if err != nil {
-					return err
+			if errors.Is(runErr, step.ErrCommand) {
+				code := rec.ExitCode
+				if code == 0 {
+					code = ExitError
 				}
-				p := filepath.Join(linkDir, fname)
-				if err := fsutil.WriteFile(p, data, 0o644, true); err != nil {
-					return err
-				}
-				fmt.Fprintf(deps.Stderr, "in-toto v0.9 link written to %s\n", p)
+				return &Error{Code: code, Err: fmt.Errorf("%w (the failure is recorded in %s)", runErr, f.out)}
 			}
-			if runErr != nil {
-				if errors.Is(runErr, step.ErrCommand) {
-					code := rec.ExitCode
-					if code == 0 {
-						code = ExitError
-					}
-					return &Error{Code: code, Err: fmt.Errorf("%w (the failure is recorded in %s)", runErr, out)}
-				}
-				return runErr
-			}
-			return nil
+			return runErr
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&keyPath, "key", "", "private key to sign with")
-	f.StringVar(&name, "name", "", "the step's name (required)")
-	f.StringVar(&dir, "dir", ".", "directory the command runs in and paths are relative to")
-	f.StringArrayVar(&materials, "materials", nil, "file or directory the step reads (repeatable)")
-	f.StringArrayVar(&products, "products", nil, "file or directory the step makes (repeatable; required)")
-	f.StringArrayVar(&exclude, "exclude", nil, "gitignore-style pattern of paths to leave out (repeatable)")
-	f.StringVar(&out, "out", "", "append the attestations to this .intoto.jsonl (default NAME.intoto.jsonl)")
-	f.BoolVar(&slsa, "slsa", false, "also write a SLSA Provenance v1 attestation for the products")
-	f.StringVar(&builderID, "builder-id", step.DefaultBuilderID, "builder id for --slsa provenance")
-	f.BoolVar(&legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
-	f.StringVar(&linkDir, "link-dir", ".", "directory for the --legacy-link file")
+	fs := cmd.Flags()
+	fs.StringVar(&f.keyPath, "key", "", "private key to sign with")
+	fs.StringVar(&f.name, "name", "", "the step's name (required)")
+	fs.StringVar(&f.dir, "dir", ".", "directory the command runs in and paths are relative to")
+	fs.StringArrayVar(&f.materials, "materials", nil, "file or directory the step reads (repeatable)")
+	fs.StringArrayVar(&f.products, "products", nil, "file or directory the step makes (repeatable; required)")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "gitignore-style pattern of paths to leave out (repeatable)")
+	fs.StringVar(&f.out, "out", "", "append the attestations to this .intoto.jsonl (default NAME.intoto.jsonl)")
+	fs.BoolVar(&f.slsa, "slsa", false, "also write a SLSA Provenance v1 attestation for the products")
+	fs.StringVar(&f.builderID, "builder-id", step.DefaultBuilderID, "builder id for --slsa provenance")
+	fs.BoolVar(&f.legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
+	fs.StringVar(&f.linkDir, "link-dir", ".", "directory for the --legacy-link file")
 	return cmd
+}
+
+// runFlags are 'consign run's flags.
+type runFlags struct {
+	keyPath, name, dir, out, linkDir, builderID string
+	materials, products, exclude                []string
+	slsa, legacy                                bool
+}
+
+// recordStep signs what the step did (its link, and SLSA provenance with
+// --slsa), appends it to --out, and writes the in-toto v0.9 link with
+// --legacy-link.
+func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, signer *sign.Signer) error {
+	st, err := rec.LinkStatement()
+	if err != nil {
+		return withHint(err, "check --products: none of the paths named a file")
+	}
+	sts := []*attest.Statement{st}
+	if f.slsa {
+		st, err := rec.ProvenanceStatement(f.builderID)
+		if err != nil {
+			return err
+		}
+		sts = append(sts, st)
+	}
+	var envs []*attest.Envelope
+	for _, st := range sts {
+		env, err := attest.SignStatement(st, signer)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, env)
+	}
+	if err := writeEnvelopes(cmd, f.out, envs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(deps.Stderr, "Recorded step %q: %d material(s), %d product(s), exit code %d; %d attestation(s) appended to %s\n",
+		f.name, len(rec.Materials), len(rec.Products), rec.ExitCode, len(envs), f.out)
+	for _, s := range rec.Skipped {
+		fmt.Fprintf(deps.Stderr, "consign: warning: not recorded: %s (%s)\n", s.Path, s.Reason)
+	}
+	if !f.legacy {
+		return nil
+	}
+	data, fname, err := rec.LegacyLink(signer)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(f.linkDir, fname)
+	if err := fsutil.WriteFile(p, data, 0o644, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(deps.Stderr, "in-toto v0.9 link written to %s\n", p)
+	return nil
 }

@@ -2,205 +2,15 @@ package cli
 
 import (
 	"context"
-	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/server"
-	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/store"
-	"github.com/consign-dev/consign/internal/store/postgres"
-	"github.com/consign-dev/consign/internal/store/sqlite"
-	"github.com/consign-dev/consign/internal/tlog"
 )
-
-// defaultDB is the database of serve and admin when --db is not given.
-const defaultDB = "sqlite:consign.db"
-
-// openStore opens --db: sqlite:PATH (or a bare path) or a postgres:// URL.
-func openStore(ctx context.Context, spec string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		return postgres.Open(ctx, spec)
-	case strings.HasPrefix(spec, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite:"))
-	case strings.Contains(spec, "://"):
-		return nil, usagef("--db %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", redactDSN(spec))
-	}
-	return sqlite.Open(ctx, spec)
-}
-
-// sqlitePath is the file of a SQLite --db, or "" for PostgreSQL.
-func sqlitePath(spec string) string {
-	if strings.Contains(spec, "://") {
-		return ""
-	}
-	return strings.TrimPrefix(spec, "sqlite:")
-}
-
-func redactDSN(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if j := strings.LastIndex(s[i+3:], "@"); j >= 0 {
-			return s[:i+3] + "REDACTED@" + s[i+3+j+1:]
-		}
-	}
-	return s
-}
-
-// serveConfig is what 'consign serve' (and the demo) start a log server with.
-type serveConfig struct {
-	Addr, DB, LogKey, Origin string
-	ReadTokenRequired        bool
-	Rate                     float64
-}
-
-// logServer is a started server with what was opened for it.
-type logServer struct {
-	*server.Running
-	Signer *tlog.Signer
-	store  store.Store
-}
-
-// Close shuts the server down and closes its database.
-func (l *logServer) Close(ctx context.Context) error {
-	err := l.Shutdown(ctx)
-	if cerr := l.store.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// startLogServer opens the database, loads (or creates) the log key, and
-// starts the server on cfg.Addr. It is what 'consign serve' runs, and what
-// 'consign demo' uses on 127.0.0.1:0.
-func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *slog.Logger) (*logServer, error) {
-	st, err := openStore(ctx, cfg.DB)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := logSigner(ctx, deps, st, cfg)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	s, err := server.New(ctx, server.Config{
-		Store: st, Signer: signer, ReadTokenRequired: cfg.ReadTokenRequired,
-		Limits: server.Limits{Rate: cfg.Rate}, Now: deps.Now, Logger: logger,
-	})
-	if err != nil {
-		st.Close()
-		if errors.Is(err, store.ErrIdentity) {
-			return nil, fmt.Errorf("log key %s: %w", cfg.LogKey, err)
-		}
-		return nil, err
-	}
-	run, err := server.Start(s, cfg.Addr)
-	if err != nil {
-		s.Close()
-		st.Close()
-		return nil, err
-	}
-	return &logServer{Running: run, Signer: signer, store: st}, nil
-}
-
-// logKeyPath is --log-key, or log.key beside a SQLite database.
-func logKeyPath(cfg serveConfig) (string, error) {
-	if cfg.LogKey != "" {
-		return cfg.LogKey, nil
-	}
-	if p := sqlitePath(cfg.DB); p != "" {
-		return filepath.Join(filepath.Dir(p), "log.key"), nil
-	}
-	return "", withHint(usageErr(errors.New("--log-key is required with PostgreSQL")),
-		"every server of one log must sign with the same key: give each the same --log-key file")
-}
-
-// pubPath is the file the log's public key is written to: KEY.pub for KEY.key
-// (PEM; KEY.vkey holds the same key as a signed-note verifier key).
-func pubPath(keyPath string) string { return strings.TrimSuffix(keyPath, ".key") + ".pub" }
-
-// logSigner loads the log's Ed25519 key from the --log-key file, or makes
-// one (0600, PKCS #8 PEM) when the file does not exist; the origin is
-// --origin, else the database's, else consign/<key id prefix>. The
-// verifier key (what clients pin) is written to KEY.pub.
-func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig) (*tlog.Signer, error) {
-	path, err := logKeyPath(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var priv ed25519.PrivateKey
-	data, err := limits.ReadFile(path, limits.KeyFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		_, p, gerr := ed25519.GenerateKey(nil)
-		if gerr != nil {
-			return nil, gerr
-		}
-		pemKey, merr := sign.MarshalPrivateKeyUnencryptedUnsafe(p)
-		if merr != nil {
-			return nil, merr
-		}
-		if err := fsutil.WriteFile(path, pemKey, 0o600, false); err != nil {
-			return nil, fmt.Errorf("writing the new log key: %w", err)
-		}
-		fmt.Fprintf(deps.Stderr, "consign: created a new log key in %s (keep it secret, and back it up)\n", path)
-		priv = p
-	case err != nil:
-		return nil, fmt.Errorf("reading the log key: %w", err)
-	default:
-		k, err := sign.ParsePrivateKey(data, passFunc(deps))
-		if err != nil {
-			return nil, fmt.Errorf("loading the log key %q: %w", path, err)
-		}
-		p, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("the log key %q: %w: a log key must be Ed25519 (C2SP signed notes)", path, sign.ErrUnsupportedKey)
-		}
-		priv = p
-	}
-	origin := cfg.Origin
-	if origin == "" {
-		if id, err := st.LogIdentity(ctx); err == nil {
-			origin = id.Origin
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
-	if origin == "" {
-		kid, err := sign.KeyID(priv.Public())
-		if err != nil {
-			return nil, err
-		}
-		origin = "consign/" + kid[:16]
-	}
-	signer, err := tlog.NewSigner(origin, priv)
-	if err != nil {
-		return nil, usageErr(fmt.Errorf("--origin: %w", err))
-	}
-	// What clients pin: the PEM public key (as policies name keys) and the
-	// signed-note verifier key, which also pins the origin.
-	for _, f := range []struct{ path, data string }{
-		{pubPath(path), string(signer.PublicKeyPEM())},
-		{strings.TrimSuffix(path, ".key") + ".vkey", signer.VerifierKey() + "\n"},
-	} {
-		if old, err := os.ReadFile(f.path); err != nil || string(old) != f.data {
-			if err := fsutil.WriteFile(f.path, []byte(f.data), 0o644, true); err != nil {
-				return nil, fmt.Errorf("writing the log's public key: %w", err)
-			}
-		}
-	}
-	return signer, nil
-}
 
 // NewCmdServe is 'consign serve'.
 func NewCmdServe(deps *Deps) *cobra.Command {
@@ -222,7 +32,8 @@ The database is one SQLite file by default (created on first start), or PostgreS
 database, which serialises the log's appends. The log signs checkpoints with an Ed25519
 key: --log-key FILE (PEM), created on first start if the file does not exist (default:
 log.key beside the SQLite file; required with PostgreSQL, where every server must use
-the same key). Its public key, the line clients pin, is written to FILE.pub (log.pub).
+the same key). Its public key is written beside it as the line clients pin, FILE.vkey
+(log.vkey: origin+hash+key), and as PEM, FILE.pub (log.pub).
 
 Reads are open to anyone unless --read-token-required, which limits them to tokens, and
 to the products each token is scoped to. Tokens are made with 'consign admin token'.`,

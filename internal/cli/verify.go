@@ -30,7 +30,9 @@ final stage, by digest.
 An attestation that cannot be read fails verification; one signed by no key the policy
 names is listed and ignored.
 
-ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX.
+ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX. With --image, the
+image is resolved to its manifest digest once; that digest is an artifact, and the
+attestations attached to it in its registry are read beside any --attestations.
 
 With --vsa-key and --vsa-out, a SLSA Verification Summary Attestation (PASSED or FAILED)
 about the artifacts is signed and written.
@@ -49,8 +51,8 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
       --vsa-key keys/gate.key --vsa-out release.vsa.intoto.jsonl dist/acme-app-1.0.tar
   consign verify --layout root.layout --layout-key owner.pub --links links dist/app`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("name at least one artifact to verify (a file, or sha256:HEX)")
+			if len(args) == 0 && f.image.ref == "" {
+				return usagef("name at least one artifact to verify (a file, or sha256:HEX), or an image with --image")
 			}
 			return nil
 		},
@@ -72,6 +74,11 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 	if err != nil {
 		return err
 	}
+	imageArtifacts, imageInputs, err := f.image.release(cmd.Context(), deps)
+	if err != nil {
+		return err
+	}
+	artifacts = append(artifacts, imageArtifacts...)
 	var vsa *verify.VSAOptions
 	if f.vsaKey != "" {
 		signer, err := loadSigner(deps, f.vsaKey)
@@ -92,6 +99,7 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 		if err != nil {
 			return err
 		}
+		cfg.Attestations = append(cfg.Attestations, imageInputs...)
 		res, err = verify.Verify(cmd.Context(), cfg)
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -10,16 +9,15 @@ import (
 
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
 // verifyFlags are the flags of 'consign verify'.
 type verifyFlags struct {
-	policy, layout, links, output, vsaKey, vsaOut, resourceURI, state, inspectionDir, logKey string
-	roots, attestations, layoutKeys                                                          []string
-	receipts, allowInspections                                                               bool
+	policy, layout, links, output, vsaKey, vsaOut, resourceURI, state, inspectionDir, logKey, logOrigin string
+	roots, attestations, layoutKeys                                                                     []string
+	receipts, allowInspections                                                                          bool
+	image                                                                                               imageVerify
 }
 
 func (f *verifyFlags) add(cmd *cobra.Command) {
@@ -34,11 +32,13 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 	fs.BoolVar(&f.allowInspections, "allow-inspections", false, "run the layout's inspection commands (they are commands the layout's author chose)")
 	fs.StringVar(&f.inspectionDir, "inspection-dir", ".", "directory the inspections run in")
 	fs.BoolVar(&f.receipts, "receipts", false, "check transparency-log receipts (NAME.receipts.jsonl beside each NAME.intoto.jsonl) with --log-key")
-	fs.StringVar(&f.logKey, "log-key", "", "the transparency log's public key (log.pub), for --receipts; never taken from a server")
+	fs.StringVar(&f.logKey, "log-key", "", "the transparency log's public key (log.vkey, or log.pub with --log-origin), for --receipts; never taken from a server")
+	fs.StringVar(&f.logOrigin, "log-origin", "", "the log's origin: pins a PEM --log-key (log.pub); a verifier key line (log.vkey) names its own")
 	fs.StringVar(&f.vsaKey, "vsa-key", "", "private key to sign a Verification Summary Attestation with")
 	fs.StringVar(&f.vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
 	fs.StringVar(&f.resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
 	addOutputFlag(cmd, &f.output)
+	f.image.add(cmd, "container image to verify: its manifest digest is an artifact, and its attached attestations are read too")
 }
 
 // check rejects combinations of flags that cannot be meant.
@@ -57,7 +57,7 @@ func (f *verifyFlags) check() error {
 		return usagef("--policy is required: the signed policy to verify against (or --layout for an in-toto layout)")
 	case !legacy && len(f.roots) == 0:
 		return withHint(usagef("--trust-root is required: the product owner's public key, which signed the policy"), "the owner's key comes from the vendor, out of band; never from the policy itself")
-	case !legacy && len(f.attestations) == 0:
+	case !legacy && len(f.attestations) == 0 && f.image.ref == "":
 		return usagef("--attestations is required: the files or directories holding the attestations")
 	case legacy && (len(f.layoutKeys) == 0 || f.links == ""):
 		return usagef("--layout needs --layout-key and --links")
@@ -75,7 +75,7 @@ func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 	var receipts verify.ReceiptChecker
 	if f.receipts || f.logKey != "" {
 		var err error
-		if receipts, err = loadReceipts(deps, f.logKey, f.attestations); err != nil {
+		if receipts, err = loadReceipts(deps, f.logKey, f.logOrigin, f.attestations); err != nil {
 			return verify.Config{}, err
 		}
 	}
@@ -132,19 +132,15 @@ func (f *verifyFlags) layoutConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 // the log. A receipt that does not verify is an error; an attestation
 // without a receipt is left to the policy (its signatures then count only
 // if the key is valid now).
-func loadReceipts(deps *Deps, logKeyPath string, attestations []string) (verify.ReceiptChecker, error) {
+func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []string) (verify.ReceiptChecker, error) {
 	if logKeyPath == "" {
-		return nil, usagef("--receipts needs --log-key: the log's public key (log.pub), obtained out of band")
+		return nil, usagef("--receipts needs --log-key: the log's public key (log.vkey), obtained out of band")
 	}
-	pub, err := loadPublicKey(logKeyPath)
+	logKey, err := loadLogKey(logKeyPath, logOrigin)
 	if err != nil {
 		return nil, err
 	}
-	edPub, ok := pub.(ed25519.PublicKey)
-	if !ok {
-		return nil, withHint(fmt.Errorf("log key %q is %s, not Ed25519", logKeyPath, sign.Algorithm(pub)), "pass the log.pub that 'consign serve' wrote")
-	}
-	set, found, err := evidence.Receipts(tlog.NewKeyVerifier(edPub), attestations)
+	set, found, err := evidence.Receipts(logKey, attestations)
 	if re := (*evidence.ReceiptError)(nil); errors.As(err, &re) {
 		return nil, withHint(err, "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
 	} else if err != nil {

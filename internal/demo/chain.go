@@ -68,14 +68,14 @@ func (d *demo) chainPublish(logURL string) error {
 		return err
 	}
 	tok := strings.TrimSpace(token.String())
-	publish := []string{"publish", "--server", logURL, "--token", tok, "--log-key", "../keys/log.pub"}
+	publish := []string{"publish", "--server", logURL, "--token", tok, "--log-key", "../keys/log.vkey"}
 	for _, f := range []string{"source", "build", "sbom", "test", "package", "release-alice", "release-bob"} {
 		publish = append(publish, "att/"+f+".intoto.jsonl")
 	}
 	if err := d.run(
 		step{args: publish, secret: tok},
 		step{args: []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
-			"--receipts", "--log-key", "../keys/log.pub", "--output", "json", "pkg/acme-app-1.0.tar"}, stdout: &bytes.Buffer{}},
+			"--receipts", "--log-key", "../keys/log.vkey", "--output", "json", "pkg/acme-app-1.0.tar"}, stdout: &bytes.Buffer{}},
 		step{title: "Pack the release for customers: the policy, the attestations it counts, their receipts, the log's checkpoint, the SBOM and the artifact, in one file",
 			args: []string{"pack", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
 				"--server", logURL, "--include-artifacts", "-o", "../release.pack", "pkg/acme-app-1.0.tar"}},

@@ -146,9 +146,9 @@ func (d *demo) logSteps() error {
 	tok := strings.TrimSpace(token.String())
 	if err := d.run(
 		step{"Publish the attestations; the receipts are written beside them",
-			[]string{"publish", "--server", srv.url, "--token", tok, "--log-key", "keys/log.pub", "build.intoto.jsonl", "sbom.intoto.jsonl", "test.intoto.jsonl"}, 0, nil, tok},
+			[]string{"publish", "--server", srv.url, "--token", tok, "--log-key", "keys/log.vkey", "build.intoto.jsonl", "sbom.intoto.jsonl", "test.intoto.jsonl"}, 0, nil, tok},
 		step{"Anyone checks a receipt offline with the log's public key",
-			[]string{"log", "verify-receipt", "--log-key", "keys/log.pub", "--attestations", "build.intoto.jsonl", "build.receipts.jsonl"}, 0, nil, ""},
+			[]string{"log", "verify-receipt", "--log-key", "keys/log.vkey", "--attestations", "build.intoto.jsonl", "build.receipts.jsonl"}, 0, nil, ""},
 		step{"Fetch everything the log holds about the artifact",
 			[]string{"fetch", "--server", srv.url, "--subject", "dist/acme-app", "--out", "fetched.intoto.jsonl"}, 0, nil, ""},
 	); err != nil {

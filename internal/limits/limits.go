@@ -107,3 +107,16 @@ const (
 	// ArchiveEntries bounds the entries of one archive scan target.
 	ArchiveEntries = 1_000_000
 )
+
+// Limits of reading from OCI registries: a hostile registry can send endless
+// manifests, blobs and lists of attachments.
+const (
+	// OCIManifest bounds one manifest or index (the distribution registry's own cap is 4 MiB).
+	OCIManifest = 4 << 20
+	// OCIBlob bounds one attached layer: a signature payload, an envelope or an SBOM.
+	OCIBlob = Envelope
+	// OCIReferrers bounds the entries of one referrers index or tag-schema index.
+	OCIReferrers = 1000
+	// OCILayers bounds the layers of one attachment manifest (cosign's .sig and .att images).
+	OCILayers = 1000
+)

@@ -186,7 +186,8 @@ func knownKey(sp *policy.Signed, id string) bool {
 	return false
 }
 
-// LogKey is the transparency log key a policy names, as a tlog verifier.
+// LogKey is the transparency log key a policy names, as a tlog verifier,
+// pinned to the log origin the policy names, if it names one.
 func LogKey(p *policy.Policy) (*tlog.Verifier, error) {
 	if p.Log == nil || p.Log.Key == nil {
 		return nil, errors.New("the policy names no log key")
@@ -195,7 +196,11 @@ func LogKey(p *policy.Policy) (*tlog.Verifier, error) {
 	if !ok {
 		return nil, fmt.Errorf("the policy's log key %s is not Ed25519", p.Log.Key.ID)
 	}
-	return tlog.NewKeyVerifier(ed), nil
+	v := tlog.NewKeyVerifier(ed)
+	if p.Log.Origin == "" {
+		return v, nil
+	}
+	return tlog.LoadVerifier(v.String(), p.Log.Origin)
 }
 
 func safeBase(name, fallback string) string {

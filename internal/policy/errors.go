@@ -15,6 +15,9 @@ var (
 	ErrPattern = fmt.Errorf("%w: bad artifact pattern", ErrInvalid)
 	// ErrRule is returned for an artifact rule that does not parse.
 	ErrRule = fmt.Errorf("%w: bad artifact rule", ErrInvalid)
+	// ErrNotSigned is returned by [LintFile] when asked to verify the
+	// signature of a policy that is not signed.
+	ErrNotSigned = errors.New("the policy is not signed")
 	// ErrPayloadType is returned for an envelope that does not hold a policy.
 	ErrPayloadType = fmt.Errorf("%w: the envelope does not hold a consign policy", ErrInvalid)
 	// ErrKeyFile is returned when a signed policy names a file instead of

@@ -15,6 +15,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/tlog"
 )
 
 // Limits on a policy, so that a hostile one costs bounded work.
@@ -241,13 +242,21 @@ func (ps *parser) owner(n *yaml.Node, p *Policy) {
 }
 
 func (ps *parser) log(n *yaml.Node, p *Policy) {
-	f := ps.mapping(n, "log", "key", "receipts")
+	f := ps.mapping(n, "log", "key", "origin", "receipts")
 	if f == nil {
 		return
 	}
 	l := &Log{Line: n.Line, Receipts: ReceiptsRequired}
 	if kn := ps.required(n, f, "key"); kn != nil {
 		l.Key = ps.key(kn, "log key")
+	}
+	if on := f["origin"]; on != nil {
+		if v, ok := ps.str(on, "origin"); ok {
+			if !tlog.ValidOrigin(v) {
+				ps.errorf(on, "log origin %q must be non-empty, with no spaces and no '+'", v)
+			}
+			l.Origin = v
+		}
 	}
 	if rn := f["receipts"]; rn != nil {
 		if v, ok := ps.str(rn, "receipts"); ok {

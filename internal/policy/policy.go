@@ -52,7 +52,10 @@ const (
 // Log names a transparency log's key and whether every attestation must
 // carry a receipt from it.
 type Log struct {
-	Key      *Key
+	Key *Key
+	// Origin is the log's origin, which pins the key to that one log; ""
+	// when the policy names none.
+	Origin   string
 	Receipts string
 	Line     int
 }

@@ -8,12 +8,13 @@
 // indexed by the SHA-256 of the DSSE PAE each leaf records. An attestation's
 // time is the log's time only when a receipt's leaf records its statement
 // and every one of its signatures: a signature added after the entry was
-// logged gets no log time (SECURITY-CASES 1-3).
+// logged gets no log time (a signature added later proves nothing about when it was made).
 package receipt
 
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,6 +51,22 @@ type Set struct {
 // NewSet is an empty set of receipts of the log whose key is log.
 func NewSet(log *tlog.Verifier, opts tlog.CheckpointOptions) *Set {
 	return &Set{log: log, opts: opts, byStatement: map[[sha256.Size]byte][]*tlog.VerifiedReceipt{}}
+}
+
+// Split is the receipts of data, one per element: JSON Lines, or one
+// receipt, pretty-printed or not. Blank lines are left out.
+func Split(data []byte) [][]byte {
+	var lines [][]byte
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 || (len(lines) > 1 && json.Valid(bytes.TrimSpace(data)) && !json.Valid(lines[0])) {
+		// One pretty-printed receipt.
+		lines = [][]byte{bytes.TrimSpace(data)}
+	}
+	return lines
 }
 
 // Add verifies every receipt in data (JSON Lines, or one receipt) and adds
@@ -94,7 +111,7 @@ func (s *Set) Check(env *attest.Envelope, raw []byte) (time.Time, error) {
 	s.mu.RUnlock()
 	var best time.Time
 	for _, v := range candidates {
-		if all(v.Leaf, env.Signatures) && (best.IsZero() || v.Time().Before(best)) {
+		if Records(v.Leaf, env) == nil && (best.IsZero() || v.Time().Before(best)) {
 			best = v.Time()
 		}
 	}
@@ -118,21 +135,43 @@ func (s *Set) Len() int {
 	return n
 }
 
-func all(l *tlog.Leaf, sigs []attest.Signature) bool {
-	if len(sigs) == 0 {
-		return false
+// Records checks that the log entry l records env as it is: its statement
+// (the DSSE PAE of its payload type and payload) and every one of its
+// signatures, under any key; an envelope with no signature is recorded by
+// no entry. It returns nil, or an error wrapping tlog.ErrBinding.
+func Records(l *tlog.Leaf, env *attest.Envelope) error {
+	if err := l.Covers(attest.PAE(env.PayloadType, env.Payload)); err != nil {
+		return err
 	}
-	for _, sg := range sigs {
-		found := false
-		for _, ls := range l.Signatures {
-			if l.SignedBy(ls.KeyID, sg.Sig) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
+	if len(env.Signatures) == 0 {
+		return fmt.Errorf("%w: the envelope has no signature", tlog.ErrBinding)
+	}
+	for _, sg := range env.Signatures {
+		if !signedByAny(l, sg.Sig) {
+			return fmt.Errorf("%w: a signature of the envelope is not recorded in the entry", tlog.ErrBinding)
 		}
 	}
-	return true
+	return nil
+}
+
+// VerifyFor verifies the receipt r offline with the log key (tlog.VerifyReceipt)
+// and checks that its entry records env ([Records]).
+func VerifyFor(r *tlog.Receipt, log *tlog.Verifier, opts tlog.CheckpointOptions, env *attest.Envelope) (*tlog.VerifiedReceipt, error) {
+	v, err := tlog.VerifyReceipt(r, log, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := Records(v.Leaf, env); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func signedByAny(l *tlog.Leaf, sig []byte) bool {
+	for _, ls := range l.Signatures {
+		if l.SignedBy(ls.KeyID, sig) {
+			return true
+		}
+	}
+	return false
 }

@@ -139,3 +139,39 @@ func TestSetCheck(t *testing.T) {
 		t.Errorf("PathFor = %q", got)
 	}
 }
+
+// TestVerifyFor: a receipt proves an envelope only when its entry records
+// the envelope's statement and every one of its signatures.
+func TestVerifyFor(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	ls, _ := tlog.NewSigner("log.example/r", priv)
+	a, b := signer(t), signer(t)
+	t1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	env := statement(t, "x", a)
+	data := logOf(t, ls, []*sign.Signer{a}, []time.Time{t1}, env)
+	r, err := tlog.ParseReceipt(data[:len(data)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := receipt.VerifyFor(r, ls.Verifier(), tlog.CheckpointOptions{}, env); err != nil || !v.Time().Equal(t1) {
+		t.Fatalf("VerifyFor(the logged envelope) = %v, %v", v, err)
+	}
+	sb, _ := b.Sign(attest.PAE(env.PayloadType, env.Payload))
+	added := *env
+	added.Signatures = append(append([]attest.Signature(nil), env.Signatures...), attest.Signature{Sig: sb})
+	noSigs := *env
+	noSigs.Signatures = nil
+	for name, e := range map[string]*attest.Envelope{
+		"another statement":   statement(t, "y", a),
+		"a signature added":   &added,
+		"no signature at all": &noSigs,
+	} {
+		if _, err := receipt.VerifyFor(r, ls.Verifier(), tlog.CheckpointOptions{}, e); !errors.Is(err, tlog.ErrBinding) {
+			t.Errorf("VerifyFor(%s) = %v, want ErrBinding", name, err)
+		}
+	}
+	other, _ := tlog.NewSigner("log.example/r", func() ed25519.PrivateKey { _, p, _ := ed25519.GenerateKey(rand.Reader); return p }())
+	if _, err := receipt.VerifyFor(r, other.Verifier(), tlog.CheckpointOptions{}, env); !errors.Is(err, tlog.ErrCheckpointSignature) {
+		t.Errorf("VerifyFor(another log's key) = %v, want ErrCheckpointSignature", err)
+	}
+}

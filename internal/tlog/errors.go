@@ -9,6 +9,9 @@ var (
 	// ErrMalformed is returned for a leaf, checkpoint, key, proof or receipt that does not parse.
 	ErrMalformed = errors.New("malformed transparency log data")
 
+	// ErrNoOrigin is returned by [LoadVerifier] for a PEM log key with no
+	// origin to pin it to.
+	ErrNoOrigin = fmt.Errorf("%w: the log key names no origin", ErrMalformed)
 	// ErrUnverified is the root of every "the answer is no" about log data.
 	ErrUnverified = errors.New("log verification failed")
 	// ErrCheckpointSignature is returned when a checkpoint is not signed by the log's key.

@@ -114,6 +114,30 @@ func ParseVerifier(text string) (*Verifier, error) {
 	return &Verifier{origin: v.Name(), text: vkey, pub: ed25519.PublicKey(key[1:])}, nil
 }
 
+// LoadVerifier reads a log's public key in either form [ParseVerifier]
+// takes and pins it to one origin: a verifier key line names its own, and
+// origin, when not "", must be the same ([ErrOrigin] otherwise); a PEM key
+// names none, so origin pins it, and without one it is an error wrapping
+// [ErrNoOrigin]. Every verifier it returns is pinned.
+func LoadVerifier(text, origin string) (*Verifier, error) {
+	v, err := ParseVerifier(text)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.origin != "" && origin != "" && origin != v.origin:
+		return nil, fmt.Errorf("%w: the log key is for %q, not %q", ErrOrigin, v.origin, truncate(origin))
+	case v.origin != "":
+		return v, nil
+	case origin == "":
+		return nil, ErrNoOrigin
+	case !ValidOrigin(origin):
+		return nil, fmt.Errorf("%w: origin %q must be non-empty, with no spaces and no '+'", ErrMalformed, truncate(origin))
+	}
+	v.origin = origin
+	return v, nil
+}
+
 func parsePEMVerifier(text string) (*Verifier, error) {
 	block, rest := pem.Decode([]byte(text))
 	if block == nil || block.Type != "PUBLIC KEY" || len(strings.TrimSpace(string(rest))) != 0 {
@@ -121,7 +145,7 @@ func parsePEMVerifier(text string) (*Verifier, error) {
 	}
 	key, ok := bytes.CutPrefix(block.Bytes, ed25519SPKIPrefix)
 	if !ok || len(key) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%w: log key: a log key is an Ed25519 public key", ErrMalformed)
+		return nil, fmt.Errorf("%w: log key: not Ed25519: a log key is an Ed25519 public key", ErrMalformed)
 	}
 	return NewKeyVerifier(ed25519.PublicKey(key)), nil
 }

@@ -50,3 +50,51 @@ func TestPEMLogKey(t *testing.T) {
 		t.Errorf("ParseVerifier(two PEM blocks) = %v, want ErrMalformed", err)
 	}
 }
+
+// TestLoadVerifier: whichever form the log key takes, the verifier that
+// LoadVerifier returns is pinned to one origin, and a checkpoint of another
+// origin signed by the same key does not open with it.
+func TestLoadVerifier(t *testing.T) {
+	s, priv := newSignerKey(t, "log.example/a")
+	root := sha([]byte("root"))
+	msgA := signCP(t, s, tlog.Checkpoint{Origin: "log.example/a", Size: 3, Root: root})
+	// The same key signing as another log (a key reused, or a split log).
+	other, err := tlog.NewSigner("log.example/b", priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgB := signCP(t, other, tlog.Checkpoint{Origin: "log.example/b", Size: 3, Root: root})
+	pem := string(s.PublicKeyPEM())
+	tests := []struct {
+		name, text, origin string
+		wantErr            error
+	}{
+		{"verifier key", s.VerifierKey() + "\n", "", nil},
+		{"verifier key, same origin", s.VerifierKey(), "log.example/a", nil},
+		{"verifier key, another origin", s.VerifierKey(), "log.example/b", tlog.ErrOrigin},
+		{"PEM with origin", pem, "log.example/a", nil},
+		{"PEM without origin", pem, "", tlog.ErrNoOrigin},
+		{"PEM, bad origin", pem, "a b", tlog.ErrMalformed},
+		{"garbage", "nonsense", "log.example/a", tlog.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := tlog.LoadVerifier(tt.text, tt.origin)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("LoadVerifier = %v, %v; want %v", v, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if v.Origin() != "log.example/a" {
+				t.Errorf("Origin() = %q, want the pinned log.example/a", v.Origin())
+			}
+			if _, err := tlog.OpenCheckpoint(msgA, v, tlog.CheckpointOptions{}); err != nil {
+				t.Errorf("OpenCheckpoint(the log's own) = %v", err)
+			}
+			if _, err := tlog.OpenCheckpoint(msgB, v, tlog.CheckpointOptions{}); !errors.Is(err, tlog.ErrUnverified) {
+				t.Errorf("OpenCheckpoint(same key, other origin) = %v, want a verification failure", err)
+			}
+		})
+	}
+}

@@ -257,6 +257,8 @@ func VerifyReceipt(r *Receipt, log *Verifier, opts CheckpointOptions) (*Verified
 // VerifyReceiptFor is [VerifyReceipt] followed by the binding to one
 // attestation: the leaf must record the statement whose DSSE PAE is pae
 // ([ErrBinding]).
+// It does not check the envelope's signatures: receipt.VerifyFor, which
+// does, is the check that a receipt covers an envelope.
 func VerifyReceiptFor(r *Receipt, log *Verifier, opts CheckpointOptions, pae []byte) (*VerifiedReceipt, error) {
 	v, err := VerifyReceipt(r, log, opts)
 	if err != nil {

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/oci"
+)
+
+// NewCmdDownload is 'consign download'.
+func NewCmdDownload(deps *Deps) *cobra.Command {
+	var (
+		typ, out string
+		reg      registryFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "download IMAGE --type TYPE [--out FILE]",
+		Short: "Fetch a container image's attestations of one predicate type as .intoto.jsonl",
+		Long: `Fetch the DSSE envelopes attached to IMAGE's manifest digest whose statement has the
+predicate type --type, and write them as JSON Lines to --out (appended, atomically) or
+standard output. Nothing is verified here: 'consign verify-attestation --key PUB --subject
+sha256:HEX FILE' checks the file, with the digest this command prints on standard error.`,
+		Example: `  consign download registry.example/app:1.4.0 --type slsa --out build.intoto.jsonl`,
+		Args:    oneImage,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if typ == "" {
+				return usagef("--type is required: the predicate type to download")
+			}
+			predType, err := attest.ResolveType(typ)
+			if err != nil {
+				return withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+			}
+			c, err := reg.client(deps)
+			if err != nil {
+				return err
+			}
+			img, items, err := c.Attestations(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			var envs []*attest.Envelope
+			for i := range items {
+				if oci.PredicateType(&items[i]) == predType {
+					envs = append(envs, items[i].Envelope)
+				}
+			}
+			fmt.Fprintf(deps.Stderr, "%s: %d attestation(s) of type %s\n", img.Ref, len(envs), attest.ShortName(predType))
+			if len(envs) == 0 {
+				return withHint(fmt.Errorf("no attestations of type %s attached to %s", typ, img.Ref), "'consign discover IMAGE' lists what is attached")
+			}
+			return writeEnvelopes(cmd, out, envs...)
+		},
+	}
+	cmd.Flags().StringVar(&typ, "type", "", "predicate type: a short name or a URI")
+	cmd.Flags().StringVar(&out, "out", "", "append the envelopes to this .intoto.jsonl file (default: standard output)")
+	reg.add(cmd, false)
+	return cmd
+}

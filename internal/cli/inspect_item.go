@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/attest"
+)
+
+// inspectSubject is one subject of an inspected statement.
+type inspectSubject struct {
+	Name   string            `json:"name,omitempty"`
+	Digest map[string]string `json:"digest"`
+}
+
+// inspectItem is what inspect shows of one attestation, unverified.
+type inspectItem struct {
+	Source        string           `json:"source"`
+	Format        string           `json:"format"`
+	Error         string           `json:"error,omitempty"`
+	PayloadType   string           `json:"payloadType,omitempty"`
+	StatementType string           `json:"statementType,omitempty"`
+	PredicateType string           `json:"predicateType,omitempty"`
+	Subjects      []inspectSubject `json:"subjects,omitempty"`
+	Name          string           `json:"name,omitempty"`
+	Command       []string         `json:"command,omitempty"`
+	Materials     int              `json:"materials,omitempty"`
+	Products      int              `json:"products,omitempty"`
+	SignatureKeys []string         `json:"signatureKeyIds,omitempty"`
+	Signatures    int              `json:"signatures"`
+	Predicate     json.RawMessage  `json:"predicate,omitempty"`
+}
+
+// describeItem is what inspect shows of it.
+func describeItem(it *attest.Item, withPredicate bool) inspectItem {
+	ii := inspectItem{Source: it.Source, Format: it.Format}
+	if it.Err != nil {
+		ii.Error = it.Err.Error()
+		return ii
+	}
+	ii.Format = it.Describe()
+	switch {
+	case it.Envelope != nil:
+		ii.PayloadType = it.Envelope.PayloadType
+		ii.Signatures = len(it.Envelope.Signatures)
+		for _, s := range it.Envelope.Signatures {
+			ii.SignatureKeys = append(ii.SignatureKeys, s.KeyID)
+		}
+		st, err := attest.ParseStatement(it.Envelope.Payload)
+		if err != nil {
+			ii.Error = err.Error()
+			return ii
+		}
+		ii.StatementType, ii.PredicateType = st.Type, st.PredicateType
+		for _, s := range st.Subject {
+			ii.Subjects = append(ii.Subjects, inspectSubject{s.Name, s.Digest})
+		}
+		if withPredicate {
+			ii.Predicate = st.Predicate
+		}
+	case it.Link != nil:
+		ii.PredicateType = attest.LegacyLinkType
+		ii.Name, ii.Command = it.Link.Name, it.Link.Command
+		ii.Materials, ii.Products = len(it.Link.Materials), len(it.Link.Products)
+		ii.Signatures = len(it.Link.Signatures)
+		for _, s := range it.Link.Signatures {
+			ii.SignatureKeys = append(ii.SignatureKeys, s.KeyID)
+		}
+		for _, s := range it.Link.ProductSubjects() {
+			ii.Subjects = append(ii.Subjects, inspectSubject{s.Name, s.Digest})
+		}
+	case it.Blob != nil:
+		ii.Signatures = 1
+		if it.Blob.Digest != nil {
+			ii.Subjects = []inspectSubject{{Digest: it.Blob.Digest}}
+		}
+	}
+	return ii
+}
+
+func printInspect(w io.Writer, items []inspectItem) {
+	fmt.Fprintln(w, "UNVERIFIED: nothing below has been checked; use 'consign verify-attestation'.")
+	for _, ii := range items {
+		fmt.Fprintf(w, "\n%s: %s\n", ii.Source, ii.Format)
+		if ii.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", ii.Error)
+			continue
+		}
+		if ii.PredicateType != "" {
+			fmt.Fprintf(w, "  predicate type: %s", ii.PredicateType)
+			if s := attest.ShortName(ii.PredicateType); s != ii.PredicateType {
+				fmt.Fprintf(w, " (%s)", s)
+			}
+			fmt.Fprintln(w)
+		}
+		if ii.Name != "" {
+			fmt.Fprintf(w, "  step: %s\n  command: %s\n  materials: %d, products: %d\n", ii.Name, strings.Join(ii.Command, " "), ii.Materials, ii.Products)
+		}
+		if ii.StatementType != "" {
+			fmt.Fprintf(w, "  statement: %s\n", ii.StatementType)
+		}
+		fmt.Fprintf(w, "  signatures: %d", ii.Signatures)
+		var hints []string
+		for _, k := range ii.SignatureKeys {
+			if k != "" {
+				hints = append(hints, k)
+			}
+		}
+		if len(hints) > 0 {
+			fmt.Fprintf(w, " (claimed key ids: %s)", strings.Join(hints, ", "))
+		}
+		fmt.Fprintln(w)
+		if len(ii.Subjects) > 0 {
+			fmt.Fprintf(w, "  subjects: %d\n", len(ii.Subjects))
+			for i, s := range ii.Subjects {
+				if i == 20 {
+					fmt.Fprintf(w, "    ... and %d more (--output json lists all)\n", len(ii.Subjects)-20)
+					break
+				}
+				d := s.Digest["sha256"]
+				if d == "" {
+					for alg, v := range s.Digest {
+						d = alg + ":" + v
+						break
+					}
+				} else {
+					d = "sha256:" + d
+				}
+				fmt.Fprintf(w, "    %s  %s\n", d, s.Name)
+			}
+		}
+		if len(ii.Predicate) > 0 {
+			var buf bytes.Buffer
+			if json.Indent(&buf, ii.Predicate, "    ", "  ") == nil {
+				fmt.Fprintf(w, "  predicate:\n    %s\n", buf.String())
+			}
+		}
+	}
+}

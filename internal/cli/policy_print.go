@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/consign-dev/consign/internal/policy"
+)
+
+// printChecked prints what 'policy check' found, and fails when it found errors.
+func printChecked(w io.Writer, output, path string, c *policy.LintResult) error {
+	findings, signed := c.Findings, c.Signed
+	if output == "json" {
+		if findings == nil {
+			findings = []policy.Finding{}
+		}
+		if err := json.NewEncoder(w).Encode(struct {
+			Policy   string           `json:"policy"`
+			Signed   bool             `json:"signed"`
+			OK       bool             `json:"ok"`
+			Findings []policy.Finding `json:"findings"`
+		}{path, signed, !policy.HasErrors(findings), findings}); err != nil {
+			return err
+		}
+	} else {
+		printFindings(w, path, findings)
+		if !policy.HasErrors(findings) {
+			note := ""
+			if signed && !c.SignatureChecked {
+				note = " (signature not checked: pass --trust-root)"
+			}
+			fmt.Fprintf(w, "%s: no errors, %d warning(s)%s\n", path, len(findings), note)
+		}
+	}
+	if policy.HasErrors(findings) {
+		return fmt.Errorf("%w: %s has %s", policy.ErrInvalid, path, countErrors(findings))
+	}
+	return nil
+}
+
+func printFindings(w io.Writer, path string, findings []policy.Finding) {
+	for _, f := range findings {
+		if f.Line > 0 {
+			fmt.Fprintf(w, "%s:%d: %s: %s\n", path, f.Line, f.Severity, f.Message)
+		} else {
+			fmt.Fprintf(w, "%s: %s: %s\n", path, f.Severity, f.Message)
+		}
+	}
+}
+
+func countErrors(findings []policy.Finding) string {
+	n := policy.ErrorCount(findings)
+	if n == 1 {
+		return "1 error"
+	}
+	return fmt.Sprintf("%d errors", n)
+}

@@ -1,0 +1,44 @@
+// Package oci reads and writes signatures and attestations about container
+// images in OCI registries, with go-containerregistry for the registry
+// protocol.
+//
+// # Identity
+//
+// An image is known by its manifest digest. [Client.Resolve] turns a
+// reference into a digest once, by hashing the manifest bytes the registry
+// sent (never by trusting a header or a tag), and everything afterwards is
+// fetched and checked by that digest: a tag that moves while consign works
+// changes nothing, and a reference by digest must resolve to exactly that
+// digest.
+//
+// # Conventions
+//
+// Two conventions attach things to an image, and both are read and written:
+//
+//   - OCI 1.1 referrers: an artifact manifest whose subject is the image,
+//     found through the registry's referrers API, or, where a registry lacks
+//     it, through the referrers tag schema (an index tagged sha256-HEX).
+//   - cosign's tag scheme: an image tagged sha256-HEX.sig holding simple-signing
+//     payloads with their signatures in layer annotations, sha256-HEX.att
+//     holding DSSE envelopes, and sha256-HEX.sbom holding SBOMs.
+//
+// [Mode] chooses where writes go; reads always look in every place.
+//
+// cosign's own OCI packages (github.com/sigstore/cosign/v2/pkg/oci) are not
+// used: importing them pulls cosign's Fulcio, Rekor and TUF clients into the
+// consign binary, which the import-graph test forbids. The tag scheme and its
+// media types and annotations are small and written here instead (see
+// cosign.go); the interoperability tests prove cosign reads what this
+// package writes and the other way round.
+//
+// # Untrusted registries
+//
+// A registry is not trusted. Manifests, blobs and indexes are read through
+// size caps ([Limits]), every blob and manifest is checked against its
+// digest, a referrer whose subject is another image is refused, and lists
+// are cut off at a fixed length. Each of these is an error, never a
+// silent skip: errors wrap [ErrTooLarge], [ErrDigestMismatch],
+// [ErrSubjectMismatch]. Registry answers map to [ErrUnauthorized],
+// [ErrDenied], [ErrNotFound] and [ErrRegistry]; 429 and 5xx answers are
+// retried with backoff first.
+package oci

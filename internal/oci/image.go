@@ -1,0 +1,168 @@
+package oci
+
+import (
+	"context"
+
+	"github.com/consign-dev/consign/internal/attest"
+)
+
+// Attachments resolves ref once and discovers what is attached to its
+// digest ([Client.Resolve], then [Client.Discover]).
+func (c *Client) Attachments(ctx context.Context, ref string) (*Image, []Attachment, error) {
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts, err := c.Discover(ctx, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, atts, nil
+}
+
+// ImageSignatures is what [Client.VerifyImage] found.
+type ImageSignatures struct {
+	Image   *Image
+	Results []SignatureResult
+}
+
+// VerifyImage resolves ref once, finds the signatures attached to its
+// digest, and checks them against kr. It returns the results with an error
+// wrapping [ErrNoSignature] when none verifies, or the error of resolving or
+// discovery.
+func (c *Client) VerifyImage(ctx context.Context, ref string, kr *attest.Keyring) (*ImageSignatures, error) {
+	img, atts, err := c.Attachments(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	res, err := VerifySignatures(img, atts, kr)
+	return &ImageSignatures{Image: img, Results: res}, err
+}
+
+// Attestations resolves ref once and returns the attestations attached to
+// its digest as items for attest.VerifyItem, unverified.
+func (c *Client) Attestations(ctx context.Context, ref string) (*Image, []attest.Item, error) {
+	img, atts, err := c.Attachments(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, Items(atts), nil
+}
+
+// Entry is one line of [Client.DiscoverImage]'s listing.
+type Entry struct {
+	Kind          Kind   `json:"kind"`
+	Source        Source `json:"source"`
+	Manifest      string `json:"manifest"`
+	Layer         string `json:"layer"`
+	MediaType     string `json:"mediaType"`
+	ArtifactType  string `json:"artifactType,omitempty"`
+	PredicateType string `json:"predicateType,omitempty"`
+	// KeyIDs are the trusted keys that verified it (with keys given).
+	KeyIDs []string `json:"keyIds,omitempty"`
+	// Status is "verified", "unverified" (keys given, none verifies it), or
+	// "unchecked" (no keys given, or a kind consign does not check).
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// DiscoverImage resolves ref once and lists everything attached to its
+// digest. With kr, signatures and attestations are fetched and checked
+// against it (the image's digest as the subject); without, they are listed
+// from the manifests alone, unchecked, with the predicate types their
+// annotations claim.
+func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyring) (*Image, []Entry, error) {
+	img, err := c.Resolve(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if kr == nil {
+		// Nothing to check: the manifests say what is there.
+		atts, err := c.List(ctx, img)
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]Entry, len(atts))
+		for i := range atts {
+			out[i] = newEntry(&atts[i])
+			out[i].PredicateType = atts[i].AnnotatedPredicateType()
+		}
+		return img, out, nil
+	}
+	atts, err := c.Discover(ctx, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Entry
+	for i := range atts {
+		a := &atts[i]
+		base := newEntry(a)
+		switch a.Kind {
+		case KindSignature:
+			e := base
+			r, _ := VerifySignatures(img, atts[i:i+1], kr)
+			e.Status = "verified"
+			if r[0].Err != nil {
+				e.Status, e.Reason = "unverified", r[0].Err.Error()
+			}
+			for _, s := range r[0].Signers {
+				e.KeyIDs = append(e.KeyIDs, s.KeyID())
+			}
+			out = append(out, e)
+		case KindAttestation, KindBundle:
+			for _, it := range Items(atts[i : i+1]) {
+				out = append(out, describeItem(base, &it, img, kr))
+			}
+		default:
+			out = append(out, base)
+		}
+	}
+	return img, out, nil
+}
+
+func newEntry(a *Attachment) Entry {
+	return Entry{Kind: a.Kind, Source: a.Source, Manifest: a.Manifest.String(), Layer: a.Digest.String(),
+		MediaType: a.MediaType, ArtifactType: a.ArtifactType, Status: "unchecked"}
+}
+
+func describeItem(e Entry, it *attest.Item, img *Image, kr *attest.Keyring) Entry {
+	if it.Err != nil {
+		e.Status, e.Reason = "unverified", it.Err.Error()
+		return e
+	}
+	e.PredicateType = PredicateType(it)
+	v, err := attest.VerifyItem(it, kr, attest.VerifyOptions{Subject: ImageDigestSet(img)})
+	if err != nil {
+		e.Status, e.Reason = "unverified", err.Error()
+		return e
+	}
+	e.Status = "verified"
+	for _, s := range v.Signers {
+		e.KeyIDs = append(e.KeyIDs, s.KeyID())
+	}
+	return e
+}
+
+// Evidence is one attestation or bundle attached to an image, as bytes to
+// hand to a verifier, named by the image's digest and where it was found.
+type Evidence struct {
+	Name string
+	Data []byte
+}
+
+// Evidence resolves ref once and returns the attestations and bundles
+// attached to its digest, unverified, for a release gate that checks them
+// with the digest as the artifact.
+func (c *Client) Evidence(ctx context.Context, ref string) (*Image, []Evidence, error) {
+	img, atts, err := c.Attachments(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Evidence
+	for i := range atts {
+		if a := &atts[i]; a.Kind == KindAttestation || a.Kind == KindBundle {
+			out = append(out, Evidence{Name: img.Ref.String() + " " + a.Name(), Data: a.Payload})
+		}
+	}
+	return img, out, nil
+}

@@ -1,0 +1,68 @@
+package policy
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/consign-dev/consign/internal/attest"
+)
+
+// LintResult is what [LintFile] found in a policy file.
+type LintResult struct {
+	// Signed reports whether the file was a signed policy (a DSSE envelope).
+	Signed bool
+	// SignatureChecked reports whether its signature was verified.
+	SignatureChecked bool
+	// Findings are [Lint]'s, of the policy itself.
+	Findings []Finding
+}
+
+// LintFile lints data, a policy's YAML or a signed policy: a signed one is
+// linted as what it signs, and, when roots are given, its signature is
+// verified with them first ([Open]; its expiry and problems are left to
+// the findings). dir is where the YAML's key files and modules are found.
+//
+// It returns an error wrapping [ErrNotSigned] when roots are given for a
+// policy that is not signed, [ErrPayloadType] or attest.ErrInvalid for an
+// envelope that holds no policy, and [Open]'s [ErrSignature] or [ErrOwner]
+// for one whose signature does not verify. Lint's errors are findings,
+// not an error.
+func LintFile(data []byte, dir string, roots []crypto.PublicKey, now time.Time) (*LintResult, error) {
+	t := bytes.TrimSpace(data)
+	if !(len(t) > 0 && t[0] == '{' && bytes.Contains(t, []byte(`"payloadType"`))) {
+		if len(roots) > 0 {
+			return nil, ErrNotSigned
+		}
+		return &LintResult{Findings: Lint(data, ParseOptions{Dir: dir}, now)}, nil
+	}
+	env, _, err := attest.ParseEnvelope(t)
+	if err != nil {
+		return nil, err
+	}
+	if env.PayloadType != PayloadType {
+		return nil, fmt.Errorf("%w: payloadType %q", ErrPayloadType, env.PayloadType)
+	}
+	c := &LintResult{Signed: true}
+	if len(roots) > 0 {
+		if _, err := Open(t, roots, now); err != nil && !errors.Is(err, ErrExpired) && !errors.Is(err, ErrInvalid) {
+			return nil, err
+		}
+		c.SignatureChecked = true
+	}
+	c.Findings = Lint(env.Payload, ParseOptions{}, now)
+	return c, nil
+}
+
+// ErrorCount is the number of errors among findings.
+func ErrorCount(findings []Finding) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity == SeverityError {
+			n++
+		}
+	}
+	return n
+}
