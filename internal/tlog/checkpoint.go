@@ -66,7 +66,7 @@ func ParseCheckpoint(body []byte) (Checkpoint, error) {
 type CheckpointOptions struct {
 	// Witnesses are the witnesses whose cosignatures count.
 	Witnesses []*Witness
-	// WitnessThreshold is the number of distinct witnesses that must have cosigned.
+	// WitnessThreshold is the number of distinct witness keys that must have cosigned.
 	WitnessThreshold int
 }
 
@@ -85,7 +85,9 @@ type SignedCheckpoint struct {
 // matches the log key but whose signature does not verify fails, whoever
 // made it (a hash only selects a key; SECURITY-CASES 71). The origin line
 // must be the one the key is pinned to. With opts.WitnessThreshold > 0, that
-// many distinct opts.Witnesses must have cosigned (SECURITY-CASES 70).
+// many distinct opts.Witnesses must have cosigned, counted by public key; a
+// list that gives one key two names, or a witness the log's key, is refused
+// with [ErrMalformed].
 //
 // It returns an error wrapping [ErrMalformed], [ErrCheckpointSignature],
 // [ErrOrigin] or [ErrWitness].
@@ -96,10 +98,8 @@ func OpenCheckpoint(msg []byte, log *Verifier, opts CheckpointOptions) (*SignedC
 	if len(msg) > MaxCheckpointSize {
 		return nil, fmt.Errorf("%w: checkpoint of %d bytes", ErrMalformed, len(msg))
 	}
-	for _, w := range opts.Witnesses {
-		if w.Name() == log.origin {
-			return nil, fmt.Errorf("%w: a witness may not have the log's own name", ErrMalformed)
-		}
+	if err := checkWitnessList(log, opts.Witnesses); err != nil {
+		return nil, err
 	}
 	n, err := note.Open(msg, verifiers{log, opts.Witnesses})
 	if err != nil {
@@ -130,11 +130,13 @@ func OpenCheckpoint(msg []byte, log *Verifier, opts CheckpointOptions) (*SignedC
 	}
 	logSigned := false
 	var witnesses []string
+	cosigners := make(map[string]bool) // by public key: a cosignature does not sign the name
 	for _, s := range n.Sigs {
-		switch {
+		switch w := findWitness(opts.Witnesses, s); {
 		case s.Name == c.Origin && s.Hash == own.KeyHash():
 			logSigned = true
-		case isWitness(opts.Witnesses, s):
+		case w != nil && !cosigners[string(w.pub)]:
+			cosigners[string(w.pub)] = true
 			witnesses = append(witnesses, s.Name)
 		default:
 			// The log's key under another name: not a signature of this checkpoint.
@@ -163,11 +165,36 @@ func canonicalSignatures(msg []byte) error {
 	return nil
 }
 
-func isWitness(ws []*Witness, s note.Signature) bool {
+func findWitness(ws []*Witness, s note.Signature) *Witness {
 	for _, w := range ws {
 		if w.Name() == s.Name && w.KeyHash() == s.Hash {
-			return true
+			return w
 		}
 	}
-	return false
+	return nil
+}
+
+// checkWitnessList refuses a witness list in which one public key stands for
+// two witnesses, or for the log itself. A cosignature signs the checkpoint
+// and a time, not the witness's name, so whoever holds one key can cosign
+// under every name it is listed under: a threshold counts keys, and a list
+// that gives one key two names would let one signer meet a threshold of two.
+func checkWitnessList(log *Verifier, ws []*Witness) error {
+	names := make(map[string]string, len(ws))
+	for _, w := range ws {
+		if w == nil {
+			return fmt.Errorf("%w: a nil witness", ErrMalformed)
+		}
+		if w.Name() == log.origin {
+			return fmt.Errorf("%w: a witness may not have the log's own name", ErrMalformed)
+		}
+		if w.pub.Equal(log.pub) {
+			return fmt.Errorf("%w: witness %q has the log's own key", ErrMalformed, w.Name())
+		}
+		if other, dup := names[string(w.pub)]; dup {
+			return fmt.Errorf("%w: witnesses %q and %q have one key: a key counts once", ErrMalformed, other, w.Name())
+		}
+		names[string(w.pub)] = w.Name()
+	}
+	return nil
 }
