@@ -35,6 +35,13 @@ Symlinks are followed only while they stay inside --dir; others are listed as sk
 --exclude takes gitignore-style patterns; the patterns in force are written into the
 attestation. No file in the working directory changes what is recorded.
 
+Secrets in the command are not recorded: URL userinfo, credential query parameters,
+Authorization header values, the values of --password/--token-style flags and
+NAME_TOKEN=-style assignments, and tokens by their shape (GitHub, GitLab, AWS, Slack,
+JWTs, PEM private keys) are replaced with [REDACTED], and the attestation lists the
+indexes of the arguments changed. The command runs as given. --no-redact records it
+verbatim. No environment variable is recorded.
+
 A command that fails is still recorded (its exit code is in the link), and consign then
 exits with the command's status.`,
 		Example: `  consign run --key ci.key --name build --materials src --products dist --slsa \
@@ -58,12 +65,19 @@ exits with the command's status.`,
 			if err != nil {
 				return err
 			}
+			if f.noRedact {
+				fmt.Fprintln(deps.Stderr, "consign: warning: --no-redact: the command is recorded and signed verbatim, secrets and all")
+			}
 			rec, runErr := step.Run(cmd.Context(), step.Config{
 				Name: f.name, Dir: f.dir, Materials: f.materials, Products: f.products, Exclude: f.exclude,
 				Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
+				KeepSecretsUnsafe: f.noRedact,
 			})
 			if rec == nil {
 				return runErr
+			}
+			if len(rec.Redacted) > 0 {
+				fmt.Fprintf(deps.Stderr, "consign: secrets redacted from %d argument(s) of the recorded command (--no-redact keeps them)\n", len(rec.Redacted))
 			}
 			if err := recordStep(cmd, deps, &f, rec, signer); err != nil {
 				return err
@@ -90,6 +104,7 @@ exits with the command's status.`,
 	fs.StringVar(&f.builderID, "builder-id", step.DefaultBuilderID, "builder id for --slsa provenance")
 	fs.BoolVar(&f.legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
 	fs.StringVar(&f.linkDir, "link-dir", ".", "directory for the --legacy-link file")
+	fs.BoolVar(&f.noRedact, "no-redact", false, "record the command verbatim, secrets and all (unsafe)")
 	return cmd
 }
 
@@ -97,7 +112,7 @@ exits with the command's status.`,
 type runFlags struct {
 	keyPath, name, dir, out, linkDir, builderID string
 	materials, products, exclude                []string
-	slsa, legacy                                bool
+	slsa, legacy, noRedact                      bool
 }
 
 // recordStep signs what the step did (its link, and SLSA provenance with

@@ -55,7 +55,7 @@ func (r *Record) LinkStatement() (*attest.Statement, error) {
 		Command:     r.Command,
 		Materials:   predicate.Descriptors(r.Materials),
 		Byproducts:  byproducts,
-		Environment: map[string]any{"excludePatterns": nonNil(r.Exclude)},
+		Environment: r.noteRedacted(map[string]any{"excludePatterns": nonNil(r.Exclude)}),
 	}
 	pred, err := l.Marshal()
 	if err != nil {
@@ -85,7 +85,7 @@ func (r *Record) ProvenanceStatement(builderID string) (*attest.Statement, error
 	if err != nil {
 		return nil, err
 	}
-	internal, err := predicate.Params(map[string]any{"exitCode": r.ExitCode})
+	internal, err := predicate.Params(r.noteRedacted(map[string]any{"exitCode": r.ExitCode}))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (r *Record) LegacyLink(s *sign.Signer) (data []byte, filename string, err e
 		Products:    artifactMap(r.Products),
 		ByProducts:  byproducts,
 		Command:     nonNil(r.Command),
-		Environment: map[string]any{},
+		Environment: r.noteRedacted(map[string]any{}),
 	}}
 	if err := mb.Sign(key); err != nil {
 		return nil, "", fmt.Errorf("signing in-toto link: %w", err)
@@ -159,6 +159,15 @@ func artifactMap(m map[string]digest.Set) map[string]any {
 		out[name] = hs
 	}
 	return out
+}
+
+// noteRedacted adds to m, when secrets were redacted from the command, the
+// indexes of the arguments redacted ("redactedArguments"), and returns m.
+func (r *Record) noteRedacted(m map[string]any) map[string]any {
+	if len(r.Redacted) > 0 {
+		m["redactedArguments"] = r.Redacted
+	}
+	return m
 }
 
 func nonNil(s []string) []string {

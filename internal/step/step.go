@@ -10,6 +10,16 @@
 // workspace-local settings file or environment variable that could hide an
 // artifact (SECURITY-CASES 37). The exclude patterns in force are written into
 // the attestation so a verifier can see them.
+//
+// # Secrets
+//
+// The recorded command is signed and may be published, so secrets in it
+// (a token in a clone URL, a --password flag, an Authorization header) are
+// replaced with "[REDACTED]" by [redact.Args] before it is recorded; the
+// command itself runs with its arguments as given. The record lists the
+// indexes of the arguments changed, and the statements say so. No process
+// environment variable is recorded. [Config.KeepSecretsUnsafe] records the
+// command verbatim.
 package step
 
 import (
@@ -22,9 +32,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/redact"
 )
 
 // Config says what to run and what to record.
@@ -39,12 +51,18 @@ type Config struct {
 	Stdout, Stderr io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// KeepSecretsUnsafe records the command verbatim, with any secret in
+	// it; by default secrets are redacted ('consign run --no-redact').
+	KeepSecretsUnsafe bool
 }
 
 // Record is what one step did.
 type Record struct {
-	Name       string
-	Command    []string
+	Name    string
+	Command []string // as recorded: with secrets redacted unless kept
+	// Redacted are the indexes of the Command arguments in which a secret
+	// was replaced with [redact.Placeholder].
+	Redacted   []int
 	Materials  map[string]digest.Set
 	Products   map[string]digest.Set
 	Skipped    []digest.Skipped
@@ -76,6 +94,9 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	}
 	opts := digest.RecordOptions{Exclude: cfg.Exclude}
 	rec := &Record{Name: cfg.Name, Command: cfg.Command, Exclude: cfg.Exclude, ExitCode: 0}
+	if !cfg.KeepSecretsUnsafe {
+		rec.Command, rec.Redacted = redact.Args(cfg.Command)
+	}
 	if len(cfg.Materials) > 0 {
 		res, err := digest.Record(ctx, cfg.Dir, cfg.Materials, opts)
 		if err != nil {
@@ -86,7 +107,7 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	rec.StartedOn = cfg.Now().UTC()
 	var cmdErr error
 	if len(cfg.Command) > 0 {
-		rec.ExitCode, rec.Stdout, rec.Stderr, cmdErr = execute(ctx, cfg)
+		rec.ExitCode, rec.Stdout, rec.Stderr, cmdErr = execute(ctx, cfg, rec.Command[0])
 	}
 	rec.FinishedOn = cfg.Now().UTC()
 	if len(cfg.Products) > 0 {
@@ -100,7 +121,8 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	return rec, cmdErr
 }
 
-func execute(ctx context.Context, cfg Config) (int, digest.Set, digest.Set, error) {
+// execute runs cfg.Command; errors name it as shown, its recorded name.
+func execute(ctx context.Context, cfg Config, shown string) (int, digest.Set, digest.Set, error) {
 	cmd := exec.CommandContext(ctx, cfg.Command[0], cfg.Command[1:]...)
 	cmd.Dir = cfg.Dir
 	cmd.Stdin = os.Stdin
@@ -117,10 +139,14 @@ func execute(ctx context.Context, cfg Config) (int, digest.Set, digest.Set, erro
 		if code < 0 { // killed by a signal
 			code = 128
 		}
-		err = fmt.Errorf("%w: %q exited with status %d", ErrCommand, cfg.Command[0], exitErr.ExitCode())
+		err = fmt.Errorf("%w: %q exited with status %d", ErrCommand, shown, exitErr.ExitCode())
 	default:
 		code = 127
-		err = fmt.Errorf("%w: %v", ErrCommand, err)
+		msg := err.Error() // names the program: as recorded, not as given
+		if shown != cfg.Command[0] && cfg.Command[0] != "" {
+			msg = strings.ReplaceAll(msg, cfg.Command[0], shown)
+		}
+		err = fmt.Errorf("%w: %s", ErrCommand, msg)
 	}
 	return code, sumSet(outH), sumSet(errH), err
 }
