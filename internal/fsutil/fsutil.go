@@ -1,7 +1,9 @@
 // Package fsutil writes files so that a reader never sees half of one: every
 // write goes to a temporary file in the same directory, is synced, and is
-// renamed over the destination only when complete. A failure leaves the
-// destination as it was and removes the temporary file.
+// renamed over the destination only when complete; the directory is then
+// synced, so that the new name survives a crash too. A failure leaves the
+// destination as it was and removes the temporary file. Appends to one file
+// are serialised with an advisory lock (flock), so none is lost.
 package fsutil
 
 import (
@@ -12,6 +14,16 @@ import (
 	"os"
 	"path/filepath"
 )
+
+// syncDir and syncFile are variables so that tests can see each sync.
+var (
+	syncDir  = syncDirectory
+	syncFile = (*os.File).Sync
+)
+
+// SyncDir syncs the directory dir, so that names just created, renamed or
+// removed in it are durable.
+func SyncDir(dir string) error { return syncDir(dir) }
 
 var (
 	// ErrExists is returned when a file exists and overwriting was not asked for.
@@ -55,9 +67,16 @@ func WriteFiles(files []File, overwrite bool) (err error) {
 		}
 		tmps = append(tmps, t)
 	}
+	dirs := map[string]bool{}
 	for i, f := range files {
 		if err := os.Rename(tmps[i], f.Path); err != nil {
 			return err
+		}
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("syncing directory %s: %w", d, err)
 		}
 	}
 	return nil
@@ -95,7 +114,7 @@ func writeTemp(path string, perm fs.FileMode, fill func(io.Writer) error) (name 
 	if err := fill(tmp); err != nil {
 		return "", err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := syncFile(tmp); err != nil {
 		return "", err
 	}
 	return tmp.Name(), tmp.Close()
@@ -112,23 +131,52 @@ func WriteFile(path string, data []byte, perm fs.FileMode, overwrite bool) error
 
 // AppendFile atomically appends data to path (creating it with perm): the
 // old contents and data are written to a temporary file that replaces path.
-// The mode of an existing file is kept.
+// The mode of an existing file is kept. Concurrent appends to one path, from
+// this process or others, are serialised by an exclusive flock on the file
+// being replaced, so that none is lost.
 func AppendFile(path string, data []byte, perm fs.FileMode) error {
+	// Each try either appends or finds that another appender replaced (or
+	// created) path meanwhile, and tries again on the new file.
+	for range maxAppendTries {
+		done, err := appendOnce(path, data, perm)
+		if done || err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("appending to %s: the file kept changing under %d tries", path, maxAppendTries)
+}
+
+const maxAppendTries = 1000
+
+// appendOnce appends data to path under a lock on the file it replaces; it
+// returns false, nil when path changed before the lock was held.
+func appendOnce(path string, data []byte, perm fs.FileMode) (bool, error) {
 	old, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return WriteFile(path, data, perm, false)
-	case err != nil:
-		return err
-	}
-	defer old.Close()
-	if fi, err := old.Stat(); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%w: %s", ErrNotRegular, path)
+		err := WriteFile(path, data, perm, false)
+		if errors.Is(err, ErrExists) {
+			return false, nil // created meanwhile: append to it
 		}
-		perm = fi.Mode().Perm()
+		return err == nil, err
+	case err != nil:
+		return false, err
 	}
-	return write(path, perm, true, func(w io.Writer) error {
+	defer old.Close() // releases the lock, after the rename
+	fi, err := old.Stat()
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("%w: %s", ErrNotRegular, path)
+	}
+	if err := lockFile(old); err != nil {
+		return false, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if now, err := os.Lstat(path); err != nil || !os.SameFile(fi, now) {
+		return false, nil // replaced while we waited for the lock
+	}
+	return true, write(path, fi.Mode().Perm(), true, func(w io.Writer) error {
 		n, err := io.Copy(w, old)
 		if err != nil {
 			return err
@@ -168,13 +216,26 @@ func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) e
 				os.Remove(tmp)
 				return fmt.Errorf("%w: %s", ErrExists, path)
 			}
-			return os.Rename(tmp, path)
+			if err := os.Rename(tmp, path); err != nil {
+				return err
+			}
+			return syncParent(path)
 		}
-		return os.Remove(tmp)
+		if err := os.Remove(tmp); err != nil {
+			return err
+		}
+		return syncParent(path)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	return syncParent(path)
+}
+
+func syncParent(path string) error {
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("syncing the directory of %s: %w", path, err)
 	}
 	return nil
 }

@@ -108,31 +108,6 @@ func (p *Pack) Files(role string) []File {
 	return out
 }
 
-// Commit moves the extracted files into place (Options.ExtractTo). Call it
-// only once the pack verified.
-func (p *Pack) Commit() error {
-	if p.tmp == "" {
-		return errors.New("nothing was extracted")
-	}
-	p.root.Close()
-	if err := os.Rename(p.tmp, p.dest); err != nil {
-		return fmt.Errorf("extracting to %s: %w", p.dest, err)
-	}
-	p.tmp = ""
-	return nil
-}
-
-// Close removes extracted files that were not committed.
-func (p *Pack) Close() error {
-	if p == nil || p.tmp == "" {
-		return nil
-	}
-	p.root.Close()
-	err := os.RemoveAll(p.tmp)
-	p.tmp = ""
-	return err
-}
-
 // ReadFile reads the pack at name; see [Read].
 func ReadFile(name string, opts Options) (*Pack, error) {
 	f, err := os.Open(name)
@@ -342,8 +317,8 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		}
 		rd.p.Manifest, rd.p.ManifestBytes = m, data
 		if rd.p.root != nil {
-			if err := rd.p.root.WriteFile(ManifestName, data, 0o644); err != nil {
-				return fmt.Errorf("extracting %s: %w", ManifestName, err)
+			if err := rd.p.writeFile(ManifestName, data, 0o644); err != nil {
+				return err
 			}
 		}
 		return rd.names.add(name)
@@ -417,7 +392,7 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		return fmt.Errorf("%w: %s ends after %d of %d bytes", ErrFormat, name, n, f.Size)
 	}
 	if out != nil {
-		if err := out.Close(); err != nil {
+		if err := closeSynced(out); err != nil {
 			return err
 		}
 	}
@@ -552,51 +527,6 @@ func head(s []string, n int) []string {
 		return append(s[:n:n], "...")
 	}
 	return s
-}
-
-func (p *Pack) prepareExtract(dest string) error {
-	if _, err := os.Lstat(dest); err == nil {
-		return fmt.Errorf("extracting to %s: %w (give a directory that does not exist yet)", dest, fs.ErrExist)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	abs, err := filepath.Abs(dest)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("extracting to %s: %w", dest, err)
-	}
-	root, err := os.OpenRoot(tmp)
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	p.tmp, p.dest, p.root = tmp, abs, root
-	return nil
-}
-
-// mkdirs makes the directories of a pack name inside the extraction
-// directory. Every element is a directory the reader created: names are
-// clean and relative, and no entry's parent is a file or a link.
-func (p *Pack) mkdirs(dir string) error {
-	if dir == "." || dir == "" {
-		return nil
-	}
-	return p.root.MkdirAll(dir, 0o755)
-}
-
-func (p *Pack) create(name string, perm fs.FileMode) (*os.File, error) {
-	if err := p.mkdirs(path.Dir(name)); err != nil {
-		return nil, err
-	}
-	// O_EXCL: a name is never written twice, and never through a link.
-	f, err := p.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm.Perm()&0o755)
-	if err != nil {
-		return nil, fmt.Errorf("extracting %s: %w", name, err)
-	}
-	return f, nil
 }
 
 // countReader counts the bytes read from the pack file.
