@@ -268,6 +268,19 @@ func TestCheckPayloadType(t *testing.T) {
 		{"application/vnd.in-toto.a b+json", false},
 		{"application/vnd.in-toto+json; charset=utf-8", false},
 		{"application/vnd.in-toto.x+json ", false},
+		{"application/vnd.in-toto.a_b.c-d!#$&^+json", true},
+		{"application/vnd.in-toto.a\x00b+json", false},
+		{"application/vnd.in-toto.a\nb+json", false},
+		{"application/vnd.in-toto.a\rb+json", false},
+		{"application/vnd.in-toto.a\tb+json", false},
+		{"application/vnd.in-toto.a\x1bb+json", false},
+		{"application/vnd.in-toto.a\x7fb+json", false},
+		{"application/vnd.in-toto.\u00e9+json", false},
+		{"application/vnd.in-toto.a;b+json", false},
+		{"application/vnd.in-toto.a\"b+json", false},
+		{"application/vnd.in-toto.-a+json", false},
+		{"application/vnd.in-toto." + strings.Repeat("a", 110) + "+json", true},  // a subtype of 127
+		{"application/vnd.in-toto." + strings.Repeat("a", 111) + "+json", false}, // of 128
 	}
 	for _, tt := range tests {
 		err := attest.CheckPayloadType(tt.pt)

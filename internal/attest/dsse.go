@@ -257,16 +257,35 @@ func decodeBase64Bytes(src []byte) ([]byte, error) {
 }
 
 // CheckPayloadType accepts in-toto's payload types only: the generic one and
-// "application/vnd.in-toto.<name>+json" (in-toto attestation spec v1, envelope.md).
-// It runs before the payload is parsed (SECURITY-CASES 54).
+// "application/vnd.in-toto.<name>+json" (in-toto attestation spec v1,
+// envelope.md), where the whole subtype is an RFC 6838 restricted name: at
+// most 127 characters, and <name> starts with a letter or digit and holds
+// only letters, digits and "!#$&-^_." ("+" would be a second suffix; no
+// control character, space, quote or non-ASCII letter). It runs before the
+// payload is parsed.
 func CheckPayloadType(pt string) error {
 	if pt == PayloadType {
 		return nil
 	}
 	if name, ok := strings.CutPrefix(pt, "application/vnd.in-toto."); ok {
-		if name, ok = strings.CutSuffix(name, "+json"); ok && name != "" && !strings.ContainsAny(name, "/+ ") {
+		if name, ok = strings.CutSuffix(name, "+json"); ok && restrictedName(name) &&
+			len("vnd.in-toto.")+len(name)+len("+json") <= 127 {
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %q", ErrPayloadType, pt)
+}
+
+// restrictedName reports whether s is non-empty, starts with an ASCII
+// letter or digit and holds only RFC 6838 restricted-name characters
+// other than "+".
+func restrictedName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || !strings.ContainsRune("!#$&-^_.", rune(c))) {
+			return false
+		}
+	}
+	return s != ""
 }
