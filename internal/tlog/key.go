@@ -111,6 +111,10 @@ func ParseVerifier(text string) (*Verifier, error) {
 	if err != nil || len(key) != 1+ed25519.PublicKeySize {
 		return nil, fmt.Errorf("%w: log key: key is not canonical base64 of an Ed25519 key", ErrMalformed)
 	}
+	// note takes the key hash in either case: one key has one text.
+	if canonical, err := note.NewEd25519VerifierKey(v.Name(), key[1:]); err != nil || canonical != vkey {
+		return nil, fmt.Errorf("%w: log key is not in its canonical text (lowercase hex key hash)", ErrMalformed)
+	}
 	return &Verifier{origin: v.Name(), text: vkey, pub: ed25519.PublicKey(key[1:])}, nil
 }
 

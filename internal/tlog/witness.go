@@ -28,7 +28,9 @@ type Witness struct {
 }
 
 // ParseWitness reads a witness's verifier key,
-// "<name>+<hex key hash>+<base64(0x04 || Ed25519 key)>".
+// "<name>+<hex key hash>+<base64(0x04 || Ed25519 key)>", in its one
+// canonical text (lowercase hex, canonical base64, no line breaks inside); a
+// trailing newline is allowed.
 func ParseWitness(vkey string) (*Witness, error) {
 	vkey = strings.TrimSuffix(vkey, "\n")
 	name, rest, _ := strings.Cut(vkey, "+")
@@ -41,6 +43,11 @@ func ParseWitness(vkey string) (*Witness, error) {
 	w := &Witness{name: name, pub: ed25519.PublicKey(key[1:])}
 	if w.hash = cosignatureKeyHash(name, w.pub); w.hash != uint32(h) {
 		return nil, fmt.Errorf("%w: witness key hash does not match its key", ErrMalformed)
+	}
+	// Go's base64 skips line breaks and ParseUint takes either case: one
+	// key has one text.
+	if vkey != w.verifierKey() {
+		return nil, fmt.Errorf("%w: witness key is not in its canonical text", ErrMalformed)
 	}
 	return w, nil
 }
@@ -90,8 +97,10 @@ func NewCosigner(name string, priv ed25519.PrivateKey, now func() time.Time) (*C
 }
 
 // VerifierKey is the witness's verifier key, for [ParseWitness].
-func (c *Cosigner) VerifierKey() string {
-	return fmt.Sprintf("%s+%08x+%s", c.name, c.hash, base64.StdEncoding.EncodeToString(append([]byte{algCosignatureV1}, c.pub...)))
+func (c *Cosigner) VerifierKey() string { return c.verifierKey() }
+
+func (w *Witness) verifierKey() string {
+	return fmt.Sprintf("%s+%08x+%s", w.name, w.hash, base64.StdEncoding.EncodeToString(append([]byte{algCosignatureV1}, w.pub...)))
 }
 
 // Sign makes a cosignature over the note text msg.
