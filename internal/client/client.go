@@ -167,6 +167,7 @@ func maxPublishAnswer(n int) int64 { return int64(n+1) * maxResult }
 // following pages.
 func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]api.Attestation, error) {
 	var all []api.Attestation
+	var after *int64
 	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {"100"}}
 	for {
 		data, _, err := c.do(ctx, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
@@ -184,6 +185,11 @@ func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]api.Att
 		if len(all) > limits.Envelopes {
 			return nil, fmt.Errorf("%w: more than %d attestations about one subject", limits.ErrTooLarge, limits.Envelopes)
 		}
+		// Every page moves on, or a hostile server pages forever.
+		if len(page.Attestations) == 0 || *page.Next < 0 || (after != nil && *page.Next <= *after) {
+			return nil, fmt.Errorf("%w: the attestations answer pages to %d, which does not move on", api.ErrServer, *page.Next)
+		}
+		after = page.Next
 		q.Set("after", strconv.FormatInt(*page.Next, 10))
 	}
 }

@@ -29,7 +29,7 @@ func (m *memTree) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-func signer(t *testing.T) *sign.Signer {
+func signer(t testing.TB) *sign.Signer {
 	k, _ := sign.Generate(sign.Ed25519)
 	s, err := sign.NewSigner(k)
 	if err != nil {
@@ -38,7 +38,7 @@ func signer(t *testing.T) *sign.Signer {
 	return s
 }
 
-func statement(t *testing.T, note string, by ...*sign.Signer) *attest.Envelope {
+func statement(t testing.TB, note string, by ...*sign.Signer) *attest.Envelope {
 	pred, _ := json.Marshal(map[string]string{"n": note})
 	st, _ := attest.NewStatement("https://example.com/t/v1", []attest.Subject{{Name: "a", Digest: map[string]string{"sha256": fmt.Sprintf("%064x", 7)}}}, pred)
 	var ss []attest.Signer
@@ -55,7 +55,7 @@ func statement(t *testing.T, note string, by ...*sign.Signer) *attest.Envelope {
 // logOf logs envs (each accepted at its time, each signature recorded with
 // the key of signers that verifies it, as the server does) and returns the
 // receipts file.
-func logOf(t *testing.T, ls *tlog.Signer, signers []*sign.Signer, times []time.Time, envs ...*attest.Envelope) []byte {
+func logOf(t testing.TB, ls *tlog.Signer, signers []*sign.Signer, times []time.Time, envs ...*attest.Envelope) []byte {
 	m := &memTree{}
 	var leaves [][]byte
 	for i, env := range envs {
