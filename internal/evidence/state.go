@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sync"
 
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -30,9 +29,20 @@ func (f *FileState) read() (map[string]verify.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading verification state: %w", err)
 	}
+	return f.decode(b)
+}
+
+// decode reads a state file's contents; empty is no state.
+func (f *FileState) decode(b []byte) (map[string]verify.State, error) {
 	m := map[string]verify.State{}
+	if len(b) == 0 {
+		return m, nil
+	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("reading verification state %s: %v", f.Path, err)
+	}
+	if m == nil { // the file says null: no state (found by fuzzing; Save crashed on it)
+		m = map[string]verify.State{}
 	}
 	return m, nil
 }
@@ -49,20 +59,28 @@ func (f *FileState) Load(product string) (verify.State, bool, error) {
 	return st, ok, nil
 }
 
-// Save implements [verify.StateStore].
+// Save implements [verify.StateStore]. State only moves forward: the version
+// kept is the higher of st's and the file's, and so is the time. The file
+// is read, merged and replaced under a lock on it, so that two verifiers
+// saving at once, in one process or two, lose neither's state.
 func (f *FileState) Save(product string, st verify.State) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m, err := f.read()
+	err := fsutil.UpdateFile(f.Path, 0o600, limits.JSONFile, func(old []byte) ([]byte, error) {
+		m, err := f.decode(old)
+		if err != nil {
+			return nil, err
+		}
+		cur := m[product]
+		cur.Version = max(cur.Version, st.Version)
+		if st.VerifiedAt.After(cur.VerifiedAt) {
+			cur.VerifiedAt = st.VerifiedAt
+		}
+		m[product] = cur
+		b, err := json.MarshalIndent(m, "", "  ")
+		return append(b, '\n'), err
+	})
 	if err != nil {
-		return err
-	}
-	m[product] = st
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFile(f.Path, append(b, '\n'), 0o600, true); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("writing verification state: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@
 package fsutil_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,9 @@ func TestWritesSyncTheDirectory(t *testing.T) {
 		}},
 		{"AppendFile new", false, func(p string) error { return fsutil.AppendFile(p, []byte("new\n"), 0o644) }},
 		{"AppendFile existing", true, func(p string) error { return fsutil.AppendFile(p, []byte("new\n"), 0o644) }},
+		{"UpdateFile", true, func(p string) error {
+			return fsutil.UpdateFile(p, 0o644, 1<<10, func(old []byte) ([]byte, error) { return []byte("new\n"), nil })
+		}},
 		{"WriteFiles", false, func(p string) error {
 			return fsutil.WriteFiles([]fsutil.File{{Path: p, Data: []byte("new\n"), Perm: 0o644}}, false)
 		}},
@@ -130,4 +134,41 @@ func linesOf(who string, n int) []string {
 		out[i] = fmt.Sprintf("%s-%d", who, i)
 	}
 	return out
+}
+
+// TestUpdateFileConcurrent: read-modify-write cycles on one file, from many
+// goroutines at once, each add one to a counter; none is lost. A failing
+// update leaves the file as it was, and a file over max is refused.
+func TestUpdateFileConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "counter")
+	const n = 32
+	incr := func(old []byte) ([]byte, error) {
+		c, _ := strconv.Atoi(string(old))
+		return []byte(strconv.Itoa(c + 1)), nil
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := fsutil.UpdateFile(path, 0o600, 64, incr); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := readFile(t, path); got != strconv.Itoa(n) {
+		t.Errorf("counter = %s after %d updates", got, n)
+	}
+	boom := errors.New("boom")
+	if err := fsutil.UpdateFile(path, 0o600, 64, func([]byte) ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("UpdateFile(failing update) = %v, want %v", err, boom)
+	}
+	if err := fsutil.UpdateFile(path, 0o600, 1, incr); err == nil {
+		t.Errorf("UpdateFile(a file over max) = nil error")
+	}
+	if got := readFile(t, path); got != strconv.Itoa(n) {
+		t.Errorf("counter = %s after failed updates, want %d", got, n)
+	}
+	if names := ls(t, filepath.Dir(path)); len(names) != 1 {
+		t.Errorf("files left: %q", names)
+	}
 }

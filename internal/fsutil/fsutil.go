@@ -135,28 +135,78 @@ func WriteFile(path string, data []byte, perm fs.FileMode, overwrite bool) error
 // this process or others, are serialised by an exclusive flock on the file
 // being replaced, so that none is lost.
 func AppendFile(path string, data []byte, perm fs.FileMode) error {
-	// Each try either appends or finds that another appender replaced (or
-	// created) path meanwhile, and tries again on the new file.
-	for range maxAppendTries {
-		done, err := appendOnce(path, data, perm)
+	return replaceLocked(path, perm, data, func(old *os.File, w io.Writer) error {
+		n, err := io.Copy(w, old)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			// Make sure the new record starts on its own line.
+			var last [1]byte
+			if _, err := old.ReadAt(last[:], n-1); err == nil && last[0] != '\n' {
+				if _, err := w.Write([]byte{'\n'}); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = w.Write(data)
+		return err
+	})
+}
+
+// UpdateFile atomically replaces the contents of path, at most max bytes,
+// with what update makes of them (nil when path does not exist: it is then
+// created with perm), under the same lock as [AppendFile], so that two
+// read-modify-write cycles on one file never lose one's change. update may
+// run more than once when another writer replaced path meanwhile; an error
+// from it leaves path as it was.
+func UpdateFile(path string, perm fs.FileMode, max int64, update func(old []byte) ([]byte, error)) error {
+	first, err := update(nil)
+	if err != nil {
+		return err
+	}
+	return replaceLocked(path, perm, first, func(old *os.File, w io.Writer) error {
+		b, err := io.ReadAll(io.LimitReader(old, max+1))
+		if err != nil {
+			return err
+		}
+		if int64(len(b)) > max {
+			return fmt.Errorf("%s is larger than %d bytes", path, max)
+		}
+		out, err := update(b)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(out)
+		return err
+	})
+}
+
+// replaceLocked replaces path with what fill writes from the old file,
+// holding an exclusive flock on the old file, or creates it holding
+// created. Each try either replaces path or finds that another writer
+// replaced (or created) it meanwhile, and tries again on the new file.
+func replaceLocked(path string, perm fs.FileMode, created []byte, fill func(old *os.File, w io.Writer) error) error {
+	for range maxReplaceTries {
+		done, err := replaceOnce(path, perm, created, fill)
 		if done || err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("appending to %s: the file kept changing under %d tries", path, maxAppendTries)
+	return fmt.Errorf("replacing %s: the file kept changing under %d tries", path, maxReplaceTries)
 }
 
-const maxAppendTries = 1000
+const maxReplaceTries = 1000
 
-// appendOnce appends data to path under a lock on the file it replaces; it
-// returns false, nil when path changed before the lock was held.
-func appendOnce(path string, data []byte, perm fs.FileMode) (bool, error) {
+// replaceOnce is one try of [replaceLocked]; it returns false, nil when path
+// changed before the lock was held.
+func replaceOnce(path string, perm fs.FileMode, created []byte, fill func(old *os.File, w io.Writer) error) (bool, error) {
 	old, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		err := WriteFile(path, data, perm, false)
+		err := WriteFile(path, created, perm, false)
 		if errors.Is(err, ErrExists) {
-			return false, nil // created meanwhile: append to it
+			return false, nil // created meanwhile: replace that
 		}
 		return err == nil, err
 	case err != nil:
@@ -176,23 +226,7 @@ func appendOnce(path string, data []byte, perm fs.FileMode) (bool, error) {
 	if now, err := os.Lstat(path); err != nil || !os.SameFile(fi, now) {
 		return false, nil // replaced while we waited for the lock
 	}
-	return true, write(path, fi.Mode().Perm(), true, func(w io.Writer) error {
-		n, err := io.Copy(w, old)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			// Make sure the new record starts on its own line.
-			var last [1]byte
-			if _, err := old.ReadAt(last[:], n-1); err == nil && last[0] != '\n' {
-				if _, err := w.Write([]byte{'\n'}); err != nil {
-					return err
-				}
-			}
-		}
-		_, err = w.Write(data)
-		return err
-	})
+	return true, write(path, fi.Mode().Perm(), true, func(w io.Writer) error { return fill(old, w) })
 }
 
 func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) error) error {
