@@ -3,9 +3,6 @@ package step_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -15,8 +12,8 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/predicate"
-	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
 const canary = "ghp_CANARY0canary1CANARY2canary3CANARY4"
@@ -56,14 +53,7 @@ func TestRunRedactsSecrets(t *testing.T) {
 		}
 		outputs[name], _ = st.Marshal()
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewSigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testkey.New(t, "ci").Signer
 	if outputs["legacy link"], _, err = rec.LegacyLink(s); err != nil {
 		t.Fatal(err)
 	}
