@@ -68,11 +68,11 @@ func TestWitnessThreshold_OneKeyTwoNames(t *testing.T) {
 	}
 }
 
-// TestSecurityCase12_OneSignerCountsOnce: a threshold of independent
+// TestSecurityCase12_OneWitnessKeyCountsOnce: a threshold of independent
 // witnesses is met only by independent keys. The log's own key listed as a
 // witness under another name is refused (the log would witness itself), and
 // one witness cosigning twice (two times, one name) counts once.
-func TestSecurityCase12_OneSignerCountsOnce(t *testing.T) {
+func TestSecurityCase12_OneWitnessKeyCountsOnce(t *testing.T) {
 	const origin = "log.example/twice"
 	log, logPriv := newSignerKey(t, origin)
 	lv := log.Verifier()
