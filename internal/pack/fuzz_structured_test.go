@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/consign-dev/consign/internal/pack"
+	"github.com/consign-dev/consign/internal/report"
 )
 
 // packParts is a real pack taken apart: its manifest and its files.
@@ -117,7 +118,7 @@ func TestReadVerifyUnchanged(t *testing.T) {
 			t.Fatalf("Read(reassembled, %s as it was) = %v", fl.Path, err)
 		}
 		if res := r.verify(t, p); !res.Passed {
-			t.Fatalf("the reassembled pack does not verify:\n%s", res.Text())
+			t.Fatalf("the reassembled pack does not verify:\n%s", report.PackText(res))
 		}
 	}
 }
