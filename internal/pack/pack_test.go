@@ -680,3 +680,32 @@ func TestNothingUnverifiedRidesAlong(t *testing.T) {
 		t.Fatalf("an uncounted attestation rode along:\n%s", report.PackText(res))
 	}
 }
+
+// TestUnsignedReleaseLabelIsNotShown: the manifest's release label is not
+// signed, so whoever edits it ("9.9-SECURITY-FIX") must not see it printed
+// as a verified fact; what the result shows is the signed policy's product
+// and version.
+func TestUnsignedReleaseLabelIsNotShown(t *testing.T) {
+	r := newRelease(t, 1, 1)
+	r.cfg.Release = "9.9-SECURITY-FIX"
+	p, err := read(t, r.build(t, pack.WriteOptions{}), pack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.verify(t, p)
+	if !res.Passed {
+		t.Fatalf("pack does not verify:\n%s", report.PackText(res))
+	}
+	var js bytes.Buffer
+	if err := report.Pack(&js, report.JSON, res); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": report.PackText(res), "json": js.String()} {
+		if strings.Contains(out, "9.9-SECURITY-FIX") {
+			t.Errorf("the %s result shows the unsigned release label:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(report.PackText(res), `under signed policy version `) {
+		t.Errorf("the result does not name the signed policy's version:\n%s", report.PackText(res))
+	}
+}

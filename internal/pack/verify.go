@@ -49,13 +49,16 @@ type Result struct {
 
 // PackSummary describes the pack as read.
 type PackSummary struct {
-	Name        string `json:"name,omitempty"`
-	Format      string `json:"format"`
-	Product     string `json:"product"`
-	Release     string `json:"release"`
-	Files       int    `json:"files"`
-	Size        int64  `json:"size"`
-	Compression string `json:"compression"`
+	Name    string `json:"name,omitempty"`
+	Format  string `json:"format"`
+	Product string `json:"product"`
+	// PolicyVersion is the version of the signed policy the pack carries
+	// (0 when its signature did not verify). The manifest's release label
+	// is not signed, so a result never repeats it.
+	PolicyVersion int    `json:"policyVersion"`
+	Files         int    `json:"files"`
+	Size          int64  `json:"size"`
+	Compression   string `json:"compression"`
 	// Included lists the artifacts the pack carries, whose bytes were
 	// checked against their digests as they were read.
 	Included []string `json:"included,omitempty"`
@@ -129,7 +132,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		now = cfg.Now
 	}
 	res := &Result{SBOMs: []SBOMResult{}, Pack: PackSummary{
-		Name: cfg.Name, Format: m.Format, Product: m.Product, Release: m.Release, Files: len(m.Files) + 1,
+		Name: cfg.Name, Format: m.Format, Product: m.Product, Files: len(m.Files) + 1,
 		Size: p.Size, Compression: p.Compression,
 	}}
 	for _, a := range m.Artifacts {
@@ -143,6 +146,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 	var set *receipt.Set
 	receiptFiles := p.Files(RoleReceipts)
 	if perr == nil {
+		res.Pack.PolicyVersion = sp.Version
 		if sp.Product != m.Product {
 			res.fail("the manifest says product %q, the signed policy is for %q", m.Product, sp.Product)
 		}

@@ -72,7 +72,7 @@ func passedResult() *verify.Result {
 func packResult() *pack.Result {
 	return &pack.Result{
 		Passed: false,
-		Pack: pack.PackSummary{Name: "r2.pack", Format: "1", Product: "app", Release: "1.0", Files: 9, Size: 3 << 20, Compression: "gzip",
+		Pack: pack.PackSummary{Name: "r2.pack", Format: "1", Product: "app", PolicyVersion: 3, Files: 9, Size: 3 << 20, Compression: "gzip",
 			Included: []string{"artifacts/app"}},
 		Verification: passedResult(),
 		Log:          &pack.LogResult{Status: verify.StatusPass, Origin: "log.example", Size: 12, Receipts: 3, Consistent: 2, Unproven: 1},

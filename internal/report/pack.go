@@ -20,8 +20,10 @@ func PackText(r *pack.Result) string {
 	if name == "" {
 		name = "evidence pack"
 	}
-	fmt.Fprintf(&b, "PASS pack %s: %q release %q, %d files, %s (%s); every file matches the manifest\n",
-		name, ps.Product, ps.Release, ps.Files, humanBytes(ps.Size), ps.Compression)
+	// Only signed facts: the product and version of the signed policy, not
+	// the manifest's release label, which nothing signs.
+	fmt.Fprintf(&b, "PASS pack %s: %q under signed policy version %d, %d files, %s (%s); every file matches the manifest\n",
+		name, ps.Product, ps.PolicyVersion, ps.Files, humanBytes(ps.Size), ps.Compression)
 	for _, a := range ps.Included {
 		fmt.Fprintf(&b, "  PASS artifact %s included, bytes match its digest\n", a)
 	}
