@@ -195,6 +195,9 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Fatalf("%s does not start with the contents of %s as expected (negated: %v)", args[0], args[1], neg)
 		}
 	},
+	// interrupt SIGNAL AFTER CODE PROG ARGS... sends PROG a real signal
+	// (signal_script_test.go).
+	"interrupt": interruptCmd,
 	// tarball OUT DIR writes an uncompressed tar of DIR's files (sbom.txtar).
 	"tarball": tarballCmd,
 	// sign-payload KEY PAYLOAD OUT [TYPE] signs the bytes of PAYLOAD as they

@@ -176,6 +176,9 @@ func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) e
 		}
 		lines = append(append(lines, b...), '\n')
 	}
+	if err := notCancelled(cmd.Context()); err != nil {
+		return err
+	}
 	if path == "" || path == "-" {
 		_, err := cmd.OutOrStdout().Write(lines)
 		return err

@@ -45,7 +45,8 @@ and never taken from the server. A later --log-key must be the same key. With --
 the check repeats until an alert or an interrupt.`,
 		Example: `  consign log monitor --server https://log.example.com --log-key log.vkey  # first run
   consign log monitor --server https://log.example.com                     # from cron`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if serverURL == "" {
 				return usagef("--server is required")

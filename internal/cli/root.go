@@ -42,8 +42,12 @@ func Version() string {
 	return "devel"
 }
 
-// Main runs consign with args and returns the process exit code.
+// Main runs consign with args and returns the process exit code. SIGINT
+// and SIGTERM cancel ctx (see [withSignals]); the command then ends with
+// 130 or 143, as a shell reports a process the signal killed.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := withSignals(ctx)
+	defer stop()
 	deps := &Deps{
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		LookupEnv: os.LookupEnv,
@@ -86,7 +90,13 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 	root.SetIn(deps.Stdin)
 	root.SetOut(deps.Stdout)
 	root.SetErr(deps.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if code, ok := interruptedCode(ctx); ok && !stopsOnSignal(cmd) {
+		// Whatever the command made of its cancelled context (an error, or
+		// a result it should not have claimed), the signal decides.
+		fmt.Fprintf(deps.Stderr, "consign: error: %v; nothing more was written\n", context.Cause(ctx))
+		return code
+	}
 	if err == nil {
 		return ExitOK
 	}

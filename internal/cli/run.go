@@ -155,6 +155,9 @@ func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, s
 		return err
 	}
 	p := filepath.Join(f.linkDir, fname)
+	if err := notCancelled(cmd.Context()); err != nil {
+		return err
+	}
 	if err := fsutil.WriteFile(p, data, 0o644, true); err != nil {
 		return err
 	}

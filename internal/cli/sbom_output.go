@@ -54,6 +54,9 @@ func parseOutputs(args []string, attesting bool) ([]sbomgen.Output, error) {
 // unit, standard output, and the envelopes (appended to out, or printed),
 // then says what it wrote.
 func writeSBOMs(cmd *cobra.Command, deps *Deps, made *sbomgen.SBOMs, signer attest.Signer, out string) error {
+	if err := notCancelled(cmd.Context()); err != nil {
+		return err
+	}
 	if err := fsutil.WriteFiles(made.Files, true); err != nil {
 		return fmt.Errorf("writing the SBOM: %w", err)
 	}

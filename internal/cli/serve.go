@@ -40,7 +40,8 @@ to the products each token is scoped to. Tokens are made with 'consign admin tok
 		Example: `  consign serve                                   # consign.db and log.key in the current directory
   consign serve --addr 127.0.0.1:9000 --db sqlite:/var/lib/consign/log.db
   consign serve --db postgres://consign@db.internal:5432/consign --log-key /etc/consign/log.key`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			logger := slog.New(slog.NewTextHandler(deps.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

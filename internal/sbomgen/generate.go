@@ -456,10 +456,13 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 	if err == nil && modCache != "" {
 		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent)
 	}
+	// syft's catalogers stop early when ctx is cancelled and CreateSBOM
+	// then returns what they found so far with no error: an SBOM missing
+	// packages, which must never pass for a scan.
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, fmt.Errorf("%w: %v", ErrScan, err)
 	}
 	return s, nil

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"go/build"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// interruptCmd is the script command
+//
+//	interrupt SIGNAL AFTER CODE consign ARGS...
+//
+// It starts consign in the script's directory, sends it SIGNAL (INT or
+// TERM) after the duration AFTER, and fails unless consign then exits with
+// status CODE and says on stderr that it was interrupted. @GOSRC@ in ARGS
+// is a directory large enough that scanning it outlasts AFTER.
+func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: interrupt INT|TERM after code program [args...]")
+	}
+	sig := map[string]syscall.Signal{"INT": syscall.SIGINT, "TERM": syscall.SIGTERM}[args[0]]
+	if sig == 0 {
+		ts.Fatalf("interrupt: unknown signal %q", args[0])
+	}
+	after, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	prog, err := lookPath(ts.Getenv("PATH"), args[3])
+	ts.Check(err)
+	cargs := args[4:]
+	for i, a := range cargs {
+		cargs[i] = strings.ReplaceAll(a, "@GOSRC@", filepath.Join(build.Default.GOROOT, "src"))
+	}
+	cmd := exec.Command(prog, cargs...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "PATH="+ts.Getenv("PATH"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	ts.Check(cmd.Start())
+	time.Sleep(after)
+	ts.Check(cmd.Process.Signal(sig))
+	err = cmd.Wait()
+	ts.Logf("[stderr]\n%s", stderr.String())
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("interrupt: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d after SIG%s, want %d", args[3], got, args[0], want)
+	}
+	if !strings.Contains(stderr.String(), "consign: error: interrupted by SIG"+args[0]) {
+		ts.Fatalf("%s did not say it was interrupted", args[3])
+	}
+}
+
+func lookPath(path, name string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", errors.New("interrupt: " + name + " not in $PATH")
+}

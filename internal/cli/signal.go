@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// interruptError is the cause of a context that a signal cancelled.
+type interruptError struct{ sig syscall.Signal }
+
+func (e *interruptError) Error() string { return fmt.Sprintf("interrupted by %s", signalName(e.sig)) }
+
+// Is makes an interruption a [context.Canceled] too.
+func (e *interruptError) Is(target error) bool { return target == context.Canceled }
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// withSignals is ctx, cancelled with an [interruptError] by the first
+// SIGINT or SIGTERM. After that first signal the default action is back,
+// so a second one ends consign at once.
+func withSignals(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			if sig, ok := s.(syscall.Signal); ok {
+				cancel(&interruptError{sig: sig})
+			} else {
+				cancel(context.Canceled)
+			}
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// interruptedCode is the exit code of a run whose context a signal
+// cancelled: 128 plus the signal's number (130 for SIGINT, 143 for
+// SIGTERM), as a shell reports it.
+func interruptedCode(ctx context.Context) (int, bool) {
+	var ie *interruptError
+	if ctx.Err() == nil || !errors.As(context.Cause(ctx), &ie) {
+		return 0, false
+	}
+	return 128 + int(ie.sig), true
+}
+
+// signalStops is the annotation of the commands that run until a signal
+// stops them (serve, log monitor --watch): for them the signal is the
+// normal end, and the command's own result stands.
+const signalStops = "consign.signal-stops"
+
+func stopsOnSignal(cmd *cobra.Command) bool {
+	return cmd != nil && cmd.Annotations[signalStops] != ""
+}
+
+// notCancelled is the check every writer makes before it commits: work
+// that was cancelled writes nothing.
+func notCancelled(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
