@@ -183,5 +183,8 @@ func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) e
 		_, err := cmd.OutOrStdout().Write(lines)
 		return err
 	}
+	if err := checkAppendable(path); err != nil {
+		return err
+	}
 	return fsutil.AppendFile(path, lines, 0o644)
 }

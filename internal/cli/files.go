@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/limits"
@@ -35,6 +37,37 @@ func readEnvelopes(path string) ([]*attest.Envelope, error) {
 		envs = append(envs, it.Envelope)
 	}
 	return envs, nil
+}
+
+// checkAppendable is nil when envelopes may be appended to path: it does
+// not exist yet, is empty, or already holds JSON Lines of DSSE envelopes,
+// one per line. Appending to anything else (a predicate, a pretty-printed
+// envelope, random bytes) would make a file no reader takes, so it is an
+// error that leaves the file alone.
+func checkAppendable(path string) error {
+	data, err := limits.ReadFile(path, limits.AttestationFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading %s to append to it: %w", path, err)
+	}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		src := fmt.Sprintf("%s:%d", path, i+1)
+		items, err := attest.Read(line, src)
+		if err == nil && len(items) == 1 && items[0].Err == nil && items[0].Format == attest.FormatDSSE {
+			continue
+		}
+		what := "not a DSSE envelope"
+		if err == nil && len(items) == 1 && items[0].Err == nil {
+			what = "a " + items[0].Describe()
+		}
+		return withHint(fmt.Errorf("%s is %s: consign appends attestations only to a file of DSSE envelopes, one per line", src, what),
+			"give --out a new file, or the .intoto.jsonl file that holds the attestations")
+	}
+	return nil
 }
 
 // marshalLines is receipts (or envelopes) as JSON Lines.
