@@ -3,12 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
@@ -58,8 +60,14 @@ exits with the command's status.`,
 			if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
 				return usagef("put the command after '--': consign run ... -- %s", args[0])
 			}
+			if err := policy.CheckName(f.name); err != nil {
+				return &Error{Code: ExitUsage, Err: fmt.Errorf("--name: %v", err), Hint: "a policy names its steps the same way; use that name, e.g. --name build"}
+			}
 			if f.out == "" {
 				f.out = f.name + ".intoto.jsonl"
+			}
+			if err := f.checkOutputs(); err != nil {
+				return err
 			}
 			signer, err := loadSigner(deps, f.keyPath)
 			if err != nil {
@@ -113,6 +121,23 @@ type runFlags struct {
 	keyPath, name, dir, out, linkDir, builderID string
 	materials, products, exclude                []string
 	slsa, legacy, noRedact                      bool
+}
+
+// checkOutputs checks, before the command runs, that what the step will
+// write can be written: --out appendable, --link-dir a directory.
+func (f *runFlags) checkOutputs() error {
+	if err := checkAppendable(f.out); err != nil {
+		return err
+	}
+	if !f.legacy {
+		return nil
+	}
+	if fi, err := os.Stat(f.linkDir); err != nil {
+		return withHint(fmt.Errorf("--link-dir: %w", err), "create the directory first, or leave out --link-dir for the current one")
+	} else if !fi.IsDir() {
+		return usagef("--link-dir %q is not a directory", f.linkDir)
+	}
+	return nil
 }
 
 // recordStep signs what the step did (its link, and SLSA provenance with

@@ -70,7 +70,7 @@ func WriteFiles(files []File, overwrite bool) (err error) {
 	dirs := map[string]bool{}
 	for i, f := range files {
 		if err := os.Rename(tmps[i], f.Path); err != nil {
-			return err
+			return destError(f.Path, tmps[i], err)
 		}
 		dirs[filepath.Dir(f.Path)] = true
 	}
@@ -100,12 +100,13 @@ func checkDest(path string, overwrite bool) error {
 func writeTemp(path string, perm fs.FileMode, fill func(io.Writer) error) (name string, err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return "", err
+		return "", destError(path, "", err)
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
+			err = destError(path, tmp.Name(), err)
 		}
 	}()
 	if err := tmp.Chmod(perm); err != nil {
@@ -262,7 +263,7 @@ func write(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) e
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return err
+		return destError(path, tmp, err)
 	}
 	return syncParent(path)
 }
@@ -280,4 +281,20 @@ func syncParent(path string) error {
 // left as it was and the temporary file is removed.
 func WriteStream(path string, perm fs.FileMode, overwrite bool, fill func(io.Writer) error) error {
 	return write(path, perm, overwrite, fill)
+}
+
+// destError names the destination path in err instead of the temporary
+// file tmp (or, with tmp empty, the pattern it was to be created from),
+// which the user never asked for and never sees; the cause (and so
+// errors.Is) is kept. Errors about other files are left as they are.
+func destError(path, tmp string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe) && (tmp == "" || pe.Path == tmp):
+		return &fs.PathError{Op: "writing", Path: path, Err: pe.Err}
+	case errors.As(err, &le):
+		return &fs.PathError{Op: "writing", Path: path, Err: le.Err}
+	}
+	return err
 }

@@ -288,3 +288,21 @@ func appendUnderSizeLimit() {
 	}
 	os.Stdout.WriteString("AppendFile failed: " + err.Error() + "\n")
 }
+
+// TestErrorsNameTheDestination: a failed write names the file asked for,
+// never the temporary file it goes through, and stays an fs.ErrNotExist.
+func TestErrorsNameTheDestination(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nodir", "out.link")
+	for name, write := range map[string]func() error{
+		"WriteFile": func() error { return fsutil.WriteFile(path, []byte("x"), 0o644, true) },
+		"WriteFiles": func() error {
+			return fsutil.WriteFiles([]fsutil.File{{Path: path, Data: []byte("x"), Perm: 0o644}}, true)
+		},
+		"AppendFile": func() error { return fsutil.AppendFile(path, []byte("x"), 0o644) },
+	} {
+		err := write()
+		if err == nil || strings.Contains(err.Error(), ".tmp-") || !strings.Contains(err.Error(), path) || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s(%q) = %v, want an fs.ErrNotExist naming %q and no temporary file", name, path, err, path)
+		}
+	}
+}

@@ -40,6 +40,17 @@ type ParseOptions struct {
 // reports, file names of in-toto links and Rego input, so they stay plain.
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// CheckName is nil when name may name a step, stage or functionary: the
+// rule every policy's names follow, so that a step recorded under another
+// name could never be matched. Otherwise it returns an error wrapping
+// [ErrInvalid].
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("%w: name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, name)
+	}
+	return nil
+}
+
 // Parse reads a policy from YAML (see docs/policy.md). Unknown fields,
 // duplicate keys, YAML aliases, a second document, a threshold outside
 // 1..(number of distinct keys), a rule or pattern that does not parse, a
