@@ -19,6 +19,10 @@ func readEnvelopes(path string) ([]*attest.Envelope, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		// An input error, not a verification that said no.
+		return nil, withHint(fmt.Errorf("%s is empty: it holds no attestations", path), "give the .intoto.jsonl file that 'consign attest' or 'consign run' wrote")
+	}
 	items, err := attest.Read(data, path)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -56,7 +57,9 @@ files unless --force is given.`,
 				pass = nil
 			}
 			kp, err := sign.NewKeyPair(alg, pass)
-			if err != nil {
+			if errors.Is(err, sign.ErrUnsupportedKey) {
+				return &Error{Code: ExitUsage, Err: err, Hint: "consign keygen makes " + sign.ECDSAP256 + " or " + sign.Ed25519 + " keys; an RSA key made elsewhere can still be used to verify"}
+			} else if err != nil {
 				return err
 			}
 			if unencrypted {

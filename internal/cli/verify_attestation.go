@@ -65,6 +65,9 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if err != nil {
 				return err
 			}
+			if treshold > len(keys) {
+				return usagef("--threshold %d needs at least %d --key files, got %d", treshold, treshold, len(keys))
+			}
 			opts, err := verifyOptions(typ, subject, treshold)
 			if err != nil {
 				return err
