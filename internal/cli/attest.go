@@ -1,22 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/limits"
-	"github.com/consign-dev/consign/internal/predicate"
 )
 
 // NewCmdAttest is 'consign attest'.
@@ -57,17 +48,9 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 			if len(subjects) == 0 && image.ref == "" {
 				return usagef("--subject (or --image) is required: name at least one artifact the attestation is about")
 			}
-			predType, err := attest.ResolveType(typ)
+			predType, pred, err := readPredicate(typ, predicatePath)
 			if err != nil {
-				return withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
-			}
-			pred, err := limits.ReadFile(predicatePath, limits.JSONFile)
-			if err != nil {
-				return fmt.Errorf("reading predicate: %w", err)
-			}
-			if err := predicate.Validate(predType, pred); err != nil {
-				return withHint(fmt.Errorf("predicate %q: %w", predicatePath, err),
-					"the predicate file must hold one JSON object that fits the predicate type; see attestations/examples")
+				return err
 			}
 			subs, err := resolveSubjects(cmd.Context(), subjects)
 			if err != nil {
@@ -94,14 +77,7 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 			if image.ref != "" && out == "" {
 				return nil
 			}
-			if err := writeEnvelopes(cmd, out, env); err != nil {
-				return err
-			}
-			if out != "" {
-				fmt.Fprintf(deps.Stderr, "Signed %s attestation about %d subject(s) with key %s, appended to %s\n",
-					attest.ShortName(predType), len(subs), signer.KeyID()[:12], out)
-			}
-			return nil
+			return writeAttestation(cmd, deps, out, env, st, signer.KeyID())
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
@@ -113,57 +89,17 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 	return cmd
 }
 
-// resolveSubjects turns --subject values into statement subjects.
-func resolveSubjects(ctx context.Context, args []string) ([]attest.Subject, error) {
-	var subs []attest.Subject
-	for _, a := range args {
-		if name, d, ok := strings.Cut(a, "="); ok && strings.Contains(d, ":") {
-			if _, err := os.Stat(a); err != nil { // a file may have '=' in its name
-				set, err := digest.Parse(d)
-				if err != nil {
-					return nil, fmt.Errorf("subject %q: %w", a, err)
-				}
-				if name == "" {
-					return nil, usagef("subject %q has an empty name before '='", a)
-				}
-				subs = append(subs, attest.Subject{Name: name, Digest: set})
-				continue
-			}
-		}
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("subject: %w", err)
-		}
-		name := path.Clean(filepath.ToSlash(a))
-		if !fi.IsDir() {
-			set, err := digest.File(a)
-			if err != nil {
-				return nil, fmt.Errorf("subject %q: %w", a, err)
-			}
-			subs = append(subs, attest.Subject{Name: name, Digest: set})
-			continue
-		}
-		res, err := digest.Record(ctx, a, []string{"."}, digest.RecordOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("subject %q: %w", a, err)
-		}
-		if len(res.Artifacts) == 0 {
-			return nil, withHint(fmt.Errorf("subject %q: the directory has no files", a), "name a directory that holds the artifacts, or the files themselves")
-		}
-		for rel, set := range res.Artifacts {
-			subs = append(subs, attest.Subject{Name: path.Join(name, rel), Digest: set})
-		}
+// writeAttestation appends env, the signed st, to out (standard output
+// when out is empty) and says so.
+func writeAttestation(cmd *cobra.Command, deps *Deps, out string, env *attest.Envelope, st *attest.Statement, keyID string) error {
+	if err := writeEnvelopes(cmd, out, env); err != nil {
+		return err
 	}
-	return subs, nil
-}
-
-// compactJSON removes insignificant white space; input was checked already.
-func compactJSON(b []byte) json.RawMessage {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return b
+	if out != "" {
+		fmt.Fprintf(deps.Stderr, "Signed %s attestation about %d subject(s) with key %s, appended to %s\n",
+			attest.ShortName(st.PredicateType), len(st.Subject), keyID[:12], out)
 	}
-	return buf.Bytes()
+	return nil
 }
 
 // writeEnvelopes appends envs as JSON Lines to path atomically, or prints them.

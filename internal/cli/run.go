@@ -3,14 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
@@ -51,93 +49,47 @@ exits with the command's status.`,
   consign run --key qa.key --name test --materials dist --products report.xml -- ./run-tests.sh`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.name == "" {
-				return usagef("--name is required: the step's name, as the policy calls it")
-			}
-			if len(f.products) == 0 {
-				return withHint(usagef("--products is required: the attestation's subjects are the step's products"), "name the files or directories the step makes, e.g. --products dist")
-			}
-			if cmd.ArgsLenAtDash() < 0 && len(args) > 0 {
-				return usagef("put the command after '--': consign run ... -- %s", args[0])
-			}
-			if err := policy.CheckName(f.name); err != nil {
-				return &Error{Code: ExitUsage, Err: fmt.Errorf("--name: %v", err), Hint: "a policy names its steps the same way; use that name, e.g. --name build"}
-			}
-			if f.out == "" {
-				f.out = f.name + ".intoto.jsonl"
-			}
-			if err := f.checkOutputs(); err != nil {
-				return err
-			}
-			signer, err := loadSigner(deps, f.keyPath)
-			if err != nil {
-				return err
-			}
-			if f.noRedact {
-				fmt.Fprintln(deps.Stderr, "consign: warning: --no-redact: the command is recorded and signed verbatim, secrets and all")
-			}
-			rec, runErr := step.Run(cmd.Context(), step.Config{
-				Name: f.name, Dir: f.dir, Materials: f.materials, Products: f.products, Exclude: f.exclude,
-				Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
-				KeepSecretsUnsafe: f.noRedact,
-			})
-			if rec == nil {
-				return runErr
-			}
-			if len(rec.Redacted) > 0 {
-				fmt.Fprintf(deps.Stderr, "consign: secrets redacted from %d argument(s) of the recorded command (--no-redact keeps them)\n", len(rec.Redacted))
-			}
-			if err := recordStep(cmd, deps, &f, rec, signer); err != nil {
-				return err
-			}
-			if errors.Is(runErr, step.ErrCommand) {
-				code := rec.ExitCode
-				if code == 0 {
-					code = ExitError
-				}
-				return &Error{Code: code, Err: fmt.Errorf("%w (the failure is recorded in %s)", runErr, f.out)}
-			}
-			return runErr
+			return runStep(cmd, deps, &f, args)
 		},
 	}
-	fs := cmd.Flags()
-	fs.StringVar(&f.keyPath, "key", "", "private key to sign with")
-	fs.StringVar(&f.name, "name", "", "the step's name (required)")
-	fs.StringVar(&f.dir, "dir", ".", "directory the command runs in and paths are relative to")
-	fs.StringArrayVar(&f.materials, "materials", nil, "file or directory the step reads (repeatable)")
-	fs.StringArrayVar(&f.products, "products", nil, "file or directory the step makes (repeatable; required)")
-	fs.StringArrayVar(&f.exclude, "exclude", nil, "gitignore-style pattern of paths to leave out (repeatable)")
-	fs.StringVar(&f.out, "out", "", "append the attestations to this .intoto.jsonl (default NAME.intoto.jsonl)")
-	fs.BoolVar(&f.slsa, "slsa", false, "also write a SLSA Provenance v1 attestation for the products")
-	fs.StringVar(&f.builderID, "builder-id", step.DefaultBuilderID, "builder id for --slsa provenance")
-	fs.BoolVar(&f.legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
-	fs.StringVar(&f.linkDir, "link-dir", ".", "directory for the --legacy-link file")
-	fs.BoolVar(&f.noRedact, "no-redact", false, "record the command verbatim, secrets and all (unsafe)")
+	f.add(cmd)
 	return cmd
 }
 
-// runFlags are 'consign run's flags.
-type runFlags struct {
-	keyPath, name, dir, out, linkDir, builderID string
-	materials, products, exclude                []string
-	slsa, legacy, noRedact                      bool
-}
-
-// checkOutputs checks, before the command runs, that what the step will
-// write can be written: --out appendable, --link-dir a directory.
-func (f *runFlags) checkOutputs() error {
-	if err := checkAppendable(f.out); err != nil {
+// runStep runs and records one step, then signs and writes what happened.
+func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
+	if err := f.check(cmd, args); err != nil {
 		return err
 	}
-	if !f.legacy {
-		return nil
+	signer, err := loadSigner(deps, f.keyPath)
+	if err != nil {
+		return err
 	}
-	if fi, err := os.Stat(f.linkDir); err != nil {
-		return withHint(fmt.Errorf("--link-dir: %w", err), "create the directory first, or leave out --link-dir for the current one")
-	} else if !fi.IsDir() {
-		return usagef("--link-dir %q is not a directory", f.linkDir)
+	if f.noRedact {
+		fmt.Fprintln(deps.Stderr, "consign: warning: --no-redact: the command is recorded and signed verbatim, secrets and all")
 	}
-	return nil
+	rec, runErr := step.Run(cmd.Context(), step.Config{
+		Name: f.name, Dir: f.dir, Materials: f.materials, Products: f.products, Exclude: f.exclude,
+		Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
+		KeepSecretsUnsafe: f.noRedact,
+	})
+	if rec == nil {
+		return runErr
+	}
+	if len(rec.Redacted) > 0 {
+		fmt.Fprintf(deps.Stderr, "consign: secrets redacted from %d argument(s) of the recorded command (--no-redact keeps them)\n", len(rec.Redacted))
+	}
+	if err := recordStep(cmd, deps, f, rec, signer); err != nil {
+		return err
+	}
+	if errors.Is(runErr, step.ErrCommand) {
+		code := rec.ExitCode
+		if code == 0 {
+			code = ExitError
+		}
+		return &Error{Code: code, Err: fmt.Errorf("%w (the failure is recorded in %s)", runErr, f.out)}
+	}
+	return runErr
 }
 
 // recordStep signs what the step did (its link, and SLSA provenance with

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -72,15 +73,9 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if err != nil {
 				return err
 			}
-			var results []itemResult
-			if image.ref != "" {
-				items, err := image.items(cmd.Context(), deps, &opts, subject)
-				if err != nil {
-					return err
-				}
-				for i := range items {
-					results = append(results, verifyOne(&items[i], kr, opts))
-				}
+			results, err := image.verify(cmd.Context(), deps, kr, &opts, subject)
+			if err != nil {
+				return err
 			}
 			fileResults, err := verifyFiles(files, kr, opts)
 			if err != nil {
@@ -97,6 +92,23 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 	addOutputFlag(cmd, &output)
 	image.add(cmd, "container image whose attached attestations are checked, its manifest digest as the subject")
 	return cmd
+}
+
+// verify checks the attestations attached to the image, if one was named,
+// with its manifest digest as the subject.
+func (v *imageVerify) verify(ctx context.Context, deps *Deps, kr *attest.Keyring, opts *attest.VerifyOptions, subject string) ([]itemResult, error) {
+	if v.ref == "" {
+		return nil, nil
+	}
+	items, err := v.items(ctx, deps, opts, subject)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]itemResult, 0, len(items))
+	for i := range items {
+		results = append(results, verifyOne(&items[i], kr, *opts))
+	}
+	return results, nil
 }
 
 // subjectDigest reads --subject: a digest, or a file to hash (sha256 and
