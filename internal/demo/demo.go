@@ -3,11 +3,13 @@
 // transparency log, a signed release policy, an evidence pack a customer
 // verifies offline) and through tampered variants that must fail.
 //
-// Every step is printed as the consign command line that does it and run
-// as exactly that: the consign executable in a child process, in the
-// directory the walkthrough says it is in. The walkthrough itself never
-// changes the process's working directory; it names every file it touches
-// by its path under the project directory.
+// Every step is printed as the command line that does it and run as
+// exactly that: consign steps as the consign executable in a child
+// process, the few others (copying, tampering) with sh, in the directory
+// the walkthrough says it is in. The walkthrough never changes the
+// process's working directory, and tampers only with copies, so the
+// project it leaves re-verifies. The same command lines, in order, are
+// written to steps.sh in the project directory.
 package demo
 
 import (
@@ -33,8 +35,10 @@ type Config struct {
 	// Dir is the project directory, which must be absent or empty; empty
 	// means a temporary directory, removed afterwards.
 	Dir string
-	// Out receives the walkthrough: each command line and what it printed.
+	// Out receives the walkthrough: each command line and its verdict.
 	Out io.Writer
+	// Verbose also shows everything each step printed.
+	Verbose bool
 	// Consign is the consign executable each step runs; empty means this
 	// process's own executable.
 	Consign string
@@ -77,13 +81,21 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := writeProject(cfg.Dir); err != nil {
 		return err
 	}
+	initial, err := listTree(cfg.Dir)
+	if err != nil {
+		return err
+	}
 	d := &demo{ctx: ctx, cfg: cfg, root: cfg.Dir, w: cfg.Out}
 	if err := d.walk(); err != nil {
 		return err
 	}
+	if err := d.writeScript(initial); err != nil {
+		return err
+	}
 	fmt.Fprintln(d.w)
 	if keep {
-		fmt.Fprintf(d.w, "Demo complete: every step behaved as expected. The project and its files are in %s\n", cfg.Dir)
+		fmt.Fprintf(d.w, "Demo complete: every step behaved as expected. The project and its files are in %s;\n", cfg.Dir)
+		fmt.Fprintf(d.w, "'sh steps.sh' there runs every step again and exits 0 when each verdict is the same.\n")
 	} else {
 		fmt.Fprintln(d.w, "Demo complete: every step behaved as expected. Run 'consign demo --dir DIR' to keep the files.")
 	}
@@ -119,26 +131,44 @@ func writeProject(dir string) error {
 	return nil
 }
 
-// step is one consign command of the walkthrough.
+// step is one command of the walkthrough: consign with args, or a shell
+// command line.
 type step struct {
 	title string
-	args  []string
-	want  int // the exit code expected
+	args  []string // consign's arguments
+	sh    string   // a shell command line, instead of args
+	want  int      // the exit code expected
 	// stdout, when set, receives the step's standard output instead of the
 	// walkthrough.
 	stdout *bytes.Buffer
-	// secret is replaced by $TOKEN where the command line is printed.
-	secret string
+	// capture names the shell variable steps.sh keeps stdout in.
+	capture string
 }
+
+// consign is a step running consign with args, expected to succeed.
+func consign(title string, args ...string) step { return step{title: title, args: args} }
+
+// refused is a step running consign with args, expected to exit 3.
+func refused(title string, args ...string) step {
+	return step{title: title, args: args, want: exitVerifyNo}
+}
+
+// shell is a step running a shell command line, expected to succeed.
+func shell(title, line string) step { return step{title: title, sh: line} }
 
 // demo is the walkthrough's state.
 type demo struct {
 	ctx  context.Context
 	cfg  Config
 	root string // the project directory
-	cwd  string // where the walkthrough is, relative to root ("", "release", "customer")
+	cwd  string // where the walkthrough is, relative to root
 	w    io.Writer
-	n    int // the last step number printed
+	n    int // the last section number printed
+	// vars are values the walkthrough learnt while running (the log's URL,
+	// a token), each with the shell variable steps.sh holds it in.
+	vars   map[string]string
+	script []string // steps.sh's command lines so far
+	tok    string   // the last publishing token made
 }
 
 // path is the file the walkthrough calls name where it is now.
@@ -150,6 +180,17 @@ func (d *demo) path(name string) string {
 func (d *demo) section(format string, args ...any) {
 	d.n++
 	fmt.Fprintf(d.w, "\n# %d. %s\n", d.n, fmt.Sprintf(format, args...))
+	d.script = append(d.script, "", fmt.Sprintf("# %d. %s", d.n, fmt.Sprintf(format, args...)))
+}
+
+// cd moves the walkthrough to dir, relative to where it is.
+func (d *demo) cd(dir string) {
+	fmt.Fprintf(d.w, "$ cd %s\n", dir)
+	d.script = append(d.script, "cd "+dir+" || fail")
+	d.cwd = filepath.ToSlash(filepath.Clean(filepath.Join(d.cwd, dir)))
+	if d.cwd == "." {
+		d.cwd = ""
+	}
 }
 
 // command is consign with args, run where the walkthrough is.
@@ -165,41 +206,66 @@ func (d *demo) run(steps ...step) error {
 		if s.title != "" {
 			d.section("%s", s.title)
 		}
-		line := "consign " + strings.Join(quoteArgs(s.args), " ")
-		if s.secret != "" {
-			line = strings.ReplaceAll(line, s.secret, "$TOKEN")
+		line := s.sh
+		if s.sh == "" {
+			line = "consign " + strings.Join(d.quoteArgs(s.args, false), " ")
+			d.script = append(d.script, scriptLine(s, "consign "+strings.Join(d.quoteArgs(s.args, true), " ")))
+		} else {
+			d.script = append(d.script, scriptLine(s, s.sh))
 		}
-		if s.args[0] == "keygen" {
+		if len(s.args) > 0 && s.args[0] == "keygen" {
 			line = "CONSIGN_PASSWORD=" + password + " " + line
 		}
-		if s.stdout != nil && s.args[0] == "admin" {
-			line = "TOKEN=$(" + line + ")"
+		if s.capture != "" {
+			line = s.capture + "=$(" + line + ")"
 		}
-		fmt.Fprintf(d.w, "$ %s\n", line)
-		code, err := d.exec(s)
+		var out bytes.Buffer
+		code, err := d.exec(s, &out)
 		if err != nil {
 			return fmt.Errorf("demo step %q: %w", line, err)
 		}
-		switch {
-		case s.stdout != nil && s.args[0] == "admin":
-			fmt.Fprintf(d.w, "(a secret: %d characters, shown once)\n", len(strings.TrimSpace(s.stdout.String())))
-		case s.stdout != nil:
-			fmt.Fprintf(d.w, "(%d bytes of JSON report: every stage passed, each signature backed by a receipt)\n", s.stdout.Len())
-		}
-		if code != s.want {
-			return fmt.Errorf("demo step %q exited %d, expected %d", line, code, s.want)
-		}
+		verdict := "ok"
 		if s.want != 0 {
-			fmt.Fprintf(d.w, "(exit %d, as expected)\n", code)
+			verdict = fmt.Sprintf("exit %d, as expected", code)
+		}
+		switch {
+		case code != s.want:
+			fmt.Fprintf(d.w, "$ %s\n%s", line, out.Bytes())
+			return fmt.Errorf("demo step %q exited %d, expected %d", line, code, s.want)
+		case d.cfg.Verbose:
+			fmt.Fprintf(d.w, "$ %s\n%s(%s)\n", line, out.Bytes(), verdict)
+		default:
+			fmt.Fprintf(d.w, "$ %s    # %s\n", line, verdict)
 		}
 	}
 	return nil
 }
 
-// exec runs s and returns its exit code.
-func (d *demo) exec(s step) (int, error) {
-	cmd := d.command(s.args...)
-	cmd.Stdout, cmd.Stderr = d.w, d.w // one readable stream
+// scriptLine is line as steps.sh runs it: failing unless it exits as the
+// walkthrough expects.
+func scriptLine(s step, line string) string {
+	switch {
+	case s.capture != "":
+		return s.capture + "=$(" + line + ") || fail"
+	case s.stdout != nil:
+		return line + " >/dev/null || fail"
+	case s.want != 0:
+		return fmt.Sprintf("%s; test $? -eq %d || fail", line, s.want)
+	}
+	return line + " || fail"
+}
+
+// exec runs s, its output going to out, and returns its exit code.
+func (d *demo) exec(s step, out *bytes.Buffer) (int, error) {
+	var cmd *exec.Cmd
+	if s.sh != "" {
+		cmd = exec.CommandContext(d.ctx, "sh", "-c", s.sh)
+		cmd.Dir = filepath.Join(d.root, d.cwd)
+		cmd.Env = d.cfg.Env
+	} else {
+		cmd = d.command(s.args...)
+	}
+	cmd.Stdout, cmd.Stderr = out, out // one readable stream
 	if s.stdout != nil {
 		cmd.Stdout = s.stdout
 	}
@@ -214,13 +280,24 @@ func (d *demo) exec(s step) (int, error) {
 	return 0, nil
 }
 
-func quoteArgs(args []string) []string {
+// quoteArgs quotes args for a shell. A value the walkthrough learnt while
+// running is shown as its variable where it is secret, and, for steps.sh,
+// always.
+func (d *demo) quoteArgs(args []string, script bool) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if strings.ContainsAny(a, " \t\"'$*?") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		if v, ok := d.vars[a]; ok && (script || v == "TOKEN") {
+			out[i] = `"$` + v + `"`
+			continue
 		}
-		out[i] = a
+		out[i] = shellQuote(a)
 	}
 	return out
+}
+
+func shellQuote(a string) string {
+	if strings.ContainsAny(a, " \t\"'$*?;&|<>()`\\") {
+		return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return a
 }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -43,9 +44,34 @@ func TestPaths(t *testing.T) {
 }
 
 func TestQuoteArgs(t *testing.T) {
-	got := quoteArgs([]string{"plain", "two words", "it's", "$TOKEN"})
-	want := []string{"plain", "'two words'", `'it'\''s'`, "'$TOKEN'"}
+	d := &demo{vars: map[string]string{"s3cret": "TOKEN", "http://127.0.0.1:1": "SERVER"}}
+	args := []string{"plain", "two words", "it's", "$TOKEN", "s3cret", "http://127.0.0.1:1"}
+	got := d.quoteArgs(args, false)
+	want := []string{"plain", "'two words'", `'it'\''s'`, "'$TOKEN'", `"$TOKEN"`, "http://127.0.0.1:1"}
 	if !slices.Equal(got, want) {
-		t.Errorf("quoteArgs = %q, want %q", got, want)
+		t.Errorf("quoteArgs for the walkthrough = %q, want %q", got, want)
+	}
+	got = d.quoteArgs(args, true)
+	want[5] = `"$SERVER"`
+	if !slices.Equal(got, want) {
+		t.Errorf("quoteArgs for steps.sh = %q, want %q", got, want)
+	}
+}
+
+// TestScriptLine: each line of steps.sh fails the script unless its step
+// exits as expected.
+func TestScriptLine(t *testing.T) {
+	for _, c := range []struct {
+		s    step
+		want string
+	}{
+		{step{}, "consign x || fail"},
+		{step{want: 3}, "consign x; test $? -eq 3 || fail"},
+		{step{capture: "TOKEN", stdout: &bytes.Buffer{}}, "TOKEN=$(consign x) || fail"},
+		{step{stdout: &bytes.Buffer{}}, "consign x >/dev/null || fail"},
+	} {
+		if got := scriptLine(c.s, "consign x"); got != c.want {
+			t.Errorf("scriptLine = %q, want %q", got, c.want)
+		}
 	}
 }

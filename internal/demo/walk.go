@@ -1,75 +1,59 @@
 package demo
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/consign-dev/consign/internal/fsutil"
 )
 
-// walk runs the walkthrough, section by section.
+// walk runs the walkthrough, section by section. The first time a term
+// appears in a heading, the heading says what it means.
 func (d *demo) walk() error {
 	if err := d.run(
-		step{"Make a key for the build system and one for the test lab", []string{"keygen", "--out", "keys/ci"}, 0, nil, ""},
-		step{"", []string{"keygen", "--out", "keys/qa"}, 0, nil, ""},
-		step{"Run the build as a recorded step: link + SLSA provenance (+ an in-toto v0.9 link)",
-			[]string{"run", "--key", "keys/ci.key", "--name", "build", "--materials", "src", "--products", "dist",
-				"--slsa", "--legacy-link", "--out", "build.intoto.jsonl", "--", "sh", "build.sh"}, 0, nil, ""},
-		step{"Make an SBOM of the project (CycloneDX and SPDX)",
-			[]string{"sbom", ".", "-o", "cyclonedx-json=sbom.cdx.json", "-o", "spdx-json=sbom.spdx.json"}, 0, nil, ""},
-		step{"Check it against the NTIA minimum elements",
-			[]string{"sbom", "check", "sbom.cdx.json", "--require", "name=100", "--require", "version=100", "--require", "dependencies=100"}, 0, nil, ""},
-		step{"A gate the SBOM does not meet fails (exit 3)",
-			[]string{"sbom", "check", "sbom.cdx.json", "--require", "supplier=80"}, exitVerifyNo, nil, ""},
-		step{"Sign the SBOM as an attestation about the artifact",
-			[]string{"sbom", ".", "--attest", "--key", "keys/ci.key", "--subject", "dist/acme-app", "--out", "sbom.intoto.jsonl"}, 0, nil, ""},
-		step{"The test lab signs its result about the artifact",
-			[]string{"attest", "--key", "keys/qa.key", "--type", "test", "--predicate", "test-result.json",
-				"--subject", "dist/acme-app", "--out", "test.intoto.jsonl"}, 0, nil, ""},
-		step{"Look inside the build attestations (nothing verified yet)", []string{"inspect", "build.intoto.jsonl"}, 0, nil, ""},
-		step{"Verify the provenance: signed by the CI key, about this very artifact",
-			[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, 0, nil, ""},
-		step{"Verify the SBOM attestation and the test result",
-			[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "cyclonedx", "--subject", "dist/acme-app", "sbom.intoto.jsonl"}, 0, nil, ""},
-		step{"", []string{"verify-attestation", "--key", "keys/qa.pub", "--type", "test", "--subject", "dist/acme-app", "test.intoto.jsonl"}, 0, nil, ""},
-		step{"A signature by the wrong key is rejected (exit 3)",
-			[]string{"verify-attestation", "--key", "keys/qa.pub", "--type", "slsa", "build.intoto.jsonl"}, exitVerifyNo, nil, ""},
+		consign("Make a key for the build system and one for the test lab", "keygen", "--out", "keys/ci"),
+		consign("", "keygen", "--out", "keys/qa"),
+		consign("Run the build as a recorded step. Its link is a signed record of the step: its materials "+
+			"(the files it read) and products (the files it wrote), with their digests. It is an attestation: "+
+			"a signed statement about artifacts. Here also SLSA provenance and an in-toto v0.9 link",
+			"run", "--key", "keys/ci.key", "--name", "build", "--materials", "src", "--products", "dist",
+			"--slsa", "--legacy-link", "--out", "build.intoto.jsonl", "--", "sh", "build.sh"),
+		consign("Make an SBOM of the project (a list of its components; CycloneDX and SPDX)",
+			"sbom", ".", "-o", "cyclonedx-json=sbom.cdx.json", "-o", "spdx-json=sbom.spdx.json"),
+		consign("Check it against the NTIA minimum elements",
+			"sbom", "check", "sbom.cdx.json", "--require", "name=100", "--require", "version=100", "--require", "dependencies=100"),
+		refused("A gate the SBOM does not meet fails (exit 3)",
+			"sbom", "check", "sbom.cdx.json", "--require", "supplier=80"),
+		consign("Sign the SBOM as an attestation about the artifact: the SBOM is its predicate, what it says about its subject",
+			"sbom", ".", "--attest", "--key", "keys/ci.key", "--subject", "dist/acme-app", "--out", "sbom.intoto.jsonl"),
+		consign("The test lab signs its result about the artifact (a test predicate)",
+			"attest", "--key", "keys/qa.key", "--type", "test", "--predicate", "test-result.json",
+			"--subject", "dist/acme-app", "--out", "test.intoto.jsonl"),
+		consign("Look inside the build attestations (nothing verified yet)", "inspect", "build.intoto.jsonl"),
+		consign("Verify the provenance: signed by the CI key, about this very artifact",
+			"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"),
+		consign("Verify the SBOM attestation and the test result",
+			"verify-attestation", "--key", "keys/ci.pub", "--type", "cyclonedx", "--subject", "dist/acme-app", "sbom.intoto.jsonl"),
+		consign("", "verify-attestation", "--key", "keys/qa.pub", "--type", "test", "--subject", "dist/acme-app", "test.intoto.jsonl"),
+		refused("A signature by the wrong key is rejected (exit 3)",
+			"verify-attestation", "--key", "keys/qa.pub", "--type", "slsa", "build.intoto.jsonl"),
 	); err != nil {
 		return err
 	}
 	if err := d.logSteps(); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "\n# Tamper with the artifact after the build: append one byte\n$ echo >> dist/acme-app\n")
-	if err := appendByte(d.path("dist/acme-app")); err != nil {
-		return err
-	}
-	if err := d.run(step{"The tampered artifact is rejected: its digest is no attestation's subject (exit 3)",
-		[]string{"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "dist/acme-app", "build.intoto.jsonl"}, exitVerifyNo, nil, ""}); err != nil {
+	if err := d.run(
+		shell("Tamper with a copy of the artifact: append one byte", "cp dist/acme-app acme-app.tampered && echo >> acme-app.tampered"),
+		refused("The tampered artifact is rejected: its digest is no attestation's subject (exit 3)",
+			"verify-attestation", "--key", "keys/ci.pub", "--type", "slsa", "--subject", "acme-app.tampered", "build.intoto.jsonl"),
+	); err != nil {
 		return err
 	}
 	return d.customerSteps()
-}
-
-func appendByte(path string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write([]byte("\n")); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // logServer is 'consign serve' running in the background for the walkthrough.
@@ -79,17 +63,23 @@ type logServer struct {
 	exited chan struct{}
 }
 
-// startLog runs 'consign serve' on a free loopback port, in the project
-// directory, and waits until it answers.
+// serveArgs start the walkthrough's log: on a free loopback port, writing
+// its URL to serve.url once it accepts connections.
+var serveArgs = []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:log.db", "--log-key", "keys/log.key", "--rate", "-1", "--ready-file", "serve.url"}
+
+// serveScript is how steps.sh starts the log and learns its URL.
+const serveScript = `consign %s >serve.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+i=0; until [ -s serve.url ]; do i=$((i+1)); [ $i -le 600 ] || fail; sleep 0.1; done
+SERVER=$(cat serve.url)`
+
+// startLog runs 'consign serve' in the project directory and waits until
+// it answers.
 func (d *demo) startLog() (*logServer, error) {
-	tmp, err := os.MkdirTemp("", "consign-serve-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	ready := filepath.Join(tmp, "url")
+	ready := d.path("serve.url")
 	var out bytes.Buffer
-	cmd := d.command("serve", "--addr", "127.0.0.1:0", "--db", "sqlite:log.db", "--log-key", "keys/log.key", "--rate", "-1", "--ready-file", ready)
+	cmd := d.command(serveArgs...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("demo: starting the log: %w", err)
@@ -125,8 +115,11 @@ func (l *logServer) stop() {
 // logSteps starts a transparency log, publishes the attestations to it and
 // checks the receipts offline; then the release chain uses it.
 func (d *demo) logSteps() error {
-	d.section("Start the vendor's transparency log (in the background, on a free loopback port)")
-	fmt.Fprintf(d.w, "$ consign serve --addr 127.0.0.1:0 --db sqlite:log.db --log-key keys/log.key &\n")
+	d.section("Start the vendor's transparency log (in the background, on a free loopback port): " +
+		"an append-only public record of signatures, whose receipts prove an entry is in it")
+	line := strings.Join(d.quoteArgs(serveArgs, false), " ")
+	fmt.Fprintf(d.w, "$ consign %s &\n", line)
+	d.script = append(d.script, fmt.Sprintf(serveScript, line))
 	srv, err := d.startLog()
 	if err != nil {
 		return err
@@ -138,111 +131,60 @@ func (d *demo) logSteps() error {
 	}
 	origin, _, _ := strings.Cut(string(vkey), "+")
 	fmt.Fprintf(d.w, "listening on %s, log origin %q\n", srv.url, origin)
-	var token bytes.Buffer
-	if err := d.run(step{"Make a publishing token for the product, scoped to the CI and test-lab keys",
-		[]string{"admin", "token", "create", "--db", "sqlite:log.db", "--product", "acme-app", "--key", "keys/ci.pub", "--key", "keys/qa.pub"}, 0, &token, ""}); err != nil {
+	d.vars = map[string]string{srv.url: "SERVER"}
+	if err := d.token("Make a publishing token for the product, scoped to the CI and test-lab keys",
+		"--db", "sqlite:log.db", "--key", "keys/ci.pub", "--key", "keys/qa.pub"); err != nil {
 		return err
 	}
-	tok := strings.TrimSpace(token.String())
 	if err := d.run(
-		step{"Publish the attestations; the receipts are written beside them",
-			[]string{"publish", "--server", srv.url, "--token", tok, "--log-key", "keys/log.vkey", "build.intoto.jsonl", "sbom.intoto.jsonl", "test.intoto.jsonl"}, 0, nil, tok},
-		step{"Anyone checks a receipt offline with the log's public key",
-			[]string{"log", "verify-receipt", "--log-key", "keys/log.vkey", "--attestations", "build.intoto.jsonl", "build.receipts.jsonl"}, 0, nil, ""},
-		step{"Fetch everything the log holds about the artifact",
-			[]string{"fetch", "--server", srv.url, "--subject", "dist/acme-app", "--out", "fetched.intoto.jsonl"}, 0, nil, ""},
+		consign("Publish the attestations; the receipts are written beside them",
+			"publish", "--server", srv.url, "--token", d.tok, "--log-key", "keys/log.vkey", "build.intoto.jsonl", "sbom.intoto.jsonl", "test.intoto.jsonl"),
+		consign("Anyone checks a receipt offline with the log's public key",
+			"log", "verify-receipt", "--log-key", "keys/log.vkey", "--attestations", "build.intoto.jsonl", "build.receipts.jsonl"),
+		consign("Fetch everything the log holds about the artifact",
+			"fetch", "--server", srv.url, "--subject", "dist/acme-app", "--out", "fetched.intoto.jsonl"),
 	); err != nil {
 		return err
 	}
 	return d.chainSteps(srv.url)
 }
 
-// customerSteps verifies release.pack as a customer would: in a fresh
-// directory, offline, with nothing but the owner's public key; then shows
-// an altered pack refused.
-func (d *demo) customerSteps() error {
-	d.section("A customer verifies the pack offline, in a fresh directory, with nothing but owner.pub")
-	fmt.Fprintf(d.w, "$ mkdir customer && cp release.pack owner.pub customer/ && cd customer\n")
-	if err := os.Mkdir(d.path("customer"), 0o755); err != nil {
+// token makes a publishing token for acme-app (its database and keys in
+// args) and keeps it in d.tok, shown as $TOKEN.
+func (d *demo) token(title string, args ...string) error {
+	var out bytes.Buffer
+	s := step{title: title, args: append([]string{"admin", "token", "create", "--product", "acme-app"}, args...), stdout: &out, capture: "TOKEN"}
+	if err := d.run(s); err != nil {
 		return err
 	}
-	for _, f := range []string{"release.pack", "owner.pub"} {
-		if err := copyFile(d.path(f), d.path("customer/"+f)); err != nil {
-			return err
-		}
+	d.tok = strings.TrimSpace(out.String())
+	d.vars[d.tok] = "TOKEN"
+	fmt.Fprintf(d.w, "(a secret: %d characters, shown once)\n", len(d.tok))
+	return nil
+}
+
+// customerSteps verifies release.pack as a customer would: in a fresh
+// directory, offline, with nothing but the owner's public key; then shows
+// an altered copy of the pack refused.
+func (d *demo) customerSteps() error {
+	if err := d.run(shell("A customer verifies the evidence pack (one file holding everything a verifier needs) offline, "+
+		"in a fresh directory, with nothing but owner.pub",
+		"mkdir customer && cp release.pack owner.pub customer/")); err != nil {
+		return err
 	}
-	d.cwd = "customer"
-	defer func() { d.cwd = "" }()
+	d.cd("customer")
 	if err := d.run(
-		step{args: []string{"inspect", "release.pack"}},
-		step{args: []string{"verify-pack", "--trust-root", "owner.pub", "--extract", "shipped", "release.pack"}},
+		consign("", "inspect", "release.pack"),
+		consign("", "verify-pack", "--trust-root", "owner.pub", "--extract", "shipped", "release.pack"),
+		// The artifact is a plain tar holding the build's output, so its
+		// text appears once, verbatim, in the uncompressed pack: changing
+		// one letter changes one byte of the shipped artifact.
+		shell("A pack altered on the way (one byte of the shipped artifact changed) is refused (exit 3)",
+			"gzip -dc release.pack | LC_ALL=C sed 's/hello from acme/hello from acmE/' | gzip > tampered.pack"),
+		refused("", "verify-pack", "--trust-root", "owner.pub", "tampered.pack"),
 	); err != nil {
 		return err
 	}
-	d.section("A pack altered on the way (one byte of the shipped artifact flipped) is refused (exit 3)")
-	if err := alterPack(d.path("release.pack"), d.path("tampered.pack")); err != nil {
-		return err
-	}
-	fmt.Fprintf(d.w, "$ # tampered.pack: release.pack with one byte of artifacts/acme-app-1.0.tar changed\n")
-	return d.run(step{args: []string{"verify-pack", "--trust-root", "owner.pub", "tampered.pack"}, want: exitVerifyNo})
-}
-
-func copyFile(from, to string) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFile(to, data, 0o644, false)
-}
-
-// alterPack writes a copy of a pack whose included artifact has one byte
-// changed: what a customer would get from a tampered download.
-func alterPack(from, to string) error {
-	var buf bytes.Buffer
-	f, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(zr)
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	changed := false
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(hdr.Name, "artifacts/") && len(data) > 0 {
-			data[len(data)/2] ^= 1
-			changed = true
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return err
-		}
-	}
-	if !changed {
-		return errors.New("demo: the pack holds no artifact to alter")
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	return fsutil.WriteFile(to, buf.Bytes(), 0o644, false)
+	d.cd("..")
+	return nil
 }
