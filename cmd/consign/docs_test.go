@@ -1,68 +1,119 @@
 package main
 
 import (
-	"io/fs"
+	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestSecurityDocNamesRealTests keeps docs/security.md honest: every test it
-// names as covering an attack exists in the repository, and every attack it
-// lists names at least one test.
-func TestSecurityDocNamesRealTests(t *testing.T) {
-	root := filepath.Join("..", "..")
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "security.md"))
+// runnableFence opens a documentation code block that TestDocs runs.
+const runnableFence = "```sh runnable"
+
+// runnableBlocks returns the bodies of the runnable blocks of a Markdown
+// file, in order, with the line each starts on.
+func runnableBlocks(path string) (blocks []string, lines []int, err error) {
+	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	defined := map[string]bool{}
-	funcRE := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz)\w+)\(`)
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	defer f.Close()
+	var cur *strings.Builder
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case cur == nil && strings.TrimSpace(line) == runnableFence:
+			cur = &strings.Builder{}
+			lines = append(lines, n)
+		case cur != nil && strings.TrimSpace(line) == "```":
+			blocks = append(blocks, cur.String())
+			cur = nil
+		case cur != nil:
+			cur.WriteString(line + "\n")
 		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range funcRE.FindAllSubmatch(b, -1) {
-			defined[string(m[1])] = true
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	nameRE := regexp.MustCompile("`((?:Test|Fuzz)\\w+)`")
-	rowRE := regexp.MustCompile(`^\| (\d+) \|`)
-	rows := 0
-	for _, line := range strings.Split(string(doc), "\n") {
-		m := rowRE.FindStringSubmatch(line)
-		if m == nil {
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	if cur != nil {
+		return nil, nil, fmt.Errorf("%s: the runnable block of line %d is not closed", path, lines[len(lines)-1])
+	}
+	return blocks, lines, nil
+}
+
+// docScripts writes one testscript per Markdown file with runnable blocks
+// into dir, and returns how many blocks there are in all.
+func docScripts(t *testing.T, dir string, docs []string) int {
+	total := 0
+	for _, doc := range docs {
+		blocks, lines, err := runnableBlocks(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blocks) == 0 {
 			continue
 		}
-		rows++
-		names := nameRE.FindAllStringSubmatch(line, -1)
-		if len(names) == 0 {
-			t.Errorf("docs/security.md case %s names no test", m[1])
+		var script, files strings.Builder
+		for i, b := range blocks {
+			name := fmt.Sprintf("block%d.sh", i+1)
+			fmt.Fprintf(&script, "# %s, line %d\nexec sh -e %s\n", filepath.Base(doc), lines[i], name)
+			fmt.Fprintf(&files, "-- %s --\n%s", name, b)
 		}
-		for _, n := range names {
-			if !defined[n[1]] {
-				t.Errorf("docs/security.md case %s names %s, which no test file defines", m[1], n[1])
-			}
+		total += len(blocks)
+		name := strings.TrimSuffix(filepath.Base(doc), ".md") + ".txtar"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script.String()+files.String()), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if rows < 50 {
-		t.Errorf("docs/security.md has %d case rows; the table format may have changed", rows)
+	return total
+}
+
+// TestDocs runs every block of README.md and docs/*.md fenced as
+// "```sh runnable", with sh -e and consign on PATH, in a fresh directory per
+// file: the blocks of one file run in order and share their files (not
+// their variables), so that the documentation cannot drift from what
+// consign does. A runnable block must not need a network or a registry.
+func TestDocs(t *testing.T) {
+	t.Parallel()
+	docs, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d cases, %d tests and fuzz targets in the repository", rows, len(defined))
+	scripts := t.TempDir()
+	if docScripts(t, scripts, append([]string{"../../README.md"}, docs...)) == 0 {
+		t.Fatal("no runnable block in README.md or docs/*.md: the Quickstart at least must be one")
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 scripts,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			return nil
+		},
+	})
+}
+
+// TestRunnableBlocks: the extractor finds exactly the marked blocks and
+// refuses one left open.
+func TestRunnableBlocks(t *testing.T) {
+	md := filepath.Join(t.TempDir(), "x.md")
+	write := func(s string) {
+		if err := os.WriteFile(md, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("```sh\nnot me\n```\n```sh runnable\necho one\necho two\n```\ntext\n  ```sh runnable\necho three\n  ```\n")
+	blocks, lines, err := runnableBlocks(md)
+	if err != nil || len(blocks) != 2 || blocks[0] != "echo one\necho two\n" || blocks[1] != "echo three\n" || lines[0] != 4 || lines[1] != 9 {
+		t.Fatalf("runnableBlocks = %q %v %v", blocks, lines, err)
+	}
+	write("```sh runnable\necho open\n")
+	if _, _, err := runnableBlocks(md); err == nil {
+		t.Fatal("an unclosed runnable block was accepted")
+	}
 }
