@@ -346,7 +346,7 @@ func (panicWriter) Write([]byte) (int, error) { panic("boom from a test writer")
 
 // TestSecurityCase10_PanicIsExit1 checks that a panic anywhere under cli.Run
 // becomes exit code 1 with an error and a hint, never exit 0 and never a
-// "verified" line (SECURITY-CASES 10: gitsign's verify exited 0 after a panic).
+// "verified" line (security case 10 in docs/security.md: gitsign's verify exited 0 after a panic).
 func TestSecurityCase10_PanicIsExit1(t *testing.T) {
 	tests := []struct {
 		name string

@@ -71,7 +71,7 @@ func AppendPAE(dst []byte, payloadType string, payload []byte) []byte {
 // field names, payloadType and payload required, payload and signatures in
 // canonical base64. Signatures that are not canonical base64 are not an error
 // here: they are dropped and counted in the result's Malformed field, so that
-// one garbage signature can neither make nor break a verdict (SECURITY-CASES 56).
+// one garbage signature can neither make nor break a verdict (security case 56 in docs/security.md).
 // It returns an error wrapping [ErrMalformed] or [ErrPayloadType].
 func ParseEnvelope(b []byte) (*Envelope, int, error) {
 	if len(b) > limits.Envelope {
@@ -228,7 +228,7 @@ func base64Encoding[T string | []byte](b T) (*base64.Encoding, error) {
 
 // decodeBase64 accepts what DSSE allows (standard or URL-safe alphabet,
 // padded or not) but only in its canonical form: no line breaks, no
-// non-zero trailing bits (SECURITY-CASES 57). Identity is always taken from
+// non-zero trailing bits (security case 57 in docs/security.md). Identity is always taken from
 // the decoded bytes, never from the encoding.
 func decodeBase64(s string) ([]byte, error) {
 	enc, err := base64Encoding(s)

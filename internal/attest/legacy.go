@@ -67,7 +67,7 @@ func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
 		return nil, fmt.Errorf("%w: %d signatures (at most %d)", ErrMalformed, len(sigs), limits.Signatures)
 	}
 	for _, raw := range sigs {
-		// A malformed signature is ignored, never counted (SECURITY-CASES 56),
+		// A malformed signature is ignored, never counted (security case 56 in docs/security.md),
 		// and field names are exact (59).
 		sm, err := object(raw, "signature", "keyid", "sig")
 		if err != nil {

@@ -1,6 +1,6 @@
 package attest_test
 
-// Tests named after the cases of SECURITY-CASES.md. Each case's negative
+// Tests named after the security cases of docs/security.md. Each case's negative
 // inputs must fail closed: an error wrapping the package's sentinel, no
 // result, and never a pass.
 

@@ -52,7 +52,7 @@ func SignPayload(payloadType string, payload []byte, signers ...Signer) (*Envelo
 }
 
 // Keyring is a set of trusted public keys, deduplicated by the key itself
-// (its SPKI), never by a label (SECURITY-CASES 13). It is immutable once built
+// (its SPKI), never by a label (security case 13 in docs/security.md). It is immutable once built
 // and safe for concurrent use.
 type Keyring struct {
 	verifiers []*sign.Verifier
@@ -86,8 +86,8 @@ func (kr *Keyring) Verifiers() []*sign.Verifier {
 
 // SignedBy returns the distinct trusted keys that produced a valid signature
 // over msg among sigs. Key id hints are not consulted at all: every
-// trusted key is tried against every signature (SECURITY-CASES 55), and a key
-// counts once however many of its signatures there are (SECURITY-CASES 15).
+// trusted key is tried against every signature (security case 55 in docs/security.md), and a key
+// counts once however many of its signatures there are (security case 15 in docs/security.md).
 func (kr *Keyring) SignedBy(msg []byte, sigs [][]byte) []*sign.Verifier {
 	var out []*sign.Verifier
 	m := sign.NewMessage(msg)

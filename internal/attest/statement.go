@@ -27,7 +27,7 @@ type Statement struct {
 }
 
 // Subject is one artifact a statement is about. Subjects are matched by
-// digest only; a name is a hint and never a filesystem path (SECURITY-CASES 66).
+// digest only; a name is a hint and never a filesystem path (security case 66 in docs/security.md).
 type Subject struct {
 	Name   string     `json:"name,omitempty"`
 	Digest digest.Set `json:"digest"`
@@ -51,7 +51,7 @@ func NewStatement(predicateType string, subjects []Subject, predicate json.RawMe
 
 // Validate applies the in-toto Statement rules: a known _type, at least one
 // subject and at most [limits.Subjects], every subject with a valid,
-// non-empty digest set (SECURITY-CASES 29), a non-empty predicateType, and a
+// non-empty digest set (security case 29 in docs/security.md), a non-empty predicateType, and a
 // predicate that is a JSON object when present.
 func (s *Statement) Validate() error {
 	if s.Type != StatementV1 && s.Type != StatementV01 {

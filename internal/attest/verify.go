@@ -46,7 +46,7 @@ type Verified struct {
 }
 
 // VerifyEnvelope checks env in the order the in-toto and DSSE specs give:
-//  1. payloadType is in-toto's, before anything reads the payload (SECURITY-CASES 54);
+//  1. payloadType is in-toto's, before anything reads the payload (security case 54 in docs/security.md);
 //  2. at least Threshold distinct keys of kr signed PAE(payloadType, payload) (53, 55, 56);
 //  3. the payload is a strictly valid statement (58-61, 29, 31) - a parse
 //     error is a failure, never a pass (8);
@@ -69,7 +69,7 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 	if len(env.Signatures) == 0 {
 		return nil, ErrNoSignature
 	}
-	// Refuse endless data before any signature check (SECURITY-CASES 31).
+	// Refuse endless data before any signature check (security case 31 in docs/security.md).
 	if err := precheckSubjects(env.Payload); err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func quoteAll(list []string) []string {
 const LegacyLinkType = "https://in-toto.io/Link/v0.9"
 
 // VerifyItem verifies any item [Read] returns, with the same checks and the
-// same failures whatever its format (SECURITY-CASES 8): an item that did not
+// same failures whatever its format (security case 8 in docs/security.md): an item that did not
 // parse fails; a blob signature fails when a predicate type is required,
 // and needs the artifact's digest to be checked at all.
 func VerifyItem(it *Item, kr *Keyring, opts VerifyOptions) (*Verified, error) {
@@ -216,7 +216,7 @@ func verifyBlob(b *BlobSignature, kr *Keyring, opts VerifyOptions) (*Verified, e
 
 // precheckSubjects counts a payload's subjects cheaply, before the signature
 // check and the strict parse, so that a statement with too many subjects
-// costs no crypto (SECURITY-CASES 31). It is an upper bound: the strict parse
+// costs no crypto (security case 31 in docs/security.md). It is an upper bound: the strict parse
 // that follows a valid signature decides everything else.
 func precheckSubjects(payload []byte) error {
 	var count struct {

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // password protects the demo's throw-away keys.
@@ -108,7 +109,7 @@ func writeProject(dir string) error {
 		all[name] = body
 	}
 	for name, body := range chainFiles {
-		all[name] = body
+		all[name] = policyDates(body, time.Now())
 	}
 	for _, d := range []string{"keys", "release/keys", "release/att", "release/tampered"} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o700); err != nil {
@@ -129,6 +130,16 @@ func writeProject(dir string) error {
 		}
 	}
 	return nil
+}
+
+// policyDates fills in the sample policy's dates from now: it expires in
+// ten years and alice's key in five, so the demo never goes stale.
+func policyDates(body string, now time.Time) string {
+	day := now.UTC().Truncate(24 * time.Hour)
+	return strings.NewReplacer(
+		"{{expires}}", day.AddDate(10, 0, 0).Format(time.RFC3339),
+		"{{alice_until}}", day.AddDate(5, 0, 0).Format(time.RFC3339),
+	).Replace(body)
 }
 
 // step is one command of the walkthrough: consign with args, or a shell

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestDirNotEmpty: a project directory that holds a file is refused, and
@@ -73,5 +75,19 @@ func TestScriptLine(t *testing.T) {
 		if got := scriptLine(c.s, "consign x"); got != c.want {
 			t.Errorf("scriptLine = %q, want %q", got, c.want)
 		}
+	}
+}
+
+// TestPolicyDates: the sample policy's dates are years after today.
+func TestPolicyDates(t *testing.T) {
+	now := time.Date(2041, 3, 4, 15, 0, 0, 0, time.UTC)
+	got := policyDates(chainFiles["release/policy.yaml"], now)
+	for _, want := range []string{"expires: 2051-03-04T00:00:00Z\n", "valid_until: 2046-03-04T00:00:00Z}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the policy lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "{{") {
+		t.Errorf("a date is left unfilled:\n%s", got)
 	}
 }

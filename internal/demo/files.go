@@ -18,7 +18,8 @@ var projectFiles = map[string]string{
 `,
 }
 
-// chainFiles is the release-chain sample: the same project under a signed
+// chainFiles is the release-chain sample (its policy's dates are set when
+// the project is written, by policyDates): the same project under a signed
 // release policy (it mirrors cmd/consign/testdata/script/chain.txtar).
 var chainFiles = map[string]string{
 	"release/src/main.c": `#include "util.h"
@@ -82,13 +83,13 @@ echo "packaged pkg/acme-app-1.0.tar"
 apiVersion: consign.dev/policy/v1
 product: acme-app
 version: 1
-expires: 2030-12-31T00:00:00Z
+expires: {{expires}}
 owner: {key: keys/owner.pub}          # the root key that signs this file
 log: {key: ../keys/log.pub, receipts: optional}   # the vendor's transparency log
 functionaries:
   ci:    {role: build system, keys: [keys/ci.pub]}
   qa:    {role: test lab, keys: [keys/qa.pub]}
-  alice: {role: release engineer, keys: [keys/alice.pub], valid_until: 2029-12-31T00:00:00Z}
+  alice: {role: release engineer, keys: [keys/alice.pub], valid_until: {{alice_until}}}
   bob:   {role: release engineer, keys: [keys/bob.pub]}
   carol: {role: release engineer, keys: [keys/carol.pub], revoked_at: 2026-10-01T00:00:00Z}
 stages:

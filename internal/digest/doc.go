@@ -11,7 +11,7 @@
 // both sets must be valid ([Set.Validate]), they must agree on at least one
 // strong algorithm (sha256, sha384 or sha512), and they must not disagree on
 // any algorithm they share. A shared sha1 or md5 alone is never enough
-// (SECURITY-CASES 29 and 30).
+// (security cases 29 and 30 in docs/security.md).
 //
 // # Recording
 //
@@ -21,7 +21,7 @@
 // are errors, symbolic links are resolved element by element inside the root,
 // directories are opened through an [os.Root] and files by name within them
 // without following links; links that lead out, dangle or loop are reported
-// in [Result.Skipped] rather than followed (SECURITY-CASES 32, 34 and 35).
+// in [Result.Skipped] rather than followed (security cases 32, 34 and 35 in docs/security.md).
 // File bytes are hashed as they are, with no line-ending normalisation.
 // Exclusions use gitignore-style patterns (below); a pattern that cannot be
 // compiled is an error, never a silent non-match.
@@ -54,7 +54,7 @@
 //
 // Unlike git, which quietly treats broken patterns as literals or as
 // matching nothing, a pattern that cannot match as written is an error
-// wrapping [ErrInvalidPattern] (SECURITY-CASES 34): an unclosed "[", a
+// wrapping [ErrInvalidPattern] (security case 34 in docs/security.md): an unclosed "[", a
 // reversed range such as "[z-a]", a POSIX class such as "[[:alpha:]]"
 // (unsupported), a trailing "\", an empty path element ("a//b"), an element
 // "." or ".." (recorded paths never hold one), or a pattern that is only

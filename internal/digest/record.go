@@ -124,7 +124,7 @@ type Result struct {
 // link leaving root is an error wrapping [ErrOutsideRoot]. Names are
 // recorded byte for byte: on Unix "\" is an ordinary character, so a file
 // named `dist\app.exe` is recorded under that name and is never confused
-// with `dist/app.exe` (SECURITY-CASES 34); consumers that compare keys with
+// with `dist/app.exe` (security case 34 in docs/security.md); consumers that compare keys with
 // Windows-style paths must not convert them.
 //
 // # Symbolic links
@@ -137,7 +137,7 @@ type Result struct {
 // digest of its target; a link to a directory inside root is walked, its
 // files recorded under the link's path. A link that leaves root, dangles,
 // loops, or leads to a directory the walk is already inside is not followed
-// and is listed in [Result.Skipped] with its reason (SECURITY-CASES 35).
+// and is listed in [Result.Skipped] with its reason (security case 35 in docs/security.md).
 // Named pipes, sockets and devices are skipped too, and never opened.
 //
 // # Contents

@@ -1,7 +1,7 @@
 // Package limits holds, in one place, every cap consign puts on untrusted input,
 // and the helpers that enforce them before anything is allocated or decoded.
 //
-// The numbers follow the lessons of SECURITY-CASES 31, 46-48 and 61: endless
+// The numbers follow the lessons of security cases 31, 46-48 and 61 (docs/security.md): endless
 // data is cut off at a fixed size, counts are checked before loops, and the
 // error says which limit was hit so that a user can tell a hostile input from
 // an honest one that is merely too large.
@@ -30,11 +30,11 @@ const (
 	Signatures = 16
 	// Subjects bounds the subjects of one statement. Every file of a large build
 	// can be a subject, so it is larger than sigstore-go's 1024, but a 100,000-subject
-	// statement is refused before any signature check (SECURITY-CASES 31).
+	// statement is refused before any signature check (security case 31 in docs/security.md).
 	Subjects = 50_000
 	// DigestsPerSubject bounds the algorithms in one digest set.
 	DigestsPerSubject = 32
-	// JSONDepth bounds the nesting of any JSON document consign decodes (SECURITY-CASES 61).
+	// JSONDepth bounds the nesting of any JSON document consign decodes (security case 61 in docs/security.md).
 	JSONDepth = 200
 	// PureEd25519Blob bounds a blob read whole to check a pure Ed25519
 	// signature over it (the algorithm signs the bytes, not a digest).
@@ -81,7 +81,7 @@ func Read(r io.Reader, max int64, name string) ([]byte, error) {
 	return b, nil
 }
 
-// Limits of consign serve (SECURITY-CASES 77); server.Limits can lower them.
+// Limits of consign serve (security case 77 in docs/security.md); server.Limits can lower them.
 const (
 	// PublishBody bounds one publish request's body.
 	PublishBody = 32 << 20
@@ -94,7 +94,7 @@ const (
 	PublishBurst = 2000
 )
 
-// Limits of SBOM reading and scanning (SECURITY-CASES 43, 61).
+// Limits of SBOM reading and scanning (security cases 43, 61 in docs/security.md).
 const (
 	// SBOMFile bounds an SBOM given to 'consign sbom check' or 'diff'.
 	SBOMFile = 512 << 20

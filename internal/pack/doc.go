@@ -27,7 +27,7 @@
 //
 // A pack comes from outside, so [Read] trusts nothing in it and reads the
 // stream once: the bytes it hashes are the bytes it returns or extracts
-// (SECURITY-CASES 44). It refuses names that are absolute, climb out with
+// (security case 44 in docs/security.md). It refuses names that are absolute, climb out with
 // "..", use backslashes or drive letters, or collide with another after
 // case folding and Unicode NFC normalisation (41, 68); duplicate names;
 // device files, FIFOs and sparse files; symbolic links that leave the pack

@@ -193,7 +193,7 @@ func (m *Manifest) validate() error {
 		}
 	}
 	// Every name is known: the parents of an entry are directories, never
-	// files or links (no writing through a link, SECURITY-CASES 42).
+	// files or links (no writing through a link, security case 42 (docs/security.md)).
 	for _, f := range m.Files {
 		for dir := parent(f.Path); dir != ""; dir = parent(dir) {
 			if m.File(dir) != nil {

@@ -17,7 +17,7 @@ const MaxNameLength = 1024
 // CheckName reports whether name may name an entry of a pack: valid UTF-8
 // with no control characters, relative, already clean (no "." or ".."
 // element, no doubled or trailing slash), no backslash (a separator on
-// Windows), and no drive letter (SECURITY-CASES 41). The names are compared
+// Windows), and no drive letter (security case 41 in docs/security.md). The names are compared
 // byte for byte everywhere else; [nameSet] refuses names that only case or
 // Unicode normalisation tell apart (68).
 func CheckName(name string) error {
@@ -95,7 +95,7 @@ func (s *nameSet) add(name string) error {
 
 // resolveLink returns the pack name a symbolic link at name points to. The
 // target must be relative, and the path it names must stay inside the pack
-// (SECURITY-CASES 42).
+// (security case 42 in docs/security.md).
 func resolveLink(name, target string) (string, error) {
 	switch {
 	case target == "":

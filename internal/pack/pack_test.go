@@ -163,7 +163,7 @@ func TestVSA(t *testing.T) {
 	}
 }
 
-// SECURITY-CASES 67: every shipped artifact needs provenance; "at least one
+// security case 67 (docs/security.md): every shipped artifact needs provenance; "at least one
 // matched" is not enough.
 func TestSecurityCase67_PartialCoverage(t *testing.T) {
 	r := newRelease(t, 3, 2)
@@ -269,7 +269,7 @@ func mustJSON(t testing.TB, v any) []byte {
 	return append(b, '\n')
 }
 
-// --- reading: SECURITY-CASES 36, 41-45, 68 and the manifest ---
+// --- reading: security cases 36, 41-45, 68 (docs/security.md) and the manifest ---
 
 // wantRead reads an archive, extracting into a fresh directory beside a
 // sentinel, and wants err; nothing may be left behind.
@@ -621,7 +621,7 @@ func (f *failAfter) Write(b []byte) (int, error) {
 	return f.w.Write(b)
 }
 
-// SECURITY-CASES 45: the disk fills while a pack is written: a clean error,
+// security case 45 (docs/security.md): the disk fills while a pack is written: a clean error,
 // and no partial pack and no temporary file left.
 func TestSecurityCase45_DiskFullWhilePacking(t *testing.T) {
 	r := newRelease(t, 1, 1)

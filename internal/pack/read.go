@@ -19,7 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-// Limits bound what reading a pack may cost (SECURITY-CASES 43). A zero
+// Limits bound what reading a pack may cost (security case 43 in docs/security.md). A zero
 // field takes its default.
 type Limits struct {
 	// MaxBytes bounds the uncompressed archive (default 64 GiB).

@@ -40,7 +40,7 @@ func (ps *parser) checks(n *yaml.Node, st *Stage, label string) {
 				c.Rego = ps.regoCheck(v, label)
 			}
 			if needs != nil && !containsAny(st.Require, needs) {
-				// A check with nothing to look at would pass vacuously (SECURITY-CASES 7).
+				// A check with nothing to look at would pass vacuously (security case 7 in docs/security.md).
 				ps.errorf(cn, "%s: the %s check needs the stage to require %s", label, kind, strings.Join(shortNames(needs), " or "))
 			}
 			st.Checks = append(st.Checks, c)
@@ -132,7 +132,7 @@ func (ps *parser) slsaCheck(n *yaml.Node, label string) *SLSACheck {
 				ps.errorf(bn.Content[i], "builder_ids has an empty entry")
 			}
 			if strings.Contains(id, "@refs/heads/") {
-				ps.warnf(bn.Content[i], "builder id %q is a branch, which moves; pin a release tag or a commit (SECURITY-CASES 20)", id)
+				ps.warnf(bn.Content[i], "builder id %q is a branch, which moves; pin a release tag or a commit (security case 20 in docs/security.md)", id)
 			}
 		}
 	}
@@ -186,7 +186,7 @@ func (ps *parser) slsaCheck(n *yaml.Node, label string) *SLSACheck {
 			ps.errorf(en, "external_parameters must be \"*\" or a mapping of allowed keys to their expected values (\"*\" for any value)")
 		}
 	} else {
-		ps.warnf(n, "%s: the slsa check does not restrict externalParameters; list the allowed ones, or write external_parameters: \"*\" (SECURITY-CASES 21)", label)
+		ps.warnf(n, "%s: the slsa check does not restrict externalParameters; list the allowed ones, or write external_parameters: \"*\" (security case 21 in docs/security.md)", label)
 	}
 	return c
 }

@@ -1,5 +1,5 @@
 // Package policy reads, checks and signs consign's release policies: what a
-// product must show before it ships (DESIGN.md, "Policy"; docs/policy.md for
+// product must show before it ships (docs/design.md, "Policy"; docs/policy.md for
 // the format, with examples in policies/).
 //
 // # Model

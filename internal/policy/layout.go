@@ -57,12 +57,12 @@ var (
 //   - a step's threshold must be between 1 and the number of distinct public
 //     keys among its pubkeys; in-toto-golang accepts 0 (and an omitted
 //     threshold, which decodes to 0) and then panics or passes without a
-//     signature (SECURITY-CASES 14); one key listed under two key ids is
-//     one key (SECURITY-CASES 13);
+//     signature (security case 14 in docs/security.md); one key listed under two key ids is
+//     one key (security case 13 in docs/security.md);
 //   - a pattern that does not compile is an error, not a silent non-match
-//     (SECURITY-CASES 34); patterns are Python fnmatch (SECURITY-CASES 33);
+//     (security case 34 in docs/security.md); patterns are Python fnmatch (security case 33 in docs/security.md);
 //   - step and inspection names must be plain names (they name link files,
-//     SECURITY-CASES 38).
+//     security case 38 (docs/security.md)).
 //
 // Certificate constraints (rootcas, cert_constraints) are refused: consign
 // trusts keys, not certificate chains, in layouts.
@@ -112,7 +112,7 @@ func ParseLayout(body []byte) (*Layout, error) {
 		l.KeyIDs[kid] = k
 	}
 	if len(raw.Steps) == 0 {
-		// A layout with no step would verify nothing (SECURITY-CASES 22a).
+		// A layout with no step would verify nothing (security case 22a in docs/security.md).
 		return nil, fmt.Errorf("%w: the layout has no steps", ErrInvalid)
 	}
 	if len(raw.Steps)+len(raw.Inspect) > MaxStages {
@@ -297,7 +297,7 @@ func mustJSON(v any) []byte {
 }
 
 // exactFields refuses a field that differs from a known one only in case
-// (encoding/json would read "Threshold" as "threshold", SECURITY-CASES 59).
+// (encoding/json would read "Threshold" as "threshold", security case 59 (docs/security.md)).
 func exactFields(raw []byte, what string, known []string) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {

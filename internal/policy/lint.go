@@ -15,11 +15,11 @@ import (
 //     parse, unknown stages and functionaries, ...);
 //   - an expiry that is not after now (error);
 //   - one key listed under two functionary names (error: a verifier counts
-//     the key once, whatever the names, SECURITY-CASES 13);
+//     the key once, whatever the names, security case 13 (docs/security.md));
 //   - a stage that no MATCH rule connects to another stage (warning);
 //   - a rule list that does not end with DISALLOW, so that unexpected
 //     artifacts pass (warning);
-//   - "[^" in a pattern, which is not a negation (warning, SECURITY-CASES 33);
+//   - "[^" in a pattern, which is not a negation (warning, security case 33 (docs/security.md));
 //   - a functionary no stage names (warning).
 func Lint(src []byte, opts ParseOptions, now time.Time) []Finding {
 	p, ps := parse(src, opts)

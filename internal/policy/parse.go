@@ -350,7 +350,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 		return
 	}
 	if len(n.Content) == 0 {
-		// An empty chain must never pass vacuously (SECURITY-CASES 22a).
+		// An empty chain must never pass vacuously (security case 22a in docs/security.md).
 		ps.errorf(n, "stages is empty: a policy needs at least one stage")
 		return
 	}
@@ -382,7 +382,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 		if bn := ps.required(sn, f, "by"); bn != nil {
 			st.By = ps.strList(bn, "by")
 			if bn.Kind == yaml.SequenceNode && len(bn.Content) == 0 {
-				// Explicit-empty never means anyone (SECURITY-CASES 22f).
+				// Explicit-empty never means anyone (security case 22f in docs/security.md).
 				ps.errorf(bn, "%s: by is empty; name the functionaries who sign for it", label)
 			}
 			seen := map[string]bool{}
@@ -400,7 +400,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 			if v, ok := ps.integer(tn, "threshold"); ok {
 				st.Threshold = v
 				if v < 1 {
-					// A threshold of 0 would disable signature checks (SECURITY-CASES 14).
+					// A threshold of 0 would disable signature checks (security case 14 in docs/security.md).
 					ps.errorf(tn, "%s: threshold %d is invalid: it must be at least 1", label, v)
 				}
 			} else {
@@ -421,7 +421,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 				st.Require = append(st.Require, uri)
 			}
 			if rn.Kind == yaml.SequenceNode && len(rn.Content) == 0 {
-				// A stage that asks for nothing would pass with nothing (SECURITY-CASES 22b).
+				// A stage that asks for nothing would pass with nothing (security case 22b in docs/security.md).
 				ps.errorf(rn, "%s: require is empty; name the predicate types the stage must show", label)
 			}
 		}
@@ -452,7 +452,7 @@ func (ps *parser) crossChecks(p *Policy) {
 	for _, st := range p.Stages {
 		label := "stage " + strconv.Quote(st.Name)
 		if n := len(p.StageKeys(st)); st.Threshold > n && n > 0 {
-			ps.add(&yaml.Node{Line: st.Line}, SeverityError, fmt.Sprintf("%s: threshold %d is more than the %d distinct key(s) of its functionaries (SECURITY-CASES 14: invalid threshold, must be 1..%d)", label, st.Threshold, n, n))
+			ps.add(&yaml.Node{Line: st.Line}, SeverityError, fmt.Sprintf("%s: threshold %d is more than the %d distinct key(s) of its functionaries (security case 14 in docs/security.md: invalid threshold, must be 1..%d)", label, st.Threshold, n, n))
 		}
 		for _, rules := range [][]Rule{st.Materials, st.Products} {
 			for _, r := range rules {
@@ -499,7 +499,7 @@ func (ps *parser) rules(n *yaml.Node, what string) []Rule {
 		}
 		r.Line = rn.Line
 		if r.Type != RuleRequire && r.Pattern.HasCaretClass() {
-			ps.warnf(rn, "%s: in %s, \"[^\" is not a negation: fnmatch reads \"^\" as a member; write \"[!\" to negate (SECURITY-CASES 33)", what, r.Text)
+			ps.warnf(rn, "%s: in %s, \"[^\" is not a negation: fnmatch reads \"^\" as a member; write \"[!\" to negate (security case 33 in docs/security.md)", what, r.Text)
 		}
 		out = append(out, r)
 	}

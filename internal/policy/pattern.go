@@ -11,23 +11,23 @@ import (
 // matches as in-toto's reference implementation does, with Python's
 // fnmatch.fnmatchcase on POSIX (in-toto python verifylib, fnmatch.filter):
 //
-//   - "*" matches any run of characters, "/" included (SECURITY-CASES 32);
+//   - "*" matches any run of characters, "/" included (security case 32 in docs/security.md);
 //   - "?" matches any one character, "/" included;
 //   - "[seq]" matches one character in seq, "[!seq]" one character not in
 //     seq; "a-z" in seq is a range; a "]" right after "[" or "[!" is a
 //     member; a "-" first or last in seq is a member;
 //   - "[^seq]" is NOT a negation: "^" is a member like any other, as in
-//     Python (SECURITY-CASES 33; in-toto-golang before GHSA-pmwq-pjrm-6p5r
+//     Python (security case 33 in docs/security.md; in-toto-golang before GHSA-pmwq-pjrm-6p5r
 //     read it as a negation). [Lint] warns about it;
 //   - everything else matches itself, byte for byte: no case folding and no
-//     Unicode normalisation (SECURITY-CASES 68).
+//     Unicode normalisation (security case 68 in docs/security.md).
 //
 // The whole name must match. Patterns and artifact names are both cleaned
 // with [path.Clean] before matching, so "./a" and "src/../a" are "a".
 //
 // Where Python quietly reads a broken pattern as a literal or as a class
 // that never matches, [CompilePattern] refuses it, so that a typo can never
-// silently disable a DISALLOW rule (SECURITY-CASES 34): an unclosed "[", a
+// silently disable a DISALLOW rule (security case 34 in docs/security.md): an unclosed "[", a
 // reversed range such as "[z-a]", a backslash (fnmatch has no escapes and
 // consign's artifact names never hold one), a NUL byte, and an empty pattern.
 type Pattern struct {

@@ -19,7 +19,7 @@ type Policy struct {
 	// Product names what the policy is for.
 	Product string
 	// Version orders the policies of one product (0 when the policy has
-	// none); a verifier that remembers it refuses older ones (SECURITY-CASES 27).
+	// none); a verifier that remembers it refuses older ones (security case 27 in docs/security.md).
 	Version int
 	// Expires is when the policy stops being valid.
 	Expires time.Time
@@ -84,7 +84,7 @@ type Functionary struct {
 }
 
 // ValidAt reports whether the functionary's keys count for a signature made
-// at t: ValidFrom <= t <= ValidUntil (a closed interval, SECURITY-CASES 25)
+// at t: ValidFrom <= t <= ValidUntil (a closed interval, security case 25 (docs/security.md))
 // and t before RevokedAt. When it does not, the reason says why.
 func (f *Functionary) ValidAt(t time.Time) (bool, string) {
 	switch {
@@ -148,7 +148,7 @@ type SBOMCheck struct {
 }
 
 // SLSACheck checks SLSA Provenance v1 attestations. Every comparison is
-// exact: there are no patterns to leave unanchored (SECURITY-CASES 17).
+// exact: there are no patterns to leave unanchored (security case 17 in docs/security.md).
 type SLSACheck struct {
 	// BuilderIDs are the allowed runDetails.builder.id values.
 	BuilderIDs []string
@@ -159,7 +159,7 @@ type SLSACheck struct {
 	BuildTypes []string
 	// ExternalParameters, when not nil, maps every allowed
 	// externalParameters key to its expected JSON value; a nil value means
-	// any value. A key it does not list fails (SECURITY-CASES 21).
+	// any value. A key it does not list fails (security case 21 in docs/security.md).
 	ExternalParameters map[string]json.RawMessage
 	// AnyExternalParameters is set by `external_parameters: "*"`.
 	AnyExternalParameters bool

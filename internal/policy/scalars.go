@@ -74,7 +74,7 @@ func (ps *parser) str(n *yaml.Node, what string) (string, bool) {
 }
 
 // integer reads an exact integer: "1.0", "1e0" and "0x1" are refused, as in
-// signed JSON (SECURITY-CASES 60).
+// signed JSON (security case 60 in docs/security.md).
 func (ps *parser) integer(n *yaml.Node, what string) (int, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 		ps.errorf(n, "%s must be an integer, got %q", what, n.Value)

@@ -21,7 +21,7 @@ import (
 // PayloadType is the DSSE payloadType of a signed policy. A policy is not an
 // in-toto statement (it is about no artifact), so it has a payload type of
 // its own: the owner's signature over PAE(PayloadType, policy) can never be
-// read as an attestation, nor an attestation as a policy (SECURITY-CASES 54).
+// read as an attestation, nor an attestation as a policy (security case 54 in docs/security.md).
 const PayloadType = "application/vnd.consign.policy+yaml"
 
 // Inline returns the policy's YAML with every key file and Rego module file

@@ -17,7 +17,7 @@ import (
 )
 
 // parseUint reads a query or path number: decimal digits only, below 2^63
-// (SECURITY-CASES 73).
+// (security case 73 in docs/security.md).
 func parseUint(name, s string) (int64, error) {
 	v, err := strconv.ParseUint(s, 10, 63)
 	if err != nil || strconv.FormatUint(v, 10) != s || v > math.MaxInt64 {
@@ -106,7 +106,7 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) error {
 }
 
 // entry is GET /api/v1/entries/{index}. An entry the caller may not read is
-// answered exactly as one that does not exist (SECURITY-CASES 76).
+// answered exactly as one that does not exist (security case 76 in docs/security.md).
 func (s *Server) entry(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	products, err := s.readScope(ctx, r)
@@ -159,7 +159,7 @@ func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) error {
 
 // key is GET /api/v1/log/key: the log's verifier key, for people to compare
 // with the one they were given. Clients never trust it from here
-// (SECURITY-CASES 39).
+// (security case 39 in docs/security.md).
 func (s *Server) key(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte(s.cfg.Signer.VerifierKey() + "\n"))

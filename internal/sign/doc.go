@@ -20,7 +20,7 @@
 // blobs. RSA keys of at least 2048 bits with e = 65537 verify PKCS #1 v1.5 and
 // PSS over SHA-256. Anything else (RSA under 2048 bits, small exponents, P-224,
 // secp256k1, DSA, a malformed Ed25519 key) is refused with [ErrUnsupportedKey]
-// (SECURITY-CASES 62).
+// (security case 62 in docs/security.md).
 //
 // # Key ids
 //

@@ -196,7 +196,7 @@ func TestSecurityCase63_SignatureMalleability(t *testing.T) {
 			}
 			// Documented behaviour: Go's crypto/ecdsa does not enforce low S,
 			// so the (r, N-s) twin of a valid signature verifies too. consign
-			// keys nothing on signature bytes (SECURITY-CASES 63: dedup by key
+			// keys nothing on signature bytes (security case 63 in docs/security.md: dedup by key
 			// and payload), so accepting both is consistent.
 			if err := v.Verify(msg, marshal(sig.R, new(big.Int).Sub(n, sig.S))); err != nil {
 				t.Errorf("Verify(high/low-S twin) = %v; Go accepts it, and this test documents that", err)

@@ -65,7 +65,7 @@ func (s *Signer) Sign(msg []byte) ([]byte, error) {
 }
 
 // Verifier verifies signatures made by one public key. It is immutable and
-// safe for concurrent use (SECURITY-CASES 16).
+// safe for concurrent use (security case 16 in docs/security.md).
 type Verifier struct {
 	pub crypto.PublicKey
 	id  string

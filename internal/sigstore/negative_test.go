@@ -252,7 +252,7 @@ func TestVerifyNegative(t *testing.T) {
 
 // TestVerifyHostileInput feeds bundles that are well-formed JSON but not
 // well-formed bundles, the inputs that made other verifiers panic
-// (SECURITY-CASES 10, 11): each is an error, never a panic or a pass.
+// (security cases 10, 11 in docs/security.md): each is an error, never a panic or a pass.
 func TestVerifyHostileInput(t *testing.T) {
 	f := loadCase(t, "happy-path-v0.3")
 	const v3 = `"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"`

@@ -123,7 +123,7 @@ func TestVerifyHappyPaths(t *testing.T) {
 
 // TestVerifyIdentity covers who may have signed: exact values, anchored
 // regular expressions, the issuer, and the GitHub workflow extensions
-// (SECURITY-CASES 2b, 17-21: identity policy on every path, exact and
+// (security cases 2b, 17-21 in docs/security.md: identity policy on every path, exact and
 // anchored matching).
 func TestVerifyIdentity(t *testing.T) {
 	f := loadCase(t, "happy-path-v0.3") // signed by the beacon workflow, run by workflow_dispatch

@@ -8,7 +8,7 @@
 //
 // Nothing in the working directory configures the recorder: there is no
 // workspace-local settings file or environment variable that could hide an
-// artifact (SECURITY-CASES 37). The exclude patterns in force are written into
+// artifact (security case 37 in docs/security.md). The exclude patterns in force are written into
 // the attestation so a verifier can see them.
 //
 // # Secrets

@@ -32,7 +32,7 @@ func (c Checkpoint) Marshal() []byte {
 // (decimal, no sign, no leading zeros, at most 2^63-1) and root (standard
 // base64 of 32 bytes). Extension lines are refused: consign's log writes
 // none, and a verifier must not be shown text it would ignore
-// (SECURITY-CASES 71). It returns an error wrapping [ErrMalformed].
+// (security case 71 in docs/security.md). It returns an error wrapping [ErrMalformed].
 func ParseCheckpoint(body []byte) (Checkpoint, error) {
 	if len(body) > MaxCheckpointSize {
 		return Checkpoint{}, fmt.Errorf("%w: checkpoint of %d bytes", ErrMalformed, len(body))
@@ -83,7 +83,7 @@ type SignedCheckpoint struct {
 // parses it. The log's own signature is mandatory: a note whose only valid
 // signatures are other keys' fails, and a signature line whose key hash
 // matches the log key but whose signature does not verify fails, whoever
-// made it (a hash only selects a key; SECURITY-CASES 71). The origin line
+// made it (a hash only selects a key; security case 71 (docs/security.md)). The origin line
 // must be the one the key is pinned to. With opts.WitnessThreshold > 0, that
 // many distinct opts.Witnesses must have cosigned, counted by public key; a
 // list that gives one key two names, or a witness the log's key, is refused
@@ -153,7 +153,7 @@ func OpenCheckpoint(msg []byte, log *Verifier, opts CheckpointOptions) (*SignedC
 
 // canonicalSignatures checks that every signature line of a note that
 // note.Open accepted is in canonical base64, so that one signature has one
-// encoding (note decodes leniently; SECURITY-CASES 57).
+// encoding (note decodes leniently; security case 57 (docs/security.md)).
 func canonicalSignatures(msg []byte) error {
 	i := bytes.LastIndex(msg, []byte("\n\n"))
 	for _, line := range strings.Split(strings.TrimSuffix(string(msg[i+2:]), "\n"), "\n") {

@@ -19,7 +19,7 @@
 // and each signature's SHA-256 with the id of the key the log verified it
 // against. It holds no content: no payload, no subject, no product name, so
 // that a public log of restricted products discloses nothing but digests
-// (SECURITY-CASES 76). The time is inside the leaf, so it is covered by every
+// (security case 76 in docs/security.md). The time is inside the leaf, so it is covered by every
 // proof and checkpoint; it, and never a time an attestation claims for
 // itself, decides whether a signing key was valid when it signed.
 //
@@ -33,15 +33,15 @@
 // requires the log's own signature (a key-hash match only selects the key to
 // try; it never replaces verification), the pinned origin, no extension lines,
 // and optionally a number of C2SP tlog-cosignature/v1 witness cosignatures
-// (SECURITY-CASES 70, 71).
+// (security cases 70, 71 in docs/security.md).
 //
 // # Trust
 //
 // A log key is always given by the caller (a policy, a command-line flag, a
 // state file written after an earlier verification), never taken from a log's
-// own answer (SECURITY-CASES 39). Hashes are compared with exact byte
+// own answer (security case 39 in docs/security.md). Hashes are compared with exact byte
 // equality, indices and sizes are uint64 on the wire and bounds-checked before
-// use (SECURITY-CASES 72, 73).
+// use (security cases 72, 73 in docs/security.md).
 //
 // # Errors
 //

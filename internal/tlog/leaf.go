@@ -111,7 +111,7 @@ func (l *Leaf) body(withTime bool) string {
 // accepted at: the SHA-256 of the leaf's encoding without its time line.
 // Two submissions of one attestation (the same decoded payload type,
 // payload and signature bytes, however their base64 was written) have the
-// same key, so the log can keep one entry for both (SECURITY-CASES 57).
+// same key, so the log can keep one entry for both (security case 57 in docs/security.md).
 func (l *Leaf) Key() Hash {
 	return Hash(sha256.Sum256([]byte(LeafVersion + "\n" + l.body(false))))
 }

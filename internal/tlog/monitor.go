@@ -14,7 +14,7 @@ import "fmt"
 //   - [ErrConsistency] when the proof does not show next extends trusted:
 //     a fork, unless the proof itself was corrupted on the way.
 //
-// The caller keeps trusted on any error (SECURITY-CASES 69).
+// The caller keeps trusted on any error (security case 69 in docs/security.md).
 func CheckExtension(trusted, next Checkpoint, proof []Hash) error {
 	if trusted.Origin != next.Origin {
 		return fmt.Errorf("%w: %q after %q", ErrOrigin, next.Origin, trusted.Origin)

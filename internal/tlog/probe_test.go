@@ -39,7 +39,7 @@ func mutate(p []tlog.Hash) map[string][]tlog.Hash {
 
 // TestInclusionProbes checks that every mutation of a valid inclusion proof,
 // and the valid proof with a wrong index, size, leaf or root, is rejected
-// (merkle's TestVerifyInclusionProbes; SECURITY-CASES 72).
+// (merkle's TestVerifyInclusionProbes; security case 72 (docs/security.md)).
 func TestInclusionProbes(t *testing.T) {
 	m := newMemTree(t, 37)
 	for _, tc := range []struct{ index, size int64 }{{0, 1}, {0, 2}, {1, 2}, {5, 8}, {6, 37}, {35, 37}, {36, 37}, {16, 33}} {
@@ -96,7 +96,7 @@ func TestInclusionProbes(t *testing.T) {
 
 // TestInteriorNodeAsLeaf is the RFC 6962 second-preimage probe: the
 // concatenation of two leaf hashes, presented as a leaf, must not verify
-// where the interior node they make sits (SECURITY-CASES 72).
+// where the interior node they make sits (security case 72 in docs/security.md).
 func TestInteriorNodeAsLeaf(t *testing.T) {
 	m := newMemTree(t, 4)
 	root := m.root(t, 4)
@@ -113,7 +113,7 @@ func TestInteriorNodeAsLeaf(t *testing.T) {
 	}
 }
 
-// TestConsistencyProbes is SECURITY-CASES 69's probe list: a proof from
+// TestConsistencyProbes is the probe list of security case 69 (docs/security.md): a proof from
 // size1 to size2 must fail when size2 < size1, when size1 is 0 with a
 // non-empty proof, when size1 == size2 with a non-empty proof, when the
 // proof is empty and size1 < size2, and when one hash is added, removed or

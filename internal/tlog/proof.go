@@ -68,7 +68,7 @@ func ProveInclusion(index, size int64, r HashReader) ([]Hash, error) {
 // the tree of size leaves with root root. It returns an error wrapping
 // [ErrIndex] unless index < size <= 2^63-1, [ErrMalformed] for a proof of
 // more than [MaxProofHashes] hashes, and [ErrInclusion] when the proof does
-// not compute root. Hashes are compared byte for byte (SECURITY-CASES 72).
+// not compute root. Hashes are compared byte for byte (security case 72 in docs/security.md).
 func VerifyInclusion(proof []Hash, index, size uint64, leaf, root Hash) error {
 	if size > math.MaxInt64 || index >= size {
 		return fmt.Errorf("%w: leaf %d of a tree of %d", ErrIndex, index, size)

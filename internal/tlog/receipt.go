@@ -186,7 +186,7 @@ func ParseReceipt(data []byte) (*Receipt, error) {
 }
 
 // parseIndex reads a JSON number as an index: an integer in [0, 2^63-1],
-// written without sign, fraction or exponent (SECURITY-CASES 73).
+// written without sign, fraction or exponent (security case 73 in docs/security.md).
 func parseIndex(s string) (uint64, error) {
 	var v uint64
 	if s == "" || len(s) > 19 || (len(s) > 1 && s[0] == '0') {

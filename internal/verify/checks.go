@@ -21,7 +21,7 @@ import (
 var testOnlyCheckHook func(kind string)
 
 // runChecks runs a stage's predicate checks over the attestations that
-// counted for it. A check with nothing to look at fails (SECURITY-CASES 7).
+// counted for it. A check with nothing to look at fails (security case 7 in docs/security.md).
 func (e *engine) runChecks(ctx context.Context, st *policy.Stage, sr *StageResult) {
 	counted := e.counted[st.Name]
 	for _, c := range st.Checks {
@@ -46,7 +46,7 @@ func (e *engine) runChecks(ctx context.Context, st *policy.Stage, sr *StageResul
 }
 
 // guard runs a check so that a panic in it is a failure with a message,
-// never a crash and never a pass (SECURITY-CASES 10).
+// never a crash and never a pass (security case 10 in docs/security.md).
 func guard(kind string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -137,7 +137,7 @@ func checkTests(it *item) error {
 }
 
 // checkSLSA checks a SLSA Provenance v1 predicate against the policy's
-// allow-lists, every comparison exact (SECURITY-CASES 17-21). The builder
+// allow-lists, every comparison exact (security cases 17-21 in docs/security.md). The builder
 // id is only text in the predicate: what makes it trustworthy is that the
 // attestation counted, i.e. a functionary of the stage signed it (19).
 func checkSLSA(c *policy.SLSACheck, it *item) error {

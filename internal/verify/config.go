@@ -18,7 +18,7 @@ type Input struct {
 }
 
 // Artifact is something that ships, known by its digest. The name is a
-// label for reports; only the digest is compared (SECURITY-CASES 66).
+// label for reports; only the digest is compared (security case 66 in docs/security.md).
 type Artifact struct {
 	Name   string
 	Digest digest.Set
@@ -33,7 +33,7 @@ type Artifact struct {
 // whole file). It MUST return the time the log says it accepted exactly
 // these bytes, from the log's signed data and never from the attestation
 // itself, or an error when it holds no valid receipt for them; the time
-// MUST NOT come from a receipt for other bytes (SECURITY-CASES 1-3). It MUST
+// MUST NOT come from a receipt for other bytes (security cases 1-3 in docs/security.md). It MUST
 // be safe for concurrent use.
 type ReceiptChecker interface {
 	Check(env *attest.Envelope, raw []byte) (loggedAt time.Time, err error)
@@ -71,7 +71,7 @@ type Config struct {
 	// Receipts, when set, checks log receipts (see [ReceiptChecker]).
 	Receipts ReceiptChecker
 	// State, when set, remembers policy versions and verification times
-	// per product, and refuses rollbacks (SECURITY-CASES 27, 28).
+	// per product, and refuses rollbacks (security cases 27, 28 in docs/security.md).
 	State StateStore
 	// VSA, when set, asks for a signed VSA in [Result.VSA].
 	VSA *VSAOptions

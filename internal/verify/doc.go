@@ -5,7 +5,7 @@
 //
 // # Trust
 //
-// Trust flows one way (DESIGN.md): the trust root the caller holds verifies
+// Trust flows one way (docs/design.md): the trust root the caller holds verifies
 // the policy; the policy names the functionaries' keys; those keys verify
 // attestations; counted attestations vouch for artifacts. Key ids inside
 // envelopes and links are hints that only order the keys tried; nothing in
@@ -31,7 +31,7 @@
 // signature: the time a transparency log recorded the attestation, proven by
 // a [ReceiptChecker], or without one the time of verification. A time an
 // attestation claims for itself is never used. So without a receipt, a
-// revoked or expired key counts for nothing (DESIGN.md, "Receipt").
+// revoked or expired key counts for nothing (docs/design.md, "Receipt").
 //
 // # Rules and checks
 //

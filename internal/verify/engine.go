@@ -167,7 +167,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		}
 		if it.isLink && it.linkName != st.Name {
 			// A link counts only for the stage it names; "build-evil" is
-			// not "build" (SECURITY-CASES 22c).
+			// not "build" (security case 22c in docs/security.md).
 			if e.pol.Stage(it.linkName) == nil && e.anyStageKey(it, stageKeys) {
 				ar := newResult()
 				ar.Status, ar.Reason = StatusNotCounted, fmt.Sprintf("a link for %q, which is no stage of the policy", it.linkName)
@@ -211,7 +211,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		n := len(keysByType[t])
 		switch {
 		case n == 0:
-			// An empty match set is a failure (SECURITY-CASES 7).
+			// An empty match set is a failure (security case 7 in docs/security.md).
 			problems = append(problems, fmt.Sprintf("no %s attestation signed by its functionaries (%s)", attest.ShortName(t), strings.Join(st.By, ", ")))
 		case n < st.Threshold:
 			problems = append(problems, fmt.Sprintf("%s: %d of %d distinct key(s) signed (threshold not met)", attest.ShortName(t), n, st.Threshold))
@@ -275,7 +275,7 @@ func (e *engine) holderNames(keyID string) string {
 
 // judge says whether one valid signature counts for a stage: its key must
 // belong to a functionary of the stage and be valid, at the time the log
-// recorded the attestation or, without a receipt, now (DESIGN.md "Receipt":
+// recorded the attestation or, without a receipt, now (docs/design.md "Receipt":
 // a time an attestation claims for itself is never used). A key listed by
 // several functionaries must be valid for every one of them.
 func (e *engine) judge(sig signature, stageKeys map[string]bool) SignerResult {
@@ -287,7 +287,7 @@ func (e *engine) judge(sig signature, stageKeys map[string]bool) SignerResult {
 	t := e.now
 	if !sig.loggedAt.IsZero() {
 		if sig.loggedAt.After(e.now) {
-			// A log time in the future is not a time (SECURITY-CASES 25).
+			// A log time in the future is not a time (security case 25 in docs/security.md).
 			s.Status, s.Reason = "invalid", fmt.Sprintf("the receipt's time %s is in the future", sig.loggedAt.Format(time.RFC3339))
 			return s
 		}
@@ -452,7 +452,7 @@ func cloneSet(d digest.Set) digest.Set {
 
 // checkArtifacts requires every artifact to be a subject of the final
 // stage's counted attestations, vouched for by threshold distinct keys
-// (SECURITY-CASES 65 and 67); subject names are not compared (66).
+// (security cases 65 and 67 in docs/security.md); subject names are not compared (66).
 func (e *engine) checkArtifacts(artifacts []Artifact) {
 	final := e.pol.Stages[len(e.pol.Stages)-1]
 	// Index the final stage's subjects by digest value, so that each

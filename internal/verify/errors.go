@@ -17,7 +17,7 @@ var (
 	ErrNotSatisfied = fmt.Errorf("%w: the release does not satisfy its policy", attest.ErrUnverified)
 	// ErrRollback is returned when a policy is older than one already seen
 	// for its product, or the clock is earlier than a past verification
-	// (SECURITY-CASES 27 and 28). It wraps [attest.ErrUnverified].
+	// (security cases 27 and 28 in docs/security.md). It wraps [attest.ErrUnverified].
 	ErrRollback = fmt.Errorf("%w: rollback", attest.ErrUnverified)
 	// ErrLayout is the root of errors about an in-toto layout's content.
 	ErrLayout = errors.New("invalid in-toto layout")

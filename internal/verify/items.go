@@ -137,7 +137,7 @@ func readItems(inputs []Input) []*item {
 }
 
 // parsePending parses an envelope line strictly. A panic on hostile input
-// makes the item invalid, never a crash or a pass (SECURITY-CASES 11).
+// makes the item invalid, never a crash or a pass (security case 11 in docs/security.md).
 func parsePending(it *item) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -194,7 +194,7 @@ func checkAll(items []*item, ix *keyIndex, receipts ReceiptChecker, prefer prefe
 
 // checkItem verifies one item: payload type first, then signatures over the
 // exact signed bytes, and only then the content, strictly. A panic on hostile
-// input becomes an invalid item, never a crash or a pass (SECURITY-CASES 11).
+// input becomes an invalid item, never a crash or a pass (security case 11 in docs/security.md).
 func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFunc) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -376,8 +376,8 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set) 
 
 // addArtifact records an artifact under its cleaned name. A name with a
 // backslash or NUL is refused rather than matched differently than written
-// (SECURITY-CASES 34); two names that clean to one with different digests
-// are refused as ambiguous (SECURITY-CASES 32).
+// (security case 34 in docs/security.md); two names that clean to one with different digests
+// are refused as ambiguous (security case 32 in docs/security.md).
 func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("%w: %s %q: %v", attest.ErrInvalid, what, name, err)

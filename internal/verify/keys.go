@@ -14,7 +14,7 @@ import (
 // keyIndex holds every key that can count, with the hints that pick them.
 // Key ids in signatures are hints only: a hint that names no known key
 // (or no hint) makes every key a candidate, and a key counts only when its
-// signature verifies (SECURITY-CASES 55). A hint that names a known key
+// signature verifies (security case 55 in docs/security.md). A hint that names a known key
 // limits the candidates to the keys of that id, so that a hostile envelope
 // costs at most one check per signature and known key id.
 type keyIndex struct {
@@ -69,7 +69,7 @@ func hasLegacyLinks(items []*item) bool {
 }
 
 // signedBy returns the distinct keys with a valid signature over msg, each
-// once however many signatures it made (SECURITY-CASES 15), in key order.
+// once however many signatures it made (security case 15 in docs/security.md), in key order.
 // Without a usable hint, the keys of first (the group's last signer) and of
 // prefer are tried before the others; that changes how soon a key is
 // found, never whether.

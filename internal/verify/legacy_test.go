@@ -339,7 +339,7 @@ func TestSpecDifferenceMatchSourcePrefix(t *testing.T) {
 	wantFail(t, verifyLayoutT(t, cfg), "stage package: materials rule DISALLOW * failed: disallowed: app")
 }
 
-// TestSpecDifferenceCaretClass (SECURITY-CASES 33): in-toto-golang v0.9
+// TestSpecDifferenceCaretClass (security case 33 in docs/security.md): in-toto-golang v0.9
 // reads "[^a-z]" as a negation and "[!a-z]" as a class holding "!";
 // Python's fnmatch (and consign) the other way round. With product X.sh,
 // "DISALLOW [^a-z]*" fails in-toto-golang and passes in consign, and
@@ -373,7 +373,7 @@ func TestSpecDifferenceCaretClass(t *testing.T) {
 	}
 }
 
-// TestSpecDifferenceThresholdZero (SECURITY-CASES 14): a step with threshold
+// TestSpecDifferenceThresholdZero (security case 14 in docs/security.md): a step with threshold
 // 0 (or none, which decodes to 0) and no link: in-toto-golang v0.9 does not
 // refuse it and panics in ReduceStepsMetadata ("we should never get here");
 // consign refuses the layout when it loads it.
@@ -390,7 +390,7 @@ func TestSpecDifferenceThresholdZero(t *testing.T) {
 	}
 }
 
-// TestSpecDifferenceOneKeyTwoKeyIDs (SECURITY-CASES 13): one public key
+// TestSpecDifferenceOneKeyTwoKeyIDs (security case 13 in docs/security.md): one public key
 // listed under two key ids, threshold 2, one link per key id label:
 // in-toto-golang v0.9 counts two functionaries and passes; consign counts
 // one key and refuses the layout (the threshold exceeds its distinct keys).
@@ -410,7 +410,7 @@ func TestSpecDifferenceOneKeyTwoKeyIDs(t *testing.T) {
 	wantFail(t, verifyLayoutT(t, f.config(t)), "invalid threshold 2 (must be 1..1")
 }
 
-// TestSpecDifferenceBadPattern (SECURITY-CASES 34): "DISALLOW targets/["
+// TestSpecDifferenceBadPattern (security case 34 in docs/security.md): "DISALLOW targets/["
 // is a pattern error; in-toto-golang v0.9 prints a warning and treats it as
 // a non-match, so the DISALLOW never fires; consign refuses the layout.
 func TestSpecDifferenceBadPattern(t *testing.T) {

@@ -138,7 +138,7 @@ func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
 // name is the destination prefix plus that rest; the artifact is consumed
 // when the destination stage lists it with a digest that agrees in a strong
 // algorithm ([digest.Matches]; a shared sha1 alone never matches,
-// SECURITY-CASES 30). It returns the indexes of the names consumed, in no
+// security case 30 (docs/security.md)). It returns the indexes of the names consumed, in no
 // particular order.
 func matchRule(r policy.Rule, q *queue, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []int {
 	dst := records[r.DstStage]

@@ -11,8 +11,8 @@ type State struct {
 }
 
 // StateStore remembers a [State] per product, so that a verifier refuses a
-// policy older than one it has seen (SECURITY-CASES 27) and a clock set back
-// before its last verification (SECURITY-CASES 28). Implementations MUST be
+// policy older than one it has seen (security case 27 in docs/security.md) and a clock set back
+// before its last verification (security case 28 in docs/security.md). Implementations MUST be
 // safe for concurrent use. The file-backed one is evidence.FileState.
 type StateStore interface {
 	// Load returns the product's state, or ok false when there is none.

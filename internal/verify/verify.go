@@ -13,7 +13,7 @@ import (
 )
 
 // Verify checks a release against its signed policy, in the order the trust
-// flows (DESIGN.md): the trust root verifies the policy, the policy names the
+// flows (docs/design.md): the trust root verifies the policy, the policy names the
 // functionaries' keys, those keys verify the attestations, and the
 // attestations vouch for the artifacts.
 //
@@ -22,14 +22,14 @@ import (
 //     policy version and no clock earlier than the last verification.
 //  2. Every attestation read: payloadType, then signatures over the exact
 //     signed bytes by keys the policy names, then strict parsing. An input
-//     that cannot be read or parsed fails verification (SECURITY-CASES 8, 11).
+//     that cannot be read or parsed fails verification (security cases 8, 11 in docs/security.md).
 //  3. Each stage: an attestation counts when a functionary of the stage
 //     signed it with a key valid at the log's time (receipt) or, without
 //     receipt, now; its predicate type is required; and, for a link, its
 //     name is the stage's. Each required type needs threshold distinct keys
-//     (by key, never by key id label, SECURITY-CASES 13, 15).
+//     (by key, never by key id label, security cases 13, 15 (docs/security.md)).
 //  4. Artifact rules, in-toto's semantics, across stages; predicate checks.
-//  5. Every artifact is a subject of the final stage (SECURITY-CASES 65, 67).
+//  5. Every artifact is a subject of the final stage (security cases 65, 67 in docs/security.md).
 //
 // Verify returns an error only for settings it cannot use ([ErrConfig]) or
 // a cancelled ctx. A release that fails is a *Result with Passed false; see

@@ -7,7 +7,7 @@ which is what in-toto's reference implementation applies to artifact rules
 fnmatchcase since os.path.normcase is the identity there). Patterns that
 consign refuses to compile (an unclosed "[", a reversed range, a backslash)
 are marked "error": Python reads them as literals or as a class that never
-matches, which would silently disable a rule (SECURITY-CASES 34).
+matches, which would silently disable a rule (security case 34 (docs/security.md)).
 
 Run: python3 fnmatch_vectors.py > fnmatch_vectors.json
 """
