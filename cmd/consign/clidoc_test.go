@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	cobracmd "github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/consign-dev/consign/internal/cli"
+)
+
+// cliDocPath is the generated command reference.
+const cliDocPath = "../../docs/cli.md"
+
+// answersNo is what exit 3 means for each command that can answer "no"
+// (every command can exit 0, 1 and 2).
+var answersNo = map[string]string{
+	"consign verify":             "the release does not satisfy the policy, or the policy's signature or freshness does not hold",
+	"consign verify-attestation": "no attestation passed: wrong key, type or subject",
+	"consign verify-bundle":      "the Sigstore bundle does not verify for this artifact and identity",
+	"consign verify-pack":        "the pack, or what it holds, does not verify",
+	"consign pack":               "the release does not verify, so no pack is written",
+	"consign fetch":              "a receipt the log served does not verify",
+	"consign sbom check":         "a --require gate is not met",
+	"consign log monitor":        "the log is not consistent with the checkpoint trusted (an ALERT)",
+	"consign log verify-receipt": "a receipt does not prove its attestation is in the log",
+	"consign policy check":       "with --trust-root: the policy's signature does not verify",
+}
+
+// cliDoc renders the command reference of the tree under root.
+func cliDoc(root *cobracmd.Command) string {
+	var b bytes.Buffer
+	b.WriteString("# Command reference\n\n")
+	b.WriteString("Generated from the command tree by `go test ./cmd/consign -run TestCLIDoc -update`;\n")
+	b.WriteString("the test fails when this file differs from what the commands define. `consign COMMAND --help`\n")
+	b.WriteString("says more about each.\n\n")
+	b.WriteString("Every command exits 0 on success, 1 on an error (bad input, unreadable or malformed file, I/O)\n")
+	b.WriteString("and 2 on a usage error (unknown flag, missing argument). Those that verify also exit 3 when\n")
+	b.WriteString("the verification ran and the answer is no; its meaning is given for each.\n")
+	var walk func(*cobracmd.Command)
+	walk = func(c *cobracmd.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		if c != root {
+			writeCommand(&b, c)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	return b.String()
+}
+
+func writeCommand(b *bytes.Buffer, c *cobracmd.Command) {
+	fmt.Fprintf(b, "\n## %s\n\n%s.\n\n", c.CommandPath(), strings.TrimSuffix(c.Short, "."))
+	if c.Runnable() {
+		fmt.Fprintf(b, "Usage: `%s`\n\n", c.UseLine())
+	}
+	exit := "0, 1, 2"
+	if no, ok := answersNo[c.CommandPath()]; ok {
+		exit += "; 3: " + no
+	}
+	fmt.Fprintf(b, "Exit codes: %s.\n", exit)
+	var rows []string
+	c.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
+		}
+		name := "`--" + f.Name + "`"
+		if f.Shorthand != "" {
+			name = "`-" + f.Shorthand + "`, " + name
+		}
+		def := f.DefValue
+		if def == "" || def == "[]" || def == "false" || def == "0s" && f.Value.Type() == "duration" {
+			def = ""
+		} else {
+			def = "`" + def + "`"
+		}
+		usage := strings.ReplaceAll(f.Usage, "|", `\|`)
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", name, f.Value.Type(), def, usage))
+	})
+	if len(rows) > 0 {
+		b.WriteString("\n| flag | type | default | meaning |\n|---|---|---|---|\n")
+		b.WriteString(strings.Join(rows, "\n") + "\n")
+	}
+}
+
+// TestCLIDoc: docs/cli.md is the command tree's reference, as generated.
+func TestCLIDoc(t *testing.T) {
+	root := cli.NewRootCmd(&cli.Deps{})
+	for path := range answersNo {
+		if c, _, err := root.Find(strings.Fields(path)[1:]); err != nil || c.CommandPath() != path {
+			t.Errorf("answersNo names %q, which is not a command", path)
+		}
+	}
+	got := cliDoc(root)
+	if *update {
+		if err := os.WriteFile(cliDocPath, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(cliDocPath)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/consign -run TestCLIDoc -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("docs/cli.md differs from the command tree: run go test ./cmd/consign -run TestCLIDoc -update")
+	}
+}
