@@ -104,6 +104,7 @@ var hints = []struct {
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
 	{sbomgen.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
 	{sbomdoc.ErrCoverage, "", ExitVerifyNo},
+	{sbomdoc.ErrInvalid, "the lines above say where the SBOM breaks its format's rules; fix the tool that made it, or pass --no-schema to measure its coverage anyway", ExitVerifyNo},
 	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
 	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
 	{sbomdoc.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},

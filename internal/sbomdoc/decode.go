@@ -60,9 +60,17 @@ type jsonProbe struct {
 	Schema      json.RawMessage `json:"schema"`
 }
 
-func decodeJSON(b []byte) (*Document, error) {
+// checkStrictJSON reads b strictly ([attest.CheckJSON]), as an [ErrMalformed] error.
+func checkStrictJSON(b []byte) error {
 	if err := attest.CheckJSON(b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, strings.TrimPrefix(err.Error(), attest.ErrMalformed.Error()+": "))
+		return fmt.Errorf("%w: %v", ErrMalformed, strings.TrimPrefix(err.Error(), attest.ErrMalformed.Error()+": "))
+	}
+	return nil
+}
+
+func decodeJSON(b []byte) (*Document, error) {
+	if err := checkStrictJSON(b); err != nil {
+		return nil, err
 	}
 	var p jsonProbe
 	if err := json.Unmarshal(b, &p); err != nil {

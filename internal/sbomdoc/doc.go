@@ -16,6 +16,14 @@
 // any formats. Nothing in a [Document] is trusted beyond "the SBOM says
 // so": whether an SBOM is signed, and by whom, is the verifier's question.
 //
+// [Validate] checks a document against the rules of its format and
+// version: a JSON document against its official JSON Schema (CycloneDX
+// 1.2–1.7, SPDX 2.2–2.3, embedded in consign: nothing is fetched), and any
+// document's licence expressions against the SPDX licence list, package
+// URLs and CPEs against their grammars, and hashes against their
+// algorithms' lengths. Each [Violation] says where it is (a JSON pointer,
+// or a tag-value line) and what the rule wants.
+//
 // # Untrusted input
 //
 // Everything here reads untrusted input. An SBOM is bounded in size and
@@ -26,8 +34,9 @@
 //
 // # Errors
 //
-// [Decode] returns errors wrapping [ErrUnsupportedFormat] or
-// [ErrMalformed]; [ParseRequirement] one wrapping [ErrUnknownElement];
+// [Decode] and [Validate] return errors wrapping [ErrUnsupportedFormat] or
+// [ErrMalformed]; [Validation.Err] a [*ValidationError], which is
+// [ErrInvalid]; [ParseRequirement] one wrapping [ErrUnknownElement];
 // [Report.Require] a [*CoverageError], which is [ErrCoverage].
 //
 // [NTIA minimum elements]: https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom

@@ -12,6 +12,11 @@ var (
 	// that does not parse, or breaks the format's rules.
 	ErrMalformed = errors.New("malformed SBOM")
 
+	// ErrInvalid is returned (as a [*ValidationError]) by [Validation.Err]
+	// for a document that breaks the rules of its format: its schema, or
+	// the grammar of a licence, purl, CPE or hash.
+	ErrInvalid = errors.New("SBOM breaks its format's rules")
+
 	// ErrUnknownElement is returned by [ParseRequirement] for an element
 	// that is not one of the Elem* constants.
 	ErrUnknownElement = errors.New("unknown SBOM element")

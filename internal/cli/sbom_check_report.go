@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sbomdoc"
+)
+
+// checkResult is what consign sbom check found, as --output json prints it.
+type checkResult struct {
+	File         string                `json:"file"`
+	Format       string                `json:"format"`
+	SpecVersion  string                `json:"specVersion"`
+	Validation   *sbomdoc.Validation   `json:"validation"` // null with --no-schema
+	Components   int                   `json:"components"`
+	Coverage     []sbomdoc.Coverage    `json:"coverage"`
+	Requirements []sbomdoc.Requirement `json:"requirements"`
+	Shortfalls   []sbomdoc.Shortfall   `json:"shortfalls"`
+	Passed       bool                  `json:"passed"`
+}
+
+// runSBOMCheck validates (unless !validate), decodes and measures the SBOM
+// at path, prints the result, and returns the verdict: violations and
+// shortfalls, joined.
+func runSBOMCheck(w io.Writer, path string, reqs []sbomdoc.Requirement, validate, asJSON bool) error {
+	b, err := limits.ReadFile(path, limits.SBOMFile)
+	if err != nil {
+		return fmt.Errorf("reading SBOM: %w", err)
+	}
+	res := checkResult{File: path, Requirements: reqs, Coverage: []sbomdoc.Coverage{}}
+	if validate {
+		if res.Validation, err = sbomdoc.Validate(b); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		res.Format, res.SpecVersion = res.Validation.Format, res.Validation.SpecVersion
+	}
+	doc, err := decodeSBOM(path, b)
+	if err != nil {
+		if res.Validation == nil || res.Validation.Err() == nil {
+			return err
+		}
+		// The schema says why it does not decode: print the violations.
+		printResult(w, &res, nil, asJSON)
+		return errors.Join(res.Validation.Err(), err)
+	}
+	res.Format, res.SpecVersion = doc.Format, doc.SpecVersion
+	rep := sbomdoc.Check(doc)
+	res.Components, res.Coverage = rep.Components, rep.Coverage
+	shortfall := rep.Require(reqs)
+	var ce *sbomdoc.CoverageError
+	if errors.As(shortfall, &ce) {
+		res.Shortfalls = ce.Shortfalls
+	}
+	var invalid error
+	if res.Validation != nil {
+		invalid = res.Validation.Err()
+	}
+	verdict := errors.Join(invalid, shortfall)
+	res.Passed = verdict == nil
+	if err := printResult(w, &res, doc, asJSON); err != nil {
+		return err
+	}
+	return verdict
+}
+
+func printResult(w io.Writer, res *checkResult, doc *sbomdoc.Document, asJSON bool) error {
+	if asJSON {
+		if res.Requirements == nil {
+			res.Requirements = []sbomdoc.Requirement{}
+		}
+		if res.Shortfalls == nil {
+			res.Shortfalls = []sbomdoc.Shortfall{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(w, "%s: %s", res.File, formatLabel(res.Format, res.SpecVersion))
+	if doc != nil {
+		fmt.Fprintf(w, ", %s", plural(res.Components, "component"))
+	}
+	fmt.Fprintln(w)
+	if res.Validation != nil {
+		printValidation(w, res.Validation)
+	}
+	if doc != nil {
+		printCoverage(w, res.Coverage)
+	}
+	return nil
+}
+
+// formatLabel names an SBOM format for people: "CycloneDX 1.6 JSON".
+func formatLabel(format, version string) string {
+	switch format {
+	case sbomdoc.FormatCycloneDXJSON:
+		return "CycloneDX " + version + " JSON"
+	case sbomdoc.FormatCycloneDXXML:
+		return "CycloneDX " + version + " XML"
+	case sbomdoc.FormatSPDXJSON:
+		return "SPDX " + version + " JSON"
+	}
+	return "SPDX " + version + " tag-value"
+}
+
+// maxMissing bounds the components named per element, and the violations
+// listed, in text output.
+const maxMissing = 8
+
+func printValidation(w io.Writer, v *sbomdoc.Validation) {
+	rules := "licences, purls, CPEs and hashes checked; no schema for this format yet"
+	if v.Schema != "" {
+		rules = "schema " + v.Schema + ", licences, purls, CPEs and hashes"
+	}
+	if len(v.Violations) == 0 {
+		fmt.Fprintf(w, "  valid         (%s)\n", rules)
+		return
+	}
+	fmt.Fprintf(w, "  INVALID       %s (%s):\n", plural(len(v.Violations), "violation"), rules)
+	for i, x := range v.Violations {
+		if i == 2*maxMissing {
+			fmt.Fprintf(w, "    ... and %d more (--output json lists all)\n", len(v.Violations)-i)
+			break
+		}
+		fmt.Fprintf(w, "    %s\n", x)
+	}
+}
+
+func printCoverage(w io.Writer, coverage []sbomdoc.Coverage) {
+	for _, c := range coverage {
+		switch {
+		case c.Element == sbomdoc.ElemAuthor || c.Element == sbomdoc.ElemTimestamp:
+			fmt.Fprintf(w, "  %-13s %6s  (whole document)\n", c.Element, sbomdoc.FormatPercent(c.Percent))
+		case c.Covered == c.Total && c.Total > 0:
+			fmt.Fprintf(w, "  %-13s %6s\n", c.Element, sbomdoc.FormatPercent(c.Percent))
+		default:
+			names := c.Missing
+			more := ""
+			if len(names) > maxMissing {
+				more = fmt.Sprintf(", and %d more (--output json lists all)", len(names)-maxMissing)
+				names = names[:maxMissing]
+			}
+			fmt.Fprintf(w, "  %-13s %6s  %d of %d missing: %s%s\n", c.Element, sbomdoc.FormatPercent(c.Percent), c.Total-c.Covered, c.Total, strings.Join(names, ", "), more)
+		}
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

@@ -1,0 +1,207 @@
+package sbomdoc
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// schemaFiles are the official JSON Schemas: CycloneDX 1.2–1.7 with the
+// SPDX licence list, JSON Signature Format and cryptography definitions
+// they reference, and SPDX 2.2 and 2.3. Every $ref among them resolves to
+// one of these files: validating never reaches the network.
+//
+//go:embed schemas/*.json
+var schemaFiles embed.FS
+
+// schemaIDs maps each JSON format and version to the $id of its schema.
+var schemaIDs = map[string]string{
+	FormatCycloneDXJSON + "@1.2": "http://cyclonedx.org/schema/bom-1.2b.schema.json",
+	FormatCycloneDXJSON + "@1.3": "http://cyclonedx.org/schema/bom-1.3a.schema.json",
+	FormatCycloneDXJSON + "@1.4": "http://cyclonedx.org/schema/bom-1.4.schema.json",
+	FormatCycloneDXJSON + "@1.5": "http://cyclonedx.org/schema/bom-1.5.schema.json",
+	FormatCycloneDXJSON + "@1.6": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+	FormatCycloneDXJSON + "@1.7": "http://cyclonedx.org/schema/bom-1.7.schema.json",
+	FormatSPDXJSON + "@2.2":      "http://spdx.org/rdf/terms",
+	FormatSPDXJSON + "@2.3":      "http://spdx.org/rdf/terms/2.3",
+}
+
+// HasSchema reports whether consign holds the official schema of format
+// at version (the JSON formats have one; XML and tag-value none yet).
+func HasSchema(format, version string) bool { return schemaIDs[format+"@"+version] != "" }
+
+// schemaSet compiles each schema the first time it is asked for: the
+// CycloneDX ones are large, and a check needs one.
+type schemaSet struct {
+	mu       sync.Mutex
+	compiler *jsonschema.Compiler
+	compiled map[string]*jsonschema.Schema
+}
+
+var schemas = sync.OnceValues(func() (*schemaSet, error) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	c.UseLoader(noLoader{}) // every $ref is to a file added below
+	entries, err := schemaFiles.ReadDir("schemas")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := schemaFiles.ReadFile("schemas/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
+		}
+		id, _ := doc.(map[string]any)["$id"].(string)
+		if err := c.AddResource(id, doc); err != nil {
+			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
+		}
+	}
+	return &schemaSet{compiler: c, compiled: map[string]*jsonschema.Schema{}}, nil
+})
+
+// noLoader refuses every URL: the schemas are all embedded.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schema %s is not embedded in consign", url)
+}
+
+// schemaFor returns the compiled schema of format at version, or nil if
+// there is none.
+func schemaFor(format, version string) (*jsonschema.Schema, error) {
+	id := schemaIDs[format+"@"+version]
+	if id == "" {
+		return nil, nil
+	}
+	set, err := schemas()
+	if err != nil {
+		return nil, err
+	}
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if s := set.compiled[id]; s != nil {
+		return s, nil
+	}
+	s, err := set.compiler.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("compiling the schema %s: %w", id, err)
+	}
+	set.compiled[id] = s
+	return s, nil
+}
+
+// maxViolations bounds the violations one check reports.
+const maxViolations = 1000
+
+var printer = message.NewPrinter(language.English)
+
+// schemaViolations lists where inst breaks s: the leaves of the
+// validator's error tree, each once, in document order of discovery.
+func schemaViolations(s *jsonschema.Schema, inst any) []Violation {
+	err := s.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return []Violation{{Where: "", Rule: RuleSchema, Message: err.Error()}}
+	}
+	var out []Violation
+	seen := map[Violation]bool{}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(out) >= maxViolations {
+			return
+		}
+		if len(e.Causes) > 0 {
+			for _, c := range bestCauses(e) {
+				walk(c)
+			}
+			return
+		}
+		v := Violation{Where: pointer(e.InstanceLocation), Rule: RuleSchema, Message: schemaMessage(e.ErrorKind)}
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	walk(ve)
+	return out
+}
+
+// bestCauses returns the causes of e worth reporting. Where e is an
+// anyOf or oneOf no alternative of which matched, each cause is one
+// alternative's failure; the ones that got deepest into the document are
+// the ones the author most likely meant (a licence choice that failed on
+// its id, not the choice that wanted an expression instead), so only they
+// are reported.
+func bestCauses(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	switch e.ErrorKind.(type) {
+	case *kind.AnyOf, *kind.OneOf:
+	default:
+		return e.Causes
+	}
+	depth := make([]int, len(e.Causes))
+	best := 0
+	for i, c := range e.Causes {
+		depth[i] = deepest(c)
+		best = max(best, depth[i])
+	}
+	var out []*jsonschema.ValidationError
+	for i, c := range e.Causes {
+		if depth[i] == best {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// deepest is the length of the longest instance location under e.
+func deepest(e *jsonschema.ValidationError) int {
+	d := len(e.InstanceLocation)
+	for _, c := range e.Causes {
+		d = max(d, deepest(c))
+	}
+	return d
+}
+
+// maxEnumShown bounds the values of an enum a message lists.
+const maxEnumShown = 12
+
+// schemaMessage says what the schema wants; an enum as long as the SPDX
+// licence list is not spelt out.
+func schemaMessage(k jsonschema.ErrorKind) string {
+	if e, ok := k.(*kind.Enum); ok && len(e.Want) > maxEnumShown {
+		return fmt.Sprintf("%v is not one of the %d values the schema allows (%v, %v, ...)", quoteValue(e.Got), len(e.Want), quoteValue(e.Want[0]), quoteValue(e.Want[1]))
+	}
+	return k.LocalizedString(printer)
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// pointer writes a JSON pointer (RFC 6901) from its tokens.
+func pointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
