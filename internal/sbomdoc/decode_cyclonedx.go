@@ -58,9 +58,58 @@ func decodeCycloneDXJSON(b []byte) (*Document, error) {
 	}
 	var bom cyclonedx.BOM
 	if err := cyclonedx.NewBOMDecoder(bytes.NewReader(b), cyclonedx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return nil, fmt.Errorf("%w: CycloneDX %s JSON: %v", ErrMalformed, version, err)
+		// cyclonedx-go is stricter than the schema in sections consign
+		// does not read; read the document again without them.
+		tolerant, terr := withoutUnreadSections(b)
+		if terr != nil {
+			return nil, fmt.Errorf("%w: CycloneDX %s JSON: %v", ErrMalformed, version, err)
+		}
+		bom = cyclonedx.BOM{}
+		if terr := cyclonedx.NewBOMDecoder(bytes.NewReader(tolerant), cyclonedx.BOMFileFormatJSON).Decode(&bom); terr != nil {
+			return nil, fmt.Errorf("%w: CycloneDX %s JSON: %v", ErrMalformed, version, err)
+		}
 	}
 	return fromCycloneDX(&bom, FormatCycloneDXJSON, version)
+}
+
+// withoutUnreadSections returns a CycloneDX JSON document without the
+// sections consign does not read and cyclonedx-go (v0.12.0) cannot decode
+// although the schema allows them:
+//   - a patent assertion's asserter given as a bom-ref string (the 1.7
+//     schema allows an organisation, a person or a ref; cyclonedx-go wants
+//     an object), under any component's or service's patentAssertions;
+//   - a declaration's evidence data classification given as a string (the
+//     1.6 and 1.7 schemas' dataClassification is a string; cyclonedx-go
+//     wants an object), under declarations.
+//
+// Dropping services, declarations, definitions and every patentAssertions
+// loses nothing consign checks or compares: it reads the metadata, the
+// components and the dependencies. The document was already read strictly
+// (duplicate keys, UTF-8, depth) before this second reading.
+func withoutUnreadSections(b []byte) ([]byte, error) {
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"services", "declarations", "definitions"} {
+		delete(doc, k)
+	}
+	var strip func(list any)
+	strip = func(list any) {
+		for _, c := range asList(list) {
+			if m, ok := c.(map[string]any); ok {
+				delete(m, "patentAssertions")
+				strip(m["components"])
+			}
+		}
+	}
+	strip(doc["components"])
+	if md, ok := doc["metadata"].(map[string]any); ok {
+		strip([]any{md["component"]})
+	}
+	return json.Marshal(doc)
 }
 
 func decodeCycloneDXXML(b []byte, version string) (*Document, error) {
