@@ -104,6 +104,8 @@ var hints = []struct {
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
 	{sbomgen.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
 	{sbomdoc.ErrCoverage, "", ExitVerifyNo},
+	{sbomdoc.ErrProfile, "the profile above shows each element missing and the components that miss it", ExitVerifyNo},
+	{sbomdoc.ErrUnknownProfile, "profiles: ntia, cisa-2025, bsi-tr-03183-2, fsct", ExitUsage},
 	{sbomdoc.ErrInvalid, "the lines above say where the SBOM breaks its format's rules; fix the tool that made it, or pass --no-schema to measure its coverage anyway", ExitVerifyNo},
 	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
 	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},

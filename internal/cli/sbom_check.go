@@ -31,9 +31,10 @@ func newCmdSBOMCheck(deps *Deps) *cobra.Command {
 		requires []string
 		format   string
 		noSchema bool
+		profile  string
 	)
 	cmd := &cobra.Command{
-		Use:   "check FILE [--require ELEMENT=PERCENT]... [--no-schema] [--output json]",
+		Use:   "check FILE [--profile ntia|cisa-2025|bsi-tr-03183-2|fsct] [--require ELEMENT=PERCENT]... [--no-schema] [--output json]",
 		Short: "Validate an SBOM against its format's schema and measure its coverage of the NTIA minimum elements",
 		Long: `Read an SBOM made by anyone (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2-2.3 JSON or tag-value).
 
@@ -56,8 +57,18 @@ Then report, for each element, the share of components that have it and the comp
   licenses      at least one licence
 
 Percentages are rounded down. An SBOM with no components covers nothing.
-With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one is not met.`,
+With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one is not met.
+
+With --profile the SBOM is held to a published definition of an acceptable SBOM, and each of its
+elements is reported present, missing (with the components that miss it) or not applicable; a
+missing element fails the check (exit 3):
+
+  ntia            NTIA minimum elements (2021)
+  cisa-2025       CISA minimum elements (2025)
+  bsi-tr-03183-2  BSI TR-03183-2 v2.1 (the reference for the EU Cyber Resilience Act)
+  fsct            Framing Software Component Transparency, 3rd edition (2024), baseline`,
 		Example: `  consign sbom check sbom.cdx.json
+  consign sbom check sbom.cdx.json --profile bsi-tr-03183-2 --output json
   consign sbom check sbom.spdx.json --require dependencies=100 --require supplier=80 --require version=100`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -77,9 +88,15 @@ With --require ELEMENT=PERCENT (repeatable) the check is a gate: exit 3 when one
 			if format != "text" && format != "json" {
 				return usagef("--output is text or json, not %q", format)
 			}
-			return runSBOMCheck(cmd.OutOrStdout(), args[0], reqs, !noSchema, format == "json")
+			if profile != "" {
+				if _, err := sbomdoc.LookupProfile(profile); err != nil {
+					return usageErr(err)
+				}
+			}
+			return runSBOMCheck(cmd.OutOrStdout(), args[0], checkOptions{reqs, !noSchema, format == "json", profile})
 		},
 	}
+	cmd.Flags().StringVar(&profile, "profile", "", "hold the SBOM to a profile: "+strings.Join(sbomdoc.ProfileNames(), ", ")+"; exit 3 when an element is missing")
 	cmd.Flags().BoolVar(&noSchema, "no-schema", false, "do not validate the SBOM against its format's schema and grammars")
 	cmd.Flags().StringArrayVar(&requires, "require", nil, "ELEMENT=PERCENT: fail (exit 3) unless the element's coverage is at least PERCENT (repeatable)")
 	cmd.Flags().StringVar(&format, "output", "text", "text or json")

@@ -14,27 +14,36 @@ import (
 
 // checkResult is what consign sbom check found, as --output json prints it.
 type checkResult struct {
-	File         string                `json:"file"`
-	Format       string                `json:"format"`
-	SpecVersion  string                `json:"specVersion"`
-	Validation   *sbomdoc.Validation   `json:"validation"` // null with --no-schema
-	Components   int                   `json:"components"`
-	Coverage     []sbomdoc.Coverage    `json:"coverage"`
-	Requirements []sbomdoc.Requirement `json:"requirements"`
-	Shortfalls   []sbomdoc.Shortfall   `json:"shortfalls"`
-	Passed       bool                  `json:"passed"`
+	File         string                 `json:"file"`
+	Format       string                 `json:"format"`
+	SpecVersion  string                 `json:"specVersion"`
+	Validation   *sbomdoc.Validation    `json:"validation"` // null with --no-schema
+	Components   int                    `json:"components"`
+	Coverage     []sbomdoc.Coverage     `json:"coverage"`
+	Requirements []sbomdoc.Requirement  `json:"requirements"`
+	Shortfalls   []sbomdoc.Shortfall    `json:"shortfalls"`
+	Profile      *sbomdoc.ProfileResult `json:"profile,omitempty"`
+	Passed       bool                   `json:"passed"`
+}
+
+// checkOptions are consign sbom check's flags.
+type checkOptions struct {
+	reqs     []sbomdoc.Requirement
+	validate bool
+	asJSON   bool
+	profile  string // "" for none
 }
 
 // runSBOMCheck validates (unless !validate), decodes and measures the SBOM
 // at path, prints the result, and returns the verdict: violations and
 // shortfalls, joined.
-func runSBOMCheck(w io.Writer, path string, reqs []sbomdoc.Requirement, validate, asJSON bool) error {
+func runSBOMCheck(w io.Writer, path string, opt checkOptions) error {
 	b, err := limits.ReadFile(path, limits.SBOMFile)
 	if err != nil {
 		return fmt.Errorf("reading SBOM: %w", err)
 	}
-	res := checkResult{File: path, Requirements: reqs, Coverage: []sbomdoc.Coverage{}}
-	if validate {
+	res := checkResult{File: path, Requirements: opt.reqs, Coverage: []sbomdoc.Coverage{}}
+	if opt.validate {
 		if res.Validation, err = sbomdoc.Validate(b); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -46,13 +55,15 @@ func runSBOMCheck(w io.Writer, path string, reqs []sbomdoc.Requirement, validate
 			return err
 		}
 		// The schema says why it does not decode: print the violations.
-		printResult(w, &res, nil, asJSON)
+		if perr := printResult(w, &res, nil, opt.asJSON); perr != nil {
+			return perr
+		}
 		return errors.Join(res.Validation.Err(), err)
 	}
 	res.Format, res.SpecVersion = doc.Format, doc.SpecVersion
 	rep := sbomdoc.Check(doc)
 	res.Components, res.Coverage = rep.Components, rep.Coverage
-	shortfall := rep.Require(reqs)
+	shortfall := rep.Require(opt.reqs)
 	var ce *sbomdoc.CoverageError
 	if errors.As(shortfall, &ce) {
 		res.Shortfalls = ce.Shortfalls
@@ -61,9 +72,16 @@ func runSBOMCheck(w io.Writer, path string, reqs []sbomdoc.Requirement, validate
 	if res.Validation != nil {
 		invalid = res.Validation.Err()
 	}
-	verdict := errors.Join(invalid, shortfall)
+	var unmet error
+	if opt.profile != "" {
+		if res.Profile, err = sbomdoc.CheckProfile(doc, opt.profile); err != nil {
+			return err
+		}
+		unmet = res.Profile.Err()
+	}
+	verdict := errors.Join(invalid, unmet, shortfall)
 	res.Passed = verdict == nil
-	if err := printResult(w, &res, doc, asJSON); err != nil {
+	if err := printResult(w, &res, doc, opt.asJSON); err != nil {
 		return err
 	}
 	return verdict
@@ -91,6 +109,9 @@ func printResult(w io.Writer, res *checkResult, doc *sbomdoc.Document, asJSON bo
 	}
 	if doc != nil {
 		printCoverage(w, res.Coverage)
+	}
+	if res.Profile != nil {
+		printProfile(w, res.Profile)
 	}
 	return nil
 }
@@ -146,6 +167,24 @@ func printCoverage(w io.Writer, coverage []sbomdoc.Coverage) {
 				names = names[:maxMissing]
 			}
 			fmt.Fprintf(w, "  %-13s %6s  %d of %d missing: %s%s\n", c.Element, sbomdoc.FormatPercent(c.Percent), c.Total-c.Covered, c.Total, strings.Join(names, ", "), more)
+		}
+	}
+}
+
+func printProfile(w io.Writer, r *sbomdoc.ProfileResult) {
+	fmt.Fprintf(w, "  profile %s (%s):\n", r.Profile, r.Title)
+	for _, e := range r.Elements {
+		switch {
+		case e.Status == sbomdoc.StatusMissing && e.Total > 0:
+			names := e.Missing
+			more := ""
+			if len(names) > maxMissing {
+				more = fmt.Sprintf(", and %d more (--output json lists all)", len(names)-maxMissing)
+				names = names[:maxMissing]
+			}
+			fmt.Fprintf(w, "    %-24s missing  %d of %d components: %s%s\n", e.Element, e.Total-e.Covered, e.Total, strings.Join(names, ", "), more)
+		default:
+			fmt.Fprintf(w, "    %-24s %s\n", e.Element, e.Status)
 		}
 	}
 }

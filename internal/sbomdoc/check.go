@@ -62,13 +62,13 @@ type Report struct {
 func Check(doc *Document) *Report {
 	r := &Report{Components: len(doc.Components)}
 	has := map[string]func(c *Component) bool{
-		ElemSupplier:     func(c *Component) bool { return strings.TrimSpace(c.Supplier) != "" },
-		ElemName:         func(c *Component) bool { return strings.TrimSpace(c.Name) != "" },
-		ElemVersion:      func(c *Component) bool { return strings.TrimSpace(c.Version) != "" },
-		ElemIdentifiers:  func(c *Component) bool { return c.PURL != "" || len(c.CPEs) > 0 || len(c.OtherIDs) > 0 },
-		ElemDependencies: func(c *Component) bool { return c.InDependencyGraph },
-		ElemHashes:       func(c *Component) bool { return len(c.Hashes) > 0 },
-		ElemLicenses:     func(c *Component) bool { return len(c.Licenses) > 0 },
+		ElemSupplier:     hasSupplier,
+		ElemName:         hasName,
+		ElemVersion:      hasVersion,
+		ElemIdentifiers:  hasIdentifier,
+		ElemDependencies: inGraph,
+		ElemHashes:       hasHash,
+		ElemLicenses:     hasLicense,
 	}
 	for _, e := range Elements {
 		cov := Coverage{Element: e}

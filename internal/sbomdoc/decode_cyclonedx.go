@@ -2,6 +2,7 @@ package sbomdoc
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -125,7 +126,7 @@ func decodeCycloneDXXML(b []byte, version string) (*Document, error) {
 
 // fromCycloneDX reduces a decoded BOM to a Document.
 func fromCycloneDX(bom *cyclonedx.BOM, format, version string) (*Document, error) {
-	doc := &Document{Format: format, SpecVersion: version}
+	doc := &Document{Format: format, SpecVersion: version, URI: bom.SerialNumber}
 	deps := map[string][]string{}
 	inGraph := map[string]bool{}
 	if bom.Dependencies != nil {
@@ -164,7 +165,19 @@ func fromCycloneDX(bom *cyclonedx.BOM, format, version string) (*Document, error
 			}
 		}
 		if md.Tools != nil {
-			doc.Authors = append(doc.Authors, toolNames(md.Tools)...)
+			tools := toolNames(md.Tools)
+			doc.Authors = append(doc.Authors, tools...)
+			for _, t := range tools {
+				doc.Tools = append(doc.Tools, strings.TrimPrefix(t, "Tool: "))
+			}
+		}
+		doc.Contacts = cdxContacts(md.Authors, md.Manufacturer, md.Manufacture, md.Supplier)
+		if md.Lifecycles != nil {
+			for _, l := range *md.Lifecycles {
+				if s := strings.TrimSpace(cmp.Or(string(l.Phase), l.Name)); s != "" {
+					doc.Lifecycles = append(doc.Lifecycles, s)
+				}
+			}
 		}
 		if md.Component != nil {
 			c := cdxComponent(md.Component, deps, inGraph)
@@ -234,19 +247,27 @@ func cdxComponent(c *cyclonedx.Component, deps map[string][]string, inGraph map[
 	if c.Licenses != nil {
 		for _, l := range *c.Licenses {
 			var s string
+			ack := l.Acknowledgement
 			switch {
 			case l.Expression != "":
 				s = l.Expression
 			case l.License != nil && l.License.ID != "":
-				s = l.License.ID
+				s, ack = l.License.ID, cmp.Or(ack, &l.License.Acknowledgement)
 			case l.License != nil:
-				s = l.License.Name
+				s, ack = l.License.Name, cmp.Or(ack, &l.License.Acknowledgement)
 			}
-			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out.Licenses, s) {
-				out.Licenses = append(out.Licenses, s)
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			out.Licenses = appendNew(out.Licenses, s)
+			if ack != nil && *ack == cyclonedx.LicenseAcknowledgementConcluded {
+				out.ConcludedLicenses = appendNew(out.ConcludedLicenses, s)
+			} else {
+				out.DeclaredLicenses = appendNew(out.DeclaredLicenses, s)
 			}
 		}
 	}
+	cdxDetails(c, &out)
 	if c.Hashes != nil {
 		for _, h := range *c.Hashes {
 			if h.Value != "" {
@@ -262,6 +283,71 @@ func cdxComponent(c *cyclonedx.Component, deps map[string][]string, inGraph map[
 		out.InDependencyGraph = inGraph[c.BOMRef]
 	}
 	return out
+}
+
+// cdxDetails fills in what the profiles ask of a component beyond the
+// NTIA elements: copyright, contacts, file name, URIs and properties.
+func cdxDetails(c *cyclonedx.Component, out *Component) {
+	out.Copyright = strings.TrimSpace(c.Copyright)
+	out.Contacts = cdxContacts(c.Authors, c.Supplier, c.Manufacturer)
+	if c.Properties != nil {
+		for _, p := range *c.Properties {
+			if _, seen := out.Properties[p.Name]; !seen && p.Name != "" {
+				if out.Properties == nil {
+					out.Properties = map[string]string{}
+				}
+				out.Properties[p.Name] = p.Value
+			}
+		}
+	}
+	out.FileName = strings.TrimSpace(out.Properties["bsi:component:filename"])
+	if c.ExternalReferences != nil {
+		for _, r := range *c.ExternalReferences {
+			switch u := strings.TrimSpace(r.URL); r.Type {
+			case cyclonedx.ERTypeVCS, cyclonedx.ERTypeSourceDistribution:
+				out.SourceURI = cmp.Or(out.SourceURI, u)
+			case cyclonedx.ERTypeDistribution, cyclonedx.ERTypeDistributionIntake:
+				out.DownloadURI = cmp.Or(out.DownloadURI, u)
+			}
+		}
+	}
+}
+
+// cdxContacts lists the e-mail addresses and URLs of people and
+// organisations, each once.
+func cdxContacts(people *[]cyclonedx.OrganizationalContact, orgs ...*cyclonedx.OrganizationalEntity) []string {
+	var out []string
+	if people != nil {
+		for _, p := range *people {
+			if s := strings.TrimSpace(p.Email); s != "" {
+				out = appendNew(out, s)
+			}
+		}
+	}
+	for _, o := range orgs {
+		if o == nil {
+			continue
+		}
+		if o.URL != nil {
+			for _, u := range *o.URL {
+				if s := strings.TrimSpace(u); s != "" {
+					out = appendNew(out, s)
+				}
+			}
+		}
+		if o.Contact != nil {
+			out = append(out, cdxContacts(o.Contact)...)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// appendNew appends s to list unless it is there already.
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // entityName is an organisation's name, else its first URL, else its first

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +76,7 @@ func fromSPDX(d *v2_3.Document, format, version string) (*Document, error) {
 	if len(d.Packages) > limits.SBOMComponents || len(d.Relationships) > limits.SBOMComponents {
 		return nil, fmt.Errorf("%w: %w: %d packages, %d relationships", ErrMalformed, limits.ErrTooLarge, len(d.Packages), len(d.Relationships))
 	}
-	doc := &Document{Format: format, SpecVersion: version}
+	doc := &Document{Format: format, SpecVersion: version, URI: d.DocumentNamespace}
 	files := map[common.ElementID]bool{}
 	for _, f := range d.Files {
 		if f != nil {
@@ -98,6 +97,11 @@ func fromSPDX(d *v2_3.Document, format, version string) (*Document, error) {
 		for _, c := range ci.Creators {
 			if s := strings.TrimSpace(c.Creator); s != "" {
 				doc.Authors = append(doc.Authors, strings.TrimSpace(c.CreatorType+": "+s))
+				if c.CreatorType == "Tool" {
+					doc.Tools = append(doc.Tools, s)
+				} else if e := spdxEmail(s); e != "" {
+					doc.Contacts = appendNew(doc.Contacts, e)
+				}
 			}
 		}
 		if ci.Created != "" {
@@ -166,6 +170,20 @@ func spdxRef(id common.DocElementID) string {
 	return ref
 }
 
+// spdxEmail is the e-mail address of an SPDX creator, supplier or
+// originator written "NAME (E-MAIL)", or "".
+func spdxEmail(s string) string {
+	i, j := strings.LastIndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if i < 0 || j < i {
+		return ""
+	}
+	e := strings.TrimSpace(s[i+1 : j])
+	if !strings.Contains(e, "@") {
+		return ""
+	}
+	return e
+}
+
 // SPDXNoValue reports whether an SPDX field value s asserts nothing: it
 // is empty, NOASSERTION or NONE.
 func SPDXNoValue(s string) bool {
@@ -205,9 +223,31 @@ func spdxComponent(p *v2_3.Package) Component {
 			}
 		}
 	}
-	for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
-		if l = strings.TrimSpace(l); !SPDXNoValue(l) && !slices.Contains(c.Licenses, l) {
-			c.Licenses = append(c.Licenses, l)
+	for i, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
+		if l = strings.TrimSpace(l); !SPDXNoValue(l) {
+			c.Licenses = appendNew(c.Licenses, l)
+			if i == 0 {
+				c.DeclaredLicenses = []string{l}
+			} else {
+				c.ConcludedLicenses = []string{l}
+			}
+		}
+	}
+	if !SPDXNoValue(p.PackageCopyrightText) {
+		c.Copyright = strings.TrimSpace(p.PackageCopyrightText)
+	}
+	if !SPDXNoValue(p.PackageDownloadLocation) {
+		c.DownloadURI = strings.TrimSpace(p.PackageDownloadLocation)
+	}
+	c.FileName = strings.TrimSpace(p.PackageFileName)
+	if p.PackageSupplier != nil {
+		if e := spdxEmail(p.PackageSupplier.Supplier); e != "" {
+			c.Contacts = append(c.Contacts, e)
+		}
+	}
+	if p.PackageOriginator != nil {
+		if e := spdxEmail(p.PackageOriginator.Originator); e != "" {
+			c.Contacts = appendNew(c.Contacts, e)
 		}
 	}
 	for _, h := range p.PackageChecksums {

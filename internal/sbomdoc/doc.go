@@ -15,6 +15,10 @@
 // added, removed, and changed in version or licence between two SBOMs of
 // any formats. Nothing in a [Document] is trusted beyond "the SBOM says
 // so": whether an SBOM is signed, and by whom, is the verifier's question.
+// [CheckProfile] holds a document to a published definition of an
+// acceptable SBOM ([ProfileNTIA], [ProfileCISA], [ProfileBSI],
+// [ProfileFSCT]): each element present, missing with the components that
+// miss it, or not applicable.
 //
 // [Validate] checks a document against the rules of its format and
 // version: a JSON document against its official JSON Schema (CycloneDX
@@ -37,7 +41,9 @@
 // [Decode] and [Validate] return errors wrapping [ErrUnsupportedFormat] or
 // [ErrMalformed]; [Validation.Err] a [*ValidationError], which is
 // [ErrInvalid]; [ParseRequirement] one wrapping [ErrUnknownElement];
-// [Report.Require] a [*CoverageError], which is [ErrCoverage].
+// [Report.Require] a [*CoverageError], which is [ErrCoverage];
+// [CheckProfile] one wrapping [ErrUnknownProfile]; [ProfileResult.Err] a
+// [*ProfileError], which is [ErrProfile].
 //
 // [NTIA minimum elements]: https://www.ntia.gov/report/2021/minimum-elements-software-bill-materials-sbom
 package sbomdoc

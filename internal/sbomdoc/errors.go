@@ -17,6 +17,13 @@ var (
 	// the grammar of a licence, purl, CPE or hash.
 	ErrInvalid = errors.New("SBOM breaks its format's rules")
 
+	// ErrUnknownProfile is returned by [LookupProfile] and [CheckProfile]
+	// for a profile they do not know.
+	ErrUnknownProfile = errors.New("unknown SBOM profile")
+	// ErrProfile is returned (as a [*ProfileError]) by [ProfileResult.Err]
+	// when a document misses an element of a profile.
+	ErrProfile = errors.New("SBOM does not meet the profile")
+
 	// ErrUnknownElement is returned by [ParseRequirement] for an element
 	// that is not one of the Elem* constants.
 	ErrUnknownElement = errors.New("unknown SBOM element")
