@@ -53,6 +53,7 @@ func Decode(data []byte) (doc *Document, err error) {
 // jsonProbe holds the fields that tell JSON SBOM formats apart.
 type jsonProbe struct {
 	BOMFormat   *string         `json:"bomFormat"`
+	SpecVersion json.RawMessage `json:"specVersion"` // CycloneDX
 	SPDXVersion *string         `json:"spdxVersion"`
 	Context     json.RawMessage `json:"@context"`
 	Graph       json.RawMessage `json:"@graph"`
@@ -81,7 +82,7 @@ func decodeJSON(b []byte) (*Document, error) {
 		if *p.BOMFormat != "CycloneDX" {
 			return nil, fmt.Errorf("%w: bomFormat %q", ErrUnsupportedFormat, *p.BOMFormat)
 		}
-		return decodeCycloneDXJSON(b)
+		return decodeCycloneDXJSON(b, p.SpecVersion)
 	case p.SPDXVersion != nil:
 		return decodeSPDXJSON(b, *p.SPDXVersion)
 	case p.Context != nil || p.Graph != nil:

@@ -41,16 +41,11 @@ func checkCycloneDXVersion(v string) error {
 	return fmt.Errorf("%w: CycloneDX %s; consign reads CycloneDX 1.2 to 1.7", ErrUnsupportedFormat, v)
 }
 
-func decodeCycloneDXJSON(b []byte) (*Document, error) {
-	var probe struct {
-		SpecVersion json.RawMessage `json:"specVersion"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
+// decodeCycloneDXJSON decodes b, whose specVersion (as JSON) is rawVersion.
+func decodeCycloneDXJSON(b []byte, rawVersion json.RawMessage) (*Document, error) {
 	var version string
-	if probe.SpecVersion != nil {
-		if err := json.Unmarshal(probe.SpecVersion, &version); err != nil {
+	if rawVersion != nil {
+		if err := json.Unmarshal(rawVersion, &version); err != nil {
 			return nil, fmt.Errorf("%w: CycloneDX specVersion is not a string", ErrMalformed)
 		}
 	}

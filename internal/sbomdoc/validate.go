@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -115,13 +114,17 @@ func Validate(data []byte) (v *Validation, err error) {
 }
 
 func validateJSON(b []byte) (*Validation, error) {
-	format, version, err := probeJSON(b)
-	if err != nil {
+	if err := checkStrictJSON(b); err != nil {
 		return nil, err
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	root, _ := inst.(map[string]any)
+	format, version, err := probeTree(b, root)
+	if err != nil {
+		return nil, err
 	}
 	s, err := schemaFor(format, version)
 	if err != nil {
@@ -129,7 +132,6 @@ func validateJSON(b []byte) (*Validation, error) {
 	}
 	v := &Validation{Format: format, SpecVersion: version, Schema: schemaIDs[format+"@"+version], Violations: []Violation{}}
 	v.Violations = append(v.Violations, schemaViolations(s, inst)...)
-	root, _ := inst.(map[string]any)
 	if format == FormatCycloneDXJSON {
 		v.Violations = append(v.Violations, cycloneDXGrammar(root)...)
 	} else {
@@ -142,32 +144,24 @@ func validateJSON(b []byte) (*Validation, error) {
 	return v, nil
 }
 
-// probeJSON finds a JSON SBOM's format and version, with the errors of
-// [Decode] for what consign does not read.
-func probeJSON(b []byte) (format, version string, err error) {
-	if err := checkStrictJSON(b); err != nil {
-		return "", "", err
-	}
-	var p struct {
-		BOMFormat   *string `json:"bomFormat"`
-		SpecVersion any     `json:"specVersion"`
-		SPDXVersion *string `json:"spdxVersion"`
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return "", "", fmt.Errorf("%w: %v", ErrUnsupportedFormat, err)
-	}
-	switch {
-	case p.BOMFormat != nil:
-		version, _ := p.SpecVersion.(string)
-		if *p.BOMFormat != "CycloneDX" {
-			return "", "", fmt.Errorf("%w: bomFormat %q", ErrUnsupportedFormat, *p.BOMFormat)
+// probeTree finds the format and version of the JSON SBOM b, parsed as
+// root, with the errors of [Decode] for what consign does not read.
+func probeTree(b []byte, root map[string]any) (format, version string, err error) {
+	if bf, ok := root["bomFormat"]; ok {
+		version, _ := root["specVersion"].(string)
+		if bf != "CycloneDX" {
+			return "", "", fmt.Errorf("%w: bomFormat %q", ErrUnsupportedFormat, fmt.Sprint(bf))
 		}
 		return FormatCycloneDXJSON, version, checkCycloneDXVersion(version)
-	case p.SPDXVersion != nil:
-		short, err := checkSPDXVersion(*p.SPDXVersion)
+	}
+	if sv, ok := root["spdxVersion"].(string); ok {
+		short, err := checkSPDXVersion(sv)
 		return FormatSPDXJSON, short, err
 	}
 	_, err = decodeJSON(b) // says what the JSON is instead
+	if err == nil {
+		err = fmt.Errorf("%w: JSON with neither bomFormat (CycloneDX) nor spdxVersion (SPDX)", ErrUnsupportedFormat)
+	}
 	return "", "", err
 }
 
