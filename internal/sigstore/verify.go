@@ -81,6 +81,24 @@ type Result struct {
 	// Timestamps are the verified times the signature was observed at
 	// (a log's signed entry timestamp, a timestamp authority's token).
 	Timestamps []Timestamp `json:"timestamps"`
+
+	// Payload is the verified DSSE envelope's payload (the in-toto
+	// statement), for a DSSE bundle; nil otherwise.
+	Payload []byte `json:"-"`
+	// Extensions are the keyless certificate's Fulcio extensions that a
+	// builder's rules check; zero for a key-signed bundle.
+	Extensions Extensions `json:"-"`
+}
+
+// Extensions are Fulcio certificate extensions
+// (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
+type Extensions struct {
+	SourceRepositoryURI    string // 1.3.6.1.4.1.57264.1.12, e.g. https://github.com/acme/app
+	SourceRepositoryDigest string // 1.3.6.1.4.1.57264.1.13, the commit
+	BuildSignerURI         string // 1.3.6.1.4.1.57264.1.9, the signing workflow
+	RunnerEnvironment      string // 1.3.6.1.4.1.57264.1.11, github-hosted or self-hosted
+	WorkflowRepository     string // 1.3.6.1.4.1.57264.1.5 (deprecated), e.g. acme/app
+	WorkflowSHA            string // 1.3.6.1.4.1.57264.1.3 (deprecated), the commit
 }
 
 // Timestamp is one verified observation of the signature.
@@ -145,7 +163,11 @@ func Verify(cfg Config) (res *Result, err error) {
 	if err := checkArtifact(want, got); err != nil {
 		return nil, err
 	}
-	return result(b.GetMediaType(), vr, cfg)
+	res, err = result(b.GetMediaType(), vr, cfg)
+	if err == nil && res.DSSE {
+		res.Payload = b.GetDsseEnvelope().GetPayload()
+	}
+	return res, err
 }
 
 // verifier builds sigstore-go's verifier and policy for cfg. The policy is
@@ -204,6 +226,10 @@ func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Res
 	if vr.Signature != nil && vr.Signature.Certificate != nil {
 		r.Subject = vr.Signature.Certificate.SubjectAlternativeName
 		r.Issuer = vr.Signature.Certificate.Issuer
+		e := vr.Signature.Certificate.Extensions
+		r.Extensions = Extensions{SourceRepositoryURI: e.SourceRepositoryURI, SourceRepositoryDigest: e.SourceRepositoryDigest,
+			BuildSignerURI: e.BuildSignerURI, RunnerEnvironment: e.RunnerEnvironment,
+			WorkflowRepository: e.GithubWorkflowRepository, WorkflowSHA: e.GithubWorkflowSHA}
 	}
 	if cfg.Key != nil {
 		id, err := sign.KeyID(cfg.Key)
