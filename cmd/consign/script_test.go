@@ -61,6 +61,13 @@ func TestScript(t *testing.T) {
 			}
 			env.Vars = vars
 			env.Setenv("HOME", env.WorkDir)
+			// Fixtures too large for a script (slsa-verifier's artifacts)
+			// are read from the repository's testdata in place.
+			testdata, err := filepath.Abs("../../testdata")
+			if err != nil {
+				return err
+			}
+			env.Setenv("TESTDATA", testdata)
 			if os.Getenv("GORACE") == "" {
 				// Under -race every successful exit sleeps a second by
 				// default; the scripts exec consign a few hundred times.

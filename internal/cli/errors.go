@@ -21,6 +21,7 @@ import (
 	"github.com/consign-dev/consign/internal/sbomgen"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/sigstore"
+	"github.com/consign-dev/consign/internal/slsa"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
@@ -120,6 +121,9 @@ var hints = []struct {
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
+	{slsa.ErrNeedsOnline, "the provenance carries no transparency log entry (the SLSA GitHub generators before v2.1.0 write a bare DSSE envelope); verify it online with slsa-verifier, or rebuild with a generator that writes a Sigstore bundle", ExitVerifyNo},
+	{slsa.ErrConfig, "run 'consign slsa COMMAND --help'", ExitUsage},
+	{slsa.ErrUnverified, "the provenance is signed, but not for what was asked: check --source-uri, --builder-id and the --source-* flags against the build", ExitVerifyNo},
 	{sigstore.ErrIdentity, "the bundle was signed by someone else; check --certificate-identity, --certificate-oidc-issuer and the --certificate-github-workflow-* flags against who signed it", ExitVerifyNo},
 	{sigstore.ErrLogEntry, "the bundle's transparency log entry is for another artifact, signature or key: the bundle was altered or assembled from parts", ExitVerifyNo},
 	{sigstore.ErrUnverified, "check that --trusted-root is the trusted root of the Sigstore instance that signed the bundle, and that the artifact is the one signed", ExitVerifyNo},

@@ -136,6 +136,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdRun(deps),
 		NewCmdVerifyAttestation(deps),
 		NewCmdVerifyBundle(deps),
+		NewCmdSLSA(deps),
 		NewCmdInspect(deps),
 		NewCmdDemo(deps),
 		NewCmdServe(deps),

@@ -167,9 +167,12 @@ func checkSubject(subjects []attest.Subject, d []byte) error {
 // subjects afterwards, so that an artifact the provenance does not name
 // is the verdict slsa-verifier gives ([ErrMismatchHash]).
 func verifyBundle(prov, trustedRoot []byte) (*sigstore.Result, error) {
-	if !isBundle(prov) {
+	switch kind(prov) {
+	case "envelope":
 		return nil, fmt.Errorf("%w: the provenance is a DSSE envelope without its transparency log entry; "+
 			"slsa-verifier searches Rekor for it online, consign verifies offline only", ErrNeedsOnline)
+	case "":
+		return nil, fmt.Errorf("%w: the provenance is neither a Sigstore bundle nor a DSSE envelope", sigstore.ErrBundle)
 	}
 	digest, err := firstSubject(prov)
 	if err != nil {
@@ -190,13 +193,22 @@ func verifyBundle(prov, trustedRoot []byte) (*sigstore.Result, error) {
 	return res, nil
 }
 
-// isBundle tells a Sigstore bundle (a mediaType field) from a DSSE
-// envelope.
-func isBundle(b []byte) bool {
+// kind tells a Sigstore bundle (a mediaType field) from a DSSE envelope
+// (a payloadType field); it is "" for anything else.
+func kind(b []byte) string {
 	var probe struct {
-		MediaType string `json:"mediaType"`
+		MediaType   string `json:"mediaType"`
+		PayloadType string `json:"payloadType"`
 	}
-	return json.Unmarshal(b, &probe) == nil && strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle")
+	switch {
+	case json.Unmarshal(b, &probe) != nil:
+		return ""
+	case strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle"):
+		return "bundle"
+	case probe.PayloadType != "":
+		return "envelope"
+	}
+	return ""
 }
 
 // firstSubject reads, before verification, the digest to verify the

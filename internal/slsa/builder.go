@@ -114,8 +114,8 @@ func trustedBuilder(cert BuilderID, want string, trusted map[string]bool) (byob 
 	case want == "" || isDelegator:
 		return isDelegator, nil
 	}
-	if err := cert.MatchesLoose(want, true); err != nil {
-		return false, fmt.Errorf("%w: %v", ErrUntrustedBuilder, err)
+	if cert.MatchesLoose(want, true) != nil {
+		return false, fmt.Errorf("%w: signed by %s, not %s", ErrUntrustedBuilder, cert, want)
 	}
 	return false, nil
 }
