@@ -122,6 +122,7 @@ var hints = []struct {
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
 	{slsa.ErrNeedsOnline, "the provenance carries no transparency log entry (the SLSA GitHub generators before v2.1.0 write a bare DSSE envelope); verify it online with slsa-verifier, or rebuild with a generator that writes a Sigstore bundle", ExitVerifyNo},
+	{slsa.ErrVSA, "check --public-key-path and --public-key-id against who signed the VSA, and the other flags against what it says ('--print-attestation' shows it once it verifies)", ExitVerifyNo},
 	{slsa.ErrConfig, "run 'consign slsa COMMAND --help'", ExitUsage},
 	{slsa.ErrUnverified, "the provenance is signed, but not for what was asked: check --source-uri, --builder-id and the --source-* flags against the build", ExitVerifyNo},
 	{sigstore.ErrIdentity, "the bundle was signed by someone else; check --certificate-identity, --certificate-oidc-issuer and the --certificate-github-workflow-* flags against who signed it", ExitVerifyNo},
