@@ -89,7 +89,7 @@ median() { # file column
 	cut -d' ' -f"$2" "$1" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
 }
 cpu() { awk '{print $2+$3}' "$1" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-verdict() { sort -u -k5 "$1" | awk '{print $5}' | sort -u | paste -sd/; }
+verdict() { awk '{print $5}' "$1" | sort -u | paste -sd/ -; }
 
 echo "| command | verdict | wall (s) | CPU user+sys (s) | peak RSS (MiB) |"
 echo "|---|---|---:|---:|---:|"
