@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -22,13 +23,48 @@ type Running struct {
 // serves s in the background, with the header, read, write and idle
 // timeouts of s's limits. Shutdown stops it.
 func Start(s *Server, addr string) (*Running, error) {
-	ln, err := net.Listen("tcp", addr)
+	return Listen(s, ListenConfig{Addr: addr})
+}
+
+// ListenConfig is where and how [Listen] serves.
+type ListenConfig struct {
+	Addr string
+	// Handler serves the requests; nil means the server itself. The
+	// inspection portal is a handler that passes the API on to the server.
+	Handler http.Handler
+	// TLSCert and TLSKey are PEM files of a certificate chain and its key:
+	// both serve HTTPS, neither plain HTTP.
+	TLSCert, TLSKey string
+}
+
+// Listen is [Start] with a handler in front of s and, optionally, TLS.
+func Listen(s *Server, cfg ListenConfig) (*Running, error) {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("TLS needs both a certificate and its key")
+	}
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	scheme := "http://"
+	if tlsConfig != nil {
+		ln, scheme = tls.NewListener(ln, tlsConfig), "https://"
+	}
+	var h http.Handler = s
+	if cfg.Handler != nil {
+		h = cfg.Handler
 	}
 	l := s.cfg.Limits
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
 		ReadTimeout:       l.ReadTimeout,
 		WriteTimeout:      l.WriteTimeout,
@@ -36,7 +72,7 @@ func Start(s *Server, addr string) (*Running, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
-	r := &Running{URL: "http://" + ln.Addr().String(), Addr: ln.Addr(), srv: srv, s: s, done: make(chan error, 1)}
+	r := &Running{URL: scheme + ln.Addr().String(), Addr: ln.Addr(), srv: srv, s: s, done: make(chan error, 1)}
 	go func() {
 		err := srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -31,7 +31,12 @@ type TokenConfig struct {
 	// Keys are PEM public keys the token may publish signatures of; none
 	// makes a token that can only read.
 	Keys [][]byte
-	Now  func() time.Time
+	// Role is empty, or [store.RoleInspector] for a token that signs in to
+	// the inspection portal: it reads only, and must expire.
+	Role string
+	// Expires, when not zero, is when the token stops being valid.
+	Expires time.Time
+	Now     func() time.Time
 }
 
 // CreateToken makes a token, stores its hash in tokens and returns the
@@ -46,7 +51,17 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", api.ErrBadRequest, p)
 		}
 	}
-	t = &store.Token{Name: cfg.Name, Products: slices.Compact(slices.Sorted(slices.Values(cfg.Products)))}
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	if err := checkRole(cfg, now()); err != nil {
+		return "", nil, err
+	}
+	t = &store.Token{Name: cfg.Name, Products: slices.Compact(slices.Sorted(slices.Values(cfg.Products))), Role: cfg.Role, Expires: cfg.Expires.UTC()}
+	if cfg.Expires.IsZero() {
+		t.Expires = time.Time{}
+	}
 	seen := map[string]bool{}
 	for _, k := range cfg.Keys {
 		pub, err := sign.ParsePublicKey(k)
@@ -74,15 +89,64 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	t.Hash = HashToken(secret)
 	t.ID = hex.EncodeToString(t.Hash[:8])
-	now := time.Now
-	if cfg.Now != nil {
-		now = cfg.Now
-	}
 	t.Created = now().UTC()
 	if err := tokens.CreateToken(ctx, t); err != nil {
 		return "", nil, err
 	}
 	return secret, t, nil
+}
+
+// checkRole checks a token's role and expiry: an inspector token reads
+// only and has an expiry; no token is made already expired.
+func checkRole(cfg TokenConfig, now time.Time) error {
+	switch cfg.Role {
+	case "":
+	case store.RoleInspector:
+		if len(cfg.Keys) > 0 {
+			return fmt.Errorf("%w: an inspector token reads only: it takes no keys", api.ErrBadRequest)
+		}
+		if cfg.Expires.IsZero() {
+			return fmt.Errorf("%w: an inspector token needs an expiry", api.ErrBadRequest)
+		}
+	default:
+		return fmt.Errorf("%w: unknown token role %q (the one role is %q)", api.ErrBadRequest, cfg.Role, store.RoleInspector)
+	}
+	if !cfg.Expires.IsZero() && !cfg.Expires.After(now) {
+		return fmt.Errorf("%w: the token would expire at %s, which is not after now", api.ErrBadRequest, cfg.Expires.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// valid reports whether t may be used at now: not revoked, not expired.
+func valid(t *store.Token, now time.Time) bool {
+	return t.Revoked.IsZero() && (t.Expires.IsZero() || now.Before(t.Expires))
+}
+
+// ParseToken checks that secret has the shape of a token and returns its
+// hash; a malformed secret is [api.ErrUnauthorized], before any lookup.
+func ParseToken(secret string) (tlog.Hash, error) {
+	if !wellFormed(secret) {
+		return tlog.Hash{}, api.ErrUnauthorized
+	}
+	return HashToken(secret), nil
+}
+
+// Inspector returns the inspector token whose secret hashes to h if it is
+// valid now (an inspector's role, not revoked, not expired); any other
+// token, or none, is [api.ErrUnauthorized], all alike. It reads the token
+// from the store every time, so a revocation holds from the next call.
+func (s *Server) Inspector(ctx context.Context, h tlog.Hash) (*store.Token, error) {
+	t, err := s.tokens.TokenByHash(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, api.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Role != store.RoleInspector || !valid(t, s.now()) {
+		return nil, api.ErrUnauthorized
+	}
+	return t, nil
 }
 
 // tokenLen is the length of every token CreateToken makes.
@@ -149,7 +213,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 	if err != nil {
 		return nil, err
 	}
-	if !t.Revoked.IsZero() {
+	if !valid(t, s.now()) {
 		return nil, api.ErrUnauthorized
 	}
 	p := &principal{token: t, keys: make([]*sign.Verifier, 0, len(t.Keys))}

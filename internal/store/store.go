@@ -70,6 +70,15 @@ type Query struct {
 	Limit int
 }
 
+// ProductQuery selects the entries of one product.
+type ProductQuery struct {
+	Product string
+	// After skips entries with an index at or below it; -1 starts at the beginning.
+	After int64
+	// Limit is the most entries returned; it must be positive.
+	Limit int
+}
+
 // Log is the transparency log's storage.
 type Log interface {
 	// Append appends entries in one transaction, serialised with every other
@@ -86,6 +95,9 @@ type Log interface {
 	Entry(ctx context.Context, index int64) (*Entry, error)
 	// Entries returns the entries matching q, by increasing index.
 	Entries(ctx context.Context, q Query) ([]*Entry, error)
+	// ProductEntries returns the entries of one product matching q, by
+	// increasing index.
+	ProductEntries(ctx context.Context, q ProductQuery) ([]*Entry, error)
 	// LogIdentity is the identity set by SetLogIdentity, or [ErrNotFound].
 	LogIdentity(ctx context.Context) (Identity, error)
 	// SetLogIdentity sets the log's identity if none is set; if one is, it
@@ -109,7 +121,15 @@ type Token struct {
 	Created time.Time
 	// Revoked is when the token was revoked; zero while it is valid.
 	Revoked time.Time
+	// Role is [RoleInspector] for a token that signs in to the inspection
+	// portal, and empty for a publishing or reading token.
+	Role string
+	// Expires, when not zero, is when the token stops being valid.
+	Expires time.Time
 }
+
+// RoleInspector is the role of a token that signs in to the inspection portal.
+const RoleInspector = "inspector"
 
 // Tokens stores tokens.
 type Tokens interface {
@@ -124,9 +144,44 @@ type Tokens interface {
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 }
 
+// Access is one page view or download by an inspector, as the access
+// record keeps it.
+type Access struct {
+	Time time.Time
+	// TokenID and TokenName say who: the inspector's token and its label.
+	TokenID, TokenName string
+	// Product is the product whose evidence was looked at.
+	Product string
+	// Action is "view" or "download".
+	Action string
+	// Path is what was looked at: the page's path and query.
+	Path string
+}
+
+// AccessQuery selects access records.
+type AccessQuery struct {
+	// Products, when not nil, limits the answer to these products; an empty
+	// non-nil list matches nothing.
+	Products []string
+	// TokenID, when set, also matches every record of that token, whatever
+	// its product (an inspector sees their own pages that name no product).
+	TokenID string
+	// Limit is the most records returned, newest first; it must be positive.
+	Limit int
+}
+
+// AccessRecord is the append-only record of what inspectors looked at.
+type AccessRecord interface {
+	// RecordAccess appends a to the record. It MUST NOT return before a is durable.
+	RecordAccess(ctx context.Context, a Access) error
+	// Accesses returns the records matching q, newest first.
+	Accesses(ctx context.Context, q AccessQuery) ([]Access, error)
+}
+
 // Store is a whole database.
 type Store interface {
 	Log
 	Tokens
+	AccessRecord
 	Close() error
 }

@@ -27,6 +27,7 @@ type Store struct {
 	subjects map[tlog.Hash][]int64 // each by increasing index, once
 	identity *store.Identity
 	tokens   []*store.Token
+	access   []store.Access
 }
 
 var _ store.Store = (*Store)(nil)
@@ -158,6 +159,50 @@ func (s *Store) Entries(_ context.Context, q store.Query) ([]*store.Entry, error
 	return out, nil
 }
 
+// ProductEntries implements store.Log.
+func (s *Store) ProductEntries(_ context.Context, q store.ProductQuery) ([]*store.Entry, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*store.Entry
+	for _, e := range s.entries[max(0, min(q.After+1, int64(len(s.entries)))):] {
+		if len(out) == q.Limit {
+			break
+		}
+		if e.Product == q.Product {
+			out = append(out, clone(e))
+		}
+	}
+	return out, nil
+}
+
+// RecordAccess implements store.AccessRecord.
+func (s *Store) RecordAccess(_ context.Context, a store.Access) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a.Time = a.Time.UTC()
+	s.access = append(s.access, a)
+	return nil
+}
+
+// Accesses implements store.AccessRecord.
+func (s *Store) Accesses(_ context.Context, q store.AccessQuery) ([]store.Access, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []store.Access
+	for i := len(s.access) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		if a := s.access[i]; q.Products == nil || slices.Contains(q.Products, a.Product) || q.TokenID != "" && a.TokenID == q.TokenID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 // LogIdentity implements store.Log.
 func (s *Store) LogIdentity(context.Context) (store.Identity, error) {
 	s.mu.RLock()
@@ -198,6 +243,9 @@ func (s *Store) CreateToken(_ context.Context, t *store.Token) error {
 	}
 	c := cloneToken(t)
 	c.Created, c.Revoked = t.Created.UTC(), time.Time{}
+	if !t.Expires.IsZero() {
+		c.Expires = t.Expires.UTC()
+	}
 	s.tokens = append(s.tokens, c)
 	return nil
 }

@@ -38,6 +38,10 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS entries (idx BIGINT PRIMARY KEY, key BYTEA NOT NULL UNIQUE, leaf BYTEA NOT NULL, envelope BYTEA NOT NULL, product TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS subjects (digest BYTEA NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (digest, idx))`,
 	`CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, hash BYTEA NOT NULL UNIQUE, name TEXT NOT NULL, products TEXT NOT NULL, pubkeys TEXT NOT NULL, created BIGINT NOT NULL, revoked BIGINT)`,
+	`ALTER TABLE tokens ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires BIGINT`,
+	`CREATE INDEX IF NOT EXISTS entries_product ON entries (product, idx)`,
+	`CREATE TABLE IF NOT EXISTS access (seq BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, token_id TEXT NOT NULL, token_name TEXT NOT NULL, product TEXT NOT NULL, action TEXT NOT NULL, path TEXT NOT NULL)`,
 }
 
 // schemaLock is the advisory lock key that serialises schema creation

@@ -58,7 +58,13 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, leaf BLOB NOT NULL, envelope BLOB NOT NULL, product TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS subjects (digest BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (digest, idx)) WITHOUT ROWID`,
 	`CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL, products TEXT NOT NULL, pubkeys TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER)`,
+	`CREATE INDEX IF NOT EXISTS entries_product ON entries (product, idx)`,
+	`CREATE TABLE IF NOT EXISTS access (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, token_id TEXT NOT NULL, token_name TEXT NOT NULL, product TEXT NOT NULL, action TEXT NOT NULL, path TEXT NOT NULL)`,
 }
+
+// tokenColumns are the tokens table's columns added after its first
+// version, added to a database that lacks them.
+var tokenColumns = map[string]string{"role": "TEXT NOT NULL DEFAULT ''", "expires": "INTEGER"}
 
 // ErrUnsafeFile is returned for a database file that every user may write.
 var ErrUnsafeFile = errors.New("unsafe database file")
@@ -174,6 +180,17 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	for _, s := range schema {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("creating the schema: %w", err)
+		}
+	}
+	for _, name := range []string{"role", "expires"} {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('tokens') WHERE name = ?`, name).Scan(&n); err != nil {
+			return fmt.Errorf("reading the tokens table: %w", err)
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE tokens ADD COLUMN "+name+" "+tokenColumns[name]); err != nil {
+				return fmt.Errorf("adding the tokens' %s: %w", name, err)
+			}
 		}
 	}
 	empty := tlog.EmptyRoot

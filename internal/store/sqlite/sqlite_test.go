@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/sqlite"
@@ -117,4 +119,35 @@ func TestRefuseWorldWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	open(t, path).Close() // group-writable is the owner's choice
+}
+
+// TestMigrateTokens opens a database made before tokens had a role and an
+// expiry: the columns are added, and its tokens read back without either.
+func TestMigrateTokens(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE tokens (id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL, products TEXT NOT NULL, pubkeys TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER)`,
+		`INSERT INTO tokens VALUES ('old', x'` + strings.Repeat("ab", 32) + `', 'ci', '["p"]', '[]', 0, NULL)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	os.Chmod(path, 0o600)
+	s := open(t, path)
+	defer s.Close()
+	list, err := s.ListTokens(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != "old" || list[0].Role != "" || !list[0].Expires.IsZero() {
+		t.Fatalf("ListTokens of a migrated database = %+v, %v; want the old token, no role, no expiry", list, err)
+	}
+	tok := &store.Token{ID: "new", Hash: sha256.Sum256([]byte("new")), Products: []string{"p"}, Role: store.RoleInspector, Expires: time.Unix(1e9, 0).UTC()}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatalf("CreateToken in a migrated database: %v", err)
+	}
 }

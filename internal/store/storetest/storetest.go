@@ -30,6 +30,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Entries", testEntries},
 		{"Identity", testIdentity},
 		{"Tokens", testTokens},
+		{"InspectorTokens", testInspectorTokens},
+		{"ProductEntries", testProductEntries},
+		{"AccessRecord", testAccessRecord},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"Invalid", testInvalid},
 	}

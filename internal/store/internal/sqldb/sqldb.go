@@ -467,6 +467,75 @@ func (s *DB) entries(ctx context.Context, query string, args ...any) ([]*store.E
 	return out, nil
 }
 
+// ProductEntries implements store.Log.
+func (s *DB) ProductEntries(ctx context.Context, q store.ProductQuery) ([]*store.Entry, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	return s.entries(ctx, "SELECT idx, leaf, envelope, product FROM entries WHERE product = ? AND idx > ? ORDER BY idx LIMIT ?", q.Product, q.After, q.Limit)
+}
+
+// RecordAccess implements store.AccessRecord.
+func (s *DB) RecordAccess(ctx context.Context, a store.Access) error {
+	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO access (at, token_id, token_name, product, action, path) VALUES (?, ?, ?, ?, ?, ?)"),
+		a.Time.UnixNano(), a.TokenID, a.TokenName, a.Product, a.Action, a.Path)
+	if err != nil {
+		return fmt.Errorf("%s: recording an access: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// Accesses implements store.AccessRecord.
+func (s *DB) Accesses(ctx context.Context, q store.AccessQuery) ([]store.Access, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit %d", store.ErrInvalid, q.Limit)
+	}
+	query := "SELECT at, token_id, token_name, product, action, path FROM access"
+	var args []any
+	if q.Products != nil {
+		if len(q.Products) > s.d.MaxParams-2 {
+			return nil, fmt.Errorf("%w: %d products", store.ErrInvalid, len(q.Products))
+		}
+		// product IN () is not SQL: an empty list is a product no record has.
+		products := append([]string{}, q.Products...)
+		if len(products) == 0 {
+			products = []string{""}
+			if q.TokenID == "" {
+				return nil, nil
+			}
+		}
+		query += " WHERE (product IN (" + placeholders(len(products)) + ")"
+		for _, p := range products {
+			args = append(args, p)
+		}
+		if q.TokenID != "" {
+			query += " AND product <> '' OR token_id = ?"
+			args = append(args, q.TokenID)
+		}
+		query += ")"
+	}
+	query += " ORDER BY seq DESC LIMIT ?"
+	rows, err := s.rdb.QueryContext(ctx, s.q(query), append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the access record: %w", s.d.Name, err)
+	}
+	defer rows.Close()
+	var out []store.Access
+	for rows.Next() {
+		var a store.Access
+		var at int64
+		if err := rows.Scan(&at, &a.TokenID, &a.TokenName, &a.Product, &a.Action, &a.Path); err != nil {
+			return nil, fmt.Errorf("%s: reading the access record: %w", s.d.Name, err)
+		}
+		a.Time = time.Unix(0, at).UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: reading the access record: %w", s.d.Name, err)
+	}
+	return out, nil
+}
+
 // LogIdentity implements store.Log.
 func (s *DB) LogIdentity(ctx context.Context) (store.Identity, error) {
 	var id store.Identity
@@ -505,23 +574,27 @@ func (s *DB) CreateToken(ctx context.Context, t *store.Token) error {
 	}
 	products, _ := json.Marshal(t.Products)
 	keys, _ := json.Marshal(append([]string{}, t.Keys...))
-	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO tokens (id, hash, name, products, pubkeys, created, revoked) VALUES (?, ?, ?, ?, ?, ?, NULL)"),
-		t.ID, t.Hash[:], t.Name, string(products), string(keys), t.Created.UnixNano())
+	var expires sql.NullInt64
+	if !t.Expires.IsZero() {
+		expires = sql.NullInt64{Int64: t.Expires.UnixNano(), Valid: true}
+	}
+	_, err := s.db.ExecContext(ctx, s.q("INSERT INTO tokens (id, hash, name, products, pubkeys, created, revoked, role, expires) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"),
+		t.ID, t.Hash[:], t.Name, string(products), string(keys), t.Created.UnixNano(), t.Role, expires)
 	if err != nil {
 		return fmt.Errorf("%s: storing the token: %w", s.d.Name, err)
 	}
 	return nil
 }
 
-const tokenColumns = "id, hash, name, products, pubkeys, created, revoked"
+const tokenColumns = "id, hash, name, products, pubkeys, created, revoked, role, expires"
 
 func scanToken(rows *sql.Rows) (*store.Token, error) {
 	t := &store.Token{}
 	var hash []byte
 	var products, keys string
 	var created int64
-	var revoked sql.NullInt64
-	if err := rows.Scan(&t.ID, &hash, &t.Name, &products, &keys, &created, &revoked); err != nil {
+	var revoked, expires sql.NullInt64
+	if err := rows.Scan(&t.ID, &hash, &t.Name, &products, &keys, &created, &revoked, &t.Role, &expires); err != nil {
 		return nil, err
 	}
 	if len(hash) != tlog.HashSize || json.Unmarshal([]byte(products), &t.Products) != nil || json.Unmarshal([]byte(keys), &t.Keys) != nil {
@@ -531,6 +604,9 @@ func scanToken(rows *sql.Rows) (*store.Token, error) {
 	t.Created = time.Unix(0, created).UTC()
 	if revoked.Valid {
 		t.Revoked = time.Unix(0, revoked.Int64).UTC()
+	}
+	if expires.Valid {
+		t.Expires = time.Unix(0, expires.Int64).UTC()
 	}
 	return t, nil
 }
