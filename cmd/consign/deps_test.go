@@ -61,6 +61,8 @@ var importRules = []struct {
 		"verification and the customer's side (verify-pack) do not link the SBOM generator"},
 	{"internal/verify", "", reachImports, []string{"os", "net/http", mod + "internal/step", mod + "internal/evidence", mod + "internal/report"},
 		"the verification engine does no I/O: the caller loads its inputs (internal/evidence), runs inspections for it (verify.Inspector) and renders its result (internal/report)"},
+	{"internal/server/...", "", reachDeps, []string{syft, stereoscope},
+		"the server and its inspection portal read SBOMs with internal/sbomdoc, never with the generator"},
 	{"...", "internal/sbomgen bench", reachTests, []string{syft, stereoscope},
 		"internal/sbomgen is the one package that uses syft, everything else asks it (bench measures syft itself)"},
 	{"...", "internal/sigstore", reachImports, []string{sigstoreGo},
@@ -165,7 +167,7 @@ func TestImportGraph(t *testing.T) {
 		t.Errorf("internal/sbomgen links no syft, stereoscope or cobra: the rules above look for the wrong import paths")
 	}
 
-	banned := []string{"github.com/sigstore/cosign", "k8s.io/", rekor, "github.com/open-policy-agent/opa/v1/test"}
+	banned := []string{"github.com/sigstore/cosign", "k8s.io/", rekor, "github.com/open-policy-agent/opa/v1/test", "github.com/chromedp/"}
 	viaSigstoreGo := sigstoreGoDeps(t, pkgs["internal/sigstore"])
 	deps := goList(t, mod+"cmd/consign")
 	for _, dep := range deps {

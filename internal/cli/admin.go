@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ import (
 func NewCmdAdmin(deps *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
-		Short: "Manage a server's database: tokens",
+		Short: "Manage a server's database: tokens, the inspectors' access record",
 		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("name an admin command: token") },
 	}
@@ -35,14 +36,14 @@ token itself is printed once, on standard output, and only its SHA-256 is stored
 		},
 	}
 	token.AddCommand(newCmdTokenCreate(deps), newCmdTokenList(deps), newCmdTokenRevoke(deps))
-	cmd.AddCommand(token)
+	cmd.AddCommand(token, newCmdAccess(deps))
 	return cmd
 }
 
 func newCmdTokenCreate(deps *Deps) *cobra.Command {
 	var (
-		db, name, output string
-		products, keys   []string
+		db, name, output, role, expires string
+		products, keys                  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "create --db DB --product NAME... [--key PUB...] [--name LABEL]",
@@ -62,12 +63,16 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			exp, err := parseExpiry(expires, deps.Now())
+			if err != nil {
+				return err
+			}
 			st, err := openStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			secret, t, err := server.CreateToken(cmd.Context(), st, server.TokenConfig{Name: name, Products: products, Keys: pems, Now: deps.Now})
+			secret, t, err := server.CreateToken(cmd.Context(), st, server.TokenConfig{Name: name, Products: products, Keys: pems, Role: role, Expires: exp, Now: deps.Now})
 			if err != nil {
 				return err
 			}
@@ -82,6 +87,9 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 			if len(t.Keys) == 0 {
 				kind = "read only"
 			}
+			if t.Role != "" {
+				kind = t.Role + ", until " + t.Expires.Format(time.RFC3339)
+			}
 			fmt.Fprintf(deps.Stderr, "consign: token %s created (%s) for %s; it is shown only this once\n", t.ID, kind, strings.Join(t.Products, ", "))
 			return nil
 		},
@@ -90,6 +98,8 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 	cmd.Flags().StringArrayVar(&products, "product", nil, "product the token is for (repeatable)")
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "public key whose signatures the token may publish (repeatable; none: read-only)")
 	cmd.Flags().StringVar(&name, "name", "", "a label for people")
+	cmd.Flags().StringVar(&role, "role", "", `"inspector": a token that signs in to the inspection portal (read-only; needs --expires)`)
+	cmd.Flags().StringVar(&expires, "expires", "", "when the token stops working: an RFC 3339 time or a duration from now (72h, 30d)")
 	addOutputFlag(cmd, &output)
 	return cmd
 }
@@ -102,6 +112,8 @@ type tokenInfo struct {
 	Keys     []string `json:"keys"`
 	Created  string   `json:"created"`
 	Revoked  string   `json:"revoked,omitempty"`
+	Role     string   `json:"role,omitempty"`
+	Expires  string   `json:"expires,omitempty"`
 }
 
 func describeToken(t *store.Token) *tokenInfo {
@@ -114,6 +126,10 @@ func describeToken(t *store.Token) *tokenInfo {
 	}
 	if !t.Revoked.IsZero() {
 		info.Revoked = t.Revoked.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	info.Role = t.Role
+	if !t.Expires.IsZero() {
+		info.Expires = t.Expires.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	return info
 }
@@ -153,6 +169,12 @@ func newCmdTokenList(deps *Deps) *cobra.Command {
 				keys := "read-only"
 				if len(i.Keys) > 0 {
 					keys = "keys " + shortIDs(i.Keys)
+				}
+				if i.Role != "" {
+					keys = i.Role
+				}
+				if i.Expires != "" {
+					keys += "  expires " + i.Expires
 				}
 				fmt.Fprintf(w, "%s  %s  products %s  %s  created %s", i.ID, state, strings.Join(i.Products, ","), keys, i.Created)
 				if i.Name != "" {

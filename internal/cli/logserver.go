@@ -59,6 +59,9 @@ type serveConfig struct {
 	Addr, DB, LogKey, Origin string
 	ReadTokenRequired        bool
 	Rate                     float64
+	// UI serves the inspection portal; TLSCert and TLSKey serve HTTPS.
+	UI              bool
+	TLSCert, TLSKey string
 }
 
 // logServer is a started server with what was opened for it.
@@ -101,7 +104,13 @@ func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *sl
 		}
 		return nil, err
 	}
-	run, err := server.Start(s, cfg.Addr)
+	lc, err := listenConfig(cfg, s, st, logger, deps.Now)
+	if err != nil {
+		s.Close()
+		st.Close()
+		return nil, err
+	}
+	run, err := server.Listen(s, lc)
 	if err != nil {
 		s.Close()
 		st.Close()

@@ -36,10 +36,17 @@ the same key). Its public key is written beside it as the line clients pin, FILE
 (log.vkey: origin+hash+key), and as PEM, FILE.pub (log.pub).
 
 Reads are open to anyone unless --read-token-required, which limits them to tokens, and
-to the products each token is scoped to. Tokens are made with 'consign admin token'.`,
+to the products each token is scoped to. Tokens are made with 'consign admin token'.
+
+--ui serves the inspection portal beside the API: inspectors sign in with an inspector
+token ('consign admin token create --role inspector --product P --expires 30d') and
+browse their products' releases, attestations and the log; every page they open is
+written to the access record ('consign admin access'). Serve it over TLS (--tls-cert,
+--tls-key) anywhere but on a loopback address.`,
 		Example: `  consign serve                                   # consign.db and log.key in the current directory
   consign serve --addr 127.0.0.1:9000 --db sqlite:/var/lib/consign/log.db
-  consign serve --db postgres://consign@db.internal:5432/consign --log-key /etc/consign/log.key`,
+  consign serve --db postgres://consign@db.internal:5432/consign --log-key /etc/consign/log.key
+  consign serve --ui --addr 0.0.0.0:8443 --tls-cert portal.crt --tls-key portal.key`,
 		Args:        noArgs,
 		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +59,7 @@ to the products each token is scoped to. Tokens are made with 'consign admin tok
 			fmt.Fprintf(deps.Stderr, "consign: log origin: %s\n", srv.Signer.Origin())
 			fmt.Fprintf(deps.Stderr, "consign: log key: %s\n", srv.Signer.VerifierKey())
 			fmt.Fprintf(deps.Stderr, "consign: listening on %s\n", srv.URL)
+			fmt.Fprint(deps.Stderr, portalWarning(cfg, srv.Addr))
 			if readyFile != "" {
 				if err := fsutil.WriteFile(readyFile, []byte(srv.URL+"\n"), 0o644, true); err != nil {
 					srv.Close(context.Background())
@@ -79,6 +87,9 @@ to the products each token is scoped to. Tokens are made with 'consign admin tok
 	f.StringVar(&cfg.Origin, "origin", "", "the log's origin line, e.g. log.example.com/consign (default: the database's, or consign/<key id>)")
 	f.BoolVar(&cfg.ReadTokenRequired, "read-token-required", false, "reads need a token, and see only its products")
 	f.Float64Var(&cfg.Rate, "rate", limits.PublishRate, "envelopes per second one token may publish (a negative value: no limit)")
+	f.BoolVar(&cfg.UI, "ui", false, "serve the inspection portal for inspector tokens ('consign admin token create --role inspector')")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (with --tls-key)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
 	return cmd
 }

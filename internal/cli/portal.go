@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/consign-dev/consign/internal/server"
+	"github.com/consign-dev/consign/internal/server/ui"
+	"github.com/consign-dev/consign/internal/store"
+)
+
+// parseExpiry reads --expires: an RFC 3339 time, or a duration from now
+// such as 72h or 30d.
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 && n <= 3660 {
+			return now.Add(time.Duration(n) * 24 * time.Hour).UTC(), nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(d).UTC(), nil
+	}
+	return time.Time{}, usagef("--expires %q: give an RFC 3339 time (2027-01-31T00:00:00Z) or a duration from now (72h, 30d)", s)
+}
+
+// listenConfig is how serve listens: with the inspection portal in front
+// of the API when cfg.UI, and with TLS when a certificate is given.
+func listenConfig(cfg serveConfig, s *server.Server, st store.Store, logger *slog.Logger, now func() time.Time) (server.ListenConfig, error) {
+	lc := server.ListenConfig{Addr: cfg.Addr, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return lc, usagef("--tls-cert and --tls-key go together")
+	}
+	if !cfg.UI {
+		return lc, nil
+	}
+	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger})
+	if err != nil {
+		return lc, err
+	}
+	lc.Handler = p
+	return lc, nil
+}
+
+// portalWarning is the warning serve prints when the portal is served
+// without TLS on an address other hosts can reach, or "".
+func portalWarning(cfg serveConfig, addr net.Addr) string {
+	if !cfg.UI || cfg.TLSCert != "" {
+		return ""
+	}
+	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("consign: warning: the inspection portal is served without TLS on %s: inspectors' tokens and session cookies cross the network in clear; give --tls-cert and --tls-key\n", addr)
+}
