@@ -3,6 +3,8 @@ package ui_test
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -221,3 +223,33 @@ func TestPagesAndAccessRecord(t *testing.T) {
 func itoa(i int64) string { return strconvFormat(i) }
 
 func strconvFormat(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TestTLSCookie checks that over TLS the session cookie is Secure.
+func TestTLSCookie(t *testing.T) {
+	p := newPortal(t)
+	h := p.http.Config.Handler
+	ts := httptest.NewTLSServer(h)
+	defer ts.Close()
+	c := ts.Client()
+	jar, _ := cookiejar.New(nil)
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	_, _, body := get(t, c, ts.URL+"/signin")
+	resp, err := c.PostForm(ts.URL+"/signin", url.Values{"csrf": {csrfOf(t, body)}, "token": {p.inspector("centre", time.Hour, product)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "consign_session" {
+			found = true
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie over TLS = %+v, want Secure, HttpOnly, SameSite=Strict", ck)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no session cookie after sign-in over TLS (status %d)", resp.StatusCode)
+	}
+}
