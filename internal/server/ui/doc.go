@@ -10,6 +10,7 @@
 //	GET  /products/{product}/releases/{index}         a release: its verdict, policy, and each attestation it read
 //	GET  /products/{product}/entries/{index}          an attestation: signers, time logged, receipt, statement, envelope
 //	GET  /products/{product}/entries/{index}/envelope download of the envelope (one JSON line)
+//	GET  /products/{product}/entries/{index}/sbom     an SBOM: components (filter, sort), NTIA coverage, changes since the previous SBOM
 //	GET  /log                                         the log's checkpoint
 //	GET  /search, POST /search                        what the log knows of an artifact digest
 //	GET  /access                                      the access record of the token's products
@@ -27,8 +28,11 @@
 // over TLS) that maps, in this process's memory, to the hash of the token
 // that signed in; the token is read from the store on every request, so a
 // revocation or an expiry ends the session at the next page. Every form
-// carries a CSRF token (the session's, or before sign-in one bound to a
-// cookie), and a POST without the right one is answered 403. A product the
+// that changes or records anything by POST carries a CSRF token (the
+// session's, or before sign-in one bound to a cookie), and a POST without
+// the right one is answered 403. The SBOM page's filter is a GET form: it
+// changes nothing, and a request from another site carries no session
+// cookie (SameSite=Strict), so it is never an inspector's view. A product the
 // token is not for is answered exactly as one that does not exist (404).
 // Every page view and download is appended to the access record before the
 // page is sent; a page whose view cannot be recorded is not shown.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -35,6 +36,9 @@ const (
 	hostileQuote  = `"'><svg onload=alert(3)>`
 )
 
+// chain is the entries of one release.
+type chain struct{ build, sbom, test, pkg, vsa int64 }
+
 // portal is a log server with the portal in front, on 127.0.0.1, holding
 // two products' chains and a release of each.
 type portal struct {
@@ -46,8 +50,8 @@ type portal struct {
 	pub    string // publishing token for every product
 	key    *testkey.Key
 	gate   *testkey.Key
-	chain  map[string][]int64 // product -> entries of its chain (last: the VSA)
-	hostil int64              // the hostile entry of acme-router
+	chain  map[string]*chain // product -> its last release
+	hostil int64             // the hostile entry of acme-router
 }
 
 const (
@@ -57,7 +61,7 @@ const (
 
 func newPortal(t testing.TB) *portal {
 	t.Helper()
-	p := &portal{t: t, st: memory.New(), now: time.Now().UTC().Truncate(time.Second), chain: map[string][]int64{}}
+	p := &portal{t: t, st: memory.New(), now: time.Now().UTC().Truncate(time.Second), chain: map[string]*chain{}}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := tlog.NewSigner("log.test/portal", priv)
 	if err != nil {
@@ -79,10 +83,11 @@ func newPortal(t testing.TB) *portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, prod := range []string{product, other} {
-		p.release(prod)
-	}
-	p.hostil = p.publish(product, p.key, statement(t, "https://example.com/hostile/v1", hostileImg, map[string]any{"name": hostileScript, "note": hostileScript + hostileImg}))
+	p.release(product, "0.9", sbomDoc(t, component{"openssl", "3.0.11", "Apache-2.0"}, component{"zlib", "1.2.13", "Zlib"}, component{"left-pad", "1.3.0", "WTFPL"}))
+	p.release(product, "1.0", sbomDoc(t, component{"openssl", "3.0.13", "Apache-2.0"}, component{"zlib", "1.3.1", "Zlib"}, component{"busybox", "1.36.1", "GPL-2.0-only"},
+		component{hostileScript, "6.6.6", hostileImg}))
+	p.release(other, "1.0", sbomDoc(t, component{"musl", "1.2.4", "MIT"}))
+	p.hostil = p.publish(product, p.key, statement(t, attest.PredicateLink, hostileImg, map[string]any{"name": hostileScript, "command": []string{hostileScript + hostileImg}}))
 	return p
 }
 
@@ -159,17 +164,42 @@ func (p *portal) publishLine(prod string, line []byte) (int64, []byte) {
 	return out.Results[0].Index, line
 }
 
-// release logs a three-step chain for prod and a VSA naming each step by
-// the digest of its envelope line.
-func (p *portal) release(prod string) {
-	artifactName := prod + "-1.0.tar"
+// component is one SBOM component: name, version, licence.
+type component struct{ name, version, license string }
+
+// sbomDoc is a CycloneDX 1.6 SBOM of the components.
+func sbomDoc(t testing.TB, cs ...component) map[string]any {
+	var comps []map[string]any
+	for _, c := range cs {
+		comps = append(comps, map[string]any{"type": "library", "bom-ref": c.name, "name": c.name, "version": c.version,
+			"supplier": map[string]any{"name": "ACME suppliers"}, "purl": "pkg:generic/" + url.PathEscape(c.name) + "@" + c.version,
+			"licenses": []any{map[string]any{"license": map[string]any{"name": c.license}}}})
+	}
+	return map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+		"metadata": map[string]any{"timestamp": "2026-12-01T00:00:00Z", "authors": []any{map[string]any{"name": "ACME CI"}}}, "components": comps}
+}
+
+// release logs a four-step chain (build, sbom, test, package) of
+// prod-version.tar and a VSA naming each step by the digest of its
+// envelope line.
+func (p *portal) release(prod, version string, sbom map[string]any) {
+	artifactName := prod + "-" + version + ".tar"
 	var inputs []map[string]any
-	for _, step := range []string{"build", "test", "package"} {
-		line := envelopeLine(p.t, statement(p.t, attest.PredicateLink, artifactName, map[string]any{"name": step, "command": []string{"make", step}}), p.key)
-		idx, _ := p.publishLine(prod, line)
-		p.chain[prod] = append(p.chain[prod], idx)
+	c := &chain{}
+	for _, step := range []struct {
+		name, predicateType string
+		pred                any
+		at                  *int64
+	}{
+		{"build", attest.PredicateLink, map[string]any{"name": "build", "command": []string{"make"}}, &c.build},
+		{"sbom", attest.PredicateCycloneDX, sbom, &c.sbom},
+		{"test", attest.PredicateLink, map[string]any{"name": "test", "command": []string{"make", "test"}}, &c.test},
+		{"package", attest.PredicateLink, map[string]any{"name": "package", "command": []string{"make", "dist"}}, &c.pkg},
+	} {
+		line := envelopeLine(p.t, statement(p.t, step.predicateType, artifactName, step.pred), p.key)
+		*step.at, _ = p.publishLine(prod, line)
 		sum := sha256.Sum256(line)
-		inputs = append(inputs, map[string]any{"uri": "att/" + step + ".intoto.jsonl:1", "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])}})
+		inputs = append(inputs, map[string]any{"uri": "att/" + step.name + ".intoto.jsonl:1", "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])}})
 	}
 	inputs = append(inputs, map[string]any{"uri": "att/missing.intoto.jsonl:1", "digest": map[string]string{"sha256": hex.EncodeToString(make([]byte, 32))}})
 	vsa := map[string]any{
@@ -182,7 +212,8 @@ func (p *portal) release(prod string) {
 		"verifiedLevels":     []string{},
 		"slsaVersion":        "1.0",
 	}
-	p.chain[prod] = append(p.chain[prod], p.publish(prod, p.gate, statement(p.t, attest.PredicateVSA, artifactName, vsa)))
+	c.vsa = p.publish(prod, p.gate, statement(p.t, attest.PredicateVSA, artifactName, vsa))
+	p.chain[prod] = c
 }
 
 // client is an HTTP client with a cookie jar, that does not follow redirects.

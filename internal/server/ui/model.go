@@ -46,6 +46,18 @@ type attestation struct {
 
 type subject struct{ Name, Digest string }
 
+// kinds name the predicate types that have no step name of their own.
+var kinds = map[string]string{
+	attest.PredicateCycloneDX:      "SBOM (CycloneDX)",
+	attest.PredicateSPDX:           "SBOM (SPDX)",
+	attest.PredicateSLSAProvenance: "SLSA provenance",
+	attest.PredicateTestResult:     "test result",
+	attest.PredicateVSA:            "verification summary",
+	attest.PredicateIntake:         "intake",
+	attest.PredicateDelivery:       "delivery",
+	attest.PredicatePatch:          "patch",
+}
+
 // decode reads a logged entry. The server checked it when it logged it;
 // an entry that does not decode is shown as such, never trusted.
 func decode(e *store.Entry) (*attestation, error) {
@@ -73,8 +85,11 @@ func decode(e *store.Entry) (*attestation, error) {
 	var named struct {
 		Name string `json:"name"`
 	}
-	if json.Unmarshal(st.Predicate, &named) == nil {
+	if st.PredicateType == attest.PredicateLink && json.Unmarshal(st.Predicate, &named) == nil {
 		a.Name = named.Name
+	}
+	if a.Name == "" {
+		a.Name = kinds[st.PredicateType]
 	}
 	a.Statement = indent(env.Payload)
 	a.Envelope = indent(e.Envelope)

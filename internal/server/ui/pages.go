@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -38,6 +39,7 @@ type page struct {
 	Query          string
 	Searched       bool
 	Accesses       []store.Access
+	SBOM           *sbomPage
 
 	rq *request
 }
@@ -57,6 +59,10 @@ var funcs = template.FuncMap{
 		}
 		return alg + v[:12] + "…" + v[len(v)-4:]
 	},
+	"isSBOM":      isSBOM,
+	"sortColumns": func() []string { return []string{"name", "version", "supplier", "license", "purl"} },
+	"percent":     sbomdoc.FormatPercent,
+	"join":        strings.Join,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -134,12 +134,12 @@ func TestScope(t *testing.T) {
 	for i, path := range []string{
 		"/products/" + other,
 		"/products/no-such-product",
-		"/products/" + other + "/releases/" + itoa(p.chain[other][3]),
-		"/products/" + product + "/entries/" + itoa(p.chain[other][0]),
-		"/products/" + product + "/releases/" + itoa(p.chain[other][3]),
-		"/products/" + product + "/entries/" + itoa(p.chain[other][0]) + "/envelope",
+		"/products/" + other + "/releases/" + itoa(p.chain[other].vsa),
+		"/products/" + product + "/entries/" + itoa(p.chain[other].build),
+		"/products/" + product + "/releases/" + itoa(p.chain[other].vsa),
+		"/products/" + product + "/entries/" + itoa(p.chain[other].build) + "/envelope",
 		"/products/" + product + "/entries/999999",
-		"/products/" + product + "/releases/" + itoa(p.chain[product][0]), // an entry, not a release
+		"/products/" + product + "/releases/" + itoa(p.chain[product].build), // an entry, not a release
 		"/products/" + product + "/entries/01",
 	} {
 		code, _, body := get(t, c, p.url("%s", path))
@@ -152,7 +152,7 @@ func TestScope(t *testing.T) {
 			t.Errorf("GET %s answers a different 404 page than GET /products/%s", path, other)
 		}
 	}
-	if code, _, _ := get(t, c, p.url("/products/%s/releases/%d", product, p.chain[product][3])); code != http.StatusOK {
+	if code, _, _ := get(t, c, p.url("/products/%s/releases/%d", product, p.chain[product].vsa)); code != http.StatusOK {
 		t.Errorf("own release = %d, want 200", code)
 	}
 }
@@ -164,14 +164,14 @@ func TestPagesAndAccessRecord(t *testing.T) {
 	p := newPortal(t)
 	c := p.client()
 	csrf := p.signIn(t, c, p.inspector("centre", time.Hour, product))
-	rel := p.chain[product][3]
+	rel := p.chain[product].vsa
 	_, _, body := get(t, c, p.url("/products/%s/releases/%d", product, rel))
-	for _, want := range []string{"PASSED", ">build</a>", ">test</a>", ">package</a>", "not in the log for this product", "verified: entry " + itoa(p.chain[product][0])} {
+	for _, want := range []string{"PASSED", ">build</a>", ">test</a>", ">package</a>", "not in the log for this product", "verified: entry " + itoa(p.chain[product].build)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("release page lacks %q", want)
 		}
 	}
-	code, h, body := get(t, c, p.url("/products/%s/entries/%d/envelope", product, p.chain[product][0]))
+	code, h, body := get(t, c, p.url("/products/%s/entries/%d/envelope", product, p.chain[product].build))
 	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment;") || !strings.HasPrefix(body, `{"payloadType":"application/vnd.in-toto+json"`) {
 		t.Errorf("download = %d %q %.60s", code, h.Get("Content-Disposition"), body)
 	}
@@ -184,8 +184,8 @@ func TestPagesAndAccessRecord(t *testing.T) {
 			t.Errorf("search with %s = %d, want 403", name, code)
 		}
 	}
-	if code, _, body := post(t, c, p.url("/search"), url.Values{"digest": {digest}, "csrf": {csrf}}); code != http.StatusOK || strings.Count(body, "/entries/") != 4 {
-		t.Errorf("search = %d with %d entries, want 200 with the 4 entries about the artifact", code, strings.Count(body, "/entries/"))
+	if code, _, body := post(t, c, p.url("/search"), url.Values{"digest": {digest}, "csrf": {csrf}}); code != http.StatusOK || strings.Count(body, "/entries/") != 5 {
+		t.Errorf("search = %d with %d entries, want 200 with the 5 entries about the artifact", code, strings.Count(body, "/entries/"))
 	}
 	recs, err := p.st.Accesses(bg, store.AccessQuery{Limit: 100})
 	if err != nil {
@@ -201,7 +201,7 @@ func TestPagesAndAccessRecord(t *testing.T) {
 	want := []string{
 		"view  /search?digest=" + digest,
 		"view  /log",
-		"download " + product + " /products/" + product + "/entries/" + itoa(p.chain[product][0]) + "/envelope",
+		"download " + product + " /products/" + product + "/entries/" + itoa(p.chain[product].build) + "/envelope",
 		"view " + product + " /products/" + product + "/releases/" + itoa(rel),
 		"view  /products",
 		"signin  /signin",

@@ -131,6 +131,7 @@ func (p *Portal) routes() {
 	p.handle("GET /products/{product}/releases/{index}", p.release)
 	p.handle("GET /products/{product}/entries/{index}", p.entry)
 	p.handle("GET /products/{product}/entries/{index}/envelope", p.download)
+	p.handle("GET /products/{product}/entries/{index}/sbom", p.sbom)
 	p.handle("GET /log", p.logPage)
 	p.handle("GET /search", p.searchForm)
 	p.handle("POST /search", p.search)
