@@ -18,6 +18,7 @@ const (
 	PredicateIntake         = "https://consign.dev/attestation/intake/v1"
 	PredicateDelivery       = "https://consign.dev/attestation/delivery/v1"
 	PredicatePatch          = "https://consign.dev/attestation/patch/v1"
+	PredicateAudit          = "https://consign.dev/attestation/audit/v1"
 )
 
 // ShortNames maps the names accepted by --type to predicate type URIs.
@@ -31,6 +32,7 @@ var ShortNames = map[string]string{
 	"intake":    PredicateIntake,
 	"delivery":  PredicateDelivery,
 	"patch":     PredicatePatch,
+	"audit":     PredicateAudit,
 }
 
 // ShortNameList is the sorted list of short names, for help texts.

@@ -32,7 +32,8 @@ type TokenConfig struct {
 	// makes a token that can only read.
 	Keys [][]byte
 	// Role is empty, or [store.RoleInspector] for a token that signs in to
-	// the inspection portal: it reads only, and must expire.
+	// the inspection portal: it must expire, and its keys (if any) are the
+	// inspector's own, whose signed findings the portal accepts.
 	Role string
 	// Expires, when not zero, is when the token stops being valid.
 	Expires time.Time
@@ -96,15 +97,12 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 	return secret, t, nil
 }
 
-// checkRole checks a token's role and expiry: an inspector token reads
-// only and has an expiry; no token is made already expired.
+// checkRole checks a token's role and expiry: an inspector token has an
+// expiry; no token is made already expired.
 func checkRole(cfg TokenConfig, now time.Time) error {
 	switch cfg.Role {
 	case "":
 	case store.RoleInspector:
-		if len(cfg.Keys) > 0 {
-			return fmt.Errorf("%w: an inspector token reads only: it takes no keys", api.ErrBadRequest)
-		}
 		if cfg.Expires.IsZero() {
 			return fmt.Errorf("%w: an inspector token needs an expiry", api.ErrBadRequest)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/testutil/golden"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
 // browser starts Debian's chromium, headless, with a fresh profile, and
@@ -144,7 +145,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("sign-in with an expired token = %d, want 401 and refused", code)
 	}
 	screenshots(t, ctx, "signin-refused")
-	if code := signIn(p.inspector("regional centre", 24*time.Hour, product)); code != 200 || text(t, ctx, "h1") != "Products" {
+	key := testkey.New(t, "browser-inspector")
+	if code := signIn(p.inspectorWithKey("regional centre", 24*time.Hour, key, product)); code != 200 || text(t, ctx, "h1") != "Products" {
 		t.Fatalf("sign-in = %d, %q; want the products page", code, text(t, ctx, "h1"))
 	}
 	screenshots(t, ctx, "products")
@@ -163,6 +165,15 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(chain, want) {
 			t.Errorf("the release's chain lacks %q:\n%s", want, chain)
 		}
+	}
+	// Record a signed finding: open "Record a finding", paste the line.
+	finding := envelopeLine(t, audit(t, product+"-1.0.tar", "observation", "The chain is complete and every receipt verifies.\nThe SBOM lists no hashes."), key)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("details.card-details summary")), chromedp.SetValue(chromedp.ID("envelope"), string(finding))); err != nil {
+		t.Fatal(err)
+	}
+	screenshots(t, ctx, "record-finding")
+	if code := click(t, ctx, `details.card-details form button`); code != 200 || !strings.Contains(text(t, ctx, ".finding"), "The chain is complete") {
+		t.Fatalf("recording a finding = %d, and the release page shows %q", code, text(t, ctx, ".finding"))
 	}
 	screenshots(t, ctx, "release")
 	sbom := p.chain[product].sbom
@@ -232,8 +243,8 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("digest"), artifact(product + "-1.0.tar")["sha256"])); err != nil {
 		t.Fatal(err)
 	}
-	if code := click(t, ctx, `main form button`); code != 200 || strings.Count(text(t, ctx, "main table tbody"), "#") != 5 {
-		t.Errorf("search = %d, want the 5 entries about the artifact:\n%s", code, text(t, ctx, "main table tbody"))
+	if code := click(t, ctx, `main form button`); code != 200 || strings.Count(text(t, ctx, "main table tbody"), "#") != 6 {
+		t.Errorf("search = %d, want the 6 entries about the artifact (5 of its release, 1 finding):\n%s", code, text(t, ctx, "main table tbody"))
 	}
 	screenshots(t, ctx, "search")
 	open(t, ctx, p.url("/access"))
@@ -245,6 +256,7 @@ func TestBrowser(t *testing.T) {
 	p.checkAccessRecord(t, "regional centre", []string{
 		"/products/" + product,
 		"/products/" + product + "/releases/" + itoa(rel),
+		"/products/" + product + "/releases/" + itoa(rel) + "/findings",
 		"/products/" + product + "/entries/" + itoa(build),
 		"/products/" + product + "/entries/" + itoa(p.hostil),
 		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom",

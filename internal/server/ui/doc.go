@@ -7,7 +7,8 @@
 //	GET  /signin, POST /signin, POST /signout
 //	GET  /products                                    the token's products
 //	GET  /products/{product}                          its releases (the VSAs logged for it) and attestations
-//	GET  /products/{product}/releases/{index}         a release: its verdict, policy, and each attestation it read
+//	GET  /products/{product}/releases/{index}         a release: its verdict, policy, each attestation it read, and findings
+//	POST /products/{product}/releases/{index}/findings record an inspector's signed finding (an audit attestation)
 //	GET  /products/{product}/entries/{index}          an attestation: signers, time logged, receipt, statement, envelope
 //	GET  /products/{product}/entries/{index}/envelope download of the envelope (one JSON line)
 //	GET  /products/{product}/entries/{index}/sbom     an SBOM: components (filter, sort), NTIA coverage, changes since the previous SBOM

@@ -95,11 +95,22 @@ func newPortal(t testing.TB) *portal {
 // from the portal's now (negative: already expired).
 func (p *portal) inspector(name string, validFor time.Duration, products ...string) string {
 	p.t.Helper()
+	return p.inspectorWithKey(name, validFor, nil, products...)
+}
+
+// inspectorWithKey is inspector with the inspector's own key, whose signed
+// findings the portal accepts (none when k is nil).
+func (p *portal) inspectorWithKey(name string, validFor time.Duration, k *testkey.Key, products ...string) string {
+	p.t.Helper()
+	var keys [][]byte
+	if k != nil {
+		keys = append(keys, []byte(k.PEM))
+	}
 	made := p.now
 	if validFor < 0 {
 		made = p.now.Add(2 * validFor)
 	}
-	secret, _, err := server.CreateToken(bg, p.st, server.TokenConfig{Name: name, Products: products, Role: store.RoleInspector,
+	secret, _, err := server.CreateToken(bg, p.st, server.TokenConfig{Name: name, Products: products, Role: store.RoleInspector, Keys: keys,
 		Expires: made.Add(validFor.Abs()), Now: func() time.Time { return made }})
 	if err != nil {
 		p.t.Fatal(err)

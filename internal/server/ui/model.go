@@ -13,6 +13,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -137,27 +138,13 @@ type input struct {
 	Entry       *attestation // nil when no entry of the product has that digest
 }
 
-type vsaPredicate struct {
-	TimeVerified string `json:"timeVerified"`
-	ResourceURI  string `json:"resourceUri"`
-	Policy       struct {
-		URI    string     `json:"uri"`
-		Digest digest.Set `json:"digest"`
-	} `json:"policy"`
-	InputAttestations []struct {
-		URI    string     `json:"uri"`
-		Digest digest.Set `json:"digest"`
-	} `json:"inputAttestations"`
-	VerificationResult string `json:"verificationResult"`
-}
-
 // asRelease reads a as a release, or returns nil if it is not a VSA.
 func asRelease(a *attestation) *release {
 	if a.Type != attest.PredicateVSA {
 		return nil
 	}
-	var p vsaPredicate
-	if err := json.Unmarshal(a.pred, &p); err != nil {
+	p, err := predicate.ParseVSA(a.pred)
+	if err != nil {
 		return &release{attestation: a, Result: "unreadable summary"}
 	}
 	r := &release{attestation: a, Result: p.VerificationResult, Verified: p.TimeVerified, PolicyURI: p.Policy.URI, PolicyDigest: digestString(p.Policy.Digest), Resource: p.ResourceURI}

@@ -40,6 +40,8 @@ type page struct {
 	Searched       bool
 	Accesses       []store.Access
 	SBOM           *sbomPage
+	Findings       []*finding
+	FindingForm    *findingForm
 
 	rq *request
 }
@@ -222,7 +224,8 @@ func (p *Portal) release(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := p.record(r, rq, a.Product, "view"); err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "release", &page{Title: "Release " + strconv.FormatInt(a.Index, 10), Product: a.Product, Release: rel, rq: rq})
+	p.render(w, r, http.StatusOK, "release", &page{Title: "Release " + strconv.FormatInt(a.Index, 10), Product: a.Product, Release: rel,
+		Findings: findingsOf(rel, all), FindingForm: newFindingForm(rel, rq, p.cfg.Now()), rq: rq})
 	return nil
 }
 

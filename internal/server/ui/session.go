@@ -20,8 +20,8 @@ const (
 	signinCookie  = "consign_signin"
 	// maxSessions bounds the sessions kept in memory.
 	maxSessions = 10000
-	// maxForm bounds a form's body.
-	maxForm = 16 << 10
+	// maxForm bounds a form's body (a finding's envelope is the largest).
+	maxForm = 1 << 20
 )
 
 // session is a signed-in browser: the token that signed in (by its hash;

@@ -25,6 +25,9 @@ type Log interface {
 	Receipt(ctx context.Context, e *store.Entry) (*tlog.Receipt, error)
 	// LogVerifier verifies the log's checkpoints.
 	LogVerifier() *tlog.Verifier
+	// PublishFinding logs an inspector's signed audit finding about one of
+	// the SHA-256 digests in about, for product.
+	PublishFinding(ctx context.Context, t *store.Token, product string, line []byte, about []string) (int64, error)
 }
 
 // Store is what the portal reads and writes of the database.
@@ -129,6 +132,7 @@ func (p *Portal) routes() {
 	p.handle("GET /products", p.products)
 	p.handle("GET /products/{product}", p.product)
 	p.handle("GET /products/{product}/releases/{index}", p.release)
+	p.handle("POST /products/{product}/releases/{index}/findings", p.recordFinding)
 	p.handle("GET /products/{product}/entries/{index}", p.entry)
 	p.handle("GET /products/{product}/entries/{index}/envelope", p.download)
 	p.handle("GET /products/{product}/entries/{index}/sbom", p.sbom)
