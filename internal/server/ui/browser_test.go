@@ -133,6 +133,32 @@ func TestBrowser(t *testing.T) {
 	}
 	dialogs.Store(0)
 
+	key := browserSignIn(t, ctx, p)
+	browserRelease(t, ctx, p, key)
+	browserSBOM(t, ctx, p)
+	browserHostile(t, ctx, p)
+	browserScope(t, ctx, p)
+	browserCSRF(t, ctx, p)
+	rel, build, sbom := p.chain[product].vsa, p.chain[product].build, p.chain[product].sbom
+	if n := dialogs.Load(); n != 0 {
+		t.Errorf("%d JavaScript dialogs opened on the portal's pages", n)
+	}
+	p.checkAccessRecord(t, "regional centre", []string{
+		"/products/" + product,
+		"/products/" + product + "/releases/" + itoa(rel),
+		"/products/" + product + "/releases/" + itoa(rel) + "/findings",
+		"/products/" + product + "/entries/" + itoa(build),
+		"/products/" + product + "/entries/" + itoa(p.hostil),
+		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom",
+		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom?q=zlib&sort=name",
+		"/log", "/search?digest=sha256:" + artifact(product + "-1.0.tar")["sha256"], "/access",
+	})
+}
+
+// browserSignIn checks that an expired token is refused, and signs in an
+// inspector with a key.
+func browserSignIn(t *testing.T, ctx context.Context, p *portal) *testkey.Key {
+	t.Helper()
 	// An expired token: sign-in refused.
 	signIn := func(token string) int64 {
 		open(t, ctx, p.url("/signin"))
@@ -151,8 +177,15 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshots(t, ctx, "products")
 
+	return key
+}
+
+// browserRelease walks products → product → release, checks its chain, and
+// records a signed finding.
+func browserRelease(t *testing.T, ctx context.Context, p *portal, key *testkey.Key) {
+	t.Helper()
+	rel := p.chain[product].vsa
 	// Product → release → attestation.
-	rel, build := p.chain[product].vsa, p.chain[product].build
 	if code := click(t, ctx, `a[href="/products/`+product+`"]`); code != 200 || text(t, ctx, "h1") != product {
 		t.Fatalf("product page = %d %q", code, text(t, ctx, "h1"))
 	}
@@ -176,7 +209,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("recording a finding = %d, and the release page shows %q", code, text(t, ctx, ".finding"))
 	}
 	screenshots(t, ctx, "release")
-	sbom := p.chain[product].sbom
+}
+
+// browserSBOM opens the SBOM from the release and filters it, then opens an
+// attestation and the log.
+func browserSBOM(t *testing.T, ctx context.Context, p *portal) {
+	t.Helper()
+	rel, build, sbom := p.chain[product].vsa, p.chain[product].build, p.chain[product].sbom
 	if code := click(t, ctx, `main table a[href="/products/`+product+`/entries/`+itoa(sbom)+`/sbom"]`); code != 200 || !strings.Contains(text(t, ctx, "h1"), "SBOM of") {
 		t.Fatalf("SBOM page = %d %q", code, text(t, ctx, "h1"))
 	}
@@ -201,6 +240,11 @@ func TestBrowser(t *testing.T) {
 	open(t, ctx, p.url("/log"))
 	screenshots(t, ctx, "log")
 
+}
+
+// browserHostile checks that hostile content is shown as text, never run.
+func browserHostile(t *testing.T, ctx context.Context, p *portal) {
+	t.Helper()
 	// Hostile content: shown as text, never run.
 	for _, path := range []string{"/products/" + product, "/products/" + product + "/entries/" + itoa(p.hostil), "/products/" + product + "/entries/" + itoa(p.chain[product].sbom) + "/sbom"} {
 		if code := open(t, ctx, p.url("%s", path)); code != 200 {
@@ -217,6 +261,12 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshots(t, ctx, "hostile")
 
+}
+
+// browserScope checks that another product's pages answer the same 404 as a
+// product that does not exist.
+func browserScope(t *testing.T, ctx context.Context, p *portal) {
+	t.Helper()
 	// Another product's pages: the same 404 as a product that does not exist.
 	for _, path := range []string{"/products/" + other, "/products/" + other + "/releases/" + itoa(p.chain[other].vsa), "/products/" + product + "/entries/" + itoa(p.chain[other].build), "/products/no-such"} {
 		if code := open(t, ctx, p.url("%s", path)); code != 404 || text(t, ctx, "h1") != "Not found" {
@@ -224,6 +274,12 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
+}
+
+// browserCSRF checks that a form with a forged CSRF token, then with none, is
+// refused; with it, search works.
+func browserCSRF(t *testing.T, ctx context.Context, p *portal) {
+	t.Helper()
 	// A form with a forged CSRF token, then with none: 403.
 	open(t, ctx, p.url("/search"))
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`main input[name=csrf]`), "forged"), chromedp.SendKeys(chromedp.ID("digest"), artifact(product + "-1.0.tar")["sha256"])); err != nil {
@@ -250,19 +306,6 @@ func TestBrowser(t *testing.T) {
 	open(t, ctx, p.url("/access"))
 	screenshots(t, ctx, "access")
 
-	if n := dialogs.Load(); n != 0 {
-		t.Errorf("%d JavaScript dialogs opened on the portal's pages", n)
-	}
-	p.checkAccessRecord(t, "regional centre", []string{
-		"/products/" + product,
-		"/products/" + product + "/releases/" + itoa(rel),
-		"/products/" + product + "/releases/" + itoa(rel) + "/findings",
-		"/products/" + product + "/entries/" + itoa(build),
-		"/products/" + product + "/entries/" + itoa(p.hostil),
-		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom",
-		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom?q=zlib&sort=name",
-		"/log", "/search?digest=sha256:" + artifact(product + "-1.0.tar")["sha256"], "/access",
-	})
 }
 
 // checkAccessRecord checks that each path was viewed by the inspector

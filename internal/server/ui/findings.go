@@ -118,14 +118,11 @@ func shellQuote(s string) string {
 // signed audit envelope, pasted as the .intoto.jsonl line, logged like any
 // attestation once its signature checks with the inspector's key.
 func (p *Portal) recordFinding(w http.ResponseWriter, r *http.Request, rq *request) error {
-	a, err := p.productEntry(r, rq)
+	rel, err := p.productRelease(r, rq)
 	if err != nil {
 		return err
 	}
-	rel := asRelease(a)
-	if rel == nil {
-		return errNotFound
-	}
+	a := rel.attestation
 	var about []string
 	for _, s := range rel.Subjects {
 		if v, ok := strings.CutPrefix(s.Digest, "sha256:"); ok {

@@ -197,15 +197,25 @@ func (p *Portal) productEntry(r *http.Request, rq *request) (*attestation, error
 	return decode(e)
 }
 
-func (p *Portal) release(w http.ResponseWriter, r *http.Request, rq *request) error {
+// productRelease is the release {index} of the path's product.
+func (p *Portal) productRelease(r *http.Request, rq *request) (*release, error) {
 	a, err := p.productEntry(r, rq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rel := asRelease(a)
 	if rel == nil {
-		return errNotFound
+		return nil, errNotFound
 	}
+	return rel, nil
+}
+
+func (p *Portal) release(w http.ResponseWriter, r *http.Request, rq *request) error {
+	rel, err := p.productRelease(r, rq)
+	if err != nil {
+		return err
+	}
+	a := rel.attestation
 	all, _, err := p.productEntries(r.Context(), a.Product)
 	if err != nil {
 		return err
