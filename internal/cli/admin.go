@@ -98,7 +98,7 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 	cmd.Flags().StringArrayVar(&products, "product", nil, "product the token is for (repeatable)")
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "public key whose signatures the token may publish (repeatable; none: read-only)")
 	cmd.Flags().StringVar(&name, "name", "", "a label for people")
-	cmd.Flags().StringVar(&role, "role", "", `"inspector": a token that signs in to the inspection portal (read-only; needs --expires)`)
+	cmd.Flags().StringVar(&role, "role", "", `"inspector": a token that signs in to the inspection portal (needs --expires; with --key, the inspector's own key, for signed findings)`)
 	cmd.Flags().StringVar(&expires, "expires", "", "when the token stops working: an RFC 3339 time or a duration from now (72h, 30d)")
 	addOutputFlag(cmd, &output)
 	return cmd
