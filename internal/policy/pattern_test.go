@@ -171,17 +171,29 @@ func refMatch(t testing.TB, pattern, name string) bool {
 			if err != nil {
 				t.Fatalf("parseClass(%q): %v", pattern, err)
 			}
-			b.WriteString("[")
-			if tok.neg {
-				b.WriteString("^")
-			}
+			// A reversed range (z-0) holds nothing, as Python's fnmatch
+			// drops it; a class left empty matches no character, or any
+			// one when negated.
+			var class strings.Builder
 			for _, rg := range tok.ranges {
-				b.WriteString(regexp.QuoteMeta(string(rg.lo)))
+				if rg.lo > rg.hi {
+					continue
+				}
+				class.WriteString(classChar(rg.lo))
 				if rg.hi != rg.lo {
-					b.WriteString("-" + regexp.QuoteMeta(string(rg.hi)))
+					class.WriteString("-" + classChar(rg.hi))
 				}
 			}
-			b.WriteString("]")
+			switch {
+			case class.Len() > 0 && tok.neg:
+				b.WriteString("[^" + class.String() + "]")
+			case class.Len() > 0:
+				b.WriteString("[" + class.String() + "]")
+			case tok.neg:
+				b.WriteString(".")
+			default:
+				b.WriteString("[^\\x00-\\x{10FFFF}]")
+			}
 			i = next
 		default:
 			b.WriteString(regexp.QuoteMeta(string(r)))
@@ -190,6 +202,15 @@ func refMatch(t testing.TB, pattern, name string) bool {
 	}
 	b.WriteString(`\z`)
 	return regexp.MustCompile(b.String()).MatchString(name)
+}
+
+// classChar is r quoted for a regexp character class, where '-' is special
+// too (regexp.QuoteMeta leaves it as it is).
+func classChar(r rune) string {
+	if r == '-' {
+		return `\-`
+	}
+	return regexp.QuoteMeta(string(r))
 }
 
 // FuzzPattern checks that compiling never panics, that a compiled pattern
