@@ -65,8 +65,8 @@ var importRules = []struct {
 		"the server and its inspection portal read SBOMs with internal/sbomdoc, never with the generator"},
 	{"...", "internal/sbomgen bench", reachTests, []string{syft, stereoscope},
 		"internal/sbomgen is the one package that uses syft, everything else asks it (bench measures syft itself)"},
-	{"...", "internal/sigstore", reachImports, []string{sigstoreGo},
-		"internal/sigstore is the one package that uses sigstore-go, consign's Sigstore bundle verifier (tests may use it as a peer)"},
+	{"...", "internal/sigstore internal/sigstore/tufroot", reachImports, []string{sigstoreGo},
+		"internal/sigstore is the one package that uses sigstore-go, consign's Sigstore bundle verifier (tests may use it as a peer); internal/sigstore/tufroot uses its TUF client, for 'trust-root update' alone"},
 	{"...", "", reachImports, []string{rekor, "k8s.io"},
 		"what sigstore-go brings along (rekor's entry types, klog) is in the binary for sigstore-go's sake only: consign reads Rekor entries through internal/sigstore"},
 }

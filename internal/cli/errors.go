@@ -21,6 +21,7 @@ import (
 	"github.com/consign-dev/consign/internal/sbomgen"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/sigstore"
+	"github.com/consign-dev/consign/internal/sigstore/tufroot"
 	"github.com/consign-dev/consign/internal/slsa"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -125,6 +126,10 @@ var hints = []struct {
 	{slsa.ErrVSA, "check --public-key-path and --public-key-id against who signed the VSA, and the other flags against what it says ('--print-attestation' shows it once it verifies)", ExitVerifyNo},
 	{slsa.ErrConfig, "run 'consign slsa COMMAND --help'", ExitUsage},
 	{slsa.ErrUnverified, "the provenance is signed, but not for what was asked: check --source-uri, --builder-id and the --source-* flags against the build", ExitVerifyNo},
+	{tufroot.ErrTUF, "the repository did not verify from the TUF root consign trusts: check --tuf-url, and pass that repository's own root with --tuf-root; a rollback or expiry error means the repository (or something between) serves stale metadata", ExitVerifyNo},
+	{tufroot.ErrTrustedRoot, "the repository's trusted_root.json target is not a Sigstore trusted root", ExitVerifyNo},
+	{tufroot.ErrFetch, "check --tuf-url and the network; nothing was written", ExitError},
+	{tufroot.ErrConfig, "run 'consign trust-root update --help'", ExitUsage},
 	{sigstore.ErrIdentity, "the bundle was signed by someone else; check --certificate-identity, --certificate-oidc-issuer and the --certificate-github-workflow-* flags against who signed it", ExitVerifyNo},
 	{sigstore.ErrLogEntry, "the bundle's transparency log entry is for another artifact, signature or key: the bundle was altered or assembled from parts", ExitVerifyNo},
 	{sigstore.ErrUnverified, "check that --trusted-root is the trusted root of the Sigstore instance that signed the bundle, and that the artifact is the one signed", ExitVerifyNo},

@@ -137,6 +137,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdVerifyAttestation(deps),
 		NewCmdVerifyBundle(deps),
 		NewCmdSLSA(deps),
+		NewCmdTrustRoot(deps),
 		NewCmdInspect(deps),
 		NewCmdDemo(deps),
 		NewCmdServe(deps),

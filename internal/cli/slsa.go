@@ -36,7 +36,7 @@ Exit codes: 0 verified; 3 not verified; 1 bad input; 2 usage.`,
 func readTrustedRoot(path string) ([]byte, error) {
 	if path == "" {
 		return nil, &Error{Code: ExitUsage, Err: errors.New("--trusted-root is required"),
-			Hint: "consign fetches no trust root: pass the trusted_root.json of the Sigstore instance that signed the provenance (the public-good instance for GitHub's public repositories)"}
+			Hint: "verifiers fetch no trust root: pass the trusted_root.json of the Sigstore instance that signed the provenance (the public-good instance for GitHub's public repositories; 'consign trust-root update' fetches it through TUF)"}
 	}
 	b, err := limits.ReadFile(path, limits.JSONFile)
 	if err != nil {

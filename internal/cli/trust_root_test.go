@@ -1,0 +1,54 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consign-dev/consign/internal/cli"
+	"github.com/consign-dev/consign/internal/testutil/tufrepo"
+)
+
+// TestTrustRootUpdate runs 'consign trust-root update' against a TUF
+// repository on 127.0.0.1: it writes the verified target, and on a
+// repository that does not verify it exits 3 and leaves --out as it was.
+func TestTrustRootUpdate(t *testing.T) {
+	want, err := os.ReadFile(publicGoodRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := tufrepo.New(t, want)
+	dir := t.TempDir()
+	rootFile := filepath.Join(dir, "root.json")
+	if err := os.WriteFile(rootFile, repo.Root, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "trusted_root.json")
+	update := func() (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := cli.Main(context.Background(), []string{"trust-root", "update", "--tuf-url", repo.URL,
+			"--tuf-root", rootFile, "--out", out, "--cache-dir", filepath.Join(dir, "cache")},
+			strings.NewReader(""), &stdout, &stderr)
+		return code, stderr.String()
+	}
+	if code, stderr := update(); code != 0 {
+		t.Fatalf("trust-root update = exit %d, %s", code, stderr)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("--out holds %d bytes (%v), want the repository's %d", len(got), err, len(want))
+	}
+
+	repo.Timestamp.Signed.Expires = time.Now().Add(-time.Minute).UTC()
+	repo.SignTimestamp(repo.Keys["timestamp"])
+	code, stderr := update()
+	if code != cli.ExitVerifyNo || !strings.Contains(stderr, "expired") || !strings.Contains(stderr, "hint:") {
+		t.Errorf("trust-root update of an expired repository = exit %d, %s; want %d", code, stderr, cli.ExitVerifyNo)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("a failed update changed --out")
+	}
+}
