@@ -25,10 +25,13 @@ type LegacyLink struct {
 	Signatures []LegacySignature
 }
 
-// LegacySignature is one Metablock signature; KeyID is in-toto's key id, a hint.
+// LegacySignature is one Metablock signature; KeyID is in-toto's key id, a
+// hint. Cert is the PEM certificate in-toto-golang signs with when a layout
+// step admits certificates (cert_constraints); it is unverified here.
 type LegacySignature struct {
 	KeyID string
 	Sig   []byte
+	Cert  string
 }
 
 func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
@@ -69,7 +72,7 @@ func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
 	for _, raw := range sigs {
 		// A malformed signature is ignored, never counted (security case 56 in docs/security.md),
 		// and field names are exact (59).
-		sm, err := object(raw, "signature", "keyid", "sig")
+		sm, err := object(raw, "signature", "keyid", "sig", "cert")
 		if err != nil {
 			continue
 		}
@@ -82,7 +85,11 @@ func parseLegacy(m map[string]json.RawMessage) (*LegacyLink, error) {
 		if err != nil || len(b) == 0 {
 			continue
 		}
-		l.Signatures = append(l.Signatures, LegacySignature{KeyID: kid, Sig: b})
+		cert, _, err := stringField(sm, "cert", "signature")
+		if err != nil {
+			continue
+		}
+		l.Signatures = append(l.Signatures, LegacySignature{KeyID: kid, Sig: b, Cert: cert})
 	}
 	if len(l.Signatures) == 0 {
 		return nil, ErrNoSignature

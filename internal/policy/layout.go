@@ -3,6 +3,7 @@ package policy
 import (
 	"crypto"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,14 @@ type Layout struct {
 	// ExpectedCommands maps a step to its expected command (in-toto only
 	// warns when a link's command differs).
 	ExpectedCommands map[string][]string
+	// RootCAs are the layout's root certificate authorities by in-toto key
+	// id (rootcas), and Intermediates its intermediate CAs
+	// (intermediatecas): a link signed with a certificate that chains to
+	// them may count for a step, see [Layout.AdmitCertificate].
+	RootCAs       map[string]*x509.Certificate
+	Intermediates []*x509.Certificate
+	// CertConstraints maps a step to its cert_constraints.
+	CertConstraints map[string][]in_toto.CertificateConstraint
 }
 
 // Inspection is a command a layout asks the verifier to run, and the rules
@@ -64,8 +73,12 @@ var (
 //   - step and inspection names must be plain names (they name link files,
 //     security case 38 (docs/security.md)).
 //
-// Certificate constraints (rootcas, cert_constraints) are refused: consign
-// trusts keys, not certificate chains, in layouts.
+// Certificate functionaries are read too: the root and intermediate CAs
+// (rootcas, intermediatecas, each a CA certificate), and a step's
+// cert_constraints, each of which must name at least one of the root CAs
+// (or "*"); a step with constraints may have a threshold above its number
+// of keys. Certificates become functionaries only through
+// [Layout.AdmitCertificate].
 func ParseLayout(body []byte) (*Layout, error) {
 	if err := attest.CheckJSON(body); err != nil {
 		return nil, fmt.Errorf("%w: layout: %v", ErrInvalid, err)
@@ -89,9 +102,6 @@ func ParseLayout(body []byte) (*Layout, error) {
 	if raw.Type != "layout" {
 		return nil, fmt.Errorf("%w: _type is %q, not \"layout\"", ErrInvalid, raw.Type)
 	}
-	if len(raw.RootCAs) > 0 || len(raw.ICAs) > 0 {
-		return nil, fmt.Errorf("%w: the layout uses certificate authorities (rootcas); consign verifies layouts with keys only", ErrInvalid)
-	}
 	expires, err := time.Parse(in_toto.ISO8601DateSchema, raw.Expires)
 	if err != nil {
 		return nil, fmt.Errorf("%w: expires %q is not a time like 2027-06-30T00:00:00Z", ErrInvalid, raw.Expires)
@@ -100,6 +110,10 @@ func ParseLayout(body []byte) (*Layout, error) {
 		Policy:           &Policy{APIVersion: "in-toto/layout/v0.9", Product: raw.Readme, Expires: expires, Source: body, functionaries: map[string]*Functionary{}, stages: map[string]int{}},
 		KeyIDs:           map[string]*Key{},
 		ExpectedCommands: map[string][]string{},
+		CertConstraints:  map[string][]in_toto.CertificateConstraint{},
+	}
+	if err := l.layoutCAs(raw.RootCAs, raw.ICAs); err != nil {
+		return nil, err
 	}
 	if len(raw.Keys) > MaxKeys {
 		return nil, fmt.Errorf("%w: more than %d keys", ErrInvalid, MaxKeys)
@@ -127,7 +141,7 @@ func ParseLayout(body []byte) (*Layout, error) {
 		if err := json.Unmarshal(sraw, &s); err != nil {
 			return nil, fmt.Errorf("%w: step %d: %v", ErrInvalid, i, err)
 		}
-		st, err := l.step(s, names)
+		st, err := l.step(s, sraw, names)
 		if err != nil {
 			return nil, err
 		}
@@ -183,15 +197,15 @@ func checkItemName(name string, names map[string]bool) error {
 	return nil
 }
 
-func (l *Layout) step(s in_toto.Step, names map[string]bool) (*Stage, error) {
+func (l *Layout) step(s in_toto.Step, raw json.RawMessage, names map[string]bool) (*Stage, error) {
 	if s.Type != "step" {
 		return nil, fmt.Errorf("%w: step %q: _type is %q", ErrInvalid, s.Name, s.Type)
 	}
 	if err := checkItemName(s.Name, names); err != nil {
 		return nil, err
 	}
-	if len(s.CertificateConstraints) > 0 {
-		return nil, fmt.Errorf("%w: step %q uses certificate constraints; consign verifies layouts with keys only", ErrInvalid, s.Name)
+	if err := l.stepConstraints(s.Name, raw, s.CertificateConstraints); err != nil {
+		return nil, err
 	}
 	st := &Stage{Name: s.Name, Threshold: s.Threshold, Require: []string{attest.PredicateLink}}
 	distinct := map[string]bool{}
@@ -213,7 +227,8 @@ func (l *Layout) step(s in_toto.Step, names map[string]bool) (*Stage, error) {
 		}
 		distinct[k.ID] = true
 	}
-	if st.Threshold < 1 || st.Threshold > len(distinct) {
+	// With certificate constraints, any number of certificates may qualify.
+	if st.Threshold < 1 || st.Threshold > len(distinct) && len(s.CertificateConstraints) == 0 {
 		return nil, fmt.Errorf("%w: step %q: invalid threshold %d (must be 1..%d, the number of distinct keys it names)", ErrInvalid, s.Name, s.Threshold, len(distinct))
 	}
 	var err error

@@ -119,7 +119,13 @@ func verifyLayout(ctx context.Context, cfg LayoutConfig, now time.Time, depth in
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b *policy.Key) int { return strings.Compare(a.ID, b.ID) })
+	refused := admitCertificates(layout, items, now, &keys, hints)
 	checkAll(items, newKeyIndex(keys, hints, false), nil, stagePreference(layout.Policy, layout.Policy.Keys()))
+	for _, it := range items {
+		if err := refused[it]; err != nil && it.err == nil && len(it.signers) == 0 {
+			it.res.Reason += fmt.Sprintf("; its certificate is refused: %v", err)
+		}
+	}
 	for _, it := range items {
 		if it.err == nil && it.layout != nil && len(it.signers) > 0 {
 			resolveSublayout(ctx, cfg, layout, it, now, depth)
@@ -132,6 +138,39 @@ func verifyLayout(ctx context.Context, cfg LayoutConfig, now time.Time, depth in
 	e.inspections(ctx, cfg, layout)
 	collect(res, items)
 	return res, layout, e
+}
+
+// admitCertificates makes each certificate that signed a link a
+// functionary of the step the link names, where the layout admits it
+// ([policy.Layout.AdmitCertificate]): its key joins keys, and hints under
+// the key id the signature names. The signature itself is checked later,
+// with every other, over the link's canonical JSON; a link counts only for
+// the step it names. It returns why each refused certificate was refused.
+func admitCertificates(layout *policy.Layout, items []*item, now time.Time, keys *[]*policy.Key, hints map[string]*sign.Verifier) map[*item]error {
+	refused := map[*item]error{}
+	if len(layout.CertConstraints) == 0 {
+		return refused
+	}
+	for _, it := range items {
+		if it.err != nil || it.link == nil || it.link.Type != "link" {
+			continue
+		}
+		for _, s := range it.link.Signatures {
+			if s.Cert == "" {
+				continue
+			}
+			k, err := layout.AdmitCertificate(it.link.Name, []byte(s.Cert), now)
+			if err != nil {
+				refused[it] = err
+				continue
+			}
+			*keys = append(*keys, k)
+			if s.KeyID != "" {
+				hints[s.KeyID] = k.Verifier
+			}
+		}
+	}
+	return refused
 }
 
 // openLayout verifies the layout's signatures (every given key must have
