@@ -28,7 +28,7 @@ Exit codes: 0 verified; 3 not verified; 1 bad input; 2 usage.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyVSA(deps))
+	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyGitHubAttestation(deps), NewCmdSLSAVerifyVSA(deps))
 	return cmd
 }
 

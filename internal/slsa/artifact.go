@@ -74,6 +74,13 @@ type Result struct {
 // bundle that does not parse or verify, and otherwise an error wrapping
 // [ErrUnverified] (one of this package's sentinels) for each "no".
 func VerifyArtifact(cfg ArtifactConfig) (*Result, error) {
+	return verifyGitHub(cfg, artifactBuilders, parseProvenance)
+}
+
+// verifyGitHub is slsa-verifier's verifyEnvAndCert over a Sigstore bundle:
+// the bundle, the signing workflow against trusted (or cfg.BuilderID), its
+// release ref, the source, then the provenance that parse reads.
+func verifyGitHub(cfg ArtifactConfig, trusted map[string]bool, parse func(payload []byte, builder string) (provenance, error)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -89,7 +96,7 @@ func VerifyArtifact(cfg ArtifactConfig) (*Result, error) {
 	if cfg.BuilderID != nil {
 		want = *cfg.BuilderID
 	}
-	byob, err := trustedBuilder(id.workflow, want, artifactBuilders)
+	byob, err := trustedBuilder(id.workflow, want, trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +109,7 @@ func VerifyArtifact(cfg ArtifactConfig) (*Result, error) {
 	if byob {
 		return nil, fmt.Errorf("%w: provenance from the BYOB delegator %s is not supported yet", ErrUnverified, id.workflow.Name)
 	}
-	p, err := parseProvenance(res.Payload)
+	p, err := parse(res.Payload, id.workflow.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,9 @@
 // the way slsa-verifier does, offline: [VerifyArtifact] gives
 // slsa-verifier's verify-artifact verdicts for the same options, so that
 // 'consign slsa verify-artifact' is a drop-in for it.
+// [VerifyGitHubAttestation] does the same for GitHub artifact attestations
+// (verify-github-attestation): no builder is trusted by default, and the
+// provenance may be SLSA v1 of the GitHub workflow build type.
 //
 // # What is verified
 //

@@ -26,8 +26,10 @@ type v02 struct {
 	p  *predicate.ProvenanceV02
 }
 
-// parseProvenance reads the verified statement of a bundle.
-func parseProvenance(payload []byte) (provenance, error) {
+// parseProvenance reads the verified statement of a bundle: SLSA
+// Provenance v0.2, which the SLSA GitHub generators write, whatever the
+// builder.
+func parseProvenance(payload []byte, _ string) (provenance, error) {
 	st, p, err := predicate.ParseStatementV02(payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidProvenance, err)
