@@ -18,8 +18,8 @@ import (
 	"github.com/consign-dev/consign/internal/sign"
 )
 
-// Config is what [Verify] checks a bundle against. Exactly one of Key and
-// Identity is set, and exactly one of Artifact and Digest.
+// Config is what [Verify] checks a bundle against. Exactly one of Key,
+// Identity and Identities is set, and exactly one of Artifact and Digest.
 type Config struct {
 	// Bundle is the Sigstore bundle, JSON (v0.1, v0.2 or v0.3).
 	Bundle []byte
@@ -32,6 +32,10 @@ type Config struct {
 	Key crypto.PublicKey
 	// Identity is who must have signed a keyless (Fulcio certificate) bundle.
 	Identity *Identity
+	// Identities, in place of Identity, are the signers a keyless bundle
+	// may come from: its certificate must match at least one of them, and
+	// [Result.Matched] says which.
+	Identities []Identity
 
 	// Artifact is the signed artifact; for a DSSE bundle holding an in-toto
 	// statement, a subject of the statement.
@@ -47,7 +51,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: no bundle", ErrConfig)
 	case len(c.TrustedRoot) == 0:
 		return fmt.Errorf("%w: no trusted root (a trusted_root.json is required; consign fetches nothing)", ErrConfig)
-	case (c.Key == nil) == (c.Identity == nil):
+	case btoi(c.Key != nil)+btoi(c.Identity != nil)+btoi(len(c.Identities) > 0) != 1:
 		return fmt.Errorf("%w: give either a public key or a certificate identity, exactly one", ErrConfig)
 	case (c.Artifact == nil) == (c.Digest == nil):
 		return fmt.Errorf("%w: give either the artifact or its digest, exactly one", ErrConfig)
@@ -62,7 +66,27 @@ func (c *Config) Validate() error {
 	if c.Identity != nil {
 		return c.Identity.Validate()
 	}
+	for _, id := range c.Identities {
+		if err := id.Validate(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// identities returns the identities c accepts, Identity alone or Identities.
+func (c *Config) identities() []Identity {
+	if c.Identity != nil {
+		return []Identity{*c.Identity}
+	}
+	return c.Identities
 }
 
 // Result describes a bundle that verified.
@@ -73,6 +97,10 @@ type Result struct {
 	// For a keyless bundle: the certificate's subject and OIDC issuer.
 	Subject string `json:"subject,omitempty"`
 	Issuer  string `json:"issuer,omitempty"`
+	// Matched lists, for a keyless bundle, the positions in the identities
+	// asked for ([Config.Identity] is position 0) that the certificate
+	// matches: at least one.
+	Matched []int `json:"-"`
 	// For a key-signed bundle: the key's id (hex SHA-256 of its DER SPKI).
 	KeyID string `json:"keyId,omitempty"`
 
@@ -99,6 +127,9 @@ type Extensions struct {
 	RunnerEnvironment      string // 1.3.6.1.4.1.57264.1.11, github-hosted or self-hosted
 	WorkflowRepository     string // 1.3.6.1.4.1.57264.1.5 (deprecated), e.g. acme/app
 	WorkflowSHA            string // 1.3.6.1.4.1.57264.1.3 (deprecated), the commit
+	WorkflowTrigger        string // 1.3.6.1.4.1.57264.1.2 (deprecated), e.g. push
+	WorkflowName           string // 1.3.6.1.4.1.57264.1.4 (deprecated)
+	WorkflowRef            string // 1.3.6.1.4.1.57264.1.6 (deprecated), e.g. refs/heads/main
 }
 
 // Timestamp is one verified observation of the signature.
@@ -189,6 +220,7 @@ func verifier(b *bundle.Bundle, tr *root.TrustedRoot, cfg Config) (*sgverify.Ver
 	}
 	var material root.TrustedMaterial = tr
 	var identity sgverify.PolicyOption
+	var extra []sgverify.PolicyOption
 	if cfg.Key != nil {
 		sv, err := signature.LoadDefaultVerifier(cfg.Key)
 		if err != nil {
@@ -201,12 +233,19 @@ func verifier(b *bundle.Bundle, tr *root.TrustedRoot, cfg Config) (*sgverify.Ver
 			func(string) (root.TimeConstrainedVerifier, error) { return key, nil })}
 		identity = sgverify.WithKey()
 	} else {
-		m, err := cfg.Identity.matcher()
-		if err != nil {
-			return nil, none, err
+		// Each identity is one more that the certificate may match
+		// (sigstore-go accepts the first that does).
+		ids := cfg.identities()
+		matchers := make([]sgverify.PolicyOption, len(ids))
+		for i, id := range ids {
+			m, err := id.matcher()
+			if err != nil {
+				return nil, none, err
+			}
+			matchers[i] = sgverify.WithCertificateIdentity(m)
 		}
 		opts = append(opts, sgverify.WithSignedCertificateTimestamps(1))
-		identity = sgverify.WithCertificateIdentity(m)
+		identity, extra = matchers[0], matchers[1:]
 	}
 	v, err := sgverify.NewVerifier(material, opts...)
 	if err != nil {
@@ -218,7 +257,7 @@ func verifier(b *bundle.Bundle, tr *root.TrustedRoot, cfg Config) (*sgverify.Ver
 	} else {
 		artifact = sgverify.WithArtifact(cfg.Artifact)
 	}
-	return v, sgverify.NewPolicy(artifact, identity), nil
+	return v, sgverify.NewPolicy(artifact, append([]sgverify.PolicyOption{identity}, extra...)...), nil
 }
 
 func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Result, error) {
@@ -229,7 +268,19 @@ func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Res
 		e := vr.Signature.Certificate.Extensions
 		r.Extensions = Extensions{SourceRepositoryURI: e.SourceRepositoryURI, SourceRepositoryDigest: e.SourceRepositoryDigest,
 			BuildSignerURI: e.BuildSignerURI, RunnerEnvironment: e.RunnerEnvironment,
-			WorkflowRepository: e.GithubWorkflowRepository, WorkflowSHA: e.GithubWorkflowSHA}
+			WorkflowRepository: e.GithubWorkflowRepository, WorkflowSHA: e.GithubWorkflowSHA,
+			WorkflowTrigger: e.GithubWorkflowTrigger, WorkflowName: e.GithubWorkflowName, WorkflowRef: e.GithubWorkflowRef}
+		// sigstore-go stops at the first identity that matches; a caller
+		// that gave several learns every one.
+		for i, id := range cfg.identities() {
+			m, err := id.matcher()
+			if err == nil && m.Verify(*vr.Signature.Certificate) == nil {
+				r.Matched = append(r.Matched, i)
+			}
+		}
+		if cfg.Key == nil && len(r.Matched) == 0 {
+			return nil, fmt.Errorf("%w: no identity matches %s (issuer %s)", ErrIdentity, r.Subject, r.Issuer)
+		}
 	}
 	if cfg.Key != nil {
 		id, err := sign.KeyID(cfg.Key)

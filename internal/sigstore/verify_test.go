@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/consign-dev/consign/internal/sign"
@@ -244,5 +245,46 @@ func TestParseDigest(t *testing.T) {
 		if _, ok := ParseDigest(s); ok {
 			t.Errorf("ParseDigest(%q) ok, want not a digest", s)
 		}
+	}
+}
+
+// TestVerifyIdentities: with several identities, the certificate must match
+// one, and the result lists every one it matches; none matching is an
+// ErrIdentity, and a regular expression matches the whole subject only.
+func TestVerifyIdentities(t *testing.T) {
+	f := loadCase(t, "happy-path-intoto-in-dsse-v3")
+	other := Identity{Subject: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", Issuer: actions}
+	anyBeacon := Identity{SubjectRegexp: `https://github\.com/sigstore-conformance/.*`, Issuer: actions}
+	tests := []struct {
+		name    string
+		ids     []Identity
+		want    []int
+		wantErr error
+	}{
+		{"second of two", []Identity{other, *beaconIdentity()}, []int{1}, nil},
+		{"exact and regexp", []Identity{*beaconIdentity(), other, anyBeacon}, []int{0, 2}, nil},
+		{"none", []Identity{other}, nil, ErrIdentity},
+		{"unanchored substring", []Identity{{SubjectRegexp: `sigstore-conformance`, Issuer: actions}}, nil, ErrIdentity},
+		{"wrong issuer", []Identity{{Subject: beacon, Issuer: "https://accounts.google.com"}}, nil, ErrIdentity},
+		{"another workflow trigger", []Identity{{Subject: beacon, Issuer: actions, WorkflowTrigger: "release"}}, nil, ErrIdentity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{Bundle: f.bundle, TrustedRoot: f.root, Identities: tt.ids, Artifact: bytes.NewReader(f.artifact)}
+			res, err := Verify(cfg)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Verify() error = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got := res.Matched; !slices.Equal(got, tt.want) {
+				t.Errorf("Matched = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	cfg := Config{Bundle: f.bundle, TrustedRoot: f.root, Identity: beaconIdentity(), Identities: []Identity{other}, Artifact: bytes.NewReader(f.artifact)}
+	if _, err := Verify(cfg); !errors.Is(err, ErrConfig) {
+		t.Errorf("Verify(Identity and Identities) error = %v, want ErrConfig", err)
 	}
 }
