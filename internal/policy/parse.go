@@ -132,7 +132,7 @@ func parse(src []byte, opts ParseOptions) (*Policy, *parser) {
 	}
 	ps.doc = doc
 	root := doc.Content[0]
-	fields := ps.mapping(root, "the policy", "apiVersion", "product", "version", "expires", "owner", "log", "functionaries", "stages")
+	fields := ps.mapping(root, "the policy", "apiVersion", "product", "version", "expires", "owner", "log", "trusted_roots", "functionaries", "stages")
 	if fields == nil {
 		return p, ps
 	}
@@ -167,9 +167,13 @@ func parse(src []byte, opts ParseOptions) (*Policy, *parser) {
 	if n := fields["log"]; n != nil {
 		ps.log(n, p)
 	}
+	if n := fields["trusted_roots"]; n != nil {
+		ps.trustedRoots(n, p)
+	}
 	if n := ps.required(root, fields, "functionaries"); n != nil {
 		ps.preparseKeys(n)
 		ps.functionaries(n, p)
+		ps.resolveIdentities(p)
 	}
 	if n := ps.required(root, fields, "stages"); n != nil {
 		ps.stages(n, p)
@@ -306,14 +310,20 @@ func (ps *parser) functionaries(n *yaml.Node, p *Policy) {
 		fn := &Functionary{Name: name, Line: kn.Line}
 		p.functionaries[name] = fn
 		p.Functionaries = append(p.Functionaries, fn)
-		f := ps.mapping(vn, "functionary "+strconv.Quote(name), "role", "keys", "valid_from", "valid_until", "revoked_at")
+		f := ps.mapping(vn, "functionary "+strconv.Quote(name), "role", "keys", "identities", "valid_from", "valid_until", "revoked_at")
 		if f == nil {
 			continue
 		}
 		if r := f["role"]; r != nil {
 			fn.Role, _ = ps.str(r, "role")
 		}
-		if kn := ps.required(vn, f, "keys"); kn != nil {
+		if in := f["identities"]; in != nil {
+			ps.identities(in, fn)
+		}
+		if f["keys"] == nil && f["identities"] == nil {
+			ps.errorf(vn, "functionary %q needs keys (public key files or inline PEM keys) or identities (keyless signers)", name)
+		}
+		if kn := f["keys"]; kn != nil {
 			if kn.Kind != yaml.SequenceNode || len(kn.Content) == 0 {
 				ps.errorf(kn, "keys of %q must be a non-empty list of public key files or inline PEM keys", name)
 			} else {
@@ -451,8 +461,12 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 func (ps *parser) crossChecks(p *Policy) {
 	for _, st := range p.Stages {
 		label := "stage " + strconv.Quote(st.Name)
-		if n := len(p.StageKeys(st)); st.Threshold > n && n > 0 {
-			ps.add(&yaml.Node{Line: st.Line}, SeverityError, fmt.Sprintf("%s: threshold %d is more than the %d distinct key(s) of its functionaries (security case 14 in docs/security.md: invalid threshold, must be 1..%d)", label, st.Threshold, n, n))
+		if n, bounded := p.StageSigners(st); bounded && st.Threshold > n && n > 0 {
+			what := "key(s)"
+			if n != len(p.StageKeys(st)) {
+				what = "signer(s) (keys and exact identities)"
+			}
+			ps.add(&yaml.Node{Line: st.Line}, SeverityError, fmt.Sprintf("%s: threshold %d is more than the %d distinct %s of its functionaries (security case 14 in docs/security.md: invalid threshold, must be 1..%d)", label, st.Threshold, n, what, n))
 		}
 		for _, rules := range [][]Rule{st.Materials, st.Products} {
 			for _, r := range rules {

@@ -25,7 +25,10 @@ type Policy struct {
 	Expires time.Time
 	Owner   Owner
 	// Log is the transparency log whose receipts the policy asks for, or nil.
-	Log           *Log
+	Log *Log
+	// TrustedRoots are the Sigstore trusted roots that keyless identities
+	// are verified against.
+	TrustedRoots  []*TrustedRoot
 	Functionaries []*Functionary
 	Stages        []*Stage
 	// Source is the YAML the policy was parsed from.
@@ -72,11 +75,13 @@ type Key struct {
 	Line int
 }
 
-// Functionary is a person or system allowed to sign for stages.
+// Functionary is a person or system allowed to sign for stages, with keys,
+// keyless identities, or both.
 type Functionary struct {
-	Name string
-	Role string
-	Keys []*Key
+	Name       string
+	Role       string
+	Keys       []*Key
+	Identities []*Identity
 	// ValidFrom, ValidUntil and RevokedAt bound when the functionary's keys
 	// count; a zero time is unset.
 	ValidFrom, ValidUntil, RevokedAt time.Time
@@ -103,7 +108,9 @@ type Stage struct {
 	Name string
 	// By names the functionaries allowed to sign for the stage.
 	By []string
-	// Threshold is how many distinct keys must have signed (at least 1).
+	// Threshold is how many distinct signers must have signed (at least
+	// 1): distinct keys, and distinct keyless identities (one per OIDC
+	// issuer and certificate subject).
 	Threshold int
 	// Require lists the predicate types (URIs) the stage must show.
 	Require             []string

@@ -120,10 +120,16 @@ func summary(p *Policy) string {
 	if p.Log != nil && p.Log.Key != nil {
 		fmt.Fprintf(&b, "log:%s:%s|", p.Log.Key.ID, p.Log.Receipts)
 	}
+	for _, r := range p.TrustedRoots {
+		fmt.Fprintf(&b, "root:%s:%s|", r.Name, r.SHA256)
+	}
 	for _, f := range p.Functionaries {
 		fmt.Fprintf(&b, "%s:%s:%s:%s:", f.Name, f.ValidFrom, f.ValidUntil, f.RevokedAt)
 		for _, k := range f.Keys {
 			b.WriteString(k.ID + ",")
+		}
+		for _, id := range f.Identities {
+			fmt.Fprintf(&b, "%+v,", *id)
 		}
 		b.WriteString(";")
 	}
