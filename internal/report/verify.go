@@ -118,7 +118,7 @@ func writeAttestation(b *strings.Builder, a *verify.AttestationResult) {
 		fmt.Fprintf(b, "         %s\n", a.Reason)
 	}
 	for _, s := range a.Signers {
-		fmt.Fprintf(b, "      %s signer %s", Mark(signerMark(s.Status)), shortID(s.KeyID))
+		fmt.Fprintf(b, "      %s signer %s", Mark(signerMark(s.Status)), signerName(s))
 		if s.Functionary != "" {
 			fmt.Fprintf(b, " (%s)", functionaryName(s.Functionary))
 		}
@@ -171,6 +171,14 @@ func functionaryName(name string) string {
 		return "in-toto key " + shortID(name)
 	}
 	return name
+}
+
+// signerName is a key's short id, or a keyless signer's identity.
+func signerName(s verify.SignerResult) string {
+	if s.Identity != nil {
+		return s.Identity.String()
+	}
+	return shortID(s.KeyID)
 }
 
 func signerMark(status string) string {

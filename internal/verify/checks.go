@@ -264,8 +264,15 @@ func (e *engine) regoStatement(ci *countedItem) map[string]any {
 	it := ci.it
 	m := map[string]any{"source": it.res.Source, "predicateType": it.predicateType}
 	var signers []any
-	for _, k := range ci.keys {
-		signers = append(signers, map[string]any{"keyId": k, "functionary": e.holderNames(k)})
+	for _, sig := range it.signers {
+		if !slices.Contains(ci.keys, sig.keyID) {
+			continue
+		}
+		if sig.identity != nil {
+			signers = append(signers, map[string]any{"issuer": sig.identity.Issuer, "subject": sig.identity.Subject, "functionary": names(sig.holders)})
+			continue
+		}
+		signers = append(signers, map[string]any{"keyId": sig.keyID, "functionary": names(e.holders[sig.keyID])})
 	}
 	m["signers"] = signers
 	if it.st != nil {

@@ -75,6 +75,13 @@ type Config struct {
 	State StateStore
 	// VSA, when set, asks for a signed VSA in [Result.VSA].
 	VSA *VSAOptions
+	// Bundles, when set, verifies keyless Sigstore bundles for the
+	// policy's identities (see [BundleVerifier]).
+	Bundles BundleVerifier
+	// TrustedRoots are Sigstore trusted roots (trusted_root.json bytes)
+	// for the trusted roots the policy names by digest only; one counts
+	// only when its SHA-256 is the digest the signed policy gives.
+	TrustedRoots [][]byte
 }
 
 // Validate reports settings that cannot give a meaningful answer. It returns

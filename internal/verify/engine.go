@@ -155,6 +155,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		stageKeys[id] = true
 	}
 	keysByType := map[string]map[string]bool{}
+	signerOf := map[string]SignerResult{}
 	var all []string
 	inAll := map[string]bool{}
 	var counted []*countedItem
@@ -168,7 +169,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		if it.isLink && it.linkName != st.Name {
 			// A link counts only for the stage it names; "build-evil" is
 			// not "build" (security case 22c in docs/security.md).
-			if e.pol.Stage(it.linkName) == nil && e.anyStageKey(it, stageKeys) {
+			if e.pol.Stage(it.linkName) == nil && e.anyStageKey(it, stageKeys, st) {
 				ar := newResult()
 				ar.Status, ar.Reason = StatusNotCounted, fmt.Sprintf("a link for %q, which is no stage of the policy", it.linkName)
 				sr.Attestations = append(sr.Attestations, ar)
@@ -178,10 +179,13 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		ar := newResult()
 		var good []string
 		for _, sig := range it.signers {
-			s := e.judge(sig, stageKeys)
+			s := e.judge(sig, stageKeys, st)
 			ar.Signers = append(ar.Signers, s)
 			if s.Status == "valid" {
 				good = append(good, sig.keyID)
+				if _, ok := signerOf[sig.keyID]; !ok {
+					signerOf[sig.keyID] = SignerResult{KeyID: s.KeyID, Identity: s.Identity, Functionary: s.Functionary, Status: "valid"}
+				}
 			}
 		}
 		if len(good) == 0 {
@@ -204,7 +208,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 		sr.Attestations = append(sr.Attestations, ar)
 	}
 	for _, k := range all {
-		sr.Signers = append(sr.Signers, SignerResult{KeyID: k, Functionary: e.holderNames(k), Status: "valid"})
+		sr.Signers = append(sr.Signers, signerOf[k])
 	}
 	var problems []string
 	for _, t := range st.Require {
@@ -256,21 +260,44 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-func (e *engine) anyStageKey(it *item, stageKeys map[string]bool) bool {
+func (e *engine) anyStageKey(it *item, stageKeys map[string]bool, st *policy.Stage) bool {
 	for _, s := range it.signers {
-		if stageKeys[s.keyID] {
+		if e.signsFor(s, stageKeys, st) {
 			return true
 		}
 	}
 	return false
 }
 
-func (e *engine) holderNames(keyID string) string {
-	var names []string
-	for _, f := range e.holders[keyID] {
-		names = append(names, f.Name)
+// signsFor reports whether a signature is by a functionary of st: its key
+// is one of the stage's keys, or its keyless identity matched the identity
+// of a functionary the stage names.
+func (e *engine) signsFor(sig signature, stageKeys map[string]bool, st *policy.Stage) bool {
+	if sig.identity == nil {
+		return stageKeys[sig.keyID]
 	}
-	return strings.Join(names, ", ")
+	for _, f := range sig.holders {
+		if slices.Contains(st.By, f.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdersOf returns the functionaries a signature speaks for.
+func (e *engine) holdersOf(sig signature) []*policy.Functionary {
+	if sig.identity != nil {
+		return sig.holders
+	}
+	return e.holders[sig.keyID]
+}
+
+func names(fs []*policy.Functionary) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Name)
+	}
+	return strings.Join(out, ", ")
 }
 
 // judge says whether one valid signature counts for a stage: its key must
@@ -278,9 +305,13 @@ func (e *engine) holderNames(keyID string) string {
 // recorded the attestation or, without a receipt, now (docs/design.md "Receipt":
 // a time an attestation claims for itself is never used). A key listed by
 // several functionaries must be valid for every one of them.
-func (e *engine) judge(sig signature, stageKeys map[string]bool) SignerResult {
-	s := SignerResult{KeyID: sig.keyID, Functionary: e.holderNames(sig.keyID)}
-	if !stageKeys[sig.keyID] {
+func (e *engine) judge(sig signature, stageKeys map[string]bool, st *policy.Stage) SignerResult {
+	holders := e.holdersOf(sig)
+	s := SignerResult{KeyID: sig.keyID, Identity: sig.identity, Functionary: names(holders)}
+	if sig.identity != nil {
+		s.KeyID = ""
+	}
+	if !e.signsFor(sig, stageKeys, st) {
 		s.Status, s.Reason = "unauthorized", "does not sign for this stage"
 		return s
 	}
@@ -301,7 +332,7 @@ func (e *engine) judge(sig signature, stageKeys map[string]bool) SignerResult {
 		}
 		return s
 	}
-	for _, f := range e.holders[sig.keyID] {
+	for _, f := range holders {
 		if ok, why := f.ValidAt(t); !ok {
 			s.Status, s.Reason = "expired", why
 			if !f.RevokedAt.IsZero() && !t.Before(f.RevokedAt) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
 )
@@ -31,7 +32,9 @@ type item struct {
 
 	env  *attest.Envelope
 	link *attest.LegacyLink
-	err  error // the item could not be read or is not a valid attestation
+	// bundle is set when env came in a Sigstore bundle (it.raw).
+	bundle bool
+	err    error // the item could not be read or is not a valid attestation
 
 	// Filled in once at least one signature verified.
 	st            *attest.Statement
@@ -59,11 +62,18 @@ type group struct {
 	last atomic.Pointer[sign.Verifier]
 }
 
-// signature is one key with a valid signature over an item.
+// signature is one key, or one keyless identity, with a valid signature
+// over an item.
 type signature struct {
 	keyID    string
-	loggedAt time.Time // zero without a receipt
+	loggedAt time.Time // zero without a receipt; a keyless bundle's verified time
 	receipt  error     // why there is no receipt, when a checker was asked
+
+	// For a keyless signature: the certificate's identity and the
+	// functionaries whose identities it matches (who holds a key is the
+	// policy's to say; who holds a certificate, its identities').
+	identity *SignerIdentity
+	holders  []*policy.Functionary
 }
 
 // readResult is what reading the attestations gave.
@@ -164,7 +174,7 @@ func invalidItem(src string, raw []byte, err error) *item {
 }
 
 func fromAttestItem(ai *attest.Item, raw []byte) *item {
-	it := &item{raw: raw, env: ai.Envelope, link: ai.Link, err: ai.Err, res: &AttestationResult{Source: ai.Source, Format: ai.Format}}
+	it := &item{raw: raw, env: ai.Envelope, link: ai.Link, err: ai.Err, bundle: ai.Format == attest.FormatSigstoreBundle, res: &AttestationResult{Source: ai.Source, Format: ai.Format}}
 	if ai.Err == nil && ai.Blob != nil {
 		it.err = fmt.Errorf("%w: a signature over a blob carries no statement; a policy needs attestations", attest.ErrInvalid)
 	}
@@ -225,7 +235,9 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 		for _, s := range it.env.Signatures {
 			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
 		}
-		it.res.Format = attest.FormatDSSE
+		if !it.bundle {
+			it.res.Format = attest.FormatDSSE
+		}
 	case it.link != nil:
 		canon, err := cjson.EncodeCanonical(it.link.Signed)
 		if err != nil {

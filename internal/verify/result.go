@@ -102,14 +102,28 @@ type AttestationResult struct {
 // several attestations). An evidence pack carries these bytes as they are.
 func (a *AttestationResult) Raw() []byte { return a.raw }
 
-// SignerResult is one key that signed, as the policy knows it.
+// SignerResult is one key, or one keyless identity, that signed, as the
+// policy knows it.
 type SignerResult struct {
-	KeyID       string     `json:"keyId"`
-	Functionary string     `json:"functionary,omitempty"`
-	Status      string     `json:"status"`
-	Reason      string     `json:"reason,omitempty"`
-	LoggedAt    *time.Time `json:"loggedAt,omitempty"`
+	// KeyID is the key's id; empty for a keyless signer.
+	KeyID string `json:"keyId,omitempty"`
+	// Identity is the keyless signer: the certificate's OIDC issuer and
+	// subject; nil for a key.
+	Identity    *SignerIdentity `json:"identity,omitempty"`
+	Functionary string          `json:"functionary,omitempty"`
+	Status      string          `json:"status"`
+	Reason      string          `json:"reason,omitempty"`
+	LoggedAt    *time.Time      `json:"loggedAt,omitempty"`
 }
+
+// SignerIdentity is a keyless signer, as its verified certificate names it.
+type SignerIdentity struct {
+	Issuer  string `json:"issuer"`
+	Subject string `json:"subject"`
+}
+
+// String is the identity in one line.
+func (id *SignerIdentity) String() string { return id.Subject + " (issuer " + id.Issuer + ")" }
 
 // RuleResult is one artifact rule applied to a stage's materials or products.
 type RuleResult struct {

@@ -23,11 +23,17 @@ import (
 //  2. Every attestation read: payloadType, then signatures over the exact
 //     signed bytes by keys the policy names, then strict parsing. An input
 //     that cannot be read or parsed fails verification (security cases 8, 11 in docs/security.md).
+//     A Sigstore bundle no policy key signed is verified with cfg.Bundles
+//     for the policy's keyless identities, against the trusted root each
+//     names ([BundleVerifier]); its signer is the certificate's identity,
+//     at the bundle's verified time.
 //  3. Each stage: an attestation counts when a functionary of the stage
 //     signed it with a key valid at the log's time (receipt) or, without
-//     receipt, now; its predicate type is required; and, for a link, its
-//     name is the stage's. Each required type needs threshold distinct keys
-//     (by key, never by key id label, security cases 13, 15 (docs/security.md)).
+//     receipt, now, or as a keyless identity; its predicate type is
+//     required; and, for a link, its name is the stage's. Each required
+//     type needs threshold distinct signers (by key, never by key id
+//     label; by OIDC issuer and certificate subject, never by
+//     certificate: security cases 13, 15 (docs/security.md)).
 //  4. Artifact rules, in-toto's semantics, across stages; predicate checks.
 //  5. Every artifact is a subject of the final stage (security cases 65, 67 in docs/security.md).
 //
@@ -87,6 +93,15 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 		keys = append(keys, kh.Key)
 	}
 	checkAll(items, newKeyIndex(keys, nil, hasLegacyLinks(items)), cfg.Receipts, stagePreference(p, holders))
+	if ks := newKeylessSet(p, cfg.TrustedRoots, cfg.Bundles); ks != nil {
+		var bundles []*item
+		for _, it := range items {
+			if keylessCandidate(it) {
+				bundles = append(bundles, it)
+			}
+		}
+		parallel(len(bundles), func(i int) { ks.checkKeyless(bundles[i]) })
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,57 @@
+package sigstore
+
+import (
+	"fmt"
+
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/verify"
+)
+
+// PolicyVerifier verifies keyless bundles for a consign policy's
+// identities: the [verify.BundleVerifier] that consign's commands hand the
+// verification engine. Each bundle is verified by [Verify], fully (the
+// certificate chain, SCT, log entry and timestamps against the trusted
+// root), as a DSSE bundle about the subject digest given, with the
+// policy's identities as the signers it may come from.
+type PolicyVerifier struct{}
+
+var _ verify.BundleVerifier = PolicyVerifier{}
+
+// IdentityOf is a policy's keyless identity as [Verify] matches it.
+func IdentityOf(id *policy.Identity) Identity {
+	return Identity{
+		Subject: id.Subject, SubjectRegexp: id.SubjectRegexp, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp,
+		WorkflowTrigger: id.WorkflowTrigger, WorkflowSHA: id.WorkflowSHA, WorkflowName: id.WorkflowName,
+		WorkflowRepository: id.WorkflowRepository, WorkflowRef: id.WorkflowRef,
+	}
+}
+
+// VerifyBundle implements [verify.BundleVerifier]. Its errors are
+// [Verify]'s, and an [ErrUnverified] for a bundle that is not a keyless
+// DSSE envelope.
+func (PolicyVerifier) VerifyBundle(bundle, trustedRoot, subjectSHA256 []byte, ids []*policy.Identity) (*verify.KeylessSigner, error) {
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%w: no identity to verify the bundle for", ErrConfig)
+	}
+	cfg := Config{Bundle: bundle, TrustedRoot: trustedRoot, Digest: subjectSHA256, Identities: make([]Identity, len(ids))}
+	for i, id := range ids {
+		cfg.Identities[i] = IdentityOf(id)
+	}
+	res, err := Verify(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !res.DSSE || res.Payload == nil {
+		return nil, fmt.Errorf("%w: a message signature carries no statement", ErrUnverified)
+	}
+	if len(res.Timestamps) == 0 {
+		return nil, fmt.Errorf("%w: no verified time", ErrUnverified)
+	}
+	at := res.Timestamps[0].Time
+	for _, t := range res.Timestamps[1:] {
+		if t.Time.Before(at) {
+			at = t.Time
+		}
+	}
+	return &verify.KeylessSigner{Issuer: res.Issuer, Subject: res.Subject, Matched: res.Matched, SignedAt: at.UTC(), Payload: res.Payload}, nil
+}
