@@ -80,6 +80,7 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 	fs.StringVar(&f.policy, "policy", "", "the signed policy (consign policy sign)")
 	fs.StringArrayVar(&f.roots, "trust-root", nil, "the owner's public key, which signed the policy (repeatable)")
 	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations, with their .receipts.jsonl (repeatable)")
+	addTrustedRootFlag(cmd, &f.sigstoreRoots)
 	fs.StringVarP(&f.out, "out", "o", "", "where to write the pack")
 	fs.StringVar(&f.serverURL, "server", "", "the transparency log: pack its latest checkpoint and proofs that it extends every receipt's")
 	fs.BoolVar(&f.include, "include-artifacts", false, "put the artifacts themselves in the pack")
@@ -93,7 +94,7 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 // packFlags are the flags of 'consign pack'.
 type packFlags struct {
 	policy, out, serverURL, release, vsaKey, compress string
-	roots, attestations                               []string
+	roots, attestations, sigstoreRoots                []string
 	include, force                                    bool
 }
 
@@ -126,11 +127,12 @@ func (f *packFlags) buildConfig(deps *Deps, args []string) (pack.BuildConfig, er
 	if cfg.Artifacts, err = evidence.Artifacts(args); err != nil {
 		return cfg, err
 	}
-	in, err := readPolicyInputs(f.policy, f.roots, f.attestations)
+	in, err := readPolicyInputs(f.policy, f.roots, f.attestations, f.sigstoreRoots)
 	if err != nil {
 		return cfg, err
 	}
 	cfg.Policy, cfg.PolicyName, cfg.TrustRoots, cfg.Attestations = in.Policy, in.PolicyName, in.TrustRoots, in.Attestations
+	cfg.Bundles, cfg.TrustedRoots = in.Bundles, in.TrustedRoots
 	if cfg.Receipts, err = evidence.ReadReceipts(f.attestations); err != nil {
 		return cfg, err
 	}

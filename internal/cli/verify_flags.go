@@ -9,13 +9,15 @@ import (
 
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
 // verifyFlags are the flags of 'consign verify'.
 type verifyFlags struct {
 	policy, layout, links, output, vsaKey, vsaOut, resourceURI, state, inspectionDir, logKey, logOrigin string
-	roots, attestations, layoutKeys                                                                     []string
+	roots, attestations, layoutKeys, sigstoreRoots                                                      []string
 	receipts, allowInspections                                                                          bool
 	image                                                                                               imageVerify
 }
@@ -25,6 +27,7 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.policy, "policy", "", "the signed policy (consign policy sign)")
 	fs.StringArrayVar(&f.roots, "trust-root", nil, "the product owner's public key, which signed the policy (repeatable)")
 	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations (repeatable)")
+	addTrustedRootFlag(cmd, &f.sigstoreRoots)
 	fs.StringVar(&f.state, "state", "", "file remembering policy versions and times per product; refuses rollbacks")
 	fs.StringVar(&f.layout, "layout", "", "an in-toto v0.9 root layout, instead of --policy")
 	fs.StringArrayVar(&f.layoutKeys, "layout-key", nil, "public key that signed the layout (repeatable; each must have signed)")
@@ -79,7 +82,7 @@ func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 			return verify.Config{}, err
 		}
 	}
-	cfg, err := readPolicyInputs(f.policy, f.roots, f.attestations)
+	cfg, err := readPolicyInputs(f.policy, f.roots, f.attestations, f.sigstoreRoots)
 	if err != nil {
 		return cfg, err
 	}
@@ -91,9 +94,17 @@ func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 }
 
 // readPolicyInputs reads what verify and pack both verify, in this order:
-// the signed policy, the owner's keys and the attestations.
-func readPolicyInputs(policyPath string, roots, attestations []string) (verify.Config, error) {
-	cfg := verify.Config{PolicyName: filepath.ToSlash(policyPath)}
+// the signed policy, the owner's keys, the Sigstore trusted roots and the
+// attestations. Keyless bundles are verified by sigstore.PolicyVerifier.
+func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []string) (verify.Config, error) {
+	cfg := verify.Config{PolicyName: filepath.ToSlash(policyPath), Bundles: sigstore.PolicyVerifier{}}
+	for _, r := range trustedRoots {
+		b, err := limits.ReadFile(r, policy.MaxTrustedRootSize)
+		if err != nil {
+			return cfg, fmt.Errorf("reading trusted root: %w", err)
+		}
+		cfg.TrustedRoots = append(cfg.TrustedRoots, b)
+	}
 	var err error
 	if cfg.Policy, err = limits.ReadFile(policyPath, limits.Envelope); err != nil {
 		return cfg, fmt.Errorf("reading policy: %w", err)
@@ -103,6 +114,12 @@ func readPolicyInputs(policyPath string, roots, attestations []string) (verify.C
 	}
 	cfg.Attestations, err = evidence.ReadAttestations(attestations)
 	return cfg, err
+}
+
+// addTrustedRootFlag adds --trusted-root, the Sigstore trusted roots a
+// policy names by digest.
+func addTrustedRootFlag(cmd *cobra.Command, dst *[]string) {
+	cmd.Flags().StringArrayVar(dst, "trusted-root", nil, "a Sigstore trusted_root.json the policy names by digest, for its keyless identities (repeatable; one whose digest the policy does not name is not used)")
 }
 
 // layoutConfig loads what the flags name into the engine's Config for an

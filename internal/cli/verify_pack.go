@@ -10,6 +10,7 @@ import (
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/pack"
 	render "github.com/consign-dev/consign/internal/report"
+	"github.com/consign-dev/consign/internal/sigstore"
 )
 
 // NewCmdVerifyPack is 'consign verify-pack'.
@@ -91,7 +92,7 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		return fmt.Errorf("reading the pack: %w", err)
 	}
 	defer p.Close()
-	res, err := pack.Verify(cmd.Context(), p, pack.VerifyConfig{Name: filepath.ToSlash(name), TrustRoots: keys, Artifacts: artifacts, Now: deps.Now})
+	res, err := pack.Verify(cmd.Context(), p, pack.VerifyConfig{Name: filepath.ToSlash(name), TrustRoots: keys, Artifacts: artifacts, Now: deps.Now, Bundles: sigstore.PolicyVerifier{}})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,12 @@ type BuildConfig struct {
 	// VSA, when set, signs a verification summary into the pack.
 	VSA *verify.VSAOptions
 	Now func() time.Time
+	// Bundles verifies keyless Sigstore bundles for the policy's
+	// identities, and TrustedRoots are the trusted roots the policy names
+	// by digest only (see [verify.Config]); those the policy names are
+	// packed, so that verify-pack needs nothing else.
+	Bundles      verify.BundleVerifier
+	TrustedRoots [][]byte
 }
 
 // ErrNotPassed is returned by [Build] when the release does not verify: a
@@ -110,6 +117,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 	vc := verify.Config{
 		Policy: cfg.Policy, PolicyName: cfg.PolicyName, TrustRoots: cfg.TrustRoots,
 		Attestations: cfg.Attestations, Artifacts: cfg.Artifacts, Now: cfg.Now, VSA: cfg.VSA,
+		Bundles: cfg.Bundles, TrustedRoots: cfg.TrustedRoots,
 	}
 	if set != nil {
 		vc.Receipts = set
@@ -139,6 +147,7 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 	if err := b.attestations(res, logKey, cfg.Receipts); err != nil {
 		return nil, err
 	}
+	b.trustedRoots(sp.Policy, cfg.TrustedRoots)
 	if logKey != nil {
 		if err := b.log(ctx, cfg.Log, logKey); err != nil {
 			return nil, err
@@ -219,6 +228,23 @@ type builder struct {
 }
 
 func (b *builder) add(c Content) { b.plan.Files = append(b.plan.Files, c) }
+
+// trustedRoots packs each trusted root the policy names by digest only
+// (one it carries is in the signed policy already), as given: the signed
+// policy's digest is what makes it trusted, in the pack as anywhere.
+func (b *builder) trustedRoots(p *policy.Policy, given [][]byte) {
+	for _, r := range p.TrustedRoots {
+		if r.JSON != nil {
+			continue
+		}
+		for _, data := range given {
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) == r.SHA256 {
+				b.add(Content{File: File{Path: "sigstore/" + r.Name + ".trusted_root.json", Role: RoleTrustedRoot}, Data: data})
+				break
+			}
+		}
+	}
+}
 
 type stageFile struct {
 	prefix string // attestations/NN-STAGE

@@ -34,9 +34,13 @@ const (
 	RoleSBOM         = "sbom"
 	RoleVSA          = "vsa"
 	RoleArtifact     = "artifact"
+	// RoleTrustedRoot is a Sigstore trusted root that the signed policy
+	// names by digest, for its keyless identities; one whose digest the
+	// policy does not name is never used.
+	RoleTrustedRoot = "trusted-root"
 )
 
-var roles = []string{RolePolicy, RoleAttestations, RoleReceipts, RoleCheckpoint, RoleConsistency, RoleSBOM, RoleVSA, RoleArtifact}
+var roles = []string{RolePolicy, RoleAttestations, RoleReceipts, RoleCheckpoint, RoleConsistency, RoleSBOM, RoleVSA, RoleArtifact, RoleTrustedRoot}
 
 // Entry types in a manifest.
 const (

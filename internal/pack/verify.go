@@ -31,6 +31,10 @@ type VerifyConfig struct {
 	// files a customer received).
 	Artifacts []verify.Artifact
 	Now       func() time.Time
+	// Bundles verifies the keyless Sigstore bundles of the pack, against
+	// the trusted roots the signed policy carries or names by digest (the
+	// pack holds the latter).
+	Bundles verify.BundleVerifier
 }
 
 // Result is the answer of [Verify]: the verification of the policy issue,
@@ -171,7 +175,10 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
 	}
 	artifacts := artifactsOf(m, cfg.Artifacts)
-	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now}
+	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now, Bundles: cfg.Bundles}
+	for _, f := range p.Files(RoleTrustedRoot) {
+		vc.TrustedRoots = append(vc.TrustedRoots, p.Data(f.Path))
+	}
 	if set != nil {
 		vc.Receipts = set
 	}
