@@ -41,8 +41,13 @@ func chainRecord() []step {
 		steps = append(steps, step{title: title, args: []string{"keygen", "--out", "keys/" + k}})
 	}
 	return append(steps,
+		consign("Intake: a third party's component (vendor/a.txt) arrives with keyless SLSA provenance, a Sigstore bundle "+
+			"signed in GitHub Actions with a short-lived certificate; check who signed it against Sigstore's trusted root",
+			"verify-bundle", "--bundle", "intake/a.txt.sigstore.json", "--trusted-root", "sigstore/public-good.trusted_root.json",
+			"--certificate-identity", upstreamWorkflow, "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", "vendor/a.txt"),
+		shell("", "cp intake/a.txt.sigstore.json att/intake.sigstore.json"),
 		chainRun("Record every stage: source, build (+ SLSA), SBOM, test, package, and the two-person release", "ci", "source", "--products", "src", "--out", "att/source.intoto.jsonl"),
-		chainRun("", "ci", "build", "--materials", "src", "--products", "dist", "--slsa", "--out", "att/build.intoto.jsonl", "--", "sh", "build.sh"),
+		chainRun("", "ci", "build", "--materials", "src", "--materials", "vendor", "--products", "dist", "--slsa", "--out", "att/build.intoto.jsonl", "--", "sh", "build.sh"),
 		step{args: []string{"attest", "--key", "keys/ci.key", "--type", "cyclonedx", "--predicate", "sbom.cdx.json", "--subject", "dist/acme-app", "--out", "att/sbom.intoto.jsonl"}},
 		step{args: []string{"attest", "--key", "keys/qa.key", "--type", "test", "--predicate", "test-result.json", "--subject", "dist/acme-app", "--out", "att/test.intoto.jsonl"}},
 		chainRun("", "ci", "package", "--materials", "dist", "--products", "pkg", "--out", "att/package.intoto.jsonl", "--", "sh", "package.sh"),
@@ -86,7 +91,7 @@ func (d *demo) chainPublish(logURL string) error {
 // attestations and extra ones.
 func chainVerify(extra ...string) []string {
 	args := []string{"verify", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub"}
-	for _, f := range append([]string{"att/source.intoto.jsonl", "att/build.intoto.jsonl", "att/sbom.intoto.jsonl", "att/test.intoto.jsonl"}, extra...) {
+	for _, f := range append([]string{"att/intake.sigstore.json", "att/source.intoto.jsonl", "att/build.intoto.jsonl", "att/sbom.intoto.jsonl", "att/test.intoto.jsonl"}, extra...) {
 		args = append(args, "--attestations", f)
 	}
 	return append(args, "pkg/acme-app-1.0.tar")

@@ -111,6 +111,13 @@ func writeProject(dir string) error {
 	for name, body := range chainFiles {
 		all[name] = policyDates(body, time.Now())
 	}
+	for name, src := range intakeProject {
+		b, err := intakeFiles.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		all[name] = string(b)
+	}
 	for _, d := range []string{"keys", "release/keys", "release/att", "release/tampered"} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o700); err != nil {
 			return err

@@ -34,7 +34,7 @@ int greet(void) { puts("hello from acme"); return 0; }
 # A stand-in for a real build: bundle the sources into one artifact.
 set -e
 mkdir -p dist
-cat src/util.h src/util.c src/main.c > dist/acme-app
+cat src/util.h src/util.c src/main.c vendor/a.txt > dist/acme-app
 echo "built dist/acme-app"
 `,
 	"release/package.sh": `#!/bin/sh
@@ -86,7 +86,16 @@ version: 1
 expires: {{expires}}
 owner: {key: keys/owner.pub}          # the root key that signs this file
 log: {key: ../keys/log.pub, receipts: optional}   # the vendor's transparency log
+trusted_roots:                        # Sigstore's public good instance, for keyless signatures
+  public-good: {root: sigstore/public-good.trusted_root.json}
 functionaries:
+  upstream:                           # a third party's build, signing keyless in GitHub Actions
+    role: supplier of vendor/a.txt
+    identities:
+      - issuer: https://token.actions.githubusercontent.com
+        subject: https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main
+        github_workflow_repository: sigstore-conformance/extremely-dangerous-public-oidc-beacon
+        github_workflow_ref: refs/heads/main
   ci:    {role: build system, keys: [keys/ci.pub]}
   qa:    {role: test lab, keys: [keys/qa.pub]}
   alice: {role: release engineer, keys: [keys/alice.pub], valid_until: {{alice_until}}}
@@ -97,10 +106,13 @@ stages:
     by: [ci]
     require: [link]
     products: [CREATE "src/*", DISALLOW "*"]
+  - name: intake                      # the third party's component, with its keyless SLSA provenance
+    by: [upstream]
+    require: [slsa]
   - name: build
     by: [ci]
     require: [link, slsa]
-    materials: [MATCH "src/*" WITH PRODUCTS FROM source, DISALLOW "*"]
+    materials: [MATCH "src/*" WITH PRODUCTS FROM source, MATCH a.txt IN vendor WITH PRODUCTS FROM intake, DISALLOW "*"]
     products:  [CREATE "dist/*", DISALLOW "*"]
     checks:
       - slsa:
