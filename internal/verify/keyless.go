@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,8 @@ type KeylessSigner struct {
 // OIDC issuer and certificate subject, however many certificates or
 // bundles that identity has (security case 13 in docs/security.md).
 func identityKey(issuer, subject string) string {
-	return "identity\x00" + issuer + "\x00" + subject
+	// The issuer's length keeps two pairs from ever sharing a key.
+	return "identity " + strconv.Itoa(len(issuer)) + ":" + issuer + " " + subject
 }
 
 // rootGroup is the identities of one trusted root, and who holds them.
