@@ -24,7 +24,8 @@ func NewCmdInspect(deps *Deps) *cobra.Command {
 		Short: "Show what an attestation file, bundle, link, key or evidence pack holds (without verifying it)",
 		Long: `Show what FILE holds: for attestations (.intoto.jsonl, DSSE envelopes, cosign and
 Sigstore bundles, in-toto .link files) each statement's predicate type, subjects and the
-key ids its signatures claim; for a key file its algorithm and key id; for an evidence pack
+key ids its signatures claim; for a signed policy its functionaries (keys and keyless
+identities), trusted roots and stages; for a key file its algorithm and key id; for an evidence pack
 (consign pack) its manifest and every entry as the archive's headers give them, and any
 reason verify-pack would refuse it.
 
@@ -53,6 +54,11 @@ Nothing is verified: key ids in a file are unauthenticated hints. Use
 			}
 			if bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN ")) {
 				return inspectKeyFile(cmd.OutOrStdout(), output, data)
+			}
+			if p, err := signedPolicy(data); err != nil {
+				return err
+			} else if p != nil {
+				return inspectPolicy(cmd.OutOrStdout(), output, args[0], p)
 			}
 			return inspectAttestations(cmd.OutOrStdout(), output, args[0], data, predicate)
 		},

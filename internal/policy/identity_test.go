@@ -78,6 +78,13 @@ func TestParseIdentities(t *testing.T) {
 	if n, bounded := p.StageSigners(p.Stage("build")); n != 1 || bounded {
 		t.Errorf("StageSigners(build) = %d, %v; want 1, false (a regexp identity)", n, bounded)
 	}
+	d := p.Describe()
+	if len(d.TrustedRoots) != 1 || !d.TrustedRoots[0].Carried || d.TrustedRoots[0].SHA256 != sum {
+		t.Errorf("Describe().TrustedRoots = %+v", d.TrustedRoots)
+	}
+	if got, want := d.Functionaries[1].Identities, []string{`subject matching ^(?:https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*)$ from https://token.actions.githubusercontent.com, repository acme/app (trusted root public-good)`}; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("Describe() identities = %q, want %q", got, want)
+	}
 	inlined, err := Inline([]byte(src), ParseOptions{Dir: dir})
 	if err != nil {
 		t.Fatalf("Inline() = %v", err)
