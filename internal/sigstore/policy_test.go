@@ -1,18 +1,22 @@
 package sigstore
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
 	"github.com/consign-dev/consign/internal/verify"
@@ -268,4 +272,64 @@ func signedPolicy(t *testing.T, owner *testkey.Key, pol string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPackKeyless: a pack of a release whose intake is keyless carries the
+// bundle and the trusted root the policy names by digest, and verifies
+// offline with the owner's key alone; without the root it is not packed,
+// and a pack whose root was swapped for another instance's fails.
+func TestPackKeyless(t *testing.T) {
+	owner := testkey.New(t, "owner")
+	custom := loadCase(t, customCase).root
+	signed := signedPolicy(t, owner, keylessPolicy(owner, "sha256: "+rootDigest(custom), beaconID, ""))
+	cfg := pack.BuildConfig{Policy: signed, PolicyName: "policy.signed.json", TrustRoots: []crypto.PublicKey{owner.Public()},
+		Attestations: []verify.Input{{Name: "d.sigstore.json", Data: loadCase(t, customCase).bundle}},
+		Artifacts:    []verify.Artifact{{Name: "d.txt", Digest: digest.Set{digest.SHA256: dTxtSHA256}}},
+		Now:          func() time.Time { return policyNow }, Bundles: PolicyVerifier{}}
+	if _, err := pack.Build(context.Background(), cfg); !errors.Is(err, pack.ErrNotPassed) {
+		t.Fatalf("Build(no trusted root) = %v, want ErrNotPassed", err)
+	}
+	cfg.TrustedRoots = [][]byte{readFile(t, publicGood), custom}
+	plan, err := pack.Build(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Build() = %v", err)
+	}
+	var roots []string
+	for _, f := range plan.Files {
+		if f.Role == pack.RoleTrustedRoot {
+			roots = append(roots, f.Path)
+		}
+	}
+	if !slices.Equal(roots, []string{"sigstore/custom.trusted_root.json"}) {
+		t.Fatalf("packed trusted roots = %v, want only the one the policy names", roots)
+	}
+	write := func(files []pack.Content) *pack.Pack {
+		var buf bytes.Buffer
+		if err := pack.Write(&buf, plan.Manifest, files, pack.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := pack.Read(&buf, pack.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	vc := pack.VerifyConfig{TrustRoots: []crypto.PublicKey{owner.Public()}, Now: func() time.Time { return policyNow }, Bundles: PolicyVerifier{}}
+	res, err := pack.Verify(context.Background(), write(plan.Files), vc)
+	if err != nil || !res.Passed {
+		t.Fatalf("pack.Verify() = %+v, %v; want passed", res, err)
+	}
+	swapped := slices.Clone(plan.Files)
+	for i, f := range swapped {
+		if f.Role == pack.RoleTrustedRoot {
+			swapped[i].Data, swapped[i].SHA256, swapped[i].Size = readFile(t, publicGood), "", 0
+		}
+	}
+	res, err = pack.Verify(context.Background(), write(swapped), vc)
+	if err != nil || res.Passed {
+		t.Fatalf("pack.Verify(another root) = %v, %v; want a failure", res.Passed, err)
+	}
+	if got := failures(res.Verification); !strings.Contains(got, "trusted root custom (sha256:7d76b75f0a69) was not given") {
+		t.Errorf("pack.Verify(another root) failures:\n%s\nwant the policy's root missing", got)
+	}
 }
