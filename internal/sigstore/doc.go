@@ -63,6 +63,13 @@
 // never reads the proof's own rootHash, treeSize and logIndex. consign
 // refuses a bundle whose proof says otherwise than its checkpoint.
 //
+// # Policies
+//
+// [PolicyVerifier] is the verification engine's bundle verifier: it checks a
+// bundle as [Verify] does, for the keyless identities of a consign policy
+// ([Config.Identities]: any one of them), and reports which of them the
+// certificate matches ([Result.Matched]).
+//
 // # Errors
 //
 // [ErrConfig] for unusable options; [ErrBundle] and [ErrTrustedRoot] for

@@ -25,6 +25,18 @@
 // distinct keys. An in-toto layout's steps keep in-toto's rule instead: all
 // their links must report identical artifacts.
 //
+// # Keyless functionaries
+//
+// A functionary may be a keyless identity (policy.Identity): a Sigstore
+// bundle that no policy key signed is verified in full by the caller's
+// [BundleVerifier] against the trusted root the identity names (carried in
+// the signed policy, or named there by digest and supplied in
+// [Config.TrustedRoots]), and counts for the functionaries whose identities
+// its certificate matches. Its signer is the certificate's OIDC issuer and
+// subject: thresholds count one identity once, however many certificates or
+// bundles it has. Its time is the earliest time the bundle's log or
+// timestamp authority verifiably observed the signature.
+//
 // # Time
 //
 // A key counts when its functionary's window holds the time of the
@@ -46,7 +58,8 @@
 // # No I/O
 //
 // The engine reads nothing and runs nothing by itself: attestations come
-// as bytes ([Input]), receipts through a [ReceiptChecker], rollback state
+// as bytes ([Input]), receipts through a [ReceiptChecker], keyless bundles
+// through a [BundleVerifier], rollback state
 // through a [StateStore], an in-toto layout's links through an [fs.FS] and
 // its inspections through an [Inspector], each supplied by the caller (the
 // evidence package loads them from the file system; an evidence pack holds
