@@ -15,8 +15,13 @@ import (
 	"github.com/consign-dev/consign/internal/limits"
 )
 
-// MaxTrustedRootSize bounds a Sigstore trusted root a policy names.
-const MaxTrustedRootSize = 1 << 20
+// Limits on a policy's trusted roots.
+const (
+	// MaxTrustedRootSize bounds a Sigstore trusted root a policy names.
+	MaxTrustedRootSize = 1 << 20
+	// MaxTrustedRoots bounds how many a policy names.
+	MaxTrustedRoots = 16
+)
 
 // TrustedRoot is a Sigstore trusted root (the protobuf-specs
 // TrustedRoot, JSON: the Fulcio CAs, Rekor logs, CT logs and timestamp
@@ -104,11 +109,14 @@ func (ps *parser) trustedRoots(n *yaml.Node, p *Policy) {
 		ps.errorf(n, "trusted_roots must be a non-empty mapping of names to trusted roots")
 		return
 	}
+	if len(n.Content)/2 > MaxTrustedRoots {
+		ps.errorf(n, "more than %d trusted roots", MaxTrustedRoots)
+		return
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		name := kn.Value
-		if !namePattern.MatchString(name) {
-			ps.errorf(kn, "trusted root name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+		name, ok := ps.entryName(kn, "trusted root")
+		if !ok {
 			continue
 		}
 		if p.TrustedRoot(name) != nil {
@@ -184,6 +192,16 @@ func (ps *parser) trustedRootJSON(n *yaml.Node, r *TrustedRoot) {
 	if r.File != "" {
 		ps.edits = append(ps.edits, edit{node: n, with: strconv.Quote(string(data))})
 	}
+}
+
+// entryName is the name of a mapping entry (a functionary, a trusted
+// root), when it may name one; otherwise it records why not.
+func (ps *parser) entryName(kn *yaml.Node, what string) (string, bool) {
+	if !namePattern.MatchString(kn.Value) {
+		ps.errorf(kn, "%s name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", what, kn.Value)
+		return "", false
+	}
+	return kn.Value, true
 }
 
 // identities reads a functionary's keyless identities.

@@ -298,9 +298,8 @@ func (ps *parser) functionaries(n *yaml.Node, p *Policy) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		name := kn.Value
-		if !namePattern.MatchString(name) {
-			ps.errorf(kn, "functionary name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+		name, ok := ps.entryName(kn, "functionary")
+		if !ok {
 			continue
 		}
 		if p.functionaries[name] != nil {
