@@ -25,6 +25,7 @@ func FuzzParsePolicy(f *testing.F) {
 	inline := strings.NewReplacer("{key: keys/owner.pub}", "{keyid: "+owner.Signer.KeyID()+"}").Replace(fmt.Sprintf(basePolicy, ""))
 	f.Add(inline)
 	f.Add("product: x\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: " + owner.Signer.KeyID() + "}\nfunctionaries:\n  a: {keys: [\"" + strings.ReplaceAll(owner.PEM, "\n", `\n`) + "\"]}\nstages:\n  - {name: s, by: [a], require: [link], products: [ALLOW '*', 'DISALLOW [!a]', [MATCH, x, IN, a, WITH, PRODUCTS, FROM, s]]}\n")
+	f.Add("product: x\nexpires: 2030-01-01T00:00:00Z\nowner: {keyid: " + owner.Signer.KeyID() + "}\ntrusted_roots:\n  r: {root: '{\"mediaType\": \"application/vnd.dev.sigstore.trustedroot+json;version=0.1\"}'}\nfunctionaries:\n  u: {identities: [{issuer_regexp: 'https://.*', subject: a@example.com, github_workflow_ref: refs/heads/main}]}\nstages:\n  - {name: s, by: [u], threshold: 2, require: [slsa]}\n")
 	f.Add("stages: *a\n")
 	f.Add("a: &a [*a]\n")
 	f.Fuzz(func(t *testing.T, src string) {
