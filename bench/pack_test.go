@@ -529,7 +529,7 @@ func BenchmarkPackCLI(b *testing.B) {
 			bytes int64
 		}{
 			{"pack", args, f.size[v.size]},
-			{"verify-pack", []string{"verify-pack", "--trust-root", "owner.pub", out}, map[bool]int64{true: f.size[v.size]}[v.include]},
+			{"verify-pack", []string{"verify-pack", "--no-state", "--trust-root", "owner.pub", out}, map[bool]int64{true: f.size[v.size]}[v.include]},
 		} {
 			b.Run("op="+op.name+"/"+v.name(f), func(b *testing.B) {
 				var peak childMem

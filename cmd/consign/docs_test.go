@@ -92,7 +92,7 @@ func TestDocs(t *testing.T) {
 		Dir:                 scripts,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("HOME", env.WorkDir)
+			isolateHome(env)
 			return nil
 		},
 	})

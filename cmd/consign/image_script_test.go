@@ -76,7 +76,7 @@ func TestImageScript(t *testing.T) {
 		ContinueOnError:     true,
 		Cmds:                cmds,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("HOME", env.WorkDir)
+			isolateHome(env)
 			env.Setenv("DOCKER_CONFIG", env.WorkDir+"/.docker")
 			env.Setenv("CONSIGN_PASSWORD", "")
 			env.Setenv("GORACE", "atexit_sleep_ms=0")

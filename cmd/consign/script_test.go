@@ -60,7 +60,7 @@ func TestScript(t *testing.T) {
 				vars = append(vars, kv)
 			}
 			env.Vars = vars
-			env.Setenv("HOME", env.WorkDir)
+			isolateHome(env)
 			// Fixtures too large for a script (slsa-verifier's artifacts)
 			// are read from the repository's testdata in place.
 			testdata, err := filepath.Abs("../../testdata")
@@ -76,6 +76,15 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// isolateHome gives a script its own home and configuration directories,
+// in its work directory, so that no script reads or writes the state of
+// the user running the tests (verify's rollback state, the log monitor's).
+func isolateHome(env *testscript.Env) {
+	env.Setenv("HOME", env.WorkDir)
+	env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+	env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".local", "state"))
 }
 
 // scriptCmds are the commands the scripts use besides testscript's own.

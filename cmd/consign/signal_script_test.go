@@ -42,7 +42,10 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	cmd := exec.Command(prog, cargs...)
 	cmd.Dir = ts.MkAbs(".")
-	cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "PATH="+ts.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+	for _, v := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"} {
+		cmd.Env = append(cmd.Env, v+"="+ts.Getenv(v))
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	ts.Check(cmd.Start())

@@ -12,6 +12,7 @@ import (
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/oci"
@@ -136,7 +137,8 @@ var hints = []struct {
 	{sigstore.ErrConfig, "run 'consign verify-bundle --help'", ExitUsage},
 	{sigstore.ErrTrustedRoot, "--trusted-root must be a trusted_root.json (the Sigstore protobuf-specs TrustedRoot, JSON)", ExitError},
 	{sigstore.ErrBundle, "the file is not a Sigstore bundle v0.1-v0.3 (JSON), or it was damaged", ExitError},
-	{verify.ErrRollback, "a newer policy (or a later clock) was seen before for this product; use the newer policy, or fix the clock", ExitVerifyNo},
+	{verify.ErrRollback, "a newer policy or pack (or a later clock) was verified before for this product: verify the newer one; to verify an older release on purpose, pass --no-state; if the clock is wrong, fix it", ExitVerifyNo},
+	{evidence.ErrCorruptState, "consign never starts a damaged state afresh on its own (that would forget every version verified): restore the file, or move it away to start over on purpose", ExitError},
 	{verify.ErrNotSatisfied, "the report above shows which stage, rule, check or artifact failed, and why", ExitVerifyNo},
 	{policy.ErrSignature, "--trust-root must be the product owner's public key, the one that signed the policy", ExitVerifyNo},
 	{policy.ErrOwner, "the policy names another owner than the key that signed it; sign it with the owner's key", ExitVerifyNo},

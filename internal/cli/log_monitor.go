@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,15 +12,11 @@ import (
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
-// defaultStatePath is the monitor's state in $XDG_CONFIG_HOME (or ~/.config).
+// defaultStatePath is the monitor's state in the user's config directory.
 func defaultStatePath(deps *Deps, serverURL string) (string, error) {
-	dir := deps.getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home := deps.getenv("HOME")
-		if home == "" {
-			return "", usagef("no HOME or XDG_CONFIG_HOME for the monitor's state; pass --state FILE")
-		}
-		dir = filepath.Join(home, ".config")
+	dir, err := userConfigDir(deps, "--state FILE")
+	if err != nil {
+		return "", err
 	}
 	return monitor.StatePath(dir, serverURL), nil
 }

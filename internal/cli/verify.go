@@ -34,6 +34,12 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX. With --image, 
 image is resolved to its manifest digest once; that digest is an artifact, and the
 attestations attached to it in its registry are read beside any --attestations.
 
+A policy older than one already verified for its product (a lower version) is refused
+(exit 3), and so is a clock set back before the last verification of the product. The
+versions are kept per product in --state (default: consign/verify.json in the user's
+config directory, shared with 'consign verify-pack'); --no-state verifies an old release
+on purpose.
+
 With --vsa-key and --vsa-out, a SLSA Verification Summary Attestation (PASSED or FAILED)
 about the artifacts is signed and written.
 
@@ -93,17 +99,18 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 		if err != nil {
 			return err
 		}
-		res, err = verify.VerifyLayout(cmd.Context(), cfg)
+		if res, err = verify.VerifyLayout(cmd.Context(), cfg); err != nil {
+			return err
+		}
 	} else {
 		cfg, err := f.policyConfig(deps, artifacts, vsa)
 		if err != nil {
 			return err
 		}
 		cfg.Attestations = append(cfg.Attestations, imageInputs...)
-		res, err = verify.Verify(cmd.Context(), cfg)
-	}
-	if err != nil {
-		return err
+		if res, err = verify.Verify(cmd.Context(), cfg); err != nil {
+			return err
+		}
 	}
 	if err := render.Verification(cmd.OutOrStdout(), render.Format(f.output), res); err != nil {
 		return err
@@ -114,7 +121,7 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 		}
 	}
 	if err := res.Err(); err != nil {
-		return verifyNo(err)
+		return f.state.verdict(err)
 	}
 	return nil
 }

@@ -16,10 +16,11 @@ import (
 
 // verifyFlags are the flags of 'consign verify'.
 type verifyFlags struct {
-	policy, layout, links, output, vsaKey, vsaOut, resourceURI, state, inspectionDir, logKey, logOrigin string
-	roots, attestations, layoutKeys, sigstoreRoots                                                      []string
-	receipts, allowInspections                                                                          bool
-	image                                                                                               imageVerify
+	policy, layout, links, output, vsaKey, vsaOut, resourceURI, inspectionDir, logKey, logOrigin string
+	roots, attestations, layoutKeys, sigstoreRoots                                               []string
+	receipts, allowInspections                                                                   bool
+	image                                                                                        imageVerify
+	state                                                                                        stateFlags
 }
 
 func (f *verifyFlags) add(cmd *cobra.Command) {
@@ -28,7 +29,6 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 	fs.StringArrayVar(&f.roots, "trust-root", nil, "the product owner's public key, which signed the policy (repeatable)")
 	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations (repeatable)")
 	addTrustedRootFlag(cmd, &f.sigstoreRoots)
-	fs.StringVar(&f.state, "state", "", "file remembering policy versions and times per product; refuses rollbacks")
 	fs.StringVar(&f.layout, "layout", "", "an in-toto v0.9 root layout, instead of --policy")
 	fs.StringArrayVar(&f.layoutKeys, "layout-key", nil, "public key that signed the layout (repeatable; each must have signed)")
 	fs.StringVar(&f.links, "links", "", "directory of the layout's link files")
@@ -40,6 +40,7 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.vsaKey, "vsa-key", "", "private key to sign a Verification Summary Attestation with")
 	fs.StringVar(&f.vsaOut, "vsa-out", "", "where to write the VSA (with --vsa-key)")
 	fs.StringVar(&f.resourceURI, "resource-uri", "", "the VSA's resourceUri (default: the first artifact's file name)")
+	f.state.add(cmd)
 	addOutputFlag(cmd, &f.output)
 	f.image.add(cmd, "container image to verify: its manifest digest is an artifact, and its attached attestations are read too")
 }
@@ -47,6 +48,9 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 // check rejects combinations of flags that cannot be meant.
 func (f *verifyFlags) check() error {
 	if err := checkOutput(f.output); err != nil {
+		return err
+	}
+	if err := f.state.check(); err != nil {
 		return err
 	}
 	if (f.vsaKey == "") != (f.vsaOut == "") {
@@ -64,8 +68,8 @@ func (f *verifyFlags) check() error {
 		return usagef("--attestations is required: the files or directories holding the attestations")
 	case legacy && (len(f.layoutKeys) == 0 || f.links == ""):
 		return usagef("--layout needs --layout-key and --links")
-	case legacy && (len(f.roots) > 0 || len(f.attestations) > 0 || f.state != ""):
-		return usagef("--trust-root, --attestations and --state go with --policy; an in-toto layout takes --layout-key and --links")
+	case legacy && (len(f.roots) > 0 || len(f.attestations) > 0 || f.state.path != "" || f.state.off):
+		return usagef("--trust-root, --attestations, --state and --no-state go with --policy; an in-toto layout takes --layout-key and --links")
 	case !legacy && (len(f.layoutKeys) > 0 || f.links != "" || f.allowInspections):
 		return usagef("--layout-key, --links and --allow-inspections go with --layout")
 	}
@@ -87,10 +91,11 @@ func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 		return cfg, err
 	}
 	cfg.Artifacts, cfg.Now, cfg.VSA, cfg.Receipts = artifacts, deps.Now, vsa, receipts
-	if f.state != "" {
-		cfg.State = &evidence.FileState{Path: f.state}
+	state, err := f.state.store(deps)
+	if state != nil {
+		cfg.State = state
 	}
-	return cfg, nil
+	return cfg, err
 }
 
 // readPolicyInputs reads what verify and pack both verify, in this order:

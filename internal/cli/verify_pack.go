@@ -32,6 +32,12 @@ func NewCmdVerifyPack(deps *Deps) *cobra.Command {
   - the latest log checkpoint, and that every receipt's checkpoint is a prefix of it;
   - that each SBOM is the one a counted attestation signed, and the VSA.
 
+A pack older than one already verified for its product is refused (exit 3): one whose
+signed policy has a lower version, or whose log checkpoint (signed by the log key the
+policy names) is smaller than that of a pack of the product verified before. The state
+is kept per product in --state (default: consign/verify.json in the user's config
+directory, shared with 'consign verify'); --no-state verifies an old release on purpose.
+
 It prints the report of 'consign verify', then the log, the SBOMs shipped and the VSA.
 Nothing is written unless --extract DIR is given: then the pack's files appear in DIR (which
 must not exist) only when everything verified.
@@ -50,6 +56,9 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 			if err := checkOutput(f.output); err != nil {
 				return err
 			}
+			if err := f.state.check(); err != nil {
+				return err
+			}
 			if len(f.roots) == 0 {
 				return withHint(usagef("--trust-root is required: the owner's public key"), "the owner's key comes from the vendor, out of band; never from the pack itself")
 			}
@@ -61,6 +70,7 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 	fs.StringVar(&f.extract, "extract", "", "after verifying, write the pack's files into this new directory")
 	fs.Int64Var(&f.maxSize, "max-size", pack.DefaultMaxBytes, "refuse packs larger than this many bytes uncompressed")
 	fs.Int64Var(&f.maxRatio, "max-ratio", pack.DefaultMaxRatio, "refuse packs that inflate more than this many times their compressed size (past 64 MiB)")
+	f.state.add(cmd)
 	addOutputFlag(cmd, &f.output)
 	return cmd
 }
@@ -70,6 +80,7 @@ type verifyPackFlags struct {
 	roots             []string
 	output, extract   string
 	maxSize, maxRatio int64
+	state             stateFlags
 }
 
 // runVerifyPack reads the pack (safely, bounded), verifies it, prints the
@@ -92,7 +103,13 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		return fmt.Errorf("reading the pack: %w", err)
 	}
 	defer p.Close()
-	res, err := pack.Verify(cmd.Context(), p, pack.VerifyConfig{Name: filepath.ToSlash(name), TrustRoots: keys, Artifacts: artifacts, Now: deps.Now, Bundles: sigstore.PolicyVerifier{}})
+	vc := pack.VerifyConfig{Name: filepath.ToSlash(name), TrustRoots: keys, Artifacts: artifacts, Now: deps.Now, Bundles: sigstore.PolicyVerifier{}}
+	if state, err := f.state.store(deps); err != nil {
+		return err
+	} else if state != nil {
+		vc.State = state
+	}
+	res, err := pack.Verify(cmd.Context(), p, vc)
 	if err != nil {
 		return err
 	}
@@ -100,7 +117,7 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		return err
 	}
 	if err := res.Err(); err != nil {
-		return verifyNo(err)
+		return f.state.verdict(err)
 	}
 	if f.extract != "" {
 		if err := p.Commit(); err != nil {

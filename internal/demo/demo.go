@@ -28,6 +28,10 @@ import (
 // password protects the demo's throw-away keys.
 const password = "demo-only-password"
 
+// stateDir, in the project directory, is the configuration directory its
+// steps run with: consign keeps its state there, not in the user's.
+const stateDir = ".config"
+
 // exitVerifyNo is consign's exit code for a verification whose answer is no.
 const exitVerifyNo = 3
 
@@ -79,6 +83,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Env == nil {
 		cfg.Env = os.Environ()
 	}
+	// What consign remembers between runs (verify's rollback state, the
+	// log monitor's) stays in the project: the demo's policies and packs
+	// must never mark the user's own.
+	abs, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	cfg.Env = append(append([]string{}, cfg.Env...), "XDG_CONFIG_HOME="+filepath.Join(abs, stateDir))
 	if err := writeProject(cfg.Dir); err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ set -u
 cd "$(dirname "$0")" || exit 1
 fail() { echo "steps.sh: a step did not give the expected verdict" >&2; exit 1; }
 export CONSIGN_PASSWORD=%s
+# consign's state (the versions verified, per product) stays here too.
+export XDG_CONFIG_HOME="$PWD/%s"
 rm -rf --%s
 `
 
@@ -86,7 +88,7 @@ func (d *demo) writeScript(initial map[string]bool) error {
 		}
 		rm.WriteString(" \\\n  " + shellQuote(p))
 	}
-	body := fmt.Sprintf(scriptHead, password, rm.String()) + strings.Join(d.script, "\n") + "\n"
+	body := fmt.Sprintf(scriptHead, password, stateDir, rm.String()) + strings.Join(d.script, "\n") + "\n"
 	if err := os.WriteFile(filepath.Join(d.root, scriptName), []byte(body), 0o755); err != nil {
 		return fmt.Errorf("demo: writing %s: %w", scriptName, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -12,8 +14,14 @@ import (
 	"github.com/consign-dev/consign/internal/verify"
 )
 
+// ErrCorruptState is returned for a state file that does not read as one.
+// It is never taken for an empty state: that would forget every version
+// verified, and so let an older policy or pack through.
+var ErrCorruptState = errors.New("the verification state is corrupt")
+
 // FileState is a [verify.StateStore] in one JSON file (product -> state),
-// written atomically. A file that does not exist yet holds no state.
+// written atomically, 0600, in a directory made 0700 when missing. A file
+// that does not exist yet holds no state.
 type FileState struct {
 	Path string
 	mu   sync.Mutex
@@ -39,7 +47,7 @@ func (f *FileState) decode(b []byte) (map[string]verify.State, error) {
 		return m, nil
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("reading verification state %s: %v", f.Path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptState, f.Path, err)
 	}
 	if m == nil { // the file says null: no state (found by fuzzing; Save crashed on it)
 		m = map[string]verify.State{}
@@ -59,24 +67,22 @@ func (f *FileState) Load(product string) (verify.State, bool, error) {
 	return st, ok, nil
 }
 
-// Save implements [verify.StateStore]. State only moves forward: the version
-// kept is the higher of st's and the file's, and so is the time. The file
+// Save implements [verify.StateStore]. State only moves forward: what is
+// kept is the file's state merged with st ([verify.State.Merge]). The file
 // is read, merged and replaced under a lock on it, so that two verifiers
 // saving at once, in one process or two, lose neither's state.
 func (f *FileState) Save(product string, st verify.State) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
+		return fmt.Errorf("writing verification state: %w", err)
+	}
 	err := fsutil.UpdateFile(f.Path, 0o600, limits.JSONFile, func(old []byte) ([]byte, error) {
 		m, err := f.decode(old)
 		if err != nil {
 			return nil, err
 		}
-		cur := m[product]
-		cur.Version = max(cur.Version, st.Version)
-		if st.VerifiedAt.After(cur.VerifiedAt) {
-			cur.VerifiedAt = st.VerifiedAt
-		}
-		m[product] = cur
+		m[product] = m[product].Merge(st)
 		b, err := json.MarshalIndent(m, "", "  ")
 		return append(b, '\n'), err
 	})

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,4 +88,43 @@ func FuzzFileState(f *testing.F) {
 			t.Fatalf("acme: %+v after saving version %d over %+v", got, version, before["acme"])
 		}
 	})
+}
+
+// TestFileStateCorrupt: a state file that does not read is an error
+// ([ErrCorruptState]) for Load and Save alike, and Save leaves it as it
+// was: it is never taken for an empty state.
+func TestFileStateCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	corrupt := []byte(`{"acme": {"version": 7,`)
+	if err := os.WriteFile(path, corrupt, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := &FileState{Path: path}
+	if _, _, err := fs.Load("acme"); !errors.Is(err, ErrCorruptState) {
+		t.Errorf("Load = %v, want ErrCorruptState", err)
+	}
+	if err := fs.Save("acme", verify.State{Version: 1}); !errors.Is(err, ErrCorruptState) {
+		t.Errorf("Save = %v, want ErrCorruptState", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(corrupt) {
+		t.Errorf("the file changed to %q", b)
+	}
+}
+
+// TestFileStateNew: the first save makes the file 0600, in a directory
+// made 0700.
+func TestFileStateNew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "consign", "verify.json")
+	if err := (&FileState{Path: path}).Save("acme", verify.State{Version: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s has mode %v, want %v", p, got, want)
+		}
+	}
 }

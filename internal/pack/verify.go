@@ -35,6 +35,10 @@ type VerifyConfig struct {
 	// the trusted roots the signed policy carries or names by digest (the
 	// pack holds the latter).
 	Bundles verify.BundleVerifier
+	// State, when set, refuses a pack older than one already verified for
+	// its product, and remembers this one: its signed policy's version
+	// (as [verify.Config].State) and its log checkpoint ([checkLogState]).
+	State verify.StateStore
 }
 
 // Result is the answer of [Verify]: the verification of the policy issue,
@@ -49,6 +53,8 @@ type Result struct {
 	VSA          *VSAResult     `json:"vsa,omitempty"`
 	Notes        []string       `json:"notes,omitempty"`
 	Failures     []string       `json:"failures,omitempty"`
+	// stateErr is the rollback or fork the state showed, for [Result.Err].
+	stateErr error
 }
 
 // PackSummary describes the pack as read.
@@ -79,6 +85,8 @@ type LogResult struct {
 	// Unproven counts receipts whose checkpoint the pack does not prove to
 	// be a prefix of its latest one (a pack made without --server).
 	Unproven int `json:"unproven,omitempty"`
+	// checkpoint is the pack's latest checkpoint, verified.
+	checkpoint *tlog.Checkpoint
 }
 
 // SBOMResult summarises one SBOM of the pack.
@@ -113,6 +121,9 @@ func (r *Result) Err() error {
 	}
 	if !r.Verification.Passed {
 		return r.Verification.Err()
+	}
+	if r.stateErr != nil {
+		return r.stateErr
 	}
 	msg := r.Failures[0]
 	if n := len(r.Failures) - 1; n > 0 {
@@ -175,7 +186,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
 	}
 	artifacts := artifactsOf(m, cfg.Artifacts)
-	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now, Bundles: cfg.Bundles}
+	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now, Bundles: cfg.Bundles, State: cfg.State}
 	for _, f := range p.Files(RoleTrustedRoot) {
 		vc.TrustedRoots = append(vc.TrustedRoots, p.Data(f.Path))
 	}
@@ -199,6 +210,15 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 			res.Log = checkLog(p, logKey, receiptFiles, packedStatements(inputs))
 			if res.Log.Status == verify.StatusFail {
 				res.fail("log: %s", res.Log.Reason)
+			} else if cfg.State != nil && res.Log.checkpoint != nil {
+				verdict, err := checkLogState(cfg.State, sp.Product, res.Log.checkpoint)
+				if err != nil {
+					return nil, err
+				}
+				if verdict != nil {
+					res.stateErr = verdict
+					res.fail("%v", verdict)
+				}
 			}
 		}
 		res.SBOMs = checkSBOMs(p, vr)
@@ -282,7 +302,7 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File, packed map[[sha256.Size
 	if err != nil {
 		return failf("%s: %v", cps[0].Path, err)
 	}
-	lr.Origin, lr.Size = cp.Origin, cp.Size
+	lr.Origin, lr.Size, lr.checkpoint = cp.Origin, cp.Size, &cp.Checkpoint
 	var cf consistencyFile
 	if cfs := p.Files(RoleConsistency); len(cfs) == 1 {
 		if err := strictUnmarshal(p.Data(cfs[0].Path), &cf); err != nil {

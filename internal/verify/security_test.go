@@ -647,7 +647,7 @@ func (s *memState) Save(p string, st State) error {
 	if s.m == nil {
 		s.m = map[string]State{}
 	}
-	s.m[p] = st
+	s.m[p] = s.m[p].Merge(st)
 	return nil
 }
 
@@ -678,6 +678,26 @@ func TestSecurityCase27_RollbackRefused(t *testing.T) {
 	}
 }
 
+// brokenState is a StateStore whose state cannot be read.
+type brokenState struct{}
+
+var errBrokenState = errors.New("the state does not read")
+
+func (brokenState) Load(string) (State, bool, error) { return State{}, false, errBrokenState }
+func (brokenState) Save(string, State) error         { return errBrokenState }
+
+// TestStateUnreadableIsAnError: a state that cannot be read stops
+// verification with an error, never a verdict and never a verification
+// that forgot it.
+func TestStateUnreadableIsAnError(t *testing.T) {
+	c := newChain(t)
+	cfg := c.config(t, c.policyYAML(""))
+	cfg.State = brokenState{}
+	if res, err := Verify(context.Background(), cfg); !errors.Is(err, errBrokenState) || res != nil {
+		t.Errorf("Verify with an unreadable state = %v, %v; want no result and its error", res, err)
+	}
+}
+
 // TestSecurityCase28_ClockRollbackRefused: a clock set back before the last
 // verification of the product is refused, so an expired policy cannot be
 // revived by turning the clock back.
@@ -689,6 +709,10 @@ func TestSecurityCase28_ClockRollbackRefused(t *testing.T) {
 	wantPass(t, mustVerify(t, cfg))
 	cfg.Now = func() time.Time { return testNow.Add(-400 * 24 * time.Hour) }
 	wantFail(t, mustVerify(t, cfg), "is earlier than the last verification")
+	// A clock stepped back by less than ClockSkew (a time server's
+	// correction) is not an attack.
+	cfg.Now = func() time.Time { return testNow.Add(-ClockSkew + time.Second) }
+	wantPass(t, mustVerify(t, cfg))
 }
 
 // TestSecurityCase64_ExpiredRotatedRevokedKeys: a key past its validity, a

@@ -37,8 +37,8 @@ import (
 //  4. Artifact rules, in-toto's semantics, across stages; predicate checks.
 //  5. Every artifact is a subject of the final stage (security cases 65, 67 in docs/security.md).
 //
-// Verify returns an error only for settings it cannot use ([ErrConfig]) or
-// a cancelled ctx. A release that fails is a *Result with Passed false; see
+// Verify returns an error only for settings it cannot use ([ErrConfig]),
+// a cfg.State it cannot read or save, or a cancelled ctx. A release that fails is a *Result with Passed false; see
 // [Result.Err]. An empty set of attestations, a stage with nothing to show,
 // a required type nobody produced, a parse error or a panic in a check is a
 // failure, never a pass.
@@ -65,7 +65,10 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 	}()
 	sp, err := policy.Open(cfg.Policy, cfg.TrustRoots, now)
 	if err == nil && cfg.State != nil {
-		err = checkState(cfg.State, sp.Policy, now)
+		var serr error
+		if err, serr = checkState(cfg.State, sp.Policy, now); serr != nil {
+			return nil, serr // a state that cannot be read is never taken for none
+		}
 	}
 	r := <-read
 	if r.panicked != nil {
@@ -159,19 +162,21 @@ func finish(res *Result, artifacts []Artifact, vsa *VSAOptions) (*Result, error)
 }
 
 // checkState refuses a policy older than one already verified for its
-// product, and a clock earlier than the last verification.
-func checkState(store StateStore, p *policy.Policy, now time.Time) error {
+// product, and a clock earlier than the last verification (by more than
+// [ClockSkew]): the first error is that verdict, the second a state that
+// could not be read.
+func checkState(store StateStore, p *policy.Policy, now time.Time) (verdict, err error) {
 	st, ok, err := store.Load(p.Product)
 	if err != nil || !ok {
-		return err
+		return nil, err
 	}
 	if p.Version < st.Version {
-		return fmt.Errorf("%w: policy version %d is older than version %d, already verified for %q", ErrRollback, p.Version, st.Version, p.Product)
+		return fmt.Errorf("%w: policy version %d is older than version %d, already verified for %q", ErrRollback, p.Version, st.Version, p.Product), nil
 	}
-	if now.Before(st.VerifiedAt) {
-		return fmt.Errorf("%w: the clock (%s) is earlier than the last verification for %q (%s)", ErrRollback, now.Format(time.RFC3339), p.Product, st.VerifiedAt.Format(time.RFC3339))
+	if now.Add(ClockSkew).Before(st.VerifiedAt) {
+		return fmt.Errorf("%w: the clock (%s) is earlier than the last verification for %q (%s)", ErrRollback, now.Format(time.RFC3339), p.Product, st.VerifiedAt.Format(time.RFC3339)), nil
 	}
-	return nil
+	return nil, nil
 }
 
 func saveState(store StateStore, p *policy.Policy, now time.Time) error {
@@ -179,9 +184,5 @@ func saveState(store StateStore, p *policy.Policy, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	st.Version = max(st.Version, p.Version)
-	if now.After(st.VerifiedAt) {
-		st.VerifiedAt = now
-	}
-	return store.Save(p.Product, st)
+	return store.Save(p.Product, st.Merge(State{Version: p.Version, VerifiedAt: now}))
 }
