@@ -32,7 +32,7 @@ record of their products in the portal; this command shows it to the vendor.`,
 			if limit <= 0 || limit > 100000 {
 				return usagef("--limit %d: give 1 to 100000", limit)
 			}
-			st, err := openStore(cmd.Context(), db)
+			st, err := openExistingStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -60,6 +60,10 @@ record of their products in the portal; this command shows it to the vendor.`,
 					out = append(out, record{a.Time.Format("2006-01-02T15:04:05.000Z"), a.TokenID, a.TokenName, a.Product, a.Action, a.Path})
 				}
 				return json.NewEncoder(w).Encode(out)
+			}
+			if len(records) == 0 {
+				fmt.Fprintln(w, "no access recorded")
+				return nil
 			}
 			for _, a := range records {
 				product := a.Product

@@ -67,7 +67,7 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), db)
+			st, err := openExistingStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -144,7 +144,7 @@ func newCmdTokenList(deps *Deps) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), db)
+			st, err := openExistingStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
@@ -160,6 +160,10 @@ func newCmdTokenList(deps *Deps) *cobra.Command {
 			w := cmd.OutOrStdout()
 			if output == "json" {
 				return json.NewEncoder(w).Encode(infos)
+			}
+			if len(infos) == 0 {
+				fmt.Fprintln(w, "no tokens")
+				return nil
 			}
 			for _, i := range infos {
 				state := "active"
@@ -202,7 +206,7 @@ func newCmdTokenRevoke(deps *Deps) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStore(cmd.Context(), db)
+			st, err := openExistingStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}

@@ -37,6 +37,19 @@ func openStore(ctx context.Context, spec string) (store.Store, error) {
 	return sqlite.Open(ctx, spec)
 }
 
+// openExistingStore opens the database of a server for the admin
+// commands, which never create one: a SQLite file that does not exist (a
+// typo in --db) is an error naming it, and nothing is written.
+func openExistingStore(ctx context.Context, spec string) (store.Store, error) {
+	if p := sqlitePath(spec); p != "" {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return nil, withHint(fmt.Errorf("database %s does not exist", p),
+				fmt.Sprintf("admin commands never create a database: start 'consign serve --db %s' first (it creates the database and the log), or check the --db path", spec))
+		}
+	}
+	return openStore(ctx, spec)
+}
+
 // sqlitePath is the file of a SQLite --db, or "" for PostgreSQL.
 func sqlitePath(spec string) string {
 	if strings.Contains(spec, "://") {
@@ -194,9 +207,10 @@ func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig)
 	}
 	// What clients pin: the PEM public key (as policies name keys) and the
 	// signed-note verifier key, which also pins the origin.
+	pub, vkey := pubPath(path), strings.TrimSuffix(path, ".key")+".vkey"
 	for _, f := range []struct{ path, data string }{
-		{pubPath(path), string(signer.PublicKeyPEM())},
-		{strings.TrimSuffix(path, ".key") + ".vkey", signer.VerifierKey() + "\n"},
+		{pub, string(signer.PublicKeyPEM())},
+		{vkey, signer.VerifierKey() + "\n"},
 	} {
 		if old, err := os.ReadFile(f.path); err != nil || string(old) != f.data {
 			if err := fsutil.WriteFile(f.path, []byte(f.data), 0o644, true); err != nil {
@@ -204,5 +218,6 @@ func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig)
 			}
 		}
 	}
+	fmt.Fprintf(deps.Stderr, "consign: log public key in %s (PEM, for policies) and %s (what clients pin with --log-key)\n", pub, vkey)
 	return signer, nil
 }

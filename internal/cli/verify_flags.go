@@ -114,6 +114,10 @@ func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []str
 	if cfg.Policy, err = limits.ReadFile(policyPath, limits.Envelope); err != nil {
 		return cfg, fmt.Errorf("reading policy: %w", err)
 	}
+	if policy.Unsigned(cfg.Policy) {
+		return cfg, withHint(fmt.Errorf("policy %s: this is an unsigned policy; sign it with consign policy sign", policyPath),
+			fmt.Sprintf("'consign policy sign --key OWNER.key --out policy.signed.json %s' signs it with the owner's key; then verify with --policy policy.signed.json", policyPath))
+	}
 	if cfg.TrustRoots, err = loadPublicKeys(roots); err != nil {
 		return cfg, err
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/consign-dev/consign/internal/attest"
 )
 
@@ -32,7 +34,7 @@ type LintResult struct {
 // not an error.
 func LintFile(data []byte, dir string, roots []crypto.PublicKey, now time.Time) (*LintResult, error) {
 	t := bytes.TrimSpace(data)
-	if !(len(t) > 0 && t[0] == '{' && bytes.Contains(t, []byte(`"payloadType"`))) {
+	if !looksSigned(t) {
 		if len(roots) > 0 {
 			return nil, ErrNotSigned
 		}
@@ -65,4 +67,26 @@ func ErrorCount(findings []Finding) int {
 		}
 	}
 	return n
+}
+
+// looksSigned reports whether t (trimmed) has the shape of a DSSE envelope.
+func looksSigned(t []byte) bool {
+	return len(t) > 0 && t[0] == '{' && bytes.Contains(t, []byte(`"payloadType"`))
+}
+
+// Unsigned reports whether data is a policy's YAML rather than a signed
+// policy: not shaped as an envelope, and a YAML mapping with a product or
+// stages key. Verifiers use it to tell someone who passed the policy they
+// wrote from someone who passed a damaged signed policy.
+func Unsigned(data []byte) bool {
+	if looksSigned(bytes.TrimSpace(data)) {
+		return false
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return false
+	}
+	_, product := m["product"]
+	_, stages := m["stages"]
+	return product || stages
 }

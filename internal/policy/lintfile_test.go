@@ -82,3 +82,25 @@ func TestLogOrigin(t *testing.T) {
 		t.Errorf("Parse(log origin with a space) = %v, want an error", err)
 	}
 }
+
+// TestUnsigned: a policy as written is told from a signed one, and from
+// files that are neither.
+func TestUnsigned(t *testing.T) {
+	for _, tt := range []struct {
+		name, data string
+		want       bool
+	}{
+		{"policy YAML", "product: acme\nexpires: 2030-01-01T00:00:00Z\nstages: []\n", true},
+		{"stages only", "stages:\n  - name: build\n", true},
+		{"a signed policy", `{"payloadType":"application/vnd.consign.policy+yaml","payload":"cHJvZHVjdDogYQ==","signatures":[]}`, false},
+		{"a damaged signed policy", `{"payloadType":"application/vnd.consign.policy+yaml","payload":`, false},
+		{"other YAML", "name: x\n", false},
+		{"a list", "- product\n", false},
+		{"binary", "\xff\x00\x01", false},
+		{"empty", "", false},
+	} {
+		if got := Unsigned([]byte(tt.data)); got != tt.want {
+			t.Errorf("Unsigned(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
