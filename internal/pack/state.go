@@ -11,19 +11,18 @@ import (
 // largest one of the same log already verified in a pack of product: a
 // pack made against an earlier state of the log (an older release, or a
 // stale copy of a newer one) is a rollback, [verify.ErrRollback]; one of
-// the same size with another root is a fork, [tlog.ErrFork]. Otherwise the
-// checkpoint is remembered. The first error is that verdict, the second a
-// state that could not be read or written.
+// the same size with another root is a fork, [tlog.ErrFork]. The first
+// error is that verdict, the second a state that could not be read.
 //
 // The checkpoint counts only once it verified with the log key the signed
 // policy names; a checkpoint of another log (a policy that moved to a new
-// log) is not compared, and replaces the old log's.
+// log) is not compared.
 func checkLogState(store verify.StateStore, product string, cp *tlog.Checkpoint) (verdict, err error) {
 	st, _, err := store.Load(product)
 	if err != nil {
 		return nil, err
 	}
-	mark := verify.LogMark{Origin: cp.Origin, Size: cp.Size, Root: cp.Root.String()}
+	mark := logMark(cp)
 	if last := st.Log; last.Origin == mark.Origin {
 		switch {
 		case mark.Size < last.Size:
@@ -34,5 +33,16 @@ func checkLogState(store verify.StateStore, product string, cp *tlog.Checkpoint)
 				tlog.ErrFork, product, mark.Size), nil
 		}
 	}
-	return nil, store.Save(product, verify.State{Log: mark})
+	return nil, nil
+}
+
+// rememberLog keeps cp as the product's log mark, once its pack verified:
+// a pack that failed moves nothing forward. A checkpoint of another log
+// replaces the old log's ([verify.State.Merge]).
+func rememberLog(store verify.StateStore, product string, cp *tlog.Checkpoint) error {
+	return store.Save(product, verify.State{Log: logMark(cp)})
+}
+
+func logMark(cp *tlog.Checkpoint) verify.LogMark {
+	return verify.LogMark{Origin: cp.Origin, Size: cp.Size, Root: cp.Root.String()}
 }

@@ -236,6 +236,11 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		}
 	}
 	res.Passed = vr.Passed && len(res.Failures) == 0
+	if res.Passed && cfg.State != nil && res.Log != nil && res.Log.checkpoint != nil {
+		if err := rememberLog(cfg.State, sp.Product, res.Log.checkpoint); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
