@@ -9,6 +9,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
@@ -97,8 +98,13 @@ func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
 // --legacy-link.
 func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, signer *sign.Signer) error {
 	st, err := rec.LinkStatement()
-	if err != nil {
+	switch {
+	case errors.Is(err, step.ErrNoProducts):
 		return withHint(err, "check --products: none of the paths named a file")
+	case errors.Is(err, attest.ErrInvalid) && len(rec.Products) > limits.Subjects:
+		return withHint(err, fmt.Sprintf("a statement holds at most %d subjects: leave files out with --exclude, or split the step", limits.Subjects))
+	case err != nil:
+		return err
 	}
 	sts := []*attest.Statement{st}
 	if f.slsa {

@@ -111,7 +111,7 @@ func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []str
 		cfg.TrustedRoots = append(cfg.TrustedRoots, b)
 	}
 	var err error
-	if cfg.Policy, err = limits.ReadFile(policyPath, limits.Envelope); err != nil {
+	if cfg.Policy, err = limits.ReadFile(policyPath, limits.LayoutFile); err != nil {
 		return cfg, fmt.Errorf("reading policy: %w", err)
 	}
 	if policy.Unsigned(cfg.Policy) {
@@ -136,7 +136,7 @@ func addTrustedRootFlag(cmd *cobra.Command, dst *[]string) {
 func (f *verifyFlags) layoutConfig(deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.LayoutConfig, error) {
 	cfg := verify.LayoutConfig{LayoutName: filepath.ToSlash(f.layout), LinksName: filepath.ToSlash(f.links), Artifacts: artifacts, Now: deps.Now, VSA: vsa}
 	var err error
-	if cfg.Layout, err = limits.ReadFile(f.layout, limits.Envelope); err != nil {
+	if cfg.Layout, err = limits.ReadFile(f.layout, limits.LayoutFile); err != nil {
 		return cfg, fmt.Errorf("reading layout: %w", err)
 	}
 	if cfg.LayoutKeys, err = loadPublicKeys(f.layoutKeys); err != nil {

@@ -19,19 +19,28 @@ const (
 	JSONFile = 64 << 20
 	// KeyFile bounds a key file.
 	KeyFile = 1 << 20
-	// Envelope bounds one DSSE envelope (one line of a JSON Lines file).
-	Envelope = 64 << 20
+	// Envelope bounds one DSSE envelope (one line of a JSON Lines file). It
+	// is sized for the largest honest statement: the link of a step with
+	// [Subjects] products and as many materials, each entry's JSON some
+	// 100 to 200 bytes, base64-encoded. What is dangerous about a hostile
+	// envelope is its bytes, which this bounds (and [AttestationFile] in
+	// total), not its count of entries.
+	Envelope = 768 << 20
 	// AttestationFile bounds a whole .intoto.jsonl file or bundle read for verification.
 	AttestationFile = 1 << 30
+	// LayoutFile bounds a policy or in-toto layout read from disk.
+	LayoutFile = 64 << 20
 	// Signatures bounds the signatures on one envelope. Each is tried against
 	// every trusted key, so the bound keeps a hostile envelope's cost linear
 	// in its size (x/mod note allows 100 on notes of a few hundred bytes;
 	// envelopes can be 64 MiB, and real ones carry one to three).
 	Signatures = 16
 	// Subjects bounds the subjects of one statement. Every file of a large build
-	// can be a subject, so it is larger than sigstore-go's 1024, but a 100,000-subject
-	// statement is refused before any signature check (security case 31 in docs/security.md).
-	Subjects = 50_000
+	// can be a subject (a container image holds up to a million files), so it
+	// is far larger than sigstore-go's 1024; a statement with more is refused
+	// before any signature check (security case 31 in docs/security.md), and
+	// the bytes of one are bounded by [Envelope].
+	Subjects = 1_000_000
 	// DigestsPerSubject bounds the algorithms in one digest set.
 	DigestsPerSubject = 32
 	// JSONDepth bounds the nesting of any JSON document consign decodes (security case 61 in docs/security.md).
@@ -83,12 +92,18 @@ func Read(r io.Reader, max int64, name string) ([]byte, error) {
 
 // Limits of consign serve (security case 77 in docs/security.md); server.Limits can lower them.
 const (
-	// PublishBody bounds one publish request's body.
-	PublishBody = 32 << 20
+	// PublishBody bounds one publish request's body: one envelope of the
+	// largest size the log accepts, or a batch of smaller ones.
+	PublishBody = LogEnvelope + 1<<20
 	// PublishBatch bounds the envelopes of one publish request.
 	PublishBatch = 1000
-	// LogEnvelope bounds one envelope the log accepts (an SBOM attestation can be large).
-	LogEnvelope = 16 << 20
+	// LogEnvelope bounds one envelope the log accepts: the link of a step
+	// with a million products and materials is some hundreds of MiB.
+	LogEnvelope = Envelope
+	// PublishInFlight bounds the bytes of publish bodies the server holds at
+	// once, over all requests: the real danger of large envelopes is their
+	// sum, not one of them. A request that would pass it is answered 503.
+	PublishInFlight = 2 * LogEnvelope
 	// PublishRate is the default envelopes per second one token may publish, and PublishBurst its burst.
 	PublishRate  = 1000
 	PublishBurst = 2000
@@ -114,7 +129,7 @@ const (
 	// OCIManifest bounds one manifest or index (the distribution registry's own cap is 4 MiB).
 	OCIManifest = 4 << 20
 	// OCIBlob bounds one attached layer: a signature payload, an envelope or an SBOM.
-	OCIBlob = Envelope
+	OCIBlob = 64 << 20
 	// OCIReferrers bounds the entries of one referrers index or tag-schema index.
 	OCIReferrers = 1000
 	// OCILayers bounds the layers of one attachment manifest (cosign's .sig and .att images).

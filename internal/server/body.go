@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/consign-dev/consign/internal/api"
 )
@@ -19,12 +20,16 @@ import (
 // envelopes fail as soon as they are seen, and a body over MaxBody fails
 // when its MaxBody+1st byte arrives, or at once when its Content-Length
 // says so.
-func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request) ([][]byte, error) {
+//
+// Every byte read counts against Limits.MaxInFlight until the caller calls
+// release (also after an error); a body that would pass it fails with
+// [api.ErrOverloaded].
+func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, held *int64) ([][]byte, error) {
 	l := s.cfg.Limits
 	if r.ContentLength > l.MaxBody {
 		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
 	}
-	lr := newLineReader(http.MaxBytesReader(w, r.Body, l.MaxBody), l.MaxEnvelope)
+	lr := newLineReader(&budgetReader{r: http.MaxBytesReader(w, r.Body, l.MaxBody), s: s, held: held}, l.MaxEnvelope)
 	first, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
@@ -88,6 +93,8 @@ func (s *Server) oneEnvelope(lr *lineReader, first []byte) ([][]byte, error) {
 func (s *Server) bodyError(err error, n int) error {
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.Is(err, errInFlight):
+		return &retryError{api.ErrOverloaded, time.Second}
 	case errors.As(err, &mbe):
 		return fmt.Errorf("%w: the body is over %d bytes", api.ErrTooLarge, s.cfg.Limits.MaxBody)
 	case errors.Is(err, errLongLine):
@@ -97,6 +104,33 @@ func (s *Server) bodyError(err error, n int) error {
 }
 
 var errLongLine = errors.New("line too long")
+
+// errInFlight is a budgetReader's error when the server holds too many bytes.
+var errInFlight = errors.New("too many bytes in flight")
+
+// budgetReader counts the bytes read from r against the server's
+// in-flight budget, adding them to *held for [Server.release].
+type budgetReader struct {
+	r    io.Reader
+	s    *Server
+	held *int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		*b.held += int64(n)
+		if b.s.inFlight.Add(int64(n)) > b.s.cfg.Limits.MaxInFlight {
+			return 0, errInFlight
+		}
+	}
+	return n, err
+}
+
+// release returns held bytes to the in-flight budget.
+func (s *Server) release(held int64) {
+	s.inFlight.Add(-held)
+}
 
 // lineReader returns the non-blank lines of a stream, each trimmed of
 // surrounding white space and at most max bytes.

@@ -69,7 +69,9 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if wait := s.limiter.take(p.token.ID, 0, s.now()); wait > 0 {
 		return &retryError{api.ErrRateLimited, wait}
 	}
-	lines, err := s.readEnvelopes(w, r)
+	var held int64
+	defer func() { s.release(held) }()
+	lines, err := s.readEnvelopes(w, r, &held)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ type Limits struct {
 	MaxBatch int
 	// MaxEnvelope bounds one envelope, in bytes.
 	MaxEnvelope int
+	// MaxInFlight bounds the bytes of publish bodies held at once over all
+	// requests; a request whose body would pass it is answered 503 with
+	// Retry-After.
+	MaxInFlight int64
 	// Rate is the envelopes per second one token may publish (and reads per
 	// second, when reads need a token); Burst is its bucket. A negative Rate
 	// disables rate limiting.
@@ -52,6 +56,9 @@ func (l *Limits) setDefaults() {
 	}
 	def(&l.MaxBatch, limits.PublishBatch)
 	def(&l.MaxEnvelope, limits.LogEnvelope)
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = max(limits.PublishInFlight, l.MaxBody)
+	}
 	if l.Rate == 0 {
 		l.Rate = limits.PublishRate
 	}
@@ -104,6 +111,8 @@ type Server struct {
 	hashes  *hashCache
 	keys    keyCache
 	cpu     chan struct{} // a slot per CPU for checking envelopes
+	// inFlight counts the bytes of publish bodies read and not yet released.
+	inFlight atomic.Int64
 
 	// knownSize is the largest tree size this server has seen.
 	knownSize atomic.Int64

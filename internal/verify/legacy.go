@@ -176,7 +176,7 @@ func admitCertificates(layout *policy.Layout, items []*item, now time.Time, keys
 // openLayout verifies the layout's signatures (every given key must have
 // signed, as in in-toto) and expiry, and parses it.
 func openLayout(data []byte, roots []crypto.PublicKey, now time.Time) (*policy.Layout, []string, error) {
-	if len(data) > limits.Envelope {
+	if len(data) > limits.LayoutFile {
 		return nil, nil, fmt.Errorf("%w: the layout is %d bytes", limits.ErrTooLarge, len(data))
 	}
 	var body, msg []byte
