@@ -32,19 +32,7 @@ type Signature struct {
 
 // MarshalJSON writes the envelope with standard base64, keyid always present.
 func (e *Envelope) MarshalJSON() ([]byte, error) {
-	type sig struct {
-		KeyID string `json:"keyid"`
-		Sig   string `json:"sig"`
-	}
-	out := struct {
-		PayloadType string `json:"payloadType"`
-		Payload     string `json:"payload"`
-		Signatures  []sig  `json:"signatures"`
-	}{e.PayloadType, base64.StdEncoding.EncodeToString(e.Payload), make([]sig, 0, len(e.Signatures))}
-	for _, s := range e.Signatures {
-		out.Signatures = append(out.Signatures, sig{s.KeyID, base64.StdEncoding.EncodeToString(s.Sig)})
-	}
-	return json.Marshal(out)
+	return e.AppendJSON(make([]byte, 0, e.JSONSize())), nil
 }
 
 // PAE is DSSE's pre-authentication encoding of payloadType and payload:

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -104,13 +103,13 @@ func writeAttestation(cmd *cobra.Command, deps *Deps, out string, env *attest.En
 
 // writeEnvelopes appends envs as JSON Lines to path atomically, or prints them.
 func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) error {
-	var lines []byte
+	n := 0
 	for _, env := range envs {
-		b, err := json.Marshal(env)
-		if err != nil {
-			return err
-		}
-		lines = append(append(lines, b...), '\n')
+		n += env.JSONSize() + 1
+	}
+	lines := make([]byte, 0, n)
+	for _, env := range envs {
+		lines = append(env.AppendJSON(lines), '\n')
 	}
 	if err := notCancelled(cmd.Context()); err != nil {
 		return err

@@ -35,22 +35,106 @@ var (
 // Marshal returns the predicate's JSON, after [Link.Validate] and checked
 // against its schema ([Validate]). Missing lists and maps are written
 // empty, never null.
+//
+// A link can list a million materials, so they are encoded by hand (the
+// bytes encoding/json writes) and the schema's rule for one material is
+// checked in code for every material; the schema itself checks the
+// predicate with its first material only, all of them having one Go type.
 func (l *Link) Marshal() (json.RawMessage, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
-	out := *l
-	out.Command = nonNil(l.Command)
-	if out.Materials == nil {
-		out.Materials = []ResourceDescriptor{}
+	for i, m := range l.Materials {
+		// The schema's resourceDescriptor: a uri or a digest (non-empty,
+		// which Validate checked).
+		if m.URI == "" && len(m.Digest) == 0 {
+			return nil, fmt.Errorf("%w (%s) material %d (%q) has neither a uri nor a digest", attest.ErrPredicate, attest.ShortName(attest.PredicateLink), i, m.Name)
+		}
 	}
-	if out.Byproducts == nil {
-		out.Byproducts = map[string]any{}
+	head := *l
+	head.Materials = l.Materials[:min(1, len(l.Materials))]
+	small, err := head.appendJSON(nil)
+	if err != nil {
+		return nil, err
 	}
-	if out.Environment == nil {
-		out.Environment = map[string]any{}
+	if err := Validate(attest.PredicateLink, small); err != nil {
+		return nil, err
 	}
-	return marshalChecked(attest.PredicateLink, &out)
+	n := len(small)
+	for _, m := range l.Materials {
+		n += 40 + len(m.Name) + len(m.URI)
+		for alg, v := range m.Digest {
+			n += 6 + len(alg) + len(v)
+		}
+	}
+	return l.appendJSON(make([]byte, 0, n))
+}
+
+// appendJSON appends the predicate as encoding/json writes it (fields in
+// order of their names), lists and maps never null.
+func (l *Link) appendJSON(dst []byte) ([]byte, error) {
+	byproducts, err := json.Marshal(orEmpty(l.Byproducts))
+	if err != nil {
+		return nil, err
+	}
+	command, err := json.Marshal(nonNil(l.Command))
+	if err != nil {
+		return nil, err
+	}
+	environment, err := json.Marshal(orEmpty(l.Environment))
+	if err != nil {
+		return nil, err
+	}
+	dst = append(dst, `{"byproducts":`...)
+	dst = append(dst, byproducts...)
+	dst = append(dst, `,"command":`...)
+	dst = append(dst, command...)
+	dst = append(dst, `,"environment":`...)
+	dst = append(dst, environment...)
+	dst = append(dst, `,"materials":[`...)
+	for i, m := range l.Materials {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = m.appendJSON(dst)
+	}
+	dst = append(dst, `],"name":`...)
+	dst = attest.AppendString(dst, l.Name)
+	return append(dst, '}'), nil
+}
+
+// appendJSON appends d as encoding/json writes it.
+func (d ResourceDescriptor) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	sep := false
+	if d.Name != "" {
+		dst = append(dst, `"name":`...)
+		dst = attest.AppendString(dst, d.Name)
+		sep = true
+	}
+	if d.URI != "" {
+		if sep {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"uri":`...)
+		dst = attest.AppendString(dst, d.URI)
+		sep = true
+	}
+	if len(d.Digest) > 0 {
+		if sep {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"digest":`...)
+		dst = attest.AppendDigestSet(dst, d.Digest)
+	}
+	return append(dst, '}')
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 // Validate checks what [ParseLink] requires of a link: a name, and a

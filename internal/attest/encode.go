@@ -1,0 +1,143 @@
+package attest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+
+	"github.com/consign-dev/consign/internal/digest"
+)
+
+// The encoders below write the bytes encoding/json writes for the same
+// values, without its reflection, map sorting and re-compaction of
+// marshalled fields: a statement about a million files is mostly subjects,
+// and encoding them was a good part of recording a step.
+// TestAppendJSON holds them to encoding/json's output.
+
+// AppendString appends s as a JSON string, escaped exactly as
+// encoding/json escapes it (HTML characters included).
+func AppendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// AppendDigestSet appends d as a JSON object, its keys sorted.
+func AppendDigestSet(dst []byte, d digest.Set) []byte {
+	dst = append(dst, '{')
+	if len(d) == 1 {
+		for alg, v := range d {
+			dst = AppendString(dst, alg)
+			dst = append(dst, ':')
+			dst = AppendString(dst, v)
+		}
+		return append(dst, '}')
+	}
+	var buf [8]string
+	algs := buf[:0]
+	for alg := range d {
+		algs = append(algs, alg)
+	}
+	slices.Sort(algs)
+	for i, alg := range algs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, alg)
+		dst = append(dst, ':')
+		dst = AppendString(dst, d[alg])
+	}
+	return append(dst, '}')
+}
+
+// jsonSize is about len(s.AppendJSON(nil)), to size a buffer.
+func (s *Statement) jsonSize() int {
+	n := 128 + len(s.Type) + len(s.PredicateType) + len(s.Predicate)
+	for _, sub := range s.Subject {
+		n += 24 + len(sub.Name)
+		for alg, v := range sub.Digest {
+			n += 6 + len(alg) + len(v)
+		}
+	}
+	return n
+}
+
+// AppendJSON appends the statement's JSON, the bytes [Statement.Marshal]
+// returns.
+func (s *Statement) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"_type":`...)
+	dst = AppendString(dst, s.Type)
+	dst = append(dst, `,"subject":`...)
+	if s.Subject == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, sub := range s.Subject {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, '{')
+			if sub.Name != "" {
+				dst = append(dst, `"name":`...)
+				dst = AppendString(dst, sub.Name)
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `"digest":`...)
+			if sub.Digest == nil {
+				dst = append(dst, "null"...)
+			} else {
+				dst = AppendDigestSet(dst, sub.Digest)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"predicateType":`...)
+	dst = AppendString(dst, s.PredicateType)
+	if len(s.Predicate) > 0 {
+		dst = append(dst, `,"predicate":`...)
+		// encoding/json compacts a RawMessage (and checks it); so does this.
+		b, err := json.Marshal(s.Predicate)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, b...)
+	}
+	return append(dst, '}'), nil
+}
+
+// AppendJSON appends the envelope's JSON, the bytes of [Envelope.MarshalJSON],
+// base64-encoding the payload straight into dst.
+func (e *Envelope) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"payloadType":`...)
+	dst = AppendString(dst, e.PayloadType)
+	dst = append(dst, `,"payload":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, e.Payload)
+	dst = append(dst, `","signatures":[`...)
+	for i, s := range e.Signatures {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"keyid":`...)
+		dst = AppendString(dst, s.KeyID)
+		dst = append(dst, `,"sig":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, s.Sig)
+		dst = append(dst, `"}`...)
+	}
+	return append(dst, "]}"...)
+}
+
+// JSONSize is an upper bound of len(e.AppendJSON(nil)), to size a buffer.
+func (e *Envelope) JSONSize() int {
+	n := 64 + 6*len(e.PayloadType) + base64.StdEncoding.EncodedLen(len(e.Payload))
+	for _, s := range e.Signatures {
+		n += 32 + 6*len(s.KeyID) + base64.StdEncoding.EncodedLen(len(s.Sig))
+	}
+	return n
+}

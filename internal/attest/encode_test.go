@@ -1,0 +1,65 @@
+package attest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+)
+
+// TestAppendJSON holds the hand-written encoders to encoding/json's bytes
+// for the same values: names with every kind of escape, sets of several
+// digests, predicates that are not compact.
+func TestAppendJSON(t *testing.T) {
+	names := []string{"", "dist/app", `a"b\c`, "<script>&amp;", "tab\there\nnl\r\b\f\x01\x1f", "é ü 日本", "\u2028\u2029", "bad\xffutf8", "\x7f"}
+	d := sha256Set([]byte("x"))
+	multi := digest.Set{"sha512": string(bytes.Repeat([]byte("a"), 128)), "sha256": d["sha256"], "gitCommit": string(bytes.Repeat([]byte("b"), 40))}
+	var subs []attest.Subject
+	for _, n := range names {
+		subs = append(subs, attest.Subject{Name: n, Digest: d}, attest.Subject{Name: n, Digest: multi})
+	}
+	for _, pred := range []json.RawMessage{nil, json.RawMessage(`{"a":1}`), json.RawMessage(" {\n \"a\" : [1, 2],\t\"h\":\"<&>\" }\n")} {
+		st := &attest.Statement{Type: attest.StatementV1, Subject: subs, PredicateType: "https://example.com/<p>", Predicate: pred}
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("Statement.Marshal() =\n%s\nwant (encoding/json)\n%s", got, want)
+		}
+	}
+	for _, n := range names {
+		type plain struct { // the envelope's old encoding
+			KeyID string `json:"keyid"`
+			Sig   []byte `json:"sig"`
+		}
+		env := &attest.Envelope{PayloadType: "application/vnd.in-toto+json" + n, Payload: []byte(n + "payload"), Signatures: []attest.Signature{{KeyID: n, Sig: []byte("sig")}, {Sig: []byte{0xff, 0}}}}
+		want, err := json.Marshal(struct {
+			PayloadType string  `json:"payloadType"`
+			Payload     []byte  `json:"payload"`
+			Signatures  []plain `json:"signatures"`
+		}{env.PayloadType, env.Payload, []plain{{n, []byte("sig")}, {"", []byte{0xff, 0}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("json.Marshal(envelope %q) =\n%s\nwant\n%s", n, got, want)
+		}
+		if direct := env.AppendJSON(nil); !bytes.Equal(direct, want) {
+			t.Errorf("AppendJSON(envelope %q) =\n%s\nwant\n%s", n, direct, want)
+		}
+		if len(want) > env.JSONSize() {
+			t.Errorf("JSONSize() = %d, below the %d bytes written", env.JSONSize(), len(want))
+		}
+	}
+}
