@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,7 +72,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if treshold > len(keys) {
 				return usagef("--threshold %d needs at least %d --key files, got %d", treshold, treshold, len(keys))
 			}
-			opts, err := verifyOptions(typ, subject, treshold)
+			opts, subj, err := verifyOptions(typ, subject, treshold)
 			if err != nil {
 				return err
 			}
@@ -77,11 +80,16 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if err != nil {
 				return err
 			}
-			fileResults, err := verifyFiles(files, kr, opts)
+			read, err := readFiles(files)
 			if err != nil {
 				return err
 			}
-			results = append(results, fileResults...)
+			if subj != nil {
+				if opts.Subject, err = subj.digest(needsSHA512(read)); err != nil {
+					return err
+				}
+			}
+			results = append(results, verifyFiles(read, kr, opts)...)
 			return printVerifyReport(cmd.OutOrStdout(), output, results, typ)
 		},
 	}
@@ -111,58 +119,157 @@ func (v *imageVerify) verify(ctx context.Context, deps *Deps, kr *attest.Keyring
 	return results, nil
 }
 
-// subjectDigest reads --subject: a digest, or a file to hash (sha256 and
-// sha512, the latter for Ed25519ph blob signatures).
-func subjectDigest(s string) (digest.Set, error) {
+// subjectDigest reads --subject: a digest, or a file to hash with algs
+// (default SHA-256).
+func subjectDigest(s string, algs ...string) (digest.Set, error) {
 	if _, err := os.Stat(s); err != nil && strings.Contains(s, ":") {
 		return digest.Parse(s)
 	}
-	d, err := digest.File(s, digest.SHA256, digest.SHA512)
+	d, err := digest.File(s, algs...)
 	if err != nil {
 		return nil, fmt.Errorf("subject: %w", err)
 	}
 	return d, nil
 }
 
-// verifyOptions are --type, --subject and --threshold as attest options.
-func verifyOptions(typ, subject string, threshold int) (attest.VerifyOptions, error) {
+// subjectHash is the digest of --subject. A file is hashed with SHA-256
+// in the background, from the moment the flag is read, so that hashing a
+// large artifact overlaps reading the attestations; SHA-512 (for
+// Ed25519ph blob signatures and subjects that name it) is computed only
+// if an attestation read may use it.
+type subjectHash struct {
+	path string
+	done chan struct{}
+	set  digest.Set
+	err  error
+}
+
+// hashSubject starts reading --subject s: a digest is parsed at once, a
+// file's hashing starts.
+func hashSubject(s string) (*subjectHash, error) {
+	h := &subjectHash{done: make(chan struct{})}
+	fi, err := os.Stat(s)
+	if err != nil || !fi.Mode().IsRegular() {
+		// A digest, or an error naming the path.
+		h.set, h.err = subjectDigest(s)
+		close(h.done)
+		return h, h.err
+	}
+	h.path = s
+	go func() {
+		defer close(h.done)
+		if h.set, h.err = digest.File(s, digest.SHA256); h.err != nil {
+			h.err = fmt.Errorf("subject: %w", h.err)
+		}
+	}()
+	return h, nil
+}
+
+// digest waits for the subject's digest, adding SHA-512 when need512
+// and the subject is a file.
+func (h *subjectHash) digest(need512 bool) (digest.Set, error) {
+	<-h.done
+	if h.err != nil || !need512 || h.path == "" {
+		return h.set, h.err
+	}
+	d, err := digest.File(h.path, digest.SHA512)
+	if err != nil {
+		return nil, fmt.Errorf("subject: %w", err)
+	}
+	set := maps.Clone(h.set)
+	maps.Copy(set, d)
+	return set, nil
+}
+
+// needsSHA512 reports whether any of items may be checked with an
+// artifact's SHA-512: a signature over a blob (Ed25519ph signs it), or a
+// statement or link that names the algorithm anywhere (a superset of
+// those whose subjects carry it, so no comparison is ever left out).
+func needsSHA512(files []fileItems) bool {
+	for _, f := range files {
+		if slices.ContainsFunc(f.items, needSHA512) {
+			return true
+		}
+	}
+	return false
+}
+
+func needSHA512(it attest.Item) bool {
+	switch {
+	case it.Err != nil:
+		return false
+	case it.Blob != nil:
+		return true
+	case it.Envelope != nil:
+		return bytes.Contains(it.Envelope.Payload, []byte(digest.SHA512))
+	case it.Link != nil:
+		for _, s := range it.Link.ProductSubjects() {
+			if _, ok := s.Digest[digest.SHA512]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// verifyOptions are --type and --threshold as attest options, and
+// --subject started hashing (nil without --subject).
+func verifyOptions(typ, subject string, threshold int) (attest.VerifyOptions, *subjectHash, error) {
 	opts := attest.VerifyOptions{Threshold: threshold}
 	if typ != "" {
 		t, err := attest.ResolveType(typ)
 		if err != nil {
-			return opts, withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+			return opts, nil, withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
 		}
 		opts.PredicateTypes = []string{t}
 	}
-	if subject != "" {
-		var err error
-		if opts.Subject, err = subjectDigest(subject); err != nil {
-			return opts, err
-		}
-		if fi, err := os.Stat(subject); err == nil && fi.Mode().IsRegular() {
-			opts.Artifact = func() ([]byte, error) { return limits.ReadFile(subject, limits.PureEd25519Blob) }
-		}
+	if subject == "" {
+		return opts, nil, nil
 	}
-	return opts, nil
+	h, err := hashSubject(subject)
+	if err != nil {
+		return opts, nil, err
+	}
+	if h.path != "" {
+		opts.Artifact = func() ([]byte, error) { return limits.ReadFile(subject, limits.PureEd25519Blob) }
+	}
+	return opts, h, nil
 }
 
-// verifyFiles verifies every item of every file; a file that does not
-// read as attestations is one invalid result.
-func verifyFiles(files []string, kr *attest.Keyring, opts attest.VerifyOptions) ([]itemResult, error) {
-	var results []itemResult
+// fileItems are the items read from one file, or why it did not read
+// as attestations.
+type fileItems struct {
+	name  string
+	items []attest.Item
+	err   error
+}
+
+// readFiles reads the items of every file.
+func readFiles(files []string) ([]fileItems, error) {
+	out := make([]fileItems, 0, len(files))
 	for _, f := range files {
 		data, err := limits.ReadFile(f, limits.AttestationFile)
 		if err != nil {
 			return nil, fmt.Errorf("reading attestations: %w", err)
 		}
 		items, err := attest.Read(data, f)
-		if err != nil {
-			results = append(results, itemResult{Source: f, Status: "invalid", Reason: err.Error()})
+		out = append(out, fileItems{f, items, err})
+	}
+	return out, nil
+}
+
+// verifyFiles verifies every item of every file; a file that does not
+// read as attestations is one invalid result.
+func verifyFiles(files []fileItems, kr *attest.Keyring, opts attest.VerifyOptions) []itemResult {
+	var results []itemResult
+	for _, f := range files {
+		if f.err != nil {
+			results = append(results, itemResult{Source: f.name, Status: "invalid", Reason: f.err.Error()})
 			continue
 		}
-		for i := range items {
-			results = append(results, verifyOne(&items[i], kr, opts))
+		for i := range f.items {
+			results = append(results, verifyOne(&f.items[i], kr, opts))
 		}
 	}
-	return results, nil
+	return results
 }
