@@ -99,7 +99,7 @@ func loadPackFixture(b *testing.B) *packFixture {
 	b.Helper()
 	large := packLargeSize(b)
 	name := fmt.Sprintf("pack-v%d-%dx%d-%d-%d-%d", packFixtureV, chainStages, chainLinks1x, packSmallSize, large, packSeed)
-	dir := fixture(b, name, func(dst string) error { return buildPackFixture(dst, large) })
+	dir := cachedFixture(b, name, func(dst string) error { return buildPackFixture(dst, large) })
 	f := &packFixture{dir: dir,
 		artifact: map[string]string{packSmall: filepath.Join(dir, "small.bin"), packLarge: filepath.Join(dir, "large.bin")},
 		size:     map[string]int64{packSmall: packSmallSize, packLarge: large}}

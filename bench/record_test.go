@@ -5,119 +5,49 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	mrand "math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/consign-dev/consign/bench/fixture"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/in-toto/in-toto-golang/in_toto"
 )
 
-// Fixture shapes. Changing one changes the fixture's directory name, so an
-// old cache is never reused for a new shape.
-const (
-	treeFiles   = 100_000
-	treeTopDirs = 10 // × treeTopDirs subdirectories each: 100 leaf directories
-	treeMinSize = 100
-	treeMaxSize = 8 << 10
-	treeSeed    = 20260101
-	largeSize   = 1 << 30
-	largeSeed   = 20260102
-)
+// benchDir is where fixtures are cached (see fixture.Dir).
+func benchDir() string { return fixture.Dir() }
 
-// benchDir is where fixtures are cached: $CONSIGN_BENCH_DIR or
-// /tmp/consign-bench, outside the repository.
-func benchDir() string {
-	if d := os.Getenv("CONSIGN_BENCH_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(os.TempDir(), "consign-bench")
-}
-
-// fixture returns the path of a cached fixture, building it with build in
-// a temporary sibling and renaming it into place if it is missing, so an
-// interrupted build is never mistaken for a complete one.
-func fixture(b *testing.B, name string, build func(dst string) error) string {
+// fixture returns the path of a cached fixture (see fixture.Cached).
+func cachedFixture(b *testing.B, name string, build func(dst string) error) string {
 	b.Helper()
-	dir := benchDir()
-	dst := filepath.Join(dir, name)
-	if _, err := os.Stat(dst); err == nil {
-		return dst
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(dir, name+".partial-")
+	dst, err := fixture.Cached(name, build)
 	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	b.Logf("building fixture %s (once)", dst)
-	built := filepath.Join(tmp, name)
-	if err := build(built); err != nil {
-		b.Fatalf("building fixture %s: %v", dst, err)
-	}
-	if err := os.Rename(built, dst); err != nil {
 		b.Fatal(err)
 	}
 	return dst
 }
 
-// treeFixture is a tree of treeFiles files of random sizes between
-// treeMinSize and treeMaxSize bytes, spread over 100 leaf directories,
-// with contents from a fixed seed.
+// treeFixture is fixture.Tree: 100,000 small files in 100 directories.
 func treeFixture(b *testing.B) string {
-	name := fmt.Sprintf("tree-%d-%d-%d-%d", treeFiles, treeMinSize, treeMaxSize, treeSeed)
-	return fixture(b, name, func(dst string) error {
-		rng := mrand.New(mrand.NewPCG(treeSeed, treeSeed))
-		leaves := treeTopDirs * treeTopDirs
-		buf := make([]byte, treeMaxSize)
-		for i := range treeFiles {
-			leaf := i % leaves
-			dir := filepath.Join(dst, fmt.Sprintf("d%02d", leaf/treeTopDirs), fmt.Sprintf("s%02d", leaf%treeTopDirs))
-			if i < leaves {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
-				}
-			}
-			n := treeMinSize + rng.IntN(treeMaxSize-treeMinSize+1)
-			for j := range n {
-				buf[j] = byte(rng.Uint32())
-			}
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%06d.bin", i)), buf[:n], 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	b.Helper()
+	dst, err := fixture.Tree()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dst
 }
 
-// largeFixture is a largeSize-byte file with contents from a fixed seed.
+// largeFixture is fixture.Large: a 1 GiB file.
 func largeFixture(b *testing.B) string {
-	name := fmt.Sprintf("large-%d-%d", largeSize, largeSeed)
-	return fixture(b, name, func(dst string) error {
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			return err
-		}
-		f, err := os.Create(filepath.Join(dst, "large.bin"))
-		if err != nil {
-			return err
-		}
-		var seed [32]byte
-		copy(seed[:], strconv.Itoa(largeSeed))
-		src := mrand.NewChaCha8(seed)
-		if _, err := io.CopyN(f, src, largeSize); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	}) + string(filepath.Separator) + "large.bin"
+	b.Helper()
+	dst, err := fixture.Large()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dst
 }
 
 // BenchmarkRecordTree records the 100,000-file tree with consign and with
@@ -133,11 +63,11 @@ func BenchmarkRecordTree(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(res.Artifacts) != treeFiles {
-				b.Fatalf("recorded %d files, want %d", len(res.Artifacts), treeFiles)
+			if len(res.Artifacts) != fixture.TreeFiles {
+				b.Fatalf("recorded %d files, want %d", len(res.Artifacts), fixture.TreeFiles)
 			}
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/treeFiles, "ns/file")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/fixture.TreeFiles, "ns/file")
 	})
 	b.Run("in-toto-golang", func(b *testing.B) {
 		b.ReportAllocs()
@@ -146,11 +76,11 @@ func BenchmarkRecordTree(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(arts) != treeFiles {
-				b.Fatalf("recorded %d files, want %d", len(arts), treeFiles)
+			if len(arts) != fixture.TreeFiles {
+				b.Fatalf("recorded %d files, want %d", len(arts), fixture.TreeFiles)
 			}
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/treeFiles, "ns/file")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/fixture.TreeFiles, "ns/file")
 	})
 }
 
@@ -178,7 +108,7 @@ func BenchmarkHashLargeFile(b *testing.B) {
 	large := largeFixture(b)
 	b.Logf("fixture: %s", large)
 	b.Run("consign", func(b *testing.B) {
-		b.SetBytes(largeSize)
+		b.SetBytes(fixture.LargeSize)
 		b.ReportAllocs()
 		resetPeakRSS(b)
 		base, errBase := procStatus("VmRSS:")
