@@ -167,6 +167,34 @@ func TestSecurityCase77_Limits(t *testing.T) {
 			t.Errorf("a small envelope: %d %s", s, b)
 		}
 	})
+	t.Run("bytes in flight", func(t *testing.T) {
+		// A request held in the handler keeps its body's bytes counted: a
+		// second body that would pass MaxInFlight is told to come back,
+		// and is taken once the first request has been answered.
+		bs := &blockingStore{Store: memStore(), entered: make(chan struct{}, 100), release: make(chan struct{})}
+		e := newEnv(t, bs, server.Config{Limits: server.Limits{MaxInFlight: 6 << 10}})
+		k := newKey(t)
+		tok := e.token([]string{"p"}, k)
+		_, first := envelope(t, k, "a", strings.Repeat("1", 3<<10))
+		_, second := envelope(t, k, "a", strings.Repeat("2", 3<<10))
+		done := make(chan int, 1)
+		go func() {
+			s, _, _ := e.post(tok, "", first)
+			done <- s
+		}()
+		<-bs.entered // the first request's body is read and held
+		s, h, b := e.post(tok, "", second)
+		if s != 503 || h.Get("Retry-After") == "" {
+			t.Errorf("a body past the bytes in flight: %d (Retry-After %q) %s, want 503 with Retry-After", s, h.Get("Retry-After"), b)
+		}
+		close(bs.release)
+		if s := <-done; s != 200 {
+			t.Errorf("the first request: %d, want 200", s)
+		}
+		if s, _, b := e.post(tok, "", second); s != 200 {
+			t.Errorf("the second body once the first was answered: %d %s, want 200", s, b)
+		}
+	})
 	t.Run("queue", func(t *testing.T) {
 		bs := &blockingStore{Store: memStore(), entered: make(chan struct{}, 100), release: make(chan struct{})}
 		e := newEnv(t, bs, server.Config{Limits: server.Limits{Queue: 1}})
