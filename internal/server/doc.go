@@ -31,7 +31,9 @@
 //
 // # Limits
 //
-// Request bodies, batch sizes and envelope sizes are capped ([Limits]);
+// Request bodies, batch sizes and envelope sizes are capped ([Limits]), and
+// so are the body bytes held at once over all requests (503 with
+// Retry-After past it), large envelopes' real cost;
 // each token has a token-bucket rate in envelopes per second (429 with
 // Retry-After past it); a full sequencer queue answers 503 with Retry-After;
 // the HTTP server has header, read, write and idle timeouts, so a slow
