@@ -526,6 +526,23 @@ func (s *imageCleanup) Close() error {
 	return err
 }
 
+// scannedDigest is the SHA-256 syft computed of a file it scanned, as a
+// valid digest set, or nil.
+func scannedDigest(s *syftsbom.SBOM) digest.Set {
+	m, ok := s.Source.Metadata.(source.FileMetadata)
+	if !ok {
+		return nil
+	}
+	for _, d := range m.Digests {
+		if d.Algorithm == digest.SHA256 {
+			if set := (digest.Set{digest.SHA256: d.Value}); set.Validate() == nil {
+				return set
+			}
+		}
+	}
+	return nil
+}
+
 // subjects lists the scanned artifacts for an attestation.
 func subjects(ctx context.Context, t target, s *syftsbom.SBOM, archiveSet digest.Set) ([]Subject, error) {
 	name := cleanDisplay(t.display)
@@ -544,6 +561,12 @@ func subjects(ctx context.Context, t target, s *syftsbom.SBOM, archiveSet digest
 	case KindArchive:
 		return []Subject{{Name: name, Digest: archiveSet}}, nil
 	case KindFile:
+		// syft hashed the file as it scanned it (SHA-256, see the file
+		// source's configuration): the subject is that digest, so that the
+		// file is read once, not once more after the scan.
+		if set := scannedDigest(s); set != nil {
+			return []Subject{{Name: name, Digest: set}}, nil
+		}
 		set, err := digest.File(t.path)
 		if err != nil {
 			return nil, fmt.Errorf("hashing %s: %w", t.display, err)

@@ -83,6 +83,11 @@ func TestGenerateTargets(t *testing.T) {
 			if res.Kind != tt.kind {
 				t.Errorf("Kind = %q, want %q", res.Kind, tt.kind)
 			}
+			if d := scannedDigest(res.s); tt.kind == KindFile && (d == nil || d["sha256"] != tt.subject) {
+				// The subject is the digest syft took as it scanned: the
+				// file is read once.
+				t.Errorf("scannedDigest = %v, want syft's sha256 of the file, %s", d, tt.subject)
+			}
 			if m := missingKeys(res.PackageKeys(), tt.packages); len(m) > 0 {
 				t.Errorf("packages %q missing from %q", m, res.PackageKeys())
 			}
