@@ -1,9 +1,6 @@
 package step_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"testing"
@@ -13,8 +10,8 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/predicate"
-	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
+	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
 // TestLargeLink: the record of a step with 100,000 products and as many
@@ -34,14 +31,8 @@ func TestLargeLink(t *testing.T) {
 		rec.Materials[fmt.Sprintf("src/d%03d/f%07d.c", i%100, i)] = sha(fmt.Sprint("m", i))
 		rec.Products[fmt.Sprintf("rootfs/usr/lib/d%03d/f%07d.so", i%100, i)] = sha(fmt.Sprint("p", i))
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewSigner(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testkey.New(t, "ci")
+	s := key.Signer
 	kr, err := attest.NewKeyring(key.Public())
 	if err != nil {
 		t.Fatal(err)
