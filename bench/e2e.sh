@@ -13,7 +13,8 @@
 # Environment: COUNT (runs of each command, default 5), E2E_DIR (binaries
 # and scratch files, default /tmp/consign-e2e), CONSIGN_BENCH_DIR (fixture
 # cache, default /tmp/consign-bench), ROWS (a regular expression: only the
-# pairs whose name matches), E2E_OUT (the report, default bench/E2E.md).
+# pairs whose name matches; ROWS='^$' only rewrites the report from the results
+# kept in $E2E_DIR/results), E2E_OUT (the report, default bench/E2E.md).
 #
 # Adding a row: one line, `pair NAME 'COMMAND A' 'COMMAND B'`, run by bash
 # in $work; PREP='...' before it names an untimed command run before every
@@ -109,8 +110,10 @@ measure() {
 # of the rows not selected by ROWS stay from earlier runs, so that a row
 # can be measured again (with a larger COUNT, say) and the report still
 # holds every row.
+all_rows=()
 pair() {
 	local name=$1 a=$2 b=$3
+	all_rows+=("$name")
 	if ! [[ $name =~ $ROWS ]]; then
 		PREP=
 		return
@@ -184,7 +187,11 @@ fails() { awk '$4 != 0 { n++ } END { print n + 0 }' "$1"; }
 	echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
 	echo "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3),"
 	echo "$(openssl version | cut -d' ' -f1-2); SHA-NI: $(grep -q -m1 sha_ni /proc/cpuinfo && echo yes || echo no)."
-	echo "Peers: in-toto-golang $intoto_v, cosign $cosign_v, syft $syft_v (go install from the module proxy)."
+	peers=""
+	[ ! -x "$bin/in-toto-golang" ] || peers+="in-toto-golang $intoto_v, "
+	[ ! -x "$bin/cosign" ] || peers+="cosign $cosign_v, "
+	[ ! -x "$bin/syft" ] || peers+="syft $syft_v, "
+	echo "Peers: ${peers%, } (go install from the module proxy)."
 	echo
 	echo "| row | A: consign | B: peer | N | A wall s | B wall s | wall B/A | A CPU s | B CPU s | CPU B/A | A RSS MiB | B RSS MiB | RSS A/B | load before → after |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -208,6 +215,14 @@ fails() { awk '$4 != 0 { n++ } END { print n + 0 }' "$1"; }
 				n, ca, cb, runs, aw, awmin, awmax, bw, bwmin, bwmax, (aw > 0 ? bw / aw : 0), ac, acmin, acmax, bc, bcmin, bcmax, (ac > 0 ? bc / ac : 0), ar / 1024, br / 1024, (br > 0 ? ar / br : 0), ld }'
 	done <"$results/order"
 	echo
+	missing=""
+	for name in "${all_rows[@]}"; do
+		grep -qx "$name" "$results/order" || missing+=" $name"
+	done
+	if [ -n "$missing" ]; then
+		echo "Rows not measured for this report:$missing."
+		echo
+	fi
 	busy=$(awk -v n="$(nproc)" '$1 > n { b = 1 } END { print b + 0 }' "$results"/*.load)
 	if [ "$busy" = 1 ]; then
 		echo "**The machine was busy** (load average above its $(nproc) CPUs, see the last column: other"
