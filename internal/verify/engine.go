@@ -487,16 +487,24 @@ func cloneSet(d digest.Set) digest.Set {
 func (e *engine) checkArtifacts(artifacts []Artifact) {
 	final := e.pol.Stages[len(e.pol.Stages)-1]
 	// Index the final stage's subjects by digest value, so that each
-	// artifact costs a lookup, not a pass over every attestation.
+	// artifact costs a lookup, not a pass over every attestation or over
+	// every subject of one. A subject matches an artifact only if they agree
+	// on a strong algorithm (digest.Matches), so the subjects filed under
+	// the artifact's strong values are all the subjects that can match.
 	type digestKey struct{ alg, value string }
+	type indexed struct {
+		c  *countedItem
+		sd digest.Set
+	}
 	counted := e.counted[final.Name]
-	byDigest := make(map[digestKey][]*countedItem, len(counted))
+	byDigest := make(map[digestKey][]indexed, len(counted))
 	strongAlgs := [...]string{digest.SHA256, digest.SHA512, digest.SHA384}
 	for _, c := range counted {
 		eachSubjectDigest(c.it, func(d digest.Set) bool {
 			for _, alg := range strongAlgs {
-				if v := d[alg]; v != "" && !slices.Contains(byDigest[digestKey{alg, v}], c) {
-					byDigest[digestKey{alg, v}] = append(byDigest[digestKey{alg, v}], c)
+				if v := d[alg]; v != "" {
+					k := digestKey{alg, v}
+					byDigest[k] = append(byDigest[k], indexed{c, d})
 				}
 			}
 			return true
@@ -507,21 +515,20 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	e.res.Artifacts = slices.Grow(e.res.Artifacts, len(artifacts))
 	for _, a := range artifacts {
 		ar := ArtifactResult{Name: a.Name, Digest: a.Digest}
+		// cands: the counted attestations with a subject matching a.Digest
+		// by the rule of digest.Matches, each once, in index order.
 		cands = cands[:0]
 		for _, alg := range strongAlgs {
 			if v := a.Digest[alg]; v != "" {
-				for _, c := range byDigest[digestKey{alg, v}] {
-					if !slices.Contains(cands, c) {
-						cands = append(cands, c)
+				for _, x := range byDigest[digestKey{alg, v}] {
+					if !slices.Contains(cands, x.c) && digest.MatchesValidated(x.sd, a.Digest) {
+						cands = append(cands, x.c)
 					}
 				}
 			}
 		}
 		keys, sources = keys[:0], sources[:0]
 		for _, c := range cands {
-			if !subjectOf(c.it, a.Digest) {
-				continue
-			}
 			sources = append(sources, c.it.res.Source)
 			for _, k := range c.keys {
 				if !slices.Contains(keys, k) {
@@ -563,15 +570,4 @@ func eachSubjectDigest(it *item, f func(digest.Set) bool) {
 			return
 		}
 	}
-}
-
-// subjectOf reports whether d is among the item's subjects (a link's
-// products), by the rule of [digest.Matches].
-func subjectOf(it *item, d digest.Set) bool {
-	found := false
-	eachSubjectDigest(it, func(sd digest.Set) bool {
-		found = digest.MatchesValidated(sd, d)
-		return !found
-	})
-	return found
 }
