@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -895,4 +896,51 @@ func TestEmptyAttestationsFail(t *testing.T) {
 	wantFail(t, res, "no attestations were given")
 	cfg.Attestations = []Input{{Name: "empty.jsonl", Data: []byte("\n")}}
 	wantFail(t, mustVerify(t, cfg), "is invalid")
+}
+
+// TestSecurityCase67_OneSubjectOfMany: the final stage's one link has many
+// products; an artifact passes only by a subject that matches it by the rule
+// of digest.Matches, wherever that subject is among the link's products: a
+// subject agreeing on sha256 but not on sha512 does not cover the artifact.
+func TestSecurityCase67_OneSubjectOfMany(t *testing.T) {
+	c := newChain(t)
+	hex := func(s string, alg string) string {
+		if alg == digest.SHA512 {
+			sum := sha512.Sum512([]byte(s))
+			return fmt.Sprintf("%x", sum)
+		}
+		return sha(s)[alg]
+	}
+	prods := map[string]digest.Set{}
+	for i := range 300 {
+		prods[fmt.Sprintf("dist/f%03d", i)] = digest.Set{digest.SHA256: hex(fmt.Sprint(i), digest.SHA256)}
+	}
+	both := digest.Set{digest.SHA256: hex("both", digest.SHA256), digest.SHA512: hex("both", digest.SHA512)}
+	prods["dist/both"] = both
+	yaml := strings.NewReplacer(`CREATE "dist/*", DISALLOW "*"`, `ALLOW "*"`, `MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"`, `MATCH "*" WITH PRODUCTS FROM build, DISALLOW "*"`).Replace(c.policyYAML(""))
+	for _, tc := range []struct {
+		name string
+		art  digest.Set
+		want string // "" for a pass
+	}{
+		{"the last of many", prods["dist/f299"], ""},
+		{"sha512 alone", digest.Set{digest.SHA512: both[digest.SHA512]}, ""},
+		{"sha256 agrees, sha512 differs", digest.Set{digest.SHA256: both[digest.SHA256], digest.SHA512: hex("other", digest.SHA512)}, "no subject of stage release"},
+		{"none", digest.Set{digest.SHA256: hex("none", digest.SHA256)}, "no subject of stage release"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := c.config(t, yaml)
+			cfg.Attestations = []Input{c.inputs[0],
+				input("build", envLine(t, linkStatement(t, "build", c.src, prods), c.ci), envLine(t, statement(t, attest.PredicateSLSAProvenance, prods, slsaPredicate("https://consign.dev/builders/local/v1", "git+https://github.com/acme/app")), c.ci)),
+				input("a", envLine(t, linkStatement(t, "release", prods, prods), c.alice)),
+				input("b", envLine(t, linkStatement(t, "release", prods, prods), c.bob))}
+			cfg.Artifacts = []Artifact{{Name: "x", Digest: tc.art}}
+			res := mustVerify(t, cfg)
+			if tc.want == "" {
+				wantPass(t, res)
+			} else {
+				wantFail(t, res, tc.want)
+			}
+		})
+	}
 }
