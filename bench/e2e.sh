@@ -66,7 +66,7 @@ selected() {
 	done
 	return 1
 }
-! selected intoto run-100k-100k run-100k-40k || install github.com/in-toto/in-toto-golang "$intoto_v"
+! selected intoto run-100k-100k run-100k-40k chain-layout-1x chain-policy-1x chain-layout-4x chain-policy-4x || install github.com/in-toto/in-toto-golang "$intoto_v"
 ! selected cosign verify-attestation-1GiB-vs-cosign || install github.com/sigstore/cosign/v2/cmd/cosign "$cosign_v"
 ! selected syft sbom-go-tree sbom-node sbom-python || install github.com/anchore/syft/cmd/syft "$syft_v"
 export PATH=$bin:$PATH
@@ -167,6 +167,26 @@ pair sbom-node \
 pair sbom-python \
 	"consign sbom $PYTHON -o cyclonedx-json=sbom.json" \
 	"syft scan dir:$PYTHON -q -o cyclonedx-json=sbom.json"
+# Chain verification (bench/CHAIN.md): the release of bench/chainfix, one
+# link per stage (in-toto-golang's CLI refuses a step whose links report
+# different artifacts), 10,000 artifacts at 1x; consign also hashes the
+# final stage's products, named on its command line (s8/*).
+for size in 1 4; do
+	selected chain "chain-layout-${size}x" "chain-policy-${size}x" || continue
+	fix=$CONSIGN_BENCH_DIR/chain-e2e-v1-${size}x
+	if [ ! -f "$fix/done" ]; then
+		rm -rf "$fix" "$fix.partial"
+		(cd "$repo" && go run ./bench/chainfix -out "$fix.partial" -size "$size")
+		touch "$fix.partial/done" && mv "$fix.partial" "$fix"
+	fi
+	intoto="in-toto-golang verify -l ../intoto/root.layout -k ../owner.pub -d ../intoto/links"
+	pair "chain-layout-${size}x" \
+		"cd $fix/artifacts && consign verify --layout ../intoto/root.layout --layout-key ../owner.pub --links ../intoto/links s8/*" \
+		"cd $fix/artifacts && $intoto"
+	pair "chain-policy-${size}x" \
+		"cd $fix/artifacts && consign verify --policy ../policy.json --trust-root ../owner.pub --attestations ../att s8/*" \
+		"cd $fix/artifacts && $intoto"
+done
 
 # ---- Report ----
 # stat FILE COLUMN: "median min max" of a column of a results file.

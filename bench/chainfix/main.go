@@ -1,4 +1,4 @@
-// Command chainfix writes the release that bench/chain-e2e.sh verifies one
+// Command chainfix writes the release that bench/e2e.sh (rows chain-*) verifies one
 // process per command, with consign's CLI and with in-toto-golang's: the
 // release of BenchmarkVerifyChain (8 stages in a row, the same artifact
 // rules, 10,000 artifacts at size 1) but with one signed link per stage,
