@@ -35,7 +35,7 @@ func newKey(t testing.TB, name string) *testKey { return testkey.New(t, name) }
 var indentPEM = testkey.IndentPEM
 
 // sbomJSON is a small CycloneDX SBOM of the release.
-const sbomJSON = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"timestamp":"2026-11-01T00:00:00Z","authors":[{"name":"ACME build"}],"component":{"bom-ref":"acme-app","type":"application","name":"acme-app","version":"1.0"}},"components":[{"bom-ref":"pkg:generic/libgreet@1.2.0","type":"library","name":"libgreet","version":"1.2.0","supplier":{"name":"ACME"},"purl":"pkg:generic/libgreet@1.2.0","licenses":[{"license":{"id":"MIT"}}]}],"dependencies":[{"ref":"acme-app","dependsOn":["pkg:generic/libgreet@1.2.0"]},{"ref":"pkg:generic/libgreet@1.2.0","dependsOn":[]}]}`
+const sbomJSON = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"timestamp":"2026-11-01T00:00:00Z","authors":[{"name":"ACME build"}],"component":{"bom-ref":"acme-app","type":"application","name":"acme-app","version":"1.0","supplier":{"name":"ACME"},"purl":"pkg:generic/acme-app@1.0"}},"components":[{"bom-ref":"pkg:generic/libgreet@1.2.0","type":"library","name":"libgreet","version":"1.2.0","supplier":{"name":"ACME"},"purl":"pkg:generic/libgreet@1.2.0","licenses":[{"license":{"id":"MIT"}}]}],"dependencies":[{"ref":"acme-app","dependsOn":["pkg:generic/libgreet@1.2.0"]},{"ref":"pkg:generic/libgreet@1.2.0","dependsOn":[]}]}`
 
 // release is a small real release: one stage, "build", whose CI key signs
 // an SBOM and a test result about the artifacts, under a policy signed by
@@ -81,7 +81,7 @@ stages:
   - name: build
     by: [ci]
     require: [cyclonedx, test]
-    checks: [{tests: all_passed}]
+    checks: [{tests: all_passed}, {sbom: {profile: ntia, schema: true}}]
 `, r.owner.Signer.KeyID(), indentPEM(r.ci.PEM, 8))
 	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, r.owner.Signer)
 	if err != nil {

@@ -68,7 +68,9 @@ func TestRoundTrip(t *testing.T) {
 		if len(res.SBOMs) != 1 || res.SBOMs[0].Status != verify.StatusPass || res.SBOMs[0].Components != 1 {
 			t.Errorf("sboms: %+v", res.SBOMs)
 		}
-		for _, s := range []string{"PASS pack", "PASS sbom sboms/01-build.1.cdx.json: cyclonedx-json 1.6 of acme-app 1.0, 1 component(s)", "PASS the pack verified"} {
+		for _, s := range []string{"PASS pack", "PASS sbom sboms/01-build.1.cdx.json: cyclonedx-json 1.6 of acme-app 1.0, 1 component(s)",
+			"format rules: valid (schema http://cyclonedx.org/schema/bom-1.6.schema.json)",
+			"profile ntia (NTIA minimum elements (2021)): met; 7 of 7 element(s) present", "PASS the pack verified"} {
 			if !strings.Contains(report.PackText(res), s) {
 				t.Errorf("report lacks %q:\n%s", s, report.PackText(res))
 			}

@@ -98,6 +98,20 @@ type SBOMResult struct {
 	Subject    string             `json:"subject,omitempty"`
 	Components int                `json:"components"`
 	Coverage   map[string]float64 `json:"coverage,omitempty"`
+	// Schema is what the SBOM's format's rules say of it
+	// ([sbomdoc.Validate]): its official schema, and the licence, purl,
+	// CPE and hash grammars.
+	Schema *SBOMSchema `json:"schema,omitempty"`
+	// Profiles are the results of the profiles the policy's sbom checks
+	// name, in the order they are first named.
+	Profiles []*sbomdoc.ProfileResult `json:"profiles,omitempty"`
+}
+
+// SBOMSchema is an SBOM's validation, summarised.
+type SBOMSchema struct {
+	Schema     string `json:"schema,omitempty"` // the $id of the schema it was checked against
+	Violations int    `json:"violations"`
+	First      string `json:"first,omitempty"` // the first violation
 }
 
 // VSAResult is the pack's verification summary attestation, checked.
@@ -221,7 +235,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 				}
 			}
 		}
-		res.SBOMs = checkSBOMs(p, vr)
+		res.SBOMs = checkSBOMs(p, vr, sbomProfiles(sp.Policy))
 		for _, s := range res.SBOMs {
 			if s.Status == verify.StatusFail {
 				res.fail("SBOM %s: %s", s.Path, s.Reason)
@@ -370,9 +384,31 @@ func strictUnmarshal(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
+// sbomProfiles lists the SBOM profiles the policy's sbom checks name, each
+// once, in the order they are first named.
+func sbomProfiles(pol *policy.Policy) []string {
+	var out []string
+	for _, st := range pol.Stages {
+		for _, c := range st.Checks {
+			if c.SBOM == nil {
+				continue
+			}
+			for _, name := range c.SBOM.Profiles {
+				if !slices.Contains(out, name) {
+					out = append(out, name)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // checkSBOMs checks that every SBOM file is, byte for byte, the predicate of
-// an attestation the policy counted, and summarises it.
-func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
+// an attestation the policy counted, and summarises it: its coverage, its
+// validity by its format's rules, and its results for the profiles given.
+// The verdicts on validity and profiles are the policy's (a stage's sbom
+// check); here they are reported, not judged again.
+func checkSBOMs(p *Pack, vr *verify.Result, profiles []string) []SBOMResult {
 	var preds [][]byte
 	for _, a := range vr.Attestations {
 		if a.Status != verify.StatusCounted {
@@ -410,6 +446,17 @@ func checkSBOMs(p *Pack, vr *verify.Result) []SBOMResult {
 		s.Coverage = map[string]float64{}
 		for _, c := range rep.Coverage {
 			s.Coverage[c.Element] = c.Percent
+		}
+		if v, err := sbomdoc.Validate(data); err == nil {
+			s.Schema = &SBOMSchema{Schema: v.Schema, Violations: len(v.Violations)}
+			if len(v.Violations) > 0 {
+				s.Schema.First = v.Violations[0].String()
+			}
+		}
+		for _, name := range profiles {
+			if r, err := sbomdoc.CheckProfile(doc, name); err == nil {
+				s.Profiles = append(s.Profiles, r)
+			}
 		}
 		out = append(out, s)
 	}

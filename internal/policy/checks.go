@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 func (ps *parser) checks(n *yaml.Node, st *Stage, label string) {
@@ -66,7 +68,7 @@ func shortNames(uris []string) []string {
 }
 
 func (ps *parser) sbomCheck(n *yaml.Node, label string) *SBOMCheck {
-	f := ps.mapping(n, label+" sbom check", "minimum_elements", "min_coverage", "deny_licenses")
+	f := ps.mapping(n, label+" sbom check", "minimum_elements", "min_coverage", "deny_licenses", "profile", "schema")
 	if f == nil {
 		return nil
 	}
@@ -110,10 +112,44 @@ func (ps *parser) sbomCheck(n *yaml.Node, label string) *SBOMCheck {
 			c.DenyLicenses = append(c.DenyLicenses, l)
 		}
 	}
-	if len(c.MinCoverage) == 0 && len(c.DenyLicenses) == 0 {
-		ps.errorf(n, "%s: the sbom check sets no requirement (minimum_elements, min_coverage or deny_licenses)", label)
+	if pn := f["profile"]; pn != nil {
+		c.Profiles = ps.sbomProfiles(pn)
+	}
+	if sn := f["schema"]; sn != nil {
+		if sn.Kind != yaml.ScalarNode || sn.Tag != "!!bool" {
+			ps.errorf(sn, "schema must be true or false")
+		} else {
+			c.Schema = sn.Value == "true"
+		}
+	}
+	if len(c.MinCoverage) == 0 && len(c.DenyLicenses) == 0 && len(c.Profiles) == 0 && !c.Schema {
+		ps.errorf(n, "%s: the sbom check sets no requirement (minimum_elements, min_coverage, deny_licenses, profile or schema)", label)
 	}
 	return c
+}
+
+// sbomProfiles reads an sbom check's profile: one profile name or a list
+// of them, each one sbomdoc knows.
+func (ps *parser) sbomProfiles(n *yaml.Node) []string {
+	nodes := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		nodes = n.Content
+	}
+	var out []string
+	for _, pn := range nodes {
+		name, ok := ps.str(pn, "profile")
+		if !ok {
+			continue
+		}
+		if _, err := sbomdoc.LookupProfile(name); err != nil {
+			ps.errorf(pn, "profile: %v", err)
+			continue
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (ps *parser) slsaCheck(n *yaml.Node, label string) *SLSACheck {

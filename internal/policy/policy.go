@@ -152,6 +152,14 @@ type SBOMCheck struct {
 	// DenyLicenses lists SPDX license ids no component may carry (compared
 	// case-insensitively, as SPDX ids are).
 	DenyLicenses []string
+	// Profiles are the SBOM profiles (sbomdoc.ProfileNames: ntia,
+	// cisa-2025, bsi-tr-03183-2, fsct) the SBOM must meet in full: every
+	// element present or not applicable.
+	Profiles []string
+	// Schema asks that the SBOM be valid by the rules of its format and
+	// version: its official schema, and the licence, purl, CPE and hash
+	// grammars (sbomdoc.Validate).
+	Schema bool
 }
 
 // SLSACheck checks SLSA Provenance v1 attestations. Every comparison is

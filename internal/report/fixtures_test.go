@@ -6,6 +6,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/pack"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -78,7 +79,19 @@ func packResult() *pack.Result {
 		Log:          &pack.LogResult{Status: verify.StatusPass, Origin: "log.example", Size: 12, Receipts: 3, Consistent: 2, Unproven: 1},
 		SBOMs: []pack.SBOMResult{
 			{Path: "sboms/01-build.1.cdx.json", Status: verify.StatusPass, Format: "cyclonedx-json 1.6", Subject: "acme-app 1.0", Components: 4,
-				Coverage: map[string]float64{"name": 100, "version": 75, "supplier": 0}},
+				Coverage: map[string]float64{"name": 100, "version": 75, "supplier": 0},
+				Schema:   &pack.SBOMSchema{Schema: "http://cyclonedx.org/schema/bom-1.6.schema.json"},
+				Profiles: []*sbomdoc.ProfileResult{{Profile: "ntia", Title: "NTIA minimum elements (2021)", Elements: []sbomdoc.ElementResult{
+					{Element: "supplier", Status: sbomdoc.StatusMissing, Covered: 1, Total: 5, Missing: []string{"a@1", "b@2", "c@3", "d@4"}},
+					{Element: "name", Status: sbomdoc.StatusPresent, Covered: 5, Total: 5},
+					{Element: "timestamp", Status: sbomdoc.StatusPresent},
+				}}}},
+			{Path: "sboms/03-build.spdx", Status: verify.StatusPass, Format: "spdx-tagvalue 2.3", Components: 0,
+				Schema: &pack.SBOMSchema{Violations: 2, First: "line 7: hash: SHA256 is 64 hex digits, not 10"},
+				Profiles: []*sbomdoc.ProfileResult{{Profile: "fsct", Title: "FSCT", Elements: []sbomdoc.ElementResult{
+					{Element: "timestamp", Status: sbomdoc.StatusPresent},
+					{Element: "component-name", Status: sbomdoc.StatusNotApplicable},
+				}}}},
 			{Path: "sboms/02-build.2.cdx.json", Status: verify.StatusFail, Reason: "not the predicate of any attestation the policy counted"},
 		},
 		VSA:      &pack.VSAResult{Path: "vsa/app.intoto.jsonl", Status: verify.StatusFail, Result: verify.VSAPassed, SignedBy: "0123456789ab (the owner)", Reason: "about another policy"},

@@ -94,6 +94,45 @@ func writeSBOM(b *strings.Builder, s pack.SBOMResult) {
 		fmt.Fprintf(b, "; %s", strings.Join(cov, ", "))
 	}
 	b.WriteString("\n")
+	if v := s.Schema; v != nil {
+		switch {
+		case v.Violations > 0:
+			fmt.Fprintf(b, "       format rules: %d violation(s), the first %s\n", v.Violations, v.First)
+		case v.Schema != "":
+			fmt.Fprintf(b, "       format rules: valid (schema %s)\n", v.Schema)
+		default:
+			b.WriteString("       format rules: valid (no schema for this format; licences, purls, CPEs and hashes checked)\n")
+		}
+	}
+	for _, r := range s.Profiles {
+		var present, missing, na []string
+		for _, e := range r.Elements {
+			switch e.Status {
+			case sbomdoc.StatusPresent:
+				present = append(present, e.Element)
+			case sbomdoc.StatusMissing:
+				m := e.Element
+				if e.Total > 0 {
+					m += fmt.Sprintf(" (%d of %d components)", e.Total-e.Covered, e.Total)
+				}
+				missing = append(missing, m)
+			default:
+				na = append(na, e.Element)
+			}
+		}
+		verdict := "met"
+		if len(missing) > 0 {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(b, "       profile %s (%s): %s; %d of %d element(s) present", r.Profile, r.Title, verdict, len(present), len(r.Elements))
+		if len(missing) > 0 {
+			fmt.Fprintf(b, "; missing %s", strings.Join(missing, ", "))
+		}
+		if len(na) > 0 {
+			fmt.Fprintf(b, "; not applicable %s", strings.Join(na, ", "))
+		}
+		b.WriteString("\n")
+	}
 }
 
 func humanBytes(n int64) string {

@@ -61,7 +61,7 @@ func TestFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back pack.Result
-	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pack.Product != "app" || len(back.SBOMs) != 2 {
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pack.Product != "app" || len(back.SBOMs) != 3 || len(back.SBOMs[0].Profiles) != 1 || back.SBOMs[1].Schema.Violations != 2 {
 		t.Errorf("Pack(JSON) = %s, %v", js.String(), err)
 	}
 }

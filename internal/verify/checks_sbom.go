@@ -15,7 +15,10 @@ import (
 // https://spdx.dev/Document), decoded strictly by [sbomdoc.Decode]. The
 // document's format must be the one its predicate type names; each
 // min_coverage element must be covered at least as much as asked
-// ([sbomdoc.Report.Require]); and no component may carry a denied licence.
+// ([sbomdoc.Report.Require]); no component may carry a denied licence;
+// with schema, the SBOM must break none of its format's rules
+// ([sbomdoc.Validate]); and each profile named must be met in full
+// ([sbomdoc.CheckProfile]: no element missing).
 func checkSBOM(c *policy.SBOMCheck, it *item) error {
 	doc, err := sbomdoc.Decode(it.st.Predicate)
 	if err != nil {
@@ -29,6 +32,24 @@ func checkSBOM(c *policy.SBOMCheck, it *item) error {
 		return fmt.Errorf("the predicate type is %s but the SBOM is %s", attest.ShortName(it.predicateType), doc.Format)
 	}
 	var problems []string
+	if c.Schema {
+		v, err := sbomdoc.Validate(it.st.Predicate)
+		if err == nil {
+			err = v.Err()
+		}
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	for _, name := range c.Profiles {
+		r, err := sbomdoc.CheckProfile(doc, name)
+		if err == nil {
+			err = r.Err()
+		}
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	if len(c.MinCoverage) > 0 {
 		var reqs []sbomdoc.Requirement
 		for _, e := range sortedKeys(c.MinCoverage) {

@@ -149,6 +149,45 @@ func TestSBOMCheck(t *testing.T) {
 	}
 }
 
+// TestSBOMCheckProfileSchema: a stage's sbom check that asks for a profile
+// fails on an SBOM missing one of its elements, naming it; one that asks
+// for schema validity fails on an SBOM its format's rules forbid (a hash
+// of the wrong length), naming where.
+func TestSBOMCheckProfileSchema(t *testing.T) {
+	c := newChain(t)
+	stage := `  - name: sbom
+    by: [ci]
+    require: [cyclonedx]
+    products: [MATCH "dist/*" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks:
+      - sbom: {profile: ntia, schema: true}
+`
+	bom := func(hash, timestamp string) string {
+		return `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",` +
+			`"metadata":{` + timestamp + `"tools":{"components":[{"type":"application","name":"consign","version":"1"}]}},` +
+			`"components":[{"type":"library","bom-ref":"a","name":"a","version":"1","supplier":{"name":"ACME"},"purl":"pkg:golang/a@1",` +
+			`"hashes":[{"alg":"SHA-256","content":"` + hash + `"}]}],"dependencies":[{"ref":"a"}]}`
+	}
+	good := strings.Repeat("ab", 32)
+	tests := []struct{ name, predicate, want string }{
+		{"passes", bom(good, `"timestamp":"2026-01-01T00:00:00Z",`), ""},
+		{"profile element missing", bom(good, ""), "SBOM does not meet the profile ntia: missing timestamp"},
+		{"schema violation", bom(good[:10], `"timestamp":"2026-01-01T00:00:00Z",`), "/components/0/hashes/0/content"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := c.config(t, c.policyYAML("")+stage)
+			cfg.Attestations = append(cfg.Attestations, input("sbom", envLine(t, statement(t, attest.PredicateCycloneDX, c.app, tt.predicate), c.ci)))
+			res := mustVerify(t, cfg)
+			if tt.want == "" {
+				wantPass(t, res)
+				return
+			}
+			wantFail(t, res, tt.want)
+		})
+	}
+}
+
 // ExampleVerify verifies a one-stage release against a policy signed by its
 // owner, with keys made on the spot.
 func ExampleVerify() {
