@@ -198,6 +198,9 @@ func spdxComponent(p *v2_3.Package) Component {
 		Name:    p.PackageName,
 		Version: p.PackageVersion,
 	}
+	if purpose := strings.TrimSpace(p.PrimaryPackagePurpose); purpose != "" {
+		c.Type = strings.ToLower(strings.ReplaceAll(purpose, "_", "-"))
+	}
 	if p.PackageSupplier != nil && !SPDXNoValue(p.PackageSupplier.Supplier) {
 		c.Supplier = strings.TrimSpace(p.PackageSupplier.Supplier)
 	}

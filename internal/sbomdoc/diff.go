@@ -2,6 +2,7 @@ package sbomdoc
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -32,25 +33,156 @@ func (c Change) VersionChanged() bool { return c.OldVersion != c.NewVersion }
 // LicensesChanged reports whether the licences differ (see [Diff]).
 func (c Change) LicensesChanged() bool { return !sameLicences(c.OldLicenses, c.NewLicenses) }
 
-// sameLicences compares two lists of licences as sets, the way two tools
-// may write the same licence: case aside, without enclosing parentheses,
-// and a LicenseRef- made from a name ("LicenseRef-Apache-2.0" for
-// "Apache 2.0", as syft's SPDX writer does) equal to that name.
+// sameLicences compares two lists of licences as sets of what applies, the
+// way different formats and tools write the same licences ([licenceKeys]).
 func sameLicences(a, b []string) bool {
-	key := func(ls []string) []string {
-		out := make([]string, 0, len(ls))
-		for _, l := range ls {
-			l = strings.TrimSpace(l)
-			for len(l) > 1 && l[0] == '(' && l[len(l)-1] == ')' {
-				l = strings.TrimSpace(l[1 : len(l)-1])
-			}
-			l = strings.TrimPrefix(l, "LicenseRef-")
-			l = strings.ToLower(strings.Join(strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '-' }), "-"))
-			out = append(out, l)
+	return slices.Equal(licenceKeys(a), licenceKeys(b))
+}
+
+// licenceKeys normalises a component's licences for comparison, sorted and
+// each once. The same scan written by syft as CycloneDX and as SPDX says
+// one thing in several ways, each undone here:
+//   - a list of licences and an AND expression of them: "MIT", "Apache-2.0"
+//     (CycloneDX entries, all of which apply) and "Apache-2.0 AND MIT" (SPDX)
+//     both become the conjuncts mit, apache-2.0;
+//   - a licence known by the digest of its text, "sha256:HEX" in CycloneDX,
+//     and "LicenseRef-HEX" in SPDX;
+//   - a licence name and the LicenseRef- made from it, every character but
+//     letters, digits, '.' and '-' replaced by '-' ("Expat (MIT/X11)" and
+//     "LicenseRef-Expat--MIT-X11-");
+//   - case, white space and enclosing parentheses.
+//
+// An OR or WITH expression stays whole: its parts do not each apply.
+func licenceKeys(ls []string) []string {
+	var out []string
+	for _, l := range ls {
+		for _, part := range conjuncts(l) {
+			out = append(out, licenceKey(part))
 		}
-		return sortedUnique(out)
 	}
-	return slices.Equal(key(a), key(b))
+	return sortedUnique(out)
+}
+
+// conjuncts splits a licence at its top-level ANDs, when it is an SPDX
+// expression; a licence name is one conjunct, whatever it holds.
+func conjuncts(l string) []string {
+	l = stripParens(l)
+	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(l))
+	if !expressionSyntax(fields) {
+		return []string{l}
+	}
+	var out []string
+	depth, start := 0, 0
+	for i, f := range fields {
+		switch {
+		case f == "(":
+			depth++
+		case f == ")":
+			depth--
+		case depth == 0 && strings.EqualFold(f, "AND"):
+			out = append(out, stripParens(strings.Join(fields[start:i], " ")))
+			start = i + 1
+		}
+	}
+	if len(out) == 0 {
+		return []string{l}
+	}
+	return append(out, stripParens(strings.Join(fields[start:], " ")))
+}
+
+// spdxIDString is an SPDX idstring, with the "+" and the DocumentRef-'s
+// ":" an expression's operands may hold.
+var spdxIDString = regexp.MustCompile(`^[A-Za-z0-9.+:-]+$`)
+
+// expressionSyntax reports whether tokens (parentheses apart) have the
+// shape of an SPDX licence expression: operands and AND, OR, WITH in turn,
+// parentheses balanced. Which ids exist is not its question.
+func expressionSyntax(tokens []string) bool {
+	depth, wantOperand := 0, true
+	for _, t := range tokens {
+		switch {
+		case t == "(":
+			if !wantOperand {
+				return false
+			}
+			depth++
+		case t == ")":
+			if wantOperand || depth == 0 {
+				return false
+			}
+			depth--
+		case strings.EqualFold(t, "AND"), strings.EqualFold(t, "OR"), strings.EqualFold(t, "WITH"):
+			if wantOperand {
+				return false
+			}
+			wantOperand = true
+		case spdxIDString.MatchString(t):
+			if !wantOperand {
+				return false
+			}
+			wantOperand = false
+		default:
+			return false
+		}
+	}
+	return len(tokens) > 0 && !wantOperand && depth == 0
+}
+
+// stripParens removes white space and the parentheses that enclose all of l.
+func stripParens(l string) string {
+	l = strings.TrimSpace(l)
+	for len(l) > 1 && l[0] == '(' && l[len(l)-1] == ')' && balanced(l[1:len(l)-1]) {
+		l = strings.TrimSpace(l[1 : len(l)-1])
+	}
+	return strings.Join(strings.Fields(strings.NewReplacer("( ", "(", " )", ")").Replace(l)), " ")
+}
+
+// balanced reports whether no closing parenthesis of s comes before its
+// opening one, and every one opened is closed.
+func balanced(s string) bool {
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+// licenceKey is one conjunct's comparison key.
+func licenceKey(l string) string {
+	if h, ok := strings.CutPrefix(l, "sha256:"); ok && len(h) == 64 && isHex(h) {
+		return strings.ToLower(h)
+	}
+	if ref, ok := strings.CutPrefix(l, "LicenseRef-"); ok {
+		return strings.ToLower(ref)
+	}
+	tokens := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(l))
+	if len(tokens) > 1 && expressionSyntax(tokens) || len(tokens) == 1 && checkLicenseExpression(l) == "" {
+		return strings.ToLower(l)
+	}
+	// A name ("GPLv2+" too, which is no SPDX id): as syft makes a
+	// LicenseRef- of it.
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			return r
+		}
+		return '-'
+	}, l))
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && (s[i]|0x20 < 'a' || s[i]|0x20 > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Empty reports whether the two SBOMs list the same components.
@@ -64,13 +196,19 @@ func (c *Changes) Empty() bool { return len(c.Added)+len(c.Removed)+len(c.Change
 // rest pair newest with newest (versions compared with their numbers as
 // numbers: 4.17.10 is newer than 4.17.9); whatever stays unpaired is
 // added or removed.
-// The subjects the SBOMs describe are not compared.
+// The subjects the SBOMs describe are not compared, nor operating systems
+// unless both SBOMs list one; licences are compared as [licenceKeys]
+// normalises them.
 //
 // Results are sorted by name, then version.
 func Diff(oldDoc, newDoc *Document) *Changes {
 	out := &Changes{}
-	olds := componentsOf(oldDoc)
-	news := componentsOf(newDoc)
+	// syft lists the scanned system's distribution as a CycloneDX
+	// operating-system component and not at all in SPDX 2: an operating
+	// system is compared only when both SBOMs list one.
+	withOS := hasOS(oldDoc) && hasOS(newDoc)
+	olds := componentsOf(oldDoc, withOS)
+	news := componentsOf(newDoc, withOS)
 	olds, news = pairUp(olds, news, purlKey, out)
 	olds, news = pairUp(olds, news, nameKey, out)
 	out.Removed = append(out.Removed, olds...)
@@ -95,9 +233,21 @@ func Diff(oldDoc, newDoc *Document) *Changes {
 	return out
 }
 
-func componentsOf(d *Document) []Component {
+// TypeOperatingSystem is the component type of an operating system
+// (CycloneDX "operating-system", SPDX primaryPackagePurpose
+// OPERATING-SYSTEM).
+const TypeOperatingSystem = "operating-system"
+
+func hasOS(d *Document) bool {
+	return slices.ContainsFunc(d.Components, func(c Component) bool { return c.Type == TypeOperatingSystem })
+}
+
+func componentsOf(d *Document, withOS bool) []Component {
 	out := make([]Component, 0, len(d.Components))
 	for _, c := range d.Components {
+		if c.Type == TypeOperatingSystem && !withOS {
+			continue
+		}
 		c.Licenses = sortedUnique(c.Licenses)
 		out = append(out, c)
 	}

@@ -93,3 +93,49 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestLicenceKeys: what different formats write for the same licences
+// compares equal, and what differs does not.
+func TestLicenceKeys(t *testing.T) {
+	t.Parallel()
+	hex := "ae29545608f708a0f778e8e5f9a5792641c974a7ec96a94f191026e93ef1a54f"
+	tests := []struct {
+		a, b []string
+		same bool
+	}{
+		{[]string{"MIT", "sha256:" + hex}, []string{"MIT AND LicenseRef-" + hex}, true},
+		{[]string{"Apache-2.0", "MIT"}, []string{"(Apache-2.0 AND MIT)"}, true},
+		{[]string{"Expat (MIT/X11)"}, []string{"LicenseRef-Expat--MIT-X11-"}, true},
+		{[]string{"GPLv2+"}, []string{"LicenseRef-GPLv2-"}, true},
+		{[]string{"Apache License, Version 2.0"}, []string{"LicenseRef-Apache-License--Version-2.0"}, true},
+		{[]string{"mit or apache-2.0"}, []string{"MIT OR Apache-2.0"}, true},
+		{[]string{"(MIT AND BSD-3-Clause) OR Apache-2.0"}, []string{"((MIT AND BSD-3-Clause) OR Apache-2.0)"}, true},
+		{[]string{"MIT OR Apache-2.0"}, []string{"MIT", "Apache-2.0"}, false}, // a choice is not both
+		{[]string{"MIT AND (BSD-3-Clause OR Apache-2.0)"}, []string{"MIT", "BSD-3-Clause OR Apache-2.0"}, true},
+		{[]string{"GPL-2.0-only WITH Classpath-exception-2.0"}, []string{"GPL-2.0-only"}, false},
+		{[]string{"sha256:" + hex}, []string{"LicenseRef-" + hex[:63] + "0"}, false},
+		{[]string{"GPL-2.0+"}, []string{"GPL-2.0-"}, false},
+	}
+	for _, tt := range tests {
+		if got := sameLicences(tt.a, tt.b); got != tt.same {
+			t.Errorf("sameLicences(%q, %q) = %v, want %v (keys %q, %q)", tt.a, tt.b, got, tt.same, licenceKeys(tt.a), licenceKeys(tt.b))
+		}
+	}
+}
+
+// TestDiffOperatingSystem: an operating system is compared when both SBOMs
+// list one, and left out when one format cannot say it.
+func TestDiffOperatingSystem(t *testing.T) {
+	t.Parallel()
+	lib := Component{Name: "zlib", Version: "1.3", PURL: "pkg:deb/debian/zlib@1.3"}
+	deb12 := Component{Type: TypeOperatingSystem, Name: "debian", Version: "12"}
+	deb13 := Component{Type: TypeOperatingSystem, Name: "debian", Version: "13"}
+	withOS := &Document{Components: []Component{lib, deb12}}
+	withoutOS := &Document{Components: []Component{lib}}
+	if c := Diff(withOS, withoutOS); !c.Empty() {
+		t.Errorf("Diff(with an OS, without) = %+v, want no change", c)
+	}
+	if c := Diff(withOS, &Document{Components: []Component{lib, deb13}}); len(c.Changed) != 1 || c.Changed[0].NewVersion != "13" {
+		t.Errorf("Diff(debian 12, debian 13) = %+v, want the OS changed", c)
+	}
+}

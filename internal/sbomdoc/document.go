@@ -51,7 +51,7 @@ type Document struct {
 // Component is one component (CycloneDX) or package (SPDX).
 type Component struct {
 	Ref      string   `json:"ref,omitempty"`  // bom-ref or SPDXID
-	Type     string   `json:"type,omitempty"` // CycloneDX component type ("library", "application", ...); "package" for SPDX
+	Type     string   `json:"type,omitempty"` // CycloneDX component type ("library", "application", ...); SPDX primaryPackagePurpose lowercased ("operating-system"), else "package"
 	Name     string   `json:"name"`
 	Version  string   `json:"version,omitempty"`
 	Supplier string   `json:"supplier,omitempty"`
