@@ -15,7 +15,8 @@ import (
 )
 
 // Decode reads an SBOM in any supported format (CycloneDX 1.2–1.7 JSON/XML,
-// SPDX 2.2–2.3 JSON/tag-value), detecting the format from its content.
+// SPDX 2.2–2.3 JSON/tag-value, SPDX 3.0 and 3.0.1 JSON-LD), detecting the
+// format from its content.
 //
 // JSON is read strictly first ([attest.CheckJSON]: no duplicate keys, valid
 // UTF-8, bounded depth), so that consign and a later reader cannot disagree
@@ -23,7 +24,7 @@ import (
 // than [limits.SBOMComponents] components, is refused before it is decoded.
 //
 // Errors wrap [ErrUnsupportedFormat] (not an SBOM, or a format or version
-// consign does not read: SPDX 3, SPDX RDF, syft JSON, CycloneDX 1.0–1.1) or
+// consign does not read: SPDX RDF, syft JSON, CycloneDX 1.0–1.1) or
 // [ErrMalformed] (a supported format that does not parse or breaks its
 // rules). A panic in a third-party parser becomes an [ErrMalformed] error.
 // On error the returned document is nil.
@@ -85,8 +86,10 @@ func decodeJSON(b []byte) (*Document, error) {
 		return decodeCycloneDXJSON(b, p.SpecVersion)
 	case p.SPDXVersion != nil:
 		return decodeSPDXJSON(b, *p.SPDXVersion)
-	case p.Context != nil || p.Graph != nil:
-		return nil, fmt.Errorf("%w: JSON-LD (SPDX 3); consign reads SPDX 2.2 and 2.3", ErrUnsupportedFormat)
+	case p.Context != nil:
+		return decodeSPDX3JSON(b, p.Context)
+	case p.Graph != nil:
+		return nil, fmt.Errorf("%w: JSON-LD without an @context", ErrUnsupportedFormat)
 	case p.Artifacts != nil && p.Schema != nil:
 		return nil, fmt.Errorf("%w: syft JSON; convert it to CycloneDX or SPDX ('syft convert')", ErrUnsupportedFormat)
 	}

@@ -406,12 +406,16 @@ func toolNames(t *cyclonedx.ToolsChoice) []string {
 }
 
 // normaliseAlgorithm turns CycloneDX ("SHA-256", "SHA3-256", "BLAKE2b-256")
-// and SPDX ("SHA256", "SHA3_256") algorithm names into one lowercase form:
+// and SPDX ("SHA256", "SHA3_256", SPDX 3 "blake2b256") algorithm names
+// into one lowercase form:
 // "sha256", "sha3-256", "blake2b-256".
 func normaliseAlgorithm(a string) string {
 	a = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(a)), "_", "-")
 	if strings.HasPrefix(a, "sha-") {
 		a = "sha" + a[len("sha-"):]
+	}
+	if rest, ok := strings.CutPrefix(a, "blake2b"); ok && rest != "" && rest[0] != '-' {
+		a = "blake2b-" + rest // SPDX 3: blake2b256
 	}
 	return a
 }

@@ -43,6 +43,8 @@ func bsiFormat(d *Document) bool {
 	switch d.Format {
 	case FormatCycloneDXJSON, FormatCycloneDXXML:
 		return d.SpecVersion >= "1.6"
+	case FormatSPDXJSON:
+		return d.SpecVersion == "3.0.1"
 	}
 	return false
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 
 // schemaFiles are the official JSON Schemas: CycloneDX 1.2–1.7 with the
 // SPDX licence list, JSON Signature Format and cryptography definitions
-// they reference, and SPDX 2.2 and 2.3. Every $ref among them resolves to
+// they reference, SPDX 2.2 and 2.3, and SPDX 3.0 and 3.0.1. Every $ref among them resolves to
 // one of these files: validating never reaches the network.
 //
 //go:embed schemas/*.json
@@ -32,6 +33,21 @@ var schemaIDs = map[string]string{
 	FormatCycloneDXJSON + "@1.7": "http://cyclonedx.org/schema/bom-1.7.schema.json",
 	FormatSPDXJSON + "@2.2":      "http://spdx.org/rdf/terms",
 	FormatSPDXJSON + "@2.3":      "http://spdx.org/rdf/terms/2.3",
+	FormatSPDXJSON + "@3.0":      spdx300SchemaURL,
+	FormatSPDXJSON + "@3.0.1":    spdx301SchemaURL,
+}
+
+// The SPDX 3 JSON Schemas have no $id; they are known by the address
+// SPDX publishes them at.
+const (
+	spdx300SchemaURL = "https://spdx.org/schema/3.0.0/spdx-json-schema.json"
+	spdx301SchemaURL = "https://spdx.org/schema/3.0.1/spdx-json-schema.json"
+)
+
+// schemaFileIDs names the embedded schemas that carry no $id.
+var schemaFileIDs = map[string]string{
+	"spdx-3.0.0.schema.json": spdx300SchemaURL,
+	"spdx-3.0.1.schema.json": spdx301SchemaURL,
 }
 
 // HasSchema reports whether consign holds the official schema of format
@@ -50,6 +66,7 @@ var schemas = sync.OnceValues(func() (*schemaSet, error) {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	c.UseLoader(noLoader{}) // every $ref is to a file added below
+	c.UseRegexpEngine(schemaRegexp)
 	entries, err := schemaFiles.ReadDir("schemas")
 	if err != nil {
 		return nil, err
@@ -64,12 +81,37 @@ var schemas = sync.OnceValues(func() (*schemaSet, error) {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
 		}
 		id, _ := doc.(map[string]any)["$id"].(string)
+		if id == "" {
+			id = schemaFileIDs[e.Name()]
+		}
 		if err := c.AddResource(id, doc); err != nil {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
 		}
 	}
 	return &schemaSet{compiler: c, compiled: map[string]*jsonschema.Schema{}}, nil
 })
+
+// notBlankNodeIRI stands for the SPDX 3 schemas' pattern for an IRI,
+// "^(?!_:).+:.+": Go's regular expressions have no lookahead, so the
+// "not a blank node" part is a prefix test.
+type notBlankNodeIRI struct{ rest *regexp.Regexp }
+
+const spdxIRIPattern = "^(?!_:).+:.+"
+
+func (r notBlankNodeIRI) MatchString(s string) bool {
+	return !strings.HasPrefix(s, "_:") && r.rest.MatchString(s)
+}
+
+func (notBlankNodeIRI) String() string { return spdxIRIPattern }
+
+// schemaRegexp compiles a schema's pattern with Go's regexp package, the
+// one lookahead the embedded schemas use aside.
+func schemaRegexp(s string) (jsonschema.Regexp, error) {
+	if s == spdxIRIPattern {
+		return notBlankNodeIRI{regexp.MustCompile("^.+:.+")}, nil
+	}
+	return regexp.Compile(s)
+}
 
 // noLoader refuses every URL: the schemas are all embedded.
 type noLoader struct{}
@@ -153,19 +195,54 @@ func bestCauses(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	default:
 		return e.Causes
 	}
-	depth := make([]int, len(e.Causes))
+	causes := e.Causes
+	// The SPDX 3 schema picks an object's class by its "type" among
+	// alternatives for every class: the alternatives for other types
+	// say nothing about the object.
+	var ofType []*jsonschema.ValidationError
+	for _, c := range causes {
+		if !failsOnType(c, len(e.InstanceLocation)) {
+			ofType = append(ofType, c)
+		}
+	}
+	if len(ofType) > 0 && len(ofType) < len(causes) {
+		causes = ofType
+	}
+	depth := make([]int, len(causes))
 	best := 0
-	for i, c := range e.Causes {
+	for i, c := range causes {
 		depth[i] = deepest(c)
 		best = max(best, depth[i])
 	}
 	var out []*jsonschema.ValidationError
-	for i, c := range e.Causes {
+	for i, c := range causes {
 		if depth[i] == best {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// failsOnType reports whether e fails because the object at depth n of
+// the instance has another "type" than the alternative wants.
+func failsOnType(e *jsonschema.ValidationError, n int) bool {
+	if len(e.Causes) == 0 {
+		loc := e.InstanceLocation
+		if len(loc) != n+1 || loc[n] != "type" {
+			return false
+		}
+		switch e.ErrorKind.(type) {
+		case *kind.Const, *kind.Enum:
+			return true
+		}
+		return false
+	}
+	for _, c := range e.Causes {
+		if failsOnType(c, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // deepest is the length of the longest instance location under e.

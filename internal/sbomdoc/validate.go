@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -132,9 +133,12 @@ func validateJSON(b []byte) (*Validation, error) {
 	}
 	v := &Validation{Format: format, SpecVersion: version, Schema: schemaIDs[format+"@"+version], Violations: []Violation{}}
 	v.Violations = append(v.Violations, schemaViolations(s, inst)...)
-	if format == FormatCycloneDXJSON {
+	switch {
+	case format == FormatCycloneDXJSON:
 		v.Violations = append(v.Violations, cycloneDXGrammar(root)...)
-	} else {
+	case strings.HasPrefix(version, "3."):
+		v.Violations = append(v.Violations, spdx3Rules(root, version)...)
+	default:
 		v.Violations = append(v.Violations, spdxGrammar(root)...)
 	}
 	sortViolations(v.Violations)
@@ -156,6 +160,11 @@ func probeTree(b []byte, root map[string]any) (format, version string, err error
 	}
 	if sv, ok := root["spdxVersion"].(string); ok {
 		short, err := checkSPDXVersion(sv)
+		return FormatSPDXJSON, short, err
+	}
+	if ctx, ok := root["@context"]; ok {
+		raw, _ := json.Marshal(ctx)
+		short, _, err := spdx3Version(raw)
 		return FormatSPDXJSON, short, err
 	}
 	_, err = decodeJSON(b) // says what the JSON is instead
