@@ -27,7 +27,7 @@ TARGET is one of
 
 Formats (-o, repeatable, FORMAT or FORMAT=FILE; at most one without FILE goes to standard output):
   cyclonedx-json (default), cyclonedx-xml   CycloneDX 1.7; @1.6 ... @1.2 for older versions
-  spdx-json, spdx-tagvalue                  SPDX 2.3; @2.2 for SPDX 2.2
+  spdx-json, spdx-tagvalue                  SPDX 2.3; @2.2 for SPDX 2.2; spdx-json@3.0.1 for SPDX 3.0.1 JSON-LD
   syft-json                                 syft's own format
 
 Compared with syft's defaults, the SBOM records the dependency edges from the scanned subject to

@@ -47,6 +47,9 @@ func formatLabel(format, version string) string {
 	case sbomdoc.FormatCycloneDXXML:
 		return "CycloneDX " + version + " XML"
 	case sbomdoc.FormatSPDXJSON:
+		if strings.HasPrefix(version, "3.") {
+			return "SPDX " + version + " JSON-LD"
+		}
 		return "SPDX " + version + " JSON"
 	}
 	return "SPDX " + version + " tag-value"

@@ -38,7 +38,7 @@ func TestDiffEveryFormatPair(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
-	formats := []string{"cyclonedx-json", "cyclonedx-json@1.4", "cyclonedx-xml", "spdx-json", "spdx-json@2.2", "spdx-tagvalue"}
+	formats := []string{"cyclonedx-json", "cyclonedx-json@1.4", "cyclonedx-xml", "spdx-json", "spdx-json@2.2", "spdx-tagvalue", "spdx-json@3.0.1"}
 	docs := map[string]*sbomdoc.Document{}
 	for _, f := range formats {
 		docs[f] = encodeDecode(t, res, f)

@@ -35,7 +35,7 @@ var DefaultFormat = Format{Name: FormatCycloneDXJSON, Version: "1.7"}
 var formatVersions = map[string][]string{
 	FormatCycloneDXJSON: {"1.7", "1.6", "1.5", "1.4", "1.3", "1.2"},
 	FormatCycloneDXXML:  {"1.7", "1.6", "1.5", "1.4", "1.3", "1.2"},
-	FormatSPDXJSON:      {"2.3", "2.2"},
+	FormatSPDXJSON:      {"2.3", "2.2", "3.0.1"},
 	FormatSPDXTagValue:  {"2.3", "2.2"},
 	FormatSyftJSON:      {""},
 }
@@ -47,7 +47,7 @@ var formatAliases = map[string]string{
 
 // ParseFormat reads NAME[@VERSION]: cyclonedx-json (default version 1.7,
 // 1.2–1.6 on request), cyclonedx-xml (the same), spdx-json and
-// spdx-tagvalue (2.3, or 2.2), syft-json. Errors wrap
+// spdx-tagvalue (2.3, or 2.2; spdx-json also 3.0.1), syft-json. Errors wrap
 // [sbomdoc.ErrUnsupportedFormat].
 func ParseFormat(s string) (Format, error) {
 	name, version, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "@")

@@ -16,7 +16,7 @@ import (
 var goldenFormats = []string{
 	"cyclonedx-json", "cyclonedx-json@1.6", "cyclonedx-json@1.5", "cyclonedx-json@1.4", "cyclonedx-json@1.3", "cyclonedx-json@1.2",
 	"cyclonedx-xml", "cyclonedx-xml@1.6",
-	"spdx-json", "spdx-json@2.2", "spdx-tagvalue",
+	"spdx-json", "spdx-json@2.2", "spdx-json@3.0.1", "spdx-tagvalue",
 	"syft-json",
 }
 

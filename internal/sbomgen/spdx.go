@@ -34,6 +34,16 @@ func (r *Result) encodeSPDX(f Format) ([]byte, error) {
 		id = contentUUID([]byte(time.Now().String() + r.s.Source.ID)).String()
 	}
 	r.improveSPDX(doc, id)
+	if f.Version == "3.0.1" {
+		b, err := encodeSPDX3(doc)
+		if err != nil {
+			return nil, err
+		}
+		if r.reproducible { // the namespace is in every element's id
+			b = bytes.ReplaceAll(b, []byte(namespacePlaceholder), []byte(contentUUID(b).String()))
+		}
+		return b, nil
+	}
 	var out any = doc
 	if f.Version == "2.2" {
 		old := &v2_2.Document{}
