@@ -5,8 +5,9 @@
 //
 // # Contract
 //
-// [Decode] reads CycloneDX 1.2–1.7 (JSON, XML) and SPDX 2.2–2.3 (JSON,
-// tag-value) into one [Document], detecting the format from the content.
+// [Decode] reads CycloneDX 1.2–1.7 (JSON, XML), SPDX 2.2–2.3 (JSON,
+// tag-value) and SPDX 3.0–3.0.1 (JSON-LD) into one [Document], detecting
+// the format from the content.
 // [Check] measures a document against the [NTIA minimum elements]
 // (supplier, name, version, unique identifiers, dependency relationships,
 // author of the SBOM data, timestamp), plus hashes and licences, per
@@ -22,7 +23,8 @@
 //
 // [Validate] checks a document against the rules of its format and
 // version: a JSON document against its official JSON Schema (CycloneDX
-// 1.2–1.7, SPDX 2.2–2.3, embedded in consign: nothing is fetched), and any
+// 1.2–1.7, SPDX 2.2–2.3, SPDX 3.0–3.0.1 with the model rules its schema
+// cannot express; embedded in consign: nothing is fetched), and any
 // document's licence expressions against the SPDX licence list, package
 // URLs and CPEs against their grammars, and hashes against their
 // algorithms' lengths. Each [Violation] says where it is (a JSON pointer,
