@@ -65,10 +65,48 @@ func decodeSPDXTagValue(b []byte) (*Document, error) {
 		return nil, err
 	}
 	doc, err := tagvalue.Read(bytes.NewReader(b))
+	if err != nil && bytes.Contains(b, []byte("SnippetSPDXID:")) {
+		// tools-golang's reader refuses a snippet that follows a package
+		// rather than a file, as the SPDX specification's own 2.2 and 2.3
+		// examples write it; consign reads no snippet, so it reads the
+		// document again without them.
+		if again, err2 := tagvalue.Read(bytes.NewReader(withoutSnippets(b))); err2 == nil {
+			doc, err = again, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: SPDX %s tag-value: %v", ErrMalformed, short, err)
 	}
 	return fromSPDX(doc, FormatSPDXTagValue, short)
+}
+
+// withoutSnippets is a tag-value document without its snippet sections:
+// from each SnippetSPDXID line to the next tag of another section.
+func withoutSnippets(b []byte) []byte {
+	var out bytes.Buffer
+	inSnippet, inText := false, false
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+		text := strings.TrimSpace(string(line))
+		tag, value, _ := strings.Cut(text, ":")
+		if !inText {
+			switch {
+			case tag == "SnippetSPDXID":
+				inSnippet = true
+			case inSnippet && !strings.HasPrefix(tag, "Snippet") && tag != "LicenseInfoInSnippet" && text != "" && !strings.HasPrefix(text, "#"):
+				inSnippet = false
+			}
+			inText = strings.Contains(value, "<text>") && !strings.Contains(value, "</text>")
+		} else if strings.Contains(text, "</text>") {
+			inText = false
+			if inSnippet {
+				continue
+			}
+		}
+		if !inSnippet {
+			out.Write(line)
+		}
+	}
+	return out.Bytes()
 }
 
 // fromSPDX reduces an SPDX document to a Document.

@@ -24,7 +24,8 @@
 // [Validate] checks a document against the rules of its format and
 // version: a JSON document against its official JSON Schema (CycloneDX
 // 1.2–1.7, SPDX 2.2–2.3, SPDX 3.0–3.0.1 with the model rules its schema
-// cannot express; embedded in consign: nothing is fetched), and any
+// cannot express; embedded in consign: nothing is fetched), a tag-value
+// document against the SPDX tag-value grammar, and any
 // document's licence expressions against the SPDX licence list, package
 // URLs and CPEs against their grammars, and hashes against their
 // algorithms' lengths. Each [Violation] says where it is (a JSON pointer,

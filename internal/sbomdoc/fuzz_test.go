@@ -20,6 +20,8 @@ import (
 func FuzzDecodeSBOM(f *testing.F) {
 	seeds := []string{
 		filepath.Join(testdata, "docs", "*"),
+		filepath.Join(testdata, "spdx3", "tools-golang-test.json"),
+		filepath.Join(testdata, "spdx-spec", "*"),
 		filepath.Join(testdata, "..", "..", "sbomgen", "testdata", "TestGolden", "*", "sbom.golden"),
 	}
 	for _, pattern := range seeds {
@@ -88,6 +90,8 @@ func FuzzValidate(f *testing.F) {
 	for _, pattern := range []string{
 		filepath.Join(testdata, "docs", "*"),
 		filepath.Join(testdata, "profiles", "*"),
+		filepath.Join(testdata, "spdx3", "tools-golang-test.json"),
+		filepath.Join(testdata, "spdx-spec", "*"),
 		filepath.Join(testdata, "cyclonedx-spec", "1.6", "*"),
 	} {
 		files, _ := filepath.Glob(pattern)
@@ -99,7 +103,7 @@ func FuzzValidate(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	rules := []string{RuleSchema, RuleLicense, RulePURL, RuleCPE, RuleHash}
+	rules := []string{RuleSchema, RuleLicense, RulePURL, RuleCPE, RuleHash, RuleModel, RuleTagValue}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Validate(data)
 		if err != nil {

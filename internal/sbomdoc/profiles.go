@@ -78,10 +78,10 @@ var profiles = map[string]*Profile{
 		compElem("dependency-relationship", "the component is in the dependency graph", inGraph),
 		docElem("tool-name", "the tool that made the SBOM (CycloneDX metadata.tools; SPDX Tool: creator)", hasTool),
 		docElem("timestamp", "when the SBOM was made, a valid date-time", hasTimestamp),
-		docElem("generation-context", "when in the software's life it was made (CycloneDX metadata.lifecycles; SPDX 2 cannot say)", hasLifecycle),
+		docElem("generation-context", "when in the software's life it was made (CycloneDX metadata.lifecycles; SPDX 3 software_sbomType; SPDX 2 cannot say)", hasLifecycle),
 	}},
 	ProfileBSI: {Name: ProfileBSI, Title: "BSI TR-03183-2 v2.1", Elements: []ProfileElement{
-		docElem("format", "CycloneDX 1.6 or later, or SPDX 3.0.1 or later", bsiFormat),
+		docElem("format", "CycloneDX 1.6 or later, or SPDX 3.0.1", bsiFormat),
 		docElem("sbom-creator", "an e-mail address or URL of the SBOM's creator (CycloneDX authors, manufacturer or supplier; SPDX creator \"(e-mail)\")", hasContact),
 		docElem("timestamp", "when the SBOM was made, a valid date-time", hasTimestamp),
 		compElem("component-creator", "an e-mail address or URL of the component's creator (CycloneDX supplier, manufacturer or authors; SPDX supplier or originator \"(e-mail)\")", hasCompContact),

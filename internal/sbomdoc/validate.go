@@ -22,6 +22,8 @@ const (
 	RulePURL    = "purl"    // the package URL grammar
 	RuleCPE     = "cpe"     // the CPE 2.3 formatted string or 2.2 URI grammar
 	RuleHash    = "hash"    // a digest's length for its algorithm
+	// RuleModel (SPDX 3's model rules) and RuleTagValue (the SPDX 2
+	// tag-value grammar) are declared with their checks.
 )
 
 // Violation is one place where a document breaks its format's rules.
@@ -104,7 +106,12 @@ func Validate(data []byte) (v *Validation, err error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Validation{Format: FormatSPDXTagValue, SpecVersion: version, Violations: tagValueGrammar(body)}, nil
+		vs := append(tagValueSyntax(body, version), tagValueGrammar(body)...)
+		slices.SortStableFunc(vs, func(a, b Violation) int { return cmp.Compare(lineOf(a.Where), lineOf(b.Where)) })
+		if len(vs) > maxViolations {
+			vs = vs[:maxViolations]
+		}
+		return &Validation{Format: FormatSPDXTagValue, SpecVersion: version, Schema: TagValueGrammar, Violations: vs}, nil
 	}
 	// XML: the format and version, and no schema yet.
 	doc, err := Decode(data)
@@ -172,6 +179,16 @@ func probeTree(b []byte, root map[string]any) (format, version string, err error
 		err = fmt.Errorf("%w: JSON with neither bomFormat (CycloneDX) nor spdxVersion (SPDX)", ErrUnsupportedFormat)
 	}
 	return "", "", err
+}
+
+// TagValueGrammar is what [Validation.Schema] names for SPDX tag-value:
+// the specification's tag-value grammar, as consign checks it.
+const TagValueGrammar = "SPDX 2 tag-value grammar"
+
+// lineOf is the number of a "line N" location, 0 for any other.
+func lineOf(where string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(where, "line "))
+	return n
 }
 
 // tagValueVersion reads the SPDXVersion line of a tag-value document.
