@@ -36,10 +36,12 @@ func newCmdSBOMCheck(deps *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check FILE [--profile ntia|cisa-2025|bsi-tr-03183-2|fsct] [--require ELEMENT=PERCENT]... [--no-schema] [--output json]",
 		Short: "Validate an SBOM against its format's schema and measure its coverage of the NTIA minimum elements",
-		Long: `Read an SBOM made by anyone (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2-2.3 JSON or tag-value).
+		Long: `Read an SBOM made by anyone (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2-2.3 JSON or tag-value,
+SPDX 3.0-3.0.1 JSON-LD).
 
-First validate it: a JSON document against the official JSON Schema of its format and version,
-and every document's licence expressions against the SPDX licence list, package URLs and CPEs
+First validate it: a JSON document against the official JSON Schema of its format and version (and
+SPDX 3 against the model's rules its schema cannot express), tag-value against the SPDX tag-value
+grammar, and every document's licence expressions against the SPDX licence list, package URLs and CPEs
 against their grammars, and hashes against their algorithms' lengths. Each violation is reported
 with where it is (a JSON pointer, or a line of tag-value) and what the rule wants, and fails the
 check (exit 3) unless --no-schema. XML is not validated against its XSD yet.

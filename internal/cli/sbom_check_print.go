@@ -61,7 +61,11 @@ const maxMissing = 8
 
 func printValidation(w io.Writer, v *sbomdoc.Validation) {
 	rules := "licences, purls, CPEs and hashes checked; no schema for this format yet"
-	if v.Schema != "" {
+	switch v.Schema {
+	case "":
+	case sbomdoc.TagValueGrammar:
+		rules = "the SPDX tag-value grammar, licences, purls, CPEs and hashes"
+	default:
 		rules = "schema " + v.Schema + ", licences, purls, CPEs and hashes"
 	}
 	if len(v.Violations) == 0 {

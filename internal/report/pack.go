@@ -98,6 +98,8 @@ func writeSBOM(b *strings.Builder, s pack.SBOMResult) {
 		switch {
 		case v.Violations > 0:
 			fmt.Fprintf(b, "       format rules: %d violation(s), the first %s\n", v.Violations, v.First)
+		case v.Schema == sbomdoc.TagValueGrammar:
+			b.WriteString("       format rules: valid (the SPDX tag-value grammar)\n")
 		case v.Schema != "":
 			fmt.Fprintf(b, "       format rules: valid (schema %s)\n", v.Schema)
 		default:
