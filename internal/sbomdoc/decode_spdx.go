@@ -185,16 +185,21 @@ func fromSPDX(d *v2_3.Document, format, version string) (*Document, error) {
 		if p == nil {
 			continue
 		}
-		c := spdxComponent(p)
-		c.DependsOn = sortedUnique(deps[c.Ref])
-		c.InDependencyGraph = inGraph[c.Ref]
-		if c.Ref == subject && doc.Subject == nil {
-			doc.Subject = &c
-			continue
-		}
-		doc.Components = append(doc.Components, c)
+		doc.addSPDXPackage(spdxComponent(p), subject, deps, inGraph)
 	}
 	return doc, nil
+}
+
+// addSPDXPackage places an SPDX package, with its dependencies, as the
+// document's subject (the package it describes, once) or a component.
+func (doc *Document) addSPDXPackage(c Component, subject string, deps map[string][]string, inGraph map[string]bool) {
+	c.DependsOn = sortedUnique(deps[c.Ref])
+	c.InDependencyGraph = inGraph[c.Ref]
+	if c.Ref == subject && doc.Subject == nil {
+		doc.Subject = &c
+		return
+	}
+	doc.Components = append(doc.Components, c)
 }
 
 func spdxRef(id common.DocElementID) string {

@@ -286,13 +286,7 @@ func (g *spdx3Graph) document(version string) (*Document, error) {
 		for _, l := range append(slices.Clone(c.DeclaredLicenses), c.ConcludedLicenses...) {
 			c.Licenses = appendNew(c.Licenses, l)
 		}
-		c.DependsOn = sortedUnique(deps[c.Ref])
-		c.InDependencyGraph = inGraph[c.Ref]
-		if c.Ref == subject && doc.Subject == nil {
-			doc.Subject = &c
-			continue
-		}
-		doc.Components = append(doc.Components, c)
+		doc.addSPDXPackage(c, subject, deps, inGraph)
 	}
 	return doc, nil
 }

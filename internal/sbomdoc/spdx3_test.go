@@ -121,12 +121,7 @@ func TestSPDX3Invalid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Validate = %v", err)
 			}
-			for _, got := range v.Violations {
-				if got.Rule == tt.rule && got.Where == tt.where && strings.Contains(got.Message, tt.msg) {
-					return
-				}
-			}
-			t.Errorf("Validate = %v, want a %s violation at %s saying %q", v.Violations, tt.rule, tt.where, tt.msg)
+			wantViolation(t, v, tt.rule, tt.where, tt.msg)
 		})
 	}
 }

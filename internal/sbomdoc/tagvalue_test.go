@@ -75,12 +75,7 @@ func TestTagValueGrammar(t *testing.T) {
 				}
 				return
 			}
-			for _, got := range v.Violations {
-				if got.Rule == RuleTagValue && got.Where == tt.line && strings.Contains(got.Message, tt.msg) {
-					return
-				}
-			}
-			t.Errorf("Validate = %v, want a tag-value violation at %s saying %q", v.Violations, tt.line, tt.msg)
+			wantViolation(t, v, RuleTagValue, tt.line, tt.msg)
 		})
 	}
 	// A 2.3 tag in a 2.2 document.

@@ -71,12 +71,7 @@ func TestValidateViolations(t *testing.T) {
 			if !errors.Is(v.Err(), ErrInvalid) {
 				t.Fatalf("Validate.Err() = %v, want ErrInvalid", v.Err())
 			}
-			for _, got := range v.Violations {
-				if got.Rule == tt.wantRule && got.Where == tt.wantAt && strings.Contains(got.Message, tt.wantMsg) {
-					return
-				}
-			}
-			t.Errorf("Validate = %v, want a %s violation at %s saying %q", v.Violations, tt.wantRule, tt.wantAt, tt.wantMsg)
+			wantViolation(t, v, tt.wantRule, tt.wantAt, tt.wantMsg)
 		})
 	}
 }
@@ -88,4 +83,16 @@ func TestValidateRefusesWhatItCannotRead(t *testing.T) {
 			t.Errorf("Validate(%s) = %v, want an error", in, v)
 		}
 	}
+}
+
+// wantViolation fails t unless v holds a violation of rule at where whose
+// message contains msg.
+func wantViolation(t *testing.T, v *Validation, rule, where, msg string) {
+	t.Helper()
+	for _, got := range v.Violations {
+		if got.Rule == rule && got.Where == where && strings.Contains(got.Message, msg) {
+			return
+		}
+	}
+	t.Errorf("Validate = %v, want a %s violation at %s saying %q", v.Violations, rule, where, msg)
 }

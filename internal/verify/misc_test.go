@@ -136,17 +136,23 @@ func TestSBOMCheck(t *testing.T) {
 		{"does not decode", attest.PredicateCycloneDX, `{"bomFormat":"CycloneDX","specVersion":"0.1"}`, "the SBOM does not decode"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := c.config(t, c.policyYAML("")+sbomStage)
-			cfg.Attestations = append(cfg.Attestations, input("sbom", envLine(t, statement(t, tt.predType, c.app, tt.predicate), c.ci)))
-			res := mustVerify(t, cfg)
-			if tt.want == "" {
-				wantPass(t, res)
-				return
-			}
-			wantFail(t, res, tt.want)
-		})
+		t.Run(tt.name, func(t *testing.T) { verifySBOM(t, c, sbomStage, tt.predType, tt.predicate, tt.want) })
 	}
+}
+
+// verifySBOM verifies the chain c with stage added to its policy and an
+// SBOM attestation of predType about the app, signed by ci: it passes when
+// want is "", else fails saying want.
+func verifySBOM(t *testing.T, c *chain, stage, predType, predicate, want string) {
+	t.Helper()
+	cfg := c.config(t, c.policyYAML("")+stage)
+	cfg.Attestations = append(cfg.Attestations, input("sbom", envLine(t, statement(t, predType, c.app, predicate), c.ci)))
+	res := mustVerify(t, cfg)
+	if want == "" {
+		wantPass(t, res)
+		return
+	}
+	wantFail(t, res, want)
 }
 
 // TestSBOMCheckProfileSchema: a stage's sbom check that asks for a profile
@@ -175,16 +181,7 @@ func TestSBOMCheckProfileSchema(t *testing.T) {
 		{"schema violation", bom(good[:10], `"timestamp":"2026-01-01T00:00:00Z",`), "/components/0/hashes/0/content"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := c.config(t, c.policyYAML("")+stage)
-			cfg.Attestations = append(cfg.Attestations, input("sbom", envLine(t, statement(t, attest.PredicateCycloneDX, c.app, tt.predicate), c.ci)))
-			res := mustVerify(t, cfg)
-			if tt.want == "" {
-				wantPass(t, res)
-				return
-			}
-			wantFail(t, res, tt.want)
-		})
+		t.Run(tt.name, func(t *testing.T) { verifySBOM(t, c, stage, attest.PredicateCycloneDX, tt.predicate, tt.want) })
 	}
 }
 
