@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 )
 
@@ -47,35 +49,46 @@ type BlobSignature struct {
 // bundles, or one JSON document of any supported format, or a bare base64
 // signature (cosign sign-blob --output-signature). A line that cannot be
 // read becomes an Item with Err set, so that no bad line passes unnoticed.
-// It returns an error wrapping [ErrNothingToVerify] when nothing is found.
+// It returns an error wrapping [ErrNothingToVerify] when nothing is found,
+// and one wrapping [limits.ErrTooLarge] (from [jsonl]) for a line or a
+// count of lines over the limits.
 func Read(data []byte, name string) ([]Item, error) {
 	if len(data) > limits.AttestationFile {
 		return nil, fmt.Errorf("%w: %s is over %d bytes", limits.ErrTooLarge, name, limits.AttestationFile)
 	}
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
+	return ReadFrom(bytes.NewReader(data), name)
+}
+
+// ReadFrom is [Read] from a stream: one line is held at a time, and the
+// items found.
+func ReadFrom(r io.Reader, name string) ([]Item, error) {
+	docs, err := jsonl.Documents(r, name, jsonl.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	return ReadDocuments(docs, name)
+}
+
+// ReadDocuments is [Read] of a file already read by [jsonl.Documents].
+func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
+	if len(docs) == 0 {
 		return nil, fmt.Errorf("%w in %s: the file is empty", ErrNothingToVerify, name)
 	}
-	if trimmed[0] != '{' {
-		if sig, err := decodeBase64(string(trimmed)); err == nil && len(sig) >= 32 && len(sig) <= 1024 {
-			return []Item{{Source: name, Format: FormatBlobSignature, Blob: &BlobSignature{Sig: sig}}}, nil
+	if len(docs) == 1 {
+		doc := docs[0].Data
+		if doc[0] != '{' {
+			if sig, err := decodeBase64(string(doc)); err == nil && len(sig) >= 32 && len(sig) <= 1024 {
+				return []Item{{Source: name, Format: FormatBlobSignature, Blob: &BlobSignature{Sig: sig}}}, nil
+			}
+			return nil, fmt.Errorf("%w: %s is neither JSON nor a base64 signature", ErrMalformed, name)
 		}
-		return nil, fmt.Errorf("%w: %s is neither JSON nor a base64 signature", ErrMalformed, name)
+		if CheckJSON(doc) == nil {
+			return []Item{readChecked(doc, name)}, nil
+		}
 	}
-	// One JSON document (possibly pretty-printed), or JSON Lines.
-	if CheckJSON(trimmed) == nil {
-		return []Item{readChecked(trimmed, name)}, nil
-	}
-	var items []Item
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		if len(items) >= limits.Envelopes {
-			return nil, fmt.Errorf("%w: %s has more than %d lines", limits.ErrTooLarge, name, limits.Envelopes)
-		}
-		items = append(items, readDoc(line, fmt.Sprintf("%s:%d", name, i+1)))
+	items := make([]Item, 0, len(docs))
+	for _, d := range docs {
+		items = append(items, readDoc(d.Data, fmt.Sprintf("%s:%d", name, d.N)))
 	}
 	return items, nil
 }

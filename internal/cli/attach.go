@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/limits"
 )
 
 // NewCmdAttach is 'consign attach'.
@@ -30,11 +29,10 @@ before it is attached. Signatures are not checked here ('consign verify-attestat
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := limits.ReadFile(args[1], limits.AttestationFile)
-			if err != nil {
+			items, err := readAttestationFile(args[1])
+			if err != nil && unreadable(err) {
 				return fmt.Errorf("reading attestations: %w", err)
 			}
-			items, err := attest.Read(data, args[1])
 			if err != nil {
 				return err
 			}

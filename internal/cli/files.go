@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 )
 
@@ -15,15 +17,20 @@ import (
 // envelope). Anything else, or any line that is not a well-formed
 // envelope, is an error: the log takes envelopes only.
 func readEnvelopes(path string) ([]*attest.Envelope, error) {
-	data, err := limits.ReadFile(path, limits.AttestationFile)
+	f, err := limits.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	defer f.Close()
+	docs, err := jsonl.Documents(f, path, jsonl.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("reading attestations: %w", err)
+	}
+	if len(docs) == 0 {
 		// An input error, not a verification that said no.
 		return nil, withHint(fmt.Errorf("%s is empty: it holds no attestations", path), "give the .intoto.jsonl file that 'consign attest' or 'consign run' wrote")
 	}
-	items, err := attest.Read(data, path)
+	items, err := attest.ReadDocuments(docs, path)
 	if err != nil {
 		return nil, err
 	}
@@ -49,18 +56,23 @@ func readEnvelopes(path string) ([]*attest.Envelope, error) {
 // envelope, random bytes) would make a file no reader takes, so it is an
 // error that leaves the file alone.
 func checkAppendable(path string) error {
-	data, err := limits.ReadFile(path, limits.AttestationFile)
+	f, err := limits.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("reading %s to append to it: %w", path, err)
 	}
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+	defer f.Close()
+	rd := jsonl.NewReader(f, path, jsonl.Limits{})
+	for {
+		line, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("reading %s to append to it: %w", path, err)
 		}
-		src := fmt.Sprintf("%s:%d", path, i+1)
-		items, err := attest.Read(line, src)
+		src := fmt.Sprintf("%s:%d", path, line.N)
+		items, err := attest.Read(line.Data, src)
 		if err == nil && len(items) == 1 && items[0].Err == nil && items[0].Format == attest.FormatDSSE {
 			continue
 		}
@@ -71,7 +83,6 @@ func checkAppendable(path string) error {
 		return withHint(fmt.Errorf("%s is %s: consign appends attestations only to a file of DSSE envelopes, one per line", src, what),
 			"give --out a new file, or the .intoto.jsonl file that holds the attestations")
 	}
-	return nil
 }
 
 // marshalLines is receipts (or envelopes) as JSON Lines.
@@ -94,4 +105,23 @@ func tokenFrom(deps *Deps, flag string) string {
 		return flag
 	}
 	return deps.getenv("CONSIGN_TOKEN")
+}
+
+// readAttestationFile reads the signed items of the file at path as a
+// stream ([attest.ReadFrom]). An error wrapping [attest.ErrNothingToVerify]
+// or [attest.ErrMalformed] is about what the file holds; any other is
+// about reading it (opening it, a line or a count of lines over the limits).
+func readAttestationFile(path string) ([]attest.Item, error) {
+	f, err := limits.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return attest.ReadFrom(f, path)
+}
+
+// unreadable reports whether err, from [readAttestationFile], is about
+// reading the file rather than what it holds.
+func unreadable(err error) bool {
+	return !errors.Is(err, attest.ErrNothingToVerify) && !errors.Is(err, attest.ErrMalformed)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -65,11 +66,10 @@ Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage
 			if err != nil {
 				return err
 			}
-			data, err := limits.ReadFile(args[0], limits.AttestationFile)
+			lines, err := readReceiptFile(args[0])
 			if err != nil {
 				return fmt.Errorf("reading receipts: %w", err)
 			}
-			lines := receipt.Split(data)
 			var envs []*attest.Envelope
 			if attestations != "" {
 				if envs, err = readEnvelopes(attestations); err != nil {
@@ -81,7 +81,7 @@ Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage
 			}
 			results := make([]receiptResult, len(lines))
 			for i, l := range lines {
-				results[i] = verifyReceiptLine(fmt.Sprintf("%s:%d", args[0], i+1), l, key, opts, envs, i)
+				results[i] = verifyReceiptLine(fmt.Sprintf("%s:%d", args[0], l.N), l.Data, key, opts, envs, i)
 			}
 			return printReceiptResults(cmd.OutOrStdout(), output, results)
 		},
@@ -152,4 +152,14 @@ func printReceiptResults(w io.Writer, output string, results []receiptResult) er
 		return checksFailed(failed, first)
 	}
 	return nil
+}
+
+// readReceiptFile reads the receipts of the file at path as a stream.
+func readReceiptFile(path string) ([]jsonl.Line, error) {
+	f, err := limits.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return receipt.Read(f, path)
 }

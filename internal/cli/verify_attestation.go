@@ -248,11 +248,10 @@ type fileItems struct {
 func readFiles(files []string) ([]fileItems, error) {
 	out := make([]fileItems, 0, len(files))
 	for _, f := range files {
-		data, err := limits.ReadFile(f, limits.AttestationFile)
-		if err != nil {
+		items, err := readAttestationFile(f)
+		if err != nil && unreadable(err) {
 			return nil, fmt.Errorf("reading attestations: %w", err)
 		}
-		items, err := attest.Read(data, f)
 		out = append(out, fileItems{f, items, err})
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -58,11 +59,11 @@ func ReadAttestations(paths []string) ([]verify.Input, error) {
 			sort.Strings(files)
 		}
 		for _, f := range files {
-			data, err := readAttestationFile(f)
+			docs, err := readDocuments(f)
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
-			out = append(out, verify.Input{Name: filepath.ToSlash(f), Data: data})
+			out = append(out, verify.Input{Name: filepath.ToSlash(f), Docs: docs})
 		}
 	}
 	return out, nil
@@ -101,14 +102,14 @@ func ReadReceipts(paths []string) ([]verify.Input, error) {
 	}
 	var out []verify.Input
 	for _, f := range files {
-		data, err := limits.ReadFile(f, limits.AttestationFile)
+		docs, err := readDocuments(f)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading receipts: %w", err)
 		}
-		out = append(out, verify.Input{Name: filepath.ToSlash(f), Data: data})
+		out = append(out, verify.Input{Name: filepath.ToSlash(f), Docs: docs})
 	}
 	return out, nil
 }
@@ -129,36 +130,26 @@ func walk(root string, pick func(fs.DirEntry) bool) ([]string, error) {
 	return files, err
 }
 
-// readAttestationFile is limits.ReadFile(path, limits.AttestationFile) with
-// the buffer sized from the file's size up front: io.ReadAll's doublings
-// were the largest allocation of a whole verification. Anything unusual (not
-// a regular file, over the limit, a file that grows while it is read) is
-// left to limits.ReadFile, its checks and its errors.
-func readAttestationFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readDocuments reads the documents of the file at path as a stream
+// ([jsonl.Documents]): one line at a time, each line and the count of
+// lines bounded, never the whole file and its split.
+func readDocuments(path string) ([]jsonl.Line, error) {
+	f, err := limits.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > limits.AttestationFile {
-		return limits.ReadFile(path, limits.AttestationFile)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limits.AttestationFile {
+		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", limits.ErrTooLarge, path, fi.Size(), limits.AttestationFile)
 	}
-	// One byte more than the size, to see the end of the file.
-	buf := make([]byte, 0, fi.Size()+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			return limits.ReadFile(path, limits.AttestationFile)
-		}
+	docs, err := jsonl.Documents(io.LimitReader(f, limits.AttestationFile+1), filepath.ToSlash(path), jsonl.Limits{})
+	if err != nil {
+		return nil, err
 	}
+	if docs == nil {
+		docs = []jsonl.Line{} // read, and empty
+	}
+	return docs, nil
 }
 
 // ReceiptError is a receipt file holding a receipt that does not verify
@@ -187,7 +178,7 @@ func Receipts(log *tlog.Verifier, attestations []string) (*receipt.Set, int, err
 	set := receipt.NewSet(log, tlog.CheckpointOptions{})
 	found := 0
 	for _, f := range files {
-		n, err := set.Add(f.Data, f.Name)
+		n, err := set.AddLines(f.Docs, f.Name)
 		if err != nil {
 			return nil, 0, &ReceiptError{File: f.Name, Err: err}
 		}

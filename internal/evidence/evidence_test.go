@@ -48,8 +48,8 @@ func TestReadAttestations(t *testing.T) {
 		t.Errorf("ReadAttestations() = %s, want %s", got, want)
 	}
 	for _, i := range in {
-		if string(i.Data) != "x" {
-			t.Errorf("ReadAttestations() read %q from %s, want x", i.Data, i.Name)
+		if got := docText(i); got != "x" {
+			t.Errorf("ReadAttestations() read %q from %s, want x", got, i.Name)
 		}
 	}
 	if _, err := ReadAttestations([]string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
@@ -83,7 +83,7 @@ func TestReadReceipts(t *testing.T) {
 	}
 	var data []string
 	for _, i := range in {
-		data = append(data, string(i.Data))
+		data = append(data, docText(i))
 	}
 	if got := strings.Join(data, " "); got != "r1 r2 r3 r4" {
 		t.Errorf("ReadReceipts() data = %s, want r1 r2 r3 r4", got)
@@ -108,4 +108,13 @@ func TestFileState(t *testing.T) {
 	if _, _, err := fs.Load("p"); err == nil {
 		t.Errorf("Load() of a corrupt state = nil error")
 	}
+}
+
+// docText is the documents of an input, one per line.
+func docText(in verify.Input) string {
+	var lines []string
+	for _, d := range in.Docs {
+		lines = append(lines, string(d.Data))
+	}
+	return strings.Join(lines, "\n")
 }

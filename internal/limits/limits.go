@@ -78,6 +78,24 @@ func ReadFile(path string, max int64) ([]byte, error) {
 	return Read(f, max, path)
 }
 
+// Open opens the file at path to be read as a stream, refusing a
+// directory with an error wrapping [ErrNotFile]. The caller bounds what it
+// reads and closes the file.
+func Open(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %s is a directory", ErrNotFile, path)
+	}
+	return f, nil
+}
+
 // Read reads at most max bytes from r; name is used in the error only.
 func Read(r io.Reader, max int64, name string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))

@@ -104,7 +104,11 @@ func Build(ctx context.Context, cfg BuildConfig) (*Plan, error) {
 		}
 		set = receipt.NewSet(logKey, tlog.CheckpointOptions{})
 		for _, in := range cfg.Receipts {
-			if _, err := set.Add(in.Data, in.Name); err != nil {
+			docs, err := in.Documents()
+			if err == nil {
+				_, err = set.AddLines(docs, in.Name)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("receipts in %s: %w", in.Name, err)
 			}
 		}
@@ -353,10 +357,12 @@ type verifiedLine struct {
 func verifyReceipts(key *tlog.Verifier, files []verify.Input) ([]verifiedLine, error) {
 	var out []verifiedLine
 	for _, in := range files {
-		for _, line := range bytes.Split(in.Data, []byte("\n")) {
-			if line = bytes.TrimSpace(line); len(line) == 0 {
-				continue
-			}
+		docs, err := in.Documents()
+		if err != nil {
+			return nil, fmt.Errorf("receipts in %s: %w", in.Name, err)
+		}
+		for _, d := range docs {
+			line := d.Data
 			r, err := tlog.ParseReceipt(line)
 			if err != nil {
 				return nil, fmt.Errorf("receipts in %s: %w", in.Name, err)

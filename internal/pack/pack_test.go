@@ -347,10 +347,10 @@ func TestSecurityCase42_Links(t *testing.T) {
 	if err != nil {
 		t.Fatalf("safe links refused: %v", err)
 	}
-	if got := string(p.Data("docs/link")); got != "hello" {
+	if got := string(p.Data("docs/link")); got != "hello\n" {
 		t.Errorf("Data through the link = %q", got)
 	}
-	if got := string(p.Data("docs/hard.txt")); got != "hello" {
+	if got := string(p.Data("docs/hard.txt")); got != "hello\n" {
 		t.Errorf("Data of the hard link = %q", got)
 	}
 	if err := p.Commit(); err != nil {

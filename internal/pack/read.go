@@ -17,6 +17,10 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/consign-dev/consign/internal/jsonl"
+	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/tlog"
 )
 
 // Limits bound what reading a pack may cost (security case 43 in docs/security.md). A zero
@@ -82,7 +86,8 @@ type Pack struct {
 	// Size is the uncompressed archive's size in bytes.
 	Size int64
 
-	data map[string][]byte // contents of every file but the artifacts
+	data map[string][]byte       // contents of every file but the artifacts and the JSON Lines
+	docs map[string][]jsonl.Line // attestations and receipts, read as streams
 
 	tmp, dest string   // extraction
 	root      *os.Root // tmp, where every write goes
@@ -90,11 +95,53 @@ type Pack struct {
 
 // Data returns the contents of a file of the pack that is not an artifact
 // (artifacts are streamed, not kept), resolving a symbolic link, or nil.
+// Attestations and receipts are kept as their documents ([Pack.Documents]):
+// for them, Data is the documents joined, one a line, without the blank
+// lines and white space around them.
 func (p *Pack) Data(name string) []byte {
+	name = p.resolve(name)
+	if docs, ok := p.docs[name]; ok {
+		var b bytes.Buffer
+		for _, d := range docs {
+			b.Write(d.Data)
+			b.WriteByte('\n')
+		}
+		return b.Bytes()
+	}
+	return p.data[name]
+}
+
+// Documents returns the documents of an attestations or receipts file of
+// the pack (as [jsonl.Documents] reads them), resolving a symbolic link,
+// or nil.
+func (p *Pack) Documents(name string) []jsonl.Line {
+	return p.docs[p.resolve(name)]
+}
+
+func (p *Pack) resolve(name string) string {
 	if f := p.Manifest.File(name); f != nil && f.Type == TypeSymlink {
 		name, _ = resolveLink(f.Path, f.Target)
 	}
-	return p.data[name]
+	return name
+}
+
+// streamed reports whether files of role are JSON Lines, read as
+// streams into their documents rather than held whole.
+func streamed(role string) bool {
+	return role == RoleAttestations || role == RoleReceipts
+}
+
+// maxHeld bounds one file of role held whole: each is one document, and
+// no larger than what a verification reads of it anyway (an SBOM is the
+// predicate of an envelope, a VSA an envelope, a checkpoint a note).
+func maxHeld(role string) int64 {
+	switch role {
+	case RolePolicy, RoleConsistency:
+		return limits.JSONFile
+	case RoleCheckpoint:
+		return tlog.MaxCheckpointSize
+	}
+	return limits.Envelope
 }
 
 // Files returns the manifest's entries with role, in path order.
@@ -133,7 +180,7 @@ func Read(r io.Reader, opts Options) (_ *Pack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pack{Compression: st.compression, data: map[string][]byte{}}
+	p := &Pack{Compression: st.compression, data: map[string][]byte{}, docs: map[string][]jsonl.Line{}}
 	budget := st.budget
 	if opts.ExtractTo != "" {
 		if err := p.prepareExtract(opts.ExtractTo); err != nil {
@@ -373,8 +420,13 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		if rd.meta += f.Size; rd.meta > rd.lim.MaxMetadata {
 			return fmt.Errorf("%w: more than %d bytes of attestations, receipts and other evidence", ErrTooLarge, rd.lim.MaxMetadata)
 		}
-		buf = bytes.NewBuffer(make([]byte, 0, f.Size))
-		dst = io.MultiWriter(h, buf)
+		if !streamed(f.Role) {
+			if max := maxHeld(f.Role); f.Size > max {
+				return fmt.Errorf("%w: %s (%s) is %d bytes, the limit is %d", ErrTooLarge, name, f.Role, f.Size, max)
+			}
+			buf = bytes.NewBuffer(make([]byte, 0, f.Size))
+			dst = io.MultiWriter(h, buf)
+		}
 	}
 	var out *os.File
 	if rd.p.tmp != "" {
@@ -384,8 +436,22 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		defer out.Close()
 		dst = io.MultiWriter(dst, out)
 	}
-	n, err := io.Copy(dst, tr)
-	if err != nil {
+	var n int64
+	if streamed(f.Role) {
+		// JSON Lines are read as they stream, one line held at a time:
+		// never the whole file and its split (security case 43).
+		cr := &countReader{r: io.TeeReader(tr, dst)}
+		docs, err := jsonl.Documents(cr, name, jsonl.Limits{})
+		if errors.Is(err, limits.ErrTooLarge) {
+			return fmt.Errorf("%w: %v", ErrTooLarge, err)
+		} else if err != nil {
+			return readErr(err)
+		}
+		if docs == nil {
+			docs = []jsonl.Line{}
+		}
+		rd.p.docs[name], n = docs, cr.n
+	} else if n, err = io.Copy(dst, tr); err != nil {
 		return readErr(err)
 	}
 	if n != f.Size {
@@ -424,10 +490,12 @@ func (rd *reader) hardlink(name string, hdr *tar.Header, f *File) error {
 	if err := checkMode(hdr, f); err != nil {
 		return err
 	}
-	if d, ok := rd.p.data[target]; ok {
+	if d, ok := rd.p.data[target]; ok && !streamed(f.Role) {
 		rd.p.data[name] = d
+	} else if d, ok := rd.p.docs[target]; ok && streamed(f.Role) {
+		rd.p.docs[name] = d
 	} else if f.Role != RoleArtifact {
-		return fmt.Errorf("%w: %s (%s) is a hard link to an artifact", ErrMismatch, name, f.Role)
+		return fmt.Errorf("%w: %s (%s) is a hard link to %s (%s)", ErrMismatch, name, f.Role, target, tf.Role)
 	}
 	if rd.p.tmp != "" {
 		if err := rd.p.mkdirs(path.Dir(name)); err != nil {

@@ -186,7 +186,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 			} else {
 				set = receipt.NewSet(logKey, tlog.CheckpointOptions{})
 				for _, f := range receiptFiles {
-					if _, err := set.Add(p.Data(f.Path), f.Path); err != nil {
+					if _, err := set.AddLines(p.Documents(f.Path), f.Path); err != nil {
 						res.fail("receipts in %s: %v", f.Path, err)
 					}
 				}
@@ -197,7 +197,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 	}
 	var inputs []verify.Input
 	for _, f := range p.Files(RoleAttestations) {
-		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
+		inputs = append(inputs, verify.Input{Name: f.Path, Docs: p.Documents(f.Path)})
 	}
 	artifacts := artifactsOf(m, cfg.Artifacts)
 	vc := verify.Config{Policy: polData, PolicyName: m.Policy, TrustRoots: cfg.TrustRoots, Attestations: inputs, Artifacts: artifacts, Now: now, Bundles: cfg.Bundles, State: cfg.State}
@@ -292,7 +292,7 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File, packed map[[sha256.Size
 	}
 	var inputs []verify.Input
 	for _, f := range files {
-		inputs = append(inputs, verify.Input{Name: f.Path, Data: p.Data(f.Path)})
+		inputs = append(inputs, verify.Input{Name: f.Path, Docs: p.Documents(f.Path)})
 	}
 	verified, err := verifyReceipts(key, inputs)
 	if err != nil {
@@ -362,7 +362,11 @@ func checkLog(p *Pack, key *tlog.Verifier, files []File, packed map[[sha256.Size
 func packedStatements(inputs []verify.Input) map[[sha256.Size]byte]bool {
 	out := map[[sha256.Size]byte]bool{}
 	for _, in := range inputs {
-		items, err := attest.Read(bytes.TrimSpace(in.Data), in.Name)
+		docs, err := in.Documents()
+		if err != nil {
+			continue // verification reports it
+		}
+		items, err := attest.ReadDocuments(docs, in.Name)
 		if err != nil {
 			continue // verification reports it
 		}

@@ -14,14 +14,15 @@ package receipt
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -53,35 +54,32 @@ func NewSet(log *tlog.Verifier, opts tlog.CheckpointOptions) *Set {
 	return &Set{log: log, opts: opts, byStatement: map[[sha256.Size]byte][]*tlog.VerifiedReceipt{}}
 }
 
-// Split is the receipts of data, one per element: JSON Lines, or one
-// receipt, pretty-printed or not. Blank lines are left out.
-func Split(data []byte) [][]byte {
-	var lines [][]byte
-	for _, l := range bytes.Split(data, []byte("\n")) {
-		if l = bytes.TrimSpace(l); len(l) > 0 {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) == 0 || (len(lines) > 1 && json.Valid(bytes.TrimSpace(data)) && !json.Valid(lines[0])) {
-		// One pretty-printed receipt.
-		lines = [][]byte{bytes.TrimSpace(data)}
-	}
-	return lines
+// Read reads the receipts of r, one per element: JSON Lines, or one
+// receipt, pretty-printed or not, as [jsonl.Documents] reads them (a line
+// and the count of lines capped; blank lines left out).
+func Read(r io.Reader, name string) ([]jsonl.Line, error) {
+	return jsonl.Documents(r, name, jsonl.Limits{})
 }
 
 // Add verifies every receipt in data (JSON Lines, or one receipt) and adds
-// those that verify. It returns the number added and, joined, an error for
-// each receipt that did not verify (wrapping tlog's sentinels), named by
-// source and line.
+// those that verify; see [Set.AddLines].
 func (s *Set) Add(data []byte, source string) (int, error) {
+	lines, err := Read(bytes.NewReader(data), source)
+	if err != nil {
+		return 0, err
+	}
+	return s.AddLines(lines, source)
+}
+
+// AddLines verifies every receipt of lines (as [Read] returns them) and
+// adds those that verify. It returns the number added and, joined, an
+// error for each receipt that did not verify (wrapping tlog's sentinels),
+// named by source and line.
+func (s *Set) AddLines(lines []jsonl.Line, source string) (int, error) {
 	var errs []error
 	added := 0
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		r, err := tlog.ParseReceipt(line)
+	for _, line := range lines {
+		r, err := tlog.ParseReceipt(line.Data)
 		if err == nil {
 			var v *tlog.VerifiedReceipt
 			if v, err = tlog.VerifyReceipt(r, s.log, s.opts); err == nil {
@@ -92,7 +90,7 @@ func (s *Set) Add(data []byte, source string) (int, error) {
 				continue
 			}
 		}
-		errs = append(errs, fmt.Errorf("%s:%d: %w", source, i+1, err))
+		errs = append(errs, fmt.Errorf("%s:%d: %w", source, line.N, err))
 	}
 	return added, errors.Join(errs...)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/consign-dev/consign/internal/jsonl"
 )
 
 // maxBundles bounds the bundles of one JSON Lines file, counted before any
@@ -83,26 +85,26 @@ type doc struct {
 	data []byte
 }
 
-// splitBundles reads data as one JSON document, or else as JSON Lines.
+// splitBundles reads data as one JSON document, or else as JSON Lines
+// ([jsonl.Documents]: each line and the count of lines capped).
 func splitBundles(data []byte) ([]doc, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
+	lines, err := jsonl.Documents(bytes.NewReader(data), "the bundle file", jsonl.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBundle, err)
+	}
+	if len(lines) == 0 {
 		return nil, fmt.Errorf("%w: no bundle", ErrConfig)
 	}
-	if json.Valid(data) {
-		return []doc{{1, data}}, nil
+	if len(lines) > maxBundles {
+		return nil, fmt.Errorf("%w: more than %d bundles in one file", ErrBundle, maxBundles)
 	}
-	var docs []doc
-	for i, l := range bytes.Split(data, []byte("\n")) {
-		if len(bytes.TrimSpace(l)) == 0 {
-			continue
-		}
-		if len(docs) == maxBundles {
-			return nil, fmt.Errorf("%w: more than %d bundles in one file", ErrBundle, maxBundles)
-		}
-		docs = append(docs, doc{i + 1, l})
+	docs := make([]doc, len(lines))
+	for i, l := range lines {
+		docs[i] = doc{l.N, l.Data}
 	}
 	if len(docs) == 1 {
-		// One non-blank line that is not JSON: Verify says why.
+		// One document, or one non-blank line that is not JSON: Verify
+		// says why.
 		return docs, nil
 	}
 	for _, d := range docs {

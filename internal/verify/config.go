@@ -1,12 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"crypto"
 	"fmt"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
 )
 
 // Input is one file of attestations: a .intoto.jsonl (one envelope per
@@ -14,7 +16,21 @@ import (
 type Input struct {
 	// Name is where the data came from, for reports and the VSA.
 	Name string
+	// Docs are the file's documents as [jsonl.Documents] reads them: the
+	// file streamed, each line and the count of lines bounded.
+	Docs []jsonl.Line
+	// Data is the whole file, for a caller that holds it; it is read only
+	// when Docs is nil.
 	Data []byte
+}
+
+// Documents returns in.Docs, or else the documents of in.Data as
+// [jsonl.Documents] reads them. Its errors wrap [limits.ErrTooLarge].
+func (in Input) Documents() ([]jsonl.Line, error) {
+	if in.Docs != nil {
+		return in.Docs, nil
+	}
+	return jsonl.Documents(bytes.NewReader(in.Data), in.Name, jsonl.Limits{})
 }
 
 // Artifact is something that ships, known by its digest. The name is a

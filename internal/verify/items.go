@@ -89,15 +89,20 @@ func readItems(inputs []Input) []*item {
 	for _, in := range inputs {
 		g := &group{}
 		first := len(out)
-		data := bytes.TrimSpace(in.Data)
-		if len(data) == 0 {
+		docs, err := in.Documents()
+		if err != nil {
+			out = append(out, invalidItem(in.Name, nil, err))
+			continue
+		}
+		if len(docs) == 0 {
 			out = append(out, invalidItem(in.Name, nil, fmt.Errorf("%w in %s: the file is empty", attest.ErrNothingToVerify, in.Name)))
 			continue
 		}
-		if data[0] != '{' || !isJSONLines(data) {
+		if len(docs) == 1 {
 			// One document (an envelope, a bundle, a pretty-printed link),
 			// or something attest.Read recognises or refuses.
-			items, err := attest.Read(data, in.Name)
+			data := docs[0].Data
+			items, err := attest.ReadDocuments(docs, in.Name)
 			if err != nil {
 				out = append(out, invalidItem(in.Name, data, err))
 				continue
@@ -107,12 +112,9 @@ func readItems(inputs []Input) []*item {
 			}
 			continue
 		}
-		for i, line := range bytes.Split(in.Data, []byte("\n")) {
-			line = bytes.TrimSpace(line)
-			if len(line) == 0 {
-				continue
-			}
-			src := in.Name + ":" + strconv.Itoa(i+1)
+		for _, d := range docs {
+			line := d.Data
+			src := in.Name + ":" + strconv.Itoa(d.N)
 			if bytes.HasPrefix(line, []byte(`{"payloadType":`)) {
 				// The common case, as consign writes it: one strict parse,
 				// done by checkItem in parallel.
@@ -156,17 +158,6 @@ func parsePending(it *item) {
 	}()
 	it.pending = false
 	it.env, _, it.err = attest.ParseEnvelope(it.raw)
-}
-
-// isJSONLines reports whether data is JSON Lines: its first line is a
-// complete JSON value and more lines follow. A single document (even one
-// written on one line, or pretty-printed) is not.
-func isJSONLines(data []byte) bool {
-	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 || len(bytes.TrimSpace(data[nl:])) == 0 {
-		return false
-	}
-	return json.Valid(bytes.TrimSpace(data[:nl]))
 }
 
 func invalidItem(src string, raw []byte, err error) *item {

@@ -1,0 +1,208 @@
+package jsonl
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+var (
+	// ErrLineTooLong is returned for a line (or a document spread over
+	// several lines) longer than [Limits.Line].
+	ErrLineTooLong = fmt.Errorf("%w: line too long", limits.ErrTooLarge)
+	// ErrTooManyLines is returned for a file of more than [Limits.Lines]
+	// lines, blank ones included.
+	ErrTooManyLines = fmt.Errorf("%w: too many lines", limits.ErrTooLarge)
+)
+
+// Limits bound what reading one file may cost. A zero field takes its
+// default.
+type Limits struct {
+	// Line bounds one line, or one document spread over several lines
+	// (default [limits.Envelope]).
+	Line int
+	// Lines bounds the lines of one file, blank ones included (default
+	// [limits.Envelopes]).
+	Lines int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Line <= 0 {
+		l.Line = limits.Envelope
+	}
+	if l.Lines <= 0 {
+		l.Lines = limits.Envelopes
+	}
+	return l
+}
+
+// Line is one non-blank line of a file.
+type Line struct {
+	// N is the line's number, from 1.
+	N int
+	// Data is the line without its end and surrounding white space; it is
+	// never empty, and belongs to the caller.
+	Data []byte
+}
+
+// Reader reads the lines of one file.
+type Reader struct {
+	br   *bufio.Reader
+	name string
+	lim  Limits
+	n    int    // lines read, blank ones included
+	long []byte // a line longer than the buffer, reused
+	err  error
+}
+
+// NewReader reads lines from r; name is used in errors only.
+func NewReader(r io.Reader, name string, lim Limits) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, lim: lim.withDefaults()}
+}
+
+// Next returns the next non-blank line, or io.EOF after the last. Blank
+// lines are counted against [Limits.Lines] and skipped without allocating.
+// After an error, Next returns the same error again.
+func (r *Reader) Next() (Line, error) {
+	for r.err == nil {
+		line, err := r.readLine()
+		if err != nil {
+			r.err = err
+			break
+		}
+		if line != nil {
+			return Line{N: r.n, Data: line}, nil
+		}
+	}
+	return Line{}, r.err
+}
+
+// readLine reads one line: nil for a blank one, a copy of its trimmed
+// bytes otherwise.
+func (r *Reader) readLine() ([]byte, error) {
+	r.long = r.long[:0]
+	size := 0 // bytes of the line, its end included
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		switch {
+		case err == io.EOF && len(chunk) == 0 && size == 0:
+			return nil, io.EOF
+		case err != nil && err != io.EOF && err != bufio.ErrBufferFull:
+			return nil, fmt.Errorf("reading %s: %w", r.name, err)
+		}
+		if size == 0 {
+			if r.n++; r.n > r.lim.Lines {
+				return nil, fmt.Errorf("%w: %s:%d: more than %d lines", ErrTooManyLines, r.name, r.n, r.lim.Lines)
+			}
+		}
+		if size += len(chunk); size > r.lim.Line+1 {
+			return nil, fmt.Errorf("%w: %s:%d: a line of more than %d bytes", ErrLineTooLong, r.name, r.n, r.lim.Line)
+		}
+		if err == bufio.ErrBufferFull || len(r.long) > 0 {
+			// A line longer than the buffer. Leading white space is dropped
+			// as it comes, so a long blank line costs nothing either.
+			if len(r.long) == 0 {
+				chunk = bytes.TrimLeft(chunk, " \t\r\n\v\f")
+			}
+			r.long = append(r.long, chunk...)
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			chunk = r.long
+		}
+		if line := bytes.TrimSpace(chunk); len(line) > 0 {
+			return bytes.Clone(line), nil
+		}
+		return nil, nil
+	}
+}
+
+// ReadAll reads every non-blank line of r.
+func ReadAll(r io.Reader, name string, lim Limits) ([]Line, error) {
+	rd := NewReader(r, name, lim)
+	var out []Line
+	for {
+		l, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+}
+
+// Documents reads the documents of r: one JSON document, which may be
+// pretty-printed over several lines, or JSON Lines, one document a line.
+// The file is one document when its first non-blank line is not a JSON
+// value on its own and the whole file is (or the file does not start with
+// '{': a base64 signature, or something the caller refuses by name); one
+// document is bounded by [Limits.Line] as a whole. An empty or blank file
+// has no documents.
+func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
+	lim = lim.withDefaults()
+	rd := NewReader(r, name, lim)
+	first, err := rd.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []Line{first}
+	if !json.Valid(first.Data) {
+		// Perhaps one document over several lines: read up to the limit.
+		lc := &lineCounter{r: rd.br, rd: rd}
+		rest, err := io.ReadAll(io.LimitReader(lc, int64(lim.Line-len(first.Data))))
+		if err != nil {
+			return nil, err
+		}
+		_, err = rd.br.Peek(1)
+		whole := err == io.EOF
+		doc := bytes.TrimSpace(append(append(first.Data, '\n'), rest...))
+		if whole && (doc[0] != '{' || json.Valid(doc)) {
+			return []Line{{N: first.N, Data: doc}}, nil
+		}
+		if doc[0] != '{' {
+			return nil, fmt.Errorf("%w: %s:%d: a document of more than %d bytes", ErrLineTooLong, name, first.N, lim.Line)
+		}
+		// JSON Lines after all: read the rest line by line.
+		rd = NewReader(io.MultiReader(bytes.NewReader(rest), rd.br), name, lim)
+		rd.n = first.N
+	}
+	for {
+		l, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+}
+
+// lineCounter counts the lines passing through it against the reader's
+// limit.
+type lineCounter struct {
+	r  io.Reader
+	rd *Reader
+	n  int
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("reading %s: %w", c.rd.name, err)
+	}
+	if c.n += bytes.Count(p[:n], []byte{'\n'}); c.rd.n+c.n > c.rd.lim.Lines {
+		return n, fmt.Errorf("%w: %s:%d: more than %d lines", ErrTooManyLines, c.rd.name, c.rd.lim.Lines+1, c.rd.lim.Lines)
+	}
+	return n, err
+}
