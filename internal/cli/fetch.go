@@ -70,15 +70,12 @@ and exits 3.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			envs, receipts, err := fetchVerified(cmd.Context(), c, tlog.Hash(sum), logKey)
+			rpath := receipt.PathFor(out)
+			n, err := fetchTo(cmd.Context(), c, tlog.Hash(sum), logKey, out, rpath, force)
 			if err != nil {
 				return err
 			}
-			rpath := receipt.PathFor(out)
-			if err := writeFetched(out, rpath, envs, receipts, force); err != nil {
-				return err
-			}
-			return printFetched(cmd.OutOrStdout(), output, fetchedFiles{"sha256:" + d[digest.SHA256], len(envs), out, rpath, logKey != nil})
+			return printFetched(cmd.OutOrStdout(), output, fetchedFiles{"sha256:" + d[digest.SHA256], n, out, rpath, logKey != nil})
 		},
 	}
 	cmd.Flags().StringVar(&serverURL, "server", "", "the server's URL")
@@ -91,50 +88,33 @@ and exits 3.`,
 	return cmd
 }
 
-// fetchVerified asks the server for every attestation about the digest
-// sum and, with logKey, verifies each receipt offline and binds it to its
-// envelope; nothing the server says is trusted without the key.
-func fetchVerified(ctx context.Context, c *client.Client, sum tlog.Hash, logKey *tlog.Verifier) ([]*attest.Envelope, []*tlog.Receipt, error) {
-	atts, err := c.Attestations(ctx, sum)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(atts) == 0 {
-		return nil, nil, withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", api.ErrNotFound, hex.EncodeToString(sum[:])),
-			"check the artifact; with a read token, check its products ('consign admin token list')")
-	}
-	envs := make([]*attest.Envelope, len(atts))
-	receipts := make([]*tlog.Receipt, len(atts))
-	for i, a := range atts {
-		env, malformed, err := attest.ParseEnvelope(a.Envelope)
-		if err != nil || malformed > 0 {
-			return nil, nil, fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
-		}
-		if logKey != nil {
-			if _, err := receipt.VerifyFor(a.Receipt, logKey, tlog.CheckpointOptions{}, env); err != nil {
-				return nil, nil, fmt.Errorf("entry %d: %w", a.Index, err)
+// fetchTo asks the server for every attestation about the digest sum and
+// writes the envelopes to out and their receipts to rpath, one per line,
+// as the pages arrive ([client.Fetch]: every entry checked, and with
+// logKey every receipt verified offline and bound to its envelope; nothing
+// the server says is trusted without the key). Both files appear only
+// when every entry checked, or neither does.
+func fetchTo(ctx context.Context, c *client.Client, sum tlog.Hash, logKey *tlog.Verifier, out, rpath string, force bool) (int, error) {
+	var n int
+	err := fsutil.WriteStreams([]fsutil.Stream{{Path: out, Perm: 0o644}, {Path: rpath, Perm: 0o644}}, force, func(ws []io.Writer) error {
+		envs, recs := json.NewEncoder(ws[0]), json.NewEncoder(ws[1])
+		var err error
+		n, err = c.Fetch(ctx, client.FetchConfig{Subject: sum, LogKey: logKey, Write: func(env *attest.Envelope, r *tlog.Receipt) error {
+			if err := envs.Encode(env); err != nil {
+				return err
 			}
+			return recs.Encode(r)
+		}})
+		if err == nil && n == 0 {
+			err = withHint(fmt.Errorf("%w: no attestations about sha256:%s on the server", api.ErrNotFound, hex.EncodeToString(sum[:])),
+				"check the artifact; with a read token, check its products ('consign admin token list')")
 		}
-		envs[i], receipts[i] = env, a.Receipt
-	}
-	return envs, receipts, nil
-}
-
-// writeFetched writes the envelopes and their receipts, both or neither.
-func writeFetched(out, rpath string, envs []*attest.Envelope, receipts []*tlog.Receipt, force bool) error {
-	envData, err := marshalLines(envs)
-	if err != nil {
 		return err
-	}
-	recData, err := marshalLines(receipts)
-	if err != nil {
-		return err
-	}
-	err = fsutil.WriteFiles([]fsutil.File{{Path: out, Data: envData, Perm: 0o644}, {Path: rpath, Data: recData, Perm: 0o644}}, force)
+	})
 	if errors.Is(err, fsutil.ErrExists) {
-		return withHint(err, "pass --force to replace it, or --out another name")
+		return 0, withHint(err, "pass --force to replace it, or --out another name")
 	}
-	return err
+	return n, err
 }
 
 // fetchedFiles is what fetch wrote.

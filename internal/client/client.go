@@ -164,34 +164,93 @@ const maxResult = 64 << 10
 func maxPublishAnswer(n int) int64 { return int64(n+1) * maxResult }
 
 // Attestations returns every attestation about the SHA-256 digest subject,
-// following pages.
+// following pages as [Client.EachAttestation] does. It holds them all: a
+// caller that writes them somewhere uses EachAttestation.
 func (c *Client) Attestations(ctx context.Context, subject tlog.Hash) ([]api.Attestation, error) {
 	var all []api.Attestation
+	err := c.EachAttestation(ctx, subject, func(a api.Attestation) error {
+		all = append(all, a)
+		return nil
+	})
+	return all, err
+}
+
+// pageSize is the attestations the client asks for in one page.
+const pageSize = 100
+
+// EachAttestation calls fn with every attestation about the SHA-256 digest
+// subject, in the log's order, page by page as they arrive: no more than
+// one page is held. Every page is capped in bytes ([Config.MaxResponse])
+// and in entries (no more than asked for); all pages together are capped
+// at [limits.Envelopes] attestations and [limits.FetchAnswers] bytes, with
+// an error wrapping [limits.ErrTooLarge]. A page that does not move on,
+// or whose entries are not in increasing order of index after the last
+// page's, or whose next cursor is not its last entry, or a receipt for
+// another index than its entry's, is an error wrapping [api.ErrServer]: a
+// hostile server pages forever or repeats itself otherwise. An error of
+// fn stops the paging and is returned as it is.
+func (c *Client) EachAttestation(ctx context.Context, subject tlog.Hash, fn func(api.Attestation) error) error {
 	var after *int64
-	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {"100"}}
+	var count int
+	var total int64
+	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {strconv.Itoa(pageSize)}}
 	for {
 		data, _, err := c.do(ctx, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		if total += int64(len(data)); total > limits.FetchAnswers {
+			return fmt.Errorf("%w: more than %d bytes of attestations about one subject", limits.ErrTooLarge, int64(limits.FetchAnswers))
 		}
 		var page api.AttestationsResponse
 		if err := json.Unmarshal(data, &page); err != nil {
-			return nil, fmt.Errorf("%w: the attestations answer is not JSON: %v", api.ErrServer, err)
+			return fmt.Errorf("%w: the attestations answer is not JSON: %v", api.ErrServer, err)
 		}
-		all = append(all, page.Attestations...)
+		data = nil
+		if err := checkPage(&page, after); err != nil {
+			return err
+		}
+		if count += len(page.Attestations); count > limits.Envelopes {
+			return fmt.Errorf("%w: more than %d attestations about one subject", limits.ErrTooLarge, limits.Envelopes)
+		}
+		for _, a := range page.Attestations {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
 		if page.Next == nil {
-			return all, nil
-		}
-		if len(all) > limits.Envelopes {
-			return nil, fmt.Errorf("%w: more than %d attestations about one subject", limits.ErrTooLarge, limits.Envelopes)
-		}
-		// Every page moves on, or a hostile server pages forever.
-		if len(page.Attestations) == 0 || *page.Next < 0 || (after != nil && *page.Next <= *after) {
-			return nil, fmt.Errorf("%w: the attestations answer pages to %d, which does not move on", api.ErrServer, *page.Next)
+			return nil
 		}
 		after = page.Next
 		q.Set("after", strconv.FormatInt(*page.Next, 10))
 	}
+}
+
+// checkPage checks that a page of attestations is one the server's paging
+// can give after the cursor after (nil for the first page): no more
+// entries than asked for, indexes increasing past the cursor, a receipt
+// for each entry's own index, and a next cursor that is the last entry's.
+func checkPage(page *api.AttestationsResponse, after *int64) error {
+	if len(page.Attestations) > pageSize {
+		return fmt.Errorf("%w: a page of %d attestations, %d were asked for", api.ErrServer, len(page.Attestations), pageSize)
+	}
+	last := int64(-1)
+	if after != nil {
+		last = *after
+	}
+	for _, a := range page.Attestations {
+		if a.Index <= last {
+			return fmt.Errorf("%w: the attestations answer gives entry %d after entry %d: the pages do not move on", api.ErrServer, a.Index, last)
+		}
+		if a.Receipt != nil && a.Receipt.Index != uint64(a.Index) {
+			return fmt.Errorf("%w: entry %d comes with the receipt of entry %d", api.ErrServer, a.Index, a.Receipt.Index)
+		}
+		last = a.Index
+	}
+	if page.Next != nil && (len(page.Attestations) == 0 || *page.Next != last) {
+		return fmt.Errorf("%w: the attestations answer pages to %d after entry %d, which does not move on", api.ErrServer, *page.Next, last)
+	}
+	return nil
 }
 
 // Entry returns the entry at index.

@@ -7,6 +7,7 @@
 package fsutil
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -43,34 +44,79 @@ type File struct {
 // first (it must be absent, or a regular file when overwrite is set), every
 // temporary file is written and synced, and only then are they renamed into
 // place, so that a failure before the renames changes nothing.
-func WriteFiles(files []File, overwrite bool) (err error) {
+func WriteFiles(files []File, overwrite bool) error {
+	paths := make([]Stream, len(files))
+	for i, f := range files {
+		paths[i] = Stream{Path: f.Path, Perm: f.Perm}
+	}
+	return WriteStreams(paths, overwrite, func(ws []io.Writer) error {
+		for i, f := range files {
+			if _, err := ws[i].Write(f.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Stream is one file for [WriteStreams].
+type Stream struct {
+	Path string
+	Perm fs.FileMode
+}
+
+// WriteStreams is [WriteFiles] for files whose contents arrive as a
+// stream: fill writes them, all at once, through ws (one writer per file,
+// in order), into temporary files beside the destinations. Only when fill
+// returns nil are they synced and renamed into place; an error of fill, or
+// of writing, leaves every destination as it was and no temporary file.
+func WriteStreams(files []Stream, overwrite bool, fill func(ws []io.Writer) error) (err error) {
 	for _, f := range files {
 		if err := checkDest(f.Path, overwrite); err != nil {
 			return err
 		}
 	}
-	var tmps []string
+	tmps := make([]*os.File, 0, len(files))
 	defer func() {
 		if err != nil {
 			for _, t := range tmps {
-				os.Remove(t)
+				t.Close()
+				os.Remove(t.Name())
 			}
 		}
 	}()
-	for _, f := range files {
-		t, err := writeTemp(f.Path, f.Perm, func(w io.Writer) error {
-			_, err := w.Write(f.Data)
-			return err
-		})
+	ws := make([]io.Writer, len(files))
+	bufs := make([]*bufio.Writer, len(files))
+	for i, f := range files {
+		t, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp-*")
 		if err != nil {
-			return err
+			return destError(f.Path, "", err)
 		}
 		tmps = append(tmps, t)
+		if err := t.Chmod(f.Perm); err != nil {
+			return destError(f.Path, t.Name(), err)
+		}
+		bufs[i] = bufio.NewWriterSize(t, 64<<10)
+		ws[i] = bufs[i]
+	}
+	if err := fill(ws); err != nil {
+		return err
+	}
+	for i, t := range tmps {
+		if err := bufs[i].Flush(); err != nil {
+			return destError(files[i].Path, t.Name(), err)
+		}
+		if err := syncFile(t); err != nil {
+			return destError(files[i].Path, t.Name(), err)
+		}
+		if err := t.Close(); err != nil {
+			return destError(files[i].Path, t.Name(), err)
+		}
 	}
 	dirs := map[string]bool{}
 	for i, f := range files {
-		if err := os.Rename(tmps[i], f.Path); err != nil {
-			return destError(f.Path, tmps[i], err)
+		if err := os.Rename(tmps[i].Name(), f.Path); err != nil {
+			return destError(f.Path, tmps[i].Name(), err)
 		}
 		dirs[filepath.Dir(f.Path)] = true
 	}

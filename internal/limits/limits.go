@@ -122,6 +122,10 @@ const (
 	// once, over all requests: the real danger of large envelopes is their
 	// sum, not one of them. A request that would pass it is answered 503.
 	PublishInFlight = 2 * LogEnvelope
+	// FetchAnswers bounds the pages of attestations one fetch reads from a
+	// server, together: each page is capped on its own, and the client
+	// streams them to disk, so this bounds the disk a hostile server fills.
+	FetchAnswers = 16 << 30
 	// PublishRate is the default envelopes per second one token may publish, and PublishBurst its burst.
 	PublishRate  = 1000
 	PublishBurst = 2000
