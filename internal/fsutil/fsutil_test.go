@@ -4,6 +4,8 @@ package fsutil_test
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -304,5 +306,53 @@ func TestErrorsNameTheDestination(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), ".tmp-") || !strings.Contains(err.Error(), path) || !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s(%q) = %v, want an fs.ErrNotExist naming %q and no temporary file", name, path, err, path)
 		}
+	}
+}
+
+// TestWriteStreams: files written together as a stream appear together,
+// and a failure half-way (of the writer, say a hostile server's bad page)
+// leaves neither them nor a temporary file; an existing destination is
+// refused before anything is written.
+func TestWriteStreams(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	files := []fsutil.Stream{{Path: a, Perm: 0o644}, {Path: b, Perm: 0o600}}
+	errHalfWay := errors.New("half-way")
+	err := fsutil.WriteStreams(files, false, func(ws []io.Writer) error {
+		for i := range 1000 {
+			fmt.Fprintf(ws[0], "line %d\n", i)
+			fmt.Fprintf(ws[1], "receipt %d\n", i)
+		}
+		return errHalfWay
+	})
+	if !errors.Is(err, errHalfWay) {
+		t.Fatalf("WriteStreams = %v, want the writer's error", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("after a failure the directory holds %v, want nothing", ents)
+	}
+	err = fsutil.WriteStreams(files, false, func(ws []io.Writer) error {
+		io.WriteString(ws[0], "one\n")
+		io.WriteString(ws[1], "two\n")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{a: "one\n", b: "two\n"} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	if fi, err := os.Stat(b); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode of %s = %v, %v; want 0600", b, fi.Mode(), err)
+	}
+	called := false
+	err = fsutil.WriteStreams(files, false, func([]io.Writer) error { called = true; return nil })
+	if !errors.Is(err, fsutil.ErrExists) || called {
+		t.Errorf("WriteStreams over existing files = %v (writer called: %v), want ErrExists before writing", err, called)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("the directory holds %v, want the two files", ents)
 	}
 }

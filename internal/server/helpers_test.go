@@ -59,12 +59,16 @@ func sqliteStore(t testing.TB) store.Store {
 
 func newEnv(t testing.TB, st store.Store, cfg server.Config) *env {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := tlog.NewSigner("log.test/"+t.Name(), priv)
-	if err != nil {
-		t.Fatal(err)
+	if cfg.Signer == nil {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		signer, err := tlog.NewSigner("log.test/"+t.Name(), priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Signer = signer
 	}
-	cfg.Store, cfg.Signer = st, signer
+	cfg.Store = st
+	signer := cfg.Signer
 	srv, err := server.New(bg, cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
