@@ -17,7 +17,7 @@ import (
 // envelope). Anything else, or any line that is not a well-formed
 // envelope, is an error: the log takes envelopes only.
 func readEnvelopes(path string) ([]*attest.Envelope, error) {
-	f, err := limits.Open(path)
+	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
@@ -56,7 +56,7 @@ func readEnvelopes(path string) ([]*attest.Envelope, error) {
 // envelope, random bytes) would make a file no reader takes, so it is an
 // error that leaves the file alone.
 func checkAppendable(path string) error {
-	f, err := limits.Open(path)
+	f, err := limits.Open(path, limits.AttestationFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
@@ -112,7 +112,7 @@ func tokenFrom(deps *Deps, flag string) string {
 // or [attest.ErrMalformed] is about what the file holds; any other is
 // about reading it (opening it, a line or a count of lines over the limits).
 func readAttestationFile(path string) ([]attest.Item, error) {
-	f, err := limits.Open(path)
+	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, err
 	}

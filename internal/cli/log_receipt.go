@@ -156,7 +156,7 @@ func printReceiptResults(w io.Writer, output string, results []receiptResult) er
 
 // readReceiptFile reads the receipts of the file at path as a stream.
 func readReceiptFile(path string) ([]jsonl.Line, error) {
-	f, err := limits.Open(path)
+	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, err
 	}

@@ -134,14 +134,11 @@ func walk(root string, pick func(fs.DirEntry) bool) ([]string, error) {
 // ([jsonl.Documents]): one line at a time, each line and the count of
 // lines bounded, never the whole file and its split.
 func readDocuments(path string) ([]jsonl.Line, error) {
-	f, err := limits.Open(path)
+	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limits.AttestationFile {
-		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", limits.ErrTooLarge, path, fi.Size(), limits.AttestationFile)
-	}
 	docs, err := jsonl.Documents(io.LimitReader(f, limits.AttestationFile+1), filepath.ToSlash(path), jsonl.Limits{})
 	if err != nil {
 		return nil, err

@@ -78,22 +78,27 @@ func ReadFile(path string, max int64) ([]byte, error) {
 	return Read(f, max, path)
 }
 
-// Open opens the file at path to be read as a stream, refusing a
-// directory with an error wrapping [ErrNotFile]. The caller bounds what it
-// reads and closes the file.
-func Open(path string) (*os.File, error) {
+// Open opens the file at path to be read as a stream of at most max
+// bytes, refusing a directory with an error wrapping [ErrNotFile] and a
+// regular file over max with one wrapping [ErrTooLarge]. The caller bounds
+// what it reads (a file can grow) and closes the file.
+func Open(path string, max int64) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || fi.IsDir() {
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %s is a directory", ErrNotFile, path)
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case fi.IsDir():
+		err = fmt.Errorf("%w: %s is a directory", ErrNotFile, path)
+	case fi.Mode().IsRegular() && fi.Size() > max:
+		err = fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, path, fi.Size(), max)
+	default:
+		return f, nil
 	}
-	return f, nil
+	f.Close()
+	return nil, err
 }
 
 // Read reads at most max bytes from r; name is used in the error only.

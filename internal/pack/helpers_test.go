@@ -23,6 +23,7 @@ import (
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
+	"github.com/consign-dev/consign/internal/tlog"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -50,6 +51,13 @@ type release struct {
 // newRelease makes n artifact files; the attestations cover the first
 // covered of them.
 func newRelease(t testing.TB, n, covered int) *release {
+	t.Helper()
+	return newReleaseWith(t, n, covered, nil)
+}
+
+// newReleaseWith is newRelease, its policy naming log's key (receipts
+// optional) when log is not nil.
+func newReleaseWith(t testing.TB, n, covered int, log *tlog.Signer) *release {
 	t.Helper()
 	r := &release{owner: newKey(t, "owner"), ci: newKey(t, "ci"), outsider: newKey(t, "outsider"), dir: t.TempDir()}
 	var subjects []attest.Subject
@@ -83,7 +91,13 @@ stages:
     require: [cyclonedx, test]
     checks: [{tests: all_passed}, {sbom: {profile: ntia, schema: true}}]
 `, r.owner.Signer.KeyID(), indentPEM(r.ci.PEM, 8))
-	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{}, r.owner.Signer)
+	if log != nil {
+		if err := os.WriteFile(filepath.Join(r.dir, "log.pub"), log.PublicKeyPEM(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		yaml += fmt.Sprintf("log: {key: log.pub, origin: %s, receipts: optional}\n", log.Origin())
+	}
+	env, _, err := policy.Sign([]byte(yaml), policy.ParseOptions{Dir: r.dir}, r.owner.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
