@@ -116,14 +116,22 @@ type Monitor struct {
 // whose checkpoint does not verify with its key, is an error wrapping
 // tlog.ErrMalformed or tlog's verification errors.
 func Open(path, server string, key *tlog.Verifier) (*Monitor, error) {
-	m := &Monitor{path: path, server: server}
 	b, err := limits.ReadFile(path, limits.JSONFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		b = nil
 	case err != nil:
 		return nil, err
-	default:
-		if err := json.Unmarshal(b, &m.state); err != nil {
+	}
+	return open(b, path, server, key)
+}
+
+// open is [Open] of the state data read from path (nil: none yet).
+func open(data []byte, path, server string, key *tlog.Verifier) (*Monitor, error) {
+	m := &Monitor{path: path, server: server}
+	var err error
+	if data != nil {
+		if err := json.Unmarshal(data, &m.state); err != nil {
 			return nil, fmt.Errorf("reading the monitor state %s: %w: %v", path, tlog.ErrMalformed, err)
 		}
 	}
