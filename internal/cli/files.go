@@ -112,12 +112,19 @@ func tokenFrom(deps *Deps, flag string) string {
 // or [attest.ErrMalformed] is about what the file holds; any other is
 // about reading it (opening it, a line or a count of lines over the limits).
 func readAttestationFile(path string) ([]attest.Item, error) {
+	return readStream(path, attest.ReadFrom)
+}
+
+// readStream opens the file at path (at most [limits.AttestationFile]
+// bytes, a regular file) and reads it with read, as a stream.
+func readStream[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {
 	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	defer f.Close()
-	return attest.ReadFrom(f, path)
+	return read(f, path)
 }
 
 // unreadable reports whether err, from [readAttestationFile], is about

@@ -11,7 +11,6 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/jsonl"
-	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -156,10 +155,5 @@ func printReceiptResults(w io.Writer, output string, results []receiptResult) er
 
 // readReceiptFile reads the receipts of the file at path as a stream.
 func readReceiptFile(path string) ([]jsonl.Line, error) {
-	f, err := limits.Open(path, limits.AttestationFile)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return receipt.Read(f, path)
+	return readStream(path, receipt.Read)
 }

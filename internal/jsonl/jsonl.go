@@ -124,10 +124,13 @@ func (r *Reader) readLine() ([]byte, error) {
 
 // ReadAll reads every non-blank line of r.
 func ReadAll(r io.Reader, name string, lim Limits) ([]Line, error) {
-	rd := NewReader(r, name, lim)
-	var out []Line
+	return NewReader(r, name, lim).appendAll(nil)
+}
+
+// appendAll appends the lines left to out.
+func (r *Reader) appendAll(out []Line) ([]Line, error) {
 	for {
-		l, err := rd.Next()
+		l, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
@@ -176,16 +179,7 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 		rd = NewReader(io.MultiReader(bytes.NewReader(rest), rd.br), name, lim)
 		rd.n = first.N
 	}
-	for {
-		l, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
+	return rd.appendAll(out)
 }
 
 // lineCounter counts the lines passing through it against the reader's
