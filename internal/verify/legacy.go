@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sign"
@@ -245,11 +247,11 @@ func readLinks(links fs.FS, name string, layout *policy.Layout) []*item {
 		}
 		for _, st := range layout.Stages {
 			if strings.HasPrefix(fname, st.Name+".") {
-				data, err := readFS(links, fname)
+				docs, err := readFS(links, fname, path.Join(name, fname))
 				if err != nil {
 					return []*item{invalidItem(path.Join(name, fname), nil, err)}
 				}
-				inputs = append(inputs, Input{Name: path.Join(name, fname), Data: data})
+				inputs = append(inputs, Input{Name: path.Join(name, fname), Docs: docs})
 				break
 			}
 		}
@@ -257,13 +259,19 @@ func readLinks(links fs.FS, name string, layout *policy.Layout) []*item {
 	return readItems(inputs)
 }
 
-func readFS(fsys fs.FS, name string) ([]byte, error) {
+// readFS reads the documents of the file name of fsys as a stream
+// ([jsonl.Documents]); source names it in errors.
+func readFS(fsys fs.FS, name, source string) ([]jsonl.Line, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return limits.Read(f, limits.AttestationFile, name)
+	docs, err := jsonl.Documents(io.LimitReader(f, limits.AttestationFile+1), source, jsonl.Limits{})
+	if docs == nil && err == nil {
+		docs = []jsonl.Line{} // read, and empty
+	}
+	return docs, err
 }
 
 // resolveSublayout verifies a sublayout found in place of a link and turns
