@@ -100,7 +100,7 @@ type fuzzProof struct {
 // harness signs a checkpoint of a real tree (of the fuzzer's size, with
 // its true root or a false one: what a forking log signs), and writes
 // log/consistency.json from real consistency proofs the fuzzer picks and
-// mangles (or from its raw bytes), so that inputs reach the proof checks
+// mangles (or from its raw bytes, when there are any), so that inputs reach the proof checks
 // instead of a signature or checksum failure. Verify never panics, and the
 // log passes only when every proof in the file is true of the real tree
 // and the checkpoint is the tree's own root (a proof to a false root, or
@@ -162,7 +162,7 @@ func (h *logHarness) run(t *testing.T, size uint8, falseRoot bool, froms, mangle
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw != nil {
+	if len(raw) > 0 {
 		consistency = raw
 	}
 	p, err := pack.Read(bytes.NewReader(pp.withLogFiles(t, note, consistency)), pack.Options{})
