@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/predicate"
 )
 
@@ -75,28 +76,25 @@ func parseGitHubAttestation(payload []byte, builder string) (provenance, error) 
 	return nil, fmt.Errorf("%w: predicate type %q is not SLSA provenance", ErrInvalidProvenance, st.PredicateType)
 }
 
-// splitJSONLines reads data as one JSON document, or else as JSON Lines.
+// splitJSONLines reads data as one JSON document, or else as JSON Lines
+// ([jsonl.Documents]: each line and the count of lines capped).
 func splitJSONLines(data []byte) ([][]byte, error) {
-	data = bytes.TrimSpace(data)
-	if json.Valid(data) {
-		return [][]byte{data}, nil
+	docs, err := jsonl.Documents(bytes.NewReader(data), "the attestation file", jsonl.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidProvenance, err)
 	}
-	var out [][]byte
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		if !json.Valid(line) {
-			return nil, fmt.Errorf("%w: line %d is not JSON", ErrInvalidProvenance, i+1)
-		}
-		if len(out) == maxAttestations {
-			return nil, fmt.Errorf("%w: more than %d attestations", ErrInvalidProvenance, maxAttestations)
-		}
-		out = append(out, line)
-	}
-	if len(out) == 0 {
+	if len(docs) == 0 {
 		return nil, fmt.Errorf("%w: the attestation file holds no bundle", ErrInvalidProvenance)
+	}
+	if len(docs) > maxAttestations {
+		return nil, fmt.Errorf("%w: more than %d attestations", ErrInvalidProvenance, maxAttestations)
+	}
+	out := make([][]byte, len(docs))
+	for i, d := range docs {
+		if !json.Valid(d.Data) {
+			return nil, fmt.Errorf("%w: line %d is not JSON", ErrInvalidProvenance, d.N)
+		}
+		out[i] = d.Data
 	}
 	return out, nil
 }
