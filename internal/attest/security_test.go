@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +29,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/testutil/race"
 )
 
 // mustFail checks that a verification did not pass and failed with want.
@@ -776,7 +776,7 @@ func TestSecurityCase31_EndlessSubjects(t *testing.T) {
 	// A guard against pathological (say quadratic) work, not a benchmark:
 	// the measured times are logged. The race detector slows this code ~6x.
 	budget := 10 * time.Second // for some 25 MB of subjects
-	if raceEnabled() {
+	if race.Enabled() {
 		budget *= 10
 	}
 	trusted, stranger := newSigner(t, "ed25519"), newSigner(t, "ed25519")
@@ -818,20 +818,6 @@ func TestSecurityCase31_EndlessSubjects(t *testing.T) {
 			}
 		})
 	}
-}
-
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 func TestSecurityCase65_ReplayForAnotherArtifact(t *testing.T) {

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +26,7 @@ import (
 	"github.com/consign-dev/consign/internal/cli"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/pack"
+	"github.com/consign-dev/consign/internal/testutil/race"
 )
 
 // verifyPackChildEnv, when set, makes TestVerifyPackChild a consign
@@ -43,7 +43,7 @@ func TestVerifyPackChild(t *testing.T) {
 	// of address space the process runs out of memory and exits. (The race
 	// detector reserves terabytes of address space for its shadow memory,
 	// so under -race the limit would stop the process before it starts.)
-	if !raceEnabled() {
+	if !race.Enabled() {
 		lim := syscall.Rlimit{Cur: 4 << 30, Max: 4 << 30}
 		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &lim); err != nil {
 			t.Fatal(err)
@@ -183,18 +183,4 @@ func writeNewlinesPack(t *testing.T, name, role string, size int64) {
 	if fi, err := os.Stat(name); err == nil {
 		t.Logf("%s: %s bytes compressed, %d uncompressed", filepath.Base(name), strconv.FormatInt(fi.Size(), 10), size)
 	}
-}
-
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
