@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
@@ -25,21 +26,6 @@ type Deps struct {
 	StdinIsTerminal func() bool
 	// ReadPassword reads a password from the terminal without echo.
 	ReadPassword func() ([]byte, error)
-}
-
-// version is set with -ldflags "-X github.com/consign-dev/consign/internal/cli.version=v1.2.3".
-var version = ""
-
-// Version is consign's version: the ldflags value, else the module version
-// from the build info, else "devel".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
 }
 
 // Main runs consign with args and returns the process exit code. SIGINT
@@ -118,6 +104,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		SilenceErrors: true,
 		Version:       Version(),
 	}
+	root.SetVersionTemplate(readBuildInfo().String() + "\n")
 	// Cobra's own complaints about the call are usage errors: the flags'
 	// through FlagErrorFunc, the arguments' through each Args validator.
 	// The root takes no arguments itself, so an unknown command is its
@@ -125,7 +112,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			return unknownCommand(cmd, args[0])
 		}
 		return nil
 	}
@@ -151,23 +138,11 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdSign(deps), NewCmdVerifyImage(deps), NewCmdAttach(deps), NewCmdDiscover(deps), NewCmdDownload(deps),
 		NewCmdVersion(deps),
 	)
+	plainBoolFlags(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	usageArgsTree(root)
 	return root
-}
-
-// NewCmdVersion prints the version.
-func NewCmdVersion(deps *Deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print consign's version",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "consign", Version())
-			return nil
-		},
-	}
 }
 
 func (d *Deps) getenv(name string) string {
@@ -184,3 +159,45 @@ func usageArgsTree(cmd *cobra.Command) {
 		usageArgsTree(c)
 	}
 }
+
+// unknownCommand is the usage error for a word that names no subcommand
+// of cmd, with cobra's "did you mean" suggestions as the hint.
+func unknownCommand(cmd *cobra.Command, arg string) error {
+	err := fmt.Errorf("unknown command %q for %q", arg, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
+		return &Error{Code: ExitUsage, Err: err, Hint: fmt.Sprintf("did you mean '%s %s'?", cmd.CommandPath(), strings.Join(s, "' or '"+cmd.CommandPath()+" "))}
+	}
+	return &Error{Code: ExitUsage, Err: err, Hint: fmt.Sprintf("'%s --help' lists its commands", cmd.CommandPath())}
+}
+
+// plainBoolFlags makes help show a bool flag as --flag, not pflag's
+// --flag[=true|false]: the usage template formats flags with
+// [flagUsages].
+func plainBoolFlags(root *cobra.Command) {
+	cobra.AddTemplateFunc("flagUsages", flagUsages)
+	t := root.UsageTemplate()
+	t = strings.ReplaceAll(t, ".LocalFlags.FlagUsages", "flagUsages .LocalFlags")
+	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "flagUsages .InheritedFlags")
+	root.SetUsageTemplate(t)
+}
+
+// flagUsages is fs.FlagUsages with bool flags shown as --flag.
+func flagUsages(fs *pflag.FlagSet) string {
+	shown := pflag.NewFlagSet("", pflag.ContinueOnError)
+	shown.SortFlags = fs.SortFlags
+	fs.VisitAll(func(f *pflag.Flag) {
+		c := *f
+		if f.Value.Type() == "bool" {
+			c.Value = plainBool{f.Value}
+		}
+		shown.AddFlag(&c)
+	})
+	return shown.FlagUsages()
+}
+
+// plainBool hides a bool value's IsBoolFlag from pflag's usage formatter,
+// which is what adds "[=true|false]"; it is only ever printed, never set.
+type plainBool struct{ pflag.Value }
