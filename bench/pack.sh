@@ -79,7 +79,7 @@ cli_round() {
 			for comp in gzip none; do
 				name="artifact=$size/include=$include/compress=$comp"
 				out=$tmp/release.pack
-				args=(pack --policy policy.signed.json --trust-root owner.pub --attestations att --force -o "$out" --compress "$comp")
+				args=(pack --policy policy.signed.json --trust-root owner.pub --attestations att --force --out "$out" --compress "$comp")
 				[ "$include" = no ] || args+=(--include-artifacts)
 				(cd "$fx" && nice /usr/bin/time -f '%e %M %U %S' -o "$tmp/time.txt" "$CONSIGN_BIN" "${args[@]}" "$file" 2>/dev/null)
 				echo "pack $name $(cat "$tmp/time.txt")" >>"$tmp/cli.txt"

@@ -195,7 +195,7 @@ func newCmdTokenList(deps *Deps) *cobra.Command {
 }
 
 func newCmdTokenRevoke(deps *Deps) *cobra.Command {
-	var db string
+	var db, output string
 	cmd := &cobra.Command{
 		Use:   "revoke --db DB ID",
 		Short: "Revoke a token by its id (as 'list' shows it); servers refuse it from the next request",
@@ -206,18 +206,29 @@ func newCmdTokenRevoke(deps *Deps) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			st, err := openExistingStore(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := st.RevokeToken(cmd.Context(), args[0], deps.Now()); err != nil {
+			now := deps.Now()
+			if err := st.RevokeToken(cmd.Context(), args[0], now); err != nil {
 				return withHint(err, "'consign admin token list --db DB' shows the ids")
+			}
+			if output == "json" {
+				return printJSON(cmd, struct {
+					ID      string `json:"id"`
+					Revoked string `json:"revoked"`
+				}{args[0], now.UTC().Format(time.RFC3339)})
 			}
 			fmt.Fprintf(deps.Stderr, "consign: token %s revoked\n", args[0])
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", defaultDB, "database: sqlite:PATH or postgres://USER@HOST:PORT/DB")
+	addOutputFlag(cmd, &output)
 	return cmd
 }

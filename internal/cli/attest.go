@@ -13,6 +13,7 @@ import (
 func NewCmdAttest(deps *Deps) *cobra.Command {
 	var (
 		keyPath, typ, predicatePath, out string
+		output                           string
 		subjects                         []string
 		image                            imageAttest
 	)
@@ -41,6 +42,12 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
   consign attest --key ci.key --type slsa --predicate provenance.json --image registry.example/app:1.4.0`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			if output == "json" && out == "" && image.ref == "" {
+				return usagef("-o json reports on the envelope written to --out; without --out the envelope itself is printed")
+			}
 			if typ == "" || predicatePath == "" {
 				return usagef("--type and --predicate are required")
 			}
@@ -73,10 +80,15 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 			if err := image.attach(cmd.Context(), deps, env); err != nil {
 				return err
 			}
-			if image.ref != "" && out == "" {
-				return nil
+			if out != "" || image.ref == "" {
+				if err := writeAttestation(cmd, deps, out, env, st, signer.KeyID(), output); err != nil {
+					return err
+				}
 			}
-			return writeAttestation(cmd, deps, out, env, st, signer.KeyID())
+			if output == "json" {
+				return printJSON(cmd, attestReport(out, image.ref, st, signer.KeyID()))
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
@@ -85,20 +97,40 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "artifact: FILE, DIRECTORY or NAME=sha256:HEX (repeatable)")
 	cmd.Flags().StringVar(&out, "out", "", "append the envelope to this .intoto.jsonl file (default: standard output, unless --image)")
 	image.add(cmd)
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 
 // writeAttestation appends env, the signed st, to out (standard output
 // when out is empty) and says so.
-func writeAttestation(cmd *cobra.Command, deps *Deps, out string, env *attest.Envelope, st *attest.Statement, keyID string) error {
+func writeAttestation(cmd *cobra.Command, deps *Deps, out string, env *attest.Envelope, st *attest.Statement, keyID, output string) error {
 	if err := writeEnvelopes(cmd, out, env); err != nil {
 		return err
 	}
-	if out != "" {
+	if out != "" && output != "json" {
 		fmt.Fprintf(deps.Stderr, "Signed %s attestation about %d subject(s) with key %s, appended to %s\n",
 			attest.ShortName(st.PredicateType), len(st.Subject), keyID[:12], out)
 	}
 	return nil
+}
+
+// attestReport is what -o json prints of a signed attestation.
+func attestReport(out, image string, st *attest.Statement, keyID string) any {
+	type subject struct {
+		Name   string            `json:"name,omitempty"`
+		Digest map[string]string `json:"digest"`
+	}
+	subs := make([]subject, len(st.Subject))
+	for i, s := range st.Subject {
+		subs[i] = subject{s.Name, s.Digest}
+	}
+	return struct {
+		Out           string    `json:"out,omitempty"`
+		Image         string    `json:"image,omitempty"`
+		PredicateType string    `json:"predicateType"`
+		KeyID         string    `json:"keyId"`
+		Subjects      []subject `json:"subjects"`
+	}{out, image, st.PredicateType, keyID, subs}
 }
 
 // writeEnvelopes appends envs as JSON Lines to path atomically, or prints them.

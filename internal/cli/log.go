@@ -96,7 +96,7 @@ func loadLogKey(path, origin string) (*tlog.Verifier, error) {
 }
 
 func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
-	var serverURL, token string
+	var serverURL, token, output string
 	var lk logKeyFlags
 	var wf witnessFlags
 	cmd := &cobra.Command{
@@ -104,6 +104,9 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 		Short: "Print a server's signed checkpoint (verified with --log-key)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			if serverURL == "" {
 				return usagef("--server is required")
 			}
@@ -119,6 +122,7 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			rep := checkpointReport{Note: string(note)}
 			if v != nil {
 				opts, err := wf.options()
 				if err != nil {
@@ -128,9 +132,15 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(deps.Stderr, "consign: checkpoint verified: %s, %d entries\n", cp.Origin, cp.Size)
+				rep.Verified, rep.Origin, rep.Size, rep.Root = true, cp.Origin, cp.Size, cp.Root.String()
+				if output != "json" {
+					fmt.Fprintf(deps.Stderr, "consign: checkpoint verified: %s, %d entries\n", cp.Origin, cp.Size)
+				}
 			} else {
 				fmt.Fprintln(deps.Stderr, "consign: warning: checkpoint NOT verified: pass --log-key to check its signature")
+			}
+			if output == "json" {
+				return printJSON(cmd, rep)
 			}
 			_, err = cmd.OutOrStdout().Write(note)
 			return err
@@ -140,5 +150,16 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 	cmd.Flags().StringVar(&token, "token", "", "reading token (default: $CONSIGN_TOKEN)")
 	lk.add(cmd, "the log's public key (log.vkey, or log.pub with --log-origin)")
 	wf.add(cmd)
+	addOutputFlag(cmd, &output)
 	return cmd
+}
+
+// checkpointReport is what 'consign log checkpoint -o json' prints: the
+// signed note as served and, when --log-key verified it, what it says.
+type checkpointReport struct {
+	Verified bool   `json:"verified"`
+	Origin   string `json:"origin,omitempty"`
+	Size     uint64 `json:"size,omitempty"`
+	Root     string `json:"root,omitempty"`
+	Note     string `json:"note"`
 }

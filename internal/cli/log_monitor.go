@@ -22,7 +22,7 @@ func defaultStatePath(deps *Deps, serverURL string) (string, error) {
 }
 
 func newCmdLogMonitor(deps *Deps) *cobra.Command {
-	var serverURL, token, statePath string
+	var serverURL, token, statePath, output string
 	var interval time.Duration
 	var lk logKeyFlags
 	var wf witnessFlags
@@ -37,12 +37,17 @@ checkpoint as evidence.
 
 The log key is --log-key the first time; it is kept in the state, with the log's origin,
 and never taken from the server. A later --log-key must be the same key. With --interval
-the check repeats until an alert or an interrupt.`,
+the check repeats until an alert or an interrupt. With -o json each check prints one JSON
+line: the origin, the size, the size trusted before and the status (first, unchanged,
+consistent or alert).`,
 		Example: `  consign log monitor --server https://log.example.com --log-key log.vkey  # first run
   consign log monitor --server https://log.example.com                     # from cron`,
 		Args:        noArgs,
 		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			if serverURL == "" {
 				return usagef("--server is required")
 			}
@@ -69,7 +74,7 @@ the check repeats until an alert or an interrupt.`,
 				return usageErr(err)
 			}
 			for {
-				if err := monitorOnce(cmd, deps, m, c, opts, serverURL); err != nil || interval <= 0 {
+				if err := monitorOnce(cmd, deps, m, c, opts, serverURL, output); err != nil || interval <= 0 {
 					return err
 				}
 				select {
@@ -86,6 +91,7 @@ the check repeats until an alert or an interrupt.`,
 	lk.add(cmd, "the log's public key (log.vkey, or log.pub with --log-origin); needed on the first run")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "check again at this interval until an alert (0: once)")
 	wf.add(cmd)
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 
@@ -101,16 +107,38 @@ func monitorError(err error) error {
 }
 
 // monitorOnce is one check: an ALERT on stderr when the log fails it.
-func monitorOnce(cmd *cobra.Command, deps *Deps, m *monitor.Monitor, c *client.Client, opts tlog.CheckpointOptions, serverURL string) error {
+func monitorOnce(cmd *cobra.Command, deps *Deps, m *monitor.Monitor, c *client.Client, opts tlog.CheckpointOptions, serverURL, output string) error {
 	trusted, next, err := m.Check(cmd.Context(), c, opts, deps.Now())
+	rep := monitorReport{Server: serverURL}
+	if trusted != nil {
+		rep.Trusted = trusted.Size
+	}
 	if err != nil {
 		if errors.Is(err, tlog.ErrUnverified) {
 			fmt.Fprintf(deps.Stderr, "consign: ALERT: %s: %v\n", serverURL, err)
 			if trusted != nil {
 				fmt.Fprintf(deps.Stderr, "consign: ALERT: the last trusted checkpoint (%d entries) is kept in %s\n", trusted.Size, m.Path())
 			}
+			if output == "json" {
+				rep.Status, rep.Error = "alert", err.Error()
+				if perr := printJSON(cmd, rep); perr != nil {
+					return perr
+				}
+			}
 		}
 		return err
+	}
+	if output == "json" {
+		rep.Origin, rep.Size = next.Origin, next.Size
+		switch {
+		case trusted == nil:
+			rep.Status = "first"
+		case next.Size == trusted.Size:
+			rep.Status = "unchanged"
+		default:
+			rep.Status = "consistent"
+		}
+		return printJSON(cmd, rep)
 	}
 	w := cmd.OutOrStdout()
 	switch {
@@ -122,4 +150,14 @@ func monitorOnce(cmd *cobra.Command, deps *Deps, m *monitor.Monitor, c *client.C
 		fmt.Fprintf(w, "%s: %d entries (was %d); consistent\n", next.Origin, next.Size, trusted.Size)
 	}
 	return nil
+}
+
+// monitorReport is one check's line with -o json.
+type monitorReport struct {
+	Server  string `json:"server"`
+	Origin  string `json:"origin,omitempty"`
+	Size    uint64 `json:"size,omitempty"`
+	Trusted uint64 `json:"trustedSize,omitempty"`
+	Status  string `json:"status"`
+	Error   string `json:"error,omitempty"`
 }

@@ -20,7 +20,7 @@ import (
 func NewCmdPack(deps *Deps) *cobra.Command {
 	var f packFlags
 	cmd := &cobra.Command{
-		Use:   "pack --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... -o release.pack ARTIFACT...",
+		Use:   "pack --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... --out release.pack ARTIFACT...",
 		Short: "Write a release's evidence pack: one file a customer verifies offline",
 		Long: `Write an evidence pack for ARTIFACT(s): one archive that a customer or an inspector
 verifies offline with 'consign verify-pack', with nothing but the owner's public key.
@@ -41,12 +41,15 @@ Receipts need a policy that names the log's key ('log:' in the policy). The arch
 tar, gzip-compressed unless --compress none. The same inputs give the same bytes; entries
 carry SOURCE_DATE_EPOCH as their time when it is set, else the Unix epoch.
 
-ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can be included.`,
+ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can be included.
+
+-o/--output is the report's format (text or json), as everywhere in consign; the pack
+goes to --out. The old form '-o FILE' is still read as --out FILE, with a notice.`,
 		Example: `  consign pack --policy policy.signed.json --trust-root keys/owner.pub --attestations att \
-      -o acme-app-1.0.pack pkg/acme-app-1.0.tar
+      --out acme-app-1.0.pack pkg/acme-app-1.0.tar
   consign pack --policy policy.signed.json --trust-root keys/owner.pub --attestations att \
       --server https://log.example.com --vsa-key keys/gate.key --include-artifacts \
-      -o acme-app-1.0.pack pkg/acme-app-1.0.tar`,
+      --out acme-app-1.0.pack pkg/acme-app-1.0.tar`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("name at least one artifact the pack is about (a file, or sha256:HEX)")
@@ -54,6 +57,7 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.legacyOut(deps.Stderr)
 			if err := f.check(); err != nil {
 				return err
 			}
@@ -63,7 +67,9 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			}
 			plan, err := pack.Build(cmd.Context(), cfg)
 			if errors.Is(err, pack.ErrNotPassed) {
-				fmt.Fprint(cmd.OutOrStdout(), render.VerificationText(plan.Result))
+				if err := render.Verification(cmd.OutOrStdout(), render.Format(f.output), plan.Result); err != nil {
+					return err
+				}
 				return err // pack.ErrNotPassed: exit 3, with its hint
 			}
 			if err != nil {
@@ -71,6 +77,9 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 			}
 			if err := f.write(deps, plan); err != nil {
 				return err
+			}
+			if f.output == "json" {
+				return printJSON(cmd, packReport{f.out, plan.Manifest.Product, plan.Manifest.Release, len(plan.Manifest.Files), plan.Receipts, plan.Notes})
 			}
 			render.Packed(deps.Stderr, plan, f.policy, f.out)
 			return nil
@@ -81,7 +90,8 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 	fs.StringArrayVar(&f.roots, "trust-root", nil, "the owner's public key, which signed the policy (repeatable)")
 	fs.StringArrayVar(&f.attestations, "attestations", nil, "file or directory of attestations, with their .receipts.jsonl (repeatable)")
 	addTrustedRootFlag(cmd, &f.sigstoreRoots)
-	fs.StringVarP(&f.out, "out", "o", "", "where to write the pack")
+	fs.StringVar(&f.out, "out", "", "where to write the pack")
+	addOutputFlag(cmd, &f.output)
 	fs.StringVar(&f.serverURL, "server", "", "the transparency log: pack its latest checkpoint and proofs that it extends every receipt's")
 	fs.BoolVar(&f.include, "include-artifacts", false, "put the artifacts themselves in the pack")
 	fs.StringVar(&f.release, "release", "", "the release's name (default: the first artifact's file name)")
@@ -94,11 +104,35 @@ ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can
 // packFlags are the flags of 'consign pack'.
 type packFlags struct {
 	policy, out, serverURL, release, vsaKey, compress string
+	output                                            string
 	roots, attestations, sigstoreRoots                []string
 	include, force                                    bool
 }
 
+// packReport is what 'consign pack -o json' prints.
+type packReport struct {
+	Out      string   `json:"out"`
+	Product  string   `json:"product"`
+	Release  string   `json:"release"`
+	Files    int      `json:"files"`
+	Receipts int      `json:"receipts"`
+	Notes    []string `json:"notes,omitempty"`
+}
+
+// legacyOut reads the old 'pack -o FILE' (before -o was the report format)
+// as --out FILE, and says so on w.
+func (f *packFlags) legacyOut(w io.Writer) {
+	if f.out != "" || f.output == "text" || f.output == "json" || f.output == "" {
+		return
+	}
+	fmt.Fprintf(w, "consign: warning: 'pack -o FILE' is deprecated: -o is the report format (text or json); use --out %s\n", f.output)
+	f.out, f.output = f.output, "text"
+}
+
 func (f *packFlags) check() error {
+	if err := checkOutput(f.output); err != nil {
+		return err
+	}
 	switch {
 	case f.policy == "":
 		return usagef("--policy is required: the signed policy (consign policy sign)")
@@ -107,7 +141,7 @@ func (f *packFlags) check() error {
 	case len(f.attestations) == 0:
 		return usagef("--attestations is required: the files or directories holding the attestations")
 	case f.out == "":
-		return usagef("-o/--out is required: where to write the pack (e.g. release.pack)")
+		return usagef("--out is required: where to write the pack (e.g. --out release.pack)")
 	case f.compress != "gzip" && f.compress != "none":
 		return usagef("--compress is gzip or none, not %q", f.compress)
 	}

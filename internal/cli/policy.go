@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +34,7 @@ and custom Rego. See docs/policy.md; examples are in policies/.`,
 }
 
 func newCmdPolicySign(deps *Deps) *cobra.Command {
-	var keyPath, out string
+	var keyPath, out, output string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "sign --key OWNER.key [--out FILE] POLICY.yaml",
@@ -55,6 +56,9 @@ The envelope is written to --out (default: POLICY.signed.json next to the policy
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			path := args[0]
 			src, err := limits.ReadFile(path, policy.MaxPolicySize)
 			if err != nil {
@@ -85,6 +89,15 @@ The envelope is written to --out (default: POLICY.signed.json next to the policy
 			if err := fsutil.WriteFile(out, append(b, '\n'), 0o644, force); err != nil {
 				return err
 			}
+			if output == "json" {
+				return printJSON(cmd, struct {
+					Out     string `json:"out"`
+					Product string `json:"product"`
+					Stages  int    `json:"stages"`
+					Expires string `json:"expires"`
+					KeyID   string `json:"ownerKeyId"`
+				}{out, p.Product, len(p.Stages), p.Expires.Format(time.RFC3339), signer.KeyID()})
+			}
 			fmt.Fprintf(deps.Stderr, "Signed the policy for %q (%d stage(s), expires %s) with owner key %s; written to %s\n",
 				p.Product, len(p.Stages), p.Expires.Format("2006-01-02T15:04:05Z07:00"), signer.KeyID()[:12], out)
 			return nil
@@ -93,6 +106,7 @@ The envelope is written to --out (default: POLICY.signed.json next to the policy
 	cmd.Flags().StringVar(&keyPath, "key", "", "the owner's private key (required)")
 	cmd.Flags().StringVar(&out, "out", "", "where to write the signed policy (default POLICY.signed.json)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
@@ -44,7 +45,10 @@ indexes of the arguments changed. The command runs as given. --no-redact records
 verbatim. No environment variable is recorded.
 
 A command that fails is still recorded (its exit code is in the link), and consign then
-exits with the command's status.`,
+exits with the command's status.
+
+With -o json, standard output is a JSON report of what was recorded, and the command's
+own standard output goes to standard error.`,
 		Example: `  consign run --key ci.key --name build --materials src --products dist --slsa \
       --out build.intoto.jsonl -- make dist
   consign run --key qa.key --name test --materials dist --products report.xml -- ./run-tests.sh`,
@@ -69,9 +73,13 @@ func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
 	if f.noRedact {
 		fmt.Fprintln(deps.Stderr, "consign: warning: --no-redact: the command is recorded and signed verbatim, secrets and all")
 	}
+	cmdStdout := deps.Stdout
+	if f.output == "json" {
+		cmdStdout = deps.Stderr
+	}
 	rec, runErr := step.Run(cmd.Context(), step.Config{
 		Name: f.name, Dir: f.dir, Materials: f.materials, Products: f.products, Exclude: f.exclude,
-		Command: args, Stdout: deps.Stdout, Stderr: deps.Stderr, Now: deps.Now,
+		Command: args, Stdout: cmdStdout, Stderr: deps.Stderr, Now: deps.Now,
 		KeepSecretsUnsafe: f.noRedact,
 	})
 	if rec == nil {
@@ -125,25 +133,42 @@ func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, s
 	if err := writeEnvelopes(cmd, f.out, envs...); err != nil {
 		return err
 	}
-	fmt.Fprintf(deps.Stderr, "Recorded step %q: %d material(s), %d product(s), exit code %d; %d attestation(s) appended to %s\n",
-		f.name, len(rec.Materials), len(rec.Products), rec.ExitCode, len(envs), f.out)
+	link := ""
+	if f.legacy {
+		data, fname, err := rec.LegacyLink(signer)
+		if err != nil {
+			return err
+		}
+		link = filepath.Join(f.linkDir, fname)
+		if err := notCancelled(cmd.Context()); err != nil {
+			return err
+		}
+		if err := fsutil.WriteFile(link, data, 0o644, true); err != nil {
+			return err
+		}
+	}
 	for _, s := range rec.Skipped {
 		fmt.Fprintf(deps.Stderr, "consign: warning: not recorded: %s (%s)\n", s.Path, s.Reason)
 	}
-	if !f.legacy {
-		return nil
+	if f.output == "json" {
+		return printJSON(cmd, runReport{f.name, rec.ExitCode, len(rec.Materials), len(rec.Products), f.out, len(envs), link, rec.Skipped})
 	}
-	data, fname, err := rec.LegacyLink(signer)
-	if err != nil {
-		return err
+	fmt.Fprintf(deps.Stderr, "Recorded step %q: %d material(s), %d product(s), exit code %d; %d attestation(s) appended to %s\n",
+		f.name, len(rec.Materials), len(rec.Products), rec.ExitCode, len(envs), f.out)
+	if link != "" {
+		fmt.Fprintf(deps.Stderr, "in-toto v0.9 link written to %s\n", link)
 	}
-	p := filepath.Join(f.linkDir, fname)
-	if err := notCancelled(cmd.Context()); err != nil {
-		return err
-	}
-	if err := fsutil.WriteFile(p, data, 0o644, true); err != nil {
-		return err
-	}
-	fmt.Fprintf(deps.Stderr, "in-toto v0.9 link written to %s\n", p)
 	return nil
+}
+
+// runReport is what 'consign run -o json' prints.
+type runReport struct {
+	Name         string             `json:"name"`
+	ExitCode     int                `json:"exitCode"`
+	Materials    int                `json:"materials"`
+	Products     int                `json:"products"`
+	Out          string             `json:"out"`
+	Attestations int                `json:"attestations"`
+	LegacyLink   string             `json:"legacyLink,omitempty"`
+	Skipped      []digest.Skipped `json:"skipped,omitempty"`
 }

@@ -25,11 +25,13 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	fs.BoolVar(&f.legacy, "legacy-link", false, "also write an in-toto v0.9 .link file")
 	fs.StringVar(&f.linkDir, "link-dir", ".", "directory for the --legacy-link file")
 	fs.BoolVar(&f.noRedact, "no-redact", false, "record the command verbatim, secrets and all (unsafe)")
+	addOutputFlag(cmd, &f.output)
 }
 
 // runFlags are 'consign run's flags.
 type runFlags struct {
 	keyPath, name, dir, out, linkDir, builderID string
+	output                                      string
 	materials, products, exclude                []string
 	slsa, legacy, noRedact                      bool
 }
@@ -54,6 +56,9 @@ func (f *runFlags) checkOutputs() error {
 // check rejects flags and arguments that cannot be meant, before anything
 // runs, and fills in the default --out.
 func (f *runFlags) check(cmd *cobra.Command, args []string) error {
+	if err := checkOutput(f.output); err != nil {
+		return err
+	}
 	if f.name == "" {
 		return usagef("--name is required: the step's name, as the policy calls it")
 	}

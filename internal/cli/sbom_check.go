@@ -87,8 +87,8 @@ missing element fails the check (exit 3):
 				}
 				reqs = append(reqs, q)
 			}
-			if format != "text" && format != "json" {
-				return usagef("--output is text or json, not %q", format)
+			if err := checkOutput(format); err != nil {
+				return err
 			}
 			if profile != "" {
 				if _, err := sbomdoc.LookupProfile(profile); err != nil {
@@ -101,6 +101,6 @@ missing element fails the check (exit 3):
 	cmd.Flags().StringVar(&profile, "profile", "", "hold the SBOM to a profile: "+strings.Join(sbomdoc.ProfileNames(), ", ")+"; exit 3 when an element is missing")
 	cmd.Flags().BoolVar(&noSchema, "no-schema", false, "do not validate the SBOM against its format's schema and grammars")
 	cmd.Flags().StringArrayVar(&requires, "require", nil, "ELEMENT=PERCENT: fail (exit 3) unless the element's coverage is at least PERCENT (repeatable)")
-	cmd.Flags().StringVar(&format, "output", "text", "text or json")
+	addOutputFlag(cmd, &format)
 	return cmd
 }

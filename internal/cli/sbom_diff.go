@@ -28,8 +28,8 @@ matched by package URL (without version), then by name. The exit code is 0 whate
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usagef("--output is text or json, not %q", format)
+			if err := checkOutput(format); err != nil {
+				return err
 			}
 			oldDoc, err := readSBOM(args[0])
 			if err != nil {
@@ -50,7 +50,7 @@ matched by package URL (without version), then by name. The exit code is 0 whate
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "output", "text", "text or json")
+	addOutputFlag(cmd, &format)
 	return cmd
 }
 

@@ -82,7 +82,7 @@ func (d *demo) chainPublish(logURL string) error {
 		consign("Pack the release for customers: the policy, the attestations it counts, their receipts, the log's checkpoint "+
 			"(the log's signed statement of its size and contents, which every receipt is checked against), the SBOM and the artifact, in one file",
 			"pack", "--policy", "policy.signed.json", "--trust-root", "keys/owner.pub", "--attestations", "att",
-			"--server", logURL, "--include-artifacts", "-o", "../release.pack", "pkg/acme-app-1.0.tar"),
+			"--server", logURL, "--include-artifacts", "--out", "../release.pack", "pkg/acme-app-1.0.tar"),
 		shell("What the vendor publishes, out of band: the owner's public key", "cp keys/owner.pub ../owner.pub"),
 	)
 }
