@@ -163,12 +163,12 @@ func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, s
 
 // runReport is what 'consign run -o json' prints.
 type runReport struct {
-	Name         string             `json:"name"`
-	ExitCode     int                `json:"exitCode"`
-	Materials    int                `json:"materials"`
-	Products     int                `json:"products"`
-	Out          string             `json:"out"`
-	Attestations int                `json:"attestations"`
-	LegacyLink   string             `json:"legacyLink,omitempty"`
+	Name         string           `json:"name"`
+	ExitCode     int              `json:"exitCode"`
+	Materials    int              `json:"materials"`
+	Products     int              `json:"products"`
+	Out          string           `json:"out"`
+	Attestations int              `json:"attestations"`
+	LegacyLink   string           `json:"legacyLink,omitempty"`
 	Skipped      []digest.Skipped `json:"skipped,omitempty"`
 }
