@@ -3,6 +3,7 @@ package attest
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 var (
@@ -30,3 +31,45 @@ var (
 	// ErrNothingToVerify is returned when a file holds no attestations at all.
 	ErrNothingToVerify = fmt.Errorf("%w: no attestations found", ErrUnverified)
 )
+
+// SignatureError is an [ErrSignature] that names which of the trusted keys
+// given signed and which did not, by key id (hex SHA-256 of the SPKI). consign
+// writes no key id hint in its signatures (docs/design.md says why), so
+// this is how a reader learns which of their keys did not verify.
+type SignatureError struct {
+	Signed, NotSigned []string // key ids
+	Threshold         int      // distinct keys required
+}
+
+func (e *SignatureError) Error() string {
+	if len(e.Signed) == 0 {
+		if len(e.NotSigned) == 1 {
+			return fmt.Sprintf("%v: tried the 1 key given, %s", ErrSignature, shortKeyID(e.NotSigned[0]))
+		}
+		return fmt.Sprintf("%v: tried all %d keys given, %s", ErrSignature, len(e.NotSigned), shortKeyIDs(e.NotSigned))
+	}
+	msg := fmt.Sprintf("%v: %d distinct trusted keys signed, %d required: signed by %s", ErrUnverified, len(e.Signed), e.Threshold, shortKeyIDs(e.Signed))
+	if len(e.NotSigned) > 0 {
+		msg += "; not by " + shortKeyIDs(e.NotSigned)
+	}
+	return msg
+}
+
+// Unwrap makes a SignatureError an [ErrSignature].
+func (e *SignatureError) Unwrap() error { return ErrSignature }
+
+// shortKeyID is the first 12 hex digits of a key id, as consign prints them.
+func shortKeyID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func shortKeyIDs(ids []string) string {
+	short := make([]string, len(ids))
+	for i, id := range ids {
+		short[i] = shortKeyID(id)
+	}
+	return strings.Join(short, ", ")
+}

@@ -79,10 +79,7 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 	}
 	signers := kr.SignedBy(PAE(env.PayloadType, env.Payload), sigs)
 	if len(signers) < threshold {
-		if len(signers) == 0 {
-			return nil, ErrSignature
-		}
-		return nil, fmt.Errorf("%w: %d distinct trusted keys signed, %d required", ErrSignature, len(signers), threshold)
+		return nil, signatureError(kr, signers, threshold)
 	}
 	st, err := ParseStatement(env.Payload)
 	if err != nil {
@@ -105,6 +102,20 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 		}
 	}
 	return v, nil
+}
+
+// signatureError is a [SignatureError] for kr's keys, of which signers
+// signed.
+func signatureError(kr *Keyring, signers []*sign.Verifier, threshold int) error {
+	e := &SignatureError{Threshold: threshold}
+	for _, v := range kr.Verifiers() {
+		if slices.Contains(signers, v) {
+			e.Signed = append(e.Signed, v.KeyID())
+		} else {
+			e.NotSigned = append(e.NotSigned, v.KeyID())
+		}
+	}
+	return e
 }
 
 func quoteAll(list []string) []string {
@@ -153,7 +164,7 @@ func verifyLegacy(l *LegacyLink, kr *Keyring, opts VerifyOptions) (*Verified, er
 		return nil, err
 	}
 	if len(signers) < threshold(opts) {
-		return nil, ErrSignature
+		return nil, signatureError(kr, signers, threshold(opts))
 	}
 	v := &Verified{Link: l, Signers: signers}
 	if len(opts.PredicateTypes) > 0 && !slices.Contains(opts.PredicateTypes, LegacyLinkType) && !slices.Contains(opts.PredicateTypes, PredicateLink) {
@@ -209,7 +220,7 @@ func verifyBlob(b *BlobSignature, kr *Keyring, opts VerifyOptions) (*Verified, e
 		}
 	}
 	if len(signers) < threshold(opts) {
-		return nil, ErrSignature
+		return nil, signatureError(kr, signers, threshold(opts))
 	}
 	return &Verified{Blob: b, Signers: signers, Matched: []Subject{{Digest: opts.Subject}}}, nil
 }

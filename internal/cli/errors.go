@@ -119,7 +119,7 @@ var hints = []struct {
 	{sbomgen.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
 	{limits.ErrNotFile, "give a file, not a directory", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
-	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it", ExitVerifyNo},
+	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect --key PUB FILE' says which of your keys made each signature", ExitVerifyNo},
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},

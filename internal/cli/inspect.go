@@ -19,8 +19,9 @@ import (
 func NewCmdInspect(deps *Deps) *cobra.Command {
 	var output string
 	var predicate bool
+	var keys []string
 	cmd := &cobra.Command{
-		Use:   "inspect FILE",
+		Use:   "inspect [--key PUB]... FILE",
 		Short: "Show what an attestation file, bundle, link, key or evidence pack holds (without verifying it)",
 		Long: `Show what FILE holds: for attestations (.intoto.jsonl, DSSE envelopes, cosign and
 Sigstore bundles, in-toto .link files) each statement's predicate type, subjects and the
@@ -29,10 +30,13 @@ identities), trusted roots and stages; for a key file its algorithm and key id; 
 (consign pack) its manifest and every entry as the archive's headers give them, and any
 reason verify-pack would refuse it.
 
-Nothing is verified: key ids in a file are unauthenticated hints. Use
-'consign verify-attestation --key PUB FILE' to check signatures.`,
+Nothing is verified: key ids in a file are unauthenticated hints. consign and cosign
+write none (an empty keyid); with --key, inspect says which of the keys given made each
+signature, and nothing more (not the predicate type, subjects or policy). Use
+'consign verify-attestation --key PUB FILE' to verify an attestation.`,
 		Example: `  consign inspect build.intoto.jsonl
   consign inspect --output json --predicate build.intoto.jsonl | jq '.items[0].predicate'
+  consign inspect --key ci.pub --key qa.pub build.intoto.jsonl
   consign inspect ci.pub
   consign inspect release.pack`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -60,10 +64,17 @@ Nothing is verified: key ids in a file are unauthenticated hints. Use
 			} else if p != nil {
 				return inspectPolicy(cmd.OutOrStdout(), output, args[0], p)
 			}
-			return inspectAttestations(cmd.OutOrStdout(), output, args[0], data, predicate)
+			var kr *attest.Keyring
+			if len(keys) > 0 {
+				if kr, err = loadKeyring(keys); err != nil {
+					return err
+				}
+			}
+			return inspectAttestations(cmd.OutOrStdout(), output, args[0], data, predicate, kr)
 		},
 	}
 	cmd.Flags().BoolVar(&predicate, "predicate", false, "include each statement's predicate")
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "public key: say which signatures it made (repeatable)")
 	addOutputFlag(cmd, &output)
 	return cmd
 }
@@ -80,7 +91,7 @@ func inspectKeyFile(w io.Writer, output string, data []byte) error {
 	return nil
 }
 
-func inspectAttestations(w io.Writer, output, name string, data []byte, predicate bool) error {
+func inspectAttestations(w io.Writer, output, name string, data []byte, predicate bool, kr *attest.Keyring) error {
 	items, err := attest.Read(data, name)
 	if err != nil {
 		if errors.Is(err, attest.ErrNothingToVerify) {
@@ -92,7 +103,7 @@ func inspectAttestations(w io.Writer, output, name string, data []byte, predicat
 	var out []inspectItem
 	bad := 0
 	for i := range items {
-		ii := describeItem(&items[i], predicate)
+		ii := describeItem(&items[i], predicate, kr)
 		if ii.Error != "" {
 			bad++
 		}

@@ -31,17 +31,39 @@ type inspectItem struct {
 	Products      int              `json:"products,omitempty"`
 	SignatureKeys []string         `json:"signatureKeyIds,omitempty"`
 	Signatures    int              `json:"signatures"`
+	// SignedBy is set with --key: for each signature, the key ids of the
+	// keys given that made it (empty: none of them).
+	SignedBy [][]string `json:"signedBy,omitempty"`
+	// KeysGiven are the key ids of the keys given with --key.
+	KeysGiven []string `json:"keysGiven,omitempty"`
 	Predicate     json.RawMessage  `json:"predicate,omitempty"`
 }
 
 // describeItem is what inspect shows of it.
-func describeItem(it *attest.Item, withPredicate bool) inspectItem {
+func describeItem(it *attest.Item, withPredicate bool, kr *attest.Keyring) inspectItem {
 	ii := inspectItem{Source: it.Source, Format: it.Format}
 	if it.Err != nil {
 		ii.Error = it.Err.Error()
 		return ii
 	}
 	ii.Format = it.Describe()
+	if kr != nil {
+		for _, v := range kr.Verifiers() {
+			ii.KeysGiven = append(ii.KeysGiven, v.KeyID())
+		}
+		each, err := it.SignersOfEach(kr)
+		if err != nil {
+			ii.Error = err.Error()
+			return ii
+		}
+		for _, vs := range each {
+			ids := []string{}
+			for _, v := range vs {
+				ids = append(ids, v.KeyID())
+			}
+			ii.SignedBy = append(ii.SignedBy, ids)
+		}
+	}
 	switch {
 	case it.Envelope != nil:
 		ii.PayloadType = it.Envelope.PayloadType
@@ -82,7 +104,11 @@ func describeItem(it *attest.Item, withPredicate bool) inspectItem {
 }
 
 func printInspect(w io.Writer, items []inspectItem) {
-	fmt.Fprintln(w, "UNVERIFIED: nothing below has been checked; use 'consign verify-attestation'.")
+	if len(items) > 0 && len(items[0].KeysGiven) > 0 {
+		fmt.Fprintln(w, "UNVERIFIED: only which key made each signature has been checked; use 'consign verify-attestation'.")
+	} else {
+		fmt.Fprintln(w, "UNVERIFIED: nothing below has been checked; use 'consign verify-attestation'.")
+	}
 	for _, ii := range items {
 		fmt.Fprintf(w, "\n%s: %s\n", ii.Source, ii.Format)
 		if ii.Error != "" {
@@ -109,10 +135,14 @@ func printInspect(w io.Writer, items []inspectItem) {
 				hints = append(hints, k)
 			}
 		}
-		if len(hints) > 0 {
+		switch {
+		case len(hints) > 0:
 			fmt.Fprintf(w, " (claimed key ids: %s)", strings.Join(hints, ", "))
+		case ii.Signatures > 0 && len(ii.KeysGiven) == 0:
+			fmt.Fprint(w, " (naming no key, as consign and cosign write them; --key PUB says which it made)")
 		}
 		fmt.Fprintln(w)
+		printSignedBy(w, ii)
 		if len(ii.Subjects) > 0 {
 			fmt.Fprintf(w, "  subjects: %d\n", len(ii.Subjects))
 			for i, s := range ii.Subjects {
@@ -138,5 +168,23 @@ func printInspect(w io.Writer, items []inspectItem) {
 				fmt.Fprintf(w, "  predicate:\n    %s\n", buf.String())
 			}
 		}
+	}
+}
+
+// printSignedBy says, with --key, which of the keys given made each signature.
+func printSignedBy(w io.Writer, ii inspectItem) {
+	if len(ii.KeysGiven) == 0 {
+		return
+	}
+	if ii.SignedBy == nil {
+		fmt.Fprintln(w, "    (a signature over a blob: only verify-attestation with the artifact can check it)")
+		return
+	}
+	for i, ids := range ii.SignedBy {
+		if len(ids) == 0 {
+			fmt.Fprintf(w, "    signature %d: made by none of the keys given (%s)\n", i+1, shortIDs(ii.KeysGiven))
+			continue
+		}
+		fmt.Fprintf(w, "    signature %d: made by %s\n", i+1, shortIDs(ids))
 	}
 }

@@ -241,10 +241,9 @@ func TestConsignEnvelopeVerifiesInSecureSystemsLib(t *testing.T) {
 // each with its own key id scheme: sigstore's dsse.WrapVerifier and a
 // go-securesystemslib verifier with no key id use the SSH SHA256 fingerprint,
 // go-securesystemslib's signerverifier uses the securesystemslib key id.
-// consign writes the hex SHA-256 of the SPKI, which matches none of them, so
-// they skip consign's only signature. EXPECTED TO FAIL until
-// attest.SignPayload stops writing that hint (an empty keyid, as cosign and
-// sigstore-go write).
+// consign's SPKI key id matches none of them, so attest.SignPayload writes
+// an empty keyid, as cosign and sigstore-go do; [TestDSSEKeyIDSchemesOfPeers]
+// records which keyid each peer accepts.
 func TestConsignEnvelopeKeyIDHintInterop(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
