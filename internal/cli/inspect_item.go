@@ -35,8 +35,8 @@ type inspectItem struct {
 	// keys given that made it (empty: none of them).
 	SignedBy [][]string `json:"signedBy,omitempty"`
 	// KeysGiven are the key ids of the keys given with --key.
-	KeysGiven []string `json:"keysGiven,omitempty"`
-	Predicate     json.RawMessage  `json:"predicate,omitempty"`
+	KeysGiven []string        `json:"keysGiven,omitempty"`
+	Predicate json.RawMessage `json:"predicate,omitempty"`
 }
 
 // describeItem is what inspect shows of it.
