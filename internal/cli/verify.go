@@ -45,7 +45,8 @@ about the artifacts is signed and written.
 
 Legacy in-toto: --layout ROOT.layout --layout-key OWNER.pub --links DIR verifies an in-toto
 v0.9 layout and its links instead (sublayouts too). Inspections run only with
---allow-inspections.
+--allow-inspections. With no ARTIFACT the chain of steps is verified alone, as
+in-toto-verify does, and the report says that no shipped artifact was bound to it.
 
 The report is a tree: policy, stages, their attestations and signers, rules and checks,
 then the artifacts. --output json prints it for machines.
@@ -55,9 +56,13 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
       --attestations att dist/acme-app-1.0.tar
   consign verify --policy release.signed.json --trust-root keys/owner.pub --attestations att \
       --vsa-key keys/gate.key --vsa-out release.vsa.intoto.jsonl dist/acme-app-1.0.tar
-  consign verify --layout root.layout --layout-key owner.pub --links links dist/app`,
+  consign verify --layout root.layout --layout-key owner.pub --links links dist/app
+  consign verify --layout root.layout --layout-key owner.pub --links links   # the chain alone`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && f.image.ref == "" {
+			if len(args) == 0 && f.layout != "" && f.vsaKey != "" {
+				return usagef("--vsa-key needs an ARTIFACT: a VSA is about the artifacts verified")
+			}
+			if len(args) == 0 && f.image.ref == "" && f.layout == "" {
 				return usagef("name at least one artifact to verify (a file, or sha256:HEX), or an image with --image")
 			}
 			return nil

@@ -26,6 +26,9 @@ func VerificationText(r *verify.Result) string {
 		b.WriteString("\n")
 	}
 	writeUncounted(&b, r.Attestations)
+	if r.NoArtifactBound {
+		b.WriteString("  NOTE no artifact was given: the chain of steps was verified alone, and no shipped artifact is bound to it\n")
+	}
 	if r.Passed {
 		fmt.Fprintf(&b, "PASSED: %d stage(s), %d artifact(s), %d attestation(s) read\n", len(r.Stages), len(r.Artifacts), len(r.Attestations))
 	} else {

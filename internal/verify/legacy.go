@@ -39,7 +39,10 @@ type LayoutConfig struct {
 	Links fs.FS
 	// LinksName names the links directory in reports.
 	LinksName string
-	// Artifacts must all be products of the layout's last step.
+	// Artifacts must all be products of the layout's last step. With none,
+	// the chain of steps is verified alone, as in-toto-verify does, and the
+	// result says that no shipped artifact was bound to it
+	// ([Result.NoArtifactBound]).
 	Artifacts []Artifact
 	Now       func() time.Time
 	// Inspector runs the layout's inspection commands. Without one a
@@ -58,8 +61,8 @@ func (c *LayoutConfig) Validate() error {
 		return fmt.Errorf("%w: no layout key to verify the layout with", ErrConfig)
 	case c.Links == nil:
 		return fmt.Errorf("%w: no links directory", ErrConfig)
-	case len(c.Artifacts) == 0:
-		return fmt.Errorf("%w: no artifact to verify", ErrConfig)
+	case len(c.Artifacts) == 0 && c.VSA != nil:
+		return fmt.Errorf("%w: a VSA is about artifacts; name at least one", ErrConfig)
 	}
 	if c.VSA != nil && c.VSA.Signer == nil {
 		return fmt.Errorf("%w: a VSA needs a signing key", ErrConfig)
@@ -81,7 +84,8 @@ func (c *LayoutConfig) Validate() error {
 //     summary link: the first step's materials, the last step's products;
 //  4. artifact rules of every step, then inspections (only with an
 //     [Inspector]) and their rules;
-//  5. every artifact is a product of the last step.
+//  5. every artifact is a product of the last step (with no artifact, this
+//     step is skipped and the result says so).
 func VerifyLayout(ctx context.Context, cfg LayoutConfig) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -91,9 +95,10 @@ func VerifyLayout(ctx context.Context, cfg LayoutConfig) (*Result, error) {
 		now = cfg.Now().UTC()
 	}
 	res, _, e := verifyLayout(ctx, cfg, now, 0)
-	if e != nil {
+	if e != nil && len(cfg.Artifacts) > 0 {
 		e.checkArtifacts(cfg.Artifacts)
 	}
+	res.NoArtifactBound = len(cfg.Artifacts) == 0
 	return finish(res, cfg.Artifacts, cfg.VSA)
 }
 

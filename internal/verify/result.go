@@ -41,6 +41,10 @@ type Result struct {
 	Artifacts  []ArtifactResult `json:"artifacts"`
 	// Attestations lists every attestation read, in input order.
 	Attestations []*AttestationResult `json:"attestations"`
+	// NoArtifactBound is set when an in-toto layout was verified without
+	// an artifact: the chain of steps holds, but nothing shipped is bound
+	// to it.
+	NoArtifactBound bool `json:"noArtifactBound,omitempty"`
 	// Failures sums up why verification failed, one line each.
 	Failures []string `json:"failures,omitempty"`
 	// VSA is the signed Verification Summary Attestation, when asked for.
