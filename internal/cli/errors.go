@@ -195,13 +195,47 @@ var hints = []struct {
 const usageHint = "run 'consign help' or 'consign COMMAND --help'"
 
 // report prints err as one line plus a hint, and returns the exit code.
-func report(w io.Writer, err error) int {
+func report(w io.Writer, err error, cmd *cobra.Command) int {
 	code, hint := classify(err)
+	if tellsToRun(hint, cmd) {
+		// "run 'consign policy check FILE'" after 'consign policy check':
+		// a hint must not send the user back to what they just ran.
+		hint = ""
+	}
 	fmt.Fprintf(w, "consign: error: %s\n", firstLine(err.Error()))
 	if hint != "" {
 		fmt.Fprintf(w, "consign: hint: %s\n", hint)
 	}
 	return code
+}
+
+// tellsToRun reports whether hint suggests running cmd itself, with the
+// same flags or none (a hint naming a flag the user may not have given,
+// like 'consign inspect --key PUB FILE', is kept).
+func tellsToRun(hint string, cmd *cobra.Command) bool {
+	if cmd == nil || !cmd.HasParent() {
+		return false
+	}
+	path := cmd.CommandPath()
+	for _, q := range strings.Split(hint, "'")[1:] {
+		rest, ok := strings.CutPrefix(q, path+" ")
+		if !ok {
+			continue
+		}
+		if !strings.Contains(rest, "-") {
+			return true
+		}
+		flagsSet := true
+		for _, w := range strings.Fields(rest) {
+			if name, ok := strings.CutPrefix(w, "--"); ok && !cmd.Flags().Changed(name) {
+				flagsSet = false
+			}
+		}
+		if flagsSet {
+			return true
+		}
+	}
+	return false
 }
 
 // classify picks err's exit code and hint: what the [Error]s in its chain

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -24,7 +25,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"plain error", errors.New("boom"), ExitError, ""},
 		{"sentinel from the table", notPrivate, ExitError, tableHint},
-		{"table code 3", fmt.Errorf("x: %w", attest.ErrSignature), ExitVerifyNo, "pass the signer's public key with --key; 'consign inspect FILE' shows the key ids that signed it"},
+		{"table code 3", fmt.Errorf("x: %w", attest.ErrSignature), ExitVerifyNo, "pass the signer's public key with --key; 'consign inspect --key PUB FILE' says which of your keys made each signature"},
 		{"table code 2", sbomdoc.ErrUnknownElement, ExitUsage, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses"},
 		{"first match wins", fmt.Errorf("%w and %w", tlog.ErrFork, fs.ErrNotExist), ExitVerifyNo, "ALERT: the log shows two different histories (a split view); keep both checkpoints as evidence and tell the log's operator"},
 		{"own hint over the table's", withHint(notPrivate, "mine"), ExitError, "mine"},
@@ -51,13 +52,13 @@ func TestClassify(t *testing.T) {
 
 func TestReport(t *testing.T) {
 	var buf bytes.Buffer
-	code := report(&buf, withHint(fmt.Errorf("first line\nsecond line: %w", sign.ErrNotPrivateKey), "do this"))
+	code := report(&buf, withHint(fmt.Errorf("first line\nsecond line: %w", sign.ErrNotPrivateKey), "do this"), nil)
 	want := "consign: error: first line\nconsign: hint: do this\n"
 	if code != ExitError || buf.String() != want {
 		t.Errorf("report = %d, %q; want %d, %q", code, buf.String(), ExitError, want)
 	}
 	buf.Reset()
-	if code := report(&buf, checksFailed(3, nil)); code != ExitVerifyNo || buf.String() != "consign: error: verification failed: 3 checks failed\n" {
+	if code := report(&buf, checksFailed(3, nil), nil); code != ExitVerifyNo || buf.String() != "consign: error: verification failed: 3 checks failed\n" {
 		t.Errorf("report(checksFailed(3)) = %d, %q", code, buf.String())
 	}
 }
@@ -68,6 +69,38 @@ func TestCobraUsageErrors(t *testing.T) {
 		deps := &Deps{Stdout: new(bytes.Buffer), Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false }}
 		if code := Run(t.Context(), deps, args); code != ExitUsage {
 			t.Errorf("Run(%q) = %d, want %d; stderr: %s", args, code, ExitUsage, stderr.String())
+		}
+	}
+}
+
+// TestHintNeverRunsTheSameCommand: a hint that says to run the command
+// just run (with no flag the user did not give) is dropped; one that adds
+// a flag the user did not give is kept.
+func TestHintNeverRunsTheSameCommand(t *testing.T) {
+	tests := []struct {
+		args     []string
+		hint     string
+		wantKept bool
+	}{
+		{[]string{"policy", "check", "p.yaml"}, "run 'consign policy check FILE': it lists every problem", false},
+		{[]string{"policy", "sign", "--key", "k", "p.yaml"}, "run 'consign policy check FILE': it lists every problem", true},
+		{[]string{"inspect", "f.jsonl"}, "'consign inspect --key PUB FILE' says which key made it", true},
+		{[]string{"inspect", "--key", "k.pub", "f.jsonl"}, "'consign inspect --key PUB FILE' says which key made it", false},
+		{[]string{"verify-attestation", "--key", "k.pub", "f"}, "'consign inspect FILE' lists its subjects", true},
+	}
+	for _, tt := range tests {
+		root := NewRootCmd(&Deps{LookupEnv: func(string) (string, bool) { return "", false }})
+		cmd, rest, err := root.Find(tt.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags(rest); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		report(&buf, withHint(errors.New("x"), tt.hint), cmd)
+		if got := strings.Contains(buf.String(), "hint:"); got != tt.wantKept {
+			t.Errorf("consign %v with hint %q: printed %q, want hint kept = %v", tt.args, tt.hint, buf.String(), tt.wantKept)
 		}
 	}
 }

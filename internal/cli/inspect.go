@@ -22,13 +22,15 @@ func NewCmdInspect(deps *Deps) *cobra.Command {
 	var keys []string
 	cmd := &cobra.Command{
 		Use:   "inspect [--key PUB]... FILE",
-		Short: "Show what an attestation file, bundle, link, key or evidence pack holds (without verifying it)",
+		Short: "Show what any file consign writes holds (attestations, keys, policies, receipts, packs...), without verifying it",
 		Long: `Show what FILE holds: for attestations (.intoto.jsonl, DSSE envelopes, cosign and
 Sigstore bundles, in-toto .link files) each statement's predicate type, subjects and the
 key ids its signatures claim; for a signed policy its functionaries (keys and keyless
 identities), trusted roots and stages; for a key file its algorithm and key id; for an evidence pack
 (consign pack) its manifest and every entry as the archive's headers give them, and any
-reason verify-pack would refuse it.
+reason verify-pack would refuse it; for a tar that is not a pack, its entries. It reads
+the other files consign writes too: policies in YAML, receipts, a log's
+log.vkey, the state files of 'log monitor' and 'verify', and SBOMs.
 
 Nothing is verified: key ids in a file are unauthenticated hints. consign and cosign
 write none (an empty keyid); with --key, inspect says which of the keys given made each
@@ -50,6 +52,9 @@ signature, and nothing more (not the predicate type, subjects or policy). Use
 				return err
 			}
 			if pack.IsPackFile(args[0]) {
+				if ok, err := inspectTar(cmd.OutOrStdout(), output, args[0]); ok || err != nil {
+					return err
+				}
 				return inspectPack(cmd.OutOrStdout(), args[0], output)
 			}
 			data, err := limits.ReadFile(args[0], limits.AttestationFile)
@@ -63,6 +68,9 @@ signature, and nothing more (not the predicate type, subjects or policy). Use
 				return err
 			} else if p != nil {
 				return inspectPolicy(cmd.OutOrStdout(), output, args[0], p)
+			}
+			if k, ok := describeFile(args[0], data); ok {
+				return k.print(cmd.OutOrStdout(), output)
 			}
 			var kr *attest.Keyring
 			if len(keys) > 0 {
@@ -98,7 +106,7 @@ func inspectAttestations(w io.Writer, output, name string, data []byte, predicat
 			// inspect verifies nothing, so "no" is not its answer: bad input.
 			return withHint(fmt.Errorf("%s holds no attestations", name), "an .intoto.jsonl holds one DSSE envelope per line")
 		}
-		return err
+		return withHint(err, "inspect reads what consign writes: attestations, bundles, links, keys, policies, receipts, log keys, state files, SBOMs and packs; this is none of them")
 	}
 	var out []inspectItem
 	bad := 0

@@ -16,14 +16,19 @@ func printChecked(w io.Writer, output, path string, c *policy.LintResult) error 
 			findings = []policy.Finding{}
 		}
 		if err := json.NewEncoder(w).Encode(struct {
-			Policy   string           `json:"policy"`
-			Signed   bool             `json:"signed"`
-			OK       bool             `json:"ok"`
-			Findings []policy.Finding `json:"findings"`
-		}{path, signed, !policy.HasErrors(findings), findings}); err != nil {
+			Policy            string           `json:"policy"`
+			Signed            bool             `json:"signed"`
+			SignatureVerified bool             `json:"signatureVerified"`
+			SignedBy          string           `json:"signedBy,omitempty"`
+			OK                bool             `json:"ok"`
+			Findings          []policy.Finding `json:"findings"`
+		}{path, signed, c.SignatureChecked, c.SignedBy, !policy.HasErrors(findings), findings}); err != nil {
 			return err
 		}
 	} else {
+		if c.SignatureChecked {
+			fmt.Fprintf(w, "%s: signature verified: signed by %s, a --trust-root key\n", path, shortIDs([]string{c.SignedBy}))
+		}
 		printFindings(w, path, findings)
 		if !policy.HasErrors(findings) {
 			note := ""

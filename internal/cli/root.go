@@ -86,7 +86,7 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 	if err == nil {
 		return ExitOK
 	}
-	return report(deps.Stderr, err)
+	return report(deps.Stderr, err, cmd)
 }
 
 // NewRootCmd builds the whole command tree.

@@ -18,6 +18,9 @@ type LintResult struct {
 	Signed bool
 	// SignatureChecked reports whether its signature was verified.
 	SignatureChecked bool
+	// SignedBy is the key id of the trust root that signed it, when
+	// SignatureChecked.
+	SignedBy string
 	// Findings are [Lint]'s, of the policy itself.
 	Findings []Finding
 }
@@ -49,10 +52,24 @@ func LintFile(data []byte, dir string, roots []crypto.PublicKey, now time.Time) 
 	}
 	c := &LintResult{Signed: true}
 	if len(roots) > 0 {
-		if _, err := Open(t, roots, now); err != nil && !errors.Is(err, ErrExpired) && !errors.Is(err, ErrInvalid) {
+		signed, err := Open(t, roots, now)
+		if err != nil && !errors.Is(err, ErrExpired) && !errors.Is(err, ErrInvalid) {
 			return nil, err
 		}
 		c.SignatureChecked = true
+		if signed != nil {
+			c.SignedBy = signed.SignedBy
+		} else if kr, err := attest.NewKeyring(roots...); err == nil {
+			// Expired or not a valid policy: the signature was verified
+			// all the same; say whose it is.
+			sigs := make([][]byte, len(env.Signatures))
+			for i, s := range env.Signatures {
+				sigs[i] = s.Sig
+			}
+			if by := kr.SignedBy(attest.PAE(env.PayloadType, env.Payload), sigs); len(by) > 0 {
+				c.SignedBy = by[0].KeyID()
+			}
+		}
 	}
 	c.Findings = Lint(env.Payload, ParseOptions{}, now)
 	return c, nil
