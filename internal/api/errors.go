@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -39,7 +40,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("server answered %d", e.Status)
-	if e.Title != "" {
+	// A detail that starts with the title already says it: never "the
+	// token may not do this: the token may not do this: ...".
+	if e.Title != "" && !strings.HasPrefix(e.Detail, e.Title) {
 		msg += ": " + e.Title
 	}
 	if e.Detail != "" {

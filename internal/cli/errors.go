@@ -11,6 +11,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -97,6 +98,7 @@ var hints = []struct {
 	hint string
 	code int
 }{
+	{client.ErrURL, "--server takes the server's URL as 'consign serve' prints it, e.g. http://127.0.0.1:8080", ExitUsage},
 	{sign.ErrWrongPassword, "set CONSIGN_PASSWORD (or COSIGN_PASSWORD) to the password the key was created with", ExitError},
 	{sign.ErrNoPassword, "set CONSIGN_PASSWORD (or COSIGN_PASSWORD), or run consign on a terminal to be asked for it", ExitError},
 	{sign.ErrNotPrivateKey, "--key needs the private key file (consign.key), not the .pub", ExitError},
@@ -221,6 +223,11 @@ func tellsToRun(hint string, cmd *cobra.Command) bool {
 		rest, ok := strings.CutPrefix(q, path+" ")
 		if !ok {
 			continue
+		}
+		if words := strings.Fields(rest); len(words) > 0 {
+			if sub, _, err := cmd.Find(words[:1]); err == nil && sub != cmd {
+				continue // a subcommand of cmd: another command
+			}
 		}
 		if !strings.Contains(rest, "-") {
 			return true

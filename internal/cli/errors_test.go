@@ -87,6 +87,7 @@ func TestHintNeverRunsTheSameCommand(t *testing.T) {
 		{[]string{"inspect", "f.jsonl"}, "'consign inspect --key PUB FILE' says which key made it", true},
 		{[]string{"inspect", "--key", "k.pub", "f.jsonl"}, "'consign inspect --key PUB FILE' says which key made it", false},
 		{[]string{"verify-attestation", "--key", "k.pub", "f"}, "'consign inspect FILE' lists its subjects", true},
+		{[]string{"log", "chekpoint"}, "did you mean 'consign log checkpoint'?", true},
 	}
 	for _, tt := range tests {
 		root := NewRootCmd(&Deps{LookupEnv: func(string) (string, bool) { return "", false }})

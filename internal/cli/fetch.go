@@ -68,7 +68,7 @@ and exits 3.`,
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
-				return usageErr(err)
+				return err // client.ErrURL: a usage error, with its hint
 			}
 			rpath := receipt.PathFor(out)
 			n, err := fetchTo(cmd.Context(), c, tlog.Hash(sum), logKey, out, rpath, force)

@@ -59,7 +59,7 @@ signature, and nothing more (not the predicate type, subjects or policy). Use
 			}
 			data, err := limits.ReadFile(args[0], limits.AttestationFile)
 			if err != nil {
-				return fmt.Errorf("reading %w", err)
+				return err // "open FILE: no such file or directory" names it
 			}
 			if bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN ")) {
 				return inspectKeyFile(cmd.OutOrStdout(), output, data)

@@ -116,7 +116,7 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
-				return usageErr(err)
+				return err // client.ErrURL: a usage error, with its hint
 			}
 			note, err := c.Checkpoint(cmd.Context())
 			if err != nil {

@@ -71,7 +71,7 @@ consistent or alert).`,
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
 			if err != nil {
-				return usageErr(err)
+				return err // client.ErrURL: a usage error, with its hint
 			}
 			for {
 				if err := monitorOnce(cmd, deps, m, c, opts, serverURL, output); err != nil || interval <= 0 {

@@ -115,7 +115,7 @@ process lists). --product is needed only when the token is for several products.
 			}
 			c, err := client.New(client.Config{URL: serverURL, Token: tok})
 			if err != nil {
-				return usageErr(err)
+				return err // client.ErrURL: a usage error, with its hint
 			}
 			var all []*published
 			for _, f := range files {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,11 +55,15 @@ type Config struct {
 	MaxResponse int64
 }
 
-// New is a client of the server at cfg.URL.
+// ErrURL is returned by [New] for a server URL it cannot use.
+var ErrURL = errors.New("bad server URL")
+
+// New is a client of the server at cfg.URL. It returns an error wrapping
+// [ErrURL] for a URL that is not http(s)://HOST[:PORT] without credentials.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSuffix(cfg.URL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("%w: server URL %q must be http(s)://HOST[:PORT], without credentials", api.ErrBadRequest, redactURL(cfg.URL))
+	u, err := checkURL(cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 2 * time.Minute}
@@ -69,12 +74,48 @@ func New(cfg Config) (*Client, error) {
 	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse}, nil
 }
 
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparseable)"
+// checkURL parses a server URL, saying what is wrong with one it cannot
+// use.
+func checkURL(raw string) (*url.URL, error) {
+	shown := redactURL(raw)
+	if !strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("%w: %q has no scheme: add http:// or https://", ErrURL, shown)
 	}
-	return u.Redacted()
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	switch {
+	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%w: %q: %v", ErrURL, shown, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%w: %q: the scheme must be http:// or https://, not %s://", ErrURL, shown, u.Scheme)
+	case u.Host == "":
+		return nil, fmt.Errorf("%w: %q has no host: write it as %s://HOST[:PORT]", ErrURL, shown, u.Scheme)
+	case u.User != nil:
+		return nil, fmt.Errorf("%w: %q holds credentials: pass a token with --token or $CONSIGN_TOKEN instead", ErrURL, shown)
+	}
+	return u, nil
+}
+
+// redactURL is s with any password (or token in the user part) hidden,
+// also when s does not parse as a URL.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		if u.User == nil {
+			return s
+		}
+		return u.Redacted()
+	}
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		start := 0
+		if i := strings.Index(s, "://"); i >= 0 && i < at {
+			start = i + 3
+		}
+		return s[:start] + "xxxxx" + s[at:]
+	}
+	return s
 }
 
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {

@@ -92,3 +92,29 @@ func TestSecurityCase47_EndlessResponse(t *testing.T) {
 		t.Errorf("a declared 2 GiB answer: %v after %v, want ErrTooLarge at once, naming its length", err, time.Since(start))
 	}
 }
+
+// TestNewBadURL: each unusable server URL is named (credentials hidden,
+// even when it does not parse) with what to change.
+func TestNewBadURL(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"localhost:8080", `bad server URL: "localhost:8080" has no scheme: add http:// or https://`},
+		{"127.0.0.1", `bad server URL: "127.0.0.1" has no scheme: add http:// or https://`},
+		{"ftp://log.example", `bad server URL: "ftp://log.example": the scheme must be http:// or https://, not ftp://`},
+		{"http://", `bad server URL: "http://" has no host: write it as http://HOST[:PORT]`},
+		{"https://u:secret@log.example", `bad server URL: "https://u:xxxxx@log.example" holds credentials: pass a token with --token or $CONSIGN_TOKEN instead`},
+		{"http://u:secret@%zz", `bad server URL: "http://xxxxx@%zz": invalid URL escape "%zz"`},
+	}
+	for _, tt := range tests {
+		_, err := client.New(client.Config{URL: tt.url})
+		if !errors.Is(err, client.ErrURL) {
+			t.Errorf("New(%q) = %v, want ErrURL", tt.url, err)
+			continue
+		}
+		if got := err.Error(); got != tt.want {
+			t.Errorf("New(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+		if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "unparseable") {
+			t.Errorf("New(%q) = %q shows the password or hides the URL", tt.url, err)
+		}
+	}
+}
