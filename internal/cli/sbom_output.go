@@ -28,7 +28,7 @@ func parseOutputs(args []string, attesting bool) ([]sbomgen.Output, error) {
 		spec, path, hasPath := strings.Cut(a, "=")
 		f, err := sbomgen.ParseFormat(spec)
 		if err != nil {
-			return nil, withHint(usageErr(err), "formats: "+sbomgen.FormatNames()+", with @VERSION for another version")
+			return nil, withHint(usageErr(err), "add @VERSION for another version of a format, e.g. cyclonedx-json@1.6")
 		}
 		if hasPath && path == "" {
 			return nil, usagef("-o %q names no file after '='", a)

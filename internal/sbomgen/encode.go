@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/anchore/syft/syft/format/syftjson"
+	"github.com/anchore/syft/syft/format/table"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
 )
@@ -19,6 +20,9 @@ const (
 	FormatSPDXJSON      = sbomdoc.FormatSPDXJSON
 	FormatSPDXTagValue  = sbomdoc.FormatSPDXTagValue
 	FormatSyftJSON      = "syft-json" // written only; [sbomdoc.Decode] refuses it
+	// FormatSyftTable is syft's human table (NAME VERSION TYPE), for
+	// reading; it is not an SBOM format any tool reads back.
+	FormatSyftTable = "syft-table"
 )
 
 // Format is an output format and version.
@@ -38,16 +42,26 @@ var formatVersions = map[string][]string{
 	FormatSPDXJSON:      {"2.3", "2.2", "3.0.1"},
 	FormatSPDXTagValue:  {"2.3", "2.2"},
 	FormatSyftJSON:      {""},
+	FormatSyftTable:     {""},
 }
 
+// formatAliases are other names for the formats: syft's own (syft 1.57,
+// each encoder's Aliases: "json" and "syft" are syft JSON, "cyclonedx",
+// "cyclone" and "cdx" CycloneDX XML, "spdx" and "spdx-tv" SPDX tag-value,
+// "table" the table), so that a syft user's -o means what it means to syft,
+// and consign's short forms.
 var formatAliases = map[string]string{
+	"json": FormatSyftJSON, "syft": FormatSyftJSON,
+	"cyclonedx": FormatCycloneDXXML, "cyclone": FormatCycloneDXXML, "cdx": FormatCycloneDXXML,
+	"spdx": FormatSPDXTagValue, "spdx-tv": FormatSPDXTagValue, "spdx-tag-value": FormatSPDXTagValue,
+	"table":    FormatSyftTable,
 	"cdx-json": FormatCycloneDXJSON, "cdx-xml": FormatCycloneDXXML,
-	"spdx-tag-value": FormatSPDXTagValue, "spdx-tv": FormatSPDXTagValue,
 }
 
 // ParseFormat reads NAME[@VERSION]: cyclonedx-json (default version 1.7,
 // 1.2–1.6 on request), cyclonedx-xml (the same), spdx-json and
-// spdx-tagvalue (2.3, or 2.2; spdx-json also 3.0.1), syft-json. Errors wrap
+// spdx-tagvalue (2.3, or 2.2; spdx-json also 3.0.1), syft-json, syft-table,
+// or one of syft's aliases for them ([formatAliases]). Errors wrap
 // [sbomdoc.ErrUnsupportedFormat].
 func ParseFormat(s string) (Format, error) {
 	name, version, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "@")
@@ -72,7 +86,8 @@ func ParseFormat(s string) (Format, error) {
 
 // FormatNames lists the output formats, for help texts.
 func FormatNames() string {
-	return strings.Join([]string{FormatCycloneDXJSON, FormatCycloneDXXML, FormatSPDXJSON, FormatSPDXTagValue, FormatSyftJSON}, ", ")
+	return strings.Join([]string{FormatCycloneDXJSON, FormatCycloneDXXML, FormatSPDXJSON, FormatSPDXTagValue, FormatSyftJSON, FormatSyftTable}, ", ") +
+		" (and syft's names: json, cyclonedx, spdx, table)"
 }
 
 // String is NAME@VERSION, or NAME for syft JSON.
@@ -99,8 +114,19 @@ func (r *Result) Encode(f Format) ([]byte, error) {
 		return r.encodeCycloneDX(f)
 	case FormatSPDXJSON, FormatSPDXTagValue:
 		return r.encodeSPDX(f)
+	case FormatSyftTable:
+		return r.encodeTable()
 	}
 	return r.encodeSyftJSON()
+}
+
+// encodeTable is syft's table: one row per package, NAME VERSION TYPE.
+func (r *Result) encodeTable() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := table.NewFormatEncoder().Encode(&buf, *r.s); err != nil {
+		return nil, fmt.Errorf("encoding the table: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 func (r *Result) encodeSyftJSON() ([]byte, error) {

@@ -29,6 +29,15 @@ func TestParseFormat(t *testing.T) {
 		"spdx-tag-value":     {FormatSPDXTagValue, "2.3"},
 		"spdx-tagvalue@2.2":  {FormatSPDXTagValue, "2.2"},
 		"syft-json":          {FormatSyftJSON, ""},
+		// syft's own names (syft 1.57's encoder aliases).
+		"json":          {FormatSyftJSON, ""},
+		"syft":          {FormatSyftJSON, ""},
+		"table":         {FormatSyftTable, ""},
+		"syft-table":    {FormatSyftTable, ""},
+		"cyclonedx":     {FormatCycloneDXXML, "1.7"},
+		"cyclonedx@1.5": {FormatCycloneDXXML, "1.5"},
+		"spdx":          {FormatSPDXTagValue, "2.3"},
+		"spdx-tv@2.2":   {FormatSPDXTagValue, "2.2"},
 	}
 	for in, want := range good {
 		got, err := ParseFormat(in)
@@ -36,7 +45,7 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "json", "table", "cyclonedx-json@1.1", "cyclonedx-json@1.8", "spdx-json@2.1", "spdx-json@3.0", "syft-json@16", "github-json"} {
+	for _, in := range []string{"", "text", "table@1", "cyclonedx-json@1.1", "cyclonedx-json@1.8", "spdx-json@2.1", "spdx-json@3.0", "syft-json@16", "github-json"} {
 		if f, err := ParseFormat(in); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
 			t.Errorf("ParseFormat(%q) = %v, %v; want sbomdoc.ErrUnsupportedFormat", in, f, err)
 		}
