@@ -46,7 +46,9 @@ func TestParseOutputs(t *testing.T) {
 			{Format: sbomgen.DefaultFormat}, {Format: sbomgen.Format{Name: sbomgen.FormatSPDXJSON, Version: "2.3"}}}},
 		{args: []string{"syft-json"}, attesting: true, usage: true},
 		{args: []string{"a=x.json", "spdx-json=x.json"}, usage: true},
-		{args: []string{"table"}, usage: true},
+		{args: []string{"bogus"}, usage: true},
+		{args: []string{"table"}, want: []sbomgen.Output{{Format: sbomgen.Format{Name: sbomgen.FormatSyftTable}}}},
+		{args: []string{"table"}, attesting: true, usage: true},
 		{args: []string{"spdx-json="}, usage: true},
 	}
 	for _, tt := range tests {
