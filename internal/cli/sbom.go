@@ -50,7 +50,10 @@ module cache is input too).
 --attest signs each CycloneDX or SPDX JSON output as an in-toto attestation (predicate type
 https://cyclonedx.org/bom or https://spdx.dev/Document) about the scanned artifact: every file of
 a directory, the archive or file itself, an image's manifest digest, or the --subject given. The
-envelope is appended to --out (a .intoto.jsonl file), or printed on standard output.
+envelope is appended to --out (a .intoto.jsonl file), or printed on standard output. With
+--attach and a registry: image, the image is resolved to its manifest digest once, that digest is
+scanned, and the attestations are attached to it (--attach-mode, as for 'consign attest --image'),
+where 'consign verify-attestation --image' and cosign verify-attestation read them.
 
 Subcommands: 'consign sbom check FILE' measures an SBOM's NTIA minimum elements, 'consign sbom
 diff OLD NEW' lists what changed. A target named check or diff is written ./check or dir:check.`
@@ -58,11 +61,15 @@ diff OLD NEW' lists what changed. A target named check or diff is written ./chec
 const sbomExample = `  consign sbom . -o cyclonedx-json=sbom.cdx.json -o spdx-json=sbom.spdx.json
   consign sbom dist/app.tar.gz -o cyclonedx-json@1.6=sbom.json
   consign sbom registry:registry.example/acme/app:3.2.0 --attest --key ci.key --out app.intoto.jsonl
+  consign sbom registry:registry.example/acme/app:3.2.0 --attest --key ci.key --attach
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) consign sbom . -o cyclonedx-xml=sbom.xml`
 
 // NewCmdSBOM is 'consign sbom' and its 'check' and 'diff' subcommands.
 func NewCmdSBOM(deps *Deps) *cobra.Command {
-	var fl sbomFlags
+	var (
+		fl  sbomFlags
+		att sbomAttach
+	)
 	cmd := &cobra.Command{
 		Use:     "sbom TARGET [-o FORMAT[=FILE]]... [--attest --key KEY [--out FILE]]",
 		Short:   "Make an SBOM of a directory, file, archive or image, optionally signed as an attestation",
@@ -75,7 +82,11 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := fl.request(cmd.Context(), deps, args[0])
+			target, err := att.pin(cmd.Context(), deps, args[0], fl.attest, fl.subjects)
+			if err != nil {
+				return err
+			}
+			req, err := fl.request(cmd.Context(), deps, target)
 			if err != nil {
 				return err
 			}
@@ -89,10 +100,14 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 				return err
 			}
 			printWarnings(deps.Stderr, made.Result.Warnings)
-			return writeSBOMs(cmd, deps, made, req.Signer, fl.out)
+			if err := writeSBOMs(cmd, deps, made, req.Signer, fl.out); err != nil {
+				return err
+			}
+			return att.attach(cmd.Context(), deps, made.Envelopes)
 		},
 	}
 	fl.register(cmd.Flags())
+	att.add(cmd)
 	cmd.AddCommand(newCmdSBOMCheck(deps), newCmdSBOMDiff(deps))
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sigstore/cosign/v2/cmd/cosign/cli/verify"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/cli"
 	"github.com/consign-dev/consign/internal/oci"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/testutil/registrytest"
@@ -169,4 +170,28 @@ func indexOf(keys []cosignKeys, k cosignKeys) int {
 		}
 	}
 	return -1
+}
+
+// TestCosignVerifiesConsignSBOMImage: cosign verify-attestation --type
+// cyclonedx and --type spdxjson accept the SBOM attestations that 'consign
+// sbom IMAGE --attest --attach' attached in cosign's tag scheme, and refuse
+// another key.
+func TestCosignVerifiesConsignSBOMImage(t *testing.T) {
+	t.Parallel()
+	host := registrytest.Ggcr(t)
+	dir := t.TempDir()
+	key := consignKey(t, dir, "rel", sign.ECDSAP256)
+	other := consignKey(t, dir, "other", sign.ECDSAP256)
+	ref := host + "/app:1.0"
+	registrytest.PushImage(t, ref)
+	wantExit(t, cli.ExitOK, "sbom", "registry:"+ref, "--insecure-registry", "--attest", "--key", key.Priv,
+		"--attach", "--attach-mode", "tag", "-o", "cyclonedx-json", "-o", "spdx-json", "--out", filepath.Join(dir, "sbom.intoto.jsonl"))
+	for _, typ := range []string{"cyclonedx", "spdxjson"} {
+		if err := cosignVerifyImageAttestation(key.Pub, ref, typ); err != nil {
+			t.Errorf("cosign verify-attestation --type %s (consign's key) = %v", typ, err)
+		}
+		if err := cosignVerifyImageAttestation(other.Pub, ref, typ); err == nil {
+			t.Errorf("cosign verify-attestation --type %s (another key) passed", typ)
+		}
+	}
 }
