@@ -25,6 +25,7 @@ func NewCmdVerifyAttestation(deps *Deps) *cobra.Command {
 		output   string
 		treshold int
 		image    imageVerify
+		kl       imageKeyless
 	)
 	cmd := &cobra.Command{
 		Use:   "verify-attestation --key PUB [--type TYPE] [--subject FILE|sha256:HEX] FILE... [--image IMAGE]",
@@ -44,7 +45,10 @@ With --type, attestations of other types are listed as skipped, and at least one
 type asked for must pass. Without --type every attestation must pass.
 
 With --image, the attestations attached to the image in its registry are checked too,
-with the image's manifest digest (resolved once, and printed) as the subject.
+with the image's manifest digest (resolved once, and printed) as the subject. Sigstore
+bundles attached as referrers (cosign attest --new-bundle-format) are read with --key, or
+keyless with --trusted-root and the --certificate-* identity flags (then only bundles can
+pass: a bare DSSE envelope carries no certificate).
 
 Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad input
 (unreadable or malformed files, bad keys); 2 usage.`,
@@ -64,6 +68,13 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			}
 			if treshold < 1 {
 				return usagef("--threshold must be at least 1")
+			}
+			signer, err := kl.keyless(cmd, len(keys) > 0)
+			if err != nil {
+				return err
+			}
+			if signer != nil {
+				return image.verifyKeyless(cmd, deps, signer, typ, output, files, subject, treshold)
 			}
 			kr, err := loadKeyring(keys)
 			if err != nil {
@@ -99,6 +110,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 	cmd.Flags().IntVar(&treshold, "threshold", 1, "distinct trusted keys that must have signed each attestation")
 	addOutputFlag(cmd, &output)
 	image.add(cmd, "container image whose attached attestations are checked, its manifest digest as the subject")
+	kl.add(cmd)
 	return cmd
 }
 

@@ -18,6 +18,7 @@ type itemResult struct {
 	Reason        string   `json:"reason,omitempty"`
 	PredicateType string   `json:"predicateType,omitempty"`
 	Signers       []string `json:"signers,omitempty"`
+	Identity      string   `json:"identity,omitempty"`
 	Subjects      int      `json:"subjects,omitempty"`
 	Matched       []string `json:"matched,omitempty"`
 	Warnings      []string `json:"warnings,omitempty"`
@@ -94,6 +95,9 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 			}
 			if len(r.Signers) > 0 {
 				fmt.Fprintf(w, ", signed by %s", shortIDs(r.Signers))
+			}
+			if r.Identity != "" {
+				fmt.Fprintf(w, ", signed by %s", r.Identity)
 			}
 			if r.Subjects > 0 {
 				fmt.Fprintf(w, ", %d subject(s)", r.Subjects)

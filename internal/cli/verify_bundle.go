@@ -20,7 +20,7 @@ import (
 func NewCmdVerifyBundle(deps *Deps) *cobra.Command {
 	var (
 		bundlePath, rootPath, keyPath, output string
-		id                                    sigstore.Identity
+		kf                                    keylessFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify-bundle --bundle B --trusted-root T (--key K | --certificate-identity I --certificate-oidc-issuer U) ARTIFACT|sha256:HEX",
@@ -67,7 +67,7 @@ files); 2 usage.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			cfg, closeArtifact, err := bundleConfig(cmd, bundlePath, rootPath, keyPath, id, args[0])
+			cfg, closeArtifact, err := bundleConfig(kf.given(cmd), bundlePath, rootPath, keyPath, kf.id, args[0])
 			if err != nil {
 				return err
 			}
@@ -85,25 +85,15 @@ files); 2 usage.`,
 	f.StringVar(&bundlePath, "bundle", "", "the Sigstore bundle (JSON) to verify")
 	f.StringVar(&rootPath, "trusted-root", "", "trusted_root.json: the CAs, logs and timestamp authorities to trust")
 	f.StringVar(&keyPath, "key", "", "public key (PEM) of a key-signed bundle")
-	f.StringVar(&id.Subject, "certificate-identity", "", "the certificate's identity (SubjectAlternativeName), exactly")
-	f.StringVar(&id.SubjectRegexp, "certificate-identity-regexp", "", "the certificate's identity, as an anchored regular expression")
-	f.StringVar(&id.Issuer, "certificate-oidc-issuer", "", "the OIDC issuer that vouched for the identity, exactly")
-	f.StringVar(&id.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "the OIDC issuer, as an anchored regular expression")
-	f.StringVar(&id.WorkflowRepository, "certificate-github-workflow-repository", "", "GitHub workflow repository extension, e.g. acme/app")
-	f.StringVar(&id.WorkflowRef, "certificate-github-workflow-ref", "", "GitHub workflow ref extension, e.g. refs/tags/v1.2.3")
-	f.StringVar(&id.WorkflowSHA, "certificate-github-workflow-sha", "", "GitHub workflow commit extension")
-	f.StringVar(&id.WorkflowTrigger, "certificate-github-workflow-trigger", "", "GitHub workflow trigger extension, e.g. push")
-	f.StringVar(&id.WorkflowName, "certificate-github-workflow-name", "", "GitHub workflow name extension")
+	kf.add(f)
 	addOutputFlag(cmd, &output)
 	return cmd
 }
 
 // bundleConfig reads the files the flags name into one sigstore.Config.
-func bundleConfig(cmd *cobra.Command, bundlePath, rootPath, keyPath string, id sigstore.Identity, artifact string) (sigstore.Config, func(), error) {
+func bundleConfig(keyless bool, bundlePath, rootPath, keyPath string, id sigstore.Identity, artifact string) (sigstore.Config, func(), error) {
 	var cfg sigstore.Config
 	noop := func() {}
-	keyless := cmd.Flags().Changed("certificate-identity") || cmd.Flags().Changed("certificate-identity-regexp") ||
-		cmd.Flags().Changed("certificate-oidc-issuer") || cmd.Flags().Changed("certificate-oidc-issuer-regexp")
 	switch {
 	case bundlePath == "":
 		return cfg, noop, usagef("--bundle is required")

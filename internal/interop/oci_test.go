@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	cattest "github.com/sigstore/cosign/v2/cmd/cosign/cli/attest"
 	"github.com/sigstore/cosign/v2/cmd/cosign/cli/options"
 	csign "github.com/sigstore/cosign/v2/cmd/cosign/cli/sign"
 	"github.com/sigstore/cosign/v2/cmd/cosign/cli/verify"
+	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/cli"
@@ -128,14 +132,31 @@ func TestConsignVerifiesCosignImage(t *testing.T) {
 				t.Fatalf("cosign attest --new-bundle-format --key --tlog-upload=false %s = %v", ref, err)
 			}
 
+			// cosign v3's image signature: a sign statement in a Sigstore bundle, as a referrer.
+			so.NewBundleFormat = true
+			if err := csign.SignCmd(&options.RootOptions{Timeout: options.DefaultTimeout}, ko, so, []string{ref}); err != nil {
+				t.Fatalf("cosign sign --new-bundle-format --key --tlog-upload=false %s = %v", ref, err)
+			}
+
 			c := ociClient(t, oci.ModeReferrers)
 			kr := loadKeyring(t, k.Pub)
 			res, err := c.VerifyImage(ctx, ref, kr)
 			if err != nil {
 				t.Fatalf("VerifyImage(%s, cosign's key) = %v", ref, err)
 			}
-			if len(res.Results) != 1 || res.Results[0].Attachment.Source != oci.SourceCosignTag {
-				t.Errorf("VerifyImage found %d signatures, want 1 in cosign's tag", len(res.Results))
+			got := map[oci.Kind]oci.Source{}
+			for _, r := range res.Results {
+				if r.Err != nil {
+					t.Errorf("VerifyImage: %s signature in %s: %v", r.Attachment.Kind, r.Attachment.Source, r.Err)
+				}
+				got[r.Attachment.Kind] = r.Attachment.Source
+			}
+			if want := map[oci.Kind]oci.Source{oci.KindSignature: oci.SourceCosignTag, oci.KindBundle: oci.SourceReferrers}; len(res.Results) != 2 || !maps.Equal(got, want) {
+				t.Errorf("VerifyImage found signatures %v, want %v", got, want)
+			}
+			r := wantExit(t, cli.ExitOK, "verify-image", "--key", k.Pub, "--insecure-registry", ref)
+			if !strings.Contains(r.Stdout, "PASS bundle signature in referrers") {
+				t.Errorf("consign verify-image %s: no bundle signature passed\n%s", ref, r)
 			}
 			if _, err := c.VerifyImage(ctx, ref, loadKeyring(t, keys[(indexOf(keys, k)+1)%len(keys)].Pub)); !errors.Is(err, oci.ErrNoSignature) {
 				t.Errorf("VerifyImage(another key) = %v, want ErrNoSignature", err)
@@ -193,5 +214,55 @@ func TestCosignVerifiesConsignSBOMImage(t *testing.T) {
 		if err := cosignVerifyImageAttestation(other.Pub, ref, typ); err == nil {
 			t.Errorf("cosign verify-attestation --type %s (another key) passed", typ)
 		}
+	}
+}
+
+// TestCosignBundleSignatureOtherImage: cosign's bundle signature for one
+// image, attached as a referrer to another image, does not sign the other
+// image (its statement names the first digest), with the key or without.
+func TestCosignBundleSignatureOtherImage(t *testing.T) {
+	t.Parallel()
+	host := registrytest.Ggcr(t)
+	k := makeCosignKeys(t, t.TempDir())[0]
+	ctx := context.Background()
+	signed, other := host+"/signed:1.0", host+"/other:1.0"
+	registrytest.PushImage(t, signed)
+	otherDigest := registrytest.PushImage(t, other)
+	ko := options.KeyOpts{KeyRef: k.Priv, PassFunc: passwordFunc(testPassword)}
+	so := options.SignOptions{Key: k.Priv, Upload: true, TlogUpload: false, SkipConfirmation: true, NewBundleFormat: true}
+	if err := csign.SignCmd(&options.RootOptions{Timeout: options.DefaultTimeout}, ko, so, []string{signed}); err != nil {
+		t.Fatalf("cosign sign --new-bundle-format %s = %v", signed, err)
+	}
+	c := ociClient(t, oci.ModeReferrers)
+	kr := loadKeyring(t, k.Pub)
+	if _, err := c.VerifyImage(ctx, signed, kr); err != nil {
+		t.Fatalf("VerifyImage(%s) = %v", signed, err)
+	}
+	_, atts, err := c.Attachments(ctx, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle []byte
+	for _, a := range atts {
+		if a.Kind == oci.KindBundle && a.AnnotatedPredicateType() == oci.CosignSignPredicateType {
+			bundle = a.Payload
+		}
+	}
+	if bundle == nil {
+		t.Fatalf("no cosign sign bundle among %d attachments of %s", len(atts), signed)
+	}
+	d, err := name.NewDigest(host + "/other@" + otherDigest.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ociremote.WriteAttestationNewBundleFormat(d, bundle, oci.CosignSignPredicateType); err != nil {
+		t.Fatalf("attaching the bundle to %s: %v", other, err)
+	}
+	res, err := c.VerifyImage(ctx, other, kr)
+	if !errors.Is(err, oci.ErrNoSignature) {
+		t.Fatalf("VerifyImage(%s, another image's bundle) = %v, want ErrNoSignature", other, err)
+	}
+	if len(res.Results) != 1 || !errors.Is(res.Results[0].Err, attest.ErrSubjectMismatch) {
+		t.Errorf("VerifyImage(%s) results = %+v, want one failing with ErrSubjectMismatch", other, res.Results)
 	}
 }

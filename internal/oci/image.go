@@ -2,8 +2,10 @@ package oci
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sigstore"
 )
 
 // Attachments resolves ref once and discovers what is attached to its
@@ -97,8 +99,8 @@ func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyri
 	for i := range atts {
 		a := &atts[i]
 		base := newEntry(a)
-		switch a.Kind {
-		case KindSignature:
+		switch {
+		case a.Kind == KindSignature || isSignBundle(a):
 			e := base
 			r, _ := VerifySignatures(img, atts[i:i+1], kr)
 			e.Status = "verified"
@@ -109,7 +111,7 @@ func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyri
 				e.KeyIDs = append(e.KeyIDs, s.KeyID())
 			}
 			out = append(out, e)
-		case KindAttestation, KindBundle:
+		case a.Kind == KindAttestation || a.Kind == KindBundle:
 			for _, it := range Items(atts[i : i+1]) {
 				out = append(out, describeItem(base, &it, img, kr))
 			}
@@ -160,9 +162,49 @@ func (c *Client) Evidence(ctx context.Context, ref string) (*Image, []Evidence, 
 	}
 	var out []Evidence
 	for i := range atts {
-		if a := &atts[i]; a.Kind == KindAttestation || a.Kind == KindBundle {
+		if a := &atts[i]; (a.Kind == KindAttestation || a.Kind == KindBundle) && !isSignBundle(a) {
 			out = append(out, Evidence{Name: img.Ref.String() + " " + a.Name(), Data: a.Payload})
 		}
 	}
 	return img, out, nil
+}
+
+// VerifyImageKeyless is [Client.VerifyImage] for a keyless signer: the
+// signatures are checked with [VerifySignaturesKeyless].
+func (c *Client) VerifyImageKeyless(ctx context.Context, ref string, kl *Keyless) (*ImageSignatures, error) {
+	img, atts, err := c.Attachments(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	res, err := VerifySignaturesKeyless(img, atts, kl)
+	return &ImageSignatures{Image: img, Results: res}, err
+}
+
+// KeylessResult is the check of one attestation attached to an image
+// against a keyless signer.
+type KeylessResult struct {
+	Attachment *Attachment
+	// Result is what verified; nil when Err is set.
+	Result *sigstore.Result
+	Err    error
+}
+
+// VerifyAttestationsKeyless checks every attestation in atts against kl
+// with [Keyless.Verify], the image's digest as the subject and the
+// predicate type one of types (any when empty; another type is an
+// [attest.ErrWrongType]). A DSSE envelope outside a bundle carries no
+// certificate, so it fails.
+func VerifyAttestationsKeyless(img *Image, atts []Attachment, kl *Keyless, types []string) []KeylessResult {
+	var out []KeylessResult
+	for i := range atts {
+		a := &atts[i]
+		switch {
+		case a.Kind == KindBundle && !isSignBundle(a):
+			res, err := kl.Verify(img, a.Payload, types)
+			out = append(out, KeylessResult{Attachment: a, Result: res, Err: err})
+		case a.Kind == KindAttestation:
+			out = append(out, KeylessResult{Attachment: a, Err: fmt.Errorf("%w: a DSSE envelope without a certificate cannot be checked against a keyless identity", attest.ErrSignature)})
+		}
+	}
+	return out
 }
