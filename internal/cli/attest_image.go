@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/oci"
-	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/verify"
 )
 
@@ -112,58 +110,4 @@ func (v *imageVerify) release(ctx context.Context, deps *Deps) ([]verify.Artifac
 		inputs[i] = verify.Input{Name: e.Name, Data: e.Data}
 	}
 	return []verify.Artifact{{Name: img.Ref.Context().Name(), Digest: oci.ImageDigestSet(img)}}, inputs, nil
-}
-
-// verifyKeyless is 'consign verify-attestation --image' with a keyless
-// signer: the bundles attached to the image, each checked against the
-// trusted root and identity with the image's digest as the subject.
-func (v *imageVerify) verifyKeyless(cmd *cobra.Command, deps *Deps, kl *oci.Keyless, typ, output string, files []string, subject string, threshold int) error {
-	switch {
-	case v.ref == "" || len(files) > 0:
-		return withHint(usagef("the --certificate-* identity flags check bundles attached to an image: give --image and no files"),
-			"for a bundle file, use 'consign verify-bundle'")
-	case subject != "":
-		return usagef("--subject and --image exclude each other: with --image the image's digest is the subject")
-	case threshold != 1:
-		return usagef("--threshold counts keys; a keyless signer is one identity")
-	}
-	opts, err := verifyOptions(typ, "", 1)
-	if err != nil {
-		return err
-	}
-	c, err := v.reg.client(deps)
-	if err != nil {
-		return err
-	}
-	img, atts, err := c.Attachments(cmd.Context(), v.ref)
-	if err != nil {
-		return err
-	}
-	checked := oci.VerifyAttestationsKeyless(img, atts, kl, opts.PredicateTypes)
-	fmt.Fprintf(deps.Stderr, "%s: %d attestation(s) attached\n", img.Ref, len(checked))
-	results := make([]itemResult, len(checked))
-	for i, k := range checked {
-		results[i] = keylessResult(k)
-	}
-	return printVerifyReport(cmd.OutOrStdout(), output, results, typ)
-}
-
-// keylessResult is one line of the report for a keyless check.
-func keylessResult(k oci.KeylessResult) itemResult {
-	r := itemResult{Source: k.Attachment.Name(), Format: string(k.Attachment.Kind)}
-	switch {
-	case k.Err == nil:
-		r.Status, r.PredicateType = "passed", k.Result.PredicateType
-		r.Identity = k.Result.Subject + " (issuer " + k.Result.Issuer + ")"
-		if st, err := attest.ParseStatement(k.Result.Payload); err == nil {
-			r.Subjects = len(st.Subject)
-		}
-	case errors.Is(k.Err, attest.ErrWrongType):
-		r.Status, r.Reason = "skipped", "not the predicate type asked for"
-	case errors.Is(k.Err, attest.ErrUnverified), errors.Is(k.Err, sigstore.ErrUnverified):
-		r.Status, r.Reason, r.err = "failed", k.Err.Error(), k.Err
-	default:
-		r.Status, r.Reason = "invalid", k.Err.Error()
-	}
-	return r
 }

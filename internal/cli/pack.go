@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ import (
 func NewCmdPack(deps *Deps) *cobra.Command {
 	var f packFlags
 	cmd := &cobra.Command{
-		Use:   "pack --policy SIGNED_POLICY --trust-root OWNER.pub --attestations PATH... --out release.pack ARTIFACT...",
+		Use:   "pack --policy SIGNED_POLICY --trust-root OWNER.pub (--attestations PATH... ARTIFACT... | --image IMAGE) --out release.pack",
 		Short: "Write a release's evidence pack: one file a customer verifies offline",
 		Long: `Write an evidence pack for ARTIFACT(s): one archive that a customer or an inspector
 verifies offline with 'consign verify-pack', with nothing but the owner's public key.
@@ -44,15 +45,23 @@ carry SOURCE_DATE_EPOCH as their time when it is set, else the Unix epoch.
 ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX; only files can be included.
 
 -o/--output is the report's format (text or json), as everywhere in consign; the pack
-goes to --out. The old form '-o FILE' is still read as --out FILE, with a notice.`,
+goes to --out. The old form '-o FILE' is still read as --out FILE, with a notice.
+
+With --image, the image is resolved to its manifest digest once; that digest is an artifact
+of the pack, and the attestations attached to it in its registry (OCI referrers, the
+referrers tag schema and cosign's tags) are verified and packed beside any --attestations.
+A customer checks the image they pulled with 'consign verify-pack PACK --image IMAGE', or
+with its digest.`,
 		Example: `  consign pack --policy policy.signed.json --trust-root keys/owner.pub --attestations att \
       --out acme-app-1.0.pack pkg/acme-app-1.0.tar
   consign pack --policy policy.signed.json --trust-root keys/owner.pub --attestations att \
       --server https://log.example.com --vsa-key keys/gate.key --include-artifacts \
-      --out acme-app-1.0.pack pkg/acme-app-1.0.tar`,
+      --out acme-app-1.0.pack pkg/acme-app-1.0.tar
+  consign pack --policy policy.signed.json --trust-root keys/owner.pub \
+      --image registry.example/acme/app:1.0 --out acme-app-1.0.pack`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("name at least one artifact the pack is about (a file, or sha256:HEX)")
+			if len(args) == 0 && f.image.ref == "" {
+				return usagef("name at least one artifact the pack is about (a file, or sha256:HEX), or an image with --image")
 			}
 			return nil
 		},
@@ -61,7 +70,7 @@ goes to --out. The old form '-o FILE' is still read as --out FILE, with a notice
 			if err := f.check(); err != nil {
 				return err
 			}
-			cfg, err := f.buildConfig(deps, args)
+			cfg, err := f.buildConfig(cmd.Context(), deps, args)
 			if err != nil {
 				return err
 			}
@@ -98,6 +107,7 @@ goes to --out. The old form '-o FILE' is still read as --out FILE, with a notice
 	fs.StringVar(&f.vsaKey, "vsa-key", "", "private key to sign a verification summary (VSA) into the pack; the owner's or a key the policy names")
 	fs.StringVar(&f.compress, "compress", "gzip", "gzip or none")
 	fs.BoolVar(&f.force, "force", false, "overwrite the pack if it exists")
+	f.image.add(cmd, "container image to pack: its manifest digest is an artifact, its attached attestations are packed")
 	return cmd
 }
 
@@ -107,6 +117,7 @@ type packFlags struct {
 	output                                            string
 	roots, attestations, sigstoreRoots                []string
 	include, force                                    bool
+	image                                             imageVerify
 }
 
 // packReport is what 'consign pack -o json' prints.
@@ -138,8 +149,10 @@ func (f *packFlags) check() error {
 		return usagef("--policy is required: the signed policy (consign policy sign)")
 	case len(f.roots) == 0:
 		return withHint(usagef("--trust-root is required: the owner's public key, which signed the policy"), "pack verifies the release exactly as a customer will, with the owner's public key")
-	case len(f.attestations) == 0:
-		return usagef("--attestations is required: the files or directories holding the attestations")
+	case len(f.attestations) == 0 && f.image.ref == "":
+		return usagef("--attestations is required: the files or directories holding the attestations (or --image, to pack those attached to an image)")
+	case f.include && f.image.ref != "":
+		return withHint(usagef("--include-artifacts packs files, and an image is not one"), "the pack names the image's digest; the customer pulls the image by it")
 	case f.out == "":
 		return usagef("--out is required: where to write the pack (e.g. --out release.pack)")
 	case f.compress != "gzip" && f.compress != "none":
@@ -155,7 +168,7 @@ func (f *packFlags) check() error {
 
 // buildConfig loads what the flags and ARTIFACT arguments name into the
 // pack library's Config.
-func (f *packFlags) buildConfig(deps *Deps, args []string) (pack.BuildConfig, error) {
+func (f *packFlags) buildConfig(ctx context.Context, deps *Deps, args []string) (pack.BuildConfig, error) {
 	cfg := pack.BuildConfig{Release: f.release, Now: deps.Now, Include: map[int]string{}}
 	var err error
 	if cfg.Artifacts, err = evidence.Artifacts(args); err != nil {
@@ -167,6 +180,11 @@ func (f *packFlags) buildConfig(deps *Deps, args []string) (pack.BuildConfig, er
 	}
 	cfg.Policy, cfg.PolicyName, cfg.TrustRoots, cfg.Attestations = in.Policy, in.PolicyName, in.TrustRoots, in.Attestations
 	cfg.Bundles, cfg.TrustedRoots = in.Bundles, in.TrustedRoots
+	imageArtifacts, imageInputs, err := f.image.release(ctx, deps)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Artifacts, cfg.Attestations = append(cfg.Artifacts, imageArtifacts...), append(cfg.Attestations, imageInputs...)
 	if cfg.Receipts, err = evidence.ReadReceipts(f.attestations); err != nil {
 		return cfg, err
 	}

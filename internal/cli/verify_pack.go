@@ -17,7 +17,7 @@ import (
 func NewCmdVerifyPack(deps *Deps) *cobra.Command {
 	var f verifyPackFlags
 	cmd := &cobra.Command{
-		Use:   "verify-pack --trust-root OWNER.pub PACK [ARTIFACT...]",
+		Use:   "verify-pack --trust-root OWNER.pub PACK [ARTIFACT...] [--image IMAGE]",
 		Short: "Verify an evidence pack offline, with nothing but the owner's public key",
 		Long: `Verify everything in an evidence pack (consign pack), without network:
 
@@ -38,6 +38,11 @@ policy names) is smaller than that of a pack of the product verified before. The
 is kept per product in --state (default: consign/verify.json in the user's config
 directory, shared with 'consign verify'); --no-state verifies an old release on purpose.
 
+ARTIFACT is a file (hashed here), sha256:HEX, or NAME=sha256:HEX. --image IMAGE checks a
+container image: the reference is resolved to its manifest digest once in its registry (or
+give the digest you pulled, sha256:HEX, and nothing is fetched), and that digest must be a
+subject of the final stage, as any ARTIFACT's.
+
 It prints the report of 'consign verify', then the log, the SBOMs shipped and the VSA.
 Nothing is written unless --extract DIR is given: then the pack's files appear in DIR (which
 must not exist) only when everything verified.
@@ -45,7 +50,8 @@ must not exist) only when everything verified.
 Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 		Example: `  consign verify-pack --trust-root owner.pub release.pack
   consign verify-pack --trust-root owner.pub release.pack acme-app-1.0.tar
-  consign verify-pack --trust-root owner.pub --extract release release.pack`,
+  consign verify-pack --trust-root owner.pub --extract release release.pack
+  consign verify-pack --trust-root owner.pub release.pack --image registry.example/acme/app:1.0`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("name the pack to verify")
@@ -72,6 +78,7 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 	fs.Int64Var(&f.maxRatio, "max-ratio", pack.DefaultMaxRatio, "refuse packs that inflate more than this many times their compressed size (past 64 MiB)")
 	f.state.add(cmd)
 	addOutputFlag(cmd, &f.output)
+	f.image.add(cmd)
 	return cmd
 }
 
@@ -81,6 +88,7 @@ type verifyPackFlags struct {
 	output, extract   string
 	maxSize, maxRatio int64
 	state             stateFlags
+	image             packImage
 }
 
 // runVerifyPack reads the pack (safely, bounded), verifies it, prints the
@@ -92,6 +100,9 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 	}
 	artifacts, err := evidence.Artifacts(artifactArgs)
 	if err != nil {
+		return err
+	}
+	if artifacts, err = f.image.artifact(cmd.Context(), deps, artifacts); err != nil {
 		return err
 	}
 	p, err := pack.ReadFile(name, pack.Options{ExtractTo: f.extract, Limits: pack.Limits{MaxBytes: f.maxSize, MaxRatio: f.maxRatio}})
