@@ -23,11 +23,13 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/cli"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/startup"
 )
 
 var update = flag.Bool("update", false, "rewrite the testscript files with the actual output")
 
 func TestMain(m *testing.M) {
+	startup.Restore() // this test process runs with the usual GC setting
 	testscript.Main(m, map[string]func(){"consign": main})
 }
 
