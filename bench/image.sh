@@ -8,9 +8,10 @@
 # package) on a free 127.0.0.1 port with its own storage in a temporary
 # directory. consign attaches the attestations in cosign's tag scheme
 # (--attach-mode tag), which is where cosign v2 looks. The cosign binary is
-# built from the cosign/v2 module in go.mod (in a scratch copy of go.mod, as
-# its main package needs go.sum entries the repository does not carry), or
-# taken from COSIGN_BIN. Neither tool reaches the network: see verify.sh.
+# installed from the module proxy at the cosign/v2 version in go.mod (into the
+# temporary directory), or taken from COSIGN_BIN. Neither tool reaches the
+# network: see verify.sh. Each run is timed by a small python3 wrapper (wall
+# time, CPU user+system and peak RSS from wait4); the tables give medians.
 #
 # Usage: bench/image.sh            (N=30 runs each, 3 warm-up runs)
 #        N=100 COSIGN_BIN=/path/to/cosign bench/image.sh
@@ -34,10 +35,9 @@ nice go build -o "$TMP/imagepush" ./bench/imagepush
 if [ -n "${COSIGN_BIN:-}" ]; then
 	cp "$COSIGN_BIN" "$TMP/cosign"
 else
-	mkdir "$TMP/cosignbuild"
-	sed 's|^module .*|module cosignbuild|' go.mod >"$TMP/cosignbuild/go.mod"
-	cp go.sum "$TMP/cosignbuild/"
-	(cd "$TMP/cosignbuild" && GOFLAGS=-mod=mod nice go build -o "$TMP/cosign" github.com/sigstore/cosign/v2/cmd/cosign)
+	# The cosign/v2 version in go.mod, built from the module proxy outside the repository.
+	v=$(go list -m -f '{{.Version}}' github.com/sigstore/cosign/v2)
+	(cd "$TMP" && GOBIN="$TMP" GOFLAGS=-mod=mod nice go install "github.com/sigstore/cosign/v2/cmd/cosign@$v")
 fi
 
 mkdir -p "$TMP/tuf"
@@ -99,12 +99,16 @@ n_consign=$($D_CONSIGN 2>/dev/null | grep -c '^  attestation')
 n_cosign=$($D_COSIGN 2>/dev/null | grep -c 'sha256:')
 echo "discover lists $n_consign attestations; cosign tree lists $n_cosign digests" >&2
 
-time_ms() {
-	s=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000)) | awk '{printf "%.3f\n", $1 / 1000}'
-}
+# run.py runs a command once and prints its wall time and CPU time (user +
+# system, from wait4) in ms and its peak RSS in KiB.
+cat >run.py <<'PY'
+import os, subprocess, sys, time
+t0 = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+wall = (time.perf_counter() - t0) * 1000
+print("%.3f %.3f %d %d" % (wall, (ru.ru_utime + ru.ru_stime) * 1000, ru.ru_maxrss, status))
+PY
 median() { sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 # Interleaved rounds, so that both tools of a pair share the machine's load.
 bench_pair() { # NAME CMD_A CMD_B
@@ -114,26 +118,33 @@ bench_pair() { # NAME CMD_A CMD_B
 	: >"$1.b"
 	j=0
 	while [ $j -lt "$N" ]; do
-		time_ms $2 >>"$1.a"
-		time_ms $3 >>"$1.b"
+		python3 run.py $2 >>"$1.a"
+		python3 run.py $3 >>"$1.b"
 		j=$((j + 1))
 	done
+	if awk '$4 != 0 {bad = 1} END {exit !bad}' "$1.a" "$1.b"; then echo "a timed run failed: $1" >&2; exit 1; fi
 }
 bench_pair va "$VA_CONSIGN" "$VA_COSIGN"
 bench_pair d "$D_CONSIGN" "$D_COSIGN"
 bench_pair v "./consign version" "./cosign version"
 
+col() { awk -v c="$1" '{print $c}' "$2" | median; }
 report() { # LABEL_A LABEL_B NAME
-	a=$(median <"$3.a")
-	b=$(median <"$3.b")
-	printf '  %-44s %8.2f ms\n' "$1" "$a"
-	printf '  %-44s %8.2f ms\n' "$2" "$b"
-	printf '  %-44s %8s\n' "ratio (cosign / consign)" "$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", b / a}')"
+	for k in 1 2 3; do
+		eval "a$k=\$(col $k $3.a)"
+		eval "b$k=\$(col $k $3.b)"
+	done
+	printf '| %s | %.1f | %.1f | %.1f |\n' "$1" "$a1" "$a2" "$(awk -v r="$a3" 'BEGIN {print r / 1024}')"
+	printf '| %s | %.1f | %.1f | %.1f |\n' "$2" "$b1" "$b2" "$(awk -v r="$b3" 'BEGIN {print r / 1024}')"
+	printf '| ratio cosign / consign | %s | %s | %s |\n' "$(awk -v a="$a1" -v b="$b1" 'BEGIN {printf "%.2f", b / a}')" \
+		"$(awk -v a="$a2" -v b="$b2" 'BEGIN {printf "%.2f", b / a}')" "$(awk -v a="$a3" -v b="$b3" 'BEGIN {printf "%.2f", b / a}')"
 }
-printf '\nwhole process, median of %s interleaved runs (shell loop, date +%%s%%N, %s warm-up runs)\n' "$N" "$WARMUP"
+printf '\nwhole process, medians of %s interleaved runs (%s warm-up runs each)\n\n' "$N" "$WARMUP"
+echo "| command | wall (ms) | CPU user+sys (ms) | peak RSS (MiB) |"
+echo "|---|---|---|---|"
 report "consign verify-attestation --image (1 att.)" "cosign verify-attestation (1 att.)" va
 report "consign discover (100 attestations)" "cosign tree (100 attestations)" d
 report "consign version (start-up alone)" "cosign version (start-up alone)" v
-printf '  binaries: consign %s MB, cosign %s MB\n' "$(du -m consign | cut -f1)" "$(du -m cosign | cut -f1)"
-printf '  date %s; %s; %s CPUs; load average %s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
+printf '\nbinaries: consign %s MB, cosign %s MB (%s)\n' "$(du -m consign | cut -f1)" "$(du -m cosign | cut -f1)" "$(./cosign version 2>/dev/null | awk '/GitVersion/ {print $2}')"
+printf '%s; %s; %s CPUs; load average %s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
 	"$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
