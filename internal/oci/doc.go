@@ -24,6 +24,15 @@
 //
 // [Mode] chooses where writes go; reads always look in every place.
 //
+// Sigstore bundles attached as referrers (cosign --new-bundle-format, cosign
+// v3's default) are read too. A bundle whose DSSE statement has the predicate
+// type [CosignSignPredicateType] is a signature on the image, checked by
+// [VerifySignatures] (with keys) or [VerifySignaturesKeyless] (a trusted root
+// and an identity, through the sigstore package); any other bundle is an
+// attestation. Either way the signed statement must name the image's
+// resolved digest: a bundle about another image attached to this one signs
+// nothing.
+//
 // cosign's own OCI packages (github.com/sigstore/cosign/v2/pkg/oci) are not
 // used: importing them pulls cosign's Fulcio, Rekor and TUF clients into the
 // consign binary, which the import-graph test forbids. The tag scheme and its
