@@ -92,7 +92,7 @@ func (v *imageVerify) verifyKeyless(cmd *cobra.Command, deps *Deps, kl *oci.Keyl
 	case threshold != 1:
 		return usagef("--threshold counts keys; a keyless signer is one identity")
 	}
-	opts, err := verifyOptions(typ, "", 1)
+	opts, _, err := verifyOptions(typ, "", 1) // no --subject: nothing hashed
 	if err != nil {
 		return err
 	}
