@@ -21,10 +21,10 @@ func (ps *parser) checks(n *yaml.Node, st *Stage, label string) {
 	}
 	for _, cn := range n.Content {
 		if cn.Kind != yaml.MappingNode || len(cn.Content) != 2 {
-			ps.errorf(cn, "%s: a check is a mapping with one of sbom, slsa, tests or rego", label)
+			ps.errorf(cn, "%s: a check is a mapping with one of sbom, slsa, tests, audit or rego", label)
 			continue
 		}
-		f := ps.mapping(cn, label+" check", CheckSBOM, CheckSLSA, CheckTests, CheckRego)
+		f := ps.mapping(cn, label+" check", CheckSBOM, CheckSLSA, CheckTests, CheckAudit, CheckRego)
 		for kind, v := range f {
 			c := Check{Kind: kind, Line: cn.Line}
 			var needs []string
@@ -38,6 +38,9 @@ func (ps *parser) checks(n *yaml.Node, st *Stage, label string) {
 			case CheckTests:
 				c.Tests = ps.testsCheck(v, label)
 				needs = []string{attest.PredicateTestResult}
+			case CheckAudit:
+				c.Audit = ps.auditCheck(v, label)
+				needs = []string{attest.PredicateAudit}
 			case CheckRego:
 				c.Rego = ps.regoCheck(v, label)
 			}
@@ -269,6 +272,38 @@ func (ps *parser) testsCheck(n *yaml.Node, label string) *TestsCheck {
 		return nil
 	}
 	return &TestsCheck{AllPassed: true}
+}
+
+// auditCheck reads `audit: pass` or `audit: [pass, observation]`: the
+// results an auditor's finding may have for the stage to pass.
+func (ps *parser) auditCheck(n *yaml.Node, label string) *AuditCheck {
+	var results []string
+	switch n.Kind {
+	case yaml.ScalarNode:
+		results = []string{n.Value}
+	case yaml.SequenceNode:
+		results = ps.strList(n, "audit")
+	}
+	if len(results) == 0 {
+		ps.errorf(n, "%s: audit takes the accepted finding results: pass, or [pass, observation]", label)
+		return nil
+	}
+	c := &AuditCheck{}
+	for _, r := range results {
+		switch r {
+		case "pass", "observation":
+			if !contains(c.Results, r) {
+				c.Results = append(c.Results, r)
+			}
+		case "fail":
+			ps.errorf(n, "%s: audit cannot accept a failing finding; accept pass, or pass and observation", label)
+			return nil
+		default:
+			ps.errorf(n, "%s: audit result %q is not one of pass, observation", label, r)
+			return nil
+		}
+	}
+	return c
 }
 
 func (ps *parser) regoCheck(n *yaml.Node, label string) *RegoCheck {

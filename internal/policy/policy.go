@@ -125,6 +125,7 @@ const (
 	CheckSLSA  = "slsa"
 	CheckTests = "tests"
 	CheckRego  = "rego"
+	CheckAudit = "audit"
 )
 
 // Check is one predicate check of a stage; exactly one of its pointers is set.
@@ -134,6 +135,7 @@ type Check struct {
 	SLSA  *SLSACheck
 	Tests *TestsCheck
 	Rego  *RegoCheck
+	Audit *AuditCheck
 	Line  int
 }
 
@@ -184,6 +186,14 @@ type SLSACheck struct {
 type TestsCheck struct {
 	// AllPassed asks for result PASSED and no failed tests.
 	AllPassed bool
+}
+
+// AuditCheck checks auditors' findings (audit predicates): every counted
+// finding's result must be one of Results.
+type AuditCheck struct {
+	// Results are the accepted results: "pass", and "observation" when the
+	// policy accepts a finding with remarks. "fail" is never accepted.
+	Results []string
 }
 
 // Functionary returns the functionary called name, or nil.

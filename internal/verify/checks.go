@@ -81,6 +81,8 @@ func checkApplies(c policy.Check, it *item) bool {
 		return it.predicateType == attest.PredicateSLSAProvenance
 	case policy.CheckTests:
 		return it.predicateType == attest.PredicateTestResult
+	case policy.CheckAudit:
+		return it.predicateType == attest.PredicateAudit
 	}
 	return true
 }
@@ -108,6 +110,8 @@ func (e *engine) runCheck(ctx context.Context, st *policy.Stage, c policy.Check,
 			err = checkSLSA(c.SLSA, it)
 		case policy.CheckSBOM:
 			err = checkSBOM(c.SBOM, it)
+		case policy.CheckAudit:
+			err = checkAudit(c.Audit, it)
 		default:
 			err = fmt.Errorf("unknown check %q", c.Kind)
 		}
@@ -132,6 +136,24 @@ func checkTests(it *item) error {
 		return fmt.Errorf("the test result is %q, not PASSED", r.Result)
 	case len(r.FailedTests) > 0:
 		return fmt.Errorf("%d test(s) failed: %s", len(r.FailedTests), strings.Join(r.FailedTests, ", "))
+	}
+	return nil
+}
+
+// checkAudit: an auditor's finding (audit v1, valid against its schema)
+// whose result is one the policy accepts.
+func checkAudit(c *policy.AuditCheck, it *item) error {
+	if err := predicate.Validate(attest.PredicateAudit, it.st.Predicate); err != nil {
+		return err
+	}
+	var f struct {
+		Result string `json:"result"`
+	}
+	if err := json.Unmarshal(it.st.Predicate, &f); err != nil {
+		return err
+	}
+	if !slices.Contains(c.Results, f.Result) {
+		return fmt.Errorf("the auditor's finding is %q; the policy accepts %s", f.Result, strings.Join(c.Results, " or "))
 	}
 	return nil
 }
