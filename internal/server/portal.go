@@ -23,7 +23,11 @@ func (s *Server) Checkpoint(ctx context.Context) (store.Tree, []byte, error) {
 		return store.Tree{}, nil, err
 	}
 	note, err := s.signedCheckpoint(tree)
-	return tree, note, err
+	if err != nil {
+		return store.Tree{}, nil, err
+	}
+	s.served(ctx, tree)
+	return tree, note, nil
 }
 
 // Receipt is the receipt of the logged entry e against the current tree.

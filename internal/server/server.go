@@ -120,6 +120,8 @@ type Server struct {
 	cpMu   sync.Mutex
 	cpTree store.Tree
 	cpNote []byte
+
+	history checkpointHistory
 }
 
 // New makes a server. It pins the store to the signer's log: a store that

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -36,6 +37,7 @@ type page struct {
 	Root           string
 	Checkpoint     string
 	LogKey         string
+	History        []server.CheckpointRecord
 	Query          string
 	Searched       bool
 	Accesses       []store.Access
@@ -62,6 +64,7 @@ var funcs = template.FuncMap{
 		return alg + v[:12] + "…" + v[len(v)-4:]
 	},
 	"isSBOM":      isSBOM,
+	"hex":         func(h tlog.Hash) string { return hex.EncodeToString(h[:]) },
 	"sortColumns": func() []string { return []string{"name", "version", "supplier", "license", "purl"} },
 	"percent":     sbomdoc.FormatPercent,
 	"join":        strings.Join,
@@ -275,7 +278,8 @@ func (p *Portal) logPage(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := p.record(r, rq, "", "view"); err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "log", &page{Title: "Log", Tree: tree, Root: hex.EncodeToString(tree.Root[:]), Checkpoint: string(note), LogKey: p.cfg.Log.LogVerifier().String(), rq: rq})
+	p.render(w, r, http.StatusOK, "log", &page{Title: "Log", Tree: tree, Root: hex.EncodeToString(tree.Root[:]), Checkpoint: string(note), LogKey: p.cfg.Log.LogVerifier().String(),
+		History: p.cfg.Log.CheckpointHistory(), rq: rq})
 	return nil
 }
 

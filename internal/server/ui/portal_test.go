@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/store"
 )
 
@@ -178,6 +179,13 @@ func TestPagesAndAccessRecord(t *testing.T) {
 	if code, _, body := get(t, c, p.url("/log")); code != http.StatusOK || !strings.Contains(body, "log.test/portal\n"+itoa(p.hostil+1)+"\n") {
 		t.Errorf("log page = %d, want the checkpoint of %d entries:\n%s", code, p.hostil+1, body)
 	}
+	// The log grows; the log page shows the consistency proof the server
+	// checked between the two checkpoints it served, and no witnesses.
+	grown := p.publish(product, p.key, statement(t, attest.PredicateLink, product+"-1.1.tar", map[string]any{"name": "build"}))
+	if _, _, body := get(t, c, p.url("/log")); !strings.Contains(body, "size "+itoa(p.hostil+1)+": proof of ") || !strings.Contains(body, "hash(es) verified") ||
+		!strings.Contains(body, "No witnesses configured") || !strings.Contains(body, "<td data-label=\"Size\">"+itoa(grown+1)+"</td>") {
+		t.Errorf("log page after the log grew lacks the checked consistency proof or the witnesses line:\n%s", body)
+	}
 	digest := "sha256:" + artifact(product + "-1.0.tar")["sha256"]
 	for name, form := range map[string]url.Values{"no CSRF": {"digest": {digest}}, "forged CSRF": {"digest": {digest}, "csrf": {csrf + "x"}}} {
 		if code, _, _ := post(t, c, p.url("/search"), form); code != http.StatusForbidden {
@@ -200,6 +208,7 @@ func TestPagesAndAccessRecord(t *testing.T) {
 	}
 	want := []string{
 		"view  /search?digest=" + digest,
+		"view  /log",
 		"view  /log",
 		"download " + product + " /products/" + product + "/entries/" + itoa(p.chain[product].build) + "/envelope",
 		"view " + product + " /products/" + product + "/releases/" + itoa(rel),

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -25,6 +26,9 @@ type Log interface {
 	Receipt(ctx context.Context, e *store.Entry) (*tlog.Receipt, error)
 	// LogVerifier verifies the log's checkpoints.
 	LogVerifier() *tlog.Verifier
+	// CheckpointHistory is the last checkpoints the server served, newest
+	// first, each with the check of its consistency with the one before.
+	CheckpointHistory() []server.CheckpointRecord
 	// PublishFinding logs an inspector's signed audit finding about one of
 	// the SHA-256 digests in about, for product.
 	PublishFinding(ctx context.Context, t *store.Token, product string, line []byte, about []string) (int64, error)
