@@ -49,6 +49,11 @@ type Config struct {
 	Consign string
 	// Env is the environment of each step; nil means this process's.
 	Env []string
+	// UI, after the walkthrough, serves the inspection portal over the
+	// demo's log with the release published, prints its URL and a one-time
+	// inspector token, and serves until ctx is cancelled; Run then returns
+	// ctx's error.
+	UI bool
 }
 
 // DirNotEmptyError is returned for a Config.Dir that holds files.
@@ -111,6 +116,9 @@ func Run(ctx context.Context, cfg Config) error {
 		fmt.Fprintf(d.w, "'sh steps.sh' there runs every step again and exits 0 when each verdict is the same.\n")
 	} else {
 		fmt.Fprintln(d.w, "Demo complete: every step behaved as expected. Run 'consign demo --dir DIR' to keep the files.")
+	}
+	if cfg.UI {
+		return d.portal()
 	}
 	return nil
 }

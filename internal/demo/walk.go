@@ -77,9 +77,13 @@ SERVER=$(cat serve.url)`
 // startLog runs 'consign serve' in the project directory and waits until
 // it answers.
 func (d *demo) startLog() (*logServer, error) {
-	ready := d.path("serve.url")
+	return d.startServer(d.command(serveArgs...), d.path("serve.url"))
+}
+
+// startServer starts cmd, a 'consign serve' writing its URL to the file
+// ready, and waits until it answers.
+func (d *demo) startServer(cmd *exec.Cmd, ready string) (*logServer, error) {
 	var out bytes.Buffer
-	cmd := d.command(serveArgs...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("demo: starting the log: %w", err)
