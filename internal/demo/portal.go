@@ -62,4 +62,3 @@ func (d *demo) portal() error {
 		return fmt.Errorf("demo: the portal stopped by itself (%v)", cmd.ProcessState)
 	}
 }
-
