@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto"
 	"errors"
 	"io"
 	"net/http"
@@ -15,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consign-dev/consign/internal/pack"
+	"github.com/consign-dev/consign/internal/sign"
 )
 
 // TestDemoUI runs 'consign demo --ui': it ends by serving the portal on
@@ -99,6 +103,40 @@ func TestDemoUI(t *testing.T) {
 	}
 	if body := get("/products/acme-app"); !strings.Contains(body, "PASSED") || !strings.Contains(body, "acme-app-1.0.tar") {
 		t.Errorf("the product page does not show the demo's release as PASSED:\n%s", body)
+	}
+
+	// The release page offers the evidence pack, verified by the server,
+	// with each stage's rules; the pack downloaded verifies with the
+	// owner's key, and the download is in the access record.
+	rel := regexp.MustCompile(`href="(/products/acme-app/releases/[0-9]+)"`).FindStringSubmatch(get("/products/acme-app"))
+	if rel == nil {
+		t.Fatal("the product page links no release")
+	}
+	page := get(rel[1])
+	for _, want := range []string{"The server verified the pack with the owner's key", `href="` + rel[1] + `/pack"`, "products <code>CREATE", "<strong>release</strong>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the release page lacks %q:\n%s", want, page)
+		}
+	}
+	packed := get(rel[1] + "/pack")
+	pk, err := pack.Read(strings.NewReader(packed), pack.Options{})
+	if err != nil {
+		t.Fatalf("reading the downloaded pack: %v", err)
+	}
+	ownerPEM, err := os.ReadFile(filepath.Join(dir, "owner.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := sign.ParsePublicKey(ownerPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pack.Verify(t.Context(), pk, pack.VerifyConfig{TrustRoots: []crypto.PublicKey{owner}})
+	if err != nil || !res.Passed {
+		t.Fatalf("verify-pack of the downloaded pack: %v %v", err, res.Err())
+	}
+	if body := get("/access"); !strings.Contains(body, "download") || !strings.Contains(body, rel[1]+"/pack") {
+		t.Errorf("the access record lacks the pack's download:\n%s", body)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

@@ -75,6 +75,10 @@ type serveConfig struct {
 	// UI serves the inspection portal; TLSCert and TLSKey serve HTTPS.
 	UI              bool
 	TLSCert, TLSKey string
+	// Packs is a directory of evidence packs the portal offers, verified
+	// with the owners' keys TrustRoots (files).
+	Packs      string
+	TrustRoots []string
 }
 
 // logServer is a started server with what was opened for it.

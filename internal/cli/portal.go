@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -40,9 +41,24 @@ func listenConfig(cfg serveConfig, s *server.Server, st store.Store, logger *slo
 		return lc, usagef("--tls-cert and --tls-key go together")
 	}
 	if !cfg.UI {
+		if cfg.Packs != "" || len(cfg.TrustRoots) > 0 {
+			return lc, usagef("--packs and --trust-root are for the portal: add --ui")
+		}
 		return lc, nil
 	}
-	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger})
+	if (cfg.Packs == "") != (len(cfg.TrustRoots) == 0) {
+		return lc, usagef("--packs and --trust-root go together: the portal verifies the packs with the owner's key")
+	}
+	roots, err := loadPublicKeys(cfg.TrustRoots)
+	if err != nil {
+		return lc, err
+	}
+	if cfg.Packs != "" {
+		if fi, err := os.Stat(cfg.Packs); err != nil || !fi.IsDir() {
+			return lc, usagef("--packs %q is not a directory", cfg.Packs)
+		}
+	}
+	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger, PackDir: cfg.Packs, TrustRoots: roots})
 	if err != nil {
 		return lc, err
 	}

@@ -42,7 +42,9 @@ to the products each token is scoped to. Tokens are made with 'consign admin tok
 token ('consign admin token create --role inspector --product P --expires 30d') and
 browse their products' releases, attestations and the log; every page they open is
 written to the access record ('consign admin access'). Serve it over TLS (--tls-cert,
---tls-key) anywhere but on a loopback address.`,
+--tls-key) anywhere but on a loopback address. With --packs DIR and --trust-root, a
+release's page offers the evidence pack in DIR whose manifest lists the release's artifact,
+and shows each stage's rules and checks as verifying the pack with the owner's key found.`,
 		Example: `  consign serve                                   # consign.db and log.key in the current directory
   consign serve --addr 127.0.0.1:9000 --db sqlite:/var/lib/consign/log.db
   consign serve --db postgres://consign@db.internal:5432/consign --log-key /etc/consign/log.key
@@ -88,6 +90,8 @@ written to the access record ('consign admin access'). Serve it over TLS (--tls-
 	f.BoolVar(&cfg.ReadTokenRequired, "read-token-required", false, "reads need a token, and see only its products")
 	f.Float64Var(&cfg.Rate, "rate", limits.PublishRate, "envelopes per second one token may publish (a negative value: no limit)")
 	f.BoolVar(&cfg.UI, "ui", false, "serve the inspection portal for inspector tokens ('consign admin token create --role inspector')")
+	f.StringVar(&cfg.Packs, "packs", "", "with --ui: a directory of evidence packs ('consign pack'); a release's page offers its pack, verified with --trust-root")
+	f.StringArrayVar(&cfg.TrustRoots, "trust-root", nil, "with --packs: the product owner's public key, which signed the packs' policies (repeatable)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (with --tls-key)")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")

@@ -9,8 +9,10 @@ import (
 )
 
 // portalArgs serve the inspection portal over the demo's log, on a free
-// loopback port, writing its URL to portal.url once it accepts connections.
-var portalArgs = []string{"serve", "--ui", "--addr", "127.0.0.1:0", "--db", "sqlite:log.db", "--log-key", "keys/log.key", "--rate", "-1", "--ready-file", "portal.url"}
+// loopback port, writing its URL to portal.url once it accepts connections;
+// release.pack is offered with the release, verified with owner.pub.
+var portalArgs = []string{"serve", "--ui", "--addr", "127.0.0.1:0", "--db", "sqlite:log.db", "--log-key", "keys/log.key", "--rate", "-1",
+	"--packs", ".", "--trust-root", "owner.pub", "--ready-file", "portal.url"}
 
 // portal opens the release to an inspector: it serves the inspection portal
 // over the demo's log, publishes the release's verification summary to it,

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
+	"mime"
 	"net/http"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -43,6 +46,7 @@ type page struct {
 	Accesses       []store.Access
 	SBOM           *sbomPage
 	Findings       []*finding
+	Pack           *releasePack
 	FindingForm    *findingForm
 
 	rq *request
@@ -238,7 +242,41 @@ func (p *Portal) release(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	p.render(w, r, http.StatusOK, "release", &page{Title: "Release " + strconv.FormatInt(a.Index, 10), Product: a.Product, Release: rel,
-		Findings: findingsOf(rel, all), FindingForm: newFindingForm(rel, rq, p.cfg.Now()), rq: rq})
+		Findings: findingsOf(rel, all), FindingForm: newFindingForm(rel, rq, p.cfg.Now()), Pack: p.packFor(r.Context(), a.Product, subjectDigests(a)), rq: rq})
+	return nil
+}
+
+// subjectDigests are the "sha256:HEX" digests of a's subjects.
+func subjectDigests(a *attestation) []string {
+	out := make([]string, 0, len(a.Subjects))
+	for _, s := range a.Subjects {
+		out = append(out, s.Digest)
+	}
+	return out
+}
+
+// downloadPack is the evidence pack of a release, as the packs directory
+// holds it.
+func (p *Portal) downloadPack(w http.ResponseWriter, r *http.Request, rq *request) error {
+	rel, err := p.productRelease(r, rq)
+	if err != nil {
+		return err
+	}
+	pk := p.packFor(r.Context(), rel.Product, subjectDigests(rel.attestation))
+	if pk == nil {
+		return errNotFound
+	}
+	f, err := os.Open(pk.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := p.record(r, rq, rel.Product, "download"); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fmt.Sprintf("%s-release-%d.pack", rel.Product, rel.Index)}))
+	io.Copy(w, f)
 	return nil
 }
 
@@ -265,7 +303,7 @@ func (p *Portal) download(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d.intoto.jsonl"`, a.Product, a.Index))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fmt.Sprintf("%s-%d.intoto.jsonl", a.Product, a.Index)}))
 	w.Write(append(a.entry.Envelope, '\n'))
 	return nil
 }

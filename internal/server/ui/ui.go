@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"crypto"
 	"embed"
 	"errors"
 	"html/template"
@@ -48,6 +49,14 @@ type Config struct {
 	Store Store
 	// API serves /api/: the server's own handler.
 	API http.Handler
+	// PackDir, when set, is a directory of evidence packs ('consign pack'):
+	// a release's page shows the pack of its product whose manifest lists
+	// the release's artifact, verified with TrustRoots as a customer would
+	// (verify-pack), each stage's rules and checks, and offers it for
+	// download.
+	PackDir string
+	// TrustRoots are the product owners' public keys, for the packs.
+	TrustRoots []crypto.PublicKey
 	// SessionTTL bounds a session's life (and the token's expiry does);
 	// zero means 8 hours.
 	SessionTTL time.Duration
@@ -61,6 +70,9 @@ func (c *Config) Validate() error {
 	if c.Log == nil || c.Store == nil || c.API == nil {
 		return errors.New("ui: a log, a store and the API handler are all needed")
 	}
+	if c.PackDir != "" && len(c.TrustRoots) == 0 {
+		return errors.New("ui: a packs directory needs the owners' keys to verify the packs with")
+	}
 	return nil
 }
 
@@ -71,6 +83,7 @@ type Portal struct {
 	sessions *sessions
 	pages    map[string]*template.Template
 	log      *slog.Logger
+	packs    packCache
 }
 
 //go:embed templates/*.html
@@ -137,6 +150,7 @@ func (p *Portal) routes() {
 	p.handle("GET /products/{product}", p.product)
 	p.handle("GET /products/{product}/releases/{index}", p.release)
 	p.handle("POST /products/{product}/releases/{index}/findings", p.recordFinding)
+	p.handle("GET /products/{product}/releases/{index}/pack", p.downloadPack)
 	p.handle("GET /products/{product}/entries/{index}", p.entry)
 	p.handle("GET /products/{product}/entries/{index}/envelope", p.download)
 	p.handle("GET /products/{product}/entries/{index}/sbom", p.sbom)
