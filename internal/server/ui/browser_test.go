@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"crypto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/testutil/golden"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
@@ -135,6 +138,7 @@ func TestBrowser(t *testing.T) {
 
 	key := browserSignIn(t, ctx, p)
 	browserRelease(t, ctx, p, key)
+	browserPack(t, ctx, p)
 	browserSBOM(t, ctx, p)
 	browserHostile(t, ctx, p)
 	browserScope(t, ctx, p)
@@ -147,6 +151,7 @@ func TestBrowser(t *testing.T) {
 		"/products/" + product,
 		"/products/" + product + "/releases/" + itoa(rel),
 		"/products/" + product + "/releases/" + itoa(rel) + "/findings",
+		"/products/" + product + "/releases/" + itoa(rel) + "/pack",
 		"/products/" + product + "/entries/" + itoa(build),
 		"/products/" + product + "/entries/" + itoa(p.hostil),
 		"/products/" + product + "/entries/" + itoa(sbom) + "/sbom",
@@ -209,6 +214,38 @@ func browserRelease(t *testing.T, ctx context.Context, p *portal, key *testkey.K
 		t.Fatalf("recording a finding = %d, and the release page shows %q", code, text(t, ctx, ".finding"))
 	}
 	screenshots(t, ctx, "release")
+}
+
+// browserPack downloads the release's evidence pack through the browser
+// into a directory and verifies it as verify-pack does, with the owner's key.
+func browserPack(t *testing.T, ctx context.Context, p *portal) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx, "main"); !strings.Contains(s, "The server verified the pack with the owner's key") {
+		t.Fatalf("the release page does not show the verified pack:\n%s", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("download-pack"))); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, product+"-release-"+itoa(p.chain[product].vsa)+".pack")
+	for i := 0; i < 250; i++ {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+	pk, err := pack.ReadFile(file, pack.Options{})
+	if err != nil {
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("the downloaded pack: %v (the download directory holds %v)", err, entries)
+	}
+	res, err := pack.Verify(ctx, pk, pack.VerifyConfig{Name: file, TrustRoots: []crypto.PublicKey{p.owner.Signer.Public()}, Now: func() time.Time { return p.now }})
+	if err != nil || !res.Passed {
+		t.Fatalf("verify-pack of the pack downloaded in the browser: %v, %v", err, res.Err())
+	}
 }
 
 // browserSBOM opens the SBOM from the release and filters it, then opens an

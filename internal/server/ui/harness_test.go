@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,6 +14,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,16 +45,19 @@ type chain struct{ build, sbom, test, pkg, vsa int64 }
 // portal is a log server with the portal in front, on 127.0.0.1, holding
 // two products' chains and a release of each.
 type portal struct {
-	t      testing.TB
-	st     *memory.Store
-	srv    *server.Server
-	http   *httptest.Server
-	now    time.Time
-	pub    string // publishing token for every product
-	key    *testkey.Key
-	gate   *testkey.Key
-	chain  map[string]*chain // product -> its last release
-	hostil int64             // the hostile entry of acme-router
+	t     testing.TB
+	st    *memory.Store
+	srv   *server.Server
+	http  *httptest.Server
+	now   time.Time
+	pub   string // publishing token for every product
+	key   *testkey.Key
+	gate  *testkey.Key
+	owner *testkey.Key // signs the packs' policies
+	// packDir holds the packs; pack is acme-router 1.0's.
+	packDir, pack string
+	chain         map[string]*chain // product -> its last release
+	hostil        int64             // the hostile entry of acme-router
 }
 
 const (
@@ -72,13 +78,21 @@ func newPortal(t testing.TB) *portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(ui.Config{Log: p.srv, Store: p.st, API: p.srv, Now: clock})
+	p.key, p.gate, p.owner = testkey.New(t, "portal-ci"), testkey.New(t, "portal-gate"), testkey.New(t, "portal-owner")
+	// The packs directory: a real pack of acme-router 1.0 and of the other
+	// product's 1.0, and a file that is not a pack.
+	p.packDir = t.TempDir()
+	p.pack = writePack(t, p.packDir, product, "1.0", p.owner, p.key, p.now)
+	writePack(t, p.packDir, other, "1.0", p.owner, p.key, p.now)
+	if err := os.WriteFile(filepath.Join(p.packDir, "notes.txt"), []byte("not a pack"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ui.New(ui.Config{Log: p.srv, Store: p.st, API: p.srv, Now: clock, PackDir: p.packDir, TrustRoots: []crypto.PublicKey{p.owner.Signer.Public()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.http = httptest.NewServer(h)
 	t.Cleanup(func() { p.http.Close(); p.srv.Close() })
-	p.key, p.gate = testkey.New(t, "portal-ci"), testkey.New(t, "portal-gate")
 	p.pub, _, err = server.CreateToken(bg, p.st, server.TokenConfig{Name: "ci", Products: []string{product, other}, Keys: [][]byte{[]byte(p.key.PEM), []byte(p.gate.PEM)}})
 	if err != nil {
 		t.Fatal(err)
