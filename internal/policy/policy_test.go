@@ -122,6 +122,15 @@ func TestParseErrors(t *testing.T) {
 		{name: "check without its type", mutate: func(s string) string {
 			return strings.Replace(s, "    materials: [MATCH", "    checks: [{tests: all_passed}]\n    materials: [MATCH", 1)
 		}, want: "the tests check needs the stage to require test"},
+		{name: "audit check without its type", mutate: func(s string) string {
+			return strings.Replace(s, "    materials: [MATCH", "    checks: [{audit: pass}]\n    materials: [MATCH", 1)
+		}, want: "the audit check needs the stage to require audit"},
+		{name: "audit check accepting a failure", mutate: func(s string) string {
+			return strings.Replace(s, "require: [link]\n    materials: [MATCH", "require: [link, audit]\n    checks: [{audit: [pass, fail]}]\n    materials: [MATCH", 1)
+		}, want: "audit cannot accept a failing finding"},
+		{name: "audit check unknown result", mutate: func(s string) string {
+			return strings.Replace(s, "require: [link]\n    materials: [MATCH", "require: [link, audit]\n    checks: [{audit: maybe}]\n    materials: [MATCH", 1)
+		}, want: `audit result "maybe" is not one of pass, observation`},
 		{name: "bad stage name", mutate: func(s string) string { return strings.Replace(s, "name: release", "name: ../release", 1) }, want: `stage name "../release"`, line: 16},
 		{name: "missing key file", mutate: func(s string) string { return strings.Replace(s, "keys/bob.pub", "keys/nobody.pub", 1) }, want: `reading "keys/nobody.pub"`, line: 7},
 		{name: "slsa builder ids empty", mutate: func(s string) string {
