@@ -19,6 +19,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/sigstore"
 )
 
 // TestDemoUI runs 'consign demo --ui': it ends by serving the portal on
@@ -131,7 +132,7 @@ func TestDemoUI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pack.Verify(t.Context(), pk, pack.VerifyConfig{TrustRoots: []crypto.PublicKey{owner}})
+	res, err := pack.Verify(t.Context(), pk, pack.VerifyConfig{TrustRoots: []crypto.PublicKey{owner}, Bundles: sigstore.PolicyVerifier{}})
 	if err != nil || !res.Passed {
 		t.Fatalf("verify-pack of the downloaded pack: %v %v", err, res.Err())
 	}

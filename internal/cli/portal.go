@@ -11,6 +11,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/server/ui"
+	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/store"
 )
 
@@ -58,7 +59,7 @@ func listenConfig(cfg serveConfig, s *server.Server, st store.Store, logger *slo
 			return lc, usagef("--packs %q is not a directory", cfg.Packs)
 		}
 	}
-	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger, PackDir: cfg.Packs, TrustRoots: roots})
+	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger, PackDir: cfg.Packs, TrustRoots: roots, Bundles: sigstore.PolicyVerifier{}})
 	if err != nil {
 		return lc, err
 	}

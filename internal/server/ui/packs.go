@@ -99,7 +99,7 @@ func (p *Portal) packEntry(ctx context.Context, path string) *packEntry {
 			e.digests = append(e.digests, d)
 		}
 	}
-	res, err := pack.Verify(ctx, pk, pack.VerifyConfig{Name: e.pack.Name, TrustRoots: p.cfg.TrustRoots, Now: p.cfg.Now})
+	res, err := pack.Verify(ctx, pk, pack.VerifyConfig{Name: e.pack.Name, TrustRoots: p.cfg.TrustRoots, Now: p.cfg.Now, Bundles: p.cfg.Bundles})
 	switch {
 	case err != nil:
 		e.pack.Err = err.Error()

@@ -14,6 +14,7 @@ import (
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
+	"github.com/consign-dev/consign/internal/verify"
 )
 
 // Log is what the portal reads of the log server (a *server.Server).
@@ -57,6 +58,9 @@ type Config struct {
 	PackDir string
 	// TrustRoots are the product owners' public keys, for the packs.
 	TrustRoots []crypto.PublicKey
+	// Bundles verifies the keyless Sigstore bundles of a pack, as
+	// verify-pack does (the CLI gives internal/sigstore's); nil fails them.
+	Bundles verify.BundleVerifier
 	// SessionTTL bounds a session's life (and the token's expiry does);
 	// zero means 8 hours.
 	SessionTTL time.Duration
