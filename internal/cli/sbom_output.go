@@ -109,11 +109,29 @@ func (p *progressLine) update(ev sbomgen.Progress) {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		return
 	}
-	files := ""
-	if ev.Files > 0 {
-		files = commas(ev.Files) + " files, "
+	fmt.Fprintf(p.w, "\r\x1b[K%s, %.1fs", progressText(ev), ev.Elapsed.Seconds())
+}
+
+// progressText says what a scan is doing, with the counts that move in
+// its phase: "indexing 1,234 files", "cataloguing 56 packages".
+func progressText(ev sbomgen.Progress) string {
+	switch ev.Phase {
+	case sbomgen.PhaseIndexing:
+		if ev.Files == 0 {
+			return "indexing"
+		}
+		return "indexing " + commas(ev.Files) + " files"
+	case sbomgen.PhaseCataloguing:
+		return "cataloguing " + commas(ev.Packages) + " packages"
+	case sbomgen.PhaseLicences:
+		if ev.Steps == 0 {
+			return "licences of Go modules"
+		}
+		return "licences of Go modules: " + commas(ev.Step) + " of " + commas(ev.Steps)
+	case sbomgen.PhaseEncoding:
+		return "encoding " + commas(ev.Packages) + " packages: " + commas(ev.Step) + " of " + commas(ev.Steps) + " outputs"
 	}
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s%s packages, %.1fs", files, commas(ev.Packages), ev.Elapsed.Seconds())
+	return "scanning " + commas(ev.Packages) + " packages"
 }
 
 // commas writes n with thousands separators.

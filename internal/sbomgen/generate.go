@@ -283,31 +283,33 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	defer src.Close()
 
-	state := &scanState{root: root}
+	state := &scanState{root: root, fn: cfg.Progress, start: time.Now()}
 	hub.add(state, cfg.Progress != nil)
 	defer hub.remove(state)
-	start := time.Now()
 	var wg sync.WaitGroup
 	stop := func() {}
+	state.setPhase(PhaseIndexing)
 	if cfg.Progress != nil {
 		pctx, cancel := context.WithCancel(ctx)
 		stop = func() { cancel(); wg.Wait() }
 		if root != "" {
 			wg.Go(func() { state.countFiles(pctx) })
 		}
-		wg.Go(func() { state.report(pctx, start, cfg.Progress) })
+		wg.Go(func() { state.report(pctx) })
 	}
 	modCache := ""
 	if !cfg.NoGoModCache {
 		modCache = cmpOr(cfg.GoModCache, goModCacheDir())
 	}
-	s, err := createSBOM(ctx, src, res.syftConfig(cfg), modCache)
+	s, err := createSBOM(ctx, src, res.syftConfig(cfg), modCache, state)
 	stop()
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Progress != nil {
-		cfg.Progress(Progress{Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(start), Done: true})
+		state.emitMu.Lock()
+		cfg.Progress(Progress{Phase: state.phase, Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(state.start), Done: true})
+		state.emitMu.Unlock()
 	}
 	if !cfg.UseGoToolchain && modCache != "" && root != "" {
 		if res.goDirect, err = addGoModuleGraph(s, root, res.mainModule, modCache); err != nil {
@@ -415,14 +417,14 @@ func (c valuesFrom) Value(key any) any {
 // createSBOM runs syft, then gives Go modules without a licence those of
 // the module cache modCache ("" for none; see addGoModuleLicences); a
 // panic on this goroutine becomes an error (syft recovers those of its own
-// workers into unknowns).
+// workers into unknowns). It moves state through the scan's phases.
 //
 // syft compiles its licence matcher (about a second of CPU) before it
 // catalogues, and indexes the target's files before that, one after the
 // other. Here the matcher compiles on another goroutine while the files
 // are indexed (the source keeps its index for syft), which on two cores
 // takes the compile off the wall clock.
-func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig, modCache string) (s *syftsbom.SBOM, err error) {
+func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig, modCache string, state *scanState) (s *syftsbom.SBOM, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s, err = nil, fmt.Errorf("%w: a cataloger failed: %v", ErrScan, r)
@@ -452,9 +454,11 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 		return nil, fmt.Errorf("%w: %v", ErrScan, l.err)
 	}
 	sctx := withValues(ctx, l.ctx)
+	state.setPhase(PhaseCataloguing)
 	s, err = syft.CreateSBOM(sctx, src, c)
 	if err == nil && modCache != "" {
-		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent)
+		state.setPhase(PhaseLicences)
+		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent, &state.step)
 	}
 	// syft's catalogers stop early when ctx is cancelled and CreateSBOM
 	// then returns what they found so far with no error: an SBOM missing

@@ -116,7 +116,8 @@ func goEnvFile() map[string]string {
 // scanned tree says what they are), is left as it is; nothing is read
 // outside dir, whatever links the cache holds. A licence keeps its text
 // as content says, the rule syft applies to what its catalogers found.
-func addGoModuleLicences(ctx context.Context, pkgs *pkg.Collection, dir string, content cataloging.LicenseContent) error {
+// steps, if not nil, counts the modules to look up and those looked up.
+func addGoModuleLicences(ctx context.Context, pkgs *pkg.Collection, dir string, content cataloging.LicenseContent, steps *stepCounter) error {
 	var todo []pkg.Package
 	keys := map[module.Version]struct{}{}
 	for _, p := range pkgs.Sorted(pkg.GoModulePkg) {
@@ -130,6 +131,7 @@ func addGoModuleLicences(ctx context.Context, pkgs *pkg.Collection, dir string, 
 	if len(todo) == 0 {
 		return nil
 	}
+	steps.add(0, int64(len(keys)))
 	root, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -151,6 +153,7 @@ func addGoModuleLicences(ctx context.Context, pkgs *pkg.Collection, dir string, 
 					found[m] = l
 					mu.Unlock()
 				}
+				steps.add(1, 0)
 			}
 		})
 	}

@@ -200,8 +200,13 @@ func TestGoModuleLicencesRefusesBadNames(t *testing.T) {
 		p.SetID()
 		pkgs.Add(p)
 	}
-	if err := addGoModuleLicences(ctx, pkgs, cache, cataloging.LicenseContentExcludeAll); err != nil {
+	var steps stepCounter
+	if err := addGoModuleLicences(ctx, pkgs, cache, cataloging.LicenseContentExcludeAll, &steps); err != nil {
 		t.Fatal(err)
+	}
+	// Only the valid module is looked up, and the count says so.
+	if done, total := steps.done.Load(), steps.total.Load(); done != 1 || total != 1 {
+		t.Errorf("steps = %d of %d, want 1 of 1", done, total)
 	}
 	for _, p := range pkgs.Sorted() {
 		got := !p.Licenses.Empty()

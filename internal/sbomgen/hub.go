@@ -20,14 +20,30 @@ import (
 	"github.com/wagoodman/go-progress"
 )
 
-// Progress is what [Config.Progress] receives while a scan runs, about
-// every tenth of a second and once more when it ends (Done).
+// Progress is what [Config.Progress] receives while a scan runs: at
+// the start of each phase, about every tenth of a second within one, and
+// once more when the scan ends (Done).
 type Progress struct {
+	Phase    Phase
 	Files    int64 // files found in the target so far (directories and archives; 0 for images)
 	Packages int64 // packages found so far
-	Elapsed  time.Duration
-	Done     bool
+	// Step and Steps count the phase's work where it has a known amount:
+	// Go modules given licences from the module cache (PhaseLicences),
+	// outputs encoded (PhaseEncoding); both 0 otherwise.
+	Step, Steps int64
+	Elapsed     time.Duration
+	Done        bool
 }
+
+// Phase is the part of a scan under way, in the order they run.
+type Phase string
+
+const (
+	PhaseIndexing    Phase = "indexing"    // listing the target's files
+	PhaseCataloguing Phase = "cataloguing" // syft's catalogers finding packages
+	PhaseLicences    Phase = "licences"    // Go module licences read from the module cache
+	PhaseEncoding    Phase = "encoding"    // writing each output format ([Make] only)
+)
 
 // syft reports progress on a process-wide event bus and logs through a
 // process-wide logger. consign installs both once, before its first scan,
@@ -64,6 +80,48 @@ type scanState struct {
 	mu       sync.Mutex
 	packages progress.Stager // the package cataloging task, once it starts
 	warnings []string
+	phase    Phase
+	step     stepCounter
+
+	emitMu sync.Mutex // one call of fn at a time
+	fn     func(Progress)
+	start  time.Time
+}
+
+// stepCounter counts a phase's work done and to do; a nil one counts
+// nothing.
+type stepCounter struct{ done, total atomic.Int64 }
+
+func (c *stepCounter) add(done, total int64) {
+	if c != nil {
+		c.done.Add(done)
+		c.total.Add(total)
+	}
+}
+
+// setPhase starts phase p, with nothing of its work counted yet, and
+// reports it at once, so that no phase goes unseen however short.
+func (s *scanState) setPhase(p Phase) {
+	s.mu.Lock()
+	s.phase = p
+	s.step.done.Store(0)
+	s.step.total.Store(0)
+	s.mu.Unlock()
+	s.emit(false)
+}
+
+// emit calls the scan's progress function, if any, with where it is.
+func (s *scanState) emit(done bool) {
+	if s.fn == nil {
+		return
+	}
+	s.mu.Lock()
+	p := Progress{Phase: s.phase, Step: s.step.done.Load(), Steps: s.step.total.Load(), Done: done}
+	s.mu.Unlock()
+	p.Files, p.Packages, p.Elapsed = s.files.Load(), s.packageCount(), time.Since(s.start)
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
+	s.fn(p)
 }
 
 func (h *scanHub) add(s *scanState, wantsProgress bool) {
@@ -124,8 +182,9 @@ func (s *scanState) packageCount() int64 {
 	if s.packages == nil {
 		return 0
 	}
-	// The stage reads "1,234 packages".
-	n, _ := strconv.ParseInt(strings.ReplaceAll(strings.Fields(s.packages.Stage() + " ")[0], ",", ""), 10, 64)
+	// The stage reads "1,234 packages", or nothing before the first count.
+	count, _, _ := strings.Cut(strings.TrimSpace(s.packages.Stage()), " ")
+	n, _ := strconv.ParseInt(strings.ReplaceAll(count, ",", ""), 10, 64)
 	return n
 }
 
@@ -149,9 +208,9 @@ func (s *scanState) countFiles(ctx context.Context) {
 	})
 }
 
-// report calls fn with the scan's progress every tenth of a second until
-// ctx is done, then returns.
-func (s *scanState) report(ctx context.Context, start time.Time, fn func(Progress)) {
+// report reports the scan's progress every tenth of a second until ctx is
+// done, then returns.
+func (s *scanState) report(ctx context.Context) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -159,7 +218,7 @@ func (s *scanState) report(ctx context.Context, start time.Time, fn func(Progres
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			fn(Progress{Files: s.files.Load(), Packages: s.packageCount(), Elapsed: time.Since(start)})
+			s.emit(false)
 		}
 	}
 }

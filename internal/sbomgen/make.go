@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -99,19 +100,37 @@ func Make(ctx context.Context, req Request) (*SBOMs, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	cfg := req.Config
 	cfg.Subjects = req.Signer != nil && req.Subjects == nil
+	// The scan's last report (Done) waits until the outputs are encoded.
+	var last Progress
+	if fn := req.Progress; fn != nil {
+		cfg.Progress = func(p Progress) {
+			if last = p; !p.Done {
+				fn(p)
+			}
+		}
+	}
 	res, err := Generate(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	encoded := func(n int, done bool) {
+		if req.Progress != nil {
+			last.Phase, last.Step, last.Steps, last.Done = PhaseEncoding, int64(n), int64(len(req.Outputs)), done
+			last.Elapsed = time.Since(start)
+			req.Progress(last)
+		}
+	}
+	encoded(0, false)
 	out := &SBOMs{Result: res, Subjects: req.Subjects}
 	if cfg.Subjects {
 		for _, s := range res.Subjects {
 			out.Subjects = append(out.Subjects, attest.Subject{Name: s.Name, Digest: s.Digest})
 		}
 	}
-	for _, o := range req.Outputs {
+	for i, o := range req.Outputs {
 		b, err := res.Encode(o.Format)
 		if err != nil {
 			return nil, err
@@ -129,6 +148,7 @@ func Make(ctx context.Context, req Request) (*SBOMs, error) {
 		case req.Signer == nil:
 			out.Stdout = b
 		}
+		encoded(i+1, i+1 == len(req.Outputs))
 	}
 	return out, nil
 }

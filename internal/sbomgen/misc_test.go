@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/anchore/syft/syft/format/cyclonedxjson"
 	"github.com/google/go-cmp/cmp"
+	"github.com/wagoodman/go-progress"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
 )
@@ -274,5 +276,72 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := (Config{Target: "."}).Validate(); err != nil {
 		t.Errorf("Validate() = %v for a usable configuration", err)
+	}
+}
+
+// TestProgressPhases: a real scan of a Go module and an npm package,
+// with a module cache holding one module's licence, reports each phase in
+// order, the licence lookups and outputs counted, and Done once, last.
+func TestProgressPhases(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tree, cache := filepath.Join(dir, "tree"), filepath.Join(dir, "cache")
+	writeFiles(t, tree, map[string]string{
+		"go.mod":       "module example.com/app\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n",
+		"package.json": `{"name": "web", "version": "1.0.0"}` + "\n",
+	})
+	writeFiles(t, cache, fixtureModCache())
+	var (
+		mu     sync.Mutex
+		events []Progress
+	)
+	made, err := Make(context.Background(), Request{
+		Config: Config{Target: tree, GoModCache: cache, Progress: func(p Progress) {
+			mu.Lock()
+			events = append(events, p)
+			mu.Unlock()
+		}},
+		Outputs: []Output{{Format: DefaultFormat, Path: "a.json"}, {Format: Format{Name: FormatSPDXJSON, Version: "2.3"}, Path: "b.json"}},
+	})
+	must(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	var phases []Phase
+	for i, e := range events {
+		if len(phases) == 0 || phases[len(phases)-1] != e.Phase {
+			phases = append(phases, e.Phase)
+		}
+		if e.Done != (i == len(events)-1) {
+			t.Errorf("event %d of %d has Done = %v", i, len(events), e.Done)
+		}
+		if i > 0 && (e.Elapsed < events[i-1].Elapsed || e.Files < events[i-1].Files) {
+			t.Errorf("event %d goes backwards: %+v after %+v", i, e, events[i-1])
+		}
+		if e.Step > e.Steps {
+			t.Errorf("event %d: step %d of %d", i, e.Step, e.Steps)
+		}
+	}
+	want := []Phase{PhaseIndexing, PhaseCataloguing, PhaseLicences, PhaseEncoding}
+	if !slices.Equal(phases, want) {
+		t.Fatalf("phases = %v, want %v", phases, want)
+	}
+	last := events[len(events)-1]
+	if last.Step != 2 || last.Steps != 2 || last.Packages != int64(made.Result.Packages()) {
+		t.Errorf("last event = %+v, want 2 of 2 outputs and %d packages", last, made.Result.Packages())
+	}
+	if got := goLicences(t, made.Result, "github.com/google/uuid"); !slices.Equal(got, []string{"BSD-3-Clause"}) {
+		t.Errorf("uuid licences = %v, want BSD-3-Clause from the cache", got)
+	}
+}
+
+// TestPackageCount: the package cataloguing stage's count is read from
+// its text, and a stage with no text yet (the first moment of the task)
+// counts nothing rather than failing.
+func TestPackageCount(t *testing.T) {
+	for stage, want := range map[string]int64{"": 0, " ": 0, "7 packages": 7, "1,234 packages": 1234, "odd": 0} {
+		s := &scanState{packages: progress.NewAtomicStage(stage)}
+		if got := s.packageCount(); got != want {
+			t.Errorf("packageCount with stage %q = %d, want %d", stage, got, want)
+		}
 	}
 }
