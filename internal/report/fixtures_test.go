@@ -38,7 +38,7 @@ func failedResult() *verify.Result {
 				Rules:  []verify.RuleResult{{Side: "products", Rule: `CREATE "dist/*"`, Line: 13, Status: verify.StatusPass, Reason: "1 artifact(s) consumed"}},
 				Checks: []verify.CheckResult{{Kind: "slsa", Name: "builder", Line: 15, Status: verify.StatusPass}},
 				Notes:  []string{"a note"}},
-			{Name: "release", Status: verify.StatusFail, Reason: "link: 1 of 2 distinct key(s) signed (threshold not met)", Threshold: 2, Require: []string{attest.PredicateLink},
+			{Name: "release", Status: verify.StatusFail, Reason: "link: 1 of 2 distinct signer(s) signed (threshold not met)", Threshold: 2, Require: []string{attest.PredicateLink},
 				Attestations: []*verify.AttestationResult{revoked, legacy},
 				Rules:        []verify.RuleResult{{Side: "materials", Rule: "DISALLOW *", Status: verify.StatusFail, Reason: "dist/extra is disallowed"}},
 				Checks:       []verify.CheckResult{{Kind: "rego", Status: verify.StatusFail, Reason: "deny: unsigned"}}},

@@ -67,7 +67,7 @@ func writeStage(b *strings.Builder, st *verify.StageResult) {
 	}
 	fmt.Fprintf(b, "  %s %s %s", Mark(st.Status), kind, st.Name)
 	if st.Kind == "" {
-		fmt.Fprintf(b, " (threshold %d, %d distinct key(s) counted", st.Threshold, len(st.Signers))
+		fmt.Fprintf(b, " (threshold %d, %d distinct signer(s) counted", st.Threshold, len(st.Signers))
 		if len(st.Require) > 0 {
 			fmt.Fprintf(b, "; requires %s", strings.Join(shortNames(st.Require), ", "))
 		}

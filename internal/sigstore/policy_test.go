@@ -160,7 +160,7 @@ func TestPolicyKeylessFailClosed(t *testing.T) {
 		{name: "TSA time outside certificate validity", identity: beaconID, cases: []string{"intoto-tsa-timestamp-outside-cert-validity_fail"}, want: "not verified"},
 		{name: "expired certificate", identity: beaconID, cases: []string{"intoto-expired-certificate_fail"}, want: "not verified"},
 		{name: "log entry for another envelope", identity: beaconID, cases: []string{"intoto-log-entry-mismatch_fail"}, want: "invalid sigstore bundle"},
-		{name: "one identity twice counts once", identity: beaconID, stage: "by: [upstream, mirror]\n    threshold: 2", cases: []string{customCase, customCase}, want: "1 of 2 distinct key(s) signed"},
+		{name: "one identity twice counts once", identity: beaconID, stage: "by: [upstream, mirror]\n    threshold: 2", cases: []string{customCase, customCase}, want: "1 of 2 distinct signer(s) signed"},
 		{name: "functionary expired at the signing time", identity: beaconID, stage: "by: [upstream]", want: "", cases: nil},
 	}
 	for _, tt := range tests {

@@ -17,12 +17,12 @@
 // functionaries signed it (over the DSSE PAE, or the canonical JSON of an
 // in-toto v0.9 link), the key is valid (see below), its predicate type is
 // one the stage requires, and, for a link, its name is the stage's. Each
-// required type needs threshold distinct keys, counted by key (SPKI), never
-// by label. A stage's materials and products are the union of its counted
-// links (or, with no link, its attestations' subjects as products); an
-// artifact two counted links report with different digests is a failure,
-// and with a threshold above 1 every artifact must be reported by threshold
-// distinct keys. An in-toto layout's steps keep in-toto's rule instead: all
+// required type needs threshold distinct signers, counted by key (SPKI) or
+// by keyless identity (issuer and subject), never by label. A stage's
+// materials and products are the union of its counted links (or, with no
+// link, its attestations' subjects as products); an artifact two counted
+// links report with different digests is a failure, and with a threshold
+// above 1 every artifact must be reported by threshold distinct signers. An in-toto layout's steps keep in-toto's rule instead: all
 // their links must report identical artifacts.
 //
 // # Keyless functionaries

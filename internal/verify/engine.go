@@ -146,7 +146,8 @@ func firstLine(s string) string {
 }
 
 // countStage decides which attestations count for st and whether enough
-// distinct keys signed each required type, then builds the stage's record.
+// distinct signers (keys, keyless identities) signed each required type,
+// then builds the stage's record.
 func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *record) {
 	sr := &StageResult{Name: st.Name, Threshold: st.Threshold, Require: st.Require,
 		Signers: []SignerResult{}, Attestations: []*AttestationResult{}, Rules: []RuleResult{}, Checks: []CheckResult{}}
@@ -218,7 +219,7 @@ func (e *engine) countStage(st *policy.Stage) (*StageResult, []*countedItem, *re
 			// An empty match set is a failure (security case 7 in docs/security.md).
 			problems = append(problems, fmt.Sprintf("no %s attestation signed by its functionaries (%s)", attest.ShortName(t), strings.Join(st.By, ", ")))
 		case n < st.Threshold:
-			problems = append(problems, fmt.Sprintf("%s: %d of %d distinct key(s) signed (threshold not met)", attest.ShortName(t), n, st.Threshold))
+			problems = append(problems, fmt.Sprintf("%s: %d of %d distinct signer(s) signed (threshold not met)", attest.ShortName(t), n, st.Threshold))
 		}
 	}
 	var rec *record
@@ -415,7 +416,7 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 		if st.Threshold > 1 {
 			for _, name := range sortedKeys(votes) {
 				if n := len(votes[name]); n < st.Threshold {
-					problems = append(problems, fmt.Sprintf("%s %s is vouched for by %d of %d distinct key(s)", side.name, name, n, st.Threshold))
+					problems = append(problems, fmt.Sprintf("%s %s is vouched for by %d of %d distinct signer(s)", side.name, name, n, st.Threshold))
 				}
 			}
 		}
@@ -540,7 +541,7 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 		case len(keys) == 0:
 			ar.Status, ar.Reason = StatusFail, fmt.Sprintf("no subject of stage %s matches the artifact's digest", final.Name)
 		case len(keys) < final.Threshold:
-			ar.Status, ar.Reason = StatusFail, fmt.Sprintf("a subject of stage %s, vouched for by %d of %d distinct key(s)", final.Name, len(keys), final.Threshold)
+			ar.Status, ar.Reason = StatusFail, fmt.Sprintf("a subject of stage %s, vouched for by %d of %d distinct signer(s)", final.Name, len(keys), final.Threshold)
 		default:
 			if len(sources) > 3 {
 				sources = append(sources[:3], fmt.Sprintf("and %d more", len(sources)-3))

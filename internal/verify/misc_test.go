@@ -87,8 +87,8 @@ func TestReportTree(t *testing.T) {
 	res := mustVerify(t, cfg)
 	text := res.Text()
 	for _, want := range []string{
-		"FAIL stage release (threshold 2, 1 distinct key(s) counted; requires link)",
-		"       link: 1 of 2 distinct key(s) signed (threshold not met)",
+		"FAIL stage release (threshold 2, 1 distinct signer(s) counted; requires link)",
+		"       link: 1 of 2 distinct signer(s) signed (threshold not met)",
 		"    ---- release-carol.intoto.jsonl link \"release\"",
 		"(carol): carol was revoked at 2026-10-01T00:00:00Z (judged at verification time: no log receipt)",
 		"FAILED: 2 failure(s)",

@@ -77,7 +77,8 @@ type StageResult struct {
 	Reason    string   `json:"reason,omitempty"`
 	Threshold int      `json:"threshold"`
 	Require   []string `json:"require,omitempty"`
-	// Signers are the distinct keys that counted for the stage.
+	// Signers are the distinct signers (keys, keyless identities) that
+	// counted for the stage.
 	Signers      []SignerResult       `json:"signers"`
 	Attestations []*AttestationResult `json:"attestations"`
 	Rules        []RuleResult         `json:"rules"`

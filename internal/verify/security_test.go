@@ -73,7 +73,7 @@ func TestSecurityCase01_ReceiptBoundToEnvelope(t *testing.T) {
 	receipts.log([]byte(aliceLine), time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
 	cfg := c.config(t, c.policyYAML(""))
 	cfg.Attestations, cfg.Receipts = in, receipts
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 
 	receipts.log([]byte(carolLine), time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC))
 	res := mustVerify(t, cfg)
@@ -110,7 +110,7 @@ func TestSecurityCase02_SameChecksEveryFormat(t *testing.T) {
 			wantPass(t, mustVerify(t, cfg))
 			bad := append(good[:3:3], input("mallory", wrap(envLine(t, linkStatement(t, "release", c.app, c.app), mallory))))
 			cfg.Attestations = bad
-			wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+			wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 		})
 	}
 }
@@ -123,7 +123,7 @@ func TestSecurityCase03_RejectedReceiptCountsForNothing(t *testing.T) {
 	cfg := c.config(t, c.policyYAML(""))
 	cfg.Attestations = c.withRelease(t, c.alice, c.carol)
 	cfg.Receipts = &fakeReceipts{} // knows no entry
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 
 	logKey := newKey(t, "log")
 	yaml := strings.Replace(c.policyYAML(""), "functionaries:", "log:\n  receipts: required\n  key: "+indentPEM(logKey.PEM, 4)+"\nfunctionaries:", 1)
@@ -167,7 +167,7 @@ func TestSecurityCase06_PAEBindsPayloadType(t *testing.T) {
 		b, _ := json.Marshal(m)
 		cfg := c.config(t, c.policyYAML(""))
 		cfg.Attestations = append(c.withRelease(t, c.alice), input("bob", string(b)))
-		wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+		wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 	}
 }
 
@@ -314,7 +314,7 @@ func TestSecurityCase13_OneKeyCountsOnce(t *testing.T) {
 	b, _ := json.Marshal(env)
 	cfg := c.config(t, yaml)
 	cfg.Attestations = append(append([]Input(nil), c.inputs[:2]...), input("release", string(b)))
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 }
 
 // TestSecurityCase15_DuplicateSignatures: the same signature twice counts
@@ -336,7 +336,7 @@ func TestSecurityCase15_DuplicateSignatures(t *testing.T) {
 	}
 	cfg := c.config(t, c.policyYAML(""))
 	cfg.Attestations = append(append([]Input(nil), c.inputs[:2]...), mk(sig, sig))
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 	for range 5 {
 		cfg.Attestations = append(c.withRelease(t, c.bob), mk(bad, sig))
 		wantPass(t, mustVerify(t, cfg))
@@ -392,9 +392,9 @@ func TestSecurityCase56_MixedSignatures(t *testing.T) {
 	cfg.Attestations = append(c.withRelease(t, c.alice), input("bob", mk(garbage, valid)))
 	wantPass(t, mustVerify(t, cfg))
 	cfg.Attestations = append(append([]Input(nil), c.inputs[:2]...), input("bob", mk(valid, garbage)))
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 	cfg.Attestations = append(append([]Input(nil), c.inputs[:2]...), input("bob", mk(valid, valid)))
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 }
 
 // buildWith returns the chain's inputs with the SLSA provenance replaced.
@@ -623,7 +623,7 @@ func TestSecurityCase25_TimeBoundaries(t *testing.T) {
 	cfg := c.config(t, c.policyYAML(""))
 	cfg.Attestations = in
 	cfg.Receipts = zeroTime{}
-	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct key(s)")
+	wantFail(t, mustVerify(t, cfg), "1 of 2 distinct signer(s)")
 }
 
 type zeroTime struct{}
