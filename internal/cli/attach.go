@@ -10,7 +10,10 @@ import (
 
 // NewCmdAttach is 'consign attach'.
 func NewCmdAttach(deps *Deps) *cobra.Command {
-	var reg registryFlags
+	var (
+		reg    registryFlags
+		output string
+	)
 	cmd := &cobra.Command{
 		Use:   "attach IMAGE FILE.intoto.jsonl",
 		Short: "Attach attestations made elsewhere to a container image in its registry",
@@ -29,6 +32,9 @@ before it is attached. Signatures are not checked here ('consign verify-attestat
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			items, err := readAttestationFile(args[1])
 			if err != nil && unreadable(err) {
 				return fmt.Errorf("reading attestations: %w", err)
@@ -53,17 +59,35 @@ before it is attached. Signatures are not checked here ('consign verify-attestat
 			if err := c.CheckSubjects(img, envs); err != nil {
 				return err
 			}
+			attached := []writtenReport{}
 			for _, env := range envs {
 				w, err := c.Attach(cmd.Context(), img, env)
 				if err != nil {
 					return err
 				}
+				if output == "json" {
+					r := newWrittenReport(img, w)
+					// CheckSubjects parsed every statement already.
+					if st, err := attest.ParseStatement(env.Payload); err == nil {
+						r.PredicateType = st.PredicateType
+					}
+					attached = append(attached, r)
+					continue
+				}
 				fmt.Fprintf(deps.Stderr, "Attached an attestation to %s%s\n", img.Ref, describeWritten(w))
+			}
+			if output == "json" {
+				return printJSON(cmd, struct {
+					Image    string          `json:"image"`
+					File     string          `json:"file"`
+					Attached []writtenReport `json:"attached"`
+				}{img.Ref.String(), args[1], attached})
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), img.Ref.String())
 			return nil
 		},
 	}
 	reg.add(cmd, true)
+	addOutputFlag(cmd, &output)
 	return cmd
 }

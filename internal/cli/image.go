@@ -71,6 +71,23 @@ func withPlatforms(ctx context.Context, c *oci.Client, img *oci.Image, recursive
 }
 
 // describeWritten says where an attachment went, for the log line.
+// writtenReport is what -o json prints of one signature or attestation
+// attached to an image: the manifest it is about, and where it went.
+type writtenReport struct {
+	Image         string `json:"image"`
+	PredicateType string `json:"predicateType,omitempty"`
+	Referrer      string `json:"referrer,omitempty"` // the referrer manifest's digest
+	Tag           string `json:"tag,omitempty"`      // the cosign tag, as REPO:TAG
+}
+
+func newWrittenReport(img *oci.Image, w *oci.Written) writtenReport {
+	r := writtenReport{Image: img.Ref.String(), Tag: w.Tag}
+	if w.Referrer != nil {
+		r.Referrer = w.Referrer.String()
+	}
+	return r
+}
+
 func describeWritten(w *oci.Written) string {
 	s := ""
 	if w.Referrer != nil {

@@ -12,6 +12,7 @@ func NewCmdSign(deps *Deps) *cobra.Command {
 		keyPath   string
 		recursive bool
 		reg       registryFlags
+		output    string
 	)
 	cmd := &cobra.Command{
 		Use:   "sign --key KEY IMAGE",
@@ -30,6 +31,9 @@ CONSIGN_REGISTRY_PASSWORD).`,
   consign sign --key release.key --attach-mode both registry.example/app@sha256:...`,
 		Args: oneImage,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			signer, err := loadSigner(deps, keyPath)
 			if err != nil {
 				return err
@@ -42,13 +46,24 @@ CONSIGN_REGISTRY_PASSWORD).`,
 			if err != nil {
 				return err
 			}
+			signed := []writtenReport{}
 			for _, img := range imgs {
 				w, err := c.Sign(cmd.Context(), img, signer)
 				if err != nil {
 					return err
 				}
+				if output == "json" {
+					signed = append(signed, newWrittenReport(img, w))
+					continue
+				}
 				fmt.Fprintln(cmd.OutOrStdout(), img.Ref.String())
 				fmt.Fprintf(deps.Stderr, "Signed %s with key %s%s\n", img.Ref, signer.KeyID()[:12], describeWritten(w))
+			}
+			if output == "json" {
+				return printJSON(cmd, struct {
+					KeyID  string          `json:"keyId"`
+					Signed []writtenReport `json:"signed"`
+				}{signer.KeyID(), signed})
 			}
 			return nil
 		},
@@ -56,6 +71,7 @@ CONSIGN_REGISTRY_PASSWORD).`,
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
 	cmd.Flags().BoolVar(&recursive, "recursive", false, "for a multi-platform index, sign each platform's manifest too")
 	reg.add(cmd, true)
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 

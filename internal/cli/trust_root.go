@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 
@@ -26,7 +27,7 @@ func NewCmdTrustRoot(deps *Deps) *cobra.Command {
 
 func newCmdTrustRootUpdate(deps *Deps) *cobra.Command {
 	var cfg tufroot.Config
-	var out, rootPath string
+	var out, rootPath, output string
 	cmd := &cobra.Command{
 		Use:   "update [--tuf-url U] [--tuf-root root.json] [--out F] [--cache-dir D]",
 		Short: "Fetch trusted_root.json through TUF, verify it, and write it to --out",
@@ -42,6 +43,9 @@ not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usagef("--out is empty")
+			}
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			if cfg.CacheDir == "" {
 				dir, err := defaultCacheDir(deps)
@@ -64,6 +68,14 @@ not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
 			if err := fsutil.WriteFiles([]fsutil.File{{Path: out, Data: b, Perm: 0o644}}, true); err != nil {
 				return fmt.Errorf("writing %q: %w", out, err)
 			}
+			if output == "json" {
+				return printJSON(cmd, struct {
+					Out    string `json:"out"`
+					Bytes  int    `json:"bytes"`
+					SHA256 string `json:"sha256"`
+					TUFURL string `json:"tufUrl"`
+				}{out, len(b), fmt.Sprintf("%x", sha256.Sum256(b)), repoURL(cfg.URL)})
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes), verified through TUF from %s\n", out, len(b), repoURL(cfg.URL))
 			return nil
 		},
@@ -73,6 +85,7 @@ not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
 	f.StringVar(&rootPath, "tuf-root", "", "TUF root.json to trust for the repository (default: the public-good instance's, embedded)")
 	f.StringVar(&out, "out", "trusted_root.json", "file to write the trusted root to")
 	f.StringVar(&cfg.CacheDir, "cache-dir", "", "directory keeping the TUF metadata seen (default: the user's cache directory)")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 

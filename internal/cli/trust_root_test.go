@@ -3,6 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,10 +31,12 @@ func TestTrustRootUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "trusted_root.json")
-	update := func() (int, string) {
-		var stdout, stderr bytes.Buffer
-		code := cli.Main(context.Background(), []string{"trust-root", "update", "--tuf-url", repo.URL,
-			"--tuf-root", rootFile, "--out", out, "--cache-dir", filepath.Join(dir, "cache")},
+	var stdout bytes.Buffer
+	update := func(extra ...string) (int, string) {
+		var stderr bytes.Buffer
+		stdout.Reset()
+		code := cli.Main(context.Background(), append([]string{"trust-root", "update", "--tuf-url", repo.URL,
+			"--tuf-root", rootFile, "--out", out, "--cache-dir", filepath.Join(dir, "cache")}, extra...),
 			strings.NewReader(""), &stdout, &stderr)
 		return code, stderr.String()
 	}
@@ -42,9 +47,29 @@ func TestTrustRootUpdate(t *testing.T) {
 		t.Fatalf("--out holds %d bytes (%v), want the repository's %d", len(got), err, len(want))
 	}
 
+	// -o json reports the file written, its size and digest, on standard
+	// output, and nothing on standard error.
+	os.Remove(out)
+	code, stderr := update("-o", "json")
+	var rep struct {
+		Out    string `json:"out"`
+		Bytes  int    `json:"bytes"`
+		SHA256 string `json:"sha256"`
+		TUFURL string `json:"tufUrl"`
+	}
+	if code != 0 || stderr != "" || json.Unmarshal(stdout.Bytes(), &rep) != nil {
+		t.Fatalf("trust-root update -o json = exit %d, stdout %s, stderr %s", code, stdout.String(), stderr)
+	}
+	if sum := sha256.Sum256(want); rep.Out != out || rep.Bytes != len(want) || rep.SHA256 != hex.EncodeToString(sum[:]) || rep.TUFURL == "" {
+		t.Errorf("report = %+v, want %s, %d bytes, sha256 %x", rep, out, len(want), sum)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("with -o json, --out holds %d bytes (%v), want the repository's %d", len(got), err, len(want))
+	}
+
 	repo.Timestamp.Signed.Expires = time.Now().Add(-time.Minute).UTC()
 	repo.SignTimestamp(repo.Keys["timestamp"])
-	code, stderr := update()
+	code, stderr = update()
 	if code != cli.ExitVerifyNo || !strings.Contains(stderr, "expired") || !strings.Contains(stderr, "hint:") {
 		t.Errorf("trust-root update of an expired repository = exit %d, %s; want %d", code, stderr, cli.ExitVerifyNo)
 	}
