@@ -12,7 +12,7 @@ import (
 // of those can use it; it imports none of them.
 func TestLayer(t *testing.T) {
 	const mod = "github.com/consign-dev/consign/"
-	allowed := []string{"attestations", "internal/predicate", "internal/attest", "internal/strictjson", "internal/digest", "internal/sign", "internal/limits"}
+	allowed := []string{"attestations", "internal/predicate", "internal/attest", "internal/strictjson", "internal/digest", "internal/sign", "internal/limits", "internal/jsonl"}
 	out, err := exec.Command("go", "list", "-deps", mod+"internal/predicate").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
