@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consign-dev/consign/bench/fixture"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/evidence"
@@ -162,20 +163,20 @@ func buildPackFixture(dst string, large int64) error {
 		}
 		shipped[stageName(chainStages)+"/"+a.name] = d
 	}
-	owner, err := newBenchKey()
+	owner, err := fixture.NewKey()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dst, "owner.pub"), owner.pem, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dst, "owner.pub"), owner.PEM, 0o644); err != nil {
 		return err
 	}
 	var funcs, stages strings.Builder
 	for s := 1; s <= chainStages; s++ {
-		k, err := newBenchKey()
+		k, err := fixture.NewKey()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&funcs, "  ci%d: {keys: [%q]}\n", s, k.pem)
+		fmt.Fprintf(&funcs, "  ci%d: {keys: [%q]}\n", s, k.PEM)
 		var lines []string
 		for shard := range chainLinks1x {
 			mats, prods := shardArtifacts(s, shard)
@@ -189,7 +190,7 @@ func buildPackFixture(dst string, large int64) error {
 			if err != nil {
 				return err
 			}
-			env, err := attest.SignStatement(stmt, k.signer)
+			env, err := attest.SignStatement(stmt, k.Signer)
 			if err != nil {
 				return err
 			}
@@ -208,8 +209,8 @@ func buildPackFixture(dst string, large int64) error {
 		}
 		fmt.Fprintf(&stages, "    products: [CREATE \"%s/*\", DISALLOW \"*\"]\n", stageName(s))
 	}
-	src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.pem, funcs.String(), stages.String())
-	env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.signer)
+	src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.PEM, funcs.String(), stages.String())
+	env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.Signer)
 	if err != nil {
 		return fmt.Errorf("signing the policy: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/in-toto/in-toto-golang/in_toto"
 
+	"github.com/consign-dev/consign/bench/fixture"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/evidence"
@@ -110,40 +111,6 @@ func toInToto(m map[string]digest.Set) map[string]any {
 	return out
 }
 
-type benchKey struct {
-	signer *sign.Signer
-	pem    []byte
-	it     in_toto.Key // with the private key
-	itPub  in_toto.Key
-}
-
-func newBenchKey() (*benchKey, error) {
-	priv, err := sign.Generate(sign.ECDSAP256)
-	if err != nil {
-		return nil, err
-	}
-	s, err := sign.NewSigner(priv)
-	if err != nil {
-		return nil, err
-	}
-	pub, err := sign.MarshalPublicKey(priv.Public())
-	if err != nil {
-		return nil, err
-	}
-	privPEM, err := sign.MarshalPrivateKeyUnencryptedUnsafe(priv)
-	if err != nil {
-		return nil, err
-	}
-	k := &benchKey{signer: s, pem: pub}
-	if err := k.it.LoadKeyReaderDefaults(bytes.NewReader(privPEM)); err != nil {
-		return nil, err
-	}
-	if err := k.itPub.LoadKeyReaderDefaults(bytes.NewReader(pub)); err != nil {
-		return nil, err
-	}
-	return k, nil
-}
-
 func loadChainFixture(b *testing.B, size int) *chainFixture {
 	b.Helper()
 	name := fmt.Sprintf("chain-v%d-%dx%dx%d", chainFixtureV, chainStages, chainLinks1x*size, chainShard)
@@ -186,11 +153,11 @@ func buildChainFixture(dst string, links int) error {
 			return err
 		}
 	}
-	owner, err := newBenchKey()
+	owner, err := fixture.NewKey()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "owner.pub"), owner.pem, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, "owner.pub"), owner.PEM, 0o644); err != nil {
 		return err
 	}
 	layout := in_toto.Layout{Type: "layout", Expires: "2099-01-01T00:00:00Z", Keys: map[string]in_toto.Key{}, Inspect: []in_toto.Inspection{}}
@@ -203,35 +170,35 @@ func buildChainFixture(dst string, links int) error {
 		prules = [][]string{{"CREATE", stageName(s) + "/*"}, {"DISALLOW", "*"}}
 		st := in_toto.Step{Type: "step", Threshold: 1, ExpectedCommand: []string{"make"},
 			SupplyChainItem: in_toto.SupplyChainItem{Name: stageName(s), ExpectedMaterials: mrules, ExpectedProducts: prules}}
-		ci, err := newBenchKey()
+		ci, err := fixture.NewKey()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&policyCI, "  ci%d: {keys: [%q]}\n", s, ci.pem)
+		fmt.Fprintf(&policyCI, "  ci%d: {keys: [%q]}\n", s, ci.PEM)
 		fmt.Fprintf(&policyKeys, "  f%d:\n    keys:\n", s)
 		var keysLines, ciLines []string
 		prefixes := map[string]bool{}
 		for shard := range links {
-			var k *benchKey
-			for k == nil || prefixes[k.it.KeyID[:8]] {
+			var k *fixture.Key
+			for k == nil || prefixes[k.InToto.KeyID[:8]] {
 				// in-toto names a link STEP.KEYID8.link: keep the 8-digit prefixes distinct.
-				if k, err = newBenchKey(); err != nil {
+				if k, err = fixture.NewKey(); err != nil {
 					return err
 				}
 			}
-			prefixes[k.it.KeyID[:8]] = true
-			layout.Keys[k.itPub.KeyID] = k.itPub
-			st.PubKeys = append(st.PubKeys, k.itPub.KeyID)
-			fmt.Fprintf(&policyKeys, "      - %q\n", k.pem)
+			prefixes[k.InToto.KeyID[:8]] = true
+			layout.Keys[k.InTotoPub.KeyID] = k.InTotoPub
+			st.PubKeys = append(st.PubKeys, k.InTotoPub.KeyID)
+			fmt.Fprintf(&policyKeys, "      - %q\n", k.PEM)
 			mats, prods := shardArtifacts(s, shard)
 
 			// in-toto-golang: a v0.9 link per shard, signed with its key.
 			mb := &in_toto.Metablock{Signed: in_toto.Link{Type: "link", Name: stageName(s), Materials: toInToto(mats), Products: toInToto(prods),
 				ByProducts: map[string]any{"return-value": 0}, Command: []string{"make"}, Environment: map[string]any{}}}
-			if err := mb.Sign(k.it); err != nil {
+			if err := mb.Sign(k.InToto); err != nil {
 				return err
 			}
-			if err := mb.Dump(filepath.Join(tmp, "intoto", "links", fmt.Sprintf(in_toto.LinkNameFormat, stageName(s), k.it.KeyID))); err != nil {
+			if err := mb.Dump(filepath.Join(tmp, "intoto", "links", fmt.Sprintf(in_toto.LinkNameFormat, stageName(s), k.InToto.KeyID))); err != nil {
 				return err
 			}
 
@@ -241,17 +208,17 @@ func buildChainFixture(dst string, links int) error {
 			if err != nil {
 				return err
 			}
-			env, err := attest.SignStatement(stmt, k.signer)
+			env, err := attest.SignStatement(stmt, k.Signer)
 			if err != nil {
 				return err
 			}
-			env.Signatures[0].KeyID = k.signer.KeyID()
+			env.Signatures[0].KeyID = k.Signer.KeyID()
 			line, err := json.Marshal(env)
 			if err != nil {
 				return err
 			}
 			keysLines = append(keysLines, string(line))
-			env, err = attest.SignStatement(stmt, ci.signer)
+			env, err = attest.SignStatement(stmt, ci.Signer)
 			if err != nil {
 				return err
 			}
@@ -275,15 +242,15 @@ func buildChainFixture(dst string, links int) error {
 		fmt.Fprintf(&policyStages, "  - name: %s\n    by: [%%s%d]\n    require: [link]\n%s    products: [CREATE \"%s/*\", DISALLOW \"*\"]\n", stageName(s), s, materials, stageName(s))
 	}
 	mb := &in_toto.Metablock{Signed: layout}
-	if err := mb.Sign(owner.it); err != nil {
+	if err := mb.Sign(owner.InToto); err != nil {
 		return err
 	}
 	if err := mb.Dump(filepath.Join(tmp, "intoto", "root.layout")); err != nil {
 		return err
 	}
 	for variant, fs := range map[string]struct{ funcs, prefix string }{"consign-keys": {policyKeys.String(), "f"}, "consign-ci": {policyCI.String(), "ci"}} {
-		src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.pem, fs.funcs, strings.ReplaceAll(policyStages.String(), "[%s", "["+fs.prefix))
-		env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.signer)
+		src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.PEM, fs.funcs, strings.ReplaceAll(policyStages.String(), "[%s", "["+fs.prefix))
+		env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.Signer)
 		if err != nil {
 			return fmt.Errorf("signing the %s policy: %w", variant, err)
 		}

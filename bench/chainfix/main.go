@@ -16,7 +16,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,10 +27,10 @@ import (
 
 	"github.com/in-toto/in-toto-golang/in_toto"
 
+	"github.com/consign-dev/consign/bench/fixture"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
-	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/step"
 )
 
@@ -61,40 +60,6 @@ func artifact(stage, i int) (string, []byte, digest.Set) {
 	return name, content, digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
 }
 
-type key struct {
-	signer *sign.Signer
-	pem    []byte
-	it     in_toto.Key // with the private key
-	itPub  in_toto.Key
-}
-
-func newKey() (*key, error) {
-	priv, err := sign.Generate(sign.ECDSAP256)
-	if err != nil {
-		return nil, err
-	}
-	s, err := sign.NewSigner(priv)
-	if err != nil {
-		return nil, err
-	}
-	pub, err := sign.MarshalPublicKey(priv.Public())
-	if err != nil {
-		return nil, err
-	}
-	privPEM, err := sign.MarshalPrivateKeyUnencryptedUnsafe(priv)
-	if err != nil {
-		return nil, err
-	}
-	k := &key{signer: s, pem: pub}
-	if err := k.it.LoadKeyReaderDefaults(bytes.NewReader(privPEM)); err != nil {
-		return nil, err
-	}
-	if err := k.itPub.LoadKeyReaderDefaults(bytes.NewReader(pub)); err != nil {
-		return nil, err
-	}
-	return k, nil
-}
-
 func write(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -106,18 +71,18 @@ func build(dst string, perStage int) error {
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("%s exists", dst)
 	}
-	owner, err := newKey()
+	owner, err := fixture.NewKey()
 	if err != nil {
 		return err
 	}
-	if err := write(filepath.Join(dst, "owner.pub"), owner.pem); err != nil {
+	if err := write(filepath.Join(dst, "owner.pub"), owner.PEM); err != nil {
 		return err
 	}
 	layout := in_toto.Layout{Type: "layout", Expires: "2099-01-01T00:00:00Z", Keys: map[string]in_toto.Key{}, Inspect: []in_toto.Inspection{}}
 	var funcs, stagesYAML strings.Builder
 	for s := 1; s <= stages; s++ {
 		name := fmt.Sprintf("s%d", s)
-		k, err := newKey()
+		k, err := fixture.NewKey()
 		if err != nil {
 			return err
 		}
@@ -128,10 +93,10 @@ func build(dst string, perStage int) error {
 			mrules = [][]string{{"MATCH", prev + "/*", "WITH", "PRODUCTS", "FROM", prev}, {"DISALLOW", "*"}}
 			materials = fmt.Sprintf("    materials: [MATCH \"%s/*\" WITH PRODUCTS FROM %s, DISALLOW \"*\"]\n", prev, prev)
 		}
-		layout.Keys[k.itPub.KeyID] = k.itPub
-		layout.Steps = append(layout.Steps, in_toto.Step{Type: "step", Threshold: 1, ExpectedCommand: []string{"make"}, PubKeys: []string{k.itPub.KeyID},
+		layout.Keys[k.InTotoPub.KeyID] = k.InTotoPub
+		layout.Steps = append(layout.Steps, in_toto.Step{Type: "step", Threshold: 1, ExpectedCommand: []string{"make"}, PubKeys: []string{k.InTotoPub.KeyID},
 			SupplyChainItem: in_toto.SupplyChainItem{Name: name, ExpectedMaterials: mrules, ExpectedProducts: [][]string{{"CREATE", name + "/*"}, {"DISALLOW", "*"}}}})
-		fmt.Fprintf(&funcs, "  f%d: {keys: [%q]}\n", s, k.pem)
+		fmt.Fprintf(&funcs, "  f%d: {keys: [%q]}\n", s, k.PEM)
 		fmt.Fprintf(&stagesYAML, "  - name: %s\n    by: [f%d]\n    require: [link]\n%s    products: [CREATE \"%s/*\", DISALLOW \"*\"]\n", name, s, materials, name)
 
 		mats, prods := map[string]digest.Set{}, map[string]digest.Set{}
@@ -153,13 +118,13 @@ func build(dst string, perStage int) error {
 		}
 		mb := &in_toto.Metablock{Signed: in_toto.Link{Type: "link", Name: name, Materials: itMats, Products: itProds,
 			ByProducts: map[string]any{"return-value": 0}, Command: []string{"make"}, Environment: map[string]any{}}}
-		if err := mb.Sign(k.it); err != nil {
+		if err := mb.Sign(k.InToto); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(filepath.Join(dst, "intoto", "links"), 0o755); err != nil {
 			return err
 		}
-		if err := mb.Dump(filepath.Join(dst, "intoto", "links", fmt.Sprintf(in_toto.LinkNameFormat, name, k.it.KeyID))); err != nil {
+		if err := mb.Dump(filepath.Join(dst, "intoto", "links", fmt.Sprintf(in_toto.LinkNameFormat, name, k.InToto.KeyID))); err != nil {
 			return err
 		}
 		rec := &step.Record{Name: name, Command: []string{"make"}, Materials: mats, Products: prods}
@@ -167,7 +132,7 @@ func build(dst string, perStage int) error {
 		if err != nil {
 			return err
 		}
-		env, err := attest.SignStatement(stmt, k.signer)
+		env, err := attest.SignStatement(stmt, k.Signer)
 		if err != nil {
 			return err
 		}
@@ -180,14 +145,14 @@ func build(dst string, perStage int) error {
 		}
 	}
 	mb := &in_toto.Metablock{Signed: layout}
-	if err := mb.Sign(owner.it); err != nil {
+	if err := mb.Sign(owner.InToto); err != nil {
 		return err
 	}
 	if err := mb.Dump(filepath.Join(dst, "intoto", "root.layout")); err != nil {
 		return err
 	}
-	src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.pem, funcs.String(), stagesYAML.String())
-	env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.signer)
+	src := fmt.Sprintf("product: bench\nexpires: 2099-01-01T00:00:00Z\nowner: {key: %q}\nfunctionaries:\n%sstages:\n%s", owner.PEM, funcs.String(), stagesYAML.String())
+	env, _, err := policy.Sign([]byte(src), policy.ParseOptions{}, owner.Signer)
 	if err != nil {
 		return fmt.Errorf("signing the policy: %w", err)
 	}
