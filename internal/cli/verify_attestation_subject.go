@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
+)
+
+// subjectDigest reads --subject: a digest, or a file to hash with algs
+// (default SHA-256).
+func subjectDigest(s string, algs ...string) (digest.Set, error) {
+	if _, err := os.Stat(s); err != nil && strings.Contains(s, ":") {
+		return digest.Parse(s)
+	}
+	d, err := digest.File(s, algs...)
+	if err != nil {
+		return nil, fmt.Errorf("subject: %w", err)
+	}
+	return d, nil
+}
+
+// subjectHash is the digest of --subject. A file is hashed with SHA-256
+// in the background, from the moment the flag is read, so that hashing a
+// large artifact overlaps reading the attestations; SHA-512 (for
+// Ed25519ph blob signatures and subjects that name it) is computed only
+// if an attestation read may use it.
+type subjectHash struct {
+	path string
+	done chan struct{}
+	set  digest.Set
+	err  error
+}
+
+// hashSubject starts reading --subject s: a digest is parsed at once, a
+// file's hashing starts.
+func hashSubject(s string) (*subjectHash, error) {
+	h := &subjectHash{done: make(chan struct{})}
+	fi, err := os.Stat(s)
+	if err != nil || !fi.Mode().IsRegular() {
+		// A digest, or an error naming the path.
+		h.set, h.err = subjectDigest(s)
+		close(h.done)
+		return h, h.err
+	}
+	h.path = s
+	go func() {
+		defer close(h.done)
+		if h.set, h.err = digest.File(s, digest.SHA256); h.err != nil {
+			h.err = fmt.Errorf("subject: %w", h.err)
+		}
+	}()
+	return h, nil
+}
+
+// digest waits for the subject's digest, adding SHA-512 when need512
+// and the subject is a file.
+func (h *subjectHash) digest(need512 bool) (digest.Set, error) {
+	<-h.done
+	if h.err != nil || !need512 || h.path == "" {
+		return h.set, h.err
+	}
+	d, err := digest.File(h.path, digest.SHA512)
+	if err != nil {
+		return nil, fmt.Errorf("subject: %w", err)
+	}
+	set := maps.Clone(h.set)
+	maps.Copy(set, d)
+	return set, nil
+}
+
+// needsSHA512 reports whether any of items may be checked with an
+// artifact's SHA-512: a signature over a blob (Ed25519ph signs it), or a
+// statement or link that names the algorithm anywhere (a superset of
+// those whose subjects carry it, so no comparison is ever left out).
+func needsSHA512(files []fileItems) bool {
+	for _, f := range files {
+		if slices.ContainsFunc(f.items, needSHA512) {
+			return true
+		}
+	}
+	return false
+}
+
+func needSHA512(it attest.Item) bool {
+	switch {
+	case it.Err != nil:
+		return false
+	case it.Blob != nil:
+		return true
+	case it.Envelope != nil:
+		return bytes.Contains(it.Envelope.Payload, []byte(digest.SHA512))
+	case it.Link != nil:
+		for _, s := range it.Link.ProductSubjects() {
+			if _, ok := s.Digest[digest.SHA512]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// verifyOptions are --type and --threshold as attest options, and
+// --subject started hashing (nil without --subject).
+func verifyOptions(typ, subject string, threshold int) (attest.VerifyOptions, *subjectHash, error) {
+	opts := attest.VerifyOptions{Threshold: threshold}
+	if typ != "" {
+		t, err := attest.ResolveType(typ)
+		if err != nil {
+			return opts, nil, withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+		}
+		opts.PredicateTypes = []string{t}
+	}
+	if subject == "" {
+		return opts, nil, nil
+	}
+	h, err := hashSubject(subject)
+	if err != nil {
+		return opts, nil, err
+	}
+	if h.path != "" {
+		opts.Artifact = func() ([]byte, error) { return limits.ReadFile(subject, limits.PureEd25519Blob) }
+	}
+	return opts, h, nil
+}
+
+// fileItems are the items read from one file, or why it did not read
+// as attestations.
+type fileItems struct {
+	name  string
+	items []attest.Item
+	err   error
+}
+
+// readFiles reads the items of every file.
+func readFiles(files []string) ([]fileItems, error) {
+	out := make([]fileItems, 0, len(files))
+	for _, f := range files {
+		items, err := readAttestationFile(f)
+		if err != nil && unreadable(err) {
+			return nil, fmt.Errorf("reading attestations: %w", err)
+		}
+		out = append(out, fileItems{f, items, err})
+	}
+	return out, nil
+}
+
+// verifyFiles verifies every item of every file; a file that does not
+// read as attestations is one invalid result.
+func verifyFiles(files []fileItems, kr *attest.Keyring, opts attest.VerifyOptions) []itemResult {
+	var results []itemResult
+	for _, f := range files {
+		if f.err != nil {
+			results = append(results, itemResult{Source: f.name, Status: "invalid", Reason: f.err.Error()})
+			continue
+		}
+		for i := range f.items {
+			results = append(results, verifyOne(&f.items[i], kr, opts))
+		}
+	}
+	return results
+}
