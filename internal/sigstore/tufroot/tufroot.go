@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 	}
 	if c.URL != "" {
 		u, err := url.Parse(c.URL)
+		if err == nil && u.Scheme == "" {
+			return fmt.Errorf("%w: TUF repository URL %q has no scheme: add http:// or https://", ErrConfig, redactURL(c.URL))
+		}
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("%w: TUF repository URL %q is not http(s)", ErrConfig, redactURL(c.URL))
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,12 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.Validate(); !errors.Is(err, tufroot.ErrConfig) {
 			t.Errorf("Validate(%+v) = %v, want %v", c, err, tufroot.ErrConfig)
 		}
+	}
+	// A host without a scheme is told what to add.
+	c := tufroot.Config{CacheDir: "x", URL: "tuf.example"}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "add http:// or https://") {
+		t.Errorf("Validate of a URL without a scheme = %v, want the hint to add one", err)
 	}
 }
 
