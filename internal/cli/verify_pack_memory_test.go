@@ -83,12 +83,27 @@ func TestSecurityCase43_JSONLinesMemory(t *testing.T) {
 				t.Errorf("verify-pack said:\n%s\nwant it to say %q", out, want)
 			}
 			rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
-			if rss >= 256<<20 {
-				t.Errorf("verify-pack peaked at %d MiB resident, want under 256 MiB", rss>>20)
+			if bound := peakBound(); rss >= bound {
+				t.Errorf("verify-pack peaked at %d MiB resident, want under %d MiB", rss>>20, bound>>20)
 			}
 			t.Logf("verify-pack: exit %d, peak RSS %d MiB", code, rss>>20)
 		})
 	}
+}
+
+// peakBound is the most verify-pack may hold of such a pack: 256 MiB. A
+// binary built with -race (as CI builds every test) also keeps the race
+// detector's shadow of the heap, which the Go documentation puts at five to
+// ten times the memory; there the child peaked at about 190 MiB alone and at
+// 560 MiB in a CI run on a busy machine (its collector lagging), where it
+// peaks at about 110 MiB without. Its bound is then 768 MiB, still below the single
+// gigabyte that reading the file whole would hold before any split (the
+// old code peaked at 1,136 MiB without -race), so a regression fails both.
+func peakBound() int64 {
+	if race.Enabled() {
+		return 768 << 20
+	}
+	return 256 << 20
 }
 
 // writeOwnerKey writes a fresh owner's public key, PEM, to name.
