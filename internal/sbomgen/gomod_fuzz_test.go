@@ -21,6 +21,8 @@ func FuzzReadGoMod(f *testing.F) {
 	f.Add([]byte("module example.com/m\n\ngo 1.22\n\nrequire (\n\tgolang.org/x/mod v0.43.0\n\texample.com/x v1.0.0 // indirect\n)\n"), true)
 	f.Add([]byte("module m\nretract v1.0.0\nreplace a => ../a\ntool x\nignore y\ngodebug default=go1.21\n"), false)
 	f.Add([]byte("module \"quoted/path\"\nrequire a.b/c v1.2.3-pre+incompatible\n"), true)
+	// Found by this fuzzer in CI: ParseLax accepted a path of invalid UTF-8.
+	f.Add([]byte("module m\nrequire githu\xc3\xc3b.com/clbanning/mxj/v2 v2.7.0\n"), true)
 	f.Fuzz(func(t *testing.T, data []byte, lax bool) {
 		fsys := fstest.MapFS{"go.mod": {Data: data}}
 		mf := readGoMod(fsys, "go.mod", lax)
@@ -31,9 +33,9 @@ func FuzzReadGoMod(f *testing.F) {
 			t.Fatalf("read a go.mod of %d bytes, over the cap of %d", len(data), maxGoModFile)
 		}
 		for _, r := range mf.Require {
-			if err := module.CheckPath(r.Mod.Path); err != nil && lax {
-				// ParseLax reads a dependency's go.mod as the go command
-				// does; it still checks each path.
+			if err := module.CheckPath(r.Mod.Path); err != nil {
+				// Neither parser checks every path (ParseLax lets
+				// invalid UTF-8 through); readGoMod does.
 				t.Fatalf("requirement %q: %v", r.Mod.Path, err)
 			}
 		}

@@ -130,7 +130,11 @@ func cachedRequirements(fsys fs.FS, m module.Version) []string {
 
 // readGoMod parses the go.mod file name in fsys (leniently for a
 // dependency's, as the go command reads those); nil if it is absent,
-// larger than maxGoModFile, or does not parse.
+// larger than maxGoModFile, does not parse, or requires a path that is
+// not a valid module path. modfile.ParseLax lets some malformed paths
+// through (invalid UTF-8, for one), and a path from a go.mod in the
+// module cache ends up in the SBOM's component names and purls, so it is
+// checked here as the go command would check it before fetching.
 func readGoMod(fsys fs.FS, name string, lax bool) *modfile.File {
 	data, err := readSmall(fsys, name, maxGoModFile)
 	if err != nil {
@@ -143,6 +147,11 @@ func readGoMod(fsys fs.FS, name string, lax bool) *modfile.File {
 	f, err := parse(name, data, nil)
 	if err != nil {
 		return nil
+	}
+	for _, r := range f.Require {
+		if module.CheckPath(r.Mod.Path) != nil {
+			return nil
+		}
 	}
 	return f
 }
