@@ -10,6 +10,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // Formats of the items [Read] finds.
@@ -104,8 +105,8 @@ func readDoc(doc []byte, source string) Item {
 // is then checked too, so nothing below checks again.
 func readChecked(doc []byte, source string) Item {
 	it := Item{Source: source}
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &probe); err != nil {
+	probe, err := strictjson.Object(doc, "document")
+	if err != nil {
 		it.Err = fmt.Errorf("%w: not a JSON object", ErrMalformed)
 		return it
 	}
@@ -121,7 +122,7 @@ func readChecked(doc []byte, source string) Item {
 		it.readCosignBundle(probe)
 	case probe["signed"] != nil && probe["signatures"] != nil:
 		it.Format = FormatLegacyLink
-		it.Link, it.Err = parseLegacy(probe)
+		it.Link, it.Err = parseLegacy(strictjson.NewText(doc), probe)
 	default:
 		it.Err = fmt.Errorf("%w: not a DSSE envelope, Sigstore bundle, cosign bundle or in-toto link", ErrMalformed)
 	}

@@ -1,10 +1,6 @@
 package attest
 
 import (
-	"fmt"
-
-	"github.com/secure-systems-lab/go-securesystemslib/cjson"
-
 	"github.com/consign-dev/consign/internal/sign"
 )
 
@@ -24,9 +20,9 @@ func (it *Item) SignersOfEach(kr *Keyring) ([][]*sign.Verifier, error) {
 			sigs = append(sigs, s.Sig)
 		}
 	case it.Link != nil:
-		canon, err := cjson.EncodeCanonical(it.Link.Signed)
+		canon, err := Canonical(it.Link.Signed)
 		if err != nil {
-			return nil, fmt.Errorf("%w: canonical JSON: %v", ErrMalformed, err)
+			return nil, err
 		}
 		msg = canon
 		for _, s := range it.Link.Signatures {

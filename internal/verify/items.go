@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/cjson"
-
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
@@ -230,9 +228,9 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			it.res.Format = attest.FormatDSSE
 		}
 	case it.link != nil:
-		canon, err := cjson.EncodeCanonical(it.link.Signed)
+		canon, err := attest.Canonical(it.link.Signed)
 		if err != nil {
-			it.err = fmt.Errorf("%w: canonical JSON: %v", attest.ErrMalformed, err)
+			it.err = err
 			return
 		}
 		msg = canon

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/cjson"
-
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
@@ -201,8 +199,8 @@ func openLayout(data []byte, roots []crypto.PublicKey, now time.Time) (*policy.L
 		return nil, nil, it.Err
 	case it.Link != nil && it.Link.Type == "layout":
 		body = it.Link.Signed
-		if msg, err = cjson.EncodeCanonical(it.Link.Signed); err != nil {
-			return nil, nil, fmt.Errorf("%w: canonical JSON: %v", ErrLayout, err)
+		if msg, err = attest.Canonical(it.Link.Signed); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrLayout, err)
 		}
 		for _, s := range it.Link.Signatures {
 			sigs = append(sigs, s.Sig)
