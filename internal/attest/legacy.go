@@ -16,10 +16,11 @@ import (
 // LegacyLink is an in-toto v0.9 signed document (a Metablock): a link, or a
 // layout. Signatures cover the OLPC canonical JSON of Signed.
 type LegacyLink struct {
-	Signed     json.RawMessage
-	Type       string // "link" or "layout"
-	Name       string
-	Command    []string
+	Signed  json.RawMessage
+	Type    string // "link" or "layout"
+	Name    string
+	Command []string
+	// Materials and Products passed [digest.Set.Validate] when read.
 	Materials  map[string]digest.Set
 	Products   map[string]digest.Set
 	Signatures []LegacySignature

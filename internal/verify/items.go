@@ -17,6 +17,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
@@ -48,6 +49,9 @@ type item struct {
 	// pending is set for an envelope line not parsed yet: readItems parses
 	// it, in parallel with the other items.
 	pending bool
+	// doc is set for a file of one document not read yet: readItems reads
+	// it, in parallel with the other items.
+	doc []jsonl.Line
 	// group is the item's input; its last signer is tried first.
 	group *group
 
@@ -98,16 +102,10 @@ func readItems(inputs []Input) []*item {
 		}
 		if len(docs) == 1 {
 			// One document (an envelope, a bundle, a pretty-printed link),
-			// or something attest.Read recognises or refuses.
-			data := docs[0].Data
-			items, err := attest.ReadDocuments(docs, in.Name)
-			if err != nil {
-				out = append(out, invalidItem(in.Name, data, err))
-				continue
-			}
-			for i := range items {
-				out = append(out, fromAttestItem(&items[i], data))
-			}
+			// or something attest.Read recognises or refuses: read below,
+			// in parallel with the others (an in-toto link can hold
+			// thousands of artifacts).
+			out = append(out, &item{raw: docs[0].Data, doc: docs, res: &AttestationResult{Source: in.Name}})
 			continue
 		}
 		for _, d := range docs {
@@ -132,9 +130,13 @@ func readItems(inputs []Input) []*item {
 			it.group = g
 		}
 	}
-	// Hash every item, and parse the envelope lines, on every core.
+	// Read the single documents, hash every item, and parse the envelope
+	// lines, on every core.
 	parallel(len(out), func(i int) {
 		it := out[i]
+		if it.doc != nil {
+			readDocument(it)
+		}
 		if it.raw != nil {
 			sum := sha256.Sum256(it.raw)
 			it.res.Digest = digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
@@ -144,6 +146,27 @@ func readItems(inputs []Input) []*item {
 		}
 	})
 	return out
+}
+
+// readDocument reads the one document of a file (it.doc) into it, as
+// attest.ReadDocuments does. A panic on hostile input makes the item
+// invalid, never a crash or a pass (security case 11 in docs/security.md).
+func readDocument(it *item) {
+	src, data, docs := it.res.Source, it.raw, it.doc
+	defer func() {
+		if r := recover(); r != nil {
+			*it = *invalidItem(src, data, fmt.Errorf("%w: internal error reading the attestation: %v", attest.ErrInvalid, r))
+		}
+	}()
+	items, err := attest.ReadDocuments(docs, src)
+	switch {
+	case err != nil:
+		*it = *invalidItem(src, data, err)
+	case len(items) != 1:
+		*it = *invalidItem(src, data, fmt.Errorf("%w: %d items in one document", attest.ErrInvalid, len(items)))
+	default:
+		*it = *fromAttestItem(&items[0], data)
+	}
 }
 
 // parsePending parses an envelope line strictly. A panic on hostile input
@@ -307,7 +330,8 @@ func (it *item) readContent() error {
 			it.predicateType = layoutType
 			return nil
 		}
-		return it.setLink(it.link.Name, it.link.Materials, it.link.Products)
+		// attest validated the digest sets of a Metablock link.
+		return it.setLink(it.link.Name, it.link.Materials, it.link.Products, true)
 	}
 	st, link, err := predicate.ParseStatement(it.env.Payload)
 	if st == nil {
@@ -323,7 +347,7 @@ func (it *item) readContent() error {
 			if lerr != nil {
 				return lerr
 			}
-			return it.setLink(name, materials, products)
+			return it.setLink(name, materials, products, false)
 		case "layout":
 			if cerr := attest.CheckJSON(it.env.Payload); cerr != nil {
 				return cerr
@@ -357,18 +381,22 @@ func (it *item) readContent() error {
 // layoutType is the predicate type reported for an in-toto layout.
 const layoutType = "https://in-toto.io/Layout/v0.9"
 
-func (it *item) setLink(name string, materials, products map[string]digest.Set) error {
+func (it *item) setLink(name string, materials, products map[string]digest.Set, validated bool) error {
 	it.isLink, it.linkName = true, name
 	it.predicateType = attest.LegacyLinkType
 	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
-	it.materials, it.products = map[string]digest.Set{}, map[string]digest.Set{}
+	it.materials, it.products = make(map[string]digest.Set, len(materials)), make(map[string]digest.Set, len(products))
+	add := addArtifact
+	if validated {
+		add = addValidated
+	}
 	for n, d := range materials {
-		if err := addArtifact(it.materials, n, d, "material"); err != nil {
+		if err := add(it.materials, n, d, "material"); err != nil {
 			return err
 		}
 	}
 	for n, d := range products {
-		if err := addArtifact(it.products, n, d, "product"); err != nil {
+		if err := add(it.products, n, d, "product"); err != nil {
 			return err
 		}
 	}
