@@ -40,8 +40,13 @@ type Config struct {
 	// Artifact is the signed artifact; for a DSSE bundle holding an in-toto
 	// statement, a subject of the statement.
 	Artifact io.Reader
-	// Digest is the artifact's SHA-256 digest, in place of the artifact.
+	// Digest is the artifact's digest, in place of the artifact: SHA-256
+	// unless DigestAlgorithm says otherwise.
 	Digest []byte
+	// DigestAlgorithm is Digest's algorithm: "" or "sha256", or "sha512"
+	// (the digest npm's attestations name a package tarball by). Only a
+	// DSSE bundle's statement can name a SHA-512 subject.
+	DigestAlgorithm string
 }
 
 // Validate reports an [ErrConfig] for an unusable c.
@@ -55,7 +60,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: give either a public key or a certificate identity, exactly one", ErrConfig)
 	case (c.Artifact == nil) == (c.Digest == nil):
 		return fmt.Errorf("%w: give either the artifact or its digest, exactly one", ErrConfig)
-	case c.Digest != nil && len(c.Digest) != 32:
+	case c.DigestAlgorithm != "" && c.DigestAlgorithm != "sha256" && c.DigestAlgorithm != "sha512":
+		return fmt.Errorf("%w: digest algorithm %q is not sha256 or sha512", ErrConfig, c.DigestAlgorithm)
+	case c.DigestAlgorithm == "sha512" && c.Digest != nil && len(c.Digest) != 64:
+		return fmt.Errorf("%w: the artifact digest must be a SHA-512 (64 bytes), got %d bytes", ErrConfig, len(c.Digest))
+	case c.DigestAlgorithm != "sha512" && c.Digest != nil && len(c.Digest) != 32:
 		return fmt.Errorf("%w: the artifact digest must be a SHA-256 (32 bytes), got %d bytes", ErrConfig, len(c.Digest))
 	}
 	if c.Key != nil {
@@ -130,6 +139,17 @@ type Extensions struct {
 	WorkflowTrigger        string // 1.3.6.1.4.1.57264.1.2 (deprecated), e.g. push
 	WorkflowName           string // 1.3.6.1.4.1.57264.1.4 (deprecated)
 	WorkflowRef            string // 1.3.6.1.4.1.57264.1.6 (deprecated), e.g. refs/heads/main
+
+	// The claims a builder's provenance repeats, which slsa-verifier's
+	// npm rules compare with the certificate.
+	BuildSignerDigest       string // 1.3.6.1.4.1.57264.1.10, the signing workflow's commit
+	SourceRepositoryRef     string // 1.3.6.1.4.1.57264.1.14, e.g. refs/tags/v1.0.5
+	SourceRepositoryID      string // 1.3.6.1.4.1.57264.1.15
+	SourceRepositoryOwnerID string // 1.3.6.1.4.1.57264.1.17
+	BuildConfigURI          string // 1.3.6.1.4.1.57264.1.18, the calling workflow's URL@ref
+	BuildConfigDigest       string // 1.3.6.1.4.1.57264.1.19, its commit
+	BuildTrigger            string // 1.3.6.1.4.1.57264.1.20, e.g. release
+	RunInvocationURI        string // 1.3.6.1.4.1.57264.1.21, the run's URL
 }
 
 // Timestamp is one verified observation of the signature.
@@ -188,7 +208,7 @@ func Verify(cfg Config) (res *Result, err error) {
 		if got, err = hasher.sum(); err != nil {
 			return nil, err
 		}
-	} else if want != nil && want.hash != crypto.SHA256 {
+	} else if want != nil && (want.hash != crypto.SHA256 || cfg.DigestAlgorithm == "sha512") {
 		return nil, fmt.Errorf("%w: the bundle commits to a %v digest; verify the artifact itself, not its SHA-256", ErrUnverified, want.hash)
 	}
 	if err := checkArtifact(want, got); err != nil {
@@ -253,7 +273,11 @@ func verifier(b *bundle.Bundle, tr *root.TrustedRoot, cfg Config) (*sgverify.Ver
 	}
 	var artifact sgverify.ArtifactPolicyOption
 	if cfg.Digest != nil {
-		artifact = sgverify.WithArtifactDigest("sha256", cfg.Digest)
+		alg := cfg.DigestAlgorithm
+		if alg == "" {
+			alg = "sha256"
+		}
+		artifact = sgverify.WithArtifactDigest(alg, cfg.Digest)
 	} else {
 		artifact = sgverify.WithArtifact(cfg.Artifact)
 	}
@@ -269,7 +293,11 @@ func result(mediaType string, vr *sgverify.VerificationResult, cfg Config) (*Res
 		r.Extensions = Extensions{SourceRepositoryURI: e.SourceRepositoryURI, SourceRepositoryDigest: e.SourceRepositoryDigest,
 			BuildSignerURI: e.BuildSignerURI, RunnerEnvironment: e.RunnerEnvironment,
 			WorkflowRepository: e.GithubWorkflowRepository, WorkflowSHA: e.GithubWorkflowSHA,
-			WorkflowTrigger: e.GithubWorkflowTrigger, WorkflowName: e.GithubWorkflowName, WorkflowRef: e.GithubWorkflowRef}
+			WorkflowTrigger: e.GithubWorkflowTrigger, WorkflowName: e.GithubWorkflowName, WorkflowRef: e.GithubWorkflowRef,
+			BuildSignerDigest: e.BuildSignerDigest, SourceRepositoryRef: e.SourceRepositoryRef,
+			SourceRepositoryID: e.SourceRepositoryIdentifier, SourceRepositoryOwnerID: e.SourceRepositoryOwnerIdentifier,
+			BuildConfigURI: e.BuildConfigURI, BuildConfigDigest: e.BuildConfigDigest, BuildTrigger: e.BuildTrigger,
+			RunInvocationURI: e.RunInvocationURI}
 		// sigstore-go stops at the first identity that matches; a caller
 		// that gave several learns every one.
 		for i, id := range cfg.identities() {

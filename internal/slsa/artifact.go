@@ -136,6 +136,12 @@ func checkProvenance(p provenance, cfg ArtifactConfig) error {
 			return err
 		}
 	}
+	return checkRefs(p, cfg)
+}
+
+// checkRefs checks the branch, tag, versioned tag and workflow inputs
+// that cfg asks for.
+func checkRefs(p provenance, cfg ArtifactConfig) error {
 	if cfg.Branch != nil {
 		if err := checkBranch(p, *cfg.Branch); err != nil {
 			return err

@@ -47,4 +47,28 @@ var (
 	// ErrInvalidProvenance is signed provenance that lacks what a check
 	// needs, or has it in the wrong form.
 	ErrInvalidProvenance = fmt.Errorf("%w: invalid provenance", ErrUnverified)
+
+	// ErrInvalidSignature is an attestation whose signature, certificate
+	// or log entry does not verify, or a signing key that is not trusted
+	// for it (slsa-verifier: invalid signature). It wraps package
+	// sigstore's error where there is one.
+	ErrInvalidSignature = fmt.Errorf("%w: invalid signature", ErrUnverified)
+	// ErrInvalidBuilderID is a --builder-id that is required and absent,
+	// or a builder id of the wrong form or with no reader of its
+	// provenance.
+	ErrInvalidBuilderID = fmt.Errorf("%w: invalid builder id", ErrUnverified)
+	// ErrNotSupported is a builder slsa-verifier has no rules for (an npm
+	// --builder-id that is no runner of the npm CLI).
+	ErrNotSupported = fmt.Errorf("%w: not supported", ErrUnverified)
+	// ErrMismatchPackageName and ErrMismatchPackageVersion are an npm
+	// package of another name or version than asked for.
+	ErrMismatchPackageName    = fmt.Errorf("%w: package name does not match", ErrUnverified)
+	ErrMismatchPackageVersion = fmt.Errorf("%w: package version does not match", ErrUnverified)
+	// ErrMismatchCertificate is provenance from a workflow that is no
+	// trusted builder whose claims differ from the certificate's (or that
+	// the certificate cannot confirm).
+	ErrMismatchCertificate = fmt.Errorf("%w: provenance does not match the certificate", ErrUnverified)
+	// ErrNonVerifiableClaim is such provenance claiming what nothing can
+	// confirm (build times, completeness, parameters).
+	ErrNonVerifiableClaim = fmt.Errorf("%w: claim that cannot be verified", ErrUnverified)
 )

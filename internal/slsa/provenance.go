@@ -2,6 +2,7 @@ package slsa
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/predicate"
@@ -24,6 +25,9 @@ type provenance interface {
 type v02 struct {
 	st *attest.Statement
 	p  *predicate.ProvenanceV02
+	// upper is a GitHub context whose keys are upper case (GITHUB_REF),
+	// as BYOB builders and SLSA v1 internal parameters write them.
+	upper bool
 }
 
 // parseProvenance reads the verified statement of a bundle: SLSA
@@ -59,6 +63,7 @@ func (v *v02) sourceURI() (string, error) {
 
 // env returns the string field key of the GitHub context.
 func (v *v02) env(key string) (string, error) {
+	key = v.key(key)
 	s, ok := v.p.Invocation.Environment[key].(string)
 	if !ok {
 		return "", fmt.Errorf("%w: environment field %q is not a string", ErrInvalidProvenance, key)
@@ -67,11 +72,19 @@ func (v *v02) env(key string) (string, error) {
 }
 
 func (v *v02) event() (map[string]any, error) {
-	e, ok := v.p.Invocation.Environment["github_event_payload"].(map[string]any)
+	e, ok := v.p.Invocation.Environment[v.key("github_event_payload")].(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: no github_event_payload object", ErrInvalidProvenance)
 	}
 	return e, nil
+}
+
+// key is the context's name for key.
+func (v *v02) key(key string) string {
+	if v.upper {
+		return strings.ToUpper(key)
+	}
+	return key
 }
 
 // tag is github_ref for a run on a tag, "" for a run on a branch.

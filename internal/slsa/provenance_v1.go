@@ -72,5 +72,5 @@ func (g *githubAttest) workflowInputs() (map[string]any, error) {
 }
 
 func (g *githubAttest) notRecorded(what string) error {
-	return fmt.Errorf("%w: %s build type records no GITHUB_REF or event payload for %s", ErrInvalidProvenance, GitHubWorkflowBuildType, what)
+	return fmt.Errorf("%w: %s build type records no GITHUB_REF or event payload for %s", ErrInvalidProvenance, g.p.BuildDefinition.BuildType, what)
 }

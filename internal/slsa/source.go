@@ -72,6 +72,12 @@ func checkSource(p provenance, want string) error {
 		return fmt.Errorf("%w: expected source %q to match source-uri %q", ErrMismatchSource, src, source)
 	}
 	if ref == "" {
+		// npm CLI provenance from before npm's GA, and BYOB builders
+		// (which may build another commit than the one that triggered),
+		// name the source without a ref, as slsa-verifier allows.
+		if o, ok := p.(interface{ sourceRefOptional() bool }); ok && o.sourceRefOptional() {
+			return nil
+		}
 		return fmt.Errorf("%w: missing ref: %q", ErrMalformedURI, src)
 	}
 	if trigger != src {
