@@ -19,18 +19,20 @@ const cliDocPath = "../../docs/cli.md"
 // answersNo is what exit 3 means for each command that can answer "no"
 // (every command can exit 0, 1 and 2).
 var answersNo = map[string]string{
-	"consign verify":               "the release does not satisfy the policy, or the policy's signature or freshness does not hold",
-	"consign verify-attestation":   "no attestation passed: wrong key, type or subject",
-	"consign verify-bundle":        "the Sigstore bundle does not verify for this artifact and identity",
-	"consign slsa verify-artifact": "the provenance does not verify, or not for this source, builder, ref or inputs, or it needs an online Rekor search",
-	"consign slsa verify-vsa":      "the VSA is not signed by this key and key id, or says something else than asked",
-	"consign verify-pack":          "the pack, or what it holds, does not verify",
-	"consign pack":                 "the release does not verify, so no pack is written",
-	"consign fetch":                "a receipt the log served does not verify",
-	"consign sbom check":           "a --require gate is not met",
-	"consign log monitor":          "the log is not consistent with the checkpoint trusted (an ALERT)",
-	"consign log verify-receipt":   "a receipt does not prove its attestation is in the log",
-	"consign policy check":         "with --trust-root: the policy's signature does not verify",
+	"consign verify":                         "the release does not satisfy the policy, or the policy's signature or freshness does not hold",
+	"consign verify-attestation":             "no attestation passed: wrong key, type or subject",
+	"consign verify-bundle":                  "the Sigstore bundle does not verify for this artifact and identity",
+	"consign slsa verify-artifact":           "the provenance does not verify, or not for this source, builder, ref or inputs, or it needs an online Rekor search",
+	"consign slsa verify-vsa":                "the VSA is not signed by this key and key id, or says something else than asked",
+	"consign slsa verify-npm-package":        "an attestation does not verify, or not for this tarball, source, builder or package",
+	"consign slsa verify-github-attestation": "the attestation does not verify, or not for this artifact, source or builder",
+	"consign verify-pack":                    "the pack, or what it holds, does not verify",
+	"consign pack":                           "the release does not verify, so no pack is written",
+	"consign fetch":                          "a receipt the log served does not verify",
+	"consign sbom check":                     "a --require gate is not met",
+	"consign log monitor":                    "the log is not consistent with the checkpoint trusted (an ALERT)",
+	"consign log verify-receipt":             "a receipt does not prove its attestation is in the log",
+	"consign policy check":                   "with --trust-root: the policy's signature does not verify",
 }
 
 // cliDoc renders the command reference of the tree under root.

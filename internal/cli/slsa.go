@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
@@ -28,7 +29,7 @@ Exit codes: 0 verified; 3 not verified; 1 bad input; 2 usage.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyGitHubAttestation(deps), NewCmdSLSAVerifyVSA(deps))
+	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyGitHubAttestation(deps), NewCmdSLSAVerifyNpmPackage(deps), NewCmdSLSAVerifyVSA(deps))
 	return cmd
 }
 
@@ -46,18 +47,20 @@ func readTrustedRoot(path string) ([]byte, error) {
 }
 
 // sha256File hashes a regular file.
-func sha256File(path string) ([]byte, error) {
+func sha256File(path string) ([]byte, error) { return hashFile(path, "artifact", sha256.New()) }
+
+// hashFile hashes the regular file path (an artifact, a tarball) with h.
+func hashFile(path, what string, h hash.Hash) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading artifact: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", what, err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("reading artifact %q: %w", path, limits.ErrNotFile)
+		return nil, fmt.Errorf("reading %s %q: %w", what, path, limits.ErrNotFile)
 	}
-	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return nil, fmt.Errorf("reading artifact %q: %w", path, err)
+		return nil, fmt.Errorf("reading %s %q: %w", what, path, err)
 	}
 	return h.Sum(nil), nil
 }

@@ -11,6 +11,12 @@ var (
 	// ErrConfig is an unusable verification request (a missing source
 	// URI, a versioned tag that is not semantic).
 	ErrConfig = errors.New("invalid SLSA verification options")
+	// ErrNpmKeys is an npm registry keys file (keys.json) that does not
+	// parse, or a key in it that does not.
+	ErrNpmKeys = errors.New("invalid npm registry keys")
+	// ErrNpmAttestations is an npm attestations document that does not
+	// hold one SLSA provenance and one publish attestation.
+	ErrNpmAttestations = errors.New("invalid npm attestations")
 	// ErrUnverified is the parent of every "no": the provenance does not
 	// show what was asked.
 	ErrUnverified = errors.New("SLSA provenance not verified")

@@ -102,8 +102,10 @@ type npmAttestation struct {
 //  5. the statements' types, then the package name and version in both.
 //
 // Errors are [VerifyArtifact]'s, with [ErrInvalidSignature] wrapping
-// package sigstore's for a bundle that does not verify and
-// [ErrMismatchPackageName], [ErrMismatchPackageVersion] for the package.
+// package sigstore's for a bundle that does not verify,
+// [ErrMismatchPackageName] and [ErrMismatchPackageVersion] for the
+// package, and [ErrNpmAttestations] or [ErrNpmKeys] for a document that is
+// not the registry's attestations or keys.
 func VerifyNpmPackage(cfg NpmConfig) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -152,10 +154,10 @@ func splitNpmAttestations(doc []byte) (prov, pub []byte, err error) {
 		Attestations []npmAttestation `json:"attestations"`
 	}
 	if err := json.Unmarshal(doc, &set); err != nil {
-		return nil, nil, fmt.Errorf("%w: the npm attestations do not parse: %v", ErrInvalidProvenance, err)
+		return nil, nil, fmt.Errorf("%w: the npm attestations do not parse: %v", ErrNpmAttestations, err)
 	}
 	if len(set.Attestations) < 2 {
-		return nil, nil, fmt.Errorf("%w: %d npm attestations, want the provenance and the publish attestation", ErrInvalidProvenance, len(set.Attestations))
+		return nil, nil, fmt.Errorf("%w: %d npm attestations, want the provenance and the publish attestation", ErrNpmAttestations, len(set.Attestations))
 	}
 	for _, a := range set.Attestations {
 		var slot *[]byte
@@ -168,12 +170,12 @@ func splitNpmAttestations(doc []byte) (prov, pub []byte, err error) {
 			continue
 		}
 		if *slot != nil {
-			return nil, nil, fmt.Errorf("%w: two attestations of type %q", ErrInvalidProvenance, a.PredicateType)
+			return nil, nil, fmt.Errorf("%w: two attestations of type %q", ErrNpmAttestations, a.PredicateType)
 		}
 		*slot = a.Bundle
 	}
 	if prov == nil || pub == nil {
-		return nil, nil, fmt.Errorf("%w: the npm attestations lack the provenance or the publish attestation", ErrInvalidProvenance)
+		return nil, nil, fmt.Errorf("%w: the npm attestations lack the provenance or the publish attestation", ErrNpmAttestations)
 	}
 	return prov, pub, nil
 }

@@ -57,7 +57,7 @@ func (k npmKey) validAt(t time.Time) bool {
 func npmAttestationKey(keysJSON []byte, keyID string) (npmKey, error) {
 	var ks npmKeys
 	if err := json.Unmarshal(keysJSON, &ks); err != nil {
-		return npmKey{}, fmt.Errorf("%w: the npm registry keys do not parse: %v", ErrConfig, err)
+		return npmKey{}, fmt.Errorf("%w: %v", ErrNpmKeys, err)
 	}
 	for _, k := range ks.Keys {
 		if k.KeyID != keyID || k.KeyUsage != npmAttestationUsage || keyID == "" {
@@ -65,14 +65,14 @@ func npmAttestationKey(keysJSON []byte, keyID string) (npmKey, error) {
 		}
 		der, err := base64.StdEncoding.DecodeString(k.PublicKey.RawBytes)
 		if err != nil {
-			return npmKey{}, fmt.Errorf("%w: npm registry key %q: %v", ErrConfig, keyID, err)
+			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
 		}
 		pub, err := x509.ParsePKIXPublicKey(der)
 		if err != nil {
-			return npmKey{}, fmt.Errorf("%w: npm registry key %q: %v", ErrConfig, keyID, err)
+			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
 		}
 		if err := sign.CheckPublicKey(pub); err != nil {
-			return npmKey{}, fmt.Errorf("%w: npm registry key %q: %v", ErrConfig, keyID, err)
+			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
 		}
 		return npmKey{id: keyID, key: pub, start: k.PublicKey.ValidFor.Start, end: k.PublicKey.ValidFor.End}, nil
 	}

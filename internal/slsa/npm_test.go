@@ -165,8 +165,8 @@ func TestNpmRegistryKeys(t *testing.T) {
 		{"the key retired before the signature", strings.Replace(keys, `"end": "2025-01-29T00:00:00.000Z"`, `"end": "2023-01-01T00:00:00.000Z"`, 2), ErrInvalidSignature},
 		{"the key valid only after the signature", strings.Replace(keys, `"start": "2022-12-01T00:00:00.000Z"`, `"start": "2024-12-01T00:00:00.000Z"`, 1), ErrInvalidSignature},
 		{"no key with the id", strings.ReplaceAll(keys, oldID, "SHA256:other"), ErrInvalidSignature},
-		{"keys that do not parse", "{", ErrConfig},
-		{"a key that does not parse", strings.Replace(keys, oldKey, "AAAA", 2), ErrConfig},
+		{"keys that do not parse", "{", ErrNpmKeys},
+		{"a key that does not parse", strings.Replace(keys, oldKey, "AAAA", 2), ErrNpmKeys},
 	}
 	sum := sha512.Sum512(readFixture(t, filepath.Join(npmFixtureDir, "supreme-googles-cli-v02-tag.tgz")))
 	att := readFixture(t, filepath.Join(npmFixtureDir, "supreme-googles-cli-v02-tag.tgz.json"))
@@ -188,8 +188,8 @@ func TestNpmAttestationSet(t *testing.T) {
 		`{"attestations":[{"predicateType":"https://slsa.dev/provenance/v1","bundle":{}},{"predicateType":"x","bundle":{}}]}`,
 		`{"attestations":[{"predicateType":"https://slsa.dev/provenance/v1","bundle":{}},{"predicateType":"https://slsa.dev/provenance/v0.2","bundle":{}}]}`,
 	} {
-		if _, _, err := splitNpmAttestations([]byte(doc)); !errors.Is(err, ErrInvalidProvenance) {
-			t.Errorf("%s: %v, want %v", doc, err, ErrInvalidProvenance)
+		if _, _, err := splitNpmAttestations([]byte(doc)); !errors.Is(err, ErrNpmAttestations) {
+			t.Errorf("%s: %v, want %v", doc, err, ErrNpmAttestations)
 		}
 	}
 }
