@@ -25,7 +25,10 @@ the provenance file --provenance-path (a Sigstore bundle; the SLSA GitHub genera
 since v2.1.0). The flags and verdicts are slsa-verifier's: the signing workflow must be a
 trusted builder (or --builder-id) at a vX.Y.Z release; the source repository must be
 --source-uri exactly; every artifact must be a subject; and --source-branch, --source-tag,
---source-versioned-tag and --build-workflow-input, when given, must match the build.
+--source-versioned-tag and --build-workflow-input, when given, must match the build. Where a
+BYOB delegator of the SLSA GitHub generators signed, the provenance names the builder it ran:
+that builder, at a vX.Y.Z release, must be --builder-id (without it, one of the generators' own
+builders). The container-based builder's provenance is SLSA v1.
 
 Nothing is fetched: --trusted-root is the Sigstore trusted_root.json to verify against.`,
 		Example: `  consign slsa verify-artifact --provenance-path app.intoto.jsonl \

@@ -74,7 +74,7 @@ type Result struct {
 // bundle that does not parse or verify, and otherwise an error wrapping
 // [ErrUnverified] (one of this package's sentinels) for each "no".
 func VerifyArtifact(cfg ArtifactConfig) (*Result, error) {
-	return verifyGitHub(cfg, artifactBuilders, parseProvenance)
+	return verifyGitHub(cfg, artifactBuilders, parseArtifactProvenance)
 }
 
 // verifyGitHub is slsa-verifier's verifyEnvAndCert over a Sigstore bundle:
@@ -106,24 +106,38 @@ func verifyGitHub(cfg ArtifactConfig, trusted map[string]bool, parse func(payloa
 	if err := checkCertSource(id, cfg.SourceURI); err != nil {
 		return nil, err
 	}
-	if byob {
-		return nil, fmt.Errorf("%w: provenance from the BYOB delegator %s is not supported yet", ErrUnverified, id.workflow.Name)
-	}
 	p, err := parse(res.Payload, id.workflow.Name)
 	if err != nil {
 		return nil, err
 	}
-	builder, err := ParseBuilderID(p.builderID(), true)
-	if err != nil {
-		return nil, err
+	var builder BuilderID
+	if byob {
+		// The certificate names the delegator; the provenance names the
+		// builder that ran it, which is what --builder-id asks for.
+		builder, err = checkDelegatedBuilder(p, cfg.BuilderID)
+	} else {
+		builder, err = certifiedBuilder(p, id.workflow)
 	}
-	if err := builder.MatchesFull(id.workflow.String(), true); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if err := checkProvenance(p, cfg); err != nil {
 		return nil, err
 	}
 	return &Result{BuilderID: builder, SourceSHA: id.sourceSHA, Provenance: res.Payload}, nil
+}
+
+// certifiedBuilder requires the provenance's builder id to be the
+// certificate's workflow, name@ref exactly.
+func certifiedBuilder(p provenance, cert BuilderID) (BuilderID, error) {
+	builder, err := ParseBuilderID(p.builderID(), true)
+	if err != nil {
+		return BuilderID{}, err
+	}
+	if err := builder.MatchesFull(cert.String(), true); err != nil {
+		return BuilderID{}, err
+	}
+	return builder, nil
 }
 
 // checkProvenance runs the checks common to every builder.

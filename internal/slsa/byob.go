@@ -155,14 +155,17 @@ type v1Base struct {
 }
 
 func newV1Base(st *attest.Statement, p *predicate.Provenance) (*v1Base, error) {
-	env := make(map[string]any, len(p.BuildDefinition.InternalParameters))
-	for k, raw := range p.BuildDefinition.InternalParameters {
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, fmt.Errorf("%w: internalParameters.%s: %v", ErrInvalidProvenance, k, err)
-		}
-		env[k] = v
+	// package predicate reads no internal parameters: they are the
+	// builder's own, here the GitHub context.
+	var raw struct {
+		BuildDefinition struct {
+			InternalParameters map[string]any `json:"internalParameters"`
+		} `json:"buildDefinition"`
 	}
+	if err := json.Unmarshal(st.Predicate, &raw); err != nil {
+		return nil, fmt.Errorf("%w: internalParameters: %v", ErrInvalidProvenance, err)
+	}
+	env := raw.BuildDefinition.InternalParameters
 	ctx := &v02{st: st, p: &predicate.ProvenanceV02{Invocation: predicate.InvocationV02{Environment: env}}, upper: true}
 	return &v1Base{st: st, p: p, ctx: ctx}, nil
 }
@@ -193,3 +196,49 @@ func (v *v1Base) sourceURI() (string, error) {
 func (v *v1Base) branch() (string, error)                   { return v.ctx.branch() }
 func (v *v1Base) tag() (string, error)                      { return v.ctx.tag() }
 func (v *v1Base) workflowInputs() (map[string]any, error) { return v.ctx.workflowInputs() }
+
+// trustedBuilderPrefix is where the builders a delegator may run without
+// --builder-id live: the SLSA GitHub generators' own workflows.
+const trustedBuilderPrefix = workflows
+
+// checkDelegatedBuilder is slsa-verifier's check of the builder a trusted
+// BYOB delegator ran, which the provenance names (the certificate names
+// the delegator): name@ref with ref a vX.Y.Z release tag, and either the
+// --builder-id asked for (by name, and by version if given) or, with none,
+// one of the SLSA GitHub generators' workflows. It returns that builder.
+// slsa-verifier also accepts JReleaser's builder at vX.Y.Z-LANGUAGE tags;
+// consign has no fixture of it and holds it to vX.Y.Z.
+func checkDelegatedBuilder(p provenance, want *string) (BuilderID, error) {
+	id := p.builderID()
+	builder, err := ParseBuilderID(id, true)
+	if err != nil {
+		return BuilderID{}, fmt.Errorf("%w: %v", ErrInvalidBuilderID, err)
+	}
+	if err := checkBuilderRef(builder.Version); err != nil {
+		return BuilderID{}, err
+	}
+	expected := builder.Name
+	if want == nil {
+		if !strings.HasPrefix(builder.Name, trustedBuilderPrefix) {
+			return BuilderID{}, fmt.Errorf("%w: the delegator ran %s, which is none of the SLSA GitHub generators' builders; name it with --builder-id to trust it",
+				ErrInvalidBuilderID, builder.Name)
+		}
+	} else {
+		expected = *want
+	}
+	if err := builder.MatchesLoose(expected, true); err != nil {
+		return BuilderID{}, err
+	}
+	return builder, nil
+}
+
+// parseArtifactProvenance reads verify-artifact's provenance: the BYOB
+// delegators' and the container-based builder's with their readers (SLSA
+// v0.2 or v1), the other trusted builders' as SLSA v0.2.
+func parseArtifactProvenance(payload []byte, builder string) (provenance, error) {
+	if isDelegator(builder) || builder == ContainerBased {
+		p, _, err := readBuilderProvenance(payload, builder)
+		return p, err
+	}
+	return parseProvenance(payload, builder)
+}
