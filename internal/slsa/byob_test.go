@@ -13,46 +13,73 @@ import (
 // runs the generic delegator.
 const exampleTRW = "https://github.com/slsa-framework/example-trw/.github/workflows/builder_high-perms_slsa3.yml"
 
-// TestDelegator walks slsa-verifier's verify-artifact cases for the BYOB
-// delegator (Test_runVerifyGHAArtifactPath over gha_delegator, v2.1.0):
-// the generic generator's cases with the delegated builder's ids (never
-// none: slsa-verifier trusts without --builder-id only the SLSA GitHub
-// generators' own builders), where an untrusted builder id is
-// ErrMismatchBuilderID, as slsa-verifier has it for BYOB builders.
+// byobBuilders are the BYOB builders of slsa-verifier's verify-artifact
+// fixtures at v2.1.0: each signs through the generic delegator, and its
+// provenance names it. artifact is "" where every run built a different
+// file (binary-linux-amd64-RUN).
+var byobBuilders = []struct {
+	dir, builder, artifact string
+	none                   bool // slsa-verifier's test also runs without --builder-id
+}{
+	{"gha_delegator", exampleTRW, "binary-linux-amd64", false},
+	{"gha_maven", workflows + "builder_maven_slsa3.yml", "", true},
+	{"gha_gradle", workflows + "builder_gradle_slsa3.yml", "", true},
+}
+
+// TestDelegator walks slsa-verifier's verify-artifact cases for BYOB
+// builders (Test_runVerifyGHAArtifactPath over gha_delegator, gha_maven
+// and gha_gradle, v2.1.0): the generic generator's cases with the builder
+// ids slsa-verifier's test tries (for example-trw never none: without
+// --builder-id slsa-verifier trusts only the SLSA GitHub generators' own
+// builders), where an untrusted builder id is ErrMismatchBuilderID, as
+// slsa-verifier has it for BYOB builders.
 func TestDelegator(t *testing.T) {
 	root := readFixture(t, publicGoodRoot)
-	dir := filepath.Join(fixtures, "gha_delegator/v2.1.0")
-	art := sha256.Sum256(readFixture(t, filepath.Join(dir, "binary-linux-amd64")))
 	runs := 0
-	for _, c := range append(append([]artifactCase(nil), genericCases...), delegatorCases...) {
-		want := c.want
-		if want == ErrUntrustedBuilder {
-			want = ErrMismatchBuilderID
+	for _, b := range byobBuilders {
+		dir := filepath.Join(fixtures, b.dir, "v2.1.0")
+		cases := genericCases
+		if b.dir == "gha_delegator" {
+			cases = append(cases[:len(cases):len(cases)], delegatorCases...)
 		}
-		ids := []*string{ptr(exampleTRW), ptr(exampleTRW + "@v2.1.0"), ptr(exampleTRW + "@refs/tags/v2.1.0")}
-		if c.builderID != nil {
-			ids = []*string{c.builderID}
-		}
-		if c.name == "consign: no builder id" {
-			ids = []*string{nil}
-		}
-		prov := readFixture(t, filepath.Join(dir, "binary-linux-amd64-"+c.provenance+".build.slsa"))
-		for _, bid := range ids {
-			runs++
-			cfg := ArtifactConfig{Provenance: prov, TrustedRoot: root, Digests: [][]byte{art[:]}, SourceURI: c.source,
-				BuilderID: bid, Branch: c.branch, Tag: c.tag, VersionedTag: c.versionedTag, Inputs: c.inputs}
-			res, err := VerifyArtifact(cfg)
-			name := fmt.Sprintf("%s/builder=%v", c.name, deref(bid))
-			if !errors.Is(err, want) || (want == nil) != (err == nil) {
-				t.Errorf("%s: VerifyArtifact() = %v, want %v", name, err, want)
-				continue
+		for _, c := range cases {
+			want := c.want
+			if want == ErrUntrustedBuilder {
+				want = ErrMismatchBuilderID
 			}
-			if err == nil && res.BuilderID.String() != exampleTRW+"@refs/tags/v2.1.0" {
-				t.Errorf("%s: builder %s, want the delegated builder", name, res.BuilderID)
+			ids := []*string{ptr(b.builder), ptr(b.builder + "@v2.1.0"), ptr(b.builder + "@refs/tags/v2.1.0")}
+			if b.none {
+				ids = append(ids, nil)
+			}
+			if c.builderID != nil {
+				ids = []*string{c.builderID}
+			}
+			if c.name == "consign: no builder id" {
+				ids = []*string{nil}
+			}
+			artifact := b.artifact
+			if artifact == "" {
+				artifact = "binary-linux-amd64-" + c.provenance
+			}
+			art := sha256.Sum256(readFixture(t, filepath.Join(dir, artifact)))
+			prov := readFixture(t, filepath.Join(dir, "binary-linux-amd64-"+c.provenance+".build.slsa"))
+			for _, bid := range ids {
+				runs++
+				cfg := ArtifactConfig{Provenance: prov, TrustedRoot: root, Digests: [][]byte{art[:]}, SourceURI: c.source,
+					BuilderID: bid, Branch: c.branch, Tag: c.tag, VersionedTag: c.versionedTag, Inputs: c.inputs}
+				res, err := VerifyArtifact(cfg)
+				name := fmt.Sprintf("%s/%s/builder=%v", b.dir, c.name, deref(bid))
+				if !errors.Is(err, want) || (want == nil) != (err == nil) {
+					t.Errorf("%s: VerifyArtifact() = %v, want %v", name, err, want)
+					continue
+				}
+				if err == nil && res.BuilderID.String() != b.builder+"@refs/tags/v2.1.0" {
+					t.Errorf("%s: builder %s, want the delegated builder", name, res.BuilderID)
+				}
 			}
 		}
 	}
-	t.Logf("%d verify-artifact runs over slsa-verifier's delegator fixtures", runs)
+	t.Logf("%d verify-artifact runs over slsa-verifier's BYOB fixtures", runs)
 }
 
 // delegatorCases are consign's own on the delegator's files.

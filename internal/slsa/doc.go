@@ -5,6 +5,9 @@
 // [VerifyGitHubAttestation] does the same for GitHub artifact attestations
 // (verify-github-attestation): no builder is trusted by default, and the
 // provenance may be SLSA v1 of the GitHub workflow build type.
+// [VerifyNpmPackage] gives verify-npm-package's verdicts for an npm
+// package's provenance and the registry's publish attestation, with the
+// registry's keys from a file.
 //
 // # What is verified
 //
@@ -20,7 +23,8 @@
 //  3. The source repository in the certificate equals the one asked for
 //     (github.com/org/repo, compared exactly: no prefix, no case folding).
 //  4. The provenance: its builder id is the certificate's workflow
-//     name@ref; its trigger (invocation.configSource.uri) and source
+//     name@ref (behind a BYOB delegator, the builder the delegator ran,
+//     at a release, which --builder-id names); its trigger (invocation.configSource.uri) and source
 //     (the first material) are the repository asked for, at a ref, and
 //     equal; each artifact's SHA-256 is a subject.
 //  5. Optionally the branch (for a tag, the branch it was pushed from),
