@@ -193,8 +193,8 @@ func (v *v1Base) sourceURI() (string, error) {
 	return (&githubAttest{st: v.st, p: v.p}).sourceURI()
 }
 
-func (v *v1Base) branch() (string, error)                   { return v.ctx.branch() }
-func (v *v1Base) tag() (string, error)                      { return v.ctx.tag() }
+func (v *v1Base) branch() (string, error)                 { return v.ctx.branch() }
+func (v *v1Base) tag() (string, error)                    { return v.ctx.tag() }
 func (v *v1Base) workflowInputs() (map[string]any, error) { return v.ctx.workflowInputs() }
 
 // trustedBuilderPrefix is where the builders a delegator may run without
