@@ -223,6 +223,9 @@ func TestConfigValidate(t *testing.T) {
 		{"artifact and digest", func(c *Config) { c.Digest = make([]byte, 32) }},
 		{"neither artifact nor digest", func(c *Config) { c.Artifact = nil }},
 		{"short digest", func(c *Config) { c.Artifact, c.Digest = nil, make([]byte, 20) }},
+		{"SHA-256 digest named SHA-512", func(c *Config) { c.Artifact, c.Digest, c.DigestAlgorithm = nil, make([]byte, 32), "sha512" }},
+		{"SHA-512 digest named SHA-256", func(c *Config) { c.Artifact, c.Digest, c.DigestAlgorithm = nil, make([]byte, 64), "sha256" }},
+		{"unknown digest algorithm", func(c *Config) { c.Artifact, c.Digest, c.DigestAlgorithm = nil, make([]byte, 32), "md5" }},
 		{"weak key", func(c *Config) { c.Identity, c.Key = nil, weak.Public() }},
 	}
 	for _, tt := range tests {
