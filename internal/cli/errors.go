@@ -128,7 +128,7 @@ var hints = []struct {
 	{slsa.ErrNeedsOnline, "the provenance carries no transparency log entry (the SLSA GitHub generators before v2.1.0 write a bare DSSE envelope); verify it online with slsa-verifier, or rebuild with a generator that writes a Sigstore bundle", ExitVerifyNo},
 	{slsa.ErrVSA, "check --public-key-path and --public-key-id against who signed the VSA, and the other flags against what it says ('--print-attestation' shows it once it verifies)", ExitVerifyNo},
 	{slsa.ErrConfig, "run 'consign slsa COMMAND --help'", ExitUsage},
-	{slsa.ErrNpmKeys, "--npm-keys takes the npm registry's keys.json: the registry.npmjs.org/keys.json target of the Sigstore public-good TUF repository", ExitError},
+	{slsa.ErrNpmKeys, "--npm-keys takes the npm registry's keys.json, the registry.npmjs.org/keys.json target of the Sigstore public-good TUF repository ('consign trust-root update --npm-keys-out F' fetches it)", ExitError},
 	{slsa.ErrNpmAttestations, "--attestations-path takes the package's attestations as the npm registry serves them: {\"attestations\": [the SLSA provenance, the publish attestation]}", ExitError},
 	{slsa.ErrInvalidSignature, "an attestation's signature, certificate or log entry does not verify: check that --trusted-root (and, for npm's publish attestation, --npm-keys) is the one its signer publishes, and that the file is unaltered", ExitVerifyNo},
 	{slsa.ErrUnverified, "the provenance is signed, but not for what was asked: check --source-uri, --builder-id and the --source-* flags against the build", ExitVerifyNo},

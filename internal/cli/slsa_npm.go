@@ -43,7 +43,8 @@ them (a BYOB builder's does; the npm CLI's does not, so they fail on it).
 
 Nothing is fetched: --trusted-root is the Sigstore trusted_root.json and --npm-keys the npm
 registry's keys.json (the registry.npmjs.org/keys.json target of the Sigstore public-good TUF
-repository), from which the publish attestation's key is taken by the id its bundle names.`,
+repository, which 'consign trust-root update --npm-keys-out F' fetches), from which the publish
+attestation's key is taken by the id its bundle names.`,
 		Example: `  consign slsa verify-npm-package --attestations-path pkg.tgz.json \
       --builder-id https://github.com/actions/runner/github-hosted \
       --source-uri github.com/acme/pkg --package-name @acme/pkg --package-version 1.0.5 \
@@ -71,7 +72,7 @@ repository), from which the publish attestation's key is taken by the id its bun
 			}
 			if keysPath == "" {
 				return &Error{Code: ExitUsage, Err: fmt.Errorf("--npm-keys is required"),
-					Hint: "verifiers fetch nothing: pass the npm registry's keys.json, the " + slsa.NpmKeysTarget + " target of the Sigstore public-good TUF repository"}
+					Hint: "verifiers fetch nothing: pass the npm registry's keys.json, the " + slsa.NpmKeysTarget + " target of the Sigstore public-good TUF repository ('consign trust-root update --npm-keys-out F' fetches it)"}
 			}
 			cfg := slsa.NpmConfig{SourceURI: sourceURI, BuilderID: &builderID, PackageName: &pkgName,
 				PackageVersion: optional(cmd, "package-version", pkgVersion),

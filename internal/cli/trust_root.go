@@ -10,6 +10,7 @@ import (
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sigstore/tufroot"
+	"github.com/consign-dev/consign/internal/slsa"
 )
 
 // NewCmdTrustRoot is 'consign trust-root', the Sigstore trusted root's
@@ -27,7 +28,7 @@ func NewCmdTrustRoot(deps *Deps) *cobra.Command {
 
 func newCmdTrustRootUpdate(deps *Deps) *cobra.Command {
 	var cfg tufroot.Config
-	var out, rootPath, output string
+	var out, rootPath, output, npmKeysOut string
 	cmd := &cobra.Command{
 		Use:   "update [--tuf-url U] [--tuf-root root.json] [--out F] [--cache-dir D]",
 		Short: "Fetch trusted_root.json through TUF, verify it, and write it to --out",
@@ -37,8 +38,10 @@ instance's repository and its root as sigstore-go embeds it; for another instanc
 for attestations from private repositories) its --tuf-url and its --tuf-root. Every role's
 signatures, expiry and version and the target's hash are checked; metadata seen before is
 kept in --cache-dir (by default $XDG_CACHE_HOME/consign/tuf or ~/.cache/consign/tuf), so a
-repository that serves older metadata than before is refused. The file is written whole or
-not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
+repository that serves older metadata than before is refused. With --npm-keys-out, the npm
+registry's keys (the registry.npmjs.org/keys.json target, which 'consign slsa
+verify-npm-package --npm-keys' reads) come through TUF the same way. The files are written whole
+or not at all. Verifiers never fetch them: pass them with --trusted-root and --npm-keys.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -61,22 +64,37 @@ not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
 				}
 				cfg.Root = b
 			}
-			b, err := tufroot.Fetch(cmd.Context(), cfg)
+			var extra []string
+			if npmKeysOut != "" {
+				extra = append(extra, slsa.NpmKeysTarget)
+			}
+			b, targets, err := tufroot.FetchTargets(cmd.Context(), cfg, extra...)
 			if err != nil {
 				return err
 			}
-			if err := fsutil.WriteFiles([]fsutil.File{{Path: out, Data: b, Perm: 0o644}}, true); err != nil {
+			files := []fsutil.File{{Path: out, Data: b, Perm: 0o644}}
+			if npmKeysOut != "" {
+				if err := slsa.CheckNpmKeys(targets[0]); err != nil {
+					return fmt.Errorf("the repository's %s target: %w", slsa.NpmKeysTarget, err)
+				}
+				files = append(files, fsutil.File{Path: npmKeysOut, Data: targets[0], Perm: 0o644})
+			}
+			if err := fsutil.WriteFiles(files, true); err != nil {
 				return fmt.Errorf("writing %q: %w", out, err)
 			}
 			if output == "json" {
 				return printJSON(cmd, struct {
-					Out    string `json:"out"`
-					Bytes  int    `json:"bytes"`
-					SHA256 string `json:"sha256"`
-					TUFURL string `json:"tufUrl"`
-				}{out, len(b), fmt.Sprintf("%x", sha256.Sum256(b)), repoURL(cfg.URL)})
+					Out     string `json:"out"`
+					Bytes   int    `json:"bytes"`
+					SHA256  string `json:"sha256"`
+					TUFURL  string `json:"tufUrl"`
+					NpmKeys string `json:"npmKeys,omitempty"`
+				}{out, len(b), fmt.Sprintf("%x", sha256.Sum256(b)), repoURL(cfg.URL), npmKeysOut})
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes), verified through TUF from %s\n", out, len(b), repoURL(cfg.URL))
+			if npmKeysOut != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes), the npm registry's keys, verified through TUF from %s\n", npmKeysOut, len(targets[0]), repoURL(cfg.URL))
+			}
 			return nil
 		},
 	}
@@ -84,6 +102,7 @@ not at all. Verifiers never fetch it: pass it to them with --trusted-root.`,
 	f.StringVar(&cfg.URL, "tuf-url", tufroot.DefaultURL, "TUF repository base URL")
 	f.StringVar(&rootPath, "tuf-root", "", "TUF root.json to trust for the repository (default: the public-good instance's, embedded)")
 	f.StringVar(&out, "out", "trusted_root.json", "file to write the trusted root to")
+	f.StringVar(&npmKeysOut, "npm-keys-out", "", "also write the npm registry's keys ("+slsa.NpmKeysTarget+" target) to this file")
 	f.StringVar(&cfg.CacheDir, "cache-dir", "", "directory keeping the TUF metadata seen (default: the user's cache directory)")
 	addOutputFlag(cmd, &output)
 	return cmd

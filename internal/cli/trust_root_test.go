@@ -77,3 +77,55 @@ func TestTrustRootUpdate(t *testing.T) {
 		t.Errorf("a failed update changed --out")
 	}
 }
+
+// TestTrustRootUpdateNpmKeys: --npm-keys-out writes the npm registry's
+// keys, verified through TUF with the trusted root; a repository without
+// them, or with keys that are not the registry's format, writes neither
+// file.
+func TestTrustRootUpdateNpmKeys(t *testing.T) {
+	root, err := os.ReadFile(publicGoodRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := os.ReadFile(filepath.Join(filepath.Dir(publicGoodRoot), "registry.npmjs.org.keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		keys []byte // nil: the repository has no such target
+		code int
+	}{
+		{"the registry's keys", keys, 0},
+		{"no keys target", nil, 1},
+		{"keys without an attestation key", []byte(`{"keys": []}`), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := tufrepo.New(t, root)
+			if tc.keys != nil {
+				repo.SetTargetNamed("registry.npmjs.org/keys.json", tc.keys)
+			}
+			dir := t.TempDir()
+			rootFile := filepath.Join(dir, "root.json")
+			if err := os.WriteFile(rootFile, repo.Root, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, keysOut := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "keys.json")
+			var stdout, stderr bytes.Buffer
+			code := cli.Main(context.Background(), []string{"trust-root", "update", "--tuf-url", repo.URL,
+				"--tuf-root", rootFile, "--out", out, "--npm-keys-out", keysOut, "--cache-dir", filepath.Join(dir, "cache")},
+				strings.NewReader(""), &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr.String())
+			}
+			gotRoot, errRoot := os.ReadFile(out)
+			gotKeys, errKeys := os.ReadFile(keysOut)
+			if tc.code == 0 && (!bytes.Equal(gotRoot, root) || !bytes.Equal(gotKeys, keys)) {
+				t.Errorf("wrote %d and %d bytes (%v, %v), want the trusted root and the keys", len(gotRoot), len(gotKeys), errRoot, errKeys)
+			}
+			if tc.code != 0 && (errRoot == nil || errKeys == nil) {
+				t.Errorf("a failed update wrote a file: %v, %v", errRoot, errKeys)
+			}
+		})
+	}
+}

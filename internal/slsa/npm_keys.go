@@ -23,18 +23,7 @@ const npmAttestationUsage = "npm:attestations"
 // repository: the npm registry's public keys, each with its id (the
 // bundle's key hint), its usage and the time it is valid for.
 type npmKeys struct {
-	Keys []struct {
-		KeyID     string `json:"keyId"`
-		KeyUsage  string `json:"keyUsage"`
-		PublicKey struct {
-			RawBytes   string `json:"rawBytes"` // base64 DER SubjectPublicKeyInfo
-			KeyDetails string `json:"keyDetails"`
-			ValidFor   struct {
-				Start *time.Time `json:"start"`
-				End   *time.Time `json:"end"`
-			} `json:"validFor"`
-		} `json:"publicKey"`
-	} `json:"keys"`
+	Keys []npmKeyEntry `json:"keys"`
 }
 
 // npmKey is one registry key that signs publish attestations.
@@ -51,6 +40,59 @@ func (k npmKey) validAt(t time.Time) bool {
 	return (k.start == nil || !t.Before(*k.start)) && (k.end == nil || t.Before(*k.end))
 }
 
+// npmKeyEntry is one key of keys.json.
+type npmKeyEntry struct {
+	KeyID     string `json:"keyId"`
+	KeyUsage  string `json:"keyUsage"`
+	PublicKey struct {
+		RawBytes   string `json:"rawBytes"` // base64 DER SubjectPublicKeyInfo
+		KeyDetails string `json:"keyDetails"`
+		ValidFor   struct {
+			Start *time.Time `json:"start"`
+			End   *time.Time `json:"end"`
+		} `json:"validFor"`
+	} `json:"publicKey"`
+}
+
+func parseNpmKey(k npmKeyEntry) (npmKey, error) {
+	der, err := base64.StdEncoding.DecodeString(k.PublicKey.RawBytes)
+	if err != nil {
+		return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, k.KeyID, err)
+	}
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, k.KeyID, err)
+	}
+	if err := sign.CheckPublicKey(pub); err != nil {
+		return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, k.KeyID, err)
+	}
+	return npmKey{id: k.KeyID, key: pub, start: k.PublicKey.ValidFor.Start, end: k.PublicKey.ValidFor.End}, nil
+}
+
+// CheckNpmKeys reports an [ErrNpmKeys] unless keysJSON is the npm
+// registry's keys.json with at least one key for npm:attestations, every
+// such key usable.
+func CheckNpmKeys(keysJSON []byte) error {
+	var ks npmKeys
+	if err := json.Unmarshal(keysJSON, &ks); err != nil {
+		return fmt.Errorf("%w: %v", ErrNpmKeys, err)
+	}
+	n := 0
+	for _, k := range ks.Keys {
+		if k.KeyUsage != npmAttestationUsage {
+			continue
+		}
+		if _, err := parseNpmKey(k); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: no key for %s", ErrNpmKeys, npmAttestationUsage)
+	}
+	return nil
+}
+
 // npmAttestationKey finds the key with id keyID and usage npm:attestations
 // in keys.json. Only such a key is trusted: the bundle's hint names it, it
 // is not taken from the bundle.
@@ -60,21 +102,9 @@ func npmAttestationKey(keysJSON []byte, keyID string) (npmKey, error) {
 		return npmKey{}, fmt.Errorf("%w: %v", ErrNpmKeys, err)
 	}
 	for _, k := range ks.Keys {
-		if k.KeyID != keyID || k.KeyUsage != npmAttestationUsage || keyID == "" {
-			continue
+		if k.KeyID == keyID && k.KeyUsage == npmAttestationUsage && keyID != "" {
+			return parseNpmKey(k)
 		}
-		der, err := base64.StdEncoding.DecodeString(k.PublicKey.RawBytes)
-		if err != nil {
-			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
-		}
-		pub, err := x509.ParsePKIXPublicKey(der)
-		if err != nil {
-			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
-		}
-		if err := sign.CheckPublicKey(pub); err != nil {
-			return npmKey{}, fmt.Errorf("%w: key %q: %v", ErrNpmKeys, keyID, err)
-		}
-		return npmKey{id: keyID, key: pub, start: k.PublicKey.ValidFor.Start, end: k.PublicKey.ValidFor.End}, nil
 	}
 	return npmKey{}, fmt.Errorf("%w: no npm registry key with id %q and usage %s", ErrInvalidSignature, keyID, npmAttestationUsage)
 }

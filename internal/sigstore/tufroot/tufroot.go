@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -79,8 +80,17 @@ func (c *Config) Validate() error {
 // checked to parse as a Sigstore trusted root. It returns [ErrConfig],
 // [ErrFetch], [ErrTUF] or [ErrTrustedRoot].
 func Fetch(ctx context.Context, cfg Config) ([]byte, error) {
+	b, _, err := FetchTargets(ctx, cfg)
+	return b, err
+}
+
+// FetchTargets is [Fetch] that also returns the targets named in extra
+// (such as the npm registry's keys, registry.npmjs.org/keys.json), each
+// verified through TUF as the trusted root is, in their order. A target
+// the repository does not list is an [ErrFetch].
+func FetchTargets(ctx context.Context, cfg Config, extra ...string) ([]byte, [][]byte, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := &tuf.Options{
 		Root:              cfg.Root,
@@ -98,16 +108,27 @@ func Fetch(ctx context.Context, cfg Config) ([]byte, error) {
 	// client workflow runs against the repository every time.
 	c, err := tuf.New(opts)
 	if err != nil {
-		return nil, tufError(err)
+		return nil, nil, tufError(err)
 	}
 	b, err := c.GetTarget(Target)
 	if err != nil {
-		return nil, tufError(err)
+		return nil, nil, tufError(err)
 	}
 	if _, err := root.NewTrustedRootFromJSON(b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTrustedRoot, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrTrustedRoot, err)
 	}
-	return b, nil
+	out := make([][]byte, len(extra))
+	for i, name := range extra {
+		if out[i], err = c.GetTarget(name); err != nil {
+			// go-tuf says a target its verified metadata does not list
+			// with an untyped error; the test pins its wording.
+			if strings.HasSuffix(err.Error(), "target "+name+" not found") {
+				return nil, nil, fmt.Errorf("%w: the repository lists no target %s", ErrFetch, name)
+			}
+			return nil, nil, tufError(err)
+		}
+	}
+	return b, out, nil
 }
 
 // tufError tells a repository that could not be read from one that did

@@ -179,3 +179,28 @@ func TestFetchUnreachable(t *testing.T) {
 		t.Errorf("Fetch from a closed server = %v, want %v", err, tufroot.ErrFetch)
 	}
 }
+
+// TestFetchTargets: another target (the npm registry's keys, under a
+// directory) comes through TUF with the trusted root; one the repository
+// does not list, or whose content changed after signing, is refused.
+func TestFetchTargets(t *testing.T) {
+	const npmKeys = "registry.npmjs.org/keys.json"
+	keys := []byte(`{"keys": []}`)
+	r := tufrepo.New(t, trustedRoot(t))
+	r.SetTargetNamed(npmKeys, keys)
+	cfg := tufroot.Config{URL: r.URL, Root: r.Root, CacheDir: t.TempDir()}
+	got, extra, err := tufroot.FetchTargets(context.Background(), cfg, npmKeys)
+	if err != nil || string(got) != string(trustedRoot(t)) || len(extra) != 1 || string(extra[0]) != string(keys) {
+		t.Fatalf("FetchTargets = %d bytes, %q, %v; want the trusted root and the keys", len(got), extra, err)
+	}
+	if _, _, err := tufroot.FetchTargets(context.Background(), cfg, "registry.npmjs.org/other.json"); !errors.Is(err, tufroot.ErrFetch) {
+		t.Errorf("FetchTargets of a target not listed = %v, want %v", err, tufroot.ErrFetch)
+	}
+	h := sha256.Sum256(keys)
+	if err := os.WriteFile(filepath.Join(r.Dir, "targets", "registry.npmjs.org", fmt.Sprintf("%x.keys.json", h)), []byte(`{"keys": [1]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tufroot.FetchTargets(context.Background(), tufroot.Config{URL: r.URL, Root: r.Root, CacheDir: t.TempDir()}, npmKeys); !errors.Is(err, tufroot.ErrTUF) {
+		t.Errorf("FetchTargets of a target changed after signing = %v, want %v", err, tufroot.ErrTUF)
+	}
+}

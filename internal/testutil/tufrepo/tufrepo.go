@@ -112,17 +112,25 @@ func (r *Repo) SignRoot(keys ...ed25519.PrivateKey) {
 
 // SetTarget publishes content as trusted_root.json: a new targets,
 // snapshot and timestamp version, each signed by its role's key.
-func (r *Repo) SetTarget(content []byte) {
+func (r *Repo) SetTarget(content []byte) { r.SetTargetNamed(Target, content) }
+
+// SetTargetNamed publishes content as the target name (which may have a
+// directory, as registry.npmjs.org/keys.json), as [Repo.SetTarget] does.
+func (r *Repo) SetTargetNamed(name string, content []byte) {
 	h := sha256.Sum256(content)
-	path := filepath.Join(r.Dir, "targets", fmt.Sprintf("%x.%s", h, Target))
+	dir, base := filepath.Split(filepath.FromSlash(name))
+	path := filepath.Join(r.Dir, "targets", dir, fmt.Sprintf("%x.%s", h, base))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		r.t.Fatal(err)
+	}
 	if err := os.WriteFile(path, content, 0o600); err != nil {
 		r.t.Fatal(err)
 	}
-	tf, err := metadata.TargetFile().FromBytes(Target, content, "sha256")
+	tf, err := metadata.TargetFile().FromBytes(name, content, "sha256")
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.Targets.Signed.Targets[Target] = tf
+	r.Targets.Signed.Targets[name] = tf
 	r.Targets.Signed.Version++
 	r.Snapshot.Signed.Meta["targets.json"] = metadata.MetaFile(r.Targets.Signed.Version)
 	r.Snapshot.Signed.Version++
