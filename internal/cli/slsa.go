@@ -29,7 +29,7 @@ Exit codes: 0 verified; 3 not verified; 1 bad input; 2 usage.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyGitHubAttestation(deps), NewCmdSLSAVerifyNpmPackage(deps), NewCmdSLSAVerifyVSA(deps))
+	cmd.AddCommand(NewCmdSLSAVerifyArtifact(deps), NewCmdSLSAVerifyImage(deps), NewCmdSLSAVerifyGitHubAttestation(deps), NewCmdSLSAVerifyNpmPackage(deps), NewCmdSLSAVerifyVSA(deps))
 	return cmd
 }
 

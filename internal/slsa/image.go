@@ -50,6 +50,22 @@ var ErrVerifierNotSupported = fmt.Errorf("%w: no verifier for this builder", Err
 // image with no provenance at all.
 var ErrNoValidSignature = fmt.Errorf("%w: no valid signature", ErrUnverified)
 
+// IsGCB reports whether the builder id asked for names Google Cloud Build,
+// whose provenance is read from a file rather than found with the image.
+func IsGCB(builderID *string) bool {
+	if builderID == nil {
+		return false
+	}
+	b, err := ParseBuilderID(*builderID, false)
+	return err == nil && b.Name == GCBBuilder
+}
+
+// SplitBundles reads a provenance file given for an image: one Sigstore
+// bundle, or JSON Lines of them.
+func SplitBundles(data []byte) ([][]byte, error) {
+	return splitJSONLines(data)
+}
+
 // VerifyImage verifies SLSA provenance for a container image, offline,
 // giving slsa-verifier verify-image's verdicts. The builder is chosen as
 // slsa-verifier chooses it: Google Cloud Build when cfg.BuilderID names
