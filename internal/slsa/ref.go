@@ -71,6 +71,12 @@ func checkVersionedTag(p provenance, want string) error {
 	if err != nil {
 		return err
 	}
+	return matchVersionedTag(tag, want)
+}
+
+// matchVersionedTag is checkVersionedTag's rule on a tag name: want (a
+// valid semantic version) names the release line tag must be on.
+func matchVersionedTag(tag, want string) error {
 	got := semver.Canonical(tag)
 	if !semver.IsValid(got) {
 		return fmt.Errorf("%w: tag %q is not a semantic version", ErrMismatchVersionedTag, tag)
