@@ -23,6 +23,7 @@ var answersNo = map[string]string{
 	"consign verify-attestation":             "no attestation passed: wrong key, type or subject",
 	"consign verify-bundle":                  "the Sigstore bundle does not verify for this artifact and identity",
 	"consign slsa verify-artifact":           "the provenance does not verify, or not for this source, builder, ref or inputs, or it needs an online Rekor search",
+	"consign slsa verify-image":              "no provenance for the image verifies, or not for this source, builder, ref or inputs",
 	"consign slsa verify-vsa":                "the VSA is not signed by this key and key id, or says something else than asked",
 	"consign slsa verify-npm-package":        "an attestation does not verify, or not for this tarball, source, builder or package",
 	"consign slsa verify-github-attestation": "the attestation does not verify, or not for this artifact, source or builder",
