@@ -8,6 +8,10 @@
 // [VerifyNpmPackage] gives verify-npm-package's verdicts for an npm
 // package's provenance and the registry's publish attestation, with the
 // registry's keys from a file.
+// [VerifyImage] is verify-image: the SLSA GitHub container generator's
+// provenance (cosign's keyless attestation, given as Sigstore bundles) with
+// the image's digest as subject, or Google Cloud Build's ([VerifyGCBImage],
+// gcloud's JSON signed by Cloud Build's keys, which this package carries).
 //
 // # What is verified
 //
