@@ -1,0 +1,145 @@
+package oci_test
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/oci"
+	"github.com/consign-dev/consign/internal/sigstore"
+)
+
+const containerLayout = "../../testdata/slsa-verifier/gha_generic_container/v2.1.0/container_workflow_dispatch"
+
+// copyLayout copies the v2.1.0 container generator layout into a
+// temporary directory for a test to damage.
+func copyLayout(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(containerLayout, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(containerLayout, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestReadLayout reads slsa-verifier's container image as cosign saved
+// it, and its attestation as a Sigstore bundle that verifies.
+func TestReadLayout(t *testing.T) {
+	if !oci.IsLayout(containerLayout) || oci.IsLayout(t.TempDir()) {
+		t.Fatal("IsLayout")
+	}
+	img, atts, err := oci.ReadLayout(containerLayout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Digest.Hex != "234e2c830c2fb31ac5671789d22adfe44d30c3ee831d01beae5e237841a13122" || len(atts) != 1 || atts[0].Kind != oci.KindAttestation {
+		t.Fatalf("image %s, %d attachments", img.Digest, len(atts))
+	}
+	b, err := atts[0].CosignBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := readTestdata(t, "sigstore/public-good.trusted_root.json")
+	id := &sigstore.Identity{SubjectRegexp: "https://github.com/slsa-framework/slsa-github-generator/.+", Issuer: actions}
+	d, err := hex.DecodeString(img.Digest.Hex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: root, Identity: id, Digest: d}); err != nil {
+		t.Fatalf("the rewritten bundle: %v", err)
+	}
+
+	// The annotations are not trusted: a signed entry timestamp or a
+	// certificate changed, or a log entry of another attestation, fail.
+	for name, edit := range map[string]func(a map[string]string){
+		"SET changed": func(a map[string]string) {
+			a[oci.RekorBundleAnnotation] = strings.Replace(a[oci.RekorBundleAnnotation], `"SignedEntryTimestamp":"ME`, `"SignedEntryTimestamp":"MF`, 1)
+		},
+		"integrated time changed": func(a map[string]string) {
+			var r map[string]any
+			json.Unmarshal([]byte(a[oci.RekorBundleAnnotation]), &r)
+			p := r["Payload"].(map[string]any)
+			p["integratedTime"] = p["integratedTime"].(float64) + 1
+			nb, _ := json.Marshal(r)
+			a[oci.RekorBundleAnnotation] = string(nb)
+		},
+		"certificate of another signer": func(a map[string]string) {
+			_, oatts, err := oci.ReadLayout(strings.Replace(containerLayout, "v2.1.0", "v2.0.0", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a[oci.CertificateAnnotation] = oatts[0].Annotations[oci.CertificateAnnotation]
+		},
+	} {
+		a := atts[0]
+		a.Annotations = map[string]string{}
+		for k, v := range atts[0].Annotations {
+			a.Annotations[k] = v
+		}
+		edit(a.Annotations)
+		b, err := a.CosignBundle()
+		if err == nil {
+			_, err = sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: root, Identity: id, Digest: d})
+		}
+		if err == nil {
+			t.Errorf("%s: verified", name)
+		}
+	}
+	a := atts[0]
+	a.Annotations = map[string]string{oci.CertificateAnnotation: atts[0].Annotations[oci.CertificateAnnotation]}
+	if _, err := a.CosignBundle(); !errors.Is(err, oci.ErrNoLogEntry) {
+		t.Errorf("no Rekor annotation: %v, want %v", err, oci.ErrNoLogEntry)
+	}
+	a = atts[0]
+	a.Payload = []byte(`{"payloadType":"x"}`)
+	if _, err := a.CosignBundle(); !errors.Is(err, oci.ErrMalformed) {
+		t.Errorf("envelope without signatures: %v, want %v", err, oci.ErrMalformed)
+	}
+}
+
+// TestReadLayoutDamaged: a layout whose files do not hash to their names,
+// are missing, or name a digest that is no sha256 file name, is refused.
+func TestReadLayoutDamaged(t *testing.T) {
+	blob := "blobs/sha256/e163b472f2e5d66e5a2a45e26e020c51a0d2da7dc8b567b31fc2ebfd33dbc33a"
+	for name, tc := range map[string]struct {
+		damage func(dir string)
+		want   error
+	}{
+		"a layer changed": {func(dir string) {
+			os.WriteFile(filepath.Join(dir, blob), []byte(`{"payloadType":"x","payload":"","signatures":[]}`), 0o644)
+		}, oci.ErrDigestMismatch},
+		"a layer missing": {func(dir string) { os.Remove(filepath.Join(dir, blob)) }, oci.ErrLayout},
+		"a digest that climbs out": {func(dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte(strings.Replace(string(b), "sha256:234e2c83", "sha256:../../234e2c83", 1)), 0o644)
+		}, oci.ErrLayout},
+		"no index": {func(dir string) { os.Remove(filepath.Join(dir, "index.json")) }, oci.ErrLayout},
+		"no image": {func(dir string) {
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"schemaVersion":2,"manifests":[]}`), 0o644)
+		}, oci.ErrLayout},
+	} {
+		dir := copyLayout(t)
+		tc.damage(dir)
+		if _, _, err := oci.ReadLayout(dir); !errors.Is(err, tc.want) {
+			t.Errorf("%s: ReadLayout() = %v, want %v", name, err, tc.want)
+		}
+	}
+}
