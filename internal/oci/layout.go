@@ -31,6 +31,11 @@ var ErrLayout = errors.New("not a readable OCI image layout")
 
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// maxLayoutBytes bounds the layers one layout's attachments may hold in
+// all (each is also bounded by limits.OCIBlob): a layout is read whole
+// into memory, and a few provenance attestations are a few megabytes.
+const maxLayoutBytes = 4 * limits.OCIBlob
+
 // IsLayout reports whether path is a directory holding an oci-layout file.
 func IsLayout(path string) bool {
 	fi, err := os.Stat(filepath.Join(path, "oci-layout"))
@@ -57,6 +62,7 @@ func ReadLayout(dir string) (*Image, []Attachment, error) {
 	}
 	var img *Image
 	var atts []Attachment
+	total := int64(0)
 	for _, m := range index.Manifests {
 		kind := m.Annotations[layoutKindAnnotation]
 		switch {
@@ -73,6 +79,11 @@ func ReadLayout(dir string) (*Image, []Attachment, error) {
 			a, err := layoutAttachments(dir, m.Digest, len(atts))
 			if err != nil {
 				return nil, nil, err
+			}
+			for i := range a {
+				if total += int64(len(a[i].Payload)); total > maxLayoutBytes {
+					return nil, nil, fmt.Errorf("%w: the attachments in %s are over %d bytes", ErrTooLarge, dir, maxLayoutBytes)
+				}
 			}
 			atts = append(atts, a...)
 		}

@@ -2,6 +2,7 @@ package slsa
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -112,4 +113,51 @@ func TestGCB(t *testing.T) {
 		}
 	}
 	t.Logf("%d verify-image runs over slsa-verifier's Cloud Build fixtures", runs)
+}
+
+// TestGCBTampered: a signature, the signed payload or the key id changed
+// in the valid provenance is refused; so is provenance of another key.
+func TestGCBTampered(t *testing.T) {
+	dir := filepath.Join(fixtures, "gcb_container", "v0.3")
+	prov := string(readFixture(t, filepath.Join(dir, "gcloud-container-github.json")))
+	digest, err := hex.DecodeString(strings.TrimPrefix(strings.TrimSpace(string(readFixture(t, filepath.Join(dir, "gcloud-container-github.digest")))), "sha256:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func(p string) error {
+		_, err := VerifyImage(ImageConfig{Provenance: []byte(p), Digest: digest, SourceURI: gcbSource, BuilderID: ptr(GCBBuilder)})
+		return err
+	}
+	if err := verify(prov); err != nil {
+		t.Fatal(err)
+	}
+	var out gcloudOutput
+	if err := json.Unmarshal([]byte(prov), &out); err != nil {
+		t.Fatal(err)
+	}
+	env := out.ProvenanceSummary.Provenance[0].Envelope
+	sig, payload, keyID := env.Signatures[0].Sig, env.Payload, env.Signatures[0].KeyID
+	flip := func(s string, i int) string {
+		b := []byte(s)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	for name, p := range map[string]string{
+		"signature changed":          strings.Replace(prov, sig, flip(sig, 20), 1),
+		"payload changed":            strings.Replace(prov, payload, flip(payload, 100), 1),
+		"key of another region":      strings.Replace(prov, keyID, strings.Replace(keyID, "/us-west2/", "/us-east1/", 1), 1),
+		"key id of an unknown form":  strings.Replace(prov, keyID, keyID+"x", 1),
+		"a region with a path in it": strings.Replace(prov, keyID, strings.Replace(keyID, "/us-west2/", "/../us-west2/", 1), 1),
+	} {
+		if p == prov {
+			t.Fatalf("%s: nothing changed", name)
+		}
+		if err := verify(p); !errors.Is(err, ErrNoValidSignature) && !errors.Is(err, ErrInvalidProvenance) {
+			t.Errorf("%s: VerifyImage() = %v, want %v", name, err, ErrNoValidSignature)
+		}
+	}
 }
