@@ -33,6 +33,13 @@
 // resolved digest: a bundle about another image attached to this one signs
 // nothing.
 //
+// An OCI image layout directory as 'cosign save' writes it is read by
+// [ReadLayout]: the image and its signatures and attestations, every blob
+// checked against its digest. [Attachment.CosignBundle] rewrites cosign's
+// keyless attestation layer (a DSSE envelope with the Fulcio certificate and
+// the Rekor entry in annotations) as the Sigstore bundle v0.1 it amounts to,
+// for package sigstore to verify.
+//
 // cosign's own OCI packages (github.com/sigstore/cosign/v2/pkg/oci) are not
 // used: importing them pulls cosign's Fulcio, Rekor and TUF clients into the
 // consign binary, which the import-graph test forbids. The tag scheme and its
