@@ -1,18 +1,24 @@
 package cli_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/consign-dev/consign/internal/oci"
 	"github.com/consign-dev/consign/internal/testutil/registrytest"
 )
+
+const containerDir = "../../testdata/slsa-verifier/gha_generic_container/v2.1.0/container_workflow_dispatch"
 
 // rawManifest pushes manifest bytes as they are.
 type rawManifest struct {
@@ -32,7 +38,7 @@ func TestSLSAVerifyImageRegistry(t *testing.T) {
 		index = "234e2c830c2fb31ac5671789d22adfe44d30c3ee831d01beae5e237841a13122"
 		atts  = "21454caf3a160dfbe6359f0501aa8401c6c0f2c7a8b71380ea21f8c4b48b64fe"
 	)
-	blobs := "../../testdata/slsa-verifier/gha_generic_container/v2.1.0/container_workflow_dispatch/blobs/sha256/"
+	blobs := containerDir + "/blobs/sha256/"
 	read := func(h string) []byte {
 		b, err := os.ReadFile(filepath.Join(blobs, h))
 		if err != nil {
@@ -97,5 +103,74 @@ func TestSLSAVerifyImageRegistry(t *testing.T) {
 		"--trusted-root", root, bare.String())
 	if code != 3 || !strings.Contains(stderr, "no valid signature") {
 		t.Fatalf("no attestation: exit %d\n%s", code, stderr)
+	}
+
+	// The same attestation as a Sigstore bundle, attached to the bare image
+	// as an OCI referrer: found through the referrers API.
+	bundle := layoutBundle(t)
+	empty := static.NewLayer([]byte("{}"), types.MediaType("application/vnd.oci.empty.v1+json"))
+	bl := static.NewLayer(bundle, types.MediaType("application/vnd.dev.sigstore.bundle+json;version=0.1"))
+	bareRepo := bare.Context()
+	for _, l := range []v1.Layer{empty, bl} {
+		if err := remote.WriteLayer(bareRepo, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	desc := func(l v1.Layer) v1.Descriptor {
+		d, _ := l.Digest()
+		n, _ := l.Size()
+		mt, _ := l.MediaType()
+		return v1.Descriptor{MediaType: mt, Digest: d, Size: n}
+	}
+	subject := v1.Descriptor{MediaType: types.OCIImageIndex, Digest: v1.Hash{Algorithm: "sha256", Hex: index}, Size: int64(len(read(index)))}
+	m, err := json.Marshal(v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, ArtifactType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+		Config: desc(empty), Layers: []v1.Descriptor{desc(bl)}, Subject: &subject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, _ := v1.SHA256(bytes.NewReader(m))
+	if err := remote.Put(bareRepo.Digest(h.String()), rawManifest{m, types.OCIManifestSchema1}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runConsign("slsa", "verify-image", "--insecure-registry", "--source-uri", "github.com/slsa-framework/example-package",
+		"--trusted-root", root, bare.String())
+	if code != 0 {
+		t.Fatalf("a bundle referrer: exit %d\n%s", code, stderr)
+	}
+}
+
+// layoutBundle is the v2.1.0 layout's attestation as a Sigstore bundle.
+func layoutBundle(t *testing.T) []byte {
+	t.Helper()
+	_, atts, err := oci.ReadLayout(containerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := atts[0].CosignBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSLSAVerifyImageProvenancePath: the container generator's provenance
+// given as a bundle file, the image as a layout pinned by digest.
+func TestSLSAVerifyImageProvenancePath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "provenance.sigstore.json")
+	if err := os.WriteFile(p, layoutBundle(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const digest = "@sha256:234e2c830c2fb31ac5671789d22adfe44d30c3ee831d01beae5e237841a13122"
+	code, _, stderr := runConsign("slsa", "verify-image", "--provenance-path", p, "--source-uri", "github.com/slsa-framework/example-package",
+		"--trusted-root", publicGoodRoot, containerDir+digest)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	// Another image's layout with this provenance: not its subject.
+	other := strings.Replace(containerDir, "v2.1.0", "v2.0.0", 1)
+	code, _, stderr = runConsign("slsa", "verify-image", "--provenance-path", p, "--source-uri", "github.com/slsa-framework/example-package",
+		"--trusted-root", publicGoodRoot, other)
+	if code != 3 || !strings.Contains(stderr, "not among the provenance's subjects") {
+		t.Fatalf("another image: exit %d\n%s", code, stderr)
 	}
 }
