@@ -29,7 +29,7 @@ var ErrNoLogEntry = errors.New("the attestation carries no transparency log entr
 var ErrLogEntryKind = errors.New("transparency log entry of a kind consign does not verify")
 
 // readableEntries are the Rekor v1 entry kinds sigstore-go reads.
-var readableEntries = map[string]bool{"dsse/0.0.1": true, "intoto/0.0.2": true, "hashedrekord/0.0.1": true}
+var readableEntries = map[string]bool{"dsse/0.0.1": true, "intoto/0.0.1": true, "intoto/0.0.2": true, "hashedrekord/0.0.1": true}
 
 // rekorBundle is cosign's bundle annotation: the entry Rekor returned
 // and its signed entry timestamp.

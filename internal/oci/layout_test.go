@@ -143,3 +143,81 @@ func TestReadLayoutDamaged(t *testing.T) {
 		}
 	}
 }
+
+// TestCosignBundleIntotoV001: attestations cosign logged as Rekor intoto
+// v0.0.1 entries (the container generator up to v1.9.0) verify through
+// package sigstore's own check of that kind; every part of them counts.
+func TestCosignBundleIntotoV001(t *testing.T) {
+	root := readTestdata(t, "sigstore/public-good.trusted_root.json")
+	id := &sigstore.Identity{SubjectRegexp: "https://github.com/slsa-framework/slsa-github-generator/.+", Issuer: actions}
+	layout := func(v string) (*oci.Image, oci.Attachment, []byte) {
+		img, atts, err := oci.ReadLayout(strings.Replace(containerLayout, "v2.1.0", v, 1))
+		if err != nil || len(atts) != 1 {
+			t.Fatalf("%s: %v", v, err)
+		}
+		d, _ := hex.DecodeString(img.Digest.Hex)
+		return img, atts[0], d
+	}
+	verify := func(a oci.Attachment, d []byte, id *sigstore.Identity) error {
+		b, err := a.CosignBundle()
+		if err != nil {
+			return err
+		}
+		_, err = sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: root, Identity: id, Digest: d})
+		return err
+	}
+	_, a, d := layout("v1.9.0")
+	_, old, oldDigest := layout("v1.4.0")
+	for _, c := range []struct {
+		a oci.Attachment
+		d []byte
+	}{{a, d}, {old, oldDigest}} {
+		if err := verify(c.a, c.d, id); err != nil {
+			t.Fatalf("untouched: %v", err)
+		}
+	}
+	withAnn := func(k, v string) oci.Attachment {
+		c := a
+		c.Annotations = map[string]string{}
+		for x, y := range a.Annotations {
+			c.Annotations[x] = y
+		}
+		c.Annotations[k] = v
+		return c
+	}
+	rb := a.Annotations[oci.RekorBundleAnnotation]
+	var r map[string]any
+	if err := json.Unmarshal([]byte(rb), &r); err != nil {
+		t.Fatal(err)
+	}
+	edited := func(f func(p map[string]any)) string {
+		var c map[string]any
+		json.Unmarshal([]byte(rb), &c)
+		f(c["Payload"].(map[string]any))
+		b, _ := json.Marshal(c)
+		return string(b)
+	}
+	payloadChanged := a
+	payloadChanged.Payload = []byte(strings.Replace(string(a.Payload), `"payload":"ey`, `"payload":"ez`, 1))
+	for name, tc := range map[string]struct {
+		a  oci.Attachment
+		d  []byte
+		id *sigstore.Identity
+	}{
+		"SET changed":             {withAnn(oci.RekorBundleAnnotation, strings.Replace(rb, `"SignedEntryTimestamp":"ME`, `"SignedEntryTimestamp":"MF`, 1)), d, id},
+		"integrated time changed": {withAnn(oci.RekorBundleAnnotation, edited(func(p map[string]any) { p["integratedTime"] = p["integratedTime"].(float64) + 1 })), d, id},
+		"log index changed":       {withAnn(oci.RekorBundleAnnotation, edited(func(p map[string]any) { p["logIndex"] = p["logIndex"].(float64) + 1 })), d, id},
+		"unknown log":             {withAnn(oci.RekorBundleAnnotation, edited(func(p map[string]any) { p["logID"] = strings.Repeat("ab", 32) })), d, id},
+		"another entry":           {withAnn(oci.RekorBundleAnnotation, old.Annotations[oci.RekorBundleAnnotation]), d, id},
+		"another certificate":     {withAnn(oci.CertificateAnnotation, old.Annotations[oci.CertificateAnnotation]), d, id},
+		"payload changed":         {payloadChanged, d, id},
+		"another image":           {a, oldDigest, id},
+		"another signer":          {a, d, &sigstore.Identity{SubjectRegexp: "https://github.com/acme/.+", Issuer: actions}},
+	} {
+		err := verify(tc.a, tc.d, tc.id)
+		if err == nil {
+			t.Errorf("%s: verified", name)
+		}
+		t.Logf("%s: %v", name, err)
+	}
+}

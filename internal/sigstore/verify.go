@@ -178,6 +178,9 @@ func Verify(cfg Config) (res *Result, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTrustedRoot, err)
 	}
+	if pb, ok := isIntotoV001(cfg.Bundle); ok {
+		return verifyIntotoV001(pb, tr, cfg)
+	}
 	b := new(bundle.Bundle)
 	if err := b.UnmarshalJSON(cfg.Bundle); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBundle, err)
