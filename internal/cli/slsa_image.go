@@ -41,7 +41,6 @@ the signing workflow must be the container generator (or --builder-id) at a vX.Y
 source repository --source-uri exactly, and --source-branch, --source-tag,
 --source-versioned-tag and --build-workflow-input, when given, must match the build.
 --provenance-path gives the provenance as a Sigstore bundle file instead of fetching it.
-Attestations that cosign before v2.1 logged as Rekor intoto v0.0.1 entries cannot be verified.
 
 Google Cloud Build (--builder-id https://cloudbuild.googleapis.com/GoogleHostedWorker[@v0.2|@v0.3]):
 --provenance-path is the output of 'gcloud artifacts docker images describe IMAGE --format json

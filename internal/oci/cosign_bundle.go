@@ -24,11 +24,11 @@ const (
 var ErrNoLogEntry = errors.New("the attestation carries no transparency log entry")
 
 // ErrLogEntryKind is a log entry of a kind the Sigstore verifier does not
-// read: cosign before v2.1 logged attestations as Rekor intoto v0.0.1
-// entries, which sigstore-go (and so consign) cannot check.
+// read (package sigstore reads what sigstore-go reads, and the Rekor intoto
+// v0.0.1 entries cosign before v2.1 wrote).
 var ErrLogEntryKind = errors.New("transparency log entry of a kind consign does not verify")
 
-// readableEntries are the Rekor v1 entry kinds sigstore-go reads.
+// readableEntries are the Rekor v1 entry kinds package sigstore reads.
 var readableEntries = map[string]bool{"dsse/0.0.1": true, "intoto/0.0.1": true, "intoto/0.0.2": true, "hashedrekord/0.0.1": true}
 
 // rekorBundle is cosign's bundle annotation: the entry Rekor returned
@@ -88,7 +88,7 @@ func (a *Attachment) CosignBundle() ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: Rekor entry body is not an entry", ErrMalformed, a.Name())
 	}
 	if kv := body.Kind + "/" + body.APIVersion; !readableEntries[kv] {
-		return nil, fmt.Errorf("%s: %w: Rekor %s (cosign before v2.1 wrote these; the Sigstore verifier, sigstore-go, reads dsse/0.0.1, intoto/0.0.2 and hashedrekord/0.0.1)", a.Name(), ErrLogEntryKind, kv)
+		return nil, fmt.Errorf("%s: %w: Rekor %s (consign reads dsse/0.0.1, intoto/0.0.1, intoto/0.0.2 and hashedrekord/0.0.1)", a.Name(), ErrLogEntryKind, kv)
 	}
 	block, _ := pem.Decode([]byte(a.Annotations[CertificateAnnotation]))
 	if block == nil || block.Type != "CERTIFICATE" {

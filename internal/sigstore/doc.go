@@ -63,6 +63,19 @@
 // never reads the proof's own rootHash, treeSize and logIndex. consign
 // refuses a bundle whose proof says otherwise than its checkpoint.
 //
+// # Rekor intoto v0.0.1 entries
+//
+// cosign before v2.1 logged keyless attestations as Rekor intoto v0.0.1
+// entries, which sigstore-go v1.1.4 cannot parse. A bundle v0.1 whose one
+// entry is of that kind (package oci rewrites cosign's attestation layers
+// as such bundles) is checked here with sigstore-go's parts and the same
+// rules: the signed entry timestamp by a log of the trusted root valid at
+// the integrated time, the entry's payload hash and certificate equal to
+// the bundle's, the certificate chain to a Fulcio CA at the integrated time
+// and its SCT, the DSSE signature, the identity, and the artifact among the
+// statement's subjects. Only keyless bundles with a digest are read so, and
+// none with RFC 3161 timestamps (which this path would not check).
+//
 // # Policies
 //
 // [PolicyVerifier] is the verification engine's bundle verifier: it checks a

@@ -50,9 +50,8 @@ var containerCases = []imageCase{
 
 // containerVersions are the container generator's versions in
 // slsa-verifier's fixtures. Up to v1.9.0 cosign logged the attestation as
-// a Rekor intoto v0.0.1 entry, which sigstore-go (and so consign) does
-// not read: every case there is refused with ErrNoValidSignature (the
-// attestation is oci.ErrLogEntryKind).
+// a Rekor intoto v0.0.1 entry (package sigstore's own check), from v1.10.0
+// as a dsse v0.0.1 entry (sigstore-go's).
 var containerVersions = []string{"v1.4.0", "v1.5.0", "v1.6.0", "v1.7.0", "v1.8.0", "v1.9.0", "v1.10.0", "v2.0.0", "v2.1.0"}
 
 // readContainerFixture reads one version's OCI layout as the CLI does:
@@ -138,6 +137,9 @@ func TestContainerGeneratorConsign(t *testing.T) {
 		{"another image's provenance", func(c *ImageConfig) { c.Bundles = otherBundles }, ErrMismatchHash},
 		{"the other image's provenance first, then its own", func(c *ImageConfig) { c.Bundles = append(otherBundles[:1:1], bundles...) }, nil},
 		{"no attestation", func(c *ImageConfig) { c.Bundles = nil }, ErrNoValidSignature},
+		{"only an attestation without its log entry", func(c *ImageConfig) {
+			c.Bundles, c.Unreadable = nil, []error{fmt.Errorf("layer: %w", oci.ErrNoLogEntry)}
+		}, oci.ErrNoLogEntry},
 		{"workflow inputs that the run had not", func(c *ImageConfig) { c.Inputs = map[string]string{"nope": "x"} }, ErrInvalidProvenance},
 		{"the generic generator as builder", func(c *ImageConfig) { c.BuilderID = ptr(GenericGenerator) }, ErrUntrustedBuilder},
 		{"the container generator at another version", func(c *ImageConfig) { c.BuilderID = ptr(ContainerGenerator + "@v2.0.0") }, ErrUntrustedBuilder},
