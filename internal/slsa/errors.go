@@ -63,8 +63,10 @@ var (
 	// or a builder id of the wrong form or with no reader of its
 	// provenance.
 	ErrInvalidBuilderID = fmt.Errorf("%w: invalid builder id", ErrUnverified)
-	// ErrNotSupported is a builder slsa-verifier has no rules for (an npm
-	// --builder-id that is no runner of the npm CLI).
+	// ErrNotSupported is what slsa-verifier has no rules for: an npm
+	// --builder-id that is no runner of the npm CLI, or a check the
+	// builder's provenance cannot answer (a branch or workflow inputs, for
+	// Cloud Build).
 	ErrNotSupported = fmt.Errorf("%w: not supported", ErrUnverified)
 	// ErrMismatchPackageName and ErrMismatchPackageVersion are an npm
 	// package of another name or version than asked for.

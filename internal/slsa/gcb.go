@@ -33,9 +33,6 @@ var (
 	// unsigned text Cloud Build puts beside the envelope) says something
 	// else than the signed statement (slsa-verifier: ErrorMismatchIntoto).
 	ErrMismatchIntoto = fmt.Errorf("%w: the signed statement does not match the text provenance", ErrUnverified)
-	// ErrNotSupported is a check the builder's provenance cannot answer
-	// (a branch or workflow inputs, for Cloud Build).
-	ErrNotSupported = fmt.Errorf("%w: not supported for this builder", ErrUnverified)
 )
 
 const (
