@@ -141,6 +141,42 @@ type Result struct {
 	Errors     int64   `json:"errors"`
 	Note       string  `json:"note,omitempty"`
 	TotalItems int64   `json:"logSize,omitempty"`
+	// ServerCPUus is the server process's CPU time (user + system, from
+	// /proc/PID/stat) per entry in µs, when -pid names it; Load1 is the
+	// machine's 1-minute load average at the end of the level.
+	ServerCPUus float64 `json:"serverCPUusPerEntry,omitempty"`
+	Load1       float64 `json:"load1,omitempty"`
+}
+
+// cpuTicks is the user + system CPU time of process pid in clock ticks
+// (1/100 s on Linux), from /proc/PID/stat.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: fields count from the last ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	var u, s int64
+	if _, err := fmt.Sscan(f[11], &u); err != nil {
+		return 0, err
+	}
+	if _, err := fmt.Sscan(f[12], &s); err != nil {
+		return 0, err
+	}
+	return u + s, nil
+}
+
+// load1 is the 1-minute load average.
+func load1() float64 {
+	var l float64
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Sscan(string(b), &l)
+	}
+	return l
 }
 
 func percentile(d []time.Duration, p float64) float64 {
@@ -164,6 +200,7 @@ func publish(args []string) error {
 	batch := fs.Int("batch", 1, "envelopes per request")
 	dur := fs.Duration("duration", 10*time.Second, "how long to publish")
 	name := fs.String("name", "publish", "result name")
+	pid := fs.Int("pid", 0, "the server's process id, to report its CPU time per entry")
 	fs.Parse(args)
 	lines, err := readLines(*entries)
 	if err != nil {
@@ -175,6 +212,12 @@ func publish(args []string) error {
 	lat := make([][]time.Duration, *clients)
 	tr := &http.Transport{MaxIdleConnsPerHost: *clients + 1, MaxConnsPerHost: *clients + 1}
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	var ticks0 int64
+	if *pid != 0 {
+		if ticks0, err = cpuTicks(*pid); err != nil {
+			return err
+		}
+	}
 	deadline := time.Now().Add(*dur)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -205,8 +248,16 @@ func publish(args []string) error {
 		all = append(all, l...)
 	}
 	n := int64(len(all) * *batch)
-	return json.NewEncoder(os.Stdout).Encode(Result{Name: *name, Clients: *clients, Batch: *batch, Entries: n, Seconds: secs,
-		PerSecond: float64(n) / secs, P50ms: percentile(all, 0.5), P99ms: percentile(all, 0.99), Errors: errs.Load()})
+	res := Result{Name: *name, Clients: *clients, Batch: *batch, Entries: n, Seconds: secs,
+		PerSecond: float64(n) / secs, P50ms: percentile(all, 0.5), P99ms: percentile(all, 0.99), Errors: errs.Load(), Load1: load1()}
+	if *pid != 0 && n > 0 {
+		ticks1, err := cpuTicks(*pid)
+		if err != nil {
+			return err
+		}
+		res.ServerCPUus = float64(ticks1-ticks0) * 1e4 / float64(n) // 1 tick = 10 ms = 1e4 µs
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
 func openStore(ctx context.Context, spec string) (store.Store, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
@@ -30,6 +31,7 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, held *int
 		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
 	}
 	lr := newLineReader(&budgetReader{r: http.MaxBytesReader(w, r.Body, l.MaxBody), s: s, held: held}, l.MaxEnvelope)
+	defer lr.free()
 	first, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
@@ -37,50 +39,61 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, held *int
 	if err != nil {
 		return nil, s.bodyError(err, 1)
 	}
+	second, err := lr.next()
+	if err == io.EOF {
+		// One line: one envelope either way, for the strict parse to
+		// check; no validity pass of its own.
+		return [][]byte{first}, nil
+	}
+	if err != nil {
+		return nil, s.bodyError(err, 2)
+	}
 	if !json.Valid(first) {
 		// Not a JSON value on its own line: the whole body is one
 		// envelope over several lines, or malformed.
-		return s.oneEnvelope(lr, first)
+		return s.oneEnvelope(lr, first, second)
 	}
 	lines := [][]byte{first}
-	for {
-		line, err := lr.next()
+	for line := second; ; {
+		if len(lines) == l.MaxBatch {
+			return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, l.MaxBatch)
+		}
+		lines = append(lines, line)
+		line, err = lr.next()
 		if err == io.EOF {
 			return lines, nil
 		}
 		if err != nil {
 			return nil, s.bodyError(err, len(lines)+1)
 		}
-		if len(lines) == l.MaxBatch {
-			return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, l.MaxBatch)
-		}
-		lines = append(lines, line)
 	}
 }
 
 // oneEnvelope reads the rest of a body whose first line, first, is not a
-// JSON value by itself: together with it, at most MaxEnvelope bytes. It is
-// one envelope if it is valid JSON as a whole; otherwise its lines are
-// envelopes, for the strict parse of each to reject.
-func (s *Server) oneEnvelope(lr *lineReader, first []byte) ([][]byte, error) {
+// JSON value by itself, and whose second line is second: together with
+// them, at most MaxEnvelope bytes. It is one envelope if it is valid JSON as
+// a whole; otherwise its lines are envelopes, for the strict parse of each
+// to reject.
+func (s *Server) oneEnvelope(lr *lineReader, first, second []byte) ([][]byte, error) {
 	max := s.cfg.Limits.MaxEnvelope
 	doc := append(make([]byte, 0, len(first)+1), first...)
 	lines := [][]byte{first}
-	for {
-		line, err := lr.next()
+	for line := second; ; {
+		if len(doc)+1+len(line) > max {
+			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", api.ErrTooLarge, max)
+		}
+		doc = append(append(doc, '\n'), line...)
+		lines = append(lines, line)
+		var err error
+		line, err = lr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, s.bodyError(err, len(lines)+1)
 		}
-		if len(doc)+1+len(line) > max {
-			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", api.ErrTooLarge, max)
-		}
-		doc = append(append(doc, '\n'), line...)
-		lines = append(lines, line)
 	}
-	if len(lines) == 1 || json.Valid(doc) {
+	if json.Valid(doc) {
 		return [][]byte{doc}, nil
 	}
 	if len(lines) > s.cfg.Limits.MaxBatch {
@@ -139,8 +152,22 @@ type lineReader struct {
 	max int
 }
 
+// readers holds the 64 KiB buffered readers of finished requests: a new one
+// per request was most of the publish path's allocation.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &lineReader{br: br, max: max}
+}
+
+// free gives the buffered reader back for another request; lr is not used
+// afterwards (the lines it returned are copies).
+func (lr *lineReader) free() {
+	lr.br.Reset(nil)
+	readers.Put(lr.br)
+	lr.br = nil
 }
 
 // space is the white space trimmed from lines.

@@ -45,7 +45,7 @@ func appendPublishJSON(b []byte, r *api.PublishResponse) []byte {
 // publish is POST /api/v1/attestations.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := s.authenticate(ctx, r)
+	p, err := s.authenticatePublish(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := s.seq.submit(entries)
+	req, err := s.seq.submit(&p.hash, entries)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ type appendResult struct {
 }
 
 type appendRequest struct {
+	// token is the hash of the secret of the token that sent it, for the
+	// sequencer's check; nil when the caller read the token from the
+	// database for this very request (the portal's findings).
+	token   *tlog.Hash
 	entries []pendingEntry
 	done    chan appendResult // buffered, 1
 }
@@ -47,6 +51,11 @@ type sequencer struct {
 	// committed, when set, sees each committed batch before any of its
 	// requests is answered.
 	committed func([]store.Appended, store.Tree)
+	// check, when set, reads a token again right before the entries of
+	// its requests are appended: a request whose token it refuses fails
+	// with its error, and nothing of it is logged. It runs once per token
+	// per batch.
+	check func(ctx context.Context, token tlog.Hash) error
 }
 
 func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, committed func([]store.Appended, store.Tree)) *sequencer {
@@ -57,8 +66,8 @@ func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeou
 }
 
 // submit queues entries, or returns api.ErrOverloaded at once when the queue is full.
-func (q *sequencer) submit(entries []pendingEntry) (*appendRequest, error) {
-	req := &appendRequest{entries: entries, done: make(chan appendResult, 1)}
+func (q *sequencer) submit(token *tlog.Hash, entries []pendingEntry) (*appendRequest, error) {
+	req := &appendRequest{token: token, entries: entries, done: make(chan appendResult, 1)}
 	select {
 	case <-q.stop:
 		return nil, fmt.Errorf("%w: the server is shutting down", api.ErrServer)
@@ -110,7 +119,38 @@ func (q *sequencer) run() {
 	}
 }
 
+// checkTokens fails the requests of batch whose token check refuses and
+// returns the others, with their number of entries.
+func (q *sequencer) checkTokens(batch []*appendRequest) ([]*appendRequest, int) {
+	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
+	defer cancel()
+	verdict := map[tlog.Hash]error{}
+	kept, n := batch[:0], 0
+	for _, req := range batch {
+		var err error
+		if req.token != nil {
+			var ok bool
+			if err, ok = verdict[*req.token]; !ok {
+				err = q.check(ctx, *req.token)
+				verdict[*req.token] = err
+			}
+		}
+		if err != nil {
+			req.done <- appendResult{err: err}
+			continue
+		}
+		kept = append(kept, req)
+		n += len(req.entries)
+	}
+	return kept, n
+}
+
 func (q *sequencer) append(batch []*appendRequest, n int) {
+	if q.check != nil {
+		if batch, n = q.checkTokens(batch); len(batch) == 0 {
+			return
+		}
+	}
 	// One acceptance time for the batch, never earlier than the last one
 	// this sequencer used.
 	t := q.now().UTC().Truncate(time.Millisecond)

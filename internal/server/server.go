@@ -110,7 +110,10 @@ type Server struct {
 	log     *slog.Logger
 	hashes  *hashCache
 	keys    keyCache
-	cpu     chan struct{} // a slot per CPU for checking envelopes
+	// principals are the tokens publishes presented, checked again by the
+	// sequencer before their entries are appended.
+	principals principalCache
+	cpu        chan struct{} // a slot per CPU for checking envelopes
 	// inFlight counts the bytes of publish bodies read and not yet released.
 	inFlight atomic.Int64
 
@@ -152,6 +155,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.cacheHashes(a)
 		s.sawSize(t.Size)
 	})
+	s.seq.check = s.stillValid
 	s.routes()
 	return s, nil
 }

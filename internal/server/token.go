@@ -182,6 +182,7 @@ func validProduct(p string) bool {
 // principal is an authenticated token with its keys parsed.
 type principal struct {
 	token *store.Token
+	hash  tlog.Hash // of the token's secret
 	keys  []*sign.Verifier
 }
 
@@ -191,10 +192,24 @@ func (p *principal) may(product string) bool { return slices.Contains(p.token.Pr
 // unknown, malformed, revoked or expired token, and an inspector's token,
 // are api.ErrUnauthorized, all alike.
 //
-// Every request reads the token's row from the database, so a revocation
+// Every call reads the token's row from the database, so a revocation
 // holds for the next request of any server over that database; only the
 // parsed public keys are cached, by their PEM text.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal, error) {
+	return s.authenticateWith(ctx, r, false)
+}
+
+// authenticatePublish is authenticate for a publish, which may take the
+// token from the server's cache of tokens it accepted: the sequencer reads
+// the token's row again right before appending the request's entries (see
+// [Server.stillValid]), so a revocation still holds for every publish that
+// starts after it, at the cost of one read per token per group instead of
+// one per request.
+func (s *Server) authenticatePublish(ctx context.Context, r *http.Request) (*principal, error) {
+	return s.authenticateWith(ctx, r, true)
+}
+
+func (s *Server) authenticateWith(ctx context.Context, r *http.Request, cached bool) (*principal, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, nil
@@ -205,19 +220,17 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 		// the server nothing, and is answered as an unknown one.
 		return nil, api.ErrUnauthorized
 	}
-	t, err := s.tokens.TokenByHash(ctx, HashToken(secret))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, api.ErrUnauthorized
+	h := HashToken(secret)
+	if cached {
+		if p := s.principals.get(h); p != nil && usable(p.token, s.now()) {
+			return p, nil
+		}
 	}
+	t, err := s.lookupToken(ctx, h)
 	if err != nil {
 		return nil, err
 	}
-	// An inspector's token signs in to the portal, where every view is
-	// recorded; the API answers it as it answers an unknown token.
-	if !valid(t, s.now()) || t.Role == store.RoleInspector {
-		return nil, api.ErrUnauthorized
-	}
-	p := &principal{token: t, keys: make([]*sign.Verifier, 0, len(t.Keys))}
+	p := &principal{token: t, hash: h, keys: make([]*sign.Verifier, 0, len(t.Keys))}
 	for _, k := range t.Keys {
 		v, err := s.keys.verifier(k)
 		if err != nil {
@@ -225,7 +238,73 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*principal,
 		}
 		p.keys = append(p.keys, v)
 	}
+	s.principals.put(h, p)
 	return p, nil
+}
+
+// usable reports whether the API accepts t at now. An inspector's token
+// signs in to the portal, where every view is recorded; the API answers it
+// as it answers an unknown token.
+func usable(t *store.Token, now time.Time) bool {
+	return valid(t, now) && t.Role != store.RoleInspector
+}
+
+// lookupToken reads the token whose secret hashes to h from the database:
+// api.ErrUnauthorized unless the API may use it now.
+func (s *Server) lookupToken(ctx context.Context, h tlog.Hash) (*store.Token, error) {
+	t, err := s.tokens.TokenByHash(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, api.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !usable(t, s.now()) {
+		return nil, api.ErrUnauthorized
+	}
+	return t, nil
+}
+
+// stillValid reads the token of hash h again, for the sequencer, just
+// before the entries of requests made with it are appended; a token no
+// longer valid leaves the cache, so that its next request is refused
+// before its body is read.
+func (s *Server) stillValid(ctx context.Context, h tlog.Hash) error {
+	_, err := s.lookupToken(ctx, h)
+	if err != nil {
+		s.principals.drop(h)
+	}
+	return err
+}
+
+// principalCache keeps the principals of tokens publishes presented, by
+// their secret's hash, at most principalCacheSize of them.
+type principalCache struct {
+	mu sync.Mutex
+	m  map[tlog.Hash]*principal
+}
+
+const principalCacheSize = 4096
+
+func (c *principalCache) get(h tlog.Hash) *principal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[h]
+}
+
+func (c *principalCache) put(h tlog.Hash, p *principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= principalCacheSize {
+		c.m = map[tlog.Hash]*principal{}
+	}
+	c.m[h] = p
+}
+
+func (c *principalCache) drop(h tlog.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, h)
 }
 
 // keyCache keeps the verifiers of the PEM public keys tokens name.
