@@ -4,8 +4,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +100,18 @@ func revokeIsImmediate(t *testing.T, open func() store.Store) {
 			}
 			if _, err := c.Checkpoint(bg); err == nil {
 				t.Errorf("server %d: Checkpoint (reads need a token) right after the revocation succeeded, want 401", i)
+			}
+			// The refused publish took the token out of the server's
+			// cache: the next one is refused before its body is read.
+			req, _ := http.NewRequest(http.MethodPost, urls[i]+"/api/v1/attestations", strings.NewReader("not an envelope"))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("server %d: a malformed publish with the revoked token: status %d, want 401", i, resp.StatusCode)
 			}
 		}
 	}

@@ -58,8 +58,8 @@ type sequencer struct {
 	check func(ctx context.Context, token tlog.Hash) error
 }
 
-func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, committed func([]store.Appended, store.Tree)) *sequencer {
-	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), committed: committed}
+func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, check func(context.Context, tlog.Hash) error, committed func([]store.Appended, store.Tree)) *sequencer {
+	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), check: check, committed: committed}
 	q.wg.Add(1)
 	go q.run()
 	return q
