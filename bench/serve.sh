@@ -48,6 +48,8 @@ stop_servers() {
 trap stop_servers EXIT INT TERM
 
 # start_server NAME DB LOGKEY: serve DB in the background; sets URL, TOKEN, PID.
+# Each publish level also reports the server's CPU time per entry
+# (loadgen -pid); bench/servecpu.sh compares two binaries on it.
 start_server() {
 	name=$1 db=$2 logkey=$3
 	rm -f "$WORK/$name.url"
@@ -62,7 +64,8 @@ start_server() {
 # used before (SKIP is shared, so every level of every backend logs new ones).
 SKIP=0
 publish() {
-	"$WORK/loadgen" publish -name "$1" -server "$2" -token "$3" -entries "$WORK/entries.jsonl" -skip "$SKIP" -clients "$4" -batch "${5:-1}" -duration "$DURATION" | tee -a "$OUT" >&2
+	case $1 in postgres*) pid=$PG_PID ;; *) pid=$SQLITE_PID ;; esac
+	"$WORK/loadgen" publish -name "$1" -server "$2" -token "$3" -pid "$pid" -entries "$WORK/entries.jsonl" -skip "$SKIP" -clients "$4" -batch "${5:-1}" -duration "$DURATION" | tee -a "$OUT" >&2
 	SKIP=$(tail -1 "$OUT" | sed 's/.*"entries":\([0-9]*\).*/\1/' | awk -v s="$SKIP" '{print s + $1 + 64}')
 }
 

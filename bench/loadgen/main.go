@@ -5,11 +5,14 @@
 // not part of consign.
 //
 //	loadgen gen    -n N -out entries.jsonl -key key.pub
-//	loadgen publish -server URL -token T -entries entries.jsonl -skip K -clients C -duration D
+//	loadgen publish -server URL -token T -entries entries.jsonl -skip K -clients C -duration D [-pid SERVERPID]
 //	loadgen proofs -db sqlite:PATH|postgres://... -n 1000000
 //	loadgen prove  -server URL -samples 2000   (inclusion proofs from a running server)
 //
-// Results are JSON lines on stdout.
+// Results are JSON lines on stdout. With -pid, publish also reports the
+// server process's CPU time per entry (user + system, from /proc/PID/stat)
+// and the load average, since on a shared machine throughput alone says
+// little.
 package main
 
 import (

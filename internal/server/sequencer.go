@@ -124,26 +124,50 @@ func (q *sequencer) run() {
 func (q *sequencer) checkTokens(batch []*appendRequest) ([]*appendRequest, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
 	defer cancel()
+	var tokens []tlog.Hash
 	verdict := map[tlog.Hash]error{}
-	kept, n := batch[:0], 0
 	for _, req := range batch {
-		var err error
 		if req.token != nil {
-			var ok bool
-			if err, ok = verdict[*req.token]; !ok {
-				err = q.check(ctx, *req.token)
-				verdict[*req.token] = err
+			if _, ok := verdict[*req.token]; !ok {
+				verdict[*req.token] = nil
+				tokens = append(tokens, *req.token)
 			}
 		}
-		if err != nil {
-			req.done <- appendResult{err: err}
-			continue
+	}
+	// Usually one token or a few; many distinct tokens are read a few at
+	// a time, so that a group of many tokens does not hold the appends up
+	// for one read after another.
+	errs := make([]error, len(tokens))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, maxTokenChecks)
+	for i, h := range tokens {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			errs[i] = q.check(ctx, h)
+		}()
+	}
+	wg.Wait()
+	for i, h := range tokens {
+		verdict[h] = errs[i]
+	}
+	kept, n := batch[:0], 0
+	for _, req := range batch {
+		if req.token != nil {
+			if err := verdict[*req.token]; err != nil {
+				req.done <- appendResult{err: err}
+				continue
+			}
 		}
 		kept = append(kept, req)
 		n += len(req.entries)
 	}
 	return kept, n
 }
+
+// maxTokenChecks is the most token reads a group makes at once.
+const maxTokenChecks = 8
 
 func (q *sequencer) append(batch []*appendRequest, n int) {
 	if q.check != nil {
