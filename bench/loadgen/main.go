@@ -1,7 +1,8 @@
-// Command loadgen is the load generator of bench/serve.sh: it makes signed
-// envelopes, publishes them to a running 'consign serve' over loopback with
-// N concurrent clients and reports throughput and latency, and measures
-// inclusion proofs on a log of a million entries. It is a benchmark tool,
+// Command loadgen is the load generator of bench/serve.sh and
+// bench/servecpu.sh: it makes signed envelopes, publishes them to a running
+// 'consign serve' over loopback with N concurrent clients and reports
+// throughput and latency, and measures inclusion proofs on a log of a
+// million entries. It is a benchmark tool,
 // not part of consign.
 //
 //	loadgen gen    -n N -out entries.jsonl -key key.pub
