@@ -170,11 +170,10 @@ func statType(mode uint32) fs.FileMode {
 	return fs.ModeIrregular
 }
 
-func (d fdDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, Set, error) bool) error {
+func (d fdDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, error) bool) error {
 	return d.rc.Control(func(dirfd uintptr) {
 		for _, it := range files {
-			set, err := w.hashAt(ctx, int(dirfd), it.name)
-			if !each(it, set, err) {
+			if !each(it, w.hashAt(ctx, int(dirfd), it.name)) {
 				return
 			}
 		}
@@ -184,7 +183,7 @@ func (d fdDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each 
 // hashAt hashes the regular file name in the directory open as dirfd.
 // O_NOFOLLOW refuses a name that has become a link since the listing, and
 // O_NONBLOCK keeps one that has become a named pipe from blocking the open.
-func (w *worker) hashAt(ctx context.Context, dirfd int, name string) (Set, error) {
+func (w *worker) hashAt(ctx context.Context, dirfd int, name string) error {
 	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_NOCTTY
 	var fd int
 	var err error
@@ -195,18 +194,18 @@ func (w *worker) hashAt(ctx context.Context, dirfd int, name string) (Set, error
 		}
 	}
 	if err == syscall.ELOOP {
-		return nil, errNotRegular
+		return errNotRegular
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
+		return &fs.PathError{Op: "openat", Path: name, Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "fstat", Path: name, Err: err}
+		return &fs.PathError{Op: "fstat", Path: name, Err: err}
 	}
 	if statType(st.Mode) != 0 {
-		return nil, errNotRegular
+		return errNotRegular
 	}
 	w.fdr = fdReader{fd: fd, name: name}
 	return w.hashFrom(ctx, &w.fdr, st.Size)

@@ -39,10 +39,9 @@ func openRootDir(root *os.Root, real string, _ []byte) (openDir, []dirEntry, err
 
 func (d rootDir) close() { d.root.Close() }
 
-func (d rootDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, Set, error) bool) error {
+func (d rootDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, error) bool) error {
 	for _, it := range files {
-		set, err := w.hashRootFile(ctx, d.root, it.name)
-		if !each(it, set, err) {
+		if !each(it, w.hashRootFile(ctx, d.root, it.name)) {
 			break
 		}
 	}

@@ -155,15 +155,32 @@ type Result struct {
 // the cause, such as [fs.ErrPermission]), and ctx.Err() once ctx is done.
 // With several failures, it returns one of them.
 func Record(ctx context.Context, root string, paths []string, opts RecordOptions) (*Result, error) {
-	return record(ctx, root, paths, opts, openSysDir)
+	r, err := walk(ctx, root, paths, opts, openSysDir, false)
+	if err != nil {
+		return nil, err
+	}
+	return r.result(), nil
 }
 
 // record is Record with the way directories are opened chosen by the
 // caller: tests run the portable way on Linux too.
 func record(ctx context.Context, root string, paths []string, opts RecordOptions, open dirOpener) (*Result, error) {
+	r, err := walk(ctx, root, paths, opts, open, false)
+	if err != nil {
+		return nil, err
+	}
+	return r.result(), nil
+}
+
+// walk hashes the files under paths; with files set, the workers keep
+// [Artifact]s (SHA-256 alone) rather than Sets.
+func walk(ctx context.Context, root string, paths []string, opts RecordOptions, open dirOpener, files bool) (*recorder, error) {
 	cfg, err := opts.compile()
 	if err != nil {
 		return nil, err
+	}
+	if files && !slices.Equal(cfg.algs, []string{SHA256}) {
+		return nil, fmt.Errorf("%w: files are recorded with %s alone", ErrInvalidOptions, SHA256)
 	}
 	keys := make([]string, 0, len(paths))
 	for _, p := range paths {
@@ -183,7 +200,7 @@ func record(ctx context.Context, root string, paths []string, opts RecordOptions
 		return nil, fmt.Errorf("opening root %q: %w", root, unwrapPath(err))
 	}
 	defer rt.Close()
-	r := &recorder{ctx: ctx, root: rt, cfg: cfg, open: open}
+	r := &recorder{ctx: ctx, root: rt, cfg: cfg, open: open, files: files}
 	r.cond.L = &r.mu
 	if r.rootPrefixes, err = rootPrefixes(root); err != nil {
 		return nil, err
@@ -194,7 +211,10 @@ func record(ctx context.Context, root string, paths []string, opts RecordOptions
 			return nil, err
 		}
 	}
-	return r.run()
+	if err := r.run(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // normaliseArg turns a path argument into a key, rejecting any that leave

@@ -24,6 +24,8 @@ type recorder struct {
 	rootPrefixes [][]string
 	cfg          recordConfig
 	open         dirOpener
+	files        bool      // workers keep Files, not Sets
+	workers      []*worker // once run has returned
 
 	stopped atomic.Bool // set with err, read without the lock
 	mu      sync.Mutex
@@ -362,9 +364,8 @@ func reverse(s []string) []string {
 	return s
 }
 
-// run runs the workers until every task is done or one fails, and
-// assembles the result.
-func (r *recorder) run() (*Result, error) {
+// run runs the workers until every task is done or one fails.
+func (r *recorder) run() error {
 	stop := context.AfterFunc(r.ctx, func() { r.fail(r.ctx.Err()) })
 	defer stop()
 
@@ -372,6 +373,7 @@ func (r *recorder) run() (*Result, error) {
 	var wg sync.WaitGroup
 	for i := range workers {
 		w := newWorker(r.cfg.algs)
+		w.files = r.files
 		workers[i] = w
 		wg.Go(func() { r.work(w) })
 	}
@@ -384,24 +386,30 @@ func (r *recorder) run() (*Result, error) {
 	err := r.err
 	r.mu.Unlock()
 	if err != nil {
-		return nil, err
+		return err
 	}
-
-	n := 0
-	for _, w := range workers {
-		n += len(w.out)
-	}
-	res := &Result{Artifacts: make(map[string]Set, n)}
-	for _, w := range workers {
-		for _, a := range w.out {
-			res.Artifacts[a.key] = a.set
-		}
-	}
+	r.workers = workers
 	slices.SortFunc(r.skipped, func(a, b Skipped) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Reason, b.Reason))
 	})
-	res.Skipped = slices.Compact(r.skipped)
-	return res, nil
+	r.skipped = slices.Compact(r.skipped)
+	return nil
+}
+
+// result assembles the Sets the workers kept.
+func (r *recorder) result() *Result {
+	n := 0
+	for _, w := range r.workers {
+		n += len(w.out)
+	}
+	res := &Result{Artifacts: make(map[string]Set, n), Skipped: r.skipped}
+	for _, w := range r.workers {
+		for _, a := range w.out {
+			res.Artifacts[a.key] = a.set
+		}
+		w.out = nil
+	}
+	return res
 }
 
 // work runs tasks until there are none left or the recording has failed.
@@ -474,9 +482,10 @@ func (r *recorder) readDir(w *worker, d *dirTask) error {
 
 // openDir is an open directory, its files hashed in batches.
 type openDir interface {
-	// hashFiles hashes each of files, named in the directory, and passes
-	// the result to each, stopping when each returns false.
-	hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, Set, error) bool) error
+	// hashFiles hashes each of files, named in the directory, and calls
+	// each with the outcome (the digests are then in w.hs), stopping when
+	// each returns false.
+	hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, error) bool) error
 	close()
 }
 
@@ -493,10 +502,10 @@ type dirEntry struct {
 // hashBatch hashes the files of b.
 func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
 	defer b.dir.release()
-	each := func(it fileItem, set Set, err error) bool {
+	each := func(it fileItem, err error) bool {
 		switch {
 		case err == nil:
-			w.out = append(w.out, artifact{key: it.key, set: set})
+			w.keep(it.key)
 		case errors.Is(err, errNotRegular):
 			r.skip(it.key, ReasonNotRegular)
 		case r.ctx.Err() != nil:
@@ -513,8 +522,8 @@ func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
 	}
 	// Link targets and path arguments: opened by real path in the root.
 	for _, it := range b.files {
-		set, err := w.hashRootFile(r.ctx, r.root, it.name)
-		if !each(it, set, err) {
+		err := w.hashRootFile(r.ctx, r.root, it.name)
+		if !each(it, err) {
 			break
 		}
 	}
@@ -533,6 +542,21 @@ type worker struct {
 	scratch []byte
 	fdr     fdReader
 	out     []artifact
+	// files, when set, keeps each file as a [Artifact] in list rather than
+	// as a Set in out (SHA-256 alone, see [RecordArtifacts]).
+	files bool
+	list  []Artifact
+}
+
+// keep records the file key, whose digests are in w.hs.
+func (w *worker) keep(key string) {
+	if w.files {
+		f := Artifact{Path: key}
+		w.hs[0].Sum(f.SHA256[:0])
+		w.list = append(w.list, f)
+		return
+	}
+	w.out = append(w.out, artifact{key: key, set: sums(w.algs, w.hs, &w.scratch)})
 }
 
 type artifact struct {
@@ -555,31 +579,32 @@ func (w *worker) free() {
 
 // hashRootFile hashes the regular file name (a path with no links) in
 // root.
-func (w *worker) hashRootFile(ctx context.Context, root *os.Root, name string) (Set, error) {
+func (w *worker) hashRootFile(ctx context.Context, root *os.Root, name string) error {
 	f, err := root.Open(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	return w.hashOSFile(ctx, f)
 }
 
 // hashOSFile hashes f if it is a regular file.
-func (w *worker) hashOSFile(ctx context.Context, f *os.File) (Set, error) {
+func (w *worker) hashOSFile(ctx context.Context, f *os.File) error {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, errNotRegular
+		return errNotRegular
 	}
 	return w.hashFrom(ctx, f, fi.Size())
 }
 
-// hashFrom hashes what f yields. size, from the fstat that checked the
-// file's type, lets a file shorter than the buffer be read with one read
-// instead of two: a short read that reaches size is the end of the file.
-func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) (Set, error) {
+// hashFrom hashes what f yields into w.hs. size, from the fstat that
+// checked the file's type, lets a file shorter than the buffer be read with
+// one read instead of two: a short read that reaches size is the end of the
+// file.
+func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) error {
 	for _, h := range w.hs {
 		h.Reset()
 	}
@@ -594,7 +619,7 @@ func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) (Set, er
 			total += int64(n)
 			if total >= nextCheck {
 				if err := ctx.Err(); err != nil {
-					return nil, err
+					return err
 				}
 				nextCheck += ctxCheckBytes
 			}
@@ -603,8 +628,8 @@ func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) (Set, er
 			break
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return sums(w.algs, w.hs, &w.scratch), nil
+	return nil
 }
