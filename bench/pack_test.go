@@ -185,7 +185,7 @@ func buildPackFixture(dst string, large int64) error {
 					prods[n] = d
 				}
 			}
-			rec := &step.Record{Name: stageName(s), Command: []string{"make"}, Materials: mats, Products: prods}
+			rec := &step.Record{Name: stageName(s), Command: []string{"make"}, Materials: mustArtifacts(mats), Products: mustArtifacts(prods)}
 			stmt, err := rec.LinkStatement()
 			if err != nil {
 				return err

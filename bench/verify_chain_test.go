@@ -203,7 +203,7 @@ func buildChainFixture(dst string, links int) error {
 			}
 
 			// consign: the same link as an in-toto link v0.3 statement.
-			rec := &step.Record{Name: stageName(s), Command: []string{"make"}, Materials: mats, Products: prods}
+			rec := &step.Record{Name: stageName(s), Command: []string{"make"}, Materials: mustArtifacts(mats), Products: mustArtifacts(prods)}
 			stmt, err := rec.LinkStatement()
 			if err != nil {
 				return err
@@ -418,4 +418,14 @@ func benchChainSize(b *testing.B, size int) {
 		})
 	}
 	run("in-toto-golang", func() error { return f.intotoVerify(false) })
+}
+
+// mustArtifacts is digest.ArtifactsOf of sets made by the fixtures, which
+// always hold a valid SHA-256 digest.
+func mustArtifacts(m map[string]digest.Set) []digest.Artifact {
+	list, err := digest.ArtifactsOf(m)
+	if err != nil {
+		panic(err)
+	}
+	return list
 }

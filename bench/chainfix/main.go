@@ -127,7 +127,15 @@ func build(dst string, perStage int) error {
 		if err := mb.Dump(filepath.Join(dst, "intoto", "links", fmt.Sprintf(in_toto.LinkNameFormat, name, k.InToto.KeyID))); err != nil {
 			return err
 		}
-		rec := &step.Record{Name: name, Command: []string{"make"}, Materials: mats, Products: prods}
+		matList, err := digest.ArtifactsOf(mats)
+		if err != nil {
+			return err
+		}
+		prodList, err := digest.ArtifactsOf(prods)
+		if err != nil {
+			return err
+		}
+		rec := &step.Record{Name: name, Command: []string{"make"}, Materials: matList, Products: prodList}
 		stmt, err := rec.LinkStatement()
 		if err != nil {
 			return err

@@ -1,11 +1,17 @@
 package attest
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
 )
 
 // The encoders below write the bytes encoding/json writes for the same
@@ -54,6 +60,66 @@ func AppendDigestSet(dst []byte, d digest.Set) []byte {
 		dst = AppendString(dst, d[alg])
 	}
 	return append(dst, '}')
+}
+
+// AppendArtifact appends a as a subject or resource descriptor with a name
+// and a digest: {"name":PATH,"digest":{"sha256":HEX}}, the bytes
+// encoding/json writes for a [Subject] of a's path and [digest.Artifact.Set].
+func AppendArtifact(dst []byte, a *digest.Artifact) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = AppendString(dst, a.Path)
+	dst = append(dst, `,"digest":{"sha256":"`...)
+	dst = hex.AppendEncode(dst, a.SHA256[:])
+	return append(dst, `"}}`...)
+}
+
+// ArtifactJSONSize is an upper bound of len(AppendArtifact(nil, a)) for a
+// path of n bytes that needs no escaping, to size a buffer.
+func ArtifactJSONSize(n int) int { return 40 + n + 2*sha256.Size }
+
+// ArtifactStatement returns the JSON of a v1 statement whose subjects are
+// artifacts, sorted by path with each path once (as
+// [digest.RecordArtifacts] returns them): the bytes [NewStatement] and
+// [Statement.Marshal] give for the same subjects and predicate, written in
+// one buffer without a Subject or a Set per artifact. predicate must be
+// compact JSON, as the predicate package's Marshal methods write it; it is
+// appended as it is. The statement rules of [Statement.Validate] hold:
+// the error wraps [ErrNoSubject] or [ErrInvalid].
+func ArtifactStatement(predicateType string, artifacts []digest.Artifact, predicate []byte) ([]byte, error) {
+	switch {
+	case len(artifacts) == 0:
+		return nil, ErrNoSubject
+	case len(artifacts) > limits.Subjects:
+		return nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(artifacts), limits.Subjects)
+	case predicateType == "":
+		return nil, fmt.Errorf("%w: empty predicateType", ErrInvalid)
+	case len(predicate) > 0 && (predicate[0] != '{' || len(bytes.TrimSpace(predicate)) != len(predicate)):
+		return nil, fmt.Errorf("%w: predicate is not a compact JSON object", ErrInvalid)
+	}
+	n := 128 + len(StatementV1) + len(predicateType) + len(predicate)
+	for i := range artifacts {
+		if i > 0 && strings.Compare(artifacts[i-1].Path, artifacts[i].Path) >= 0 {
+			return nil, fmt.Errorf("%w: subjects not sorted by name, or a name twice (%q)", ErrInvalid, artifacts[i].Path)
+		}
+		n += ArtifactJSONSize(len(artifacts[i].Path))
+	}
+	dst := make([]byte, 0, n)
+	dst = append(dst, `{"_type":`...)
+	dst = AppendString(dst, StatementV1)
+	dst = append(dst, `,"subject":[`...)
+	for i := range artifacts {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendArtifact(dst, &artifacts[i])
+	}
+	dst = append(dst, `],"predicateType":`...)
+	dst = AppendString(dst, predicateType)
+	if len(predicate) > 0 {
+		dst = append(dst, `,"predicate":`...)
+		dst = append(dst, predicate...)
+	}
+	return append(dst, '}'), nil
 }
 
 // jsonSize is about len(s.AppendJSON(nil)), to size a buffer.

@@ -3,6 +3,7 @@ package attest_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -60,6 +61,48 @@ func TestAppendJSON(t *testing.T) {
 		}
 		if len(want) > env.JSONSize() {
 			t.Errorf("JSONSize() = %d, below the %d bytes written", env.JSONSize(), len(want))
+		}
+	}
+}
+
+// TestArtifactStatement: the statement of artifacts is NewStatement's bytes
+// for the same subjects, and the statement rules hold.
+func TestArtifactStatement(t *testing.T) {
+	list, err := digest.ArtifactsOf(map[string]digest.Set{"dist/app": sha256Set([]byte("a")), "<b>&\"": sha256Set([]byte("b")), "bad\xff": sha256Set([]byte("c"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred := []byte(`{"name":"x"}`)
+	var subs []attest.Subject
+	for _, a := range list {
+		subs = append(subs, attest.Subject{Name: a.Path, Digest: a.Set()})
+	}
+	st, err := attest.NewStatement(attest.PredicateLink, subs, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := st.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := attest.ArtifactStatement(attest.PredicateLink, list, pred); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("ArtifactStatement() = %s, %v\nwant %s", got, err, want)
+	}
+	for name, tt := range map[string]struct {
+		predType string
+		list     []digest.Artifact
+		pred     string
+		want     error
+	}{
+		"no subject":    {attest.PredicateLink, nil, `{}`, attest.ErrNoSubject},
+		"unsorted":      {attest.PredicateLink, []digest.Artifact{list[1], list[0]}, `{}`, attest.ErrInvalid},
+		"twice":         {attest.PredicateLink, []digest.Artifact{list[0], list[0]}, `{}`, attest.ErrInvalid},
+		"no type":       {"", list, `{}`, attest.ErrInvalid},
+		"not an object": {attest.PredicateLink, list, `[]`, attest.ErrInvalid},
+		"not compact":   {attest.PredicateLink, list, `{} `, attest.ErrInvalid},
+	} {
+		if _, err := attest.ArtifactStatement(tt.predType, tt.list, []byte(tt.pred)); !errors.Is(err, tt.want) {
+			t.Errorf("ArtifactStatement(%s) = %v, want %v", name, err, tt.want)
 		}
 	}
 }

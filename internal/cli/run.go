@@ -105,7 +105,9 @@ func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
 // --slsa), appends it to --out, and writes the in-toto v0.9 link with
 // --legacy-link.
 func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, signer *sign.Signer) error {
-	st, err := rec.LinkStatement()
+	// The link's payload is written straight from the recorded files: a
+	// step of a million files builds no Statement of them.
+	payload, err := rec.LinkPayload()
 	switch {
 	case errors.Is(err, step.ErrNoProducts):
 		return withHint(err, "check --products: none of the paths named a file")
@@ -114,16 +116,16 @@ func recordStep(cmd *cobra.Command, deps *Deps, f *runFlags, rec *step.Record, s
 	case err != nil:
 		return err
 	}
-	sts := []*attest.Statement{st}
+	env, err := attest.SignPayload(attest.PayloadType, payload, signer)
+	if err != nil {
+		return err
+	}
+	envs := []*attest.Envelope{env}
 	if f.slsa {
 		st, err := rec.ProvenanceStatement(f.builderID)
 		if err != nil {
 			return err
 		}
-		sts = append(sts, st)
-	}
-	var envs []*attest.Envelope
-	for _, st := range sts {
 		env, err := attest.SignStatement(st, signer)
 		if err != nil {
 			return err

@@ -36,5 +36,5 @@ func (i Inspector) Inspect(ctx context.Context, name string, command []string) (
 		}
 		return nil, nil, fmt.Errorf("running the inspection: %v", err)
 	}
-	return rec.Materials, rec.Products, nil
+	return digest.Sets(rec.Materials), digest.Sets(rec.Products), nil
 }

@@ -24,6 +24,12 @@ type Link struct {
 	Environment map[string]any       `json:"environment"`
 	Materials   []ResourceDescriptor `json:"materials"`
 	Name        string               `json:"name"`
+	// MaterialArtifacts are materials too, recorded files with their
+	// SHA-256 digest, sorted by path ([digest.RecordArtifacts]): a step's
+	// million materials are encoded from them without a descriptor and
+	// a Set each. [Link.Marshal] writes them after Materials, which a
+	// link made this way leaves empty; [ParseLink] never sets them.
+	MaterialArtifacts []digest.Artifact `json:"-"`
 }
 
 // The fields of a link predicate and of one of its materials.
@@ -53,6 +59,11 @@ func (l *Link) Marshal() (json.RawMessage, error) {
 	}
 	head := *l
 	head.Materials = l.Materials[:min(1, len(l.Materials))]
+	head.MaterialArtifacts = nil
+	if len(head.Materials) == 0 && len(l.MaterialArtifacts) > 0 {
+		a := l.MaterialArtifacts[0]
+		head.Materials = []ResourceDescriptor{{Name: a.Path, Digest: a.Set()}}
+	}
 	small, err := head.appendJSON(nil)
 	if err != nil {
 		return nil, err
@@ -66,6 +77,9 @@ func (l *Link) Marshal() (json.RawMessage, error) {
 		for alg, v := range m.Digest {
 			n += 6 + len(alg) + len(v)
 		}
+	}
+	for i := range l.MaterialArtifacts {
+		n += attest.ArtifactJSONSize(len(l.MaterialArtifacts[i].Path))
 	}
 	return l.appendJSON(make([]byte, 0, n))
 }
@@ -97,6 +111,12 @@ func (l *Link) appendJSON(dst []byte) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = m.appendJSON(dst)
+	}
+	for i := range l.MaterialArtifacts {
+		if i > 0 || len(l.Materials) > 0 {
+			dst = append(dst, ',')
+		}
+		dst = attest.AppendArtifact(dst, &l.MaterialArtifacts[i])
 	}
 	dst = append(dst, `],"name":`...)
 	dst = attest.AppendString(dst, l.Name)

@@ -1,6 +1,7 @@
 package step_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -26,11 +27,13 @@ import (
 // and gigabytes; bench/e2e.sh measures large steps.)
 func TestLargeLink(t *testing.T) {
 	n := 100_000
-	rec := &step.Record{Name: "build", Command: []string{"make"}, Materials: make(map[string]digest.Set, n), Products: make(map[string]digest.Set, n)}
+	mats, prods := make(map[string]digest.Set, n), make(map[string]digest.Set, n)
 	for i := range n {
-		rec.Materials[fmt.Sprintf("src/d%03d/f%07d.c", i%100, i)] = sha(fmt.Sprint("m", i))
-		rec.Products[fmt.Sprintf("rootfs/usr/lib/d%03d/f%07d.so", i%100, i)] = sha(fmt.Sprint("p", i))
+		mats[fmt.Sprintf("src/d%03d/f%07d.c", i%100, i)] = sha(fmt.Sprint("m", i))
+		prods[fmt.Sprintf("rootfs/usr/lib/d%03d/f%07d.so", i%100, i)] = sha(fmt.Sprint("p", i))
 	}
+	rec := &step.Record{Name: "build", Command: []string{"make"}, Materials: artifacts(t, mats), Products: artifacts(t, prods)}
+	mats, prods = nil, nil
 	key := testkey.New(t, "ci")
 	s := key.Signer
 	kr, err := attest.NewKeyring(key.Public())
@@ -45,6 +48,9 @@ func TestLargeLink(t *testing.T) {
 	env, err := attest.SignStatement(st, s)
 	if err != nil {
 		t.Fatalf("SignStatement = %v", err)
+	}
+	if payload, err := rec.LinkPayload(); err != nil || !bytes.Equal(payload, env.Payload) {
+		t.Errorf("LinkPayload() = %d bytes, %v; want the %d bytes of LinkStatement().Marshal()", len(payload), err, len(env.Payload))
 	}
 	line := append(env.AppendJSON(nil), '\n')
 	t.Logf("a %d-product, %d-material link: %d MB payload, %d MB line, made in %v", n, n, len(env.Payload)>>20, len(line)>>20, time.Since(start))

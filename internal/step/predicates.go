@@ -2,6 +2,7 @@ package step
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -21,10 +22,18 @@ const BuildType = "https://consign.dev/buildtypes/run/v1"
 // that ran 'consign run'. A policy should name its real builders' ids.
 const DefaultBuilderID = "https://consign.dev/builders/local/v1"
 
-func subjects(m map[string]digest.Set) []attest.Subject {
-	out := make([]attest.Subject, 0, len(m))
-	for name, d := range m {
-		out = append(out, attest.Subject{Name: name, Digest: d})
+func subjects(list []digest.Artifact) []attest.Subject {
+	out := make([]attest.Subject, 0, len(list))
+	for _, a := range list {
+		out = append(out, attest.Subject{Name: a.Path, Digest: a.Set()})
+	}
+	return out
+}
+
+func descriptors(list []digest.Artifact) []predicate.ResourceDescriptor {
+	out := make([]predicate.ResourceDescriptor, 0, len(list))
+	for _, a := range list {
+		out = append(out, predicate.ResourceDescriptor{Name: a.Path, Digest: a.Set()})
 	}
 	return out
 }
@@ -39,6 +48,26 @@ var ErrNoProducts = fmt.Errorf("%w: the step recorded no products", attest.ErrNo
 // code, stdout and stderr digests, skipped paths) and environment (the
 // exclude patterns in force) are the predicate.
 func (r *Record) LinkStatement() (*attest.Statement, error) {
+	pred, err := r.linkPredicate()
+	if err != nil {
+		return nil, err
+	}
+	return attest.NewStatement(attest.PredicateLink, subjects(r.Products), pred)
+}
+
+// LinkPayload is the JSON of [Record.LinkStatement], the payload to sign,
+// written from the recorded artifacts straight into one buffer: a step of a
+// million files holds no Subject, descriptor or Set per file.
+func (r *Record) LinkPayload() ([]byte, error) {
+	pred, err := r.linkPredicate()
+	if err != nil {
+		return nil, err
+	}
+	return attest.ArtifactStatement(attest.PredicateLink, r.Products, pred)
+}
+
+// linkPredicate is the link predicate of [Record.LinkStatement].
+func (r *Record) linkPredicate() ([]byte, error) {
 	if len(r.Products) == 0 {
 		return nil, ErrNoProducts
 	}
@@ -51,17 +80,13 @@ func (r *Record) LinkStatement() (*attest.Statement, error) {
 		byproducts["skipped"] = r.Skipped
 	}
 	l := predicate.Link{
-		Name:        r.Name,
-		Command:     r.Command,
-		Materials:   predicate.Descriptors(r.Materials),
-		Byproducts:  byproducts,
-		Environment: r.noteRedacted(map[string]any{"excludePatterns": nonNil(r.Exclude)}),
+		Name:              r.Name,
+		Command:           r.Command,
+		MaterialArtifacts: r.Materials,
+		Byproducts:        byproducts,
+		Environment:       r.noteRedacted(map[string]any{"excludePatterns": nonNil(r.Exclude)}),
 	}
-	pred, err := l.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return attest.NewStatement(attest.PredicateLink, subjects(r.Products), pred)
+	return l.Marshal()
 }
 
 // ProvenanceStatement is the record as SLSA Provenance v1 for the products,
@@ -94,7 +119,7 @@ func (r *Record) ProvenanceStatement(builderID string) (*attest.Statement, error
 			BuildType:            BuildType,
 			ExternalParameters:   ext,
 			InternalParameters:   internal,
-			ResolvedDependencies: predicate.Descriptors(r.Materials),
+			ResolvedDependencies: descriptors(r.Materials),
 		},
 		RunDetails: predicate.RunDetails{
 			Builder:    predicate.Builder{ID: builderID},
@@ -149,14 +174,10 @@ func (r *Record) LegacyLink(s *sign.Signer) (data []byte, filename string, err e
 	return append(data, '\n'), fmt.Sprintf(in_toto.LinkNameFormat, r.Name, key.KeyID), nil
 }
 
-func artifactMap(m map[string]digest.Set) map[string]any {
-	out := make(map[string]any, len(m))
-	for name, d := range m {
-		hs := make(map[string]any, len(d))
-		for alg, v := range d {
-			hs[alg] = v
-		}
-		out[name] = hs
+func artifactMap(list []digest.Artifact) map[string]any {
+	out := make(map[string]any, len(list))
+	for _, a := range list {
+		out[a.Path] = map[string]any{digest.SHA256: hex.EncodeToString(a.SHA256[:])}
 	}
 	return out
 }

@@ -63,8 +63,10 @@ type Record struct {
 	// Redacted are the indexes of the Command arguments in which a secret
 	// was replaced with [redact.Placeholder].
 	Redacted   []int
-	Materials  map[string]digest.Set
-	Products   map[string]digest.Set
+	// Materials and Products are the files hashed, sorted by path
+	// ([digest.RecordArtifacts]; [digest.ArtifactsOf] makes them of Sets).
+	Materials  []digest.Artifact
+	Products   []digest.Artifact
 	Skipped    []digest.Skipped
 	Exclude    []string
 	ExitCode   int
@@ -98,11 +100,11 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 		rec.Command, rec.Redacted = redact.Args(cfg.Command)
 	}
 	if len(cfg.Materials) > 0 {
-		res, err := digest.Record(ctx, cfg.Dir, cfg.Materials, opts)
+		list, skipped, err := digest.RecordArtifacts(ctx, cfg.Dir, cfg.Materials, opts)
 		if err != nil {
 			return nil, fmt.Errorf("recording materials: %w", err)
 		}
-		rec.Materials, rec.Skipped = res.Artifacts, res.Skipped
+		rec.Materials, rec.Skipped = list, skipped
 	}
 	rec.StartedOn = cfg.Now().UTC()
 	var cmdErr error
@@ -111,12 +113,12 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	}
 	rec.FinishedOn = cfg.Now().UTC()
 	if len(cfg.Products) > 0 {
-		res, err := digest.Record(ctx, cfg.Dir, cfg.Products, opts)
+		list, skipped, err := digest.RecordArtifacts(ctx, cfg.Dir, cfg.Products, opts)
 		if err != nil {
 			return nil, fmt.Errorf("recording products: %w", err)
 		}
-		rec.Products = res.Artifacts
-		rec.Skipped = append(rec.Skipped, res.Skipped...)
+		rec.Products = list
+		rec.Skipped = append(rec.Skipped, skipped...)
 	}
 	return rec, cmdErr
 }

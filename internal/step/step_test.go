@@ -31,6 +31,16 @@ func sha(s string) digest.Set {
 	return digest.Set{digest.SHA256: hex.EncodeToString(sum[:])}
 }
 
+// artifacts is m as a Record holds it.
+func artifacts(t testing.TB, m map[string]digest.Set) []digest.Artifact {
+	t.Helper()
+	list, err := digest.ArtifactsOf(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
 // tree writes files (path -> contents) under a new temporary directory.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -81,8 +91,8 @@ func TestRunRecordsAStep(t *testing.T) {
 	want := &step.Record{
 		Name:       "build",
 		Command:    []string{"sh", "-c", "mkdir -p dist && cat src/main.c src/util.c > dist/app && echo built && echo careful >&2"},
-		Materials:  map[string]digest.Set{"src/main.c": sha(sources["src/main.c"]), "src/util.c": sha(sources["src/util.c"])},
-		Products:   map[string]digest.Set{"dist/app": sha(sources["src/main.c"] + sources["src/util.c"])},
+		Materials:  artifacts(t, map[string]digest.Set{"src/main.c": sha(sources["src/main.c"]), "src/util.c": sha(sources["src/util.c"])}),
+		Products:   artifacts(t, map[string]digest.Set{"dist/app": sha(sources["src/main.c"] + sources["src/util.c"])}),
 		ExitCode:   0,
 		Stdout:     sha("built\n"),
 		Stderr:     sha("careful\n"),
@@ -115,7 +125,7 @@ func TestRunRecordsAFailingCommand(t *testing.T) {
 	if rec.ExitCode != 3 {
 		t.Errorf("ExitCode = %d, want 3", rec.ExitCode)
 	}
-	if diff := cmp.Diff(map[string]digest.Set{"report.txt": sha("2 failures\n")}, rec.Products); diff != "" {
+	if diff := cmp.Diff(map[string]digest.Set{"report.txt": sha("2 failures\n")}, digest.Sets(rec.Products)); diff != "" {
 		t.Errorf("products of the failed step (-want +got):\n%s", diff)
 	}
 	st, err := rec.LinkStatement()
@@ -194,8 +204,8 @@ func TestRunPaths(t *testing.T) {
 				t.Fatalf("Run = %v", err)
 			}
 			var got []string
-			for k := range rec.Materials {
-				got = append(got, k)
+			for _, a := range rec.Materials {
+				got = append(got, a.Path)
 			}
 			if diff := cmp.Diff(tt.want, got, cmpSorted); diff != "" {
 				t.Errorf("material paths (-want +got):\n%s", diff)
@@ -379,10 +389,10 @@ func TestSecurityCase37_ExcludePatternsAreRecorded(t *testing.T) {
 		}
 		return rec
 	}
-	keys := func(m map[string]digest.Set) []string {
+	keys := func(list []digest.Artifact) []string {
 		var out []string
-		for k := range m {
-			out = append(out, k)
+		for _, a := range list {
+			out = append(out, a.Path)
 		}
 		return out
 	}
@@ -463,10 +473,10 @@ func TestLegacyLink(t *testing.T) {
 	if diff := cmp.Diff(rec.Command, l.Command); diff != "" {
 		t.Errorf("command (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(rec.Materials, l.Materials); diff != "" {
+	if diff := cmp.Diff(digest.Sets(rec.Materials), l.Materials); diff != "" {
 		t.Errorf("materials (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(rec.Products, l.Products); diff != "" {
+	if diff := cmp.Diff(digest.Sets(rec.Products), l.Products); diff != "" {
 		t.Errorf("products (-want +got):\n%s", diff)
 	}
 
@@ -515,5 +525,35 @@ func TestLegacyLink(t *testing.T) {
 				t.Errorf("VerifyItem = %+v, want the link and one signer", v)
 			}
 		})
+	}
+}
+
+// TestLinkPayloadIsLinkStatement: the payload written straight from the
+// artifacts is byte for byte the statement's JSON, names that JSON escapes
+// included, with and without redactions and skipped paths.
+func TestLinkPayloadIsLinkStatement(t *testing.T) {
+	names := map[string]digest.Set{
+		"a<b>&c": sha("1"), `dist\app.exe`: sha("2"), "quote\"d": sha("3"), "ü/ctl\x01": sha("4"), "bad\xffutf8": sha("5"), "z": sha("6"),
+	}
+	for _, rec := range []*step.Record{
+		{Name: "build", Command: []string{"make", "x"}, Materials: artifacts(t, names), Products: artifacts(t, names), Stdout: sha("o"), Stderr: sha("e")},
+		{Name: "b<u>ild", Products: artifacts(t, map[string]digest.Set{"one": sha("1")}), Redacted: []int{1}, Exclude: []string{"*.log"},
+			Skipped: []digest.Skipped{{Path: "l", Reason: digest.ReasonLinkDangling}}},
+	} {
+		st, err := rec.LinkStatement()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rec.LinkPayload()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("LinkPayload() = %s, %v\nwant %s", got, err, want)
+		}
+	}
+	if _, err := (&step.Record{Name: "lint"}).LinkPayload(); !errors.Is(err, step.ErrNoProducts) {
+		t.Errorf("LinkPayload(no products) = %v, want %v", err, step.ErrNoProducts)
 	}
 }

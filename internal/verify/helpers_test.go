@@ -56,7 +56,15 @@ func sha(s string) digest.Set {
 // linkStatement is a link v0.3 statement as 'consign run' makes it.
 func linkStatement(t testing.TB, name string, materials, products map[string]digest.Set) *attest.Statement {
 	t.Helper()
-	rec := &step.Record{Name: name, Command: []string{"make"}, Materials: materials, Products: products, StartedOn: testNow, FinishedOn: testNow}
+	mats, err := digest.ArtifactsOf(materials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prods, err := digest.ArtifactsOf(products)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &step.Record{Name: name, Command: []string{"make"}, Materials: mats, Products: prods, StartedOn: testNow, FinishedOn: testNow}
 	st, err := rec.LinkStatement()
 	if err != nil {
 		t.Fatal(err)
