@@ -45,14 +45,18 @@ func PAE(payloadType string, payload []byte) []byte {
 // AppendPAE appends [PAE](payloadType, payload) to dst and returns the
 // extended slice, so that a caller can reuse one buffer.
 func AppendPAE(dst []byte, payloadType string, payload []byte) []byte {
+	return append(appendPAEHead(dst, payloadType, len(payload)), payload...)
+}
+
+// appendPAEHead appends what PAE puts before a payload of n bytes.
+func appendPAEHead(dst []byte, payloadType string, n int) []byte {
 	dst = append(dst, "DSSEv1 "...)
 	dst = strconv.AppendInt(dst, int64(len(payloadType)), 10)
 	dst = append(dst, ' ')
 	dst = append(dst, payloadType...)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
-	dst = append(dst, ' ')
-	return append(dst, payload...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, ' ')
 }
 
 // ParseEnvelope reads one DSSE envelope strictly: [CheckJSON] first, exact

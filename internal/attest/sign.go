@@ -14,6 +14,13 @@ type Signer interface {
 	KeyID() string
 }
 
+// prefixSigner is a [Signer] that signs a prefix and a message as one
+// message without their being joined ([sign.Signer.SignPrefixed]): the PAE
+// of a large payload is then never copied.
+type prefixSigner interface {
+	SignPrefixed(prefix, msg []byte) ([]byte, error)
+}
+
 // SignStatement validates st and signs it into a DSSE envelope, one signature per signer.
 func SignStatement(st *Statement, signers ...Signer) (*Envelope, error) {
 	if err := st.Validate(); err != nil {
@@ -35,9 +42,19 @@ func SignPayload(payloadType string, payload []byte, signers ...Signer) (*Envelo
 		return nil, fmt.Errorf("%w: payload of %d bytes", limits.ErrTooLarge, len(payload))
 	}
 	env := &Envelope{PayloadType: payloadType, Payload: payload}
-	pae := PAE(payloadType, payload)
+	head := appendPAEHead(nil, payloadType, len(payload))
+	var pae []byte // made only for a signer that needs it whole
 	for _, s := range signers {
-		sig, err := s.Sign(pae)
+		var sig []byte
+		var err error
+		if ps, ok := s.(prefixSigner); ok {
+			sig, err = ps.SignPrefixed(head, payload)
+		} else {
+			if pae == nil {
+				pae = PAE(payloadType, payload)
+			}
+			sig, err = s.Sign(pae)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("signing with key %s: %w", s.KeyID(), err)
 		}

@@ -144,6 +144,19 @@ func TestSignVerify(t *testing.T) {
 			if err := v.Verify(msg, sig); err != nil {
 				t.Errorf("Verify(own signature) = %v", err)
 			}
+			// SignPrefixed signs the concatenation, wherever it is cut.
+			for _, cut := range []int{0, 7, len(msg)} {
+				psig, err := s.SignPrefixed(msg[:cut], msg[cut:])
+				if err != nil {
+					t.Fatalf("SignPrefixed = %v", err)
+				}
+				if err := v.Verify(msg, psig); err != nil {
+					t.Errorf("Verify(SignPrefixed cut at %d) = %v", cut, err)
+				}
+				if err := v.Verify(msg[cut:], psig); cut > 0 && err == nil {
+					t.Errorf("SignPrefixed cut at %d verified without its prefix", cut)
+				}
+			}
 			other := append(append([]byte(nil), msg...), '!')
 			tests := []struct {
 				name     string

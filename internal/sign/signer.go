@@ -64,6 +64,25 @@ func (s *Signer) Sign(msg []byte) ([]byte, error) {
 	}
 }
 
+// SignPrefixed signs prefix followed by msg, as [Signer.Sign] signs their
+// concatenation, without copying them into one buffer where the algorithm
+// signs a digest (ECDSA, RSA): a DSSE payload of hundreds of megabytes is
+// then hashed where it lies. Pure Ed25519 signs the message itself, so for
+// it the two are joined.
+func (s *Signer) SignPrefixed(prefix, msg []byte) ([]byte, error) {
+	switch k := s.key.(type) {
+	case *ecdsa.PrivateKey:
+		h, _ := ecdsaHash(k.Curve)
+		return ecdsa.SignASN1(rand.Reader, k, sum(h, prefix, msg))
+	case *rsa.PrivateKey:
+		return rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum(sha256.New, prefix, msg))
+	case ed25519.PrivateKey:
+		return s.Sign(append(append(make([]byte, 0, len(prefix)+len(msg)), prefix...), msg...))
+	default:
+		return s.key.Sign(rand.Reader, sum(sha256.New, prefix, msg), crypto.SHA256)
+	}
+}
+
 // Verifier verifies signatures made by one public key. It is immutable and
 // safe for concurrent use (security case 16 in docs/security.md).
 type Verifier struct {
@@ -186,8 +205,11 @@ func ecdsaHash(c elliptic.Curve) (func() hash.Hash, crypto.Hash) {
 	}
 }
 
-func sum(h func() hash.Hash, msg []byte) []byte {
+// sum is the digest of the concatenation of msgs.
+func sum(h func() hash.Hash, msgs ...[]byte) []byte {
 	x := h()
-	x.Write(msg)
+	for _, m := range msgs {
+		x.Write(m)
+	}
 	return x.Sum(nil)
 }

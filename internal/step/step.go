@@ -62,7 +62,7 @@ type Record struct {
 	Command []string // as recorded: with secrets redacted unless kept
 	// Redacted are the indexes of the Command arguments in which a secret
 	// was replaced with [redact.Placeholder].
-	Redacted   []int
+	Redacted []int
 	// Materials and Products are the files hashed, sorted by path
 	// ([digest.RecordArtifacts]; [digest.ArtifactsOf] makes them of Sets).
 	Materials  []digest.Artifact
