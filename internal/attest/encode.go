@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -181,10 +182,20 @@ func (s *Statement) AppendJSON(dst []byte) ([]byte, error) {
 // AppendJSON appends the envelope's JSON, the bytes of [Envelope.MarshalJSON],
 // base64-encoding the payload straight into dst.
 func (e *Envelope) AppendJSON(dst []byte) []byte {
+	dst = e.appendHead(dst)
+	dst = base64.StdEncoding.AppendEncode(dst, e.Payload)
+	return e.appendTail(dst)
+}
+
+// appendHead appends the JSON before the payload's base64.
+func (e *Envelope) appendHead(dst []byte) []byte {
 	dst = append(dst, `{"payloadType":`...)
 	dst = AppendString(dst, e.PayloadType)
-	dst = append(dst, `,"payload":"`...)
-	dst = base64.StdEncoding.AppendEncode(dst, e.Payload)
+	return append(dst, `,"payload":"`...)
+}
+
+// appendTail appends the JSON after the payload's base64.
+func (e *Envelope) appendTail(dst []byte) []byte {
 	dst = append(dst, `","signatures":[`...)
 	for i, s := range e.Signatures {
 		if i > 0 {
@@ -197,6 +208,26 @@ func (e *Envelope) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `"}`...)
 	}
 	return append(dst, "]}"...)
+}
+
+// WriteJSON writes the bytes of [Envelope.AppendJSON] to w, base64-encoding
+// the payload a piece at a time: a payload of hundreds of megabytes is
+// written without a second, larger copy of it in memory.
+func (e *Envelope) WriteJSON(w io.Writer) error {
+	const piece = 48 << 10 // a multiple of 3: the pieces' base64 joins up
+	buf := e.appendHead(make([]byte, 0, base64.StdEncoding.EncodedLen(piece)+64+6*len(e.PayloadType)))
+	p := e.Payload
+	for len(p) > piece {
+		buf = base64.StdEncoding.AppendEncode(buf, p[:piece])
+		p = p[piece:]
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	buf = base64.StdEncoding.AppendEncode(buf, p)
+	_, err := w.Write(e.appendTail(buf))
+	return err
 }
 
 // JSONSize is an upper bound of len(e.AppendJSON(nil)), to size a buffer.

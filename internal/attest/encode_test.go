@@ -106,3 +106,19 @@ func TestArtifactStatement(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvelopeWriteJSON: the envelope written in pieces is the envelope
+// appended whole, for payloads around the piece size.
+func TestEnvelopeWriteJSON(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 48<<10 - 1, 48 << 10, 48<<10 + 1, 3*48<<10 + 2} {
+		env := &attest.Envelope{PayloadType: attest.PayloadType, Payload: bytes.Repeat([]byte{0xfb, 'x', 0}, n)[:n],
+			Signatures: []attest.Signature{{KeyID: "k<1>", Sig: []byte("sig")}, {Sig: []byte{0xff}}}}
+		var buf bytes.Buffer
+		if err := env.WriteJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if want := env.AppendJSON(nil); !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("WriteJSON(%d-byte payload) differs from AppendJSON", n)
+		}
+	}
+}

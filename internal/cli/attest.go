@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -133,25 +135,33 @@ func attestReport(out, image string, st *attest.Statement, keyID string) any {
 	}{out, image, st.PredicateType, keyID, subs}
 }
 
-// writeEnvelopes appends envs as JSON Lines to path atomically, or prints them.
+// writeEnvelopes appends envs as JSON Lines to path atomically, or prints
+// them. Each payload is base64-encoded a piece at a time into the output,
+// so that a large one is never held twice.
 func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) error {
-	n := 0
-	for _, env := range envs {
-		n += env.JSONSize() + 1
-	}
-	lines := make([]byte, 0, n)
-	for _, env := range envs {
-		lines = append(env.AppendJSON(lines), '\n')
-	}
 	if err := notCancelled(cmd.Context()); err != nil {
 		return err
 	}
+	lines := func(w io.Writer) error {
+		for _, env := range envs {
+			if err := env.WriteJSON(w); err != nil {
+				return err
+			}
+			if _, err := w.Write([]byte{'\n'}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if path == "" || path == "-" {
-		_, err := cmd.OutOrStdout().Write(lines)
-		return err
+		bw := bufio.NewWriterSize(cmd.OutOrStdout(), 256<<10)
+		if err := lines(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	if err := checkAppendable(path); err != nil {
 		return err
 	}
-	return fsutil.AppendFile(path, lines, 0o644)
+	return fsutil.AppendStream(path, 0o644, lines)
 }

@@ -182,7 +182,18 @@ func WriteFile(path string, data []byte, perm fs.FileMode, overwrite bool) error
 // this process or others, are serialised by an exclusive flock on the file
 // being replaced, so that none is lost.
 func AppendFile(path string, data []byte, perm fs.FileMode) error {
-	return replaceLocked(path, perm, data, func(old *os.File, w io.Writer) error {
+	return AppendStream(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// AppendStream is [AppendFile] for a record too large to hold in memory as
+// one piece: fill writes it (through a buffer) and may be called more than
+// once, when another writer replaced path meanwhile. An error from fill
+// leaves path as it was.
+func AppendStream(path string, perm fs.FileMode, fill func(io.Writer) error) error {
+	return replaceLocked(path, perm, buffered(fill), func(old *os.File, w io.Writer) error {
 		n, err := io.Copy(w, old)
 		if err != nil {
 			return err
@@ -196,9 +207,19 @@ func AppendFile(path string, data []byte, perm fs.FileMode) error {
 				}
 			}
 		}
-		_, err = w.Write(data)
-		return err
+		return buffered(fill)(w)
 	})
+}
+
+// buffered is fill writing through a buffer of 256 KiB.
+func buffered(fill func(io.Writer) error) func(io.Writer) error {
+	return func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		if err := fill(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
 }
 
 // UpdateFile atomically replaces the contents of path, at most max bytes,
@@ -212,7 +233,11 @@ func UpdateFile(path string, perm fs.FileMode, max int64, update func(old []byte
 	if err != nil {
 		return err
 	}
-	return replaceLocked(path, perm, first, func(old *os.File, w io.Writer) error {
+	create := func(w io.Writer) error {
+		_, err := w.Write(first)
+		return err
+	}
+	return replaceLocked(path, perm, create, func(old *os.File, w io.Writer) error {
 		b, err := io.ReadAll(io.LimitReader(old, max+1))
 		if err != nil {
 			return err
@@ -230,12 +255,12 @@ func UpdateFile(path string, perm fs.FileMode, max int64, update func(old []byte
 }
 
 // replaceLocked replaces path with what fill writes from the old file,
-// holding an exclusive flock on the old file, or creates it holding
-// created. Each try either replaces path or finds that another writer
+// holding an exclusive flock on the old file, or creates it with what
+// create writes. Each try either replaces path or finds that another writer
 // replaced (or created) it meanwhile, and tries again on the new file.
-func replaceLocked(path string, perm fs.FileMode, created []byte, fill func(old *os.File, w io.Writer) error) error {
+func replaceLocked(path string, perm fs.FileMode, create func(io.Writer) error, fill func(old *os.File, w io.Writer) error) error {
 	for range maxReplaceTries {
-		done, err := replaceOnce(path, perm, created, fill)
+		done, err := replaceOnce(path, perm, create, fill)
 		if done || err != nil {
 			return err
 		}
@@ -247,11 +272,11 @@ const maxReplaceTries = 1000
 
 // replaceOnce is one try of [replaceLocked]; it returns false, nil when path
 // changed before the lock was held.
-func replaceOnce(path string, perm fs.FileMode, created []byte, fill func(old *os.File, w io.Writer) error) (bool, error) {
+func replaceOnce(path string, perm fs.FileMode, create func(io.Writer) error, fill func(old *os.File, w io.Writer) error) (bool, error) {
 	old, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		err := WriteFile(path, created, perm, false)
+		err := write(path, perm, false, create)
 		if errors.Is(err, ErrExists) {
 			return false, nil // created meanwhile: replace that
 		}

@@ -356,3 +356,35 @@ func TestWriteStreams(t *testing.T) {
 		t.Errorf("the directory holds %v, want the two files", ents)
 	}
 }
+
+// TestAppendStream: what fill writes is appended, to a new file or an old
+// one (on a line of its own), and a fill that fails leaves the file as it
+// was and no temporary file.
+func TestAppendStream(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.jsonl")
+	big := strings.Repeat("x", 600<<10) // more than the buffer
+	lines := func(w io.Writer) error {
+		_, err := io.WriteString(w, big+"\n")
+		return err
+	}
+	for range 2 {
+		if err := fsutil.AppendStream(p, 0o644, lines); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boom := errors.New("boom")
+	if err := fsutil.AppendStream(p, 0o644, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Errorf("AppendStream(failing fill) = %v, want %v", err, boom)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil || string(got) != big+"\n"+big+"\n" {
+		t.Errorf("after two appends and a failed one: %d bytes, %v; want the two records", len(got), err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("directory holds %d entries, want the file alone", len(ents))
+	}
+}
