@@ -2,11 +2,13 @@
 // (default /tmp/consign-bench) and prints their paths as shell
 // assignments: TREE (100,000 small files), LARGE (a 1 GiB file), NODE (a
 // Node project whose node_modules holds packages as npm lays them out) and
-// PYTHON (a site-packages directory of installed distributions). Every
-// fixture is deterministic and built once.
+// PYTHON (a site-packages directory of installed distributions); with
+// -million also MILLION (1,000,000 files of 1 to 1024 bytes). Every fixture
+// is deterministic and built once.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,7 +30,22 @@ func main() {
 	}
 }
 
+// Sizes of the million-file tree's files: an image's small files.
+const (
+	millionFiles   = 1_000_000
+	millionMaxSize = 1024
+)
+
 func run() error {
+	million := flag.Bool("million", false, "also build the million-file tree and print MILLION")
+	flag.Parse()
+	if *million {
+		m, err := fixture.TreeOf(millionFiles, 1, millionMaxSize)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("MILLION=%s\n", m)
+	}
 	tree, err := fixture.Tree()
 	if err != nil {
 		return err
