@@ -33,12 +33,16 @@ func RecordArtifacts(ctx context.Context, root string, paths []string, opts Reco
 	}
 	n := 0
 	for _, w := range r.workers {
-		n += len(w.list)
+		for _, b := range w.blocks {
+			n += len(b)
+		}
 	}
 	files := make([]Artifact, 0, n)
 	for _, w := range r.workers {
-		files = append(files, w.list...)
-		w.list = nil
+		for i, b := range w.blocks {
+			files = append(files, b...)
+			w.blocks[i] = nil
+		}
 	}
 	return sortArtifacts(files), r.skipped, nil
 }

@@ -542,18 +542,26 @@ type worker struct {
 	scratch []byte
 	fdr     fdReader
 	out     []artifact
-	// files, when set, keeps each file as a [Artifact] in list rather than
-	// as a Set in out (SHA-256 alone, see [RecordArtifacts]).
-	files bool
-	list  []Artifact
+	// files, when set, keeps each file as an [Artifact] in blocks rather
+	// than as a Set in out (SHA-256 alone, see [RecordArtifacts]). Blocks
+	// of a fixed size are filled in turn, so that a million files are never
+	// copied to grow a slice.
+	files  bool
+	blocks [][]Artifact
 }
+
+// artifactBlock is how many Artifacts a worker's block holds (192 KiB).
+const artifactBlock = 4096
 
 // keep records the file key, whose digests are in w.hs.
 func (w *worker) keep(key string) {
 	if w.files {
-		f := Artifact{Path: key}
-		w.hs[0].Sum(f.SHA256[:0])
-		w.list = append(w.list, f)
+		if n := len(w.blocks); n == 0 || len(w.blocks[n-1]) == artifactBlock {
+			w.blocks = append(w.blocks, make([]Artifact, 0, artifactBlock))
+		}
+		b := &w.blocks[len(w.blocks)-1]
+		*b = append(*b, Artifact{Path: key})
+		w.hs[0].Sum((*b)[len(*b)-1].SHA256[:0])
 		return
 	}
 	w.out = append(w.out, artifact{key: key, set: sums(w.algs, w.hs, &w.scratch)})
