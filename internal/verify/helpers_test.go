@@ -15,8 +15,8 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
+	"github.com/consign-dev/consign/internal/predicate"
 	"github.com/consign-dev/consign/internal/sign"
-	"github.com/consign-dev/consign/internal/step"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
@@ -53,19 +53,26 @@ func sha(s string) digest.Set {
 	return d
 }
 
-// linkStatement is a link v0.3 statement as 'consign run' makes it.
+// linkStatement is a link v0.3 statement as 'consign run' makes it, of
+// any digest sets (a step records SHA-256; the security cases need others).
 func linkStatement(t testing.TB, name string, materials, products map[string]digest.Set) *attest.Statement {
 	t.Helper()
-	mats, err := digest.ArtifactsOf(materials)
+	l := predicate.Link{
+		Name:        name,
+		Command:     []string{"make"},
+		Materials:   predicate.Descriptors(materials),
+		Byproducts:  map[string]any{"exitCode": 0},
+		Environment: map[string]any{"excludePatterns": []string{}},
+	}
+	pred, err := l.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	prods, err := digest.ArtifactsOf(products)
-	if err != nil {
-		t.Fatal(err)
+	var subs []attest.Subject
+	for n, d := range products {
+		subs = append(subs, attest.Subject{Name: n, Digest: d})
 	}
-	rec := &step.Record{Name: name, Command: []string{"make"}, Materials: mats, Products: prods, StartedOn: testNow, FinishedOn: testNow}
-	st, err := rec.LinkStatement()
+	st, err := attest.NewStatement(attest.PredicateLink, subs, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
