@@ -40,11 +40,12 @@ func newCmdSBOMCheck(deps *Deps) *cobra.Command {
 SPDX 3.0-3.0.1 JSON-LD).
 
 First validate it: a JSON document against the official JSON Schema of its format and version (and
-SPDX 3 against the model's rules its schema cannot express), tag-value against the SPDX tag-value
-grammar, and every document's licence expressions against the SPDX licence list, package URLs and CPEs
-against their grammars, and hashes against their algorithms' lengths. Each violation is reported
-with where it is (a JSON pointer, or a line of tag-value) and what the rule wants, and fails the
-check (exit 3) unless --no-schema. XML is not validated against its XSD yet.
+SPDX 3 against the model's rules its schema cannot express), CycloneDX XML against the official XSD
+of its version, tag-value against the SPDX tag-value grammar, and every document's licence
+expressions against the SPDX licence list, package URLs and CPEs against their grammars, and hashes
+against their algorithms' lengths. Each violation is reported with where it is (a JSON pointer, an
+XML element's line and path, or a line of tag-value) and what the rule wants, and fails the check
+(exit 3) unless --no-schema.
 
 Then report, for each element, the share of components that have it and the components that miss it:
 

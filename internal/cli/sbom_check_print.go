@@ -60,9 +60,8 @@ func formatLabel(format, version string) string {
 const maxMissing = 8
 
 func printValidation(w io.Writer, v *sbomdoc.Validation) {
-	rules := "licences, purls, CPEs and hashes checked; no schema for this format yet"
+	var rules string
 	switch v.Schema {
-	case "":
 	case sbomdoc.TagValueGrammar:
 		rules = "the SPDX tag-value grammar, licences, purls, CPEs and hashes"
 	default:

@@ -20,7 +20,7 @@ import (
 // they reference, SPDX 2.2 and 2.3, and SPDX 3.0 and 3.0.1. Every $ref among them resolves to
 // one of these files: validating never reaches the network.
 //
-//go:embed schemas/*.json
+//go:embed schemas/*.json schemas/*.xsd
 var schemaFiles embed.FS
 
 // schemaIDs maps each JSON format and version to the $id of its schema.
@@ -51,8 +51,44 @@ var schemaFileIDs = map[string]string{
 }
 
 // HasSchema reports whether consign holds the official schema of format
-// at version (the JSON formats have one; XML and tag-value none yet).
-func HasSchema(format, version string) bool { return schemaIDs[format+"@"+version] != "" }
+// at version: a JSON Schema, an XSD, or the SPDX tag-value grammar.
+func HasSchema(format, version string) bool {
+	switch format {
+	case FormatCycloneDXXML:
+		_, ok := cycloneDXVersions[version]
+		return ok
+	case FormatSPDXTagValue:
+		return version == "2.2" || version == "2.3"
+	}
+	return schemaIDs[format+"@"+version] != ""
+}
+
+// xsdURL is where CycloneDX publishes the XSD of version: what
+// [Validation.Schema] names for an XML document.
+func xsdURL(version string) string { return "http://cyclonedx.org/schema/bom-" + version + ".xsd" }
+
+// xsdSets holds each CycloneDX XSD, with the SPDX licence-id schema it
+// imports, compiled the first time a document of its version is checked.
+var xsdSets sync.Map // version → func() (*xsdSet, error)
+
+func xsdFor(version string) (*xsdSet, error) {
+	f, _ := xsdSets.LoadOrStore(version, sync.OnceValues(func() (*xsdSet, error) {
+		bom, err := schemaFiles.ReadFile("schemas/bom-" + version + ".xsd")
+		if err != nil {
+			return nil, fmt.Errorf("no XSD for CycloneDX %s: %w", version, err)
+		}
+		spdx, err := schemaFiles.ReadFile("schemas/spdx.xsd")
+		if err != nil {
+			return nil, err
+		}
+		set, err := compileXSD(bom, spdx)
+		if err != nil {
+			return nil, fmt.Errorf("compiling the XSD of CycloneDX %s: %w", version, err)
+		}
+		return set, nil
+	}))
+	return f.(func() (*xsdSet, error))()
+}
 
 // schemaSet compiles each schema the first time it is asked for: the
 // CycloneDX ones are large, and a check needs one.
@@ -72,6 +108,9 @@ var schemas = sync.OnceValues(func() (*schemaSet, error) {
 		return nil, err
 	}
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue // an XSD
+		}
 		b, err := schemaFiles.ReadFile("schemas/" + e.Name())
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,8 +30,12 @@ const (
 // Violation is one place where a document breaks its format's rules.
 type Violation struct {
 	// Where is a JSON pointer (RFC 6901) into a JSON document, "" for the
-	// whole of it, or "line N" in a tag-value document.
-	Where   string `json:"where"`
+	// whole of it, "line N" in a tag-value document, or an element's path
+	// in an XML one.
+	Where string `json:"where"`
+	// Line is the line of an XML document the violation is on (Where is
+	// then the element's path, /bom/components[1]/component[2]).
+	Line    int    `json:"line,omitempty"`
 	Rule    string `json:"rule"`    // a Rule* constant
 	Message string `json:"message"` // what the rule wants
 }
@@ -40,6 +45,9 @@ func (v Violation) String() string {
 	if where == "" {
 		where = "(document)"
 	}
+	if v.Line > 0 {
+		where = "line " + strconv.Itoa(v.Line) + " " + where
+	}
 	return fmt.Sprintf("%s: %s: %s", where, v.Rule, v.Message)
 }
 
@@ -47,9 +55,9 @@ func (v Violation) String() string {
 type Validation struct {
 	Format      string `json:"format"`
 	SpecVersion string `json:"specVersion"`
-	// Schema is the $id of the official schema the document was checked
-	// against, "" when consign holds none for its format (XML, tag-value):
-	// then only the grammars of licences, purls, CPEs and hashes are checked.
+	// Schema names the official schema the document was checked against:
+	// the $id of a JSON Schema, the address of a CycloneDX XSD, or
+	// [TagValueGrammar].
 	Schema     string      `json:"schema,omitempty"`
 	Violations []Violation `json:"violations"`
 }
@@ -113,12 +121,50 @@ func Validate(data []byte) (v *Validation, err error) {
 		}
 		return &Validation{Format: FormatSPDXTagValue, SpecVersion: version, Schema: TagValueGrammar, Violations: vs}, nil
 	}
-	// XML: the format and version, and no schema yet.
-	doc, err := Decode(data)
+	return validateXML(data)
+}
+
+// validateXML checks a CycloneDX XML document against the XSD of its
+// version; any other XML gets [Decode]'s error.
+func validateXML(b []byte) (*Validation, error) {
+	version, ok := cycloneDXXMLVersion(b)
+	if !ok {
+		if _, err := Decode(b); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: not CycloneDX XML", ErrUnsupportedFormat)
+	}
+	if err := checkCycloneDXVersion(version); err != nil {
+		return nil, err
+	}
+	set, err := xsdFor(version)
 	if err != nil {
 		return nil, err
 	}
-	return &Validation{Format: doc.Format, SpecVersion: doc.SpecVersion, Violations: []Violation{}}, nil
+	vs, err := validateXMLSchema(set, b)
+	if err != nil {
+		return nil, err
+	}
+	if vs == nil {
+		vs = []Violation{}
+	}
+	return &Validation{Format: FormatCycloneDXXML, SpecVersion: version, Schema: xsdURL(version), Violations: vs}, nil
+}
+
+// cycloneDXXMLVersion reads the version from the namespace of the root
+// element of a CycloneDX XML document; ok is false for any other XML.
+func cycloneDXXMLVersion(b []byte) (version string, ok bool) {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if start, isStart := tok.(xml.StartElement); isStart {
+			v, found := strings.CutPrefix(start.Name.Space, cycloneDXNamespace)
+			return v, found && start.Name.Local == "bom"
+		}
+	}
 }
 
 func validateJSON(b []byte) (*Validation, error) {
