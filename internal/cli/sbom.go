@@ -44,6 +44,13 @@ and its requirements (its go.mod), so the modules form a graph, as 'go mod graph
 the target alone. --go-toolchain runs 'go list' instead, as syft does by default: the graph from
 the packages' imports and the modules only dependencies' tests need; slower, and it may download.
 
+--profile ntia|cisa-2025|bsi-tr-03183-2|fsct makes the CycloneDX outputs meet the profile where the
+scan knows the data: the generation context (lifecycle), a file or archive target's SHA-512, and for
+bsi-tr-03183-2 the SHA-512, file name and executable and archive properties of each component that is
+a file of its own (a jar, an executable). Each output is then checked against the profile, and what
+it still misses (who made the SBOM, licences, ...) is said on stderr; --strict-profile makes that
+exit 3 and write nothing.
+
 With SOURCE_DATE_EPOCH set, the output is reproducible: the same input gives the same bytes (the
 module cache is input too).
 
@@ -100,6 +107,9 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 				return err
 			}
 			printWarnings(deps.Stderr, made.Result.Warnings)
+			if err := fl.profile.report(deps.Stderr, made.Profiles); err != nil {
+				return err
+			}
 			if err := writeSBOMs(cmd, deps, made, req.Signer, fl.out); err != nil {
 				return err
 			}
@@ -123,6 +133,7 @@ type sbomFlags struct {
 	noModCache          bool
 	name, version       string
 	excludes            []string
+	profile             sbomProfile
 }
 
 func (fl *sbomFlags) register(f *pflag.FlagSet) {
@@ -137,6 +148,7 @@ func (fl *sbomFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&fl.noModCache, "no-go-mod-cache", false, "read no Go module cache: Go modules get only the licences the target itself holds")
 	f.StringVar(&fl.name, "source-name", "", "name of the SBOM's subject (default: the target's base name or image repository)")
 	f.StringVar(&fl.version, "source-version", "", "version of the SBOM's subject")
+	fl.profile.register(f)
 	f.StringArrayVar(&fl.excludes, "exclude", nil, "leave out paths matching this glob, as syft reads it (e.g. './testdata/**'; repeatable)")
 }
 
@@ -152,6 +164,9 @@ func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (sb
 	}
 	if fl.modCache != "" && fl.noModCache {
 		return sbomgen.Request{}, usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
+	}
+	if err := fl.profile.check(); err != nil {
+		return sbomgen.Request{}, err
 	}
 	req := sbomgen.Request{Outputs: outs}
 	if fl.attest {
@@ -178,7 +193,7 @@ func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (sb
 		Target: target, Name: fl.name, Version: fl.version, Exclude: fl.excludes,
 		IncludeFiles: fl.includeFiles, UseGoToolchain: fl.useGo,
 		GoModCache: fl.modCache, NoGoModCache: fl.noModCache,
-		Epoch: epoch, Now: deps.Now, ToolName: "consign", ToolVersion: Version(),
+		Epoch: epoch, Now: deps.Now, ToolName: "consign", ToolVersion: Version(), Profile: fl.profile.name,
 	}
 	return req, nil
 }

@@ -143,6 +143,9 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 				c.Hashes = cycloneDXHashes(hs)
 			}
 		}
+		if d, ok := r.deployables[p.ID()]; ok {
+			addDeployable(c, d, true)
+		}
 	}
 	if len(dropped) > 0 {
 		comps = slices.DeleteFunc(comps, func(c cyclonedx.Component) bool { return slices.Contains(dropped, c.BOMRef) })
@@ -154,6 +157,7 @@ func (r *Result) improveCycloneDX(bom *cyclonedx.BOM) {
 		bom.Components = nil
 	}
 	bom.Dependencies = subjectDependencies(md.Component.BOMRef, comps, bom.Dependencies, direct)
+	r.improveForProfile(bom)
 }
 
 // packageFor returns the syft package component i was made from: syft's

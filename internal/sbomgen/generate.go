@@ -32,6 +32,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // Config says what [Generate] scans and how. Its zero value, with a
@@ -82,6 +83,10 @@ type Config struct {
 	// ToolName and ToolVersion name the program making the SBOM, listed
 	// next to syft (default "consign", "devel").
 	ToolName, ToolVersion string
+	// Profile names the profile of SBOM elements (sbomdoc.ProfileNTIA,
+	// ProfileCISA, ProfileBSI, ProfileFSCT) the CycloneDX outputs should
+	// meet where the scan knows the data: see profile.go. "" adds nothing.
+	Profile string
 	// Subjects asks for [Result.Subjects] (a directory's files are hashed).
 	Subjects bool
 	// Progress, if set, is called while the scan runs (see [Progress]).
@@ -108,6 +113,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: no target", ErrConfig)
 	case c.MaxArchiveBytes < 0 || c.MaxArchiveEntries < 0:
 		return fmt.Errorf("%w: negative archive limits", ErrConfig)
+	case c.Profile != "" && !slices.Contains(sbomdoc.ProfileNames(), c.Profile):
+		return fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, c.Profile, strings.Join(sbomdoc.ProfileNames(), ", "))
 	case c.GoModCache != "" && c.NoGoModCache:
 		return fmt.Errorf("%w: a Go module cache given, and told to read none", ErrConfig)
 	case c.GoModCache != "":
@@ -145,6 +152,9 @@ type Result struct {
 	includeFiles bool
 	mainModule   string               // the Go module at a scanned directory's root, if any
 	goDirect     map[artifact.ID]bool // the modules the main module's go.mod requires directly
+	profile      string
+	deployables  map[artifact.ID]deployable // packages that are a file of their own (bsi-tr-03183-2)
+	subjectFile  *deployable                // a file or archive target (bsi-tr-03183-2)
 }
 
 // Packages returns the number of packages found.
@@ -215,6 +225,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		toolName:     cmpOr(cfg.ToolName, "consign"),
 		toolVersion:  cmpOr(cfg.ToolVersion, "devel"),
 		includeFiles: cfg.IncludeFiles,
+		profile:      cfg.Profile,
 	}
 	if cfg.Epoch != nil {
 		res.timestamp, res.reproducible = cfg.Epoch.UTC(), true
@@ -317,6 +328,14 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}
 	res.s = s
+	if cfg.Profile == sbomdoc.ProfileBSI && root != "" {
+		res.deployables = findDeployables(s, root)
+	}
+	if cfg.Profile != "" && (t.kind == KindFile || t.kind == KindArchive) {
+		if d, ok := probeFile(t.path); ok {
+			res.subjectFile = &d
+		}
+	}
 	res.Warnings = append(state.takeWarnings(), unknownWarnings(s, root)...)
 	slices.Sort(res.Warnings)
 	res.Warnings = slices.Compact(res.Warnings)

@@ -11,6 +11,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
 // Output is one SBOM to encode: a format, and the file it goes to.
@@ -91,6 +92,29 @@ type SBOMs struct {
 	Envelopes []*attest.Envelope
 	// Subjects are what the attestations are about.
 	Subjects []attest.Subject
+	// Profiles holds, with [Config.Profile], each CycloneDX or SPDX
+	// output's check against the profile: what consign could not fill.
+	Profiles []ProfileReport
+}
+
+// ProfileReport is how one output meets [Config.Profile].
+type ProfileReport struct {
+	Output Output
+	Result *sbomdoc.ProfileResult
+}
+
+// checkProfile decodes an output of its own and checks it against the
+// profile: what the report says is missing is what the SBOM misses.
+func checkProfile(o Output, b []byte, profile string) (*ProfileReport, error) {
+	doc, err := sbomdoc.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s back: %w", o.Format, err)
+	}
+	res, err := sbomdoc.CheckProfile(doc, profile)
+	if err != nil {
+		return nil, err
+	}
+	return &ProfileReport{Output: o, Result: res}, nil
 }
 
 // Make scans as [Generate] does, encodes every output and signs the
@@ -134,6 +158,13 @@ func Make(ctx context.Context, req Request) (*SBOMs, error) {
 		b, err := res.Encode(o.Format)
 		if err != nil {
 			return nil, err
+		}
+		if req.Profile != "" && o.Format.Name != FormatSyftJSON && o.Format.Name != FormatSyftTable {
+			rep, err := checkProfile(o, b, req.Profile)
+			if err != nil {
+				return nil, err
+			}
+			out.Profiles = append(out.Profiles, *rep)
 		}
 		if pt := o.Format.PredicateType(); req.Signer != nil && pt != "" {
 			env, err := signSBOM(pt, out.Subjects, b, req.Signer)
