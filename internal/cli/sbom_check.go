@@ -37,7 +37,7 @@ func newCmdSBOMCheck(deps *Deps) *cobra.Command {
 		Use:   "check FILE [--profile ntia|cisa-2025|bsi-tr-03183-2|fsct] [--require ELEMENT=PERCENT]... [--no-schema] [--output json]",
 		Short: "Validate an SBOM against its format's schema and measure its coverage of the NTIA minimum elements",
 		Long: `Read an SBOM made by anyone (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2-2.3 JSON or tag-value,
-SPDX 3.0-3.0.1 JSON-LD).
+SPDX 3.0-3.0.1 JSON-LD, syft JSON).
 
 First validate it: a JSON document against the official JSON Schema of its format and version (and
 SPDX 3 against the model's rules its schema cannot express), CycloneDX XML against the official XSD

@@ -51,6 +51,8 @@ func formatLabel(format, version string) string {
 			return "SPDX " + version + " JSON-LD"
 		}
 		return "SPDX " + version + " JSON"
+	case sbomdoc.FormatSyftJSON:
+		return "syft JSON (schema " + version + ")"
 	}
 	return "SPDX " + version + " tag-value"
 }
@@ -62,6 +64,8 @@ const maxMissing = 8
 func printValidation(w io.Writer, v *sbomdoc.Validation) {
 	var rules string
 	switch v.Schema {
+	case "":
+		rules = "no schema for this version; purls and CPEs checked"
 	case sbomdoc.TagValueGrammar:
 		rules = "the SPDX tag-value grammar, licences, purls, CPEs and hashes"
 	default:

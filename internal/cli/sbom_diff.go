@@ -17,7 +17,7 @@ func newCmdSBOMDiff(deps *Deps) *cobra.Command {
 		Use:   "diff OLD NEW [--output json]",
 		Short: "List the components added, removed, and changed in version or licence between two SBOMs",
 		Long: `Compare two SBOMs of any supported formats (CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2-2.3 JSON
-or tag-value): the components added, removed, and changed in version or licence. Components are
+or tag-value, SPDX 3.0-3.0.1 JSON-LD, syft JSON): the components added, removed, and changed in version or licence. Components are
 matched by package URL (without version), then by name. The exit code is 0 whatever changed.`,
 		Example: `  consign sbom diff release-3.1.cdx.json release-3.2.cdx.json
   consign sbom diff old.spdx.json new.cdx.xml --output json`,

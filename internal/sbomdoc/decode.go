@@ -15,7 +15,7 @@ import (
 )
 
 // Decode reads an SBOM in any supported format (CycloneDX 1.2–1.7 JSON/XML,
-// SPDX 2.2–2.3 JSON/tag-value, SPDX 3.0 and 3.0.1 JSON-LD), detecting the
+// SPDX 2.2–2.3 JSON/tag-value, SPDX 3.0 and 3.0.1 JSON-LD, syft JSON), detecting the
 // format from its content.
 //
 // JSON is read strictly first ([attest.CheckJSON]: no duplicate keys, valid
@@ -24,7 +24,7 @@ import (
 // than [limits.SBOMComponents] components, is refused before it is decoded.
 //
 // Errors wrap [ErrUnsupportedFormat] (not an SBOM, or a format or version
-// consign does not read: SPDX RDF, syft JSON, CycloneDX 1.0–1.1) or
+// consign does not read: SPDX RDF, CycloneDX 1.0–1.1) or
 // [ErrMalformed] (a supported format that does not parse or breaks its
 // rules). A panic in a third-party parser becomes an [ErrMalformed] error.
 // On error the returned document is nil.
@@ -91,7 +91,7 @@ func decodeJSON(b []byte) (*Document, error) {
 	case p.Graph != nil:
 		return nil, fmt.Errorf("%w: JSON-LD without an @context", ErrUnsupportedFormat)
 	case p.Artifacts != nil && p.Schema != nil:
-		return nil, fmt.Errorf("%w: syft JSON; convert it to CycloneDX or SPDX ('syft convert')", ErrUnsupportedFormat)
+		return decodeSyftJSON(b)
 	}
 	return nil, fmt.Errorf("%w: JSON with neither bomFormat (CycloneDX) nor spdxVersion (SPDX)", ErrUnsupportedFormat)
 }

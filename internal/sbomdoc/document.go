@@ -10,14 +10,15 @@ const (
 	FormatCycloneDXXML  = "cyclonedx-xml"
 	FormatSPDXJSON      = "spdx-json"
 	FormatSPDXTagValue  = "spdx-tagvalue"
+	FormatSyftJSON      = "syft-json" // syft's own format, read for check and diff
 )
 
 // Document is an SBOM of any supported format, reduced to what consign
 // checks and compares. It is what [Decode] returns; nothing in it is
 // trusted beyond "the SBOM says so".
 type Document struct {
-	Format      string `json:"format"`      // FormatCycloneDXJSON, FormatCycloneDXXML, FormatSPDXJSON or FormatSPDXTagValue
-	SpecVersion string `json:"specVersion"` // "1.6", "2.3", ...
+	Format      string `json:"format"`      // FormatCycloneDXJSON, FormatCycloneDXXML, FormatSPDXJSON, FormatSPDXTagValue or FormatSyftJSON
+	SpecVersion string `json:"specVersion"` // "1.6", "2.3", ...; syft JSON's schema version
 	// Authors are who made the SBOM data: CycloneDX metadata.authors,
 	// manufacturer and tools; SPDX creators ("Tool: syft-1.57.1",
 	// "Organization: ACME"), as written.

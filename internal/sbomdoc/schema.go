@@ -35,7 +35,13 @@ var schemaIDs = map[string]string{
 	FormatSPDXJSON + "@2.3":      "http://spdx.org/rdf/terms/2.3",
 	FormatSPDXJSON + "@3.0":      spdx300SchemaURL,
 	FormatSPDXJSON + "@3.0.1":    spdx301SchemaURL,
+	FormatSyftJSON + "@16.1.13":  syftSchemaURL,
 }
+
+// syftSchemaURL is where syft publishes the JSON Schema of the syft JSON
+// version it writes (its $id, anchore.io/schema/syft/json/16.1.13/document,
+// is no URL).
+const syftSchemaURL = "https://raw.githubusercontent.com/anchore/syft/main/schema/json/schema-16.1.13.json"
 
 // The SPDX 3 JSON Schemas have no $id; they are known by the address
 // SPDX publishes them at.
@@ -46,8 +52,9 @@ const (
 
 // schemaFileIDs names the embedded schemas that carry no $id.
 var schemaFileIDs = map[string]string{
-	"spdx-3.0.0.schema.json": spdx300SchemaURL,
-	"spdx-3.0.1.schema.json": spdx301SchemaURL,
+	"spdx-3.0.0.schema.json":   spdx300SchemaURL,
+	"spdx-3.0.1.schema.json":   spdx301SchemaURL,
+	"syft-16.1.13.schema.json": syftSchemaURL,
 }
 
 // HasSchema reports whether consign holds the official schema of format
@@ -120,8 +127,9 @@ var schemas = sync.OnceValues(func() (*schemaSet, error) {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
 		}
 		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			id = schemaFileIDs[e.Name()]
+		if fid := schemaFileIDs[e.Name()]; fid != "" {
+			id = fid
+			delete(doc.(map[string]any), "$id")
 		}
 		if err := c.AddResource(id, doc); err != nil {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)

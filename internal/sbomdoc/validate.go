@@ -185,8 +185,12 @@ func validateJSON(b []byte) (*Validation, error) {
 		return nil, err
 	}
 	v := &Validation{Format: format, SpecVersion: version, Schema: schemaIDs[format+"@"+version], Violations: []Violation{}}
-	v.Violations = append(v.Violations, schemaViolations(s, inst)...)
+	if s != nil { // every version but syft JSON's older ones
+		v.Violations = append(v.Violations, schemaViolations(s, inst)...)
+	}
 	switch {
+	case format == FormatSyftJSON:
+		v.Violations = append(v.Violations, syftGrammar(root)...)
 	case format == FormatCycloneDXJSON:
 		v.Violations = append(v.Violations, cycloneDXGrammar(root)...)
 	case strings.HasPrefix(version, "3."):
@@ -210,6 +214,14 @@ func probeTree(b []byte, root map[string]any) (format, version string, err error
 			return "", "", fmt.Errorf("%w: bomFormat %q", ErrUnsupportedFormat, fmt.Sprint(bf))
 		}
 		return FormatCycloneDXJSON, version, checkCycloneDXVersion(version)
+	}
+	_, hasArtifacts := root["artifacts"]
+	if schema, ok := root["schema"].(map[string]any); ok && hasArtifacts {
+		version, _ := schema["version"].(string)
+		if version == "" {
+			return "", "", fmt.Errorf("%w: syft JSON without a schema version", ErrMalformed)
+		}
+		return FormatSyftJSON, version, nil
 	}
 	if sv, ok := root["spdxVersion"].(string); ok {
 		short, err := checkSPDXVersion(sv)
@@ -304,6 +316,24 @@ func cycloneDXGrammar(root map[string]any) []Violation {
 		}
 	}
 	components(root["components"], "/components")
+	return g.out
+}
+
+// syftGrammar checks the purls and CPEs of syft JSON's artifacts.
+func syftGrammar(root map[string]any) []Violation {
+	var g grammarChecker
+	for i, a := range asList(root["artifacts"]) {
+		m, _ := a.(map[string]any)
+		if p, ok := m["purl"].(string); ok && p != "" {
+			g.add(fmt.Sprintf("/artifacts/%d/purl", i), RulePURL, checkPURL(p))
+		}
+		for j, c := range asList(m["cpes"]) {
+			cm, _ := c.(map[string]any)
+			if s, ok := cm["cpe"].(string); ok {
+				g.add(fmt.Sprintf("/artifacts/%d/cpes/%d/cpe", i, j), RuleCPE, checkCPE(s, ""))
+			}
+		}
+	}
 	return g.out
 }
 

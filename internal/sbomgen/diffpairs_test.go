@@ -11,7 +11,8 @@ import (
 )
 
 // TestDiffEveryFormatPair: one scan written in every format consign writes
-// and reads, then read back and diffed pair by pair, shows no change. The
+// and reads (syft JSON too), then read back and diffed pair by pair, shows
+// no change. The
 // fixture holds what the formats say differently: a Go module whose
 // licence text is on no list (CycloneDX "sha256:HEX", SPDX
 // "LicenseRef-HEX"), Python packages with licence names that are no SPDX
@@ -38,7 +39,7 @@ func TestDiffEveryFormatPair(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
-	formats := []string{"cyclonedx-json", "cyclonedx-json@1.4", "cyclonedx-xml", "spdx-json", "spdx-json@2.2", "spdx-tagvalue", "spdx-json@3.0.1"}
+	formats := []string{"cyclonedx-json", "cyclonedx-json@1.4", "cyclonedx-xml", "spdx-json", "spdx-json@2.2", "spdx-tagvalue", "spdx-json@3.0.1", "syft-json"}
 	docs := map[string]*sbomdoc.Document{}
 	for _, f := range formats {
 		docs[f] = encodeDecode(t, res, f)
@@ -55,6 +56,18 @@ func TestDiffEveryFormatPair(t *testing.T) {
 		if !strings.Contains(strings.Join(cdxLicences, "|"), want) {
 			t.Errorf("the CycloneDX SBOM has no licence %q: %q", want, cdxLicences)
 		}
+	}
+	// syft JSON is read as the others are: the same components, and the
+	// licences syft found.
+	if got, want := len(docs["syft-json"].Components), len(docs["cyclonedx-json"].Components); got != want || got < len(fixtureDirPackages) {
+		t.Errorf("syft JSON holds %d components, CycloneDX %d", got, want)
+	}
+	var syftLicences []string
+	for _, c := range docs["syft-json"].Components {
+		syftLicences = append(syftLicences, c.Licenses...)
+	}
+	if !strings.Contains(strings.Join(syftLicences, "|"), "GPLv2+") {
+		t.Errorf("the syft JSON SBOM has no licence %q: %q", "GPLv2+", syftLicences)
 	}
 	if !strings.Contains(strings.Join(spdxLicences, "|"), "LicenseRef-") {
 		t.Errorf("the SPDX SBOM has no LicenseRef-: %q", spdxLicences)

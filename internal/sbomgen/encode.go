@@ -19,7 +19,7 @@ const (
 	FormatCycloneDXXML  = sbomdoc.FormatCycloneDXXML
 	FormatSPDXJSON      = sbomdoc.FormatSPDXJSON
 	FormatSPDXTagValue  = sbomdoc.FormatSPDXTagValue
-	FormatSyftJSON      = "syft-json" // written only; [sbomdoc.Decode] refuses it
+	FormatSyftJSON      = sbomdoc.FormatSyftJSON
 	// FormatSyftTable is syft's human table (NAME VERSION TYPE), for
 	// reading; it is not an SBOM format any tool reads back.
 	FormatSyftTable = "syft-table"
