@@ -19,16 +19,17 @@ const maxXMLDepth = 200
 
 // xmlFrame is one open element.
 type xmlFrame struct {
-	decl   *xElem
-	path   string
-	line   int
-	states []int        // the automaton's current states
-	seen   map[int]bool // the children of an xs:all seen so far
-	counts map[string]int
-	text   strings.Builder
-	hasKid bool
-	skip   bool   // matched laxly by a wildcard and not declared
-	alg    string // the alg attribute of a <hash>
+	decl    *xElem
+	path    string
+	line    int
+	states  []int        // the automaton's current states
+	seen    map[int]bool // the children of an xs:all seen so far
+	counts  map[string]int
+	text    strings.Builder
+	hasKid  bool
+	hasText bool   // text in element-only content
+	skip    bool   // matched laxly by a wildcard and not declared
+	alg     string // the alg attribute of a <hash>
 }
 
 // uniqueScope gathers the values of one xs:unique.
@@ -82,8 +83,12 @@ func validateXMLSchema(set *xsdSet, b []byte) ([]Violation, error) {
 		case xml.CharData:
 			if n := len(v.stack); n > 0 {
 				f := v.stack[n-1]
-				if !f.skip {
-					f.text.Write(t)
+				switch c := f.decl; {
+				case f.skip:
+				case c.complex == nil || c.complex.simple != nil:
+					f.text.Write(t) // a value, checked at the end tag
+				case !c.complex.mixed && len(bytes.TrimSpace(t)) > 0:
+					f.hasText = true // only whether there is text counts
 				}
 			}
 		}
@@ -293,7 +298,7 @@ func (v *xmlValidator) end(line int) {
 		simple = f.decl.simple
 	case c.simple != nil:
 		simple = c.simple
-	case !c.mixed && strings.TrimSpace(text) != "":
+	case f.hasText:
 		v.add(f, f.line, RuleSchema, fmt.Sprintf("<%s> holds elements only, not text", f.decl.name.Local))
 	}
 	if simple != nil && !f.hasKid {
