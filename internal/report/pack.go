@@ -103,7 +103,7 @@ func writeSBOM(b *strings.Builder, s pack.SBOMResult) {
 		case v.Schema != "":
 			fmt.Fprintf(b, "       format rules: valid (schema %s)\n", v.Schema)
 		default:
-			b.WriteString("       format rules: valid (no schema for this format; licences, purls, CPEs and hashes checked)\n")
+			b.WriteString("       format rules: valid (no schema for this version; purls and CPEs checked)\n")
 		}
 	}
 	for _, r := range s.Profiles {
