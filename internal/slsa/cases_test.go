@@ -104,7 +104,7 @@ func builderIDs(c artifactCase, v string) []*string {
 	return []*string{ptr(GenericGenerator), nil, ptr(GenericGenerator + "@" + v), ptr(GenericGenerator + "@refs/tags/" + v)}
 }
 
-func readFixture(t *testing.T, path string) []byte {
+func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
