@@ -221,3 +221,40 @@ func TestCosignBundleIntotoV001(t *testing.T) {
 		t.Logf("%s: %v", name, err)
 	}
 }
+
+// TestIntotoV001InclusionProofNotIgnored: a bundle whose Rekor intoto
+// v0.0.1 entry carries an inclusion proof does not verify on the strength
+// of its signed entry timestamp alone: that path checks no proof, so one
+// that does not hold (or any) must not ride along as if it had been read.
+func TestIntotoV001InclusionProofNotIgnored(t *testing.T) {
+	root := readTestdata(t, "sigstore/public-good.trusted_root.json")
+	id := &sigstore.Identity{SubjectRegexp: "https://github.com/slsa-framework/slsa-github-generator/.+", Issuer: actions}
+	img, atts, err := oci.ReadLayout(strings.Replace(containerLayout, "v2.1.0", "v1.9.0", 1))
+	if err != nil || len(atts) != 1 {
+		t.Fatal(err)
+	}
+	d, _ := hex.DecodeString(img.Digest.Hex)
+	b, err := atts[0].CosignBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: root, Identity: id, Digest: d}); err != nil {
+		t.Fatalf("untouched: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	e := m["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
+	e["inclusionProof"] = map[string]any{
+		"logIndex": e["logIndex"], "treeSize": "99999999999",
+		"rootHash": strings.Repeat("A", 43) + "=", "hashes": []string{strings.Repeat("B", 43) + "="},
+		"checkpoint": map[string]any{"envelope": "rekor.sigstore.dev - 2605736670972794746\n99999999999\nAAAA\n\n— rekor.sigstore.dev wNI9ajBFAiEA\n"},
+	}
+	bad, _ := json.Marshal(m)
+	if _, err := sigstore.Verify(sigstore.Config{Bundle: bad, TrustedRoot: root, Identity: id, Digest: d}); err == nil {
+		t.Fatal("a bogus inclusion proof beside an intoto v0.0.1 entry verified")
+	} else {
+		t.Log(err)
+	}
+}

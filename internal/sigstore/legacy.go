@@ -78,6 +78,13 @@ func verifyIntotoV001(pb *protobundle.Bundle, tr *root.TrustedRoot, cfg Config) 
 		// verify; this one checks none, so it takes none.
 		return nil, fmt.Errorf("%w: RFC 3161 timestamps beside a Rekor intoto v0.0.1 entry are not read", ErrBundle)
 	}
+	if pb.GetVerificationMaterial().GetTlogEntries()[0].GetInclusionProof() != nil {
+		// sigstore-go verifies an inclusion proof a bundle carries (and
+		// its checkpoint); this path checks the signed entry timestamp
+		// only, so a proof it would not read is refused, not let ride
+		// along unchecked. cosign's bundle annotation carries none.
+		return nil, fmt.Errorf("%w: an inclusion proof beside a Rekor intoto v0.0.1 entry is not read", ErrBundle)
+	}
 	env := pb.GetDsseEnvelope()
 	certs := pb.GetVerificationMaterial().GetX509CertificateChain().GetCertificates()
 	if env == nil || len(env.GetSignatures()) != 1 || len(certs) == 0 {
