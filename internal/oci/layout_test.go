@@ -222,15 +222,21 @@ func TestCosignBundleIntotoV001(t *testing.T) {
 	}
 }
 
-// TestIntotoV001InclusionProofNotIgnored: a bundle whose Rekor intoto
-// v0.0.1 entry carries an inclusion proof does not verify on the strength
-// of its signed entry timestamp alone: that path checks no proof, so one
-// that does not hold (or any) must not ride along as if it had been read.
-func TestIntotoV001InclusionProofNotIgnored(t *testing.T) {
+// TestIntotoV001BundleEdits: edits to a bundle holding a Rekor intoto
+// v0.0.1 entry that its signed entry timestamp does not cover are each
+// refused: evidence the path does not read (an inclusion proof, an RFC 3161
+// timestamp) does not ride along unchecked, and a second signature, a
+// missing signed entry timestamp, a kind or bundle version other than the
+// entry's, or the certificate moved down the chain do not verify.
+func TestIntotoV001BundleEdits(t *testing.T) {
 	root := readTestdata(t, "sigstore/public-good.trusted_root.json")
 	id := &sigstore.Identity{SubjectRegexp: "https://github.com/slsa-framework/slsa-github-generator/.+", Issuer: actions}
 	img, atts, err := oci.ReadLayout(strings.Replace(containerLayout, "v2.1.0", "v1.9.0", 1))
 	if err != nil || len(atts) != 1 {
+		t.Fatal(err)
+	}
+	_, old, err := oci.ReadLayout(strings.Replace(containerLayout, "v2.1.0", "v1.4.0", 1))
+	if err != nil || len(old) != 1 {
 		t.Fatal(err)
 	}
 	d, _ := hex.DecodeString(img.Digest.Hex)
@@ -241,20 +247,58 @@ func TestIntotoV001InclusionProofNotIgnored(t *testing.T) {
 	if _, err := sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: root, Identity: id, Digest: d}); err != nil {
 		t.Fatalf("untouched: %v", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	ob, err := old[0].CosignBundle()
+	if err != nil {
 		t.Fatal(err)
 	}
-	e := m["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
-	e["inclusionProof"] = map[string]any{
-		"logIndex": e["logIndex"], "treeSize": "99999999999",
-		"rootHash": strings.Repeat("A", 43) + "=", "hashes": []string{strings.Repeat("B", 43) + "="},
-		"checkpoint": map[string]any{"envelope": "rekor.sigstore.dev - 2605736670972794746\n99999999999\nAAAA\n\n— rekor.sigstore.dev wNI9ajBFAiEA\n"},
+	var oldBundle map[string]any
+	if err := json.Unmarshal(ob, &oldBundle); err != nil {
+		t.Fatal(err)
 	}
-	bad, _ := json.Marshal(m)
-	if _, err := sigstore.Verify(sigstore.Config{Bundle: bad, TrustedRoot: root, Identity: id, Digest: d}); err == nil {
-		t.Fatal("a bogus inclusion proof beside an intoto v0.0.1 entry verified")
-	} else {
-		t.Log(err)
+	otherCert := oldBundle["verificationMaterial"].(map[string]any)["x509CertificateChain"].(map[string]any)["certificates"].([]any)[0]
+	edit := func(f func(m, vm, e map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		vm := m["verificationMaterial"].(map[string]any)
+		f(m, vm, vm["tlogEntries"].([]any)[0].(map[string]any))
+		out, _ := json.Marshal(m)
+		return out
+	}
+	for name, bad := range map[string][]byte{
+		"inclusion proof": edit(func(_, _, e map[string]any) {
+			e["inclusionProof"] = map[string]any{
+				"logIndex": e["logIndex"], "treeSize": "99999999999",
+				"rootHash": strings.Repeat("A", 43) + "=", "hashes": []string{strings.Repeat("B", 43) + "="},
+				"checkpoint": map[string]any{"envelope": "rekor.sigstore.dev - 2605736670972794746\n99999999999\nAAAA\n\n— rekor.sigstore.dev wNI9ajBFAiEA\n"},
+			}
+		}),
+		"RFC 3161 timestamp": edit(func(_, vm, _ map[string]any) {
+			vm["timestampVerificationData"] = map[string]any{"rfc3161Timestamps": []any{map[string]any{"signedTimestamp": "MAA="}}}
+		}),
+		"two DSSE signatures": edit(func(m, _, _ map[string]any) {
+			env := m["dsseEnvelope"].(map[string]any)
+			sigs := env["signatures"].([]any)
+			env["signatures"] = append(sigs, sigs[0])
+		}),
+		"no signed entry timestamp": edit(func(_, _, e map[string]any) { delete(e, "inclusionPromise") }),
+		"kind said to be intoto v0.0.2": edit(func(_, _, e map[string]any) {
+			e["kindVersion"] = map[string]any{"kind": "intoto", "version": "0.0.2"}
+		}),
+		"kind said to be dsse": edit(func(_, _, e map[string]any) {
+			e["kindVersion"] = map[string]any{"kind": "dsse", "version": "0.0.1"}
+		}),
+		"bundle v0.3": edit(func(m, _, _ map[string]any) { m["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.3+json" }),
+		"certificate second in the chain": edit(func(_, vm, _ map[string]any) {
+			c := vm["x509CertificateChain"].(map[string]any)
+			c["certificates"] = append([]any{otherCert}, c["certificates"].([]any)...)
+		}),
+	} {
+		if _, err := sigstore.Verify(sigstore.Config{Bundle: bad, TrustedRoot: root, Identity: id, Digest: d}); err == nil {
+			t.Errorf("%s: verified", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
 	}
 }
