@@ -38,7 +38,9 @@ import (
 // time; the entry's payload hash and certificate equal the bundle's; the
 // certificate chain to a Fulcio CA of the trusted root at the integrated
 // time and its SCT; the DSSE signature by the certificate's key; the
-// identity; the artifact among the statement's subjects.
+// identity; the artifact among the statement's subjects. An inclusion
+// proof or an RFC 3161 timestamp beside such an entry is refused, since
+// neither is read here.
 
 // isIntotoV001 reports whether b is a bundle whose one log entry is a
 // Rekor intoto v0.0.1 entry, parsed without sigstore-go's validation.
