@@ -227,7 +227,8 @@ func TestCosignBundleIntotoV001(t *testing.T) {
 // refused: evidence the path does not read (an inclusion proof, an RFC 3161
 // timestamp) does not ride along unchecked, and a second signature, a
 // missing signed entry timestamp, a kind or bundle version other than the
-// entry's, or the certificate moved down the chain do not verify.
+// entry's, the certificate moved down the chain, or a log not trusted at
+// the integrated time do not verify.
 func TestIntotoV001BundleEdits(t *testing.T) {
 	root := readTestdata(t, "sigstore/public-good.trusted_root.json")
 	id := &sigstore.Identity{SubjectRegexp: "https://github.com/slsa-framework/slsa-github-generator/.+", Issuer: actions}
@@ -296,6 +297,26 @@ func TestIntotoV001BundleEdits(t *testing.T) {
 		}),
 	} {
 		if _, err := sigstore.Verify(sigstore.Config{Bundle: bad, TrustedRoot: root, Identity: id, Digest: d}); err == nil {
+			t.Errorf("%s: verified", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	// The logs of the trusted root trusted only before, or only after, the
+	// entry's integrated time.
+	for name, validFor := range map[string]map[string]any{
+		"log trusted only before": {"start": "2015-01-01T00:00:00Z", "end": "2016-01-01T00:00:00Z"},
+		"log trusted only after":  {"start": "2099-01-01T00:00:00Z"},
+	} {
+		var tr map[string]any
+		if err := json.Unmarshal(root, &tr); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range tr["tlogs"].([]any) {
+			l.(map[string]any)["publicKey"].(map[string]any)["validFor"] = validFor
+		}
+		edited, _ := json.Marshal(tr)
+		if _, err := sigstore.Verify(sigstore.Config{Bundle: b, TrustedRoot: edited, Identity: id, Digest: d}); err == nil {
 			t.Errorf("%s: verified", name)
 		} else {
 			t.Logf("%s: %v", name, err)
