@@ -194,6 +194,7 @@ var hints = []struct {
 	{oci.ErrUntrusted, "the registry sent data that does not check out against its digest or consign's limits; do not trust it", ExitVerifyNo},
 	{oci.ErrLayout, "give an OCI image layout directory as 'cosign save' writes it (oci-layout, index.json, blobs/sha256/), or a registry reference", ExitError},
 	{oci.ErrReference, "an image is HOST/REPOSITORY:TAG or HOST/REPOSITORY@sha256:HEX", ExitUsage},
+	{oci.ErrLayerFiles, "registry push takes regular files with distinct base names, up to 64 MiB in all", ExitError},
 	{oci.ErrMode, "--attach-mode is referrers, tag or both", ExitUsage},
 	{oci.ErrRegistry, "the registry failed after retries; check that it is up and reachable", ExitError},
 	{fs.ErrNotExist, "check the path", ExitError},

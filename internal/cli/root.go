@@ -136,6 +136,7 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 		NewCmdPack(deps), NewCmdVerifyPack(deps),
 		NewCmdSBOM(deps),
 		NewCmdSign(deps), NewCmdVerifyImage(deps), NewCmdAttach(deps), NewCmdDiscover(deps), NewCmdDownload(deps),
+		NewCmdRegistry(deps),
 		NewCmdVersion(deps),
 	)
 	plainBoolFlags(root)

@@ -161,4 +161,7 @@ const (
 	OCIReferrers = 1000
 	// OCILayers bounds the layers of one attachment manifest (cosign's .sig and .att images).
 	OCILayers = 1000
+	// LocalRegistry bounds what 'consign registry serve', which holds
+	// everything in memory, accepts over its whole life (requests' bodies).
+	LocalRegistry = 512 << 20
 )
