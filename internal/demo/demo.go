@@ -319,14 +319,21 @@ func (d *demo) exec(s step, out *bytes.Buffer) (int, error) {
 }
 
 // quoteArgs quotes args for a shell. A value the walkthrough learnt while
-// running is shown as its variable where it is secret, and, for steps.sh,
-// always.
+// running is shown as its variable where it is secret or long (a token, an
+// image's reference by digest), and, for steps.sh, always.
 func (d *demo) quoteArgs(args []string, script bool) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if v, ok := d.vars[a]; ok && (script || v == "TOKEN") {
+		if v, ok := d.vars[a]; ok && (script || v == "TOKEN" || v == "IMAGE") {
 			out[i] = `"$` + v + `"`
 			continue
+		}
+		// An image reference on a learnt registry address: HOST:PORT/REPO...
+		if host, rest, ok := strings.Cut(a, "/"); ok && script {
+			if v, ok := d.vars[host]; ok {
+				out[i] = `"$` + v + `"` + shellQuote("/"+rest)
+				continue
+			}
 		}
 		out[i] = shellQuote(a)
 	}

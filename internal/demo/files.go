@@ -145,6 +145,48 @@ stages:
     products:  [MATCH "pkg/*" WITH PRODUCTS FROM package, DISALLOW "*"]
     checks: [{rego: release.rego}]
 `,
+	"release/image-policy.yaml": `# The release policy of acme-app's container image: every stage's
+# attestation is about the image, by its manifest digest, and is attached to
+# it in the registry.
+apiVersion: consign.dev/policy/v1
+product: acme-app-image
+version: 1
+expires: {{expires}}
+owner: {key: keys/owner.pub}
+functionaries:
+  ci: {role: build system, keys: [keys/ci.pub]}
+  qa: {role: test lab, keys: [keys/qa.pub]}
+stages:
+  - name: build
+    by: [ci]
+    require: [slsa]
+    products: [CREATE "*/acme-app", DISALLOW "*"]   # the image, named HOST/acme-app
+    checks:
+      - slsa:
+          builder_ids: [https://consign.dev/builders/local/v1]
+          build_types: [https://consign.dev/buildtypes/run/v1]
+          external_parameters: {step: image}
+  - name: sbom
+    by: [ci]
+    require: [cyclonedx]
+    products: [MATCH "*/acme-app" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks:
+      - sbom:
+          min_coverage: {name: 100, version: 100}
+  - name: test
+    by: [qa]
+    require: [test]
+    products: [MATCH "*/acme-app" WITH PRODUCTS FROM build, DISALLOW "*"]
+    checks: [{tests: all_passed}]
+`,
+	"release/image-provenance.json": `{
+  "buildDefinition": {
+    "buildType": "https://consign.dev/buildtypes/run/v1",
+    "externalParameters": {"step": "image"}
+  },
+  "runDetails": {"builder": {"id": "https://consign.dev/builders/local/v1"}}
+}
+`,
 	"release/release.rego": `# A custom check for consign policies (see docs/policy.md, "Rego checks").
 #
 # consign evaluates data.<package>.deny: a set of messages. An empty set

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,7 +52,10 @@ func (d *demo) walk() error {
 	); err != nil {
 		return err
 	}
-	return d.customerSteps()
+	if err := d.customerSteps(); err != nil {
+		return err
+	}
+	return d.imageSteps()
 }
 
 // logServer is 'consign serve' running in the background for the walkthrough.
@@ -80,13 +82,13 @@ func (d *demo) startLog() (*logServer, error) {
 	return d.startServer(d.command(serveArgs...), d.path("serve.url"))
 }
 
-// startServer starts cmd, a 'consign serve' writing its URL to the file
-// ready, and waits until it answers.
+// startServer starts cmd, a 'consign serve' or 'consign registry serve'
+// writing its address to the file ready, and waits until it answers.
 func (d *demo) startServer(cmd *exec.Cmd, ready string) (*logServer, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("demo: starting the log: %w", err)
+		return nil, fmt.Errorf("demo: starting %q: %w", strings.Join(cmd.Args, " "), err)
 	}
 	l := &logServer{cmd: cmd, exited: make(chan struct{})}
 	go func() { cmd.Wait(); close(l.exited) }()
@@ -97,12 +99,12 @@ func (d *demo) startServer(cmd *exec.Cmd, ready string) (*logServer, error) {
 		}
 		select {
 		case <-l.exited:
-			return nil, fmt.Errorf("demo: the log server stopped: %s", strings.TrimSpace(out.String()))
+			return nil, fmt.Errorf("demo: %q stopped: %s", strings.Join(cmd.Args[1:], " "), strings.TrimSpace(out.String()))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	l.stop()
-	return nil, errors.New("demo: the log server did not start within a minute")
+	return nil, fmt.Errorf("demo: %q did not start within a minute", strings.Join(cmd.Args[1:], " "))
 }
 
 // stop interrupts the server, as Ctrl-C would, and waits for it.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -27,7 +28,7 @@ import (
 var ErrLayerFiles = errors.New("files cannot make an image layer")
 
 // PushFiles builds an OCI image of one layer holding files, each at its
-// base name at the layer's root (executable or not, as it is here), pushes
+// base name at the layer's root, in name order (executable or not, as it is here), pushes
 // it to ref (HOST/REPOSITORY:TAG), and returns the image's reference by
 // digest. The layer's entries carry no times or owners, so the same files
 // make the same digest wherever and whenever they are pushed.
@@ -77,6 +78,9 @@ func tarFiles(files []string) ([]byte, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no files given", ErrLayerFiles)
 	}
+	// Entries in name order: the same files in any order make one layer.
+	files = slices.Clone(files)
+	slices.SortFunc(files, func(a, b string) int { return strings.Compare(filepath.Base(a), filepath.Base(b)) })
 	names := map[string]bool{}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
