@@ -77,7 +77,8 @@ func docScripts(t *testing.T, dir string, docs []string) int {
 // "```sh runnable", with sh -e and consign on PATH, in a fresh directory per
 // file: the blocks of one file run in order and share their files (not
 // their variables), so that the documentation cannot drift from what
-// consign does. A runnable block must not need a network or a registry.
+// consign does. A runnable block must not need a network, nor a registry
+// other than one it starts itself on loopback ('consign registry serve').
 func TestDocs(t *testing.T) {
 	t.Parallel()
 	docs, err := filepath.Glob("../../docs/*.md")
