@@ -91,3 +91,21 @@ func TestPolicyDates(t *testing.T) {
 		t.Errorf("a date is left unfilled:\n%s", got)
 	}
 }
+
+// TestQuoteImageArgs: an image on the registry's learnt address is shown
+// with its address, and written to steps.sh with $REGISTRY; the image's
+// reference by digest is $IMAGE in both.
+func TestQuoteImageArgs(t *testing.T) {
+	d := &demo{vars: map[string]string{"127.0.0.1:5": "REGISTRY", "127.0.0.1:5/app@sha256:ab": "IMAGE"}}
+	args := []string{"127.0.0.1:5/app:1.0", "127.0.0.1:5/app@sha256:ab", "127.0.0.1:6/app:1.0", "http://127.0.0.1:5/x"}
+	got := d.quoteArgs(args, false)
+	want := []string{"127.0.0.1:5/app:1.0", `"$IMAGE"`, "127.0.0.1:6/app:1.0", "http://127.0.0.1:5/x"}
+	if !slices.Equal(got, want) {
+		t.Errorf("quoteArgs for the walkthrough = %q, want %q", got, want)
+	}
+	got = d.quoteArgs(args, true)
+	want[0] = `"$REGISTRY"/app:1.0`
+	if !slices.Equal(got, want) {
+		t.Errorf("quoteArgs for steps.sh = %q, want %q", got, want)
+	}
+}
