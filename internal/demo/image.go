@@ -24,7 +24,8 @@ REGISTRY=$(cat registry.addr)`
 // reference; then an image pushed over the tag is refused, and the release,
 // pinned by digest, still verifies.
 func (d *demo) imageSteps() error {
-	d.section("Ship it as a container image. Start a local OCI registry (in memory, in the background, on a free loopback port)")
+	d.section("Ship it as a container image. Start a local OCI registry (the kind of server images are pushed to " +
+		"and pulled from; this one in memory, in the background, on a free loopback port)")
 	line := strings.Join(d.quoteArgs(registryArgs, false), " ")
 	fmt.Fprintf(d.w, "$ consign %s &\n", line)
 	d.script = append(d.script, fmt.Sprintf(registryScript, line))
