@@ -26,10 +26,7 @@ REGISTRY=$(cat registry.addr)`
 func (d *demo) imageSteps() error {
 	d.section("Ship it as a container image. Start a local OCI registry (the kind of server images are pushed to " +
 		"and pulled from; this one in memory, in the background, on a free loopback port)")
-	line := strings.Join(d.quoteArgs(registryArgs, false), " ")
-	fmt.Fprintf(d.w, "$ consign %s &\n", line)
-	d.script = append(d.script, fmt.Sprintf(registryScript, line))
-	reg, err := d.startServer(d.command(registryArgs...), d.path("registry.addr"))
+	reg, err := d.background(registryArgs, registryScript, "registry.addr")
 	if err != nil {
 		return err
 	}

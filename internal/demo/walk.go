@@ -76,10 +76,14 @@ trap 'kill $server 2>/dev/null' EXIT
 i=0; until [ -s serve.url ]; do i=$((i+1)); [ $i -le 600 ] || fail; sleep 0.1; done
 SERVER=$(cat serve.url)`
 
-// startLog runs 'consign serve' in the project directory and waits until
-// it answers.
-func (d *demo) startLog() (*logServer, error) {
-	return d.startServer(d.command(serveArgs...), d.path("serve.url"))
+// background prints and runs consign with args in the background, a
+// server that writes its address to the file ready; steps.sh starts it with
+// script (its %s the command line). It returns once the server answers.
+func (d *demo) background(args []string, script, ready string) (*logServer, error) {
+	line := strings.Join(d.quoteArgs(args, false), " ")
+	fmt.Fprintf(d.w, "$ consign %s &\n", line)
+	d.script = append(d.script, fmt.Sprintf(script, line))
+	return d.startServer(d.command(args...), d.path(ready))
 }
 
 // startServer starts cmd, a 'consign serve' or 'consign registry serve'
@@ -123,10 +127,7 @@ func (l *logServer) stop() {
 func (d *demo) logSteps() error {
 	d.section("Start the vendor's transparency log (in the background, on a free loopback port): " +
 		"an append-only public record of signatures, whose receipts prove an entry is in it")
-	line := strings.Join(d.quoteArgs(serveArgs, false), " ")
-	fmt.Fprintf(d.w, "$ consign %s &\n", line)
-	d.script = append(d.script, fmt.Sprintf(serveScript, line))
-	srv, err := d.startLog()
+	srv, err := d.background(serveArgs, serveScript, "serve.url")
 	if err != nil {
 		return err
 	}
