@@ -51,9 +51,10 @@ type Identity struct {
 	Issuer, IssuerRegexp   string
 	Subject, SubjectRegexp string
 
-	// The GitHub workflow extensions, as cosign's
-	// --certificate-github-workflow-* flags name them.
-	WorkflowRepository, WorkflowRef, WorkflowSHA, WorkflowTrigger, WorkflowName string
+	// Extensions are the Fulcio certificate extensions the certificate
+	// must carry, each with exactly this value, by their names in
+	// [CertificateExtensions]. None is ever empty.
+	Extensions map[string]string
 
 	// TrustedRoot names the policy's trusted root the certificate chains to.
 	TrustedRoot string
@@ -76,12 +77,9 @@ func (id *Identity) String() string {
 	} else {
 		fmt.Fprintf(&b, " from an issuer matching %s", AnchoredRegexp(id.IssuerRegexp))
 	}
-	for _, e := range []struct{ name, v string }{
-		{"repository", id.WorkflowRepository}, {"ref", id.WorkflowRef}, {"sha", id.WorkflowSHA},
-		{"trigger", id.WorkflowTrigger}, {"workflow", id.WorkflowName},
-	} {
-		if e.v != "" {
-			fmt.Fprintf(&b, ", %s %s", e.name, e.v)
+	for _, e := range CertificateExtensions {
+		if v, ok := id.Extensions[e.Name]; ok {
+			fmt.Fprintf(&b, ", %s %s", e.Name, v)
 		}
 	}
 	return b.String()
@@ -100,9 +98,52 @@ func (p *Policy) TrustedRoot(name string) *TrustedRoot {
 	return nil
 }
 
+// CertificateExtension is a Fulcio certificate extension an identity may
+// constrain.
+type CertificateExtension struct {
+	// Name is its key in a policy: the name of sigstore-go's
+	// certificate.Extensions field for it, in snake_case.
+	Name string
+	// OID is the extension's object identifier
+	// (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
+	OID string
+}
+
+// CertificateExtensions are the Fulcio extensions an identity may require,
+// in OID order: the GitHub workflow ones (deprecated by Fulcio, the values
+// cosign's --certificate-github-workflow-* flags check) and the CI ones
+// that replace them. The issuer (1.3.6.1.4.1.57264.1.1 and .8) is the
+// identity's issuer, not an extension here.
+var CertificateExtensions = []CertificateExtension{
+	{"github_workflow_trigger", "1.3.6.1.4.1.57264.1.2"},
+	{"github_workflow_sha", "1.3.6.1.4.1.57264.1.3"},
+	{"github_workflow_name", "1.3.6.1.4.1.57264.1.4"},
+	{"github_workflow_repository", "1.3.6.1.4.1.57264.1.5"},
+	{"github_workflow_ref", "1.3.6.1.4.1.57264.1.6"},
+	{"build_signer_uri", "1.3.6.1.4.1.57264.1.9"},
+	{"build_signer_digest", "1.3.6.1.4.1.57264.1.10"},
+	{"runner_environment", "1.3.6.1.4.1.57264.1.11"},
+	{"source_repository_uri", "1.3.6.1.4.1.57264.1.12"},
+	{"source_repository_digest", "1.3.6.1.4.1.57264.1.13"},
+	{"source_repository_ref", "1.3.6.1.4.1.57264.1.14"},
+	{"source_repository_identifier", "1.3.6.1.4.1.57264.1.15"},
+	{"source_repository_owner_uri", "1.3.6.1.4.1.57264.1.16"},
+	{"source_repository_owner_identifier", "1.3.6.1.4.1.57264.1.17"},
+	{"build_config_uri", "1.3.6.1.4.1.57264.1.18"},
+	{"build_config_digest", "1.3.6.1.4.1.57264.1.19"},
+	{"build_trigger", "1.3.6.1.4.1.57264.1.20"},
+	{"run_invocation_uri", "1.3.6.1.4.1.57264.1.21"},
+	{"source_repository_visibility_at_signing", "1.3.6.1.4.1.57264.1.22"},
+}
+
 // identityFields are the fields of one identity in YAML, in order.
-var identityFields = []string{"issuer", "issuer_regexp", "subject", "subject_regexp",
-	"github_workflow_repository", "github_workflow_ref", "github_workflow_sha", "github_workflow_trigger", "github_workflow_name", "trusted_root"}
+var identityFields = func() []string {
+	f := []string{"issuer", "issuer_regexp", "subject", "subject_regexp"}
+	for _, e := range CertificateExtensions {
+		f = append(f, e.Name)
+	}
+	return append(f, "trusted_root")
+}()
 
 func (ps *parser) trustedRoots(n *yaml.Node, p *Policy) {
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
@@ -216,24 +257,30 @@ func (ps *parser) identities(n *yaml.Node, fn *Functionary) {
 			continue
 		}
 		id := &Identity{Line: in.Line}
-		for _, x := range []struct {
-			key string
-			dst *string
-		}{
-			{"issuer", &id.Issuer}, {"issuer_regexp", &id.IssuerRegexp}, {"subject", &id.Subject}, {"subject_regexp", &id.SubjectRegexp},
-			{"github_workflow_repository", &id.WorkflowRepository}, {"github_workflow_ref", &id.WorkflowRef},
-			{"github_workflow_sha", &id.WorkflowSHA}, {"github_workflow_trigger", &id.WorkflowTrigger},
-			{"github_workflow_name", &id.WorkflowName}, {"trusted_root", &id.TrustedRoot},
-		} {
-			if vn := f[x.key]; vn != nil {
-				if v, ok := ps.str(vn, x.key); ok {
-					if v == "" {
-						// An empty value never means "any" (security case 22f in docs/security.md).
-						ps.errorf(vn, "identity of %q: %s is empty; leave it out or give a value", fn.Name, x.key)
-					}
-					*x.dst = v
-				}
+		fields := map[string]*string{"issuer": &id.Issuer, "issuer_regexp": &id.IssuerRegexp,
+			"subject": &id.Subject, "subject_regexp": &id.SubjectRegexp, "trusted_root": &id.TrustedRoot}
+		for _, key := range identityFields {
+			vn := f[key]
+			if vn == nil {
+				continue
 			}
+			v, ok := ps.str(vn, key)
+			if !ok {
+				continue
+			}
+			if v == "" {
+				// An empty value never means "any" (security case 22f in docs/security.md).
+				ps.errorf(vn, "identity of %q: %s is empty; leave it out or give a value", fn.Name, key)
+				continue
+			}
+			if dst := fields[key]; dst != nil {
+				*dst = v
+				continue
+			}
+			if id.Extensions == nil {
+				id.Extensions = map[string]string{}
+			}
+			id.Extensions[key] = v
 		}
 		ps.exactlyOne(in, f, fn.Name, "issuer", id.Issuer, id.IssuerRegexp)
 		ps.exactlyOne(in, f, fn.Name, "subject", id.Subject, id.SubjectRegexp)

@@ -26,6 +26,7 @@ functionaries:
       - issuer: https://token.actions.githubusercontent.com
         subject_regexp: https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*
         github_workflow_repository: acme/app
+        source_repository_visibility_at_signing: public
 %s
 stages:
   - name: intake
@@ -68,7 +69,7 @@ func TestParseIdentities(t *testing.T) {
 		t.Fatalf("upstream = %+v", up)
 	}
 	id := up.Identities[0]
-	if id.TrustedRoot != "public-good" || id.WorkflowRepository != "acme/app" || id.Issuer != "https://token.actions.githubusercontent.com" {
+	if id.TrustedRoot != "public-good" || id.Extensions["github_workflow_repository"] != "acme/app" || id.Extensions["source_repository_visibility_at_signing"] != "public" || len(id.Extensions) != 2 || id.Issuer != "https://token.actions.githubusercontent.com" {
 		t.Errorf("identity = %+v", id)
 	}
 	r := p.TrustedRoot("public-good")
@@ -82,7 +83,7 @@ func TestParseIdentities(t *testing.T) {
 	if len(d.TrustedRoots) != 1 || !d.TrustedRoots[0].Carried || d.TrustedRoots[0].SHA256 != sum {
 		t.Errorf("Describe().TrustedRoots = %+v", d.TrustedRoots)
 	}
-	if got, want := d.Functionaries[1].Identities, []string{`subject matching ^(?:https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*)$ from https://token.actions.githubusercontent.com, repository acme/app (trusted root public-good)`}; len(got) != 1 || got[0] != want[0] {
+	if got, want := d.Functionaries[1].Identities, []string{`subject matching ^(?:https://github\.com/acme/app/\.github/workflows/release\.yml@refs/tags/v.*)$ from https://token.actions.githubusercontent.com, github_workflow_repository acme/app, source_repository_visibility_at_signing public (trusted root public-good)`}; len(got) != 1 || got[0] != want[0] {
 		t.Errorf("Describe() identities = %q, want %q", got, want)
 	}
 	inlined, err := Inline([]byte(src), ParseOptions{Dir: dir})
@@ -116,7 +117,10 @@ func TestParseIdentityErrors(t *testing.T) {
 			return strings.Replace(s, `refs/tags/v.*`, `refs/tags/v(`, 1)
 		}, want: "subject_regexp"},
 		{name: "empty extension", extra: `        github_workflow_ref: ""`, want: "github_workflow_ref is empty"},
+		{name: "empty CI extension", extra: `        build_signer_digest: ""`, want: "build_signer_digest is empty"},
 		{name: "unknown field", extra: "        san: x", want: "san"},
+		{name: "misspelt extension", extra: "        source_repository_url: https://github.com/acme/app", want: `unknown field "source_repository_url" in an identity of "upstream" (did you mean "source_repository_uri"?)`},
+		{name: "extension given as a list", extra: "        runner_environment: [github-hosted]", want: "runner_environment must be a string"},
 		{name: "unknown trusted root", extra: "        trusted_root: github", want: `unknown trusted root "github"`},
 		{name: "root digest mismatch", mutate: func(s string) string {
 			return strings.Replace(s, "{root: trusted_root.json}", "{root: trusted_root.json, sha256: "+other+"}", 1)

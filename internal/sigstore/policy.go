@@ -21,8 +21,7 @@ var _ verify.BundleVerifier = PolicyVerifier{}
 func IdentityOf(id *policy.Identity) Identity {
 	return Identity{
 		Subject: id.Subject, SubjectRegexp: id.SubjectRegexp, Issuer: id.Issuer, IssuerRegexp: id.IssuerRegexp,
-		WorkflowTrigger: id.WorkflowTrigger, WorkflowSHA: id.WorkflowSHA, WorkflowName: id.WorkflowName,
-		WorkflowRepository: id.WorkflowRepository, WorkflowRef: id.WorkflowRef,
+		Extensions: id.Extensions,
 	}
 }
 

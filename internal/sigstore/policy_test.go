@@ -9,11 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/pack"
@@ -331,5 +334,119 @@ func TestPackKeyless(t *testing.T) {
 	}
 	if got := failures(res.Verification); !strings.Contains(got, "trusted root custom (sha256:7d76b75f0a69) was not given") {
 		t.Errorf("pack.Verify(another root) failures:\n%s\nwant the policy's root missing", got)
+	}
+}
+
+// beaconExtensions are the Fulcio extensions of the certificate of the
+// suite's happy-path-intoto-in-dsse-v3 bundle (GitHub Actions, public good
+// instance): every one consign lets a policy require.
+var beaconExtensions = map[string]string{
+	"github_workflow_trigger":                 "workflow_dispatch",
+	"github_workflow_sha":                     "82a3bfe6dd50fe9c71d6315eae66da15307856cf",
+	"github_workflow_name":                    "Extremely dangerous OIDC beacon",
+	"github_workflow_repository":              "sigstore-conformance/extremely-dangerous-public-oidc-beacon",
+	"github_workflow_ref":                     "refs/heads/main",
+	"build_signer_uri":                        beacon,
+	"build_signer_digest":                     "82a3bfe6dd50fe9c71d6315eae66da15307856cf",
+	"runner_environment":                      "github-hosted",
+	"source_repository_uri":                   "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon",
+	"source_repository_digest":                "82a3bfe6dd50fe9c71d6315eae66da15307856cf",
+	"source_repository_ref":                   "refs/heads/main",
+	"source_repository_identifier":            "632596897",
+	"source_repository_owner_uri":             "https://github.com/sigstore-conformance",
+	"source_repository_owner_identifier":      "131804563",
+	"build_config_uri":                        beacon,
+	"build_config_digest":                     "82a3bfe6dd50fe9c71d6315eae66da15307856cf",
+	"build_trigger":                           "workflow_dispatch",
+	"run_invocation_uri":                      "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/actions/runs/12359147651/attempts/1",
+	"source_repository_visibility_at_signing": "public",
+}
+
+// TestPolicyKeylessExtensions: a policy identity may require every Fulcio
+// extension by its policy name; the real certificate's values all count,
+// and one value changed in any of them makes the bundle count for nothing.
+func TestPolicyKeylessExtensions(t *testing.T) {
+	const dsseV3 = "happy-path-intoto-in-dsse-v3"
+	owner := testkey.New(t, "owner")
+	root := "root: " + strconv.Quote(string(readFile(t, publicGood)))
+	if len(beaconExtensions) != len(policy.CertificateExtensions) {
+		t.Fatalf("the test knows %d extensions, policy.CertificateExtensions %d", len(beaconExtensions), len(policy.CertificateExtensions))
+	}
+	identity := func(change string) string {
+		var b strings.Builder
+		b.WriteString(beaconID)
+		for _, e := range policy.CertificateExtensions {
+			v := beaconExtensions[e.Name]
+			if e.Name == change {
+				v += "x"
+			}
+			fmt.Fprintf(&b, ", %s: %s", e.Name, strconv.Quote(v))
+		}
+		return b.String()
+	}
+	res := verifyKeyless(t, keylessPolicy(owner, root, identity(""), ""), aTxtSHA256, nil, dsseV3)
+	if !res.Passed {
+		t.Fatalf("Verify() with every extension failed:\n%s", failures(res))
+	}
+	for _, e := range policy.CertificateExtensions {
+		t.Run(e.Name, func(t *testing.T) {
+			res := verifyKeyless(t, keylessPolicy(owner, root, identity(e.Name), ""), aTxtSHA256, nil, dsseV3)
+			if res.Passed {
+				t.Fatalf("Verify() passed with %s changed", e.Name)
+			}
+			if got := failures(res); !strings.Contains(got, "certificate identity does not match") {
+				t.Errorf("Verify() failures:\n%s\nwant the identity refused", got)
+			}
+		})
+	}
+}
+
+// TestExtensionFields: every extension a policy names reaches its own
+// field of sigstore-go's certificate.Extensions, and every field but the
+// issuer (which an identity gives apart) is reachable, so a field added to
+// sigstore-go shows up here.
+func TestExtensionFields(t *testing.T) {
+	var ext certificate.Extensions
+	for _, e := range policy.CertificateExtensions {
+		f := extensionFields[e.Name]
+		if f == nil {
+			t.Fatalf("policy extension %s has no certificate field", e.Name)
+		}
+		if *f(&ext) != "" {
+			t.Fatalf("policy extension %s shares its field with another", e.Name)
+		}
+		*f(&ext) = e.OID
+	}
+	if len(extensionFields) != len(policy.CertificateExtensions) {
+		t.Errorf("extensionFields has %d names, policy.CertificateExtensions %d", len(extensionFields), len(policy.CertificateExtensions))
+	}
+	v := reflect.ValueOf(ext)
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		if name != "Issuer" && v.Field(i).String() == "" {
+			t.Errorf("certificate.Extensions.%s cannot be required by a policy", name)
+		}
+	}
+}
+
+// TestIdentityExtensionsRefused: an extension consign does not know, or an
+// empty one, is a configuration error, never a constraint that matches all.
+func TestIdentityExtensionsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		ext  map[string]string
+		want string
+	}{
+		{map[string]string{"source_repo_uri": "x"}, `"source_repo_uri" is not a Fulcio certificate extension`},
+		{map[string]string{"runner_environment": ""}, "runner_environment is empty"},
+	} {
+		id := Identity{Subject: beacon, Issuer: actions, Extensions: tt.ext}
+		err := id.Validate()
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Validate(%v) = %v, want an ErrConfig containing %q", tt.ext, err, tt.want)
+		}
+	}
+	id := Identity{Subject: beacon, Issuer: actions, WorkflowRef: "refs/heads/main", Extensions: map[string]string{"github_workflow_ref": "refs/heads/dev"}}
+	if err := id.Validate(); !errors.Is(err, ErrConfig) {
+		t.Errorf("Validate() of two values for one extension = %v, want an ErrConfig", err)
 	}
 }
