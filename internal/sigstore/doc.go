@@ -81,7 +81,10 @@
 // [PolicyVerifier] is the verification engine's bundle verifier: it checks a
 // bundle as [Verify] does, for the keyless identities of a consign policy
 // ([Config.Identities]: any one of them), and reports which of them the
-// certificate matches ([Result.Matched]).
+// certificate matches ([Result.Matched]); and, for a bundle a policy key
+// signed, it checks the bundle with that key ([Config.Key]), so its
+// transparency log entry is verified against the policy's trusted root as a
+// keyless bundle's is.
 //
 // # Errors
 //

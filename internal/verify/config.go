@@ -92,7 +92,8 @@ type Config struct {
 	// VSA, when set, asks for a signed VSA in [Result.VSA].
 	VSA *VSAOptions
 	// Bundles, when set, verifies keyless Sigstore bundles for the
-	// policy's identities (see [BundleVerifier]).
+	// policy's identities, and the transparency log entries of key-signed
+	// ones (see [BundleVerifier]); without it no Sigstore bundle counts.
 	Bundles BundleVerifier
 	// TrustedRoots are Sigstore trusted roots (trusted_root.json bytes)
 	// for the trusted roots the policy names by digest only; one counts

@@ -2,23 +2,22 @@ package verify
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/consign-dev/consign/internal/attest"
-	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/predicate"
 )
 
-// BundleVerifier verifies keyless Sigstore bundles: a DSSE envelope signed
-// with a short-lived Fulcio certificate, logged in a transparency log.
-// Verification declares it and the caller supplies it (internal/sigstore
-// provides one); without one, a keyless bundle counts for nothing.
+// BundleVerifier verifies Sigstore bundles: keyless ones (a DSSE envelope
+// signed with a short-lived Fulcio certificate, logged in a transparency
+// log) and the log entries of key-signed ones. Verification declares it and
+// the caller supplies it (internal/sigstore provides one); without one, no
+// Sigstore bundle counts.
 //
 // VerifyBundle MUST verify bundle completely against trustedRoot (the
 // certificate chain to a Fulcio CA of the root, valid at every verified
@@ -28,9 +27,20 @@ import (
 // that matches at least one of ids (subject, issuer and extensions, regular
 // expressions anchored). It returns the certificate's signer and the
 // positions in ids it matches, or an error, whose text is the reason the
-// report gives, when any of that fails. It MUST be safe for concurrent use.
+// report gives, when any of that fails.
+//
+// VerifyKeyedBundle MUST verify a bundle signed with key just as
+// completely against trustedRoot: the signature by key, at least one
+// transparency log entry of a log the root names (its signed entry
+// timestamp or checkpoint, its inclusion proof, and its binding to this
+// envelope, signature and key), every timestamp, and the statement naming
+// an artifact of SHA-256 subjectSHA256. It returns the verified time and
+// payload, or an error whose text is the reason.
+//
+// Both MUST be safe for concurrent use.
 type BundleVerifier interface {
 	VerifyBundle(bundle, trustedRoot, subjectSHA256 []byte, ids []*policy.Identity) (*KeylessSigner, error)
+	VerifyKeyedBundle(bundle, trustedRoot, subjectSHA256 []byte, key crypto.PublicKey) (*LoggedBundle, error)
 }
 
 // KeylessSigner is who signed a bundle that verified, as its certificate
@@ -84,15 +94,7 @@ func newKeylessSet(p *policy.Policy, given [][]byte, v BundleVerifier) *keylessS
 				if r == nil {
 					continue // Parse refuses this
 				}
-				g = &rootGroup{root: r, data: r.JSON}
-				if g.data == nil {
-					for _, b := range given {
-						if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) == r.SHA256 {
-							g.data = b
-							break
-						}
-					}
-				}
+				g = &rootGroup{root: r, data: rootData(r, given)}
 				byName[id.TrustedRoot] = g
 				ks.groups = append(ks.groups, g)
 			}
@@ -131,15 +133,7 @@ func (ks *keylessSet) checkKeyless(it *item) {
 		it.err = err
 		return
 	}
-	var subject []byte
-	for _, s := range st.Subject {
-		if v := s.Digest[digest.SHA256]; v != "" {
-			if subject, err = hex.DecodeString(v); err == nil && len(subject) == sha256.Size {
-				break
-			}
-			subject = nil
-		}
-	}
+	subject := sha256Subject(st)
 	if subject == nil {
 		it.res.Status, it.res.Reason = StatusUnused, "a keyless bundle's statement needs a sha256 subject"
 		return

@@ -86,7 +86,8 @@ func TestSecurityCase01_ReceiptBoundToEnvelope(t *testing.T) {
 // TestSecurityCase02_SameChecksEveryFormat: the functionary, type and
 // threshold checks apply whatever the container: JSON Lines, a cosign
 // bundle, a Sigstore bundle. A release link by a non-functionary counts in
-// none of them.
+// none of them; a Sigstore bundle without a verified log entry counts in
+// no case.
 func TestSecurityCase02_SameChecksEveryFormat(t *testing.T) {
 	c := newChain(t)
 	mallory := newKey(t, "mallory")
@@ -107,6 +108,18 @@ func TestSecurityCase02_SameChecksEveryFormat(t *testing.T) {
 				input("bob", wrap(envLine(t, linkStatement(t, "release", c.app, c.app), c.bob))))
 			cfg := c.config(t, c.policyYAML(""))
 			cfg.Attestations = good
+			if format == "sigstore" {
+				// A Sigstore bundle counts only with its transparency log
+				// entry verified against a trusted root the policy names
+				// (internal/sigstore's TestPolicyKeyedBundleLogged); these
+				// carry none, so they count for nothing.
+				res := mustVerify(t, cfg)
+				wantFail(t, res, "stage release: no link attestation")
+				if !strings.Contains(res.Text(), "a key-signed Sigstore bundle whose transparency log entry is not verified") {
+					t.Errorf("the report does not say why the bundles did not count:\n%s", res.Text())
+				}
+				return
+			}
 			wantPass(t, mustVerify(t, cfg))
 			bad := append(good[:3:3], input("mallory", wrap(envLine(t, linkStatement(t, "release", c.app, c.app), mallory))))
 			cfg.Attestations = bad

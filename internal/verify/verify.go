@@ -23,6 +23,9 @@ import (
 //  2. Every attestation read: payloadType, then signatures over the exact
 //     signed bytes by keys the policy names, then strict parsing. An input
 //     that cannot be read or parsed fails verification (security cases 8, 11 in docs/security.md).
+//     A Sigstore bundle a policy key signed counts only when its
+//     transparency log entry verifies too, with that key, against a trusted
+//     root of the policy (cfg.Bundles; [BundleVerifier.VerifyKeyedBundle]).
 //     A Sigstore bundle no policy key signed is verified with cfg.Bundles
 //     for the policy's keyless identities, against the trusted root each
 //     names ([BundleVerifier]); its signer is the certificate's identity,
@@ -95,7 +98,21 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 	for _, kh := range holders {
 		keys = append(keys, kh.Key)
 	}
-	checkAll(items, newKeyIndex(keys, nil, hasLegacyLinks(items)), cfg.Receipts, stagePreference(p, holders))
+	ix := newKeyIndex(keys, nil, hasLegacyLinks(items))
+	checkAll(items, ix, cfg.Receipts, stagePreference(p, holders))
+	var keyed []*item
+	for _, it := range items {
+		if keyedBundleCandidate(it) {
+			keyed = append(keyed, it)
+		}
+	}
+	if len(keyed) > 0 {
+		roots := make([]policyRoot, len(p.TrustedRoots))
+		for i, r := range p.TrustedRoots {
+			roots[i] = policyRoot{root: r, data: rootData(r, cfg.TrustedRoots)}
+		}
+		parallel(len(keyed), func(i int) { checkKeyedBundle(keyed[i], roots, cfg.Bundles, ix) })
+	}
 	if ks := newKeylessSet(p, cfg.TrustedRoots, cfg.Bundles); ks != nil {
 		var bundles []*item
 		for _, it := range items {
