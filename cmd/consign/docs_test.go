@@ -94,7 +94,7 @@ func TestDocs(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			isolateHome(env)
-			return nil
+			return checkMessages(env)
 		},
 	})
 }

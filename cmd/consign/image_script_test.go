@@ -80,7 +80,7 @@ func TestImageScript(t *testing.T) {
 			env.Setenv("DOCKER_CONFIG", env.WorkDir+"/.docker")
 			env.Setenv("CONSIGN_PASSWORD", "")
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
-			return nil
+			return checkMessages(env)
 		},
 	})
 }

@@ -30,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite the testscript files with the a
 
 func TestMain(m *testing.M) {
 	startup.Restore() // this test process runs with the usual GC setting
-	testscript.Main(m, map[string]func(){"consign": main})
+	testscript.Main(m, map[string]func(){"consign": checkedMain})
 }
 
 // TestScript runs the end-to-end scripts in testdata/script, one per verb
@@ -70,6 +70,9 @@ func TestScript(t *testing.T) {
 				return err
 			}
 			env.Setenv("TESTDATA", testdata)
+			if err := checkMessages(env); err != nil {
+				return err
+			}
 			if os.Getenv("GORACE") == "" {
 				// Under -race every successful exit sleeps a second by
 				// default; the scripts exec consign a few hundred times.

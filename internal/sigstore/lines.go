@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/consign-dev/consign/internal/jsonl"
 )
@@ -48,7 +49,7 @@ func VerifyEach(cfg Config) ([]Outcome, error) {
 	}
 	outs := make([]Outcome, 0, len(docs))
 	var first error
-	verified := 0
+	firstLine, verified := 0, 0
 	for _, d := range docs {
 		c := cfg
 		c.Bundle = d.data
@@ -63,14 +64,29 @@ func VerifyEach(cfg Config) ([]Outcome, error) {
 		case err == nil:
 			verified++
 		case first == nil:
-			first = fmt.Errorf("line %d: %w", d.line, err)
+			first, firstLine = err, d.line
 		}
 	}
 	if verified == 0 {
-		return outs, fmt.Errorf("%w: none of the %d bundles verified (%w)", ErrUnverified, len(docs), first)
+		return outs, &noneVerifiedError{bundles: len(docs), line: firstLine, first: first}
 	}
 	return outs, nil
 }
+
+// noneVerifiedError is why a file none of whose bundles verified does not
+// verify: an [ErrUnverified] and the first line's error, which its text
+// gives without saying "not verified" twice.
+type noneVerifiedError struct {
+	bundles, line int
+	first         error
+}
+
+func (e *noneVerifiedError) Error() string {
+	return fmt.Sprintf("%v: none of the %d bundles verified (line %d: %s)", ErrUnverified, e.bundles, e.line,
+		strings.TrimPrefix(e.first.Error(), ErrUnverified.Error()+": "))
+}
+
+func (e *noneVerifiedError) Unwrap() []error { return []error{ErrUnverified, e.first} }
 
 func outcome(line int, res *Result, err error) Outcome {
 	o := Outcome{Line: line, Result: res, Err: err}
