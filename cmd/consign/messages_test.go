@@ -21,7 +21,7 @@ import (
 // this: the token may not do this"), the mark of an error wrapped twice
 // with the same words. The check cannot drift: it runs on every line any
 // consign command writes to stderr (and on 'policy check' findings, which
-// go to stdout) in every script, not on lines a test picked.
+// go to stdout, as do the reports) in every script, not on lines a test picked.
 
 // messageLogEnv names the file the checked consign appends the doubled
 // messages it printed to; checkMessages sets it for each script.
@@ -35,10 +35,7 @@ func checkedMain() {
 	if log == "" {
 		os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	stdout := io.Writer(os.Stdout)
-	if len(os.Args) > 2 && os.Args[1] == "policy" && os.Args[2] == "check" {
-		stdout = io.MultiWriter(os.Stdout, &lineChecker{log: log, args: os.Args[1:]})
-	}
+	stdout := io.MultiWriter(os.Stdout, &lineChecker{log: log, args: os.Args[1:], stdout: true})
 	stderr := &lineChecker{log: log, args: os.Args[1:]}
 	code := cli.Main(context.Background(), os.Args[1:], os.Stdin, stdout, io.MultiWriter(os.Stderr, stderr))
 	os.Exit(code)
@@ -48,10 +45,11 @@ func checkedMain() {
 // and appends the ones that fail, with the command, to the log file at
 // once (a server run in the background is killed, never returns).
 type lineChecker struct {
-	log  string
-	args []string
-	mu   sync.Mutex
-	buf  []byte
+	log    string
+	args   []string
+	stdout bool
+	mu     sync.Mutex
+	buf    []byte
 }
 
 func (c *lineChecker) Write(p []byte) (int, error) {
@@ -65,9 +63,16 @@ func (c *lineChecker) Write(p []byte) (int, error) {
 		}
 		line := string(c.buf[:i])
 		c.buf = c.buf[i+1:]
+		if c.stdout && (strings.HasPrefix(line, "{") || strings.HasPrefix(line, "[")) {
+			continue // JSON carries what the user gave (commands, predicates) as it was given
+		}
 		if d := doubledClause(line); d != "" {
 			if f, err := os.OpenFile(c.log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-				fmt.Fprintf(f, "consign %s\n\t%s\n\trepeats %q\n", strings.Join(c.args, " "), line, d)
+				where := "stderr"
+				if c.stdout {
+					where = "stdout"
+				}
+				fmt.Fprintf(f, "consign %s (%s)\n\t%s\n\trepeats %q\n", strings.Join(c.args, " "), where, line, d)
 				f.Close()
 			}
 		}
@@ -78,21 +83,30 @@ func (c *lineChecker) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// severities are the one-word labels a message never says twice
+// ("error: invalid policy: line 3: error: …").
+var severities = map[string]bool{"error": true, "warning": true, "hint": true}
+
 // doubledClause returns the clause of line, split at ": ", that a later
 // clause repeats or begins with (case aside), or "" when none does. A
-// clause shorter than two words is never taken for a prefix: a file name
-// or a key id may well come twice.
+// clause shorter than two words is never taken for a prefix, unless it is
+// a severity: a file name or a key id may well come twice.
 func doubledClause(line string) string {
 	line = strings.TrimPrefix(line, "consign: ")
 	clauses := strings.Split(line, ": ")
 	for i, c := range clauses {
 		c = strings.ToLower(strings.TrimSpace(c))
-		if len(strings.Fields(c)) < 2 {
+		if len(strings.Fields(c)) < 2 && !severities[c] {
 			continue
 		}
 		for _, later := range clauses[i+1:] {
 			later = strings.ToLower(strings.TrimSpace(later))
-			if later == c || strings.HasPrefix(later, c+" ") || strings.HasPrefix(later, c+",") || strings.HasPrefix(later, c+";") || strings.HasPrefix(later, c+" (") {
+			if later == c {
+				return c
+			}
+			// "error parsing regexp" after "error" is Go's wording, not
+			// a severity said twice.
+			if !severities[c] && (strings.HasPrefix(later, c+" ") || strings.HasPrefix(later, c+",") || strings.HasPrefix(later, c+";")) {
 				return c
 			}
 		}
@@ -132,6 +146,9 @@ func TestDoubledClause(t *testing.T) {
 		{"consign: error: a.json: a.json: not JSON", ""},
 		{"consign: hint: pass the signer's key with --trusted-key", ""},
 		{"policy.yaml:3: error: stage intake: stage intake has no functionary", "stage intake"},
+		{"  error: invalid policy: line 5: error: stage \"s\": unknown type", "error"},
+		{"consign: error: policy p.yaml: invalid policy: line 5: stage \"s\": unknown type", ""},
+		{"consign: error: the certificate identity regular expression \"(\": error parsing regexp: missing closing )", ""},
 	} {
 		if got := doubledClause(tt.line); got != tt.want {
 			t.Errorf("doubledClause(%q) = %q, want %q", tt.line, got, tt.want)

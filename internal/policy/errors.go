@@ -75,7 +75,13 @@ func (e *ParseError) Error() string {
 	if len(e.Findings) == 0 {
 		return ErrInvalid.Error()
 	}
-	msg := fmt.Sprintf("%s: %s", ErrInvalid, e.Findings[0])
+	// Every finding here is an error: its severity is not said again
+	// after the sentinel's.
+	f := e.Findings[0]
+	msg := fmt.Sprintf("%s: %s", ErrInvalid, f.Message)
+	if f.Line > 0 {
+		msg = fmt.Sprintf("%s: line %d: %s", ErrInvalid, f.Line, f.Message)
+	}
 	if n := len(e.Findings) - 1; n > 0 {
 		msg += fmt.Sprintf(" (and %d more)", n)
 	}
