@@ -206,6 +206,11 @@ const usageHint = "run 'consign help' or 'consign COMMAND --help'"
 // report prints err as one line plus a hint, and returns the exit code.
 func report(w io.Writer, err error, cmd *cobra.Command) int {
 	code, hint := classify(err)
+	if hint == usageHint && cmd != nil {
+		// The command that was run is known: point at its own help rather
+		// than a 'consign COMMAND --help' the user has to fill in.
+		hint = fmt.Sprintf("run '%s --help' for its flags and arguments", cmd.CommandPath())
+	}
 	if tellsToRun(hint, cmd) {
 		// "run 'consign policy check FILE'" after 'consign policy check':
 		// a hint must not send the user back to what they just ran.
