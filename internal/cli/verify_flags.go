@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -114,6 +115,9 @@ func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []str
 	if cfg.Policy, err = limits.ReadFile(policyPath, limits.LayoutFile); err != nil {
 		return cfg, fmt.Errorf("reading policy: %w", err)
 	}
+	if err := notASignedPolicy(policyPath, cfg.Policy); err != nil {
+		return cfg, err
+	}
 	if policy.Unsigned(cfg.Policy) {
 		return cfg, withHint(fmt.Errorf("policy %s: this is an unsigned policy; sign it with consign policy sign", policyPath),
 			fmt.Sprintf("'consign policy sign --key OWNER.key --out policy.signed.json %s' signs it with the owner's key; then verify with --policy policy.signed.json", policyPath))
@@ -174,4 +178,19 @@ func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []strin
 	}
 	fmt.Fprintf(deps.Stderr, "consign: %d receipt(s) verified with log key %s\n", found, logKeyPath)
 	return set, nil
+}
+
+// notASignedPolicy names what a --policy file is when it plainly cannot be
+// the DSSE envelope 'consign policy sign' writes (an empty file, a PEM key):
+// bad input (exit 1), not a verification failure about JSON.
+func notASignedPolicy(path string, data []byte) error {
+	trimmed := bytes.TrimSpace(data)
+	const hint = "--policy takes the signed policy 'consign policy sign' wrote; the owner's public key goes to --trust-root"
+	switch {
+	case len(trimmed) == 0:
+		return withHint(fmt.Errorf("policy %s is empty, not a signed policy", path), hint)
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN ")):
+		return withHint(fmt.Errorf("policy %s is a PEM key, not a signed policy", path), hint)
+	}
+	return nil
 }
