@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -45,14 +46,47 @@ func ShortNameList() string {
 	return strings.Join(names, ", ")
 }
 
+// cosignNames are cosign's --type names that mean exactly a type consign
+// knows, so a cosign user's habit works as it does there.
+var cosignNames = map[string]string{
+	"slsaprovenance1": PredicateSLSAProvenance,
+	"spdxjson":        PredicateSPDX,
+}
+
+// ErrCosignSLSA02 is a --type of cosign's names for SLSA provenance v0.2,
+// which consign's "slsa" (v1) is not.
+var ErrCosignSLSA02 = errors.New("is cosign's name for SLSA provenance v0.2")
+
+// ErrUnknownType is a predicate type that is neither a short name (consign's
+// or cosign's) nor an absolute URI.
+var ErrUnknownType = errors.New("is neither a short name nor an absolute URI")
+
 // ResolveType turns a short name or an absolute URI into a predicate type URI.
 func ResolveType(s string) (string, error) {
+	uri, err := ResolveTypeName(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return uri, nil
+}
+
+// ResolveTypeName is [ResolveType] for a name given on the command line: its
+// error (wrapping [ErrCosignSLSA02] or [ErrUnknownType]) says only what is
+// wrong with the name.
+func ResolveTypeName(s string) (string, error) {
 	if uri, ok := ShortNames[strings.ToLower(s)]; ok {
 		return uri, nil
 	}
+	if uri, ok := cosignNames[strings.ToLower(s)]; ok {
+		return uri, nil
+	}
+	switch strings.ToLower(s) {
+	case "slsaprovenance", "slsaprovenance02":
+		return "", fmt.Errorf("predicate type %q %w", s, ErrCosignSLSA02)
+	}
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Host == "" && u.Scheme != "urn" {
-		return "", fmt.Errorf("%w: predicate type %q is neither a short name (%s) nor an absolute URI", ErrInvalid, s, ShortNameList())
+		return "", fmt.Errorf("predicate type %q %w", s, ErrUnknownType)
 	}
 	return s, nil
 }

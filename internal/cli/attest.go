@@ -94,7 +94,7 @@ to the image in its registry (--attach-mode referrers, tag or both).`,
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key to sign with (cosign.key format or PKCS #8 PEM)")
-	cmd.Flags().StringVar(&typ, "type", "", "predicate type: a short name or a URI")
+	cmd.Flags().StringVar(&typ, "type", "", typeFlagHelp())
 	cmd.Flags().StringVar(&predicatePath, "predicate", "", "file holding the predicate (a JSON object)")
 	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "artifact: FILE, DIRECTORY or NAME=sha256:HEX (repeatable)")
 	cmd.Flags().StringVar(&out, "out", "", "append the envelope to this .intoto.jsonl file (default: standard output, unless --image)")

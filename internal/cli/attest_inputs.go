@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -19,8 +20,8 @@ import (
 // readPredicate resolves a predicate type's short name and reads the
 // predicate file, checked against the type's schema.
 func readPredicate(typ, path string) (predType string, pred []byte, err error) {
-	if predType, err = attest.ResolveType(typ); err != nil {
-		return "", nil, withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+	if predType, err = resolveTypeFlag(typ); err != nil {
+		return "", nil, err
 	}
 	if pred, err = limits.ReadFile(path, limits.JSONFile); err != nil {
 		return "", nil, fmt.Errorf("reading predicate: %w", err)
@@ -83,4 +84,27 @@ func compactJSON(b []byte) json.RawMessage {
 		return b
 	}
 	return buf.Bytes()
+}
+
+// resolveTypeFlag resolves --type: a short name (consign's, or cosign's where
+// it means the same type) or an absolute URI; anything else is a usage error
+// that lists the names.
+func resolveTypeFlag(typ string) (string, error) {
+	uri, err := attest.ResolveTypeName(typ)
+	switch {
+	case errors.Is(err, attest.ErrCosignSLSA02):
+		return "", withHint(usagef("--type: %w", err), "pass --type slsa for SLSA provenance v1, or "+slsaV02+" for v0.2")
+	case err != nil:
+		return "", withHint(usagef("--type: %w", err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+	}
+	return uri, nil
+}
+
+// slsaV02 is SLSA provenance v0.2's predicate type, which cosign's
+// "slsaprovenance" names.
+const slsaV02 = "https://slsa.dev/provenance/v0.2"
+
+// typeFlagHelp is --type's help: the names it takes.
+func typeFlagHelp() string {
+	return "predicate type: a short name (" + attest.ShortNameList() + "; cosign's slsaprovenance1 and spdxjson work too) or an absolute URI"
 }

@@ -37,9 +37,9 @@ type and the digest of each envelope appended.`,
 			if output == "json" && (out == "" || out == "-") {
 				return usagef("-o json needs --out FILE: without it the envelopes themselves go to standard output")
 			}
-			predType, err := attest.ResolveType(typ)
+			predType, err := resolveTypeFlag(typ)
 			if err != nil {
-				return withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+				return err
 			}
 			c, err := reg.client(deps)
 			if err != nil {
@@ -76,7 +76,7 @@ type and the digest of each envelope appended.`,
 			}{img.Ref.String(), out, predType, digests})
 		},
 	}
-	cmd.Flags().StringVar(&typ, "type", "", "predicate type: a short name or a URI")
+	cmd.Flags().StringVar(&typ, "type", "", typeFlagHelp())
 	cmd.Flags().StringVar(&out, "out", "", "append the envelopes to this .intoto.jsonl file (default: standard output)")
 	reg.add(cmd, false)
 	addOutputFlag(cmd, &output)

@@ -97,7 +97,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 		},
 	}
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "trusted public key file (repeatable)")
-	cmd.Flags().StringVar(&typ, "type", "", "required predicate type: a short name ("+attest.ShortNameList()+") or a URI")
+	cmd.Flags().StringVar(&typ, "type", "", "required "+typeFlagHelp())
 	cmd.Flags().StringVar(&subject, "subject", "", "artifact that must be a subject: a FILE, or sha256:HEX")
 	cmd.Flags().IntVar(&treshold, "threshold", 1, "distinct trusted keys that must have signed each attestation")
 	addOutputFlag(cmd, &output)

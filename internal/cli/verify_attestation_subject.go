@@ -111,9 +111,9 @@ func needSHA512(it attest.Item) bool {
 func verifyOptions(typ, subject string, threshold int) (attest.VerifyOptions, *subjectHash, error) {
 	opts := attest.VerifyOptions{Threshold: threshold}
 	if typ != "" {
-		t, err := attest.ResolveType(typ)
+		t, err := resolveTypeFlag(typ)
 		if err != nil {
-			return opts, nil, withHint(usageErr(err), "use a short name ("+attest.ShortNameList()+") or an absolute URI")
+			return opts, nil, err
 		}
 		opts.PredicateTypes = []string{t}
 	}
