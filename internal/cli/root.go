@@ -109,7 +109,18 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 	// through FlagErrorFunc, the arguments' through each Args validator.
 	// The root takes no arguments itself, so an unknown command is its
 	// argument error, and with no command it prints the help.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		// 'consign verify-blob --key K': a word naming no subcommand came
+		// first; that, not the flag a group lacks, is what is wrong.
+		// A command like sbom takes arguments of its own: its validator
+		// says whether the word is one.
+		if args := cmd.Flags().Args(); cmd.HasSubCommands() && len(args) > 0 {
+			if aerr := cmd.ValidateArgs(args); aerr != nil {
+				return aerr
+			}
+		}
+		return usageErr(err)
+	})
 	root.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return unknownCommand(cmd, args[0])
@@ -168,10 +179,31 @@ func unknownCommand(cmd *cobra.Command, arg string) error {
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2
 	}
+	if !cmd.HasParent() {
+		if hint, ok := otherToolsCommands[arg]; ok {
+			return &Error{Code: ExitUsage, Err: err, Hint: hint}
+		}
+	}
 	if s := cmd.SuggestionsFor(arg); len(s) > 0 {
 		return &Error{Code: ExitUsage, Err: err, Hint: fmt.Sprintf("did you mean '%s %s'?", cmd.CommandPath(), strings.Join(s, "' or '"+cmd.CommandPath()+" "))}
 	}
 	return &Error{Code: ExitUsage, Err: err, Hint: fmt.Sprintf("'%s --help' lists its commands", cmd.CommandPath())}
+}
+
+// otherToolsCommands answers cosign's, syft's and slsa-verifier's command
+// names, typed by habit, with consign's command for the same job.
+var otherToolsCommands = map[string]string{
+	"verify-blob":               "cosign's verify-blob is 'consign verify-bundle' for a Sigstore bundle, or 'consign verify-attestation' for a signature or attestation file",
+	"verify-blob-attestation":   "cosign's verify-blob-attestation is 'consign verify-attestation', or 'consign verify-bundle' for a Sigstore bundle",
+	"attest-blob":               "cosign's attest-blob is 'consign attest'",
+	"sign-blob":                 "consign signs statements about files, not bare blobs: 'consign attest' (any predicate) or 'consign run' (a build step)",
+	"generate-key-pair":         "cosign's generate-key-pair is 'consign keygen'",
+	"scan":                      "syft's scan is 'consign sbom'",
+	"packages":                  "syft's packages is 'consign sbom'",
+	"verify-artifact":           "slsa-verifier's verify-artifact is 'consign slsa verify-artifact'",
+	"verify-npm-package":        "slsa-verifier's verify-npm-package is 'consign slsa verify-npm-package'",
+	"verify-github-attestation": "slsa-verifier's verify-github-attestation is 'consign slsa verify-github-attestation'",
+	"verify-vsa":                "slsa-verifier's verify-vsa is 'consign slsa verify-vsa'",
 }
 
 // plainBoolFlags makes help show a bool flag as --flag, not pflag's
