@@ -72,9 +72,9 @@ func (k *imageKeyless) keyless(cmd *cobra.Command, haveKeys bool) (*oci.Keyless,
 	if err := k.id.Validate(); err != nil {
 		return nil, usageErr(err)
 	}
-	root, err := limits.ReadFile(k.root, limits.JSONFile)
+	root, err := readTrustedRootFile(k.root, limits.JSONFile)
 	if err != nil {
-		return nil, fmt.Errorf("reading trusted root: %w", err)
+		return nil, err
 	}
 	return &oci.Keyless{TrustedRoot: root, Identity: k.id}, nil
 }

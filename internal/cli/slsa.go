@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -39,9 +40,22 @@ func readTrustedRoot(path string) ([]byte, error) {
 		return nil, &Error{Code: ExitUsage, Err: errors.New("--trusted-root is required"),
 			Hint: "verifiers fetch no trust root: pass the trusted_root.json of the Sigstore instance that signed the provenance (the public-good instance for GitHub's public repositories; 'consign trust-root update' fetches it through TUF)"}
 	}
-	b, err := limits.ReadFile(path, limits.JSONFile)
+	return readTrustedRootFile(path, limits.JSONFile)
+}
+
+// readTrustedRootFile reads a --trusted-root file, and names what it is when it
+// plainly is not a trusted_root.json (an empty file, a PEM key): bad input.
+func readTrustedRootFile(path string, limit int64) ([]byte, error) {
+	b, err := limits.ReadFile(path, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading trusted root: %w", err)
+	}
+	const hint = "--trusted-root takes the Sigstore trusted_root.json ('consign trust-root update' fetches it through TUF); a signer's public key goes to --key"
+	switch trimmed := bytes.TrimSpace(b); {
+	case len(trimmed) == 0:
+		return nil, withHint(fmt.Errorf("trusted root %s is empty, not a trusted_root.json", path), hint)
+	case bytes.HasPrefix(trimmed, []byte("-----BEGIN ")):
+		return nil, withHint(fmt.Errorf("trusted root %s is a PEM key, not a trusted_root.json", path), hint)
 	}
 	return b, nil
 }

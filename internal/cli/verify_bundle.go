@@ -114,8 +114,8 @@ func bundleConfig(keyless bool, bundlePath, rootPath, keyPath string, id sigstor
 	if cfg.Bundle, err = limits.ReadFile(bundlePath, limits.JSONFile); err != nil {
 		return cfg, noop, fmt.Errorf("reading bundle: %w", err)
 	}
-	if cfg.TrustedRoot, err = limits.ReadFile(rootPath, limits.JSONFile); err != nil {
-		return cfg, noop, fmt.Errorf("reading trusted root: %w", err)
+	if cfg.TrustedRoot, err = readTrustedRootFile(rootPath, limits.JSONFile); err != nil {
+		return cfg, noop, err
 	}
 	if keyPath != "" {
 		data, err := limits.ReadFile(keyPath, limits.KeyFile)

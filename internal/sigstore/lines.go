@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sigstore/sigstore-go/pkg/root"
+
 	"github.com/consign-dev/consign/internal/jsonl"
 )
 
@@ -42,6 +44,11 @@ func VerifyEach(cfg Config) ([]Outcome, error) {
 	if len(docs) == 1 {
 		res, err := Verify(cfg)
 		return []Outcome{outcome(docs[0].line, res, err)}, err
+	}
+	// The trusted root is the same for every bundle: a bad one is bad
+	// input, said once, not a failure of each bundle in turn.
+	if _, err := root.NewTrustedRootFromJSON(cfg.TrustedRoot); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTrustedRoot, err)
 	}
 	seeker, ok := cfg.Artifact.(io.ReadSeeker)
 	if cfg.Artifact != nil && !ok {
