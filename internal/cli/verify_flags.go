@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/policy"
@@ -191,6 +193,15 @@ func notASignedPolicy(path string, data []byte) error {
 		return withHint(fmt.Errorf("policy %s is empty, not a signed policy", path), hint)
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN ")):
 		return withHint(fmt.Errorf("policy %s is a PEM key, not a signed policy", path), hint)
+	}
+	// An attestation file (its first line an in-toto DSSE envelope).
+	first, _, _ := bytes.Cut(trimmed, []byte("\n"))
+	var env struct {
+		PayloadType string `json:"payloadType"`
+	}
+	if json.Unmarshal(first, &env) == nil && env.PayloadType == attest.PayloadType {
+		return withHint(fmt.Errorf("policy %s holds in-toto attestations, not a signed policy", path),
+			"--policy takes the signed policy 'consign policy sign' wrote; attestations go to --attestations")
 	}
 	return nil
 }
