@@ -141,7 +141,7 @@ var hints = []struct {
 	{sigstore.ErrIdentity, "the bundle was signed by someone else; check --certificate-identity, --certificate-oidc-issuer and the --certificate-github-workflow-* flags against who signed it", ExitVerifyNo},
 	{sigstore.ErrLogEntry, "the bundle's transparency log entry is for another artifact, signature or key: the bundle was altered or assembled from parts", ExitVerifyNo},
 	{sigstore.ErrUnverified, "check that --trusted-root is the trusted root of the Sigstore instance that signed the bundle, and that the artifact is the one signed", ExitVerifyNo},
-	{sigstore.ErrConfig, "run 'consign verify-bundle --help'", ExitUsage},
+	{sigstore.ErrConfig, usageHint, ExitUsage},
 	{sigstore.ErrTrustedRoot, "--trusted-root must be a trusted_root.json (the Sigstore protobuf-specs TrustedRoot, JSON)", ExitError},
 	{sigstore.ErrBundle, "the file is not a Sigstore bundle v0.1-v0.3 (JSON), or it was damaged", ExitError},
 	{verify.ErrRollback, "a newer policy or pack (or a later clock) was verified before for this product: verify the newer one; to verify an older release on purpose, pass --no-state; if the clock is wrong, fix it", ExitVerifyNo},
