@@ -89,7 +89,10 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 	} else {
 		for _, r := range results {
 			mark := map[string]string{"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "invalid": "BAD "}[r.Status]
-			fmt.Fprintf(w, "%s %s (%s)", mark, r.Source, r.Format)
+			fmt.Fprintf(w, "%s %s", mark, r.Source)
+			if r.Format != "" { // an empty or unreadable file has none
+				fmt.Fprintf(w, " (%s)", r.Format)
+			}
 			if r.PredicateType != "" {
 				fmt.Fprintf(w, " %s", attest.ShortName(r.PredicateType))
 			}
