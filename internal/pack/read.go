@@ -166,8 +166,11 @@ func ReadFile(name string, opts Options) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s is a directory", limits.ErrNotFile, name)
+	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
+		return nil, fmt.Errorf("%w: %s", limits.ErrNotFile, name)
 	}
 	return Read(f, opts)
 }
