@@ -90,7 +90,9 @@ func printCoverage(w io.Writer, coverage []sbomdoc.Coverage) {
 		switch {
 		case c.Element == sbomdoc.ElemAuthor || c.Element == sbomdoc.ElemTimestamp:
 			fmt.Fprintf(w, "  %-13s %6s  (whole document)\n", c.Element, sbomdoc.FormatPercent(c.Percent))
-		case c.Covered == c.Total && c.Total > 0:
+		case c.Total == 0:
+			fmt.Fprintf(w, "  %-13s %6s  (no components)\n", c.Element, sbomdoc.FormatPercent(c.Percent))
+		case c.Covered == c.Total:
 			fmt.Fprintf(w, "  %-13s %6s\n", c.Element, sbomdoc.FormatPercent(c.Percent))
 		default:
 			names := c.Missing
