@@ -173,14 +173,9 @@ func fromSPDX(d *v2_3.Document, format, version string) (*Document, error) {
 		}
 	}
 	// The package a document DESCRIBES is its subject, not one of its
-	// components, when it contains or depends on others.
-	subject := ""
-	for _, ref := range described {
-		if len(deps[ref]) > 0 {
-			subject = ref
-			break
-		}
-	}
+	// components, when it contains or depends on others, or when it is
+	// the scan's root (an empty scan's too).
+	subject := spdxSubject(described, func(ref string) bool { return len(deps[ref]) > 0 })
 	for _, p := range d.Packages {
 		if p == nil {
 			continue
@@ -200,6 +195,35 @@ func (doc *Document) addSPDXPackage(c Component, subject string, deps map[string
 		return
 	}
 	doc.Components = append(doc.Components, c)
+}
+
+// spdxSubject is the first of the described refs that contains or depends
+// on others (hasDeps), else the first that is the root of a scan, else "".
+func spdxSubject(described []string, hasDeps func(string) bool) string {
+	for _, ref := range described {
+		if hasDeps(ref) {
+			return ref
+		}
+	}
+	for _, ref := range described {
+		if scanRoot(ref) {
+			return ref
+		}
+	}
+	return ""
+}
+
+// scanRoot reports whether ref names the package syft writes for what it
+// scanned (SPDXRef-DocumentRoot-Directory-NAME, -File-, -Image-; in SPDX 3
+// the same after the '#' of the element's IRI). The document is about that
+// package even when it contains nothing, as a CycloneDX document is about
+// its metadata.component: a scan that found no package is not a scan that
+// found one.
+func scanRoot(ref string) bool {
+	if i := strings.LastIndexByte(ref, '#'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	return strings.HasPrefix(ref, "SPDXRef-DocumentRoot-")
 }
 
 func spdxRef(id common.DocElementID) string {

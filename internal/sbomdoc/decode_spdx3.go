@@ -267,19 +267,19 @@ func (g *spdx3Graph) document(version string) (*Document, error) {
 		}
 	}
 	// The package the SBOM (or the document) is about is its subject when
-	// it contains or depends on others, as in SPDX 2.
+	// it contains or depends on others, or is the scan's root, as in SPDX 2.
 	var roots []string
 	if sbom != nil {
 		roots = refs(sbom, "rootElement")
 	}
 	roots = append(roots, refs(spdxDoc, "rootElement")...)
-	subject := ""
+	var pkgRoots []string
 	for _, r := range roots {
-		if n := g.byID[r]; n != nil && nodeType(n) == "software_Package" && len(deps[r]) > 0 {
-			subject = r
-			break
+		if n := g.byID[r]; n != nil && nodeType(n) == "software_Package" {
+			pkgRoots = append(pkgRoots, r)
 		}
 	}
+	subject := spdxSubject(pkgRoots, func(ref string) bool { return len(deps[ref]) > 0 })
 	for _, p := range pkgs {
 		c := g.component(p)
 		c.DeclaredLicenses, c.ConcludedLicenses = declared[c.Ref], concluded[c.Ref]

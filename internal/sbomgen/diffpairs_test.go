@@ -72,6 +72,36 @@ func TestDiffEveryFormatPair(t *testing.T) {
 	if !strings.Contains(strings.Join(spdxLicences, "|"), "LicenseRef-") {
 		t.Errorf("the SPDX SBOM has no LicenseRef-: %q", spdxLicences)
 	}
+	diffEveryPair(t, formats, docs)
+}
+
+// TestDiffEveryFormatPairEmptyScan: a scan that finds no package is, in
+// every format, a document about the directory with no component (SPDX
+// writes the directory as a package the document describes; it is the
+// subject, as CycloneDX's metadata.component is, not an added component).
+func TestDiffEveryFormatPairEmptyScan(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, filepath.Join(dir, "src"), map[string]string{"notes.txt": "no package here\n"})
+	t.Chdir(dir)
+	epoch := time.Unix(1700000000, 0).UTC()
+	res, err := Generate(context.Background(), Config{Target: "src", Epoch: &epoch, ToolVersion: "test"})
+	if err != nil {
+		t.Fatalf("Generate = %v", err)
+	}
+	formats := []string{"cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx-json@2.2", "spdx-tagvalue", "spdx-json@3.0.1", "syft-json"}
+	docs := map[string]*sbomdoc.Document{}
+	for _, f := range formats {
+		docs[f] = encodeDecode(t, res, f)
+		if n := len(docs[f].Components); n != 0 {
+			t.Errorf("%s: %d components of an empty scan, want none: %+v", f, n, docs[f].Components)
+		}
+	}
+	diffEveryPair(t, formats, docs)
+}
+
+// diffEveryPair diffs each pair of docs both ways and wants no change.
+func diffEveryPair(t *testing.T, formats []string, docs map[string]*sbomdoc.Document) {
+	t.Helper()
 	for i, a := range formats {
 		for _, b := range formats[i+1:] {
 			if c := sbomdoc.Diff(docs[a], docs[b]); !c.Empty() {
