@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/strictjson"
 )
 
@@ -46,6 +47,15 @@ func PAE(payloadType string, payload []byte) []byte {
 // extended slice, so that a caller can reuse one buffer.
 func AppendPAE(dst []byte, payloadType string, payload []byte) []byte {
 	return append(appendPAEHead(dst, payloadType, len(payload)), payload...)
+}
+
+// PAEMessage is [PAE](payloadType, payload) as a message to check
+// signatures over, without copying payload: its hash is computed over the
+// PAE head and then the payload where it lies (only a pure Ed25519 check
+// joins them). The signature is checked over exactly the bytes of payload
+// that are then parsed.
+func PAEMessage(payloadType string, payload []byte) *sign.Message {
+	return sign.NewPrefixedMessage(appendPAEHead(nil, payloadType, len(payload)), payload)
 }
 
 // appendPAEHead appends what PAE puts before a payload of n bytes.

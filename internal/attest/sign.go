@@ -106,8 +106,13 @@ func (kr *Keyring) Verifiers() []*sign.Verifier {
 // trusted key is tried against every signature (security case 55 in docs/security.md), and a key
 // counts once however many of its signatures there are (security case 15 in docs/security.md).
 func (kr *Keyring) SignedBy(msg []byte, sigs [][]byte) []*sign.Verifier {
+	return kr.SignedByMessage(sign.NewMessage(msg), sigs)
+}
+
+// SignedByMessage is [Keyring.SignedBy] over a [sign.Message], such as
+// [PAEMessage]'s.
+func (kr *Keyring) SignedByMessage(m *sign.Message, sigs [][]byte) []*sign.Verifier {
 	var out []*sign.Verifier
-	m := sign.NewMessage(msg)
 	for _, v := range kr.verifiers {
 		for _, sig := range sigs {
 			if v.VerifyMessage(m, sig) == nil {

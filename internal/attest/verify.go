@@ -12,6 +12,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // VerifyOptions says what [VerifyEnvelope] must check besides the signature.
@@ -77,7 +78,7 @@ func VerifyEnvelope(env *Envelope, kr *Keyring, opts VerifyOptions) (*Verified, 
 	for i, s := range env.Signatures {
 		sigs[i] = s.Sig
 	}
-	signers := kr.SignedBy(PAE(env.PayloadType, env.Payload), sigs)
+	signers := kr.SignedByMessage(PAEMessage(env.PayloadType, env.Payload), sigs)
 	if len(signers) < threshold {
 		return nil, signatureError(kr, signers, threshold)
 	}
@@ -229,7 +230,50 @@ func verifyBlob(b *BlobSignature, kr *Keyring, opts VerifyOptions) (*Verified, e
 // check and the strict parse, so that a statement with too many subjects
 // costs no crypto (security case 31 in docs/security.md). It is an upper bound: the strict parse
 // that follows a valid signature decides everything else.
+//
+// It reads the payload where it lies: no copy of a subject, no map. A
+// payload whose shape the zero-copy reader does not expect (it is not yet
+// strictly checked) falls back to encoding/json, which copies.
 func precheckSubjects(payload []byte) error {
+	var top [4]strictjson.Field
+	fs, ok := strictjson.SplitFields(payload, statementKeys, top[:0])
+	if !ok {
+		return precheckSubjectsJSON(payload)
+	}
+	raw, present := fs.Get("subject")
+	if !present {
+		return nil
+	}
+	subs, ok := strictjson.SplitArray(raw)
+	if !ok {
+		return precheckSubjectsJSON(payload)
+	}
+	if len(subs) > limits.Subjects {
+		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
+	}
+	var sub, dig [8]strictjson.Field
+	for i, s := range subs {
+		sf, ok := strictjson.SplitFields(s, subjectKeys, sub[:0])
+		if !ok {
+			continue // not an object: the strict parse refuses it
+		}
+		d, present := sf.Get("digest")
+		if !present {
+			continue
+		}
+		df, ok := strictjson.SplitFields(d, nil, dig[:0])
+		if ok && len(df) > limits.DigestsPerSubject {
+			return fmt.Errorf("%w: subject %d has %d digests (at most %d)", ErrInvalid, i, len(df), limits.DigestsPerSubject)
+		}
+	}
+	return nil
+}
+
+// statementKeys are the keys of a statement.
+var statementKeys = []string{"_type", "subject", "predicateType", "predicate"}
+
+// precheckSubjectsJSON is precheckSubjects by encoding/json.
+func precheckSubjectsJSON(payload []byte) error {
 	var count struct {
 		Subject []json.RawMessage `json:"subject"`
 	}

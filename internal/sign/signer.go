@@ -120,13 +120,35 @@ func (v *Verifier) Verify(msg, sig []byte) error {
 // signatures costs k*n signature checks, not k*n hashes of a large payload.
 // It is safe for concurrent use.
 type Message struct {
-	msg  []byte
-	mu   sync.Mutex
-	sums map[crypto.Hash][]byte
+	prefix, msg []byte
+	mu          sync.Mutex
+	sums        map[crypto.Hash][]byte
+	joined      []byte // prefix+msg, made only for a pure Ed25519 check
 }
 
 // NewMessage wraps msg, which must not change afterwards.
 func NewMessage(msg []byte) *Message { return &Message{msg: msg} }
+
+// NewPrefixedMessage is the message prefix+msg without joining them: ECDSA
+// and RSA hash the two where they lie, so a large msg (a DSSE payload after
+// its short PAE head) is not copied; only a pure Ed25519 check, which needs
+// the message itself, joins them, once. Neither may change afterwards.
+func NewPrefixedMessage(prefix, msg []byte) *Message {
+	return &Message{prefix: prefix, msg: msg}
+}
+
+// whole is the message as one slice.
+func (m *Message) whole() []byte {
+	if len(m.prefix) == 0 {
+		return m.msg
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.joined == nil {
+		m.joined = append(append(make([]byte, 0, len(m.prefix)+len(m.msg)), m.prefix...), m.msg...)
+	}
+	return m.joined
+}
 
 func (m *Message) sum(h crypto.Hash) []byte {
 	m.mu.Lock()
@@ -135,6 +157,7 @@ func (m *Message) sum(h crypto.Hash) []byte {
 		return d
 	}
 	x := h.New()
+	x.Write(m.prefix)
 	x.Write(m.msg)
 	d := x.Sum(nil)
 	if m.sums == nil {
@@ -152,7 +175,7 @@ func (v *Verifier) VerifyMessage(m *Message, sig []byte) error {
 	ok := false
 	switch k := v.pub.(type) {
 	case ed25519.PublicKey:
-		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, m.msg, sig) ||
+		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, m.whole(), sig) ||
 			ed25519.VerifyWithOptions(k, m.sum(crypto.SHA512), sig, &ed25519.Options{Hash: crypto.SHA512}) == nil)
 	case *ecdsa.PublicKey:
 		_, h := ecdsaHash(k.Curve)

@@ -276,6 +276,11 @@ func splitArray(b []byte) ([]json.RawMessage, bool) {
 	}
 }
 
+// SplitArray is splitArray for callers outside the package: the elements
+// of the JSON array b, each a part of b (no copy), or false for anything it
+// does not expect.
+func SplitArray(b []byte) ([]json.RawMessage, bool) { return splitArray(b) }
+
 // array decodes b as a JSON array of raw elements.
 func array(b []byte) ([]json.RawMessage, error) {
 	if a, ok := splitArray(b); ok {

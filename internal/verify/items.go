@@ -230,7 +230,7 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 	if it.err != nil {
 		return
 	}
-	var msg []byte
+	var msg *sign.Message
 	var hints []string
 	var sigs [][]byte
 	switch {
@@ -239,11 +239,8 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			it.err = err
 			return
 		}
-		// PAE in a reused buffer: nothing keeps msg once signedBy returns.
-		buf := paeBuffers.Get().(*[]byte)
-		defer paeBuffers.Put(buf)
-		*buf = attest.AppendPAE((*buf)[:0], it.env.PayloadType, it.env.Payload)
-		msg = *buf
+		// The payload is hashed where it lies, after PAE's head: no copy.
+		msg = attest.PAEMessage(it.env.PayloadType, it.env.Payload)
 		for _, s := range it.env.Signatures {
 			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
 		}
@@ -256,7 +253,7 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			it.err = err
 			return
 		}
-		msg = canon
+		msg = sign.NewMessage(canon)
 		for _, s := range it.link.Signatures {
 			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
 		}
@@ -304,9 +301,6 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 		it.signers = append(it.signers, signature{keyID: id, loggedAt: loggedAt, receipt: rerr})
 	}
 }
-
-// paeBuffers holds the buffers checkItem writes each envelope's PAE into.
-var paeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func describeHints(hints []string) string {
 	var named []string

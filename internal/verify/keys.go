@@ -68,13 +68,12 @@ func hasLegacyLinks(items []*item) bool {
 	return false
 }
 
-// signedBy returns the distinct keys with a valid signature over msg, each
+// signedBy returns the distinct keys with a valid signature over m, each
 // once however many signatures it made (security case 15 in docs/security.md), in key order.
 // Without a usable hint, the keys of first (the group's last signer) and of
 // prefer are tried before the others; that changes how soon a key is
 // found, never whether.
-func (ix *keyIndex) signedBy(msg []byte, hints []string, sigs [][]byte, first *sign.Verifier, prefer func() []*sign.Verifier) []string {
-	m := sign.NewMessage(msg)
+func (ix *keyIndex) signedBy(m *sign.Message, hints []string, sigs [][]byte, first *sign.Verifier, prefer func() []*sign.Verifier) []string {
 	found := map[string]bool{}
 	tried := map[*sign.Verifier]bool{}
 	try := func(v *sign.Verifier, sig []byte) bool {
