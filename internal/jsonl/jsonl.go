@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/consign-dev/consign/internal/limits"
 )
@@ -56,13 +57,39 @@ type Reader struct {
 	name string
 	lim  Limits
 	n    int    // lines read, blank ones included
-	long []byte // a line longer than the buffer, reused
+	long []byte // a line longer than the buffer, as it is read
 	err  error
+	// left is how many bytes of a regular file are left to read (-1 when
+	// r is no such file): a long line's buffer is made that large at once
+	// (at most the line limit) instead of growing by copies, which would
+	// hold some 2.25 times a line of hundreds of megabytes.
+	left int64
+}
+
+// remaining is the number of bytes r has left when it is a regular file
+// (its size past the current offset), else -1.
+func remaining(r io.Reader) int64 {
+	f, ok := r.(interface {
+		Stat() (fs.FileInfo, error)
+		Seek(int64, int) (int64, error)
+	})
+	if !ok {
+		return -1
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return -1
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || off > fi.Size() {
+		return -1
+	}
+	return fi.Size() - off
 }
 
 // NewReader reads lines from r; name is used in errors only.
 func NewReader(r io.Reader, name string, lim Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, lim: lim.withDefaults()}
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, lim: lim.withDefaults(), left: remaining(r)}
 }
 
 // Next returns the next non-blank line, or io.EOF after the last. Blank
@@ -82,8 +109,8 @@ func (r *Reader) Next() (Line, error) {
 	return Line{}, r.err
 }
 
-// readLine reads one line: nil for a blank one, a copy of its trimmed
-// bytes otherwise.
+// readLine reads one line: nil for a blank one, its trimmed bytes (of
+// its own, never the buffer's) otherwise.
 func (r *Reader) readLine() ([]byte, error) {
 	r.long = r.long[:0]
 	size := 0 // bytes of the line, its end included
@@ -103,17 +130,35 @@ func (r *Reader) readLine() ([]byte, error) {
 		if size += len(chunk); size > r.lim.Line+1 {
 			return nil, fmt.Errorf("%w: %s:%d: a line of more than %d bytes", ErrLineTooLong, r.name, r.n, r.lim.Line)
 		}
+		left := r.left
+		if r.left >= 0 {
+			r.left = max(r.left-int64(len(chunk)), 0)
+		}
 		if err == bufio.ErrBufferFull || len(r.long) > 0 {
 			// A line longer than the buffer. Leading white space is dropped
 			// as it comes, so a long blank line costs nothing either.
 			if len(r.long) == 0 {
 				chunk = bytes.TrimLeft(chunk, " \t\r\n\v\f")
+				if want := min(left, int64(r.lim.Line)+1); cap(r.long) < int(want) {
+					r.long = make([]byte, 0, want)
+				}
 			}
 			r.long = append(r.long, chunk...)
 			if err == bufio.ErrBufferFull {
 				continue
 			}
-			chunk = r.long
+			line := bytes.TrimSpace(r.long)
+			switch {
+			case len(line) == 0:
+				return nil, nil
+			case cap(r.long)-len(line) <= len(line)/8:
+				// The buffer becomes the line: a line of hundreds of
+				// megabytes (a million-subject statement) is not copied
+				// again. The next long line starts a buffer of its own.
+				r.long = nil
+				return line, nil
+			}
+			return bytes.Clone(line), nil
 		}
 		if line := bytes.TrimSpace(chunk); len(line) > 0 {
 			return bytes.Clone(line), nil

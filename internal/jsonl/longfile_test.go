@@ -1,0 +1,71 @@
+package jsonl_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/jsonl"
+)
+
+// Lines longer than the read buffer, from a regular file (whose size sizes
+// a long line's buffer at once) and from a plain reader, read the same:
+// each line's bytes exactly, trimmed, and none sharing memory with the next.
+func TestLongLinesFromFile(t *testing.T) {
+	long := func(c byte, n int) string { return `{"x":"` + strings.Repeat(string(c), n) + `"}` }
+	for name, content := range map[string]string{
+		"one long line":             long('a', 300_000),
+		"one long line, ended":      "  " + long('a', 300_000) + " \n\n",
+		"long, short, long":         long('a', 200_000) + "\n{}\n" + long('b', 100_000) + "\n",
+		"short then long":           "{}\n\n" + long('c', 70_000),
+		"long lines of one size":    long('d', 80_000) + "\n" + long('e', 80_000) + "\n" + long('f', 80_000),
+		"long blank line then long": strings.Repeat(" ", 200_000) + "\n" + long('g', 90_000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want []string
+			for l := range strings.SplitSeq(content, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					want = append(want, l)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "a.jsonl")
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			fromFile, err := jsonl.ReadAll(f, "a.jsonl", jsonl.Limits{})
+			if err != nil {
+				t.Fatalf("ReadAll(file) = %v", err)
+			}
+			fromReader, err := jsonl.ReadAll(strings.NewReader(content), "a.jsonl", jsonl.Limits{})
+			if err != nil {
+				t.Fatalf("ReadAll(reader) = %v", err)
+			}
+			for _, got := range [][]jsonl.Line{fromFile, fromReader} {
+				if len(got) != len(want) {
+					t.Fatalf("%d lines, want %d", len(got), len(want))
+				}
+				for i := range got {
+					if string(got[i].Data) != want[i] {
+						t.Errorf("line %d: %d bytes differ from the %d written", i, len(got[i].Data), len(want[i]))
+					}
+				}
+				// Each line is the caller's: changing one changes no other.
+				for i := range got {
+					got[i].Data[0] = '#'
+				}
+				for i := range got {
+					if !bytes.Equal(got[i].Data[1:], []byte(want[i])[1:]) {
+						t.Errorf("line %d changed when another line was written to", i)
+					}
+				}
+			}
+		})
+	}
+}
