@@ -598,8 +598,8 @@ func TestRead(t *testing.T) {
 		{name: "in-toto v0.9 link without a valid signature", data: `{"signed":{"_type":"link","name":"build"},"signatures":[{"keyid":"k","sig":"zz"}]}`, wantSources: []string{"f"}, wantFormats: []string{attest.FormatLegacyLink}, wantErrs: []bool{true}},
 		{name: "in-toto v0.9 layout", data: `{"signed":{"_type":"layout"},"signatures":[{"keyid":"k","sig":"00ff"}]}`, wantSources: []string{"f"}, wantFormats: []string{attest.FormatLegacyLink}, wantErrs: []bool{false}},
 		{name: "blob signature file", data: base64.StdEncoding.EncodeToString(blobSig) + "\n", wantSources: []string{"f"}, wantFormats: []string{attest.FormatBlobSignature}, wantErrs: []bool{false}},
-		{name: "empty", data: "", wantErr: attest.ErrNothingToVerify},
-		{name: "white space", data: " \n\t\n", wantErr: attest.ErrNothingToVerify},
+		{name: "empty", data: "", wantErr: attest.ErrEmpty},
+		{name: "white space", data: " \n\t\n", wantErr: attest.ErrEmpty},
 		{name: "binary", data: "\x00\xff\xfe garbage", wantErr: attest.ErrMalformed},
 		{name: "short base64 is no signature", data: "QUFBQQ==", wantErr: attest.ErrMalformed},
 	}

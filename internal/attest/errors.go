@@ -28,6 +28,9 @@ var (
 	ErrWrongType = fmt.Errorf("%w: predicate type is not the one required", ErrUnverified)
 	// ErrSubjectMismatch is returned when the artifact is not among the subjects.
 	ErrSubjectMismatch = fmt.Errorf("%w: no subject matches the artifact's digest", ErrUnverified)
+	// ErrEmpty is returned for an empty file (or only white space) given as
+	// attestations: bad input, not a failed verification.
+	ErrEmpty = errors.New("holds no attestation (an empty file)")
 	// ErrNothingToVerify is returned when a file holds no attestations at all.
 	ErrNothingToVerify = fmt.Errorf("%w: no attestations found", ErrUnverified)
 )

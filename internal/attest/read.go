@@ -73,7 +73,7 @@ func ReadFrom(r io.Reader, name string) ([]Item, error) {
 // ReadDocuments is [Read] of a file already read by [jsonl.Documents].
 func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("%w in %s: the file is empty", ErrNothingToVerify, name)
+		return nil, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
 	if len(docs) == 1 {
 		doc := docs[0].Data

@@ -73,12 +73,17 @@ func verifyNo(err error) error { return &Error{Code: ExitVerifyNo, Err: err} }
 // checksFailed is returned by commands that already printed why n checks
 // failed; the first failure picks the hint.
 func checksFailed(n int, first error) error {
-	msg := "verification failed: 1 check failed"
-	if n != 1 {
-		msg = fmt.Sprintf("verification failed: %d checks failed", n)
-	}
 	_, hint := lookup(first)
-	return &Error{Code: ExitVerifyNo, Err: errors.New(msg), Hint: hint}
+	return &Error{Code: ExitVerifyNo, Err: errors.New("verification failed: " + checksCount(n)), Hint: hint}
+}
+
+// checksCount says that n checks failed, for an error line under a report
+// that already gave each reason.
+func checksCount(n int) string {
+	if n == 1 {
+		return "1 check failed"
+	}
+	return fmt.Sprintf("%d checks failed", n)
 }
 
 // usageArgs makes the errors of a cobra argument validator usage errors.
@@ -124,6 +129,7 @@ var hints = []struct {
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect --key PUB FILE' says which of your keys made each signature", ExitVerifyNo},
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
 	{attest.ErrSubjectMismatch, "the attestation is about other artifacts; 'consign inspect FILE' lists its subjects", ExitVerifyNo},
+	{attest.ErrEmpty, "an .intoto.jsonl holds one DSSE envelope per line, as 'consign attest' and 'consign run' write it; check that this is the file you meant", ExitError},
 	{attest.ErrNothingToVerify, "check the file: an .intoto.jsonl holds one DSSE envelope per line", ExitVerifyNo},
 	{slsa.ErrNeedsOnline, "the provenance carries no transparency log entry (the SLSA GitHub generators before v2.1.0 write a bare DSSE envelope); verify it online with slsa-verifier, or rebuild with a generator that writes a Sigstore bundle", ExitVerifyNo},
 	{slsa.ErrVSA, "check --public-key-path and --public-key-id against who signed the VSA, and the other flags against what it says ('--print-attestation' shows it once it verifies)", ExitVerifyNo},

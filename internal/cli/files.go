@@ -108,8 +108,8 @@ func tokenFrom(deps *Deps, flag string) string {
 }
 
 // readAttestationFile reads the signed items of the file at path as a
-// stream ([attest.ReadFrom]). An error wrapping [attest.ErrNothingToVerify]
-// or [attest.ErrMalformed] is about what the file holds; any other is
+// stream ([attest.ReadFrom]). An error wrapping [attest.ErrNothingToVerify],
+// [attest.ErrEmpty] or [attest.ErrMalformed] is about what the file holds; any other is
 // about reading it (opening it, a line or a count of lines over the limits).
 func readAttestationFile(path string) ([]attest.Item, error) {
 	return readStream(path, attest.ReadFrom)
@@ -130,5 +130,5 @@ func readStream[T any](path string, read func(io.Reader, string) (T, error)) (T,
 // unreadable reports whether err, from [readAttestationFile], is about
 // reading the file rather than what it holds.
 func unreadable(err error) bool {
-	return !errors.Is(err, attest.ErrNothingToVerify) && !errors.Is(err, attest.ErrMalformed)
+	return !errors.Is(err, attest.ErrNothingToVerify) && !errors.Is(err, attest.ErrEmpty) && !errors.Is(err, attest.ErrMalformed)
 }

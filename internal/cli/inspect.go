@@ -102,7 +102,7 @@ func inspectKeyFile(w io.Writer, output string, data []byte) error {
 func inspectAttestations(w io.Writer, output, name string, data []byte, predicate bool, kr *attest.Keyring) error {
 	items, err := attest.Read(data, name)
 	if err != nil {
-		if errors.Is(err, attest.ErrNothingToVerify) {
+		if errors.Is(err, attest.ErrNothingToVerify) || errors.Is(err, attest.ErrEmpty) {
 			// inspect verifies nothing, so "no" is not its answer: bad input.
 			return withHint(fmt.Errorf("%s holds no attestations", name), "an .intoto.jsonl holds one DSSE envelope per line")
 		}

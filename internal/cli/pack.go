@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -71,7 +72,9 @@ with its digest.`,
 				if err := render.Verification(cmd.OutOrStdout(), render.Format(f.output), plan.Result); err != nil {
 					return err
 				}
-				return err // pack.ErrNotPassed: exit 3, with its hint
+				// The report gave each reason: the error line counts them
+				// (exit 3, with pack.ErrNotPassed's hint).
+				return verifyNo(fmt.Errorf("%w: %s", pack.ErrNotPassed, checksCount(max(len(plan.Result.Failures), 1))))
 			}
 			if err != nil {
 				return err

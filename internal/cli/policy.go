@@ -144,6 +144,10 @@ Exit codes: 0 no errors (warnings allowed); 1 errors; 3 the signature does not v
 			if err != nil {
 				return fmt.Errorf("reading policy: %w", err)
 			}
+			if isAttestationFile(data) {
+				return withHint(fmt.Errorf("%s is an attestation file (DSSE envelopes), not a policy", path),
+					"policy check takes a policy: its YAML, or the signed policy 'consign policy sign' wrote; 'consign verify-attestation' checks attestations")
+			}
 			keys, err := loadPublicKeys(roots)
 			if err != nil {
 				return err

@@ -65,10 +65,13 @@ func (s *stateFlags) store(deps *Deps) (*evidence.FileState, error) {
 
 // verdict is err, a "no" from verification (exit 3); a rollback says how
 // to go on.
-func (s *stateFlags) verdict(err error) error {
+func (s *stateFlags) verdict(n int, err error) error {
+	// The report above gave each of the n reasons on its FAIL line: the
+	// error line only counts them; the first picks the hint.
+	e := checksFailed(max(n, 1), err).(*Error)
 	if errors.Is(err, verify.ErrRollback) {
-		return &Error{Code: ExitVerifyNo, Err: err, Hint: fmt.Sprintf("%s remembers a newer policy or pack (or a later clock) for this product: "+
-			"verify the newer one; to verify an older release on purpose, pass --no-state (or another --state FILE); if the clock is wrong, fix it", s.path)}
+		e.Hint = fmt.Sprintf("%s remembers a newer policy or pack (or a later clock) for this product: "+
+			"verify the newer one; to verify an older release on purpose, pass --no-state (or another --state FILE); if the clock is wrong, fix it", s.path)
 	}
-	return verifyNo(err)
+	return e
 }

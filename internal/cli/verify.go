@@ -126,7 +126,7 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 		}
 	}
 	if err := res.Err(); err != nil {
-		return f.state.verdict(err)
+		return f.state.verdict(len(res.Failures), err)
 	}
 	return nil
 }

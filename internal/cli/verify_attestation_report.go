@@ -64,7 +64,7 @@ func verifyOne(it *attest.Item, kr *attest.Keyring, opts attest.VerifyOptions) i
 
 func printVerifyReport(w io.Writer, output string, results []itemResult, typ string) error {
 	passed, failed, invalid := 0, 0, 0
-	var first error
+	var first, firstInvalid error
 	for _, r := range results {
 		switch r.Status {
 		case "passed":
@@ -76,6 +76,9 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 			}
 		case "invalid":
 			invalid++
+			if firstInvalid == nil {
+				firstInvalid = r.err
+			}
 		}
 	}
 	ok := passed > 0 && failed == 0 && invalid == 0
@@ -119,6 +122,10 @@ func printVerifyReport(w io.Writer, output string, results []itemResult, typ str
 		fmt.Fprintf(w, "%d passed, %d failed, %d invalid, %d skipped\n", passed, failed, invalid, len(results)-passed-failed-invalid)
 	}
 	switch {
+	case invalid == 1 && errors.Is(firstInvalid, attest.ErrEmpty):
+		// An empty file is bad input, not a failed verification: say so
+		// rather than count it as an attestation that could not be read.
+		return firstInvalid
 	case invalid > 0:
 		return withHint(fmt.Errorf("%d attestation(s) could not be read", invalid), "the file is corrupt or not an attestation; 'consign inspect FILE' shows what it holds")
 	case failed > 0:

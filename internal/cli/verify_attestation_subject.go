@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -157,7 +158,11 @@ func verifyFiles(files []fileItems, kr *attest.Keyring, opts attest.VerifyOption
 	var results []itemResult
 	for _, f := range files {
 		if f.err != nil {
-			results = append(results, itemResult{Source: f.name, Status: "invalid", Reason: f.err.Error()})
+			r := itemResult{Source: f.name, Status: "invalid", Reason: f.err.Error(), err: f.err}
+			if errors.Is(f.err, attest.ErrEmpty) {
+				r.Reason = attest.ErrEmpty.Error() // the line names the file
+			}
+			results = append(results, r)
 			continue
 		}
 		for i := range f.items {

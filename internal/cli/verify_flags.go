@@ -194,14 +194,19 @@ func notASignedPolicy(path string, data []byte) error {
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN ")):
 		return withHint(fmt.Errorf("policy %s is a PEM key, not a signed policy", path), hint)
 	}
-	// An attestation file (its first line an in-toto DSSE envelope).
-	first, _, _ := bytes.Cut(trimmed, []byte("\n"))
-	var env struct {
-		PayloadType string `json:"payloadType"`
-	}
-	if json.Unmarshal(first, &env) == nil && env.PayloadType == attest.PayloadType {
+	if isAttestationFile(trimmed) {
 		return withHint(fmt.Errorf("policy %s holds in-toto attestations, not a signed policy", path),
 			"--policy takes the signed policy 'consign policy sign' wrote; attestations go to --attestations")
 	}
 	return nil
+}
+
+// isAttestationFile reports whether data is an attestation file: its first
+// line an in-toto DSSE envelope, as 'consign attest' and 'consign run' write.
+func isAttestationFile(data []byte) bool {
+	first, _, _ := bytes.Cut(bytes.TrimSpace(data), []byte("\n"))
+	var env struct {
+		PayloadType string `json:"payloadType"`
+	}
+	return json.Unmarshal(first, &env) == nil && env.PayloadType == attest.PayloadType
 }

@@ -128,7 +128,7 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		return err
 	}
 	if err := res.Err(); err != nil {
-		return f.state.verdict(err)
+		return f.state.verdict(len(res.Failures)+len(res.Verification.Failures), err)
 	}
 	if f.extract != "" {
 		if err := p.Commit(); err != nil {

@@ -50,8 +50,13 @@ func PackText(r *pack.Result) string {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
+	// A failure already on its FAIL line above (the log, an SBOM, the
+	// VSA) is not said twice; the JSON report keeps every failure.
+	tree := b.String()
 	for _, f := range r.Failures {
-		fmt.Fprintf(&b, "FAIL %s\n", f)
+		if !shownIn(tree, f) {
+			fmt.Fprintf(&b, "FAIL %s\n", f)
+		}
 	}
 	if r.Passed {
 		b.WriteString("PASS the pack verified: everything above was checked offline with the owner's key\n")

@@ -33,11 +33,29 @@ func VerificationText(r *verify.Result) string {
 		fmt.Fprintf(&b, "PASSED: %d stage(s), %d artifact(s), %d attestation(s) read\n", len(r.Stages), len(r.Artifacts), len(r.Attestations))
 	} else {
 		fmt.Fprintf(&b, "FAILED: %d failure(s)\n", len(r.Failures))
+		// Each reason is said once: a failure the tree above already
+		// shows on its FAIL line is counted, not repeated; only those
+		// with no line of their own (no attestations given, say) are
+		// listed. The JSON report keeps every failure.
+		tree := b.String()
 		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "  - %s\n", f)
+			if !shownIn(tree, f) {
+				fmt.Fprintf(&b, "  - %s\n", f)
+			}
 		}
 	}
 	return b.String()
+}
+
+// shownIn reports whether the tree already states failure f's reason, the
+// text after the "artifact NAME: " (or "stage NAME: ", ...) that names
+// what failed.
+func shownIn(tree, f string) bool {
+	_, reason, ok := strings.Cut(f, ": ")
+	if !ok {
+		reason = f
+	}
+	return strings.Contains(tree, reason)
 }
 
 func writePolicy(b *strings.Builder, p *verify.PolicyResult) {

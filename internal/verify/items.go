@@ -97,7 +97,7 @@ func readItems(inputs []Input) []*item {
 			continue
 		}
 		if len(docs) == 0 {
-			out = append(out, invalidItem(in.Name, nil, fmt.Errorf("%w in %s: the file is empty", attest.ErrNothingToVerify, in.Name)))
+			out = append(out, invalidItem(in.Name, nil, fmt.Errorf("%s: %w", in.Name, attest.ErrEmpty)))
 			continue
 		}
 		if len(docs) == 1 {
