@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -243,21 +244,7 @@ func inspectTar(w io.Writer, output, name string) (ok bool, err error) {
 			k.add("...", "more entries not listed")
 			break
 		}
-		k.add(h.Name, "%s %04o %d bytes", tarType(h.Typeflag), h.Mode&0o7777, h.Size)
+		k.add(h.Name, "%s %04o %d bytes", pack.TarTypeName(h.Typeflag), h.Mode&0o7777, h.Size)
 	}
 	return true, k.print(w, output)
-}
-
-func tarType(t byte) string {
-	switch t {
-	case tar.TypeReg:
-		return "file"
-	case tar.TypeDir:
-		return "dir"
-	case tar.TypeSymlink:
-		return "symlink"
-	case tar.TypeLink:
-		return "hardlink"
-	}
-	return fmt.Sprintf("type %q", t)
 }

@@ -76,7 +76,7 @@ func List(r io.Reader, lim Limits) (*Listing, error) {
 		if i >= lim.MaxEntries {
 			return l, fmt.Errorf("%w: more than %d entries", ErrTooLarge, lim.MaxEntries)
 		}
-		e := Listed{Name: hdr.Name, Mode: fmt.Sprintf("%04o", hdr.Mode&0o7777), Size: hdr.Size, Target: hdr.Linkname, Type: typeName(hdr.Typeflag)}
+		e := Listed{Name: hdr.Name, Mode: fmt.Sprintf("%04o", hdr.Mode&0o7777), Size: hdr.Size, Target: hdr.Linkname, Type: TarTypeName(hdr.Typeflag)}
 		if i == 0 && hdr.Name == ManifestName && hdr.Typeflag == tar.TypeReg && hdr.Size <= MaxManifestSize {
 			data, err := io.ReadAll(tr)
 			if err != nil {
@@ -95,7 +95,9 @@ func List(r io.Reader, lim Limits) (*Listing, error) {
 	}
 }
 
-func typeName(t byte) string {
+// TarTypeName names a tar entry's type as pack listings and inspect show
+// it: file, dir, symlink, hardlink, chardev, blockdev, fifo.
+func TarTypeName(t byte) string {
 	switch t {
 	case tar.TypeReg:
 		return "file"

@@ -201,7 +201,7 @@ func verifyBundle(prov, trustedRoot []byte) (*sigstore.Result, error) {
 	case "":
 		return nil, fmt.Errorf("%w: the provenance is neither a Sigstore bundle nor a DSSE envelope", sigstore.ErrBundle)
 	}
-	digest, err := firstSubject(prov)
+	digest, err := firstSubject(prov, "sha256")
 	if err != nil {
 		return nil, err
 	}
@@ -239,8 +239,11 @@ func kind(b []byte) string {
 }
 
 // firstSubject reads, before verification, the digest to verify the
-// bundle for: its statement's first SHA-256 subject.
-func firstSubject(b []byte) ([]byte, error) {
+// bundle for: its statement's first subject with a digest of alg
+// ("sha256" or "sha512") of the right length. Verification then binds the
+// bundle to that digest, and the callers compare it with the artifact's.
+func firstSubject(b []byte, alg string) ([]byte, error) {
+	size := map[string]int{"sha256": 32, "sha512": 64}[alg]
 	var probe struct {
 		DSSE struct {
 			Payload []byte `json:"payload"`
@@ -257,9 +260,9 @@ func firstSubject(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidProvenance, err)
 	}
 	for _, s := range st.Subject {
-		if d, err := hex.DecodeString(s.Digest["sha256"]); err == nil && len(d) == 32 {
+		if d, err := hex.DecodeString(s.Digest[alg]); err == nil && size > 0 && len(d) == size {
 			return d, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: the provenance names no SHA-256 subject", ErrMismatchHash)
+	return nil, fmt.Errorf("%w: the provenance names no %s subject", ErrMismatchHash, strings.ToUpper(alg[:3])+"-"+alg[3:])
 }

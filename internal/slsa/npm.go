@@ -1,9 +1,9 @@
 package slsa
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -190,7 +190,11 @@ func verifyNpmBundle(bundle, trustedRoot []byte, key *npmKey) (*sigstore.Result,
 	if kind(bundle) != "bundle" {
 		return nil, fmt.Errorf("%w: the attestation is not a Sigstore bundle", ErrInvalidSignature)
 	}
-	digest, err := firstSHA512Subject(bundle)
+	digest, err := firstSubject(bundle, "sha512")
+	if errors.Is(err, sigstore.ErrBundle) {
+		// A bundle that does not parse is a bad signature for slsa-verifier here.
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -237,32 +241,6 @@ func verifyPublishBundle(bundle []byte, cfg NpmConfig) (*sigstore.Result, error)
 		}
 	}
 	return res, nil
-}
-
-// firstSHA512Subject reads, before verification, the first SHA-512
-// subject of a bundle's statement.
-func firstSHA512Subject(b []byte) ([]byte, error) {
-	var probe struct {
-		DSSE struct {
-			Payload []byte `json:"payload"`
-		} `json:"dsseEnvelope"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrInvalidSignature, sigstore.ErrBundle, err)
-	}
-	if len(probe.DSSE.Payload) == 0 {
-		return nil, fmt.Errorf("%w: the bundle holds no DSSE envelope", ErrInvalidProvenance)
-	}
-	st, err := attest.ParseStatement(bytes.TrimSpace(probe.DSSE.Payload))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidProvenance, err)
-	}
-	for _, s := range st.Subject {
-		if d, err := hex.DecodeString(s.Digest["sha512"]); err == nil && len(d) == 64 {
-			return d, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: the attestation names no SHA-512 subject", ErrMismatchHash)
 }
 
 func checkSHA512Subject(subjects []attest.Subject, d []byte) error {
