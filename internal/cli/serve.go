@@ -17,11 +17,13 @@ import (
 // holds no pointers, so the collector never scans it, and the kernel gives
 // it no pages), to keep the collector's goal at least twice its size: the
 // live heap of the server is small (some 15 MB, most of it the package
-// initialisers' tables), and with Go's default GOGC every few megabytes of
-// requests' garbage cost a collection that marks all of that again. Under
-// 256 publishers that was 6-11 % of the server's CPU per entry (issue 15).
-// The price is up to this much more garbage held between collections; a
-// GOGC setting in the environment still applies on top of it.
+// initialisers' tables), and with Go's default GOGC every 16 MB or so of
+// requests' garbage cost a collection that marked all of that again: 5-10 %
+// of the server's CPU per entry under 256 publishers (issue 15,
+// bench/SERVE.md). The price is more garbage held between collections
+// (peak RSS about 100 MB higher there), a fixed amount, where a higher GOGC
+// would multiply the in-flight request bodies too. A GOGC setting in the
+// environment still applies on top of it.
 const serveHeapFloor = 64 << 20
 
 // NewCmdServe is 'consign serve'.
