@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -82,7 +83,7 @@ func (c *Client) discover(ctx context.Context, img *Image, payloads bool) ([]Att
 	if err != nil {
 		return nil, err
 	}
-	d := &discovery{s: s, img: img, seen: map[v1.Hash]bool{}}
+	d := &discovery{s: s, img: img, seen: map[v1.Hash]bool{}, payloads: payloads, early: map[blobKey][]byte{}}
 	places, err := d.places(ctx)
 	if err != nil {
 		return nil, err
@@ -122,6 +123,21 @@ type discovery struct {
 	seen map[v1.Hash]bool // manifests already read
 	out  []Attachment
 	jobs []layerJob // out[i] is filled by jobs[i]
+
+	payloads bool // the layers are wanted, not just listed
+	// early holds layers of cosign's tag images fetched as soon as their
+	// manifest came, while the other places were still being read;
+	// fetchLayers takes them from here instead of asking again.
+	earlyMu sync.Mutex
+	early   map[blobKey][]byte
+	nEarly  atomic.Int64 // layers fetched early, at most Limits.Layers
+}
+
+// blobKey is what [session.blob]'s checks depend on: a blob fetched early
+// was checked against the same digest and size.
+type blobKey struct {
+	digest v1.Hash
+	size   int64
 }
 
 // place is one of the five places attachments are looked for.
@@ -154,6 +170,9 @@ func (d *discovery) places(ctx context.Context) ([]place, error) {
 			// Not the referrers API, whatever answered: the tag schema serves instead.
 		case err == nil:
 			p.body = body
+			if p.source == SourceCosignTag && d.payloads {
+				d.fetchEarly(ctx, body, p.what)
+			}
 		case code == http.StatusNotFound:
 		case p.source == SourceReferrers && (code == http.StatusBadRequest || code == http.StatusNotAcceptable):
 		default:
@@ -269,6 +288,32 @@ func (d *discovery) cosignTag(p place) error {
 	return d.layers(m, h, "", SourceCosignTag, p.what)
 }
 
+// fetchEarly fetches the layers of a cosign tag image that fetchLayers
+// would fetch, at once, into d.early. Failures are not kept: fetchLayers
+// asks again and reports them. At most Limits.Layers are fetched early in
+// all, so that this holds no more than fetchLayers would.
+func (d *discovery) fetchEarly(ctx context.Context, body []byte, what string) {
+	m, err := d.parseManifest(body, what)
+	if err != nil {
+		return
+	}
+	var want []v1.Descriptor
+	for _, l := range m.Layers {
+		if kindOf(string(l.MediaType), "") != KindOther && d.nEarly.Add(1) <= int64(d.s.c.opts.Limits.Layers) {
+			want = append(want, l)
+		}
+	}
+	_ = parallel(ctx, len(want), func(ctx context.Context, i int) error {
+		b, err := d.s.blob(ctx, want[i], what)
+		if err == nil {
+			d.earlyMu.Lock()
+			d.early[blobKey{want[i].Digest, want[i].Size}] = b
+			d.earlyMu.Unlock()
+		}
+		return nil
+	})
+}
+
 // layerJob is a layer to fetch into the attachment of the same index.
 type layerJob struct {
 	desc v1.Descriptor
@@ -297,9 +342,14 @@ func (d *discovery) fetchLayers(ctx context.Context) error {
 		if a.Kind == KindOther {
 			return nil
 		}
-		b, err := d.s.blob(ctx, j.desc, j.what)
-		if err != nil {
-			return err
+		d.earlyMu.Lock()
+		b, ok := d.early[blobKey{j.desc.Digest, j.desc.Size}]
+		d.earlyMu.Unlock()
+		if !ok {
+			var err error
+			if b, err = d.s.blob(ctx, j.desc, j.what); err != nil {
+				return err
+			}
 		}
 		a.Payload = b
 		if a.Kind == KindSignature {

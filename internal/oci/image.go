@@ -4,22 +4,74 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/sigstore"
 )
 
 // Attachments resolves ref once and discovers what is attached to its
-// digest ([Client.Resolve], then [Client.Discover]).
+// digest ([Client.Resolve], then [Client.Discover]). A reference by digest
+// names the places to look in before its manifest is read, so then the
+// manifest and the places are read at once; the answer is the same as
+// reading them one after the other (a failure to resolve is the error,
+// whatever discovery found).
 func (c *Client) Attachments(ctx context.Context, ref string) (*Image, []Attachment, error) {
-	img, err := c.Resolve(ctx, ref)
+	return c.attachments(ctx, ref, true)
+}
+
+func (c *Client) attachments(ctx context.Context, ref string, payloads bool) (*Image, []Attachment, error) {
+	r, err := c.ParseReference(ref)
 	if err != nil {
 		return nil, nil, err
 	}
-	atts, err := c.Discover(ctx, img)
+	s, err := c.session(ctx, r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := r.(name.Digest); ok {
+		if h, err := v1.NewHash(d.DigestStr()); err == nil {
+			return c.attachmentsByDigest(ctx, s, r, ref, h, payloads)
+		}
+	}
+	img, err := s.resolve(ctx, r, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts, err := c.discover(ctx, img, payloads)
 	if err != nil {
 		return nil, nil, err
 	}
 	return img, atts, nil
+}
+
+// attachmentsByDigest is attachments for a reference by digest h: the
+// places are looked in while the manifest is read, and the looking is
+// cancelled if the manifest does not resolve.
+func (c *Client) attachmentsByDigest(ctx context.Context, s *session, r name.Reference, ref string, h v1.Hash, payloads bool) (*Image, []Attachment, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type found struct {
+		atts []Attachment
+		err  error
+	}
+	done := make(chan found, 1)
+	go func() {
+		atts, err := c.discover(ctx, &Image{Ref: s.repo.Digest(h.String()), Digest: h, Given: ref}, payloads)
+		done <- found{atts, err}
+	}()
+	img, err := s.resolve(ctx, r, ref)
+	if err != nil {
+		cancel()
+		<-done
+		return nil, nil, err
+	}
+	f := <-done
+	if f.err != nil {
+		return nil, nil, f.err
+	}
+	return img, f.atts, nil
 }
 
 // ImageSignatures is what [Client.VerifyImage] found.
@@ -74,13 +126,9 @@ type Entry struct {
 // from the manifests alone, unchecked, with the predicate types their
 // annotations claim.
 func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyring) (*Image, []Entry, error) {
-	img, err := c.Resolve(ctx, ref)
-	if err != nil {
-		return nil, nil, err
-	}
 	if kr == nil {
 		// Nothing to check: the manifests say what is there.
-		atts, err := c.List(ctx, img)
+		img, atts, err := c.attachments(ctx, ref, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -91,7 +139,7 @@ func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyri
 		}
 		return img, out, nil
 	}
-	atts, err := c.Discover(ctx, img)
+	img, atts, err := c.attachments(ctx, ref, true)
 	if err != nil {
 		return nil, nil, err
 	}
