@@ -28,6 +28,7 @@ package redact
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Placeholder replaces each secret, as cosign writes it.
@@ -37,7 +38,7 @@ const Placeholder = "[REDACTED]"
 // [Placeholder], and whether it replaced any.
 func String(s string) (string, bool) {
 	out := s
-	for _, r := range rules {
+	for _, r := range rules() {
 		out = r.apply(out)
 	}
 	return out, out != s
@@ -71,18 +72,22 @@ func secretFlag(arg string) bool {
 		return false
 	}
 	name = strings.TrimPrefix(name, "-")
-	return flagName.MatchString(name) && secretName(name)
+	return flagName().MatchString(name) && secretName(name)
 }
 
-var flagName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var flagName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`) })
 
 // secretWords are what a secret's name contains; holderWords end the names
 // of where a secret is, not of the secret.
 var (
-	secretWords = regexp.MustCompile(`(?i)pass(word|wd)|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential`)
-	holderWords = regexp.MustCompile(`(?i)[_.-](file|path|dir|stdin|env|var|name|type|url|id|helper|command|cmd|length|ttl|expiry|expires)$`)
+	secretWords = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)pass(word|wd)|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential`)
+	})
+	holderWords = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)[_.-](file|path|dir|stdin|env|var|name|type|url|id|helper|command|cmd|length|ttl|expiry|expires)$`)
+	})
 )
 
 func secretName(name string) bool {
-	return secretWords.MatchString(name) && !holderWords.MatchString(name)
+	return secretWords().MatchString(name) && !holderWords().MatchString(name)
 }

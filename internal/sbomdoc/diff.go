@@ -2,7 +2,6 @@ package sbomdoc
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -92,7 +91,7 @@ func conjuncts(l string) []string {
 
 // spdxIDString is an SPDX idstring, with the "+" and the DocumentRef-'s
 // ":" an expression's operands may hold.
-var spdxIDString = regexp.MustCompile(`^[A-Za-z0-9.+:-]+$`)
+var spdxIDString = newPattern(`^[A-Za-z0-9.+:-]+$`)
 
 // expressionSyntax reports whether tokens (parentheses apart) have the
 // shape of an SPDX licence expression: operands and AND, OR, WITH in turn,

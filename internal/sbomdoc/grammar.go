@@ -3,7 +3,6 @@ package sbomdoc
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/github/go-spdx/v2/spdxexp"
@@ -39,10 +38,10 @@ func checkLicenseExpression(expr string) string {
 }
 
 // purlType is the grammar of a purl type.
-var purlType = regexp.MustCompile(`^[a-zA-Z.+-][a-zA-Z0-9.+-]*$`)
+var purlType = newPattern(`^[a-zA-Z.+-][a-zA-Z0-9.+-]*$`)
 
 // purlQualifierKey is the grammar of a purl qualifier key.
-var purlQualifierKey = regexp.MustCompile(`^[a-zA-Z.\-_][a-zA-Z0-9.\-_]*$`)
+var purlQualifierKey = newPattern(`^[a-zA-Z.\-_][a-zA-Z0-9.\-_]*$`)
 
 // checkPURL checks a package URL against the purl specification's
 // grammar, pkg:type/namespace/name@version?qualifiers#subpath: the
@@ -93,9 +92,9 @@ func checkPURL(p string) string {
 // the formatted string binding (6.2) and the 2.2 URI binding (6.1).
 var (
 	cpeValue  = `(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!"#$%&'\(\)\+,/:;<=>@\[\]\^` + "`" + `\{\|}~]))+(\?*|\*?))|[\*\-])`
-	cpe23     = regexp.MustCompile(`^cpe:2\.3:[aho\*\-](:` + cpeValue + `){5}(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[\*\-]))(:` + cpeValue + `){4}$`)
-	cpe22     = regexp.MustCompile(`^[cC][pP][eE]:/[AHOaho]?(:[A-Za-z0-9\._\-~%]*){0,6}$`)
-	hexDigits = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	cpe23     = newPattern(`^cpe:2\.3:[aho\*\-](:` + cpeValue + `){5}(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[\*\-]))(:` + cpeValue + `){4}$`)
+	cpe22     = newPattern(`^[cC][pP][eE]:/[AHOaho]?(:[A-Za-z0-9\._\-~%]*){0,6}$`)
+	hexDigits = newPattern(`^[0-9a-fA-F]+$`)
 )
 
 // checkCPE checks a CPE name against the 2.3 formatted string grammar

@@ -194,7 +194,7 @@ func schemaFor(format, version string) (*jsonschema.Schema, error) {
 // maxViolations bounds the violations one check reports.
 const maxViolations = 1000
 
-var printer = message.NewPrinter(language.English)
+var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 // schemaViolations lists where inst breaks s: the leaves of the
 // validator's error tree, each once, in document order of discovery.
@@ -310,7 +310,7 @@ func schemaMessage(k jsonschema.ErrorKind) string {
 	if e, ok := k.(*kind.Enum); ok && len(e.Want) > maxEnumShown {
 		return fmt.Sprintf("%v is not one of the %d values the schema allows (%v, %v, ...)", quoteValue(e.Got), len(e.Want), quoteValue(e.Want[0]), quoteValue(e.Want[1]))
 	}
-	return k.LocalizedString(printer)
+	return k.LocalizedString(printer())
 }
 
 func quoteValue(v any) string {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,32 +34,32 @@ const (
 // tvTag is what the grammar says of one tag.
 type tvTag struct {
 	section string
-	multi   bool           // may appear more than once in its section
-	value   *regexp.Regexp // the form of its value, nil for free text
-	form    string         // the form, for messages
-	since   string         // the first version with the tag ("" for 2.2)
+	multi   bool     // may appear more than once in its section
+	value   *pattern // the form of its value, nil for free text
+	form    string   // the form, for messages
+	since   string   // the first version with the tag ("" for 2.2)
 }
 
 var (
-	tvSPDXRef  = regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
-	tvElemRef  = regexp.MustCompile(`^((DocumentRef-[A-Za-z0-9.-]+:)?SPDXRef-[A-Za-z0-9.-]+|NONE|NOASSERTION)$`)
-	tvDate     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`)
-	tvBool     = regexp.MustCompile(`^(true|false)$`)
-	tvAgent    = regexp.MustCompile(`^(Person|Organization): .+$|^NOASSERTION$`)
-	tvCreator  = regexp.MustCompile(`^(Person|Organization|Tool): .+$`)
-	tvChecksum = regexp.MustCompile(`^(SHA1|SHA224|SHA256|SHA384|SHA512|SHA3-256|SHA3-384|SHA3-512|BLAKE2b-256|BLAKE2b-384|BLAKE2b-512|BLAKE3|MD2|MD4|MD5|MD6|ADLER32): [0-9A-Fa-f]+$`)
+	tvSPDXRef  = newPattern(`^SPDXRef-[A-Za-z0-9.-]+$`)
+	tvElemRef  = newPattern(`^((DocumentRef-[A-Za-z0-9.-]+:)?SPDXRef-[A-Za-z0-9.-]+|NONE|NOASSERTION)$`)
+	tvDate     = newPattern(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`)
+	tvBool     = newPattern(`^(true|false)$`)
+	tvAgent    = newPattern(`^(Person|Organization): .+$|^NOASSERTION$`)
+	tvCreator  = newPattern(`^(Person|Organization|Tool): .+$`)
+	tvChecksum = newPattern(`^(SHA1|SHA224|SHA256|SHA384|SHA512|SHA3-256|SHA3-384|SHA3-512|BLAKE2b-256|BLAKE2b-384|BLAKE2b-512|BLAKE3|MD2|MD4|MD5|MD6|ADLER32): [0-9A-Fa-f]+$`)
 	// The specification's own examples write the excluded files without
 	// "excludes:", "HEX(./package.spdx)"; both forms are allowed.
-	tvVerif    = regexp.MustCompile(`^[0-9a-fA-F]{40}\s*(\((excludes:)?.*\))?$`)
-	tvRange    = regexp.MustCompile(`^\d+:\d+$`)
-	tvLicRef   = regexp.MustCompile(`^LicenseRef-[A-Za-z0-9.-]+$`)
-	tvExtDoc   = regexp.MustCompile(`^DocumentRef-[A-Za-z0-9.-]+ \S+ SHA1: [0-9a-fA-F]{40}$`)
-	tvFileType = regexp.MustCompile(`^(SOURCE|BINARY|ARCHIVE|APPLICATION|AUDIO|IMAGE|TEXT|VIDEO|DOCUMENTATION|SPDX|OTHER)$`)
-	tvPurpose  = regexp.MustCompile(`^(APPLICATION|FRAMEWORK|LIBRARY|CONTAINER|OPERATING-SYSTEM|DEVICE|FIRMWARE|SOURCE|ARCHIVE|FILE|INSTALL|OTHER)$`)
-	tvAnnType  = regexp.MustCompile(`^(REVIEW|OTHER)$`)
-	tvVersion  = regexp.MustCompile(`^SPDX-2\.[23]$`)
-	tvDataLic  = regexp.MustCompile(`^CC0-1\.0$`)
-	tvURI      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
+	tvVerif    = newPattern(`^[0-9a-fA-F]{40}\s*(\((excludes:)?.*\))?$`)
+	tvRange    = newPattern(`^\d+:\d+$`)
+	tvLicRef   = newPattern(`^LicenseRef-[A-Za-z0-9.-]+$`)
+	tvExtDoc   = newPattern(`^DocumentRef-[A-Za-z0-9.-]+ \S+ SHA1: [0-9a-fA-F]{40}$`)
+	tvFileType = newPattern(`^(SOURCE|BINARY|ARCHIVE|APPLICATION|AUDIO|IMAGE|TEXT|VIDEO|DOCUMENTATION|SPDX|OTHER)$`)
+	tvPurpose  = newPattern(`^(APPLICATION|FRAMEWORK|LIBRARY|CONTAINER|OPERATING-SYSTEM|DEVICE|FIRMWARE|SOURCE|ARCHIVE|FILE|INSTALL|OTHER)$`)
+	tvAnnType  = newPattern(`^(REVIEW|OTHER)$`)
+	tvVersion  = newPattern(`^SPDX-2\.[23]$`)
+	tvDataLic  = newPattern(`^CC0-1\.0$`)
+	tvURI      = newPattern(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
 )
 
 var tvTags = map[string]tvTag{
@@ -70,7 +69,7 @@ var tvTags = map[string]tvTag{
 	"DocumentName":        {section: tvDocument},
 	"DocumentNamespace":   {section: tvDocument, value: tvURI, form: "a URI"},
 	"ExternalDocumentRef": {section: tvDocument, multi: true, value: tvExtDoc, form: "DocumentRef-ID URI SHA1: 40 hex digits"},
-	"LicenseListVersion":  {section: tvDocument, value: regexp.MustCompile(`^\d+\.\d+$`), form: "MAJOR.MINOR"},
+	"LicenseListVersion":  {section: tvDocument, value: newPattern(`^\d+\.\d+$`), form: "MAJOR.MINOR"},
 	"Creator":             {section: tvDocument, multi: true, value: tvCreator, form: "Person: NAME, Organization: NAME or Tool: NAME"},
 	"Created":             {section: tvDocument, value: tvDate, form: "YYYY-MM-DDThh:mm:ssZ"},
 	"CreatorComment":      {section: tvDocument},
@@ -95,7 +94,7 @@ var tvTags = map[string]tvTag{
 	"PackageSummary":              {section: tvPackage},
 	"PackageDescription":          {section: tvPackage},
 	"PackageComment":              {section: tvPackage},
-	"ExternalRef":                 {section: tvPackage, multi: true, value: regexp.MustCompile(`^(SECURITY|PACKAGE-MANAGER|PACKAGE_MANAGER|PERSISTENT-ID|PERSISTENT_ID|OTHER) \S+ \S+$`), form: "CATEGORY TYPE LOCATOR"},
+	"ExternalRef":                 {section: tvPackage, multi: true, value: newPattern(`^(SECURITY|PACKAGE-MANAGER|PACKAGE_MANAGER|PERSISTENT-ID|PERSISTENT_ID|OTHER) \S+ \S+$`), form: "CATEGORY TYPE LOCATOR"},
 	"ExternalRefComment":          {section: tvPackage, multi: true},
 	"PackageAttributionText":      {section: tvPackage, multi: true},
 	"PrimaryPackagePurpose":       {section: tvPackage, value: tvPurpose, form: "APPLICATION, FRAMEWORK, LIBRARY, ...", since: "2.3"},

@@ -25,12 +25,12 @@ var builtinTypes = func() map[string]*xSimple {
 }()
 
 var (
-	reXSDDate     = regexp.MustCompile(`^-?([0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reXSDDateTime = regexp.MustCompile(`^-?([0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reXSDDecimal  = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-	reXSDInteger  = regexp.MustCompile(`^[+-]?[0-9]+$`)
-	reXSDLanguage = regexp.MustCompile(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$`)
-	reXSDNMToken  = regexp.MustCompile(`^[\p{L}\p{N}._:\-\p{Mn}\p{Mc}]+$`)
+	reXSDDate     = newPattern(`^-?([0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	reXSDDateTime = newPattern(`^-?([0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	reXSDDecimal  = newPattern(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	reXSDInteger  = newPattern(`^[+-]?[0-9]+$`)
+	reXSDLanguage = newPattern(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$`)
+	reXSDNMToken  = newPattern(`^[\p{L}\p{N}._:\-\p{Mn}\p{Mc}]+$`)
 )
 
 // whitespace normalises v as the whiteSpace facet ws says.
