@@ -39,6 +39,11 @@ else
 	v=$(go list -m -f '{{.Version}}' github.com/sigstore/cosign/v2)
 	(cd "$TMP" && GOBIN="$TMP" GOFLAGS=-mod=mod nice go install "github.com/sigstore/cosign/v2/cmd/cosign@$v")
 fi
+# Both binaries are copied with cp, so that their pages sit in the page cache
+# alike: a file as the linker wrote it maps in larger pieces (peak RSS 104
+# MiB for consign version) than the same bytes copied (68 MiB), with fewer
+# page faults; see IMAGE.md.
+for b in consign cosign; do cp "$TMP/$b" "$TMP/$b.copy" && mv "$TMP/$b.copy" "$TMP/$b"; done
 
 mkdir -p "$TMP/tuf"
 export TUF_ROOT="$TMP/tuf" TUF_MIRROR="http://127.0.0.1:9/no-tuf-mirror"
