@@ -408,6 +408,9 @@ func File(path string, algs ...string) (Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s, ok, err := smallFile(path, algs); ok {
+		return s, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

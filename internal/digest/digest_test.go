@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -121,6 +122,45 @@ func TestFile(t *testing.T) {
 	}
 	if _, err := File(p, "md5"); !errors.Is(err, ErrUnsupportedAlgorithm) {
 		t.Errorf("File(md5) error = %v, want %v", err, ErrUnsupportedAlgorithm)
+	}
+}
+
+// TestFileSizes: File gives Reader's digests for files around the read
+// buffer's size (read in one call up to it, pipelined beyond), through a
+// symbolic link too, and an error for a directory.
+func TestFileSizes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 4095, bufSize - 1, bufSize, bufSize + 1, 3*bufSize + 7} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(rnd.Uint32())
+		}
+		p := filepath.Join(dir, fmt.Sprintf("f%d", n))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		link := p + ".link"
+		if err := os.Symlink(p, link); err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := Reader(bytes.NewReader(data), SHA256, SHA512)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{p, link} {
+			got, err := File(name, SHA256, SHA512)
+			if err != nil {
+				t.Fatalf("File(%d bytes) error = %v", n, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("File(%d bytes) mismatch (-Reader +File):\n%s", n, diff)
+			}
+		}
+	}
+	if _, err := File(dir); err == nil {
+		t.Errorf("File(directory) = nil error, want one")
 	}
 }
 
