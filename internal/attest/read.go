@@ -83,7 +83,8 @@ func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 			}
 			return nil, fmt.Errorf("%w: %s is neither JSON nor a base64 signature", ErrMalformed, name)
 		}
-		if CheckJSON(doc) == nil {
+		// A document of several lines jsonl.Documents checked already.
+		if docs[0].Strict || CheckJSON(doc) == nil {
 			return []Item{readChecked(doc, name)}, nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 var (
@@ -49,6 +50,10 @@ type Line struct {
 	// Data is the line without its end and surrounding white space; it is
 	// never empty, and belongs to the caller.
 	Data []byte
+	// Strict is set by [Documents] on a document of several lines that
+	// [strictjson.Valid] accepted (the reader's one pass of the JSON
+	// grammar over it), so that a strict reader need not check it again.
+	Strict bool
 }
 
 // Reader reads the lines of one file.
@@ -69,6 +74,13 @@ type Reader struct {
 // remaining is the number of bytes r has left when it is a regular file
 // (its size past the current offset), else -1.
 func remaining(r io.Reader) int64 {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		// A file read up to a limit (verify reads links so).
+		if n := remaining(lr.R); n >= 0 {
+			return max(min(n, lr.N), 0)
+		}
+		return -1
+	}
 	f, ok := r.(interface {
 		Stat() (fs.FileInfo, error)
 		Seek(int64, int) (int64, error)
@@ -206,15 +218,35 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 	out := []Line{first}
 	if !closes(first.Data) && !json.Valid(first.Data) {
 		// Perhaps one document over several lines: read up to the limit.
+		// It is read into one buffer after its first line, sized from
+		// the file's length when that is known, rather than grown by
+		// copies and copied once more to join the two.
 		lc := &lineCounter{r: rd.br, rd: rd}
-		rest, err := io.ReadAll(io.LimitReader(lc, int64(lim.Line-len(first.Data))))
+		size := int64(len(first.Data)) + 1
+		if rd.left >= 0 {
+			size += rd.left
+		} else {
+			size += int64(rd.br.Buffered())
+		}
+		buf := make([]byte, 0, min(size, int64(lim.Line))+1)
+		buf = append(append(buf, first.Data...), '\n')
+		buf, err := readAll(buf, io.LimitReader(lc, int64(lim.Line-len(first.Data))))
 		if err != nil {
 			return nil, err
 		}
+		rest := buf[len(first.Data)+1:]
 		_, err = rd.br.Peek(1)
 		whole := err == io.EOF
-		doc := bytes.TrimSpace(append(append(first.Data, '\n'), rest...))
-		if whole && (doc[0] != '{' || json.Valid(doc)) {
+		doc := bytes.TrimSpace(buf)
+		if whole && doc[0] != '{' {
+			return []Line{{N: first.N, Data: doc}}, nil
+		}
+		// What strictjson.Valid accepts, json.Valid does; it is asked
+		// first as the strict reader asks it anyway.
+		if whole && strictjson.Valid(doc) {
+			return []Line{{N: first.N, Data: doc, Strict: true}}, nil
+		}
+		if whole && json.Valid(doc) {
 			return []Line{{N: first.N, Data: doc}}, nil
 		}
 		if doc[0] != '{' {
@@ -225,6 +257,23 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 		rd.n = first.N
 	}
 	return rd.appendAll(out)
+}
+
+// readAll appends what r yields to b, as [io.ReadAll] does.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // lineCounter counts the lines passing through it against the reader's

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,15 +27,15 @@ func TestReadAll(t *testing.T) {
 	}{
 		{name: "empty", in: ""},
 		{name: "blank", in: "\n \n\t\r\n"},
-		{name: "lines", in: "{\"a\":1}\n\n  {\"b\":2}  \r\n{}", want: []jsonl.Line{{1, []byte(`{"a":1}`)}, {3, []byte(`{"b":2}`)}, {4, []byte(`{}`)}}},
-		{name: "long line", in: "\n" + long + "\n", want: []jsonl.Line{{2, []byte(long)}}},
-		{name: "long blank line", in: strings.Repeat(" ", 200<<10) + "\n{}\n", want: []jsonl.Line{{2, []byte("{}")}}},
-		{name: "long line after spaces", in: strings.Repeat(" ", 70<<10) + long + "\n", want: []jsonl.Line{{1, []byte(long)}}},
-		{name: "at the line limit", in: "abcd\n", lim: jsonl.Limits{Line: 4}, want: []jsonl.Line{{1, []byte("abcd")}}},
+		{name: "lines", in: "{\"a\":1}\n\n  {\"b\":2}  \r\n{}", want: []jsonl.Line{{N: 1, Data: []byte(`{"a":1}`)}, {N: 3, Data: []byte(`{"b":2}`)}, {N: 4, Data: []byte(`{}`)}}},
+		{name: "long line", in: "\n" + long + "\n", want: []jsonl.Line{{N: 2, Data: []byte(long)}}},
+		{name: "long blank line", in: strings.Repeat(" ", 200<<10) + "\n{}\n", want: []jsonl.Line{{N: 2, Data: []byte("{}")}}},
+		{name: "long line after spaces", in: strings.Repeat(" ", 70<<10) + long + "\n", want: []jsonl.Line{{N: 1, Data: []byte(long)}}},
+		{name: "at the line limit", in: "abcd\n", lim: jsonl.Limits{Line: 4}, want: []jsonl.Line{{N: 1, Data: []byte("abcd")}}},
 		{name: "over the line limit", in: "ab\nabcde\n", lim: jsonl.Limits{Line: 4}, wantErr: jsonl.ErrLineTooLong, wantMsg: "f:2: a line of more than 4 bytes"},
 		{name: "over the limit in a long line", in: "\n" + long, lim: jsonl.Limits{Line: 80 << 10}, wantErr: jsonl.ErrLineTooLong, wantMsg: "f:2:"},
 		{name: "blank long line over the limit", in: strings.Repeat(" ", 200<<10), lim: jsonl.Limits{Line: 80 << 10}, wantErr: jsonl.ErrLineTooLong},
-		{name: "at the count limit", in: "{}\n\n{}\n", lim: jsonl.Limits{Lines: 3}, want: []jsonl.Line{{1, []byte("{}")}, {3, []byte("{}")}}},
+		{name: "at the count limit", in: "{}\n\n{}\n", lim: jsonl.Limits{Lines: 3}, want: []jsonl.Line{{N: 1, Data: []byte("{}")}, {N: 3, Data: []byte("{}")}}},
 		{name: "blank lines count", in: "{}\n\n\n{}\n", lim: jsonl.Limits{Lines: 3}, wantErr: jsonl.ErrTooManyLines, wantMsg: "f:4: more than 3 lines"},
 	}
 	for _, tt := range tests {
@@ -65,12 +67,15 @@ func TestDocuments(t *testing.T) {
 		wantErr error
 	}{
 		{name: "empty", in: "\n\n"},
-		{name: "one line", in: `{"a":1}`, want: []jsonl.Line{{1, []byte(`{"a":1}`)}}},
-		{name: "pretty", in: "\n" + pretty, want: []jsonl.Line{{2, []byte(strings.TrimSpace(pretty))}}},
-		{name: "lines", in: "{}\n[1]\n", want: []jsonl.Line{{1, []byte("{}")}, {2, []byte("[1]")}}},
-		{name: "broken first line", in: "{\"a\n{}\n\n{}\n", want: []jsonl.Line{{1, []byte(`{"a`)}, {2, []byte("{}")}, {4, []byte("{}")}}},
-		{name: "base64", in: "\nAAAA\nBBBB\n", want: []jsonl.Line{{2, []byte("AAAA\nBBBB")}}},
-		{name: "pretty over the limit", in: pretty, lim: jsonl.Limits{Line: 25}, want: []jsonl.Line{{1, []byte("{")}, {2, []byte(`"payloadType": "x",`)}, {4, []byte(`"signatures": []`)}, {5, []byte("}")}}},
+		{name: "one line", in: `{"a":1}`, want: []jsonl.Line{{N: 1, Data: []byte(`{"a":1}`)}}},
+		{name: "pretty", in: "\n" + pretty, want: []jsonl.Line{{N: 2, Data: []byte(strings.TrimSpace(pretty)), Strict: true}}},
+		{name: "lines", in: "{}\n[1]\n", want: []jsonl.Line{{N: 1, Data: []byte("{}")}, {N: 2, Data: []byte("[1]")}}},
+		// Valid JSON the strict reader refuses (a key twice) is still one
+		// document, left for it to refuse by name.
+		{name: "pretty, a key twice", in: "{\n\"a\": 1,\n\"a\": 2\n}\n", want: []jsonl.Line{{N: 1, Data: []byte("{\n\"a\": 1,\n\"a\": 2\n}")}}},
+		{name: "broken first line", in: "{\"a\n{}\n\n{}\n", want: []jsonl.Line{{N: 1, Data: []byte(`{"a`)}, {N: 2, Data: []byte("{}")}, {N: 4, Data: []byte("{}")}}},
+		{name: "base64", in: "\nAAAA\nBBBB\n", want: []jsonl.Line{{N: 2, Data: []byte("AAAA\nBBBB")}}},
+		{name: "pretty over the limit", in: pretty, lim: jsonl.Limits{Line: 25}, want: []jsonl.Line{{N: 1, Data: []byte("{")}, {N: 2, Data: []byte(`"payloadType": "x",`)}, {N: 4, Data: []byte(`"signatures": []`)}, {N: 5, Data: []byte("}")}}},
 		{name: "base64 over the limit", in: "AAAA\nBBBB\n", lim: jsonl.Limits{Line: 6}, wantErr: jsonl.ErrLineTooLong},
 		{name: "newlines in a document", in: "{" + strings.Repeat("\n", 1000) + "}", lim: jsonl.Limits{Lines: 100}, wantErr: jsonl.ErrTooManyLines},
 		{name: "newlines after a broken line", in: "{\n{}" + strings.Repeat("\n", 1000), lim: jsonl.Limits{Lines: 100}, wantErr: jsonl.ErrTooManyLines},
@@ -138,3 +143,40 @@ var errBoom = errors.New("boom")
 type iotestErr struct{}
 
 func (iotestErr) Read([]byte) (int, error) { return 0, errBoom }
+
+// TestDocumentsFile: a pretty-printed document read from a file, whole or
+// through a limit (its buffer sized from the file's length), is the
+// document read from memory, and so are JSON Lines whose first line is
+// not a value on its own.
+func TestDocumentsFile(t *testing.T) {
+	t.Parallel()
+	big := "{\n  \"a\": [" + strings.Repeat("\"xxxxxxxxxx\", ", 20000) + "1]\n}\n"
+	for _, in := range []string{big, "  \n" + big, "{\n{}\n{}\n"} {
+		want, err := jsonl.Documents(strings.NewReader(in), "f", jsonl.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "doc.json")
+		if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, limit := range []bool{false, true} {
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r io.Reader = f
+			if limit {
+				r = io.LimitReader(f, int64(len(in))+1)
+			}
+			got, err := jsonl.Documents(r, "f", jsonl.Limits{})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Documents(file, limit %v) (-memory +file):\n%s", limit, diff)
+			}
+		}
+	}
+}
