@@ -365,6 +365,12 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 	if e.identical {
 		return identicalRecord(src)
 	}
+	if len(src) == 1 && st.Threshold <= 1 {
+		// One attestation, one key enough: the record is its artifacts,
+		// shared as identicalRecord shares them (nothing writes to a
+		// record), not copied one by one.
+		return &record{materials: src[0].it.materials, products: src[0].it.products}, nil
+	}
 	nm, np := 0, 0
 	for _, c := range src {
 		nm, np = nm+len(c.it.materials), np+len(c.it.products)

@@ -43,7 +43,7 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 		var consumed []int
 		switch r.Type {
 		case policy.RuleMatch:
-			consumed = matchRule(r, q, artifacts, records, notes)
+			consumed = matchRule(r, q, records, notes)
 			rr.Reason = fmt.Sprintf("%d artifact(s) matched %s of %s", len(consumed), r.DstType, r.DstStage)
 			if records[r.DstStage] == nil {
 				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
@@ -91,16 +91,19 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 	return out
 }
 
-// queue is one side's artifacts, each queued until a rule consumes it.
+// queue is one side's artifacts (names and digests), each queued until a
+// rule consumes it.
 type queue struct {
-	names  []string
-	queued []bool
+	names   []string
+	digests []digest.Set
+	queued  []bool
 }
 
 func newQueue(artifacts map[string]digest.Set) *queue {
-	q := &queue{names: make([]string, 0, len(artifacts)), queued: make([]bool, len(artifacts))}
-	for name := range artifacts {
+	q := &queue{names: make([]string, 0, len(artifacts)), digests: make([]digest.Set, 0, len(artifacts)), queued: make([]bool, len(artifacts))}
+	for name, d := range artifacts {
 		q.names = append(q.names, name)
+		q.digests = append(q.digests, d)
 	}
 	for i := range q.queued {
 		q.queued[i] = true
@@ -140,9 +143,12 @@ func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
 // algorithm ([digest.Matches]; a shared sha1 alone never matches,
 // security case 30 (docs/security.md)). It returns the indexes of the names consumed, in no
 // particular order.
-func matchRule(r policy.Rule, q *queue, artifacts map[string]digest.Set, records map[string]*record, notes map[string]string) []int {
+func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[string]string) []int {
 	dst := records[r.DstStage]
 	var consumed []int
+	// The destination name is looked up from buf, without a string of
+	// its own for each artifact (it is made only for a note).
+	buf := []byte(r.DstPrefix)
 	for i, name := range q.names {
 		if !q.queued[i] {
 			continue
@@ -165,14 +171,14 @@ func matchRule(r policy.Rule, q *queue, artifacts map[string]digest.Set, records
 		if r.DstType == "products" {
 			dstArtifacts = dst.products
 		}
-		dstName := r.DstPrefix + rest
-		d, ok := dstArtifacts[dstName]
+		buf = append(buf[:len(r.DstPrefix)], rest...)
+		d, ok := dstArtifacts[string(buf)]
 		if !ok {
-			notes[name] = fmt.Sprintf("%s is not among the %s of %s", dstName, r.DstType, r.DstStage)
+			notes[name] = fmt.Sprintf("%s is not among the %s of %s", buf, r.DstType, r.DstStage)
 			continue
 		}
-		if !digest.MatchesValidated(artifacts[name], d) {
-			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", artifacts[name], r.DstStage, r.DstType[:len(r.DstType)-1], d)
+		if !digest.MatchesValidated(q.digests[i], d) {
+			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", q.digests[i], r.DstStage, r.DstType[:len(r.DstType)-1], d)
 			continue
 		}
 		consumed = append(consumed, i)
