@@ -379,6 +379,13 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set, 
 	it.isLink, it.linkName = true, name
 	it.predicateType = attest.LegacyLinkType
 	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
+	if validated && cleanNames(materials) && cleanNames(products) {
+		// Every name is already as addValidated would file it: the maps
+		// read are the item's, not copied entry by entry (nothing writes
+		// to either).
+		it.materials, it.products = orEmpty(materials), orEmpty(products)
+		return nil
+	}
 	it.materials, it.products = make(map[string]digest.Set, len(materials)), make(map[string]digest.Set, len(products))
 	add := addArtifact
 	if validated {
@@ -395,6 +402,24 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set, 
 		}
 	}
 	return nil
+}
+
+// cleanNames reports whether every name of m is one addValidated accepts
+// and files as it is: not empty, no backslash or NUL, already clean.
+func cleanNames(m map[string]digest.Set) bool {
+	for name := range m {
+		if name == "" || strings.ContainsAny(name, "\\\x00") || path.Clean(name) != name {
+			return false
+		}
+	}
+	return true
+}
+
+func orEmpty(m map[string]digest.Set) map[string]digest.Set {
+	if m == nil {
+		return map[string]digest.Set{}
+	}
+	return m
 }
 
 // addArtifact records an artifact under its cleaned name. A name with a

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,46 @@ func ExampleVerify() {
 	})
 	fmt.Println(res.Passed, err)
 	// Output: true <nil>
+}
+
+// TestSetLinkNames: a Metablock link's artifacts (validated when read)
+// are filed under cleaned names, with a name twice (once cleaned) under
+// different digests and a backslash refused, whether the maps read are
+// shared (every name clean) or copied.
+func TestSetLinkNames(t *testing.T) {
+	d := digest.Set{digest.SHA256: strings.Repeat("a", 64)}
+	e := digest.Set{digest.SHA256: strings.Repeat("b", 64)}
+	tests := []struct {
+		name     string
+		products map[string]digest.Set
+		want     []string
+		wantErr  string
+	}{
+		{name: "clean", products: map[string]digest.Set{"a/b": d, "c": e}, want: []string{"a/b", "c"}},
+		{name: "none", products: nil, want: []string{}},
+		{name: "dot", products: map[string]digest.Set{"./a/b": d, "c": e}, want: []string{"a/b", "c"}},
+		{name: "twice", products: map[string]digest.Set{"x/../c": d, "c": e}, wantErr: "listed twice"},
+		{name: "backslash", products: map[string]digest.Set{`a\b`: d}, wantErr: "backslash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			it := &item{res: &AttestationResult{}}
+			err := it.setLink("step", nil, tt.products, true)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("setLink() error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sortedKeys(it.products); !slices.Equal(got, tt.want) {
+				t.Errorf("products = %q, want %q", got, tt.want)
+			}
+			if it.materials == nil || it.products == nil {
+				t.Errorf("materials or products is a nil map")
+			}
+		})
+	}
 }
