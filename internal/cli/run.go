@@ -70,6 +70,7 @@ func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer loosenGC(deps.LookupEnv, gcHeadroom)()
 	if f.noRedact {
 		fmt.Fprintln(deps.Stderr, "consign: warning: --no-redact: the command is recorded and signed verbatim, secrets and all")
 	}
