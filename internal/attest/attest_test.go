@@ -173,6 +173,9 @@ func TestPAE(t *testing.T) {
 			if got := string(attest.PAE(tt.payloadType, []byte(tt.payload))); got != tt.want {
 				t.Errorf("PAE(%q, %q) = %q, want %q", tt.payloadType, tt.payload, got, tt.want)
 			}
+			if got, want := attest.PAESum(tt.payloadType, []byte(tt.payload)), sha256.Sum256([]byte(tt.want)); got != want {
+				t.Errorf("PAESum(%q, %q) = %x, want the SHA-256 of the PAE, %x", tt.payloadType, tt.payload, got, want)
+			}
 		})
 	}
 }

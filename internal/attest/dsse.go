@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,17 @@ func PAE(payloadType string, payload []byte) []byte {
 // extended slice, so that a caller can reuse one buffer.
 func AppendPAE(dst []byte, payloadType string, payload []byte) []byte {
 	return append(appendPAEHead(dst, payloadType, len(payload)), payload...)
+}
+
+// PAESum is the SHA-256 digest of [PAE](payloadType, payload), hashed
+// without joining them: a payload of hundreds of megabytes is not copied.
+func PAESum(payloadType string, payload []byte) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(appendPAEHead(nil, payloadType, len(payload)))
+	h.Write(payload)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // PAEMessage is [PAE](payloadType, payload) as a message to check

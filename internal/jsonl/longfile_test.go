@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,9 @@ import (
 	"github.com/consign-dev/consign/internal/jsonl"
 )
 
-// Lines longer than the read buffer, from a regular file (whose size sizes
-// a long line's buffer at once) and from a plain reader, read the same:
+// Lines longer than the read buffer, from a regular file, an in-memory
+// file and a limited reader of a file (whose sizes size a long line's
+// buffer at once) and from a plain reader, read the same:
 // each line's bytes exactly, trimmed, and none sharing memory with the next.
 func TestLongLinesFromFile(t *testing.T) {
 	long := func(c byte, n int) string { return `{"x":"` + strings.Repeat(string(c), n) + `"}` }
@@ -47,7 +49,18 @@ func TestLongLinesFromFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadAll(reader) = %v", err)
 			}
-			for _, got := range [][]jsonl.Line{fromFile, fromReader} {
+			fromMemory, err := jsonl.ReadAll(bytes.NewReader([]byte(content)), "a.jsonl", jsonl.Limits{})
+			if err != nil {
+				t.Fatalf("ReadAll(bytes.Reader) = %v", err)
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				t.Fatal(err)
+			}
+			fromLimited, err := jsonl.ReadAll(io.LimitReader(f, int64(len(content))+1), "a.jsonl", jsonl.Limits{})
+			if err != nil {
+				t.Fatalf("ReadAll(LimitReader(file)) = %v", err)
+			}
+			for _, got := range [][]jsonl.Line{fromFile, fromReader, fromMemory, fromLimited} {
 				if len(got) != len(want) {
 					t.Fatalf("%d lines, want %d", len(got), len(want))
 				}

@@ -292,7 +292,7 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 		}
 		for _, it := range items {
 			if it.Envelope != nil {
-				sf.paes[sha256.Sum256(attest.PAE(it.Envelope.PayloadType, it.Envelope.Payload))] = true
+				sf.paes[attest.PAESum(it.Envelope.PayloadType, it.Envelope.Payload)] = true
 			}
 		}
 		preds, err := sbomPredicatesOf(items)

@@ -372,7 +372,7 @@ func packedStatements(inputs []verify.Input) map[[sha256.Size]byte]bool {
 		}
 		for _, it := range items {
 			if it.Envelope != nil {
-				out[sha256.Sum256(attest.PAE(it.Envelope.PayloadType, it.Envelope.Payload))] = true
+				out[attest.PAESum(it.Envelope.PayloadType, it.Envelope.Payload)] = true
 			}
 		}
 	}
