@@ -18,6 +18,8 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/receipt"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -286,7 +288,7 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 			files[st] = sf
 			order = append(order, st)
 		}
-		items, err := attest.Read(raw, a.Source)
+		items, err := reread(raw, a.Source)
 		if err != nil {
 			return fmt.Errorf("re-reading %s: %w", a.Source, err)
 		}
@@ -494,4 +496,14 @@ func (b *builder) log(ctx context.Context, src LogSource, key *tlog.Verifier) er
 	b.add(Content{File: File{Path: "log/checkpoint", Role: RoleCheckpoint}, Data: note})
 	b.add(Content{File: File{Path: "log/consistency.json", Role: RoleConsistency}, Data: append(data, '\n')})
 	return nil
+}
+
+// reread is [attest.Read] of raw, the exact bytes of a document verified
+// once already: a document of one line is read where it lies rather than
+// copied line by line (a million-subject link is a line of some 400 MB).
+func reread(raw []byte, source string) ([]attest.Item, error) {
+	if len(raw) > 0 && len(raw) <= limits.Envelope && bytes.IndexByte(raw, '\n') < 0 {
+		return attest.ReadDocuments([]jsonl.Line{{N: 1, Data: raw}}, source)
+	}
+	return attest.Read(raw, source)
 }
