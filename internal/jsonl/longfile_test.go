@@ -11,9 +11,9 @@ import (
 	"github.com/consign-dev/consign/internal/jsonl"
 )
 
-// Lines longer than the read buffer, from a regular file, an in-memory
-// file and a limited reader of a file (whose sizes size a long line's
-// buffer at once) and from a plain reader, read the same:
+// Lines longer than the read buffer, from a regular file and a limited
+// reader of one (whose sizes size a long line's buffer at once) and from
+// plain readers, read the same:
 // each line's bytes exactly, trimmed, and none sharing memory with the next.
 func TestLongLinesFromFile(t *testing.T) {
 	long := func(c byte, n int) string { return `{"x":"` + strings.Repeat(string(c), n) + `"}` }
