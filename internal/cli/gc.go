@@ -5,8 +5,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
-
-	"github.com/consign-dev/consign/internal/startup"
 )
 
 // gcHeadroom is how far past the live heap the heap may grow between two
@@ -24,20 +22,14 @@ const gcHeadroom = 128 << 20
 // is set again after every collection, from the live heap it found.
 //
 // A GOGC in the environment (lookupEnv) is the user's choice and is left
-// alone.
+// alone; without one, Go's default (100) is the floor. The start-up setting
+// of package startup, put back a moment after the command starts, may
+// override this one until the next collection, whose tuning undoes that.
 func loosenGC(lookupEnv func(string) (string, bool), headroom uint64) (stop func()) {
 	if _, set := lookupEnv("GOGC"); set {
 		return func() {}
 	}
-	// The start-up setting goes back first, so that its timer cannot undo
-	// this one.
-	startup.Restore()
-	base := debug.SetGCPercent(100)
-	debug.SetGCPercent(base)
-	if base < 0 {
-		return func() {}
-	}
-	t := &gcTuner{base: base, headroom: headroom, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	t := &gcTuner{base: defaultGCPercent, headroom: headroom, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	t.tune()
 	t.arm()
 	return func() {
@@ -47,6 +39,9 @@ func loosenGC(lookupEnv func(string) (string, bool), headroom uint64) (stop func
 		t.mu.Unlock()
 	}
 }
+
+// defaultGCPercent is the GC percentage when GOGC is not set.
+const defaultGCPercent = 100
 
 // gcTuner sets the GC percentage after each collection.
 type gcTuner struct {
