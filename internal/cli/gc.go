@@ -8,7 +8,7 @@ import (
 )
 
 // gcHeadroom is how far past the live heap the heap may grow between two
-// collections while a step is recorded (see [loosenGC]).
+// collections while a step is recorded or a chain verified (see [loosenGC]).
 const gcHeadroom = 128 << 20
 
 // loosenGC lets the heap grow by up to headroom bytes past the live heap

@@ -81,6 +81,9 @@ Exit codes: 0 everything passed; 3 verification failed; 1 bad input; 2 usage.`,
 // runVerify verifies against a policy or a layout, prints the report and
 // writes the VSA.
 func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) error {
+	// A chain of thousands of links holds tens of MB live while it is
+	// read; at Go's default the collector marks it five or six times.
+	defer loosenGC(deps.LookupEnv, gcHeadroom)()
 	artifacts, err := evidence.Artifacts(args)
 	if err != nil {
 		return err
