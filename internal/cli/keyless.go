@@ -100,7 +100,7 @@ func (v *imageVerify) verifyKeyless(cmd *cobra.Command, deps *Deps, kl *oci.Keyl
 	if err != nil {
 		return err
 	}
-	img, atts, err := c.Attachments(cmd.Context(), v.ref)
+	img, atts, err := c.AttachedAttestations(cmd.Context(), v.ref)
 	if err != nil {
 		return err
 	}

@@ -68,22 +68,42 @@ func (a *Attachment) Name() string {
 // is an error, not a skipped entry. Requests go out a few at a time; the
 // result's order does not depend on their timing.
 func (c *Client) Discover(ctx context.Context, img *Image) ([]Attachment, error) {
-	return c.discover(ctx, img, true)
+	return c.discover(ctx, img, readAll)
 }
 
 // List is [Client.Discover] without fetching the layers: what is attached,
 // from the manifests alone, with every Payload empty. The manifests are
 // checked as Discover checks them.
 func (c *Client) List(ctx context.Context, img *Image) ([]Attachment, error) {
-	return c.discover(ctx, img, false)
+	return c.discover(ctx, img, listAll)
 }
 
-func (c *Client) discover(ctx context.Context, img *Image, payloads bool) ([]Attachment, error) {
+// reading says what a discovery reads: the layers too or the manifests
+// alone, and which of cosign's tags.
+type reading struct {
+	payloads bool     // fetch the layers, not only list them
+	tags     []string // cosign tag suffixes to look in
+}
+
+var (
+	allTags = []string{SuffixSignature, SuffixAttestation, SuffixSBOM}
+	readAll = reading{payloads: true, tags: allTags}
+	listAll = reading{payloads: false, tags: allTags}
+	// readAttestations is for a reader of attestations and bundles only
+	// ([Client.Attestations]): cosign keeps attestations in its .att tag,
+	// and what its .sig and .sbom tags hold (simple-signing signatures, an
+	// unsigned SBOM) is never an attestation, so those two tags are not
+	// asked for. The referrers API and the referrers tag schema are read as
+	// always, since they list every kind in one index.
+	readAttestations = reading{payloads: true, tags: []string{SuffixAttestation}}
+)
+
+func (c *Client) discover(ctx context.Context, img *Image, r reading) ([]Attachment, error) {
 	s, err := c.session(ctx, img.Ref.Context())
 	if err != nil {
 		return nil, err
 	}
-	d := &discovery{s: s, img: img, seen: map[v1.Hash]bool{}, payloads: payloads, early: map[blobKey][]byte{}}
+	d := &discovery{s: s, img: img, seen: map[v1.Hash]bool{}, payloads: r.payloads, tags: r.tags, early: map[blobKey][]byte{}}
 	places, err := d.places(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +128,7 @@ func (c *Client) discover(ctx context.Context, img *Image, payloads bool) ([]Att
 	if err := d.referrers(ctx, refs); err != nil {
 		return nil, err
 	}
-	if !payloads {
+	if !r.payloads {
 		return d.out, nil
 	}
 	if err := d.fetchLayers(ctx); err != nil {
@@ -124,7 +144,8 @@ type discovery struct {
 	out  []Attachment
 	jobs []layerJob // out[i] is filled by jobs[i]
 
-	payloads bool // the layers are wanted, not just listed
+	payloads bool     // the layers are wanted, not just listed
+	tags     []string // the cosign tag suffixes looked in
 	// early holds layers of cosign's tag images fetched as soon as their
 	// manifest came, while the other places were still being read;
 	// fetchLayers takes them from here instead of asking again.
@@ -150,7 +171,7 @@ type place struct {
 }
 
 // places reads the referrers API, the referrers tag schema index and
-// cosign's three tags, at once.
+// cosign's tags (all three, or those d.tags names), at once.
 func (d *discovery) places(ctx context.Context) ([]place, error) {
 	repo, dg := d.img.Ref.Context(), d.img.Digest
 	index := []string{string(types.OCIImageIndex)}
@@ -158,7 +179,7 @@ func (d *discovery) places(ctx context.Context) ([]place, error) {
 		{SourceReferrers, "referrers/" + dg.String(), index, fmt.Sprintf("referrers of %s", d.img.Ref), nil},
 		{SourceReferrersTag, "manifests/" + referrersTag(dg), index, fmt.Sprintf("referrers tag %s:%s", repo, referrersTag(dg)), nil},
 	}
-	for _, suffix := range []string{SuffixSignature, SuffixAttestation, SuffixSBOM} {
+	for _, suffix := range d.tags {
 		ps = append(ps, place{SourceCosignTag, "manifests/" + cosignTag(dg, suffix), manifestTypes, fmt.Sprintf("%s:%s", repo, cosignTag(dg, suffix)), nil})
 	}
 	err := parallel(ctx, len(ps), func(ctx context.Context, i int) error {

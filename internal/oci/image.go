@@ -18,10 +18,10 @@ import (
 // reading them one after the other (a failure to resolve is the error,
 // whatever discovery found).
 func (c *Client) Attachments(ctx context.Context, ref string) (*Image, []Attachment, error) {
-	return c.attachments(ctx, ref, true)
+	return c.attachments(ctx, ref, readAll)
 }
 
-func (c *Client) attachments(ctx context.Context, ref string, payloads bool) (*Image, []Attachment, error) {
+func (c *Client) attachments(ctx context.Context, ref string, rd reading) (*Image, []Attachment, error) {
 	r, err := c.ParseReference(ref)
 	if err != nil {
 		return nil, nil, err
@@ -32,14 +32,14 @@ func (c *Client) attachments(ctx context.Context, ref string, payloads bool) (*I
 	}
 	if d, ok := r.(name.Digest); ok {
 		if h, err := v1.NewHash(d.DigestStr()); err == nil {
-			return c.attachmentsByDigest(ctx, s, r, ref, h, payloads)
+			return c.attachmentsByDigest(ctx, s, r, ref, h, rd)
 		}
 	}
 	img, err := s.resolve(ctx, r, ref)
 	if err != nil {
 		return nil, nil, err
 	}
-	atts, err := c.discover(ctx, img, payloads)
+	atts, err := c.discover(ctx, img, rd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,7 +49,7 @@ func (c *Client) attachments(ctx context.Context, ref string, payloads bool) (*I
 // attachmentsByDigest is attachments for a reference by digest h: the
 // places are looked in while the manifest is read, and the looking is
 // cancelled if the manifest does not resolve.
-func (c *Client) attachmentsByDigest(ctx context.Context, s *session, r name.Reference, ref string, h v1.Hash, payloads bool) (*Image, []Attachment, error) {
+func (c *Client) attachmentsByDigest(ctx context.Context, s *session, r name.Reference, ref string, h v1.Hash, rd reading) (*Image, []Attachment, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type found struct {
@@ -58,7 +58,7 @@ func (c *Client) attachmentsByDigest(ctx context.Context, s *session, r name.Ref
 	}
 	done := make(chan found, 1)
 	go func() {
-		atts, err := c.discover(ctx, &Image{Ref: s.repo.Digest(h.String()), Digest: h, Given: ref}, payloads)
+		atts, err := c.discover(ctx, &Image{Ref: s.repo.Digest(h.String()), Digest: h, Given: ref}, rd)
 		done <- found{atts, err}
 	}()
 	img, err := s.resolve(ctx, r, ref)
@@ -72,6 +72,13 @@ func (c *Client) attachmentsByDigest(ctx context.Context, s *session, r name.Ref
 		return nil, nil, f.err
 	}
 	return img, f.atts, nil
+}
+
+// AttachedAttestations is [Client.Attachments] for a reader of
+// attestations and bundles: cosign's .sig and .sbom tags, which never hold
+// one, are not read.
+func (c *Client) AttachedAttestations(ctx context.Context, ref string) (*Image, []Attachment, error) {
+	return c.attachments(ctx, ref, readAttestations)
 }
 
 // ImageSignatures is what [Client.VerifyImage] found.
@@ -96,7 +103,7 @@ func (c *Client) VerifyImage(ctx context.Context, ref string, kr *attest.Keyring
 // Attestations resolves ref once and returns the attestations attached to
 // its digest as items for attest.VerifyItem, unverified.
 func (c *Client) Attestations(ctx context.Context, ref string) (*Image, []attest.Item, error) {
-	img, atts, err := c.Attachments(ctx, ref)
+	img, atts, err := c.attachments(ctx, ref, readAttestations)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,7 +135,7 @@ type Entry struct {
 func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyring) (*Image, []Entry, error) {
 	if kr == nil {
 		// Nothing to check: the manifests say what is there.
-		img, atts, err := c.attachments(ctx, ref, false)
+		img, atts, err := c.attachments(ctx, ref, listAll)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -139,7 +146,7 @@ func (c *Client) DiscoverImage(ctx context.Context, ref string, kr *attest.Keyri
 		}
 		return img, out, nil
 	}
-	img, atts, err := c.attachments(ctx, ref, true)
+	img, atts, err := c.attachments(ctx, ref, readAll)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -204,7 +211,7 @@ type Evidence struct {
 // attached to its digest, unverified, for a release gate that checks them
 // with the digest as the artifact.
 func (c *Client) Evidence(ctx context.Context, ref string) (*Image, []Evidence, error) {
-	img, atts, err := c.Attachments(ctx, ref)
+	img, atts, err := c.attachments(ctx, ref, readAttestations)
 	if err != nil {
 		return nil, nil, err
 	}

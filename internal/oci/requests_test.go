@@ -157,3 +157,59 @@ func TestAttachmentsByDigestUnresolved(t *testing.T) {
 		t.Fatalf("Attachments(unknown manifest) = %v, want ErrNotFound naming the manifest", err)
 	}
 }
+
+// TestAttestationsSkipSignatureTags: a reader of attestations
+// (Attestations, AttachedAttestations) looks in the referrers API and
+// cosign's .att tag but not in the .sig and .sbom tags, which never hold an
+// attestation, and finds every attestation Attachments finds.
+func TestAttestationsSkipSignatureTags(t *testing.T) {
+	t.Parallel()
+	h, host := startHostile(t)
+	ctx := context.Background()
+	img := signedImage(t, newClient(t, oci.ModeBoth), host, "atts")
+	ref := img.Ref.String()
+	tag := "/v2/atts/manifests/sha256-" + img.Digest.Hex
+	_, all, err := newClient(t, oci.ModeBoth).Attachments(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, it := range oci.Items(all) {
+		want = append(want, it.Source)
+	}
+	if len(want) < 2 {
+		t.Fatalf("Attachments found %d attestations, want one as a referrer and one in the .att tag", len(want))
+	}
+
+	log := &requestLog{n: map[string]int{}}
+	h.set(func(w http.ResponseWriter, r *http.Request) bool {
+		log.add(r)
+		return false
+	})
+	defer h.set(nil)
+	_, items, err := newClient(t, oci.ModeBoth).Attestations(ctx, ref)
+	if err != nil {
+		t.Fatalf("Attestations(%q) = %v", ref, err)
+	}
+	var got []string
+	for _, it := range items {
+		if it.Err != nil {
+			t.Errorf("%s: %v", it.Source, it.Err)
+		}
+		got = append(got, it.Source)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("Attestations(%q) found other attestations than Attachments (-want +got):\n%s", ref, diff)
+	}
+	counts := log.counts()
+	for _, p := range []string{tag + ".sig", tag + ".sbom"} {
+		if n := counts["GET "+p]; n != 0 {
+			t.Errorf("GET %s asked %d times by a reader of attestations, want 0", p, n)
+		}
+	}
+	for _, p := range []string{tag + ".att", "/v2/atts/referrers/" + img.Digest.String()} {
+		if n := counts["GET "+p]; n != 1 {
+			t.Errorf("GET %s asked %d times, want 1", p, n)
+		}
+	}
+}
