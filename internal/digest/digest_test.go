@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -398,4 +399,76 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(Parse(%q).String()) = %v, %v; want a match", s, again, err)
 		}
 	})
+}
+
+// chunkReader yields its chunks one Read at a time, each a short read, as
+// procfs and some network or FUSE file systems do.
+type chunkReader struct{ chunks []string }
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunks[0])
+	r.chunks[0] = r.chunks[0][n:]
+	if r.chunks[0] == "" {
+		r.chunks = r.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestHashFromShortReads: a short read ends the file only when it brings
+// the bytes read to the size fstat gave. A file fstat calls smaller than it
+// is (procfs says 0 bytes; a file may grow after the fstat) is read to its
+// end, never hashed as a prefix; one shorter than fstat said is read to its
+// end too.
+func TestHashFromShortReads(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		chunks []string
+		size   int64
+	}{
+		{"as fstat said", []string{"abc"}, 3},
+		{"fstat said 0", []string{"abc", "def", "ghi"}, 0},
+		{"grew after fstat", []string{"abc", "def"}, 2},
+		{"shrank after fstat", []string{"ab"}, 3},
+		{"short reads up to the size", []string{"ab", "cd", "ef"}, 6},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			whole := strings.Join(tt.chunks, "")
+			w := newWorker([]string{SHA256})
+			defer w.free()
+			if err := w.hashFrom(t.Context(), &chunkReader{chunks: slices.Clone(tt.chunks)}, tt.size); err != nil {
+				t.Fatal(err)
+			}
+			want := sha256.Sum256([]byte(whole))
+			if got := hex.EncodeToString(w.hs[0].Sum(nil)); got != hex.EncodeToString(want[:]) {
+				t.Errorf("hashFrom(%q, size %d) = %s, want the digest of all %d bytes %x", tt.chunks, tt.size, got, len(whole), want)
+			}
+		})
+	}
+}
+
+// TestFileProcfs: a procfs file of more than a page (fstat gives 0 bytes,
+// each read one page at most) is hashed whole, as reading it to its end
+// gives, not as its first page.
+func TestFileProcfs(t *testing.T) {
+	t.Parallel()
+	const p = "/proc/kallsyms"
+	want, err := os.ReadFile(p)
+	if err != nil || len(want) <= 4096 {
+		t.Skipf("no procfs file of more than a page: %d bytes, %v", len(want), err)
+	}
+	got, err := File(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := os.ReadFile(p); err != nil || !bytes.Equal(again, want) {
+		t.Skipf("%s changed while the test read it", p)
+	}
+	sum := sha256.Sum256(want)
+	if got[SHA256] != hex.EncodeToString(sum[:]) {
+		t.Errorf("File(%s) = %s, want the digest of its %d bytes", p, got[SHA256], len(want))
+	}
 }

@@ -610,8 +610,11 @@ func (w *worker) hashOSFile(ctx context.Context, f *os.File) error {
 
 // hashFrom hashes what f yields into w.hs. size, from the fstat that
 // checked the file's type, lets a file shorter than the buffer be read with
-// one read instead of two: a short read that reaches size is the end of the
-// file.
+// one read instead of two: a short read that brings the bytes read to
+// exactly size is the end of the file. Any other short read is not: a
+// procfs file says 0 bytes and yields a page a read, and a file may have
+// grown since the fstat; both are read to their end, never hashed as a
+// prefix.
 func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) error {
 	for _, h := range w.hs {
 		h.Reset()
@@ -632,7 +635,7 @@ func (w *worker) hashFrom(ctx context.Context, f io.Reader, size int64) error {
 				nextCheck += ctxCheckBytes
 			}
 		}
-		if err == io.EOF || (err == nil && n < len(buf) && total >= size) {
+		if err == io.EOF || (err == nil && n < len(buf) && total == size) {
 			break
 		}
 		if err != nil {
