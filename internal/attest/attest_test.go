@@ -167,6 +167,10 @@ func TestPAE(t *testing.T) {
 		{"in-toto", attest.PayloadType, "{}", "DSSEv1 28 application/vnd.in-toto+json 2 {}"},
 		{"lengths in bytes", "ü", "é€", "DSSEv1 2 ü 5 é€"},
 		{"payload with spaces and newlines", "t", "a b\nc", "DSSEv1 1 t 5 a b\nc"},
+		// The DSSE protocol's own example.
+		{"the DSSE specification's vector", "http://example.com/HelloWorld", "hello world", "DSSEv1 29 http://example.com/HelloWorld 11 hello world"},
+		{"a payload type with spaces", "a b ", "", "DSSEv1 4 a b  0 "},
+		{"a payload with a NUL byte and invalid UTF-8", "t", "\x00\xff", "DSSEv1 1 t 2 \x00\xff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -584,6 +588,12 @@ func TestRead(t *testing.T) {
 	}{
 		{name: "one line", data: string(l) + "\n", wantSources: []string{"f"}, wantFormats: []string{attest.FormatDSSE}, wantErrs: []bool{false}},
 		{name: "pretty-printed envelope", data: string(pretty), wantSources: []string{"f"}, wantFormats: []string{attest.FormatDSSE}, wantErrs: []bool{false}},
+		// A pretty-printed document the strict reader refuses is one
+		// document with an error, never read as valid: jsonl.Documents
+		// marks a document checked only when the strict reader accepts it.
+		{name: "pretty-printed envelope, a key twice", data: strings.Replace(string(pretty), "{", "{\n  \"payloadType\": \"x\",", 1), wantSources: []string{"f:1"}, wantFormats: []string{""}, wantErrs: []bool{true}},
+		{name: "pretty-printed envelope, invalid UTF-8", data: strings.Replace(string(pretty), "{", "{\n  \"x\": \"\xff\",", 1), wantSources: []string{"f:1"}, wantFormats: []string{""}, wantErrs: []bool{true}},
+		{name: "pretty-printed envelope, a lone surrogate", data: strings.Replace(string(pretty), "{", "{\n  \"x\": \"\\ud800\",", 1), wantSources: []string{"f:1"}, wantFormats: []string{""}, wantErrs: []bool{true}},
 		{name: "JSON Lines with blank lines and a bad line", data: string(l) + "\n\n" + `{"payloadType":` + "\n" + string(l) + "\r\n", wantSources: []string{"f:1", "f:3", "f:4"}, wantFormats: []string{attest.FormatDSSE, "", attest.FormatDSSE}, wantErrs: []bool{false, true, false}},
 		{name: "a line that is no known format", data: string(l) + "\n{\"hello\":1}\n", wantSources: []string{"f:1", "f:2"}, wantFormats: []string{attest.FormatDSSE, ""}, wantErrs: []bool{false, true}},
 		{name: "cosign bundle of an envelope", data: `{"base64Signature":"` + base64.StdEncoding.EncodeToString(l) + `","cert":""}`, wantSources: []string{"f"}, wantFormats: []string{attest.FormatCosignBundle}, wantErrs: []bool{false}},
