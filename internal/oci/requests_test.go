@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -212,4 +213,89 @@ func TestAttestationsSkipSignatureTags(t *testing.T) {
 			t.Errorf("GET %s asked %d times, want 1", p, n)
 		}
 	}
+}
+
+// TestAttachmentsByDigestHostile: reading the image's manifest and the
+// places at once, and cosign's tag layers early, checks what reading them
+// one after the other checks. A manifest that does not hash to the
+// reference's digest is refused though the places hold attachments for
+// that digest; a cosign tag layer that does not match its digest is
+// refused, though it was fetched early; and a layer whose early fetch
+// failed is asked again, not taken as missing.
+func TestAttachmentsByDigestHostile(t *testing.T) {
+	t.Parallel()
+	h, host := startHostile(t)
+	ctx := context.Background()
+	img := signedImage(t, newClient(t, oci.ModeBoth), host, "app")
+	other := signedImage(t, newClient(t, oci.ModeBoth), host, "other")
+	want, err := newClient(t, oci.ModeBoth).Discover(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attLayer string
+	for _, a := range want {
+		if a.Source == oci.SourceCosignTag && a.Kind == oci.KindAttestation {
+			attLayer = "/v2/app/blobs/" + a.Digest.String()
+		}
+	}
+	if attLayer == "" {
+		t.Fatalf("no attestation in cosign's .att tag among %d attachments", len(want))
+	}
+	flipped := func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.next.ServeHTTP(rec, r)
+		b := rec.Body.Bytes()
+		b[len(b)/2] ^= 1
+		_, _ = w.Write(b)
+	}
+
+	// The manifest of another image, sent for img's digest.
+	h.set(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/v2/app/manifests/"+img.Digest.String() {
+			w.Header().Set("Content-Type", string(other.MediaType))
+			_, _ = w.Write(other.Manifest)
+			return true
+		}
+		return false
+	})
+	if _, _, err := newClient(t, oci.ModeBoth).Attachments(ctx, img.Ref.String()); !errors.Is(err, oci.ErrDigestMismatch) {
+		t.Errorf("Attachments(another image's manifest) = %v, want ErrDigestMismatch", err)
+	}
+
+	// The .att layer altered, every time it is asked for.
+	h.set(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == attLayer {
+			flipped(w, r)
+			return true
+		}
+		return false
+	})
+	if _, _, err := newClient(t, oci.ModeBoth).Attachments(ctx, img.Ref.String()); !errors.Is(err, oci.ErrDigestMismatch) {
+		t.Errorf("Attachments(altered .att layer) = %v, want ErrDigestMismatch", err)
+	}
+
+	// The .att layer altered the first time only: the early fetch fails,
+	// the layer is asked for again and found.
+	var asked atomic.Int32
+	h.set(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == attLayer && asked.Add(1) == 1 {
+			flipped(w, r)
+			return true
+		}
+		return false
+	})
+	_, atts, err := newClient(t, oci.ModeBoth).Attachments(ctx, img.Ref.String())
+	if err != nil {
+		t.Fatalf("Attachments(.att layer altered once) = %v", err)
+	}
+	byPlace := cmpopts.SortSlices(func(a, b oci.Attachment) bool { return a.Name() < b.Name() })
+	if diff := cmp.Diff(want, atts, byPlace); diff != "" {
+		t.Errorf("Attachments(.att layer altered once) differs from Discover (-want +got):\n%s", diff)
+	}
+	// Early, then again (and once more for the referrer holding the
+	// same envelope).
+	if n := asked.Load(); n < 2 {
+		t.Errorf("the .att layer was asked for %d times, want it asked again after its early fetch failed", n)
+	}
+	h.set(nil)
 }
