@@ -166,6 +166,7 @@ var hints = []struct {
 	{attest.ErrInvalid, "the file is not a valid attestation; 'consign inspect FILE' shows what it holds", ExitError},
 	{digest.ErrInvalid, "a digest is written sha256:<64 lowercase hex digits>", ExitError},
 	{digest.ErrOutsideRoot, "paths must stay inside the directory being recorded", ExitError},
+	{digest.ErrNotRegular, "consign hashes regular files (and a named pipe given by name, read to its end), never a device or socket; inside a directory, remove the file or leave it out with --exclude where the command takes it, or name the files to hash", ExitError},
 	{tlog.ErrRollback, "ALERT: the log shrank: entries it had published are gone; keep the monitor's state as evidence and tell the log's operator", ExitVerifyNo},
 	{tlog.ErrFork, "ALERT: the log shows two different histories (a split view); keep both checkpoints as evidence and tell the log's operator", ExitVerifyNo},
 	{tlog.ErrConsistency, "ALERT: the log could not prove it only grew; keep the monitor's state as evidence and check again", ExitVerifyNo},

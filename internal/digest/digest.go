@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -400,9 +401,13 @@ func Reader(r io.Reader, algs ...string) (Set, int64, error) {
 }
 
 // File hashes the file at path with each of algs (default [SHA256]) as
-// [Reader] does. It follows symbolic links. Errors from opening or reading
-// are [*io/fs.PathError] values; an unknown algorithm gives an error wrapping
-// [ErrUnsupportedAlgorithm].
+// [Reader] does. It follows symbolic links. path must name a regular file
+// or a named pipe, which is read to its end (process substitution, or
+// /dev/stdin when standard input is a pipe); a device, a socket or any
+// other kind of file is refused, unread, with a [*NotRegularError]
+// (wrapping [ErrNotRegular]), since /dev/zero would be read forever.
+// Errors from opening or reading are [*io/fs.PathError] values; an unknown
+// algorithm gives an error wrapping [ErrUnsupportedAlgorithm].
 func File(path string, algs ...string) (Set, error) {
 	algs, err := normaliseAlgorithms(algs)
 	if err != nil {
@@ -413,11 +418,31 @@ func File(path string, algs ...string) (Set, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		// A socket cannot be opened (ENXIO on Linux): say what it is.
+		if fi, serr := os.Stat(path); serr == nil && !namedReadable(fi.Mode()) {
+			return nil, &NotRegularError{Path: path, Type: fi.Mode().Type()}
+		}
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !namedReadable(fi.Mode()) {
+		return nil, &NotRegularError{Path: path, Type: fi.Mode().Type()}
+	}
 	s, _, err := Reader(f, algs...)
 	return s, err
+}
+
+// namedReadable reports whether [File] reads a file of mode m that the
+// caller named: a regular file, or a named pipe (read to its end, as
+// process substitution or a pipe on standard input gives one). A
+// directory is left to fail as a read of it does.
+func namedReadable(m fs.FileMode) bool {
+	t := m.Type()
+	return t == 0 || t == fs.ModeNamedPipe || t == fs.ModeDir
 }
 
 // sums returns the Set of hs, which hash algs in the same order. scratch,

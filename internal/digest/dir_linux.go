@@ -194,7 +194,7 @@ func (w *worker) hashAt(ctx context.Context, dirfd int, name string) error {
 		}
 	}
 	if err == syscall.ELOOP {
-		return errNotRegular
+		return &NotRegularError{Path: name, Type: fs.ModeSymlink}
 	}
 	if err != nil {
 		return &fs.PathError{Op: "openat", Path: name, Err: err}
@@ -204,8 +204,8 @@ func (w *worker) hashAt(ctx context.Context, dirfd int, name string) error {
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return &fs.PathError{Op: "fstat", Path: name, Err: err}
 	}
-	if statType(st.Mode) != 0 {
-		return errNotRegular
+	if typ := statType(st.Mode); typ != 0 {
+		return &NotRegularError{Path: name, Type: typ}
 	}
 	w.fdr = fdReader{fd: fd, name: name}
 	return w.hashFrom(ctx, &w.fdr, st.Size)

@@ -22,6 +22,9 @@
 // directories are opened through an [os.Root] and files by name within them
 // without following links; links that lead out, dangle or loop are reported
 // in [Result.Skipped] rather than followed (security cases 32, 34 and 35 in docs/security.md).
+// Named pipes, sockets and devices are refused, never opened; [File] reads
+// a named pipe it is given by name to its end, and refuses the others
+// (security case 78 in docs/security.md).
 // File bytes are hashed as they are, with no line-ending normalisation.
 // Exclusions use gitignore-style patterns (below); a pattern that cannot be
 // compiled is an error, never a silent non-match.
@@ -64,7 +67,8 @@
 //
 // Errors wrap the sentinels of this package ([ErrInvalid],
 // [ErrUnsupportedAlgorithm], [ErrOutsideRoot], [ErrInvalidOptions],
-// [ErrInvalidPattern]) or of [io/fs]; match them with [errors.Is].
+// [ErrInvalidPattern], [ErrNotRegular]) or of [io/fs]; match them with
+// [errors.Is].
 //
 // [DigestSet]: https://github.com/in-toto/attestation/blob/main/spec/v1/digest_set.md
 package digest

@@ -10,9 +10,12 @@ import (
 // release: with openat, fstat, one read and close on a raw descriptor,
 // where an *os.File adds the runtime poller's epoll_ctl and a second read,
 // and [Reader]'s pipeline a goroutine, two channels and three buffers. ok
-// is false, with nothing read, for any other file, or when the open or
-// fstat fails: [File] then takes its usual path, and reports its usual
-// errors. O_NONBLOCK keeps a named pipe from blocking the open.
+// is false, with nothing read, for a larger regular file, a named pipe or
+// a directory, or when the open or fstat fails: [File] then takes its
+// usual path, and reports its usual errors. A device, socket or other
+// file is refused here, with a [*NotRegularError] and nothing read, by the
+// type of the fstat every file gets. O_NONBLOCK keeps a named pipe from
+// blocking the open (File opens it again, blocking, to read it to its end).
 func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK | syscall.O_NOCTTY
 	var fd int
@@ -27,7 +30,16 @@ func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil || statType(st.Mode) != 0 || st.Size > bufSize {
+	if syscall.Fstat(fd, &st) != nil {
+		return nil, false, nil
+	}
+	if typ := statType(st.Mode); typ != 0 {
+		if !namedReadable(typ) {
+			return nil, true, &NotRegularError{Path: path, Type: typ}
+		}
+		return nil, false, nil
+	}
+	if st.Size > bufSize {
 		return nil, false, nil
 	}
 	w := newWorker(algs)

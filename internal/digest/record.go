@@ -30,8 +30,6 @@ const (
 	// ReasonLinkDepth is for a link to a directory found after following
 	// 40 links to directories nested in each other.
 	ReasonLinkDepth = "too many nested symbolic links to directories"
-	// ReasonNotRegular is for a named pipe, socket or device.
-	ReasonNotRegular = "not a regular file"
 )
 
 const (
@@ -138,7 +136,17 @@ type Result struct {
 // files recorded under the link's path. A link that leaves root, dangles,
 // loops, or leads to a directory the walk is already inside is not followed
 // and is listed in [Result.Skipped] with its reason (security case 35 in docs/security.md).
-// Named pipes, sockets and devices are skipped too, and never opened.
+//
+// # Other files
+//
+// Only regular files and directories are recorded. A named pipe, socket,
+// device or other file met in the tree, or reached through a link inside
+// it, or named as a path argument, is refused with a [*NotRegularError]
+// (wrapping [ErrNotRegular]) naming its recorded path and type, and never
+// opened: a pipe nobody writes to would block the recording and a device
+// such as /dev/zero never end it. Leaving it out silently would let
+// something in the tree go unrecorded; an exclude pattern
+// ([RecordOptions.Exclude]) that matches it leaves it out on purpose.
 //
 // # Contents
 //
@@ -150,7 +158,8 @@ type Result struct {
 //
 // Record returns an error wrapping [ErrInvalidOptions] for bad options
 // (see [RecordOptions.Validate]), [ErrOutsideRoot] as above,
-// [fs.ErrNotExist] for a path argument that does not exist, an error
+// [fs.ErrNotExist] for a path argument that does not exist,
+// [*NotRegularError] as above, an error
 // naming the path for a file or directory that cannot be read (wrapping
 // the cause, such as [fs.ErrPermission]), and ctx.Err() once ctx is done.
 // With several failures, it returns one of them.

@@ -258,12 +258,12 @@ func (r *recorder) entry(d *dirTask, name string, typ fs.FileMode, local, linked
 			}
 		default:
 			if !exFile {
-				r.skip(key, ReasonNotRegular)
+				r.fail(&NotRegularError{Path: key, Type: fi.Mode().Type(), Link: true})
 			}
 		}
 	default:
 		if !ex.excluded(key, false) {
-			r.skip(key, ReasonNotRegular)
+			r.fail(&NotRegularError{Path: key, Type: typ})
 		}
 	}
 }
@@ -502,12 +502,15 @@ type dirEntry struct {
 // hashBatch hashes the files of b.
 func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
 	defer b.dir.release()
+	var changed *NotRegularError
 	each := func(it fileItem, err error) bool {
 		switch {
 		case err == nil:
 			w.keep(it.key)
-		case errors.Is(err, errNotRegular):
-			r.skip(it.key, ReasonNotRegular)
+		case errors.As(err, &changed):
+			// Listed as a regular file, and something else once opened.
+			r.fail(&NotRegularError{Path: it.key, Type: changed.Type})
+			return false
 		case r.ctx.Err() != nil:
 			r.fail(r.ctx.Err())
 			return false
@@ -529,10 +532,6 @@ func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
 	}
 	return nil
 }
-
-// errNotRegular reports a file that stopped being a regular file between
-// listing its directory and opening it.
-var errNotRegular = errors.New("not a regular file")
 
 // worker is the state of one hashing goroutine.
 type worker struct {
@@ -603,7 +602,7 @@ func (w *worker) hashOSFile(ctx context.Context, f *os.File) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return errNotRegular
+		return &NotRegularError{Path: f.Name(), Type: fi.Mode().Type()}
 	}
 	return w.hashFrom(ctx, f, fi.Size())
 }
