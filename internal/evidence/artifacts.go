@@ -19,7 +19,9 @@ import (
 // is a file, hashed here with SHA-256 and named by its path; anything else
 // is a digest, ALG:HEX, or NAME=ALG:HEX. An argument that is neither an
 // existing file nor holds a ':' is an error wrapping [fs.ErrNotExist]; a
-// malformed digest one wrapping [digest.ErrInvalid].
+// malformed digest one wrapping [digest.ErrInvalid]; a device or socket,
+// refused unread, one wrapping [digest.ErrNotRegular] (a named pipe is
+// read to its end, as [digest.File] reads one).
 func Artifacts(args []string) ([]verify.Artifact, error) {
 	out := make([]verify.Artifact, len(args))
 	errs := make([]error, len(args))

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/receipt"
@@ -41,9 +42,11 @@ func isAttestationFile(name string) bool {
 // read whatever its name; a directory is walked (symbolic links in it are
 // not followed) and its regular files named *.jsonl, *.link, *.intoto.json,
 // *.dsse.json, *.dsse, *.sigstore.json and *.bundle are read, in lexical
-// order; *.receipts.jsonl (receipts kept beside attestations) are not. Each
-// file is capped at [limits.AttestationFile] bytes. Errors wrap
-// [fs.ErrNotExist], [limits.ErrTooLarge] and the like.
+// order; *.receipts.jsonl (receipts kept beside attestations) are not; a
+// named pipe, socket or device of such a name is refused (an error
+// wrapping [digest.ErrNotRegular]). Each file is capped at
+// [limits.AttestationFile] bytes. Errors wrap [fs.ErrNotExist],
+// [limits.ErrTooLarge] and the like.
 func ReadAttestations(paths []string) ([]verify.Input, error) {
 	var out []verify.Input
 	for _, p := range paths {
@@ -53,7 +56,7 @@ func ReadAttestations(paths []string) ([]verify.Input, error) {
 		}
 		files := []string{p}
 		if fi.IsDir() {
-			if files, err = walk(p, func(d fs.DirEntry) bool { return d.Type().IsRegular() && isAttestationFile(d.Name()) }); err != nil {
+			if files, err = walk(p, isAttestationFile, false); err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
 			sort.Strings(files)
@@ -80,10 +83,15 @@ func receiptFiles(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("reading attestations: %w", err)
 		}
 		if !fi.IsDir() {
-			files = append(files, receipt.PathFor(a))
+			// Found beside the file, not named: not a pipe to block on.
+			p := receipt.PathFor(a)
+			if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+				return nil, &digest.NotRegularError{Path: p, Type: fi.Mode().Type()}
+			}
+			files = append(files, p)
 			continue
 		}
-		found, err := walk(a, func(d fs.DirEntry) bool { return !d.IsDir() && strings.HasSuffix(d.Name(), receiptsExt) })
+		found, err := walk(a, func(name string) bool { return strings.HasSuffix(name, receiptsExt) }, true)
 		if err != nil {
 			return nil, err
 		}
@@ -114,17 +122,34 @@ func ReadReceipts(paths []string) ([]verify.Input, error) {
 	return out, nil
 }
 
-// walk lists the paths under root whose entries pick chooses, in the order
-// filepath.WalkDir visits them (lexical); symbolic links are not followed.
-func walk(root string, pick func(fs.DirEntry) bool) ([]string, error) {
+// walk lists the files under root whose names pick chooses, in the order
+// filepath.WalkDir visits them (lexical). Directories are walked, not
+// followed through links. A symbolic link is listed when links is set
+// (the reader follows it) and passed over otherwise. A named pipe, socket
+// or device of a chosen name is refused with a [*digest.NotRegularError]:
+// opening a pipe nobody writes to would never return. So is a link to one.
+func walk(root string, pick func(name string) bool, links bool) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if pick(d) {
-			files = append(files, path)
+		if d.IsDir() || !pick(d.Name()) {
+			return nil
 		}
+		switch t := d.Type(); {
+		case t.IsRegular():
+		case t&fs.ModeSymlink != 0:
+			if !links {
+				return nil
+			}
+			if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+				return &digest.NotRegularError{Path: path, Type: fi.Mode().Type(), Link: true}
+			}
+		default:
+			return &digest.NotRegularError{Path: path, Type: t}
+		}
+		files = append(files, path)
 		return nil
 	})
 	return files, err
