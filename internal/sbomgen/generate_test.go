@@ -228,6 +228,13 @@ func TestGenerateBadTargets(t *testing.T) {
 		{fakeOCI, ErrArchive},
 		{"registry:", ErrImage},
 		{fifo, ErrNoTarget},
+		// Named with a scheme, a device or pipe is refused too: syft would
+		// read /dev/zero forever, and a pipe is read more than once.
+		{"file:/dev/null", ErrNoTarget},
+		{"file:/dev/zero", ErrNoTarget},
+		{"archive:/dev/zero", ErrNoTarget},
+		{"oci-archive:" + fifo, ErrNoTarget},
+		{"docker-archive:" + fifo, ErrNoTarget},
 	}
 	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)

@@ -70,6 +70,10 @@ func resolveTarget(s string) (target, error) {
 		if want := sch == KindDir || sch == KindOCIDir; fi.IsDir() != want {
 			return target{}, fmt.Errorf("%w: %q is not a %s", ErrNoTarget, rest, map[bool]string{true: "directory", false: "file"}[want])
 		}
+		if !fi.IsDir() && !fi.Mode().IsRegular() {
+			// A device would be read forever, a pipe read more than once.
+			return target{}, notRegular(rest)
+		}
 		return t, nil
 	}
 	fi, err := os.Stat(s)
@@ -86,9 +90,15 @@ func resolveTarget(s string) (target, error) {
 	case fi.Mode().IsRegular():
 		t.kind = sniffFile(s)
 	default:
-		return target{}, fmt.Errorf("%w: %q is neither a regular file nor a directory", ErrNoTarget, s)
+		return target{}, notRegular(s)
 	}
 	return t, nil
+}
+
+// notRegular refuses a target that is neither a regular file nor a
+// directory.
+func notRegular(p string) error {
+	return fmt.Errorf("%w: %q is neither a regular file nor a directory", ErrNoTarget, p)
 }
 
 func notFound(p string, err error) error {
