@@ -405,14 +405,24 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set, 
 }
 
 // cleanNames reports whether every name of m is one addValidated accepts
-// and files as it is: not empty, no backslash or NUL, already clean.
+// and files as it is.
 func cleanNames(m map[string]digest.Set) bool {
 	for name := range m {
-		if name == "" || strings.ContainsAny(name, "\\\x00") || path.Clean(name) != name {
+		if key, ok := artifactKey(name); !ok || key != name {
 			return false
 		}
 	}
 	return true
+}
+
+// artifactKey is the name rule of addValidated: the key an artifact name
+// is filed under, its [path.Clean] form; ok is false for a name that is
+// empty or holds a backslash or NUL.
+func artifactKey(name string) (key string, ok bool) {
+	if name == "" || strings.ContainsAny(name, "\\\x00") {
+		return "", false
+	}
+	return path.Clean(name), true
 }
 
 func orEmpty(m map[string]digest.Set) map[string]digest.Set {
@@ -436,10 +446,10 @@ func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string
 // addValidated is [addArtifact] for a digest set already validated (a
 // statement's subject, which [attest.ParseStatement] validates).
 func addValidated(m map[string]digest.Set, name string, d digest.Set, what string) error {
-	if name == "" || strings.ContainsAny(name, "\\\x00") {
+	clean, ok := artifactKey(name)
+	if !ok {
 		return fmt.Errorf("%w: %s name %q: artifact names use \"/\" and hold no backslash or NUL", attest.ErrInvalid, what, name)
 	}
-	clean := path.Clean(name)
 	if have, ok := m[clean]; ok {
 		if !sameContent(have, d) {
 			return fmt.Errorf("%w: %s %q is listed twice with different digests (as %q once cleaned)", attest.ErrInvalid, what, name, clean)
