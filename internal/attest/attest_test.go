@@ -20,6 +20,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
 )
@@ -564,6 +565,36 @@ func TestResolveType(t *testing.T) {
 }
 
 // ---- reading files ----
+
+// TestReadDocumentsTrustsOnlyCheckedBytes: ReadDocuments skips the strict
+// check only for the bytes jsonl.Documents checked. A document read so
+// whose Data a caller replaced by bytes the strict reader refuses is one
+// document with an error, not read as valid.
+func TestReadDocumentsTrustsOnlyCheckedBytes(t *testing.T) {
+	s := newSigner(t, "ecdsa")
+	l := line(t, signed(t, statement(t, attest.PredicateTestResult, "app"), s))
+	pretty, err := json.MarshalIndent(json.RawMessage(l), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]string{
+		"invalid UTF-8":    strings.Replace(string(pretty), "{", "{\n  \"x\": \"\xff\",", 1),
+		"a lone surrogate": strings.Replace(string(pretty), "{", "{\n  \"x\": \"\\ud800\",", 1),
+	} {
+		docs, err := jsonl.Documents(bytes.NewReader(pretty), "f", jsonl.Limits{})
+		if err != nil || len(docs) != 1 || !docs[0].Strict() {
+			t.Fatalf("Documents(pretty envelope) = %d documents, %v; want one, Strict", len(docs), err)
+		}
+		docs[0].Data = []byte(bad)
+		items, err := attest.ReadDocuments(docs, "f")
+		if err != nil {
+			t.Fatalf("%s: ReadDocuments() error = %v", name, err)
+		}
+		if len(items) != 1 || items[0].Err == nil {
+			t.Errorf("%s: ReadDocuments(replaced Data) = %+v, want one item with an error", name, items)
+		}
+	}
+}
 
 func TestRead(t *testing.T) {
 	s := newSigner(t, "ecdsa")

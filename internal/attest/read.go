@@ -84,7 +84,7 @@ func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 			return nil, fmt.Errorf("%w: %s is neither JSON nor a base64 signature", ErrMalformed, name)
 		}
 		// A document of several lines jsonl.Documents checked already.
-		if docs[0].Strict || CheckJSON(doc) == nil {
+		if docs[0].Strict() || CheckJSON(doc) == nil {
 			return []Item{readChecked(doc, name)}, nil
 		}
 	}

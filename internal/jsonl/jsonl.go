@@ -50,10 +50,19 @@ type Line struct {
 	// Data is the line without its end and surrounding white space; it is
 	// never empty, and belongs to the caller.
 	Data []byte
-	// Strict is set by [Documents] on a document of several lines that
-	// [strictjson.Valid] accepted (the reader's one pass of the JSON
-	// grammar over it), so that a strict reader need not check it again.
-	Strict bool
+	// checked is Data as [strictjson.Valid] accepted it, set by
+	// [Documents] alone; see [Line.Strict].
+	checked []byte
+}
+
+// Strict reports whether [Documents] read l as a document of several
+// lines that [strictjson.Valid] accepted (the reader's one pass of the
+// JSON grammar over it), so that a strict reader need not check it again.
+// Nothing else can mark a Line so: a Line made elsewhere is never Strict,
+// nor is one whose Data was replaced since (Data must still be the very
+// bytes checked). Writing into Data's bytes is the caller's to avoid.
+func (l Line) Strict() bool {
+	return len(l.checked) > 0 && len(l.Data) == len(l.checked) && &l.Data[0] == &l.checked[0]
 }
 
 // Reader reads the lines of one file.
@@ -244,7 +253,7 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 		// What strictjson.Valid accepts, json.Valid does; it is asked
 		// first as the strict reader asks it anyway.
 		if whole && strictjson.Valid(doc) {
-			return []Line{{N: first.N, Data: doc, Strict: true}}, nil
+			return []Line{{N: first.N, Data: doc, checked: doc}}, nil
 		}
 		if whole && json.Valid(doc) {
 			return []Line{{N: first.N, Data: doc}}, nil

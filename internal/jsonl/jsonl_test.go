@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
@@ -50,7 +51,7 @@ func TestReadAll(t *testing.T) {
 				}
 				return
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, lineData); diff != "" {
 				t.Errorf("ReadAll() (-want +got):\n%s", diff)
 			}
 		})
@@ -64,11 +65,12 @@ func TestDocuments(t *testing.T) {
 		in      string
 		lim     jsonl.Limits
 		want    []jsonl.Line
+		strict  bool // the one document read is Strict
 		wantErr error
 	}{
 		{name: "empty", in: "\n\n"},
 		{name: "one line", in: `{"a":1}`, want: []jsonl.Line{{N: 1, Data: []byte(`{"a":1}`)}}},
-		{name: "pretty", in: "\n" + pretty, want: []jsonl.Line{{N: 2, Data: []byte(strings.TrimSpace(pretty)), Strict: true}}},
+		{name: "pretty", in: "\n" + pretty, want: []jsonl.Line{{N: 2, Data: []byte(strings.TrimSpace(pretty))}}, strict: true},
 		{name: "lines", in: "{}\n[1]\n", want: []jsonl.Line{{N: 1, Data: []byte("{}")}, {N: 2, Data: []byte("[1]")}}},
 		// Valid JSON the strict reader refuses (a key twice) is still one
 		// document, left for it to refuse by name.
@@ -86,8 +88,13 @@ func TestDocuments(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Documents() error = %v, want %v", err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, lineData); diff != "" {
 				t.Errorf("Documents() (-want +got):\n%s", diff)
+			}
+			for i, l := range got {
+				if want := tt.strict && i == 0; l.Strict() != want {
+					t.Errorf("Documents()[%d].Strict() = %v, want %v", i, l.Strict(), want)
+				}
 			}
 		})
 	}
@@ -174,9 +181,43 @@ func TestDocumentsFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(want, got, lineData); diff != "" {
 				t.Errorf("Documents(file, limit %v) (-memory +file):\n%s", limit, diff)
 			}
 		}
+	}
+}
+
+// lineData compares Lines by their number and bytes; whether one is
+// Strict is asked of the method.
+var lineData = cmpopts.IgnoreUnexported(jsonl.Line{})
+
+// TestStrictOnlyFromDocuments: only the bytes Documents checked carry its
+// mark. A Line made by a caller is never Strict, and one whose Data is
+// replaced, however, stops being Strict.
+func TestStrictOnlyFromDocuments(t *testing.T) {
+	docs, err := jsonl.Documents(strings.NewReader("{\n  \"a\": 1\n}\n"), "f", jsonl.Limits{})
+	if err != nil || len(docs) != 1 || !docs[0].Strict() {
+		t.Fatalf("Documents(pretty document) = %v, %v; want one Strict line", docs, err)
+	}
+	unchecked := []byte("{\n  \"a\": 1,\n  \"a\": 2\n}")
+	for name, l := range map[string]jsonl.Line{
+		"made":                 {N: 1, Data: unchecked},
+		"Data replaced":        {N: docs[0].N, Data: unchecked},
+		"Data re-sliced":       {N: docs[0].N, Data: docs[0].Data[:len(docs[0].Data)-1]},
+		"Data copied":          {N: docs[0].N, Data: bytes.Clone(docs[0].Data)},
+		"Data replaced, empty": {N: docs[0].N, Data: nil},
+	} {
+		if l.Strict() {
+			t.Errorf("%s: Strict() = true", name)
+		}
+	}
+	replaced := docs[0]
+	replaced.Data = unchecked
+	if replaced.Strict() {
+		t.Errorf("a Strict line with its Data replaced is Strict()")
+	}
+	if !docs[0].Strict() {
+		t.Errorf("the line read is no longer Strict() after a copy of it changed")
 	}
 }
