@@ -74,10 +74,28 @@ type Reader struct {
 	long []byte // a line longer than the buffer, as it is read
 	err  error
 	// left is how many bytes of a regular file are left to read (-1 when
-	// r is no such file): a long line's buffer is made that large at once
-	// (at most the line limit) instead of growing by copies, which would
-	// hold some 2.25 times a line of hundreds of megabytes.
+	// r is no such file): it bounds a long line, whose buffer grows in a
+	// few large steps, the last straight to that bound ([longCap]).
 	left int64
+}
+
+// longMin is the first buffer of a long line from a file of known size.
+const longMin = 1 << 20
+
+// longCap is the capacity a long line's buffer of capacity c grows to
+// when it must hold need bytes, and the line can be at most bound bytes:
+// eight times c (at least longMin), or bound itself once that is within
+// four times the step. The buffer so holds at most 32 times the line read
+// into it (or longMin), never the rest of a large file for a line of a
+// megabyte; and a line that fills most of a large file is copied at most
+// from a buffer of less than a quarter of it, so that reading it holds
+// less than 1.25 times the line (append's growth held some 2.25 times).
+func longCap(c, need, bound int) int {
+	next := max(8*c, longMin)
+	if 4*next >= bound {
+		next = bound
+	}
+	return max(next, need)
 }
 
 // remaining is the number of bytes r has left when it is a regular file
@@ -160,9 +178,12 @@ func (r *Reader) readLine() ([]byte, error) {
 			// as it comes, so a long blank line costs nothing either.
 			if len(r.long) == 0 {
 				chunk = bytes.TrimLeft(chunk, " \t\r\n\v\f")
-				if want := min(left, int64(r.lim.Line)+1); cap(r.long) < int(want) {
-					r.long = make([]byte, 0, want)
-				}
+			}
+			if need := len(r.long) + len(chunk); left >= 0 && need > cap(r.long) {
+				bound := int(min(int64(len(r.long))+left, int64(r.lim.Line)+1))
+				long := make([]byte, len(r.long), longCap(cap(r.long), need, bound))
+				copy(long, r.long)
+				r.long = long
 			}
 			r.long = append(r.long, chunk...)
 			if err == bufio.ErrBufferFull {
@@ -237,12 +258,16 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 		} else {
 			size += int64(rd.br.Buffered())
 		}
-		buf := make([]byte, 0, min(size, int64(lim.Line))+1)
-		buf = append(append(buf, first.Data...), '\n')
-		buf, err := readAll(buf, io.LimitReader(lc, int64(lim.Line-len(first.Data))))
-		if err != nil {
+		// ReadFrom wants bytes.MinRead bytes free before every read, the
+		// last (which finds the end) too: with them, one allocation.
+		var b bytes.Buffer
+		b.Grow(int(min(size, int64(lim.Line)+1)) + bytes.MinRead)
+		b.Write(first.Data)
+		b.WriteByte('\n')
+		if _, err := b.ReadFrom(io.LimitReader(lc, int64(lim.Line-len(first.Data)))); err != nil {
 			return nil, err
 		}
+		buf := b.Bytes()
 		rest := buf[len(first.Data)+1:]
 		_, err = rd.br.Peek(1)
 		whole := err == io.EOF
@@ -266,23 +291,6 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 		rd.n = first.N
 	}
 	return rd.appendAll(out)
-}
-
-// readAll appends what r yields to b, as [io.ReadAll] does.
-func readAll(b []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
 }
 
 // lineCounter counts the lines passing through it against the reader's

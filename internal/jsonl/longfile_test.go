@@ -82,3 +82,65 @@ func TestLongLinesFromFile(t *testing.T) {
 		})
 	}
 }
+
+// writeTemp writes content to a file of its own and opens it.
+func writeTemp(t testing.TB, content []byte) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "a.jsonl")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestLongLineReservation: a line longer than the read buffer at the start
+// of a large file gets a buffer bounded by what it holds, not by the rest
+// of the file: reading 100 KiB then 24 MiB of shorter lines allocates
+// little more than the lines themselves (each line is the caller's).
+func TestLongLineReservation(t *testing.T) {
+	var content []byte
+	content = append(content, `{"x":"`+strings.Repeat("a", 100<<10)+`"}`+"\n"...)
+	short := `{"y":"` + strings.Repeat("b", 60<<10) + `"}` + "\n"
+	for len(content) < 24<<20 {
+		content = append(content, short...)
+	}
+	f := writeTemp(t, content)
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := jsonl.ReadAll(f, "a.jsonl", jsonl.Limits{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	t.Logf("reading %d bytes allocated %d", len(content), res.AllocedBytesPerOp())
+	if got, limit := res.AllocedBytesPerOp(), int64(len(content))*5/4+4<<20; got > limit {
+		t.Errorf("reading a %d-byte file allocated %d bytes, want at most %d", len(content), got, limit)
+	}
+}
+
+// BenchmarkDocumentsPretty reads one pretty-printed document of 8 MiB
+// from a file: its buffer is sized from the file, one allocation.
+func BenchmarkDocumentsPretty(b *testing.B) {
+	doc := "{\n  \"a\": [" + strings.Repeat("\"xxxxxxxxxx\", ", 8<<20/14) + "1]\n}\n"
+	f := writeTemp(b, []byte(doc))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for range b.N {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			b.Fatal(err)
+		}
+		docs, err := jsonl.Documents(f, "a.json", jsonl.Limits{})
+		if err != nil || len(docs) != 1 {
+			b.Fatalf("Documents() = %d documents, %v", len(docs), err)
+		}
+	}
+}
