@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -135,6 +138,9 @@ the same digest. It is for trying consign's image commands on files of your own 
 			}
 			d, err := c.PushFiles(cmd.Context(), args[0], args[1:])
 			if err != nil {
+				if ref, ok := swappedPush(c, args); ok {
+					return withHint(err, fmt.Sprintf("the image comes first: consign registry push IMAGE FILE... (%q is a file, and %q an image reference)", args[0], ref))
+				}
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), d.String())
@@ -144,4 +150,22 @@ the same digest. It is for trying consign's image commands on files of your own 
 	}
 	reg.add(cmd, false)
 	return cmd
+}
+
+// swappedPush reports whether the arguments of a push that failed look
+// given the wrong way round: IMAGE names a file, and a FILE that does not
+// exist reads as an image reference with a tag or digest (returned).
+func swappedPush(c *oci.Client, args []string) (string, bool) {
+	if _, err := os.Stat(args[0]); err != nil {
+		return "", false
+	}
+	for _, f := range args[1:] {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) || !strings.ContainsAny(f, ":@") {
+			continue
+		}
+		if _, err := c.ParseReference(f); err == nil {
+			return f, true
+		}
+	}
+	return "", false
 }
