@@ -18,6 +18,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrBadRequest: the request is malformed (400).
 	ErrBadRequest = errors.New("bad request")
+	// ErrTimeout: the request's body stopped arriving, or came too slowly (408).
+	ErrTimeout = errors.New("the request came too slowly")
 	// ErrTooLarge: the request is over a size or count limit (413).
 	ErrTooLarge = errors.New("request too large")
 	// ErrRateLimited: the token is over its rate (429).
@@ -61,6 +63,8 @@ func (e *Error) Unwrap() error {
 		return ErrForbidden
 	case 404:
 		return ErrNotFound
+	case 408:
+		return ErrTimeout
 	case 413:
 		return ErrTooLarge
 	case 429:

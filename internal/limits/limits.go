@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 const (
@@ -134,7 +135,28 @@ const (
 	// PublishRate is the default envelopes per second one token may publish, and PublishBurst its burst.
 	PublishRate  = 1000
 	PublishBurst = 2000
+	// PublishBodyIdle and PublishBodyRate bound how slowly a publish body
+	// may arrive: never PublishBodyIdle without a byte, and after the
+	// first PublishBodyIdle at least PublishBodyRate bytes a second on
+	// average. A body that keeps to both may take as long as it needs.
+	PublishBodyIdle = 30 * time.Second
+	PublishBodyRate = 64 << 10
+	// PublishCheckRate is the pace, in bytes of body a second, at which
+	// the server's checks of a publish are allowed to go at the slowest:
+	// once the body is read, its answer is due within the server's write
+	// timeout plus [AtRate](body, PublishCheckRate), and a client waits as
+	// long (a 392 MB envelope: about 6 minutes more).
+	PublishCheckRate = 1 << 20
 )
+
+// AtRate is how long n bytes take at perSecond bytes a second (0 for a
+// rate of 0 or less).
+func AtRate(n, perSecond int64) time.Duration {
+	if perSecond <= 0 || n <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n) / float64(perSecond) * float64(time.Second))
+}
 
 // Limits of SBOM reading and scanning (security cases 43, 61 in docs/security.md).
 const (

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
+	"github.com/consign-dev/consign/internal/limits"
 )
 
 // readEnvelopes reads a publish body as a stream: JSON Lines of envelopes,
@@ -24,13 +26,16 @@ import (
 //
 // Every byte read counts against Limits.MaxInFlight until the caller calls
 // release (also after an error); a body that would pass it fails with
-// [api.ErrOverloaded].
+// [api.ErrOverloaded]. The body is read under a moving deadline ([pacedBody]).
 func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, held *int64) ([][]byte, error) {
 	l := s.cfg.Limits
 	if r.ContentLength > l.MaxBody {
 		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
 	}
-	lr := newLineReader(&budgetReader{r: http.MaxBytesReader(w, r.Body, l.MaxBody), s: s, held: held}, l.MaxEnvelope)
+	// r.Body itself stays as it is: the HTTP server looks at its type
+	// to drain or close what the handler leaves unread.
+	body := http.MaxBytesReader(w, s.pace(w, r.Body), l.MaxBody)
+	lr := newLineReader(&budgetReader{r: body, s: s, held: held}, l.MaxEnvelope)
 	defer lr.free()
 	first, err := lr.next()
 	if err == io.EOF {
@@ -106,6 +111,8 @@ func (s *Server) oneEnvelope(lr *lineReader, first, second []byte) ([][]byte, er
 func (s *Server) bodyError(err error, n int) error {
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.Is(err, api.ErrTimeout):
+		return err
 	case errors.Is(err, errInFlight):
 		return &retryError{api.ErrOverloaded, time.Second}
 	case errors.As(err, &mbe):
@@ -224,4 +231,66 @@ func (lr *lineReader) skipSpace() error {
 			return nil
 		}
 	}
+}
+
+// pacedBody is a publish body read under a deadline that moves on while
+// the body arrives, in place of one deadline for the whole request: before
+// each read the deadline is the earlier of Limits.BodyIdle from now and
+// the time by which the bytes so far would have come at Limits.BodyRate,
+// after a first BodyIdle of grace. A sender that stalls, or drips bytes to
+// hold the connection, is cut off; one that keeps sending may take as long
+// as its body needs.
+type pacedBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	idle  time.Duration
+	rate  int64
+	start time.Time
+	n     int64
+	// slow says which bound the deadline set last is: the rate's, not
+	// the idle time's.
+	slow bool
+	// ended is set once the body has returned an error or its end: from
+	// then on the connection's deadline belongs to the HTTP server (which
+	// clears it to watch for the client going away).
+	ended bool
+}
+
+// pace reads body under a moving deadline (see [pacedBody]), or returns it
+// as it is when the connection takes no deadlines (a handler called
+// without a server, as in tests).
+func (s *Server) pace(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
+	l := s.cfg.Limits
+	rc := http.NewResponseController(w)
+	now := time.Now()
+	if rc.SetReadDeadline(now.Add(l.BodyIdle)) != nil {
+		return body
+	}
+	return &pacedBody{ReadCloser: body, rc: rc, idle: l.BodyIdle, rate: l.BodyRate, start: now}
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	if b.ended {
+		return b.ReadCloser.Read(p)
+	}
+	d := time.Now().Add(b.idle)
+	byRate := b.start.Add(b.idle + limits.AtRate(b.n, b.rate))
+	b.slow = byRate.Before(d)
+	if b.slow {
+		d = byRate
+	}
+	b.rc.SetReadDeadline(d)
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if err != nil {
+		b.ended = true
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if b.slow {
+				err = fmt.Errorf("%w: the body came at less than %d bytes a second (%d bytes in %s)", api.ErrTimeout, b.rate, b.n, time.Since(b.start).Round(time.Millisecond))
+			} else {
+				err = fmt.Errorf("%w: no byte of the body came for %s (%d bytes came)", api.ErrTimeout, b.idle, b.n)
+			}
+		}
+	}
+	return n, err
 }

@@ -28,6 +28,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		p = api.Problem{Status: http.StatusForbidden, Type: api.ProblemBase + "forbidden", Title: "the token may not do this", Detail: err.Error()}
 	case errors.Is(err, api.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		p = api.Problem{Status: http.StatusNotFound, Type: api.ProblemBase + "not-found", Title: "not found"}
+	case errors.Is(err, api.ErrTimeout):
+		p = api.Problem{Status: http.StatusRequestTimeout, Type: api.ProblemBase + "timeout", Title: "the request came too slowly", Detail: err.Error()}
+		w.Header().Set("Connection", "close")
 	case errors.As(err, &mbe), errors.Is(err, api.ErrTooLarge), errors.Is(err, limits.ErrTooLarge):
 		p = api.Problem{Status: http.StatusRequestEntityTooLarge, Type: api.ProblemBase + "too-large", Title: "request too large", Detail: err.Error()}
 	case errors.As(err, &re) && errors.Is(err, api.ErrRateLimited):

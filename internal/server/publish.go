@@ -9,10 +9,12 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -72,6 +74,10 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	var held int64
 	defer func() { s.release(held) }()
 	lines, err := s.readEnvelopes(w, r, &held)
+	// The answer is due within the write timeout of the body's end, plus
+	// the time the checks of a body of its size are given.
+	l := s.cfg.Limits
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(l.WriteTimeout + limits.AtRate(held, l.CheckRate)))
 	if err != nil {
 		return err
 	}

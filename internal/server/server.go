@@ -41,8 +41,22 @@ type Limits struct {
 	Queue int
 	// AppendBatch is the most entries the log appends in one transaction.
 	AppendBatch int
-	// Timeouts of the HTTP server [Start] runs.
+	// Timeouts of the HTTP server [Start] runs: ReadHeaderTimeout bounds a
+	// request's header; ReadTimeout the whole request and WriteTimeout its
+	// answer, except a publish's, whose deadlines move with its body (see
+	// BodyIdle and CheckRate); IdleTimeout a kept-alive connection's wait
+	// for its next request.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// BodyIdle and BodyRate bound how slowly a publish body may arrive: it
+	// is cut off once no byte has come for BodyIdle, or, after its first
+	// BodyIdle, once it has come at less than BodyRate bytes a second on
+	// average. Within both it may take as long as it needs.
+	BodyIdle time.Duration
+	BodyRate int64
+	// CheckRate is the slowest pace, in bytes of body a second, the checks
+	// of a publish are given: its answer is due within WriteTimeout plus
+	// the body's size at CheckRate after the body was read.
+	CheckRate int64
 }
 
 func (l *Limits) setDefaults() {
@@ -65,7 +79,13 @@ func (l *Limits) setDefaults() {
 	def(&l.Burst, limits.PublishBurst)
 	def(&l.Queue, 4096)
 	def(&l.AppendBatch, 512)
-	for p, d := range map[*time.Duration]time.Duration{&l.ReadHeaderTimeout: 10 * time.Second, &l.ReadTimeout: time.Minute, &l.WriteTimeout: time.Minute, &l.IdleTimeout: 2 * time.Minute} {
+	if l.BodyRate <= 0 {
+		l.BodyRate = limits.PublishBodyRate
+	}
+	if l.CheckRate <= 0 {
+		l.CheckRate = limits.PublishCheckRate
+	}
+	for p, d := range map[*time.Duration]time.Duration{&l.ReadHeaderTimeout: 10 * time.Second, &l.ReadTimeout: time.Minute, &l.WriteTimeout: time.Minute, &l.IdleTimeout: 2 * time.Minute, &l.BodyIdle: limits.PublishBodyIdle} {
 		if *p <= 0 {
 			*p = d
 		}
