@@ -177,6 +177,8 @@ var hints = []struct {
 	{tlog.ErrUnverified, "", ExitVerifyNo},
 	{tlog.ErrNoOrigin, "a PEM log key (log.pub) does not say which log it is for: pass --log-origin too, or give the log's verifier key (log.vkey), which names it", ExitUsage},
 	{tlog.ErrMalformed, "the file is not a consign receipt, checkpoint or log key (a log key is one line: origin+hash+key, as in log.vkey; or a PEM Ed25519 key with --log-origin)", ExitError},
+	{client.ErrStalled, "no byte moved between consign and the server for that long: check that the server is up and not overloaded, and the network between; then run the command again (an attestation published twice is logged once)", ExitError},
+	{api.ErrTimeout, "the server stopped waiting for the request: its bytes arrived too slowly (or stopped); check the network and this machine's load, then run the command again", ExitError},
 	{api.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
 	{api.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
 	{api.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},

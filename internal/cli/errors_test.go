@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/sbomdoc"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -102,6 +104,22 @@ func TestHintNeverRunsTheSameCommand(t *testing.T) {
 		report(&buf, withHint(errors.New("x"), tt.hint), cmd)
 		if got := strings.Contains(buf.String(), "hint:"); got != tt.wantKept {
 			t.Errorf("consign %v with hint %q: printed %q, want hint kept = %v", tt.args, tt.hint, buf.String(), tt.wantKept)
+		}
+	}
+}
+
+// TestTimeoutHints: a connection that stalled and a server's 408 (a body
+// that arrived too slowly) each get a hint of their own that says what to
+// do, not the hint for a server that is down.
+func TestTimeoutHints(t *testing.T) {
+	_, down := classify(fmt.Errorf("%w: GET x: connection refused", api.ErrServer))
+	for _, err := range []error{
+		fmt.Errorf("publishing m.intoto.jsonl: %w", fmt.Errorf("%w: POST http://127.0.0.1/api/v1/attestations: no answer within 1m0s of sending the request (5 bytes)", client.ErrStalled)),
+		fmt.Errorf("publishing m.intoto.jsonl: %w", &api.Error{Status: 408, Title: "the request came too slowly"}),
+	} {
+		code, hint := classify(err)
+		if code != ExitError || hint == "" || hint == down || !strings.Contains(hint, "run the command again") {
+			t.Errorf("classify(%v) = %d, %q; want %d and a hint to check and run again", err, code, hint, ExitError)
 		}
 	}
 }

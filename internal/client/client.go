@@ -35,6 +35,7 @@ type Client struct {
 	token string
 	hc    *http.Client
 	max   int64
+	idle  time.Duration
 }
 
 // DefaultMaxResponse is the default of [Config.MaxResponse].
@@ -46,8 +47,18 @@ type Config struct {
 	URL string
 	// Token is the bearer token; empty for open reads.
 	Token string
-	// HTTP is the HTTP client; nil is one with a 2-minute timeout.
+	// HTTP is the HTTP client; nil is one with http.DefaultTransport's
+	// connection timeouts and no total timeout: how long a request may
+	// take is IdleTimeout's to say.
 	HTTP *http.Client
+	// IdleTimeout is how long a request may go without a byte moving:
+	// while its body is sent and while its answer is read. The answer's
+	// first byte may take IdleTimeout plus the time the server's checks
+	// of a body of that size are given ([limits.PublishCheckRate]). A
+	// request that passes it fails with an error wrapping [ErrStalled]; a
+	// big upload that keeps moving never does. 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// MaxResponse caps any one answer of the server, in bytes (a page of
 	// attestations is the largest); 0 means DefaultMaxResponse. Answers
 	// with a smaller bound of their own (checkpoints, proofs, publish
@@ -55,8 +66,16 @@ type Config struct {
 	MaxResponse int64
 }
 
+// DefaultIdleTimeout is the default of [Config.IdleTimeout]: the
+// server's own write timeout for an answer.
+const DefaultIdleTimeout = time.Minute
+
 // ErrURL is returned by [New] for a server URL it cannot use.
 var ErrURL = errors.New("bad server URL")
+
+// ErrStalled is the error of a request during which no byte moved between
+// the client and the server for longer than [Config.IdleTimeout] allows.
+var ErrStalled = errors.New("the connection to the server stalled")
 
 // New is a client of the server at cfg.URL. It returns an error wrapping
 // [ErrURL] for a URL that is not http(s)://HOST[:PORT] without credentials.
@@ -66,12 +85,15 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: 2 * time.Minute}
+		cfg.HTTP = &http.Client{}
 	}
 	if cfg.MaxResponse <= 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
-	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse}, nil
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse, idle: cfg.IdleTimeout}, nil
 }
 
 // checkURL parses a server URL, saying what is wrong with one it cannot
@@ -118,17 +140,30 @@ func redactURL(s string) string {
 	return s
 }
 
+// do sends a request and reads its answer under a [watchdog]: there is no
+// deadline for the whole exchange, which would cut off a big body that
+// keeps moving, but one for each time no byte moves.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
 	u := *c.base
 	u.Path += path
 	u.RawQuery = q.Encode()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	wd := newWatchdog(method+" "+u.Redacted(), c.idle, int64(len(body)), cancel)
+	defer wd.stop()
 	var rd io.Reader
 	if body != nil {
-		rd = bytes.NewReader(body)
+		rd = &sending{r: bytes.NewReader(body), wd: wd}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, nil, err
+	}
+	if body != nil {
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) {
+			return io.NopCloser(&sending{r: bytes.NewReader(body), wd: wd}), nil
+		}
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -138,15 +173,22 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if err := wd.err(ctx); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("%w: %s %s: %v", api.ErrServer, method, u.Redacted(), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	wd.answered()
 	max = min(max, c.max)
 	if resp.ContentLength > max {
 		return nil, nil, fmt.Errorf("%s %s: %w: the server's answer is %d bytes, over the limit of %d", method, u.Redacted(), limits.ErrTooLarge, resp.ContentLength, max)
 	}
-	data, err := limits.Read(resp.Body, max, "the server's answer")
+	data, err := limits.Read(&reading{r: resp.Body, wd: wd}, max, "the server's answer")
 	if err != nil {
+		if err := wd.err(ctx); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("%s %s: %w", method, u.Redacted(), err)
 	}
 	if resp.StatusCode/100 != 2 {
