@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -56,10 +57,13 @@ type sequencer struct {
 	// with its error, and nothing of it is logged. It runs once per token
 	// per batch.
 	check func(ctx context.Context, token tlog.Hash) error
+	// rate is the bytes of envelopes a second an append is given beyond
+	// timeout: a batch's append may take timeout plus its bytes at rate.
+	rate int64
 }
 
-func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, check func(context.Context, tlog.Hash) error, committed func([]store.Appended, store.Tree)) *sequencer {
-	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), check: check, committed: committed}
+func newSequencer(st Appender, now func() time.Time, queue, maxBatch int, timeout time.Duration, rate int64, check func(context.Context, tlog.Hash) error, committed func([]store.Appended, store.Tree)) *sequencer {
+	q := &sequencer{st: st, now: now, maxBatch: maxBatch, timeout: timeout, rate: rate, queue: make(chan *appendRequest, queue), stop: make(chan struct{}), check: check, committed: committed}
 	q.wg.Add(1)
 	go q.run()
 	return q
@@ -183,14 +187,18 @@ func (q *sequencer) append(batch []*appendRequest, n int) {
 	}
 	q.last = t
 	entries := make([]store.NewEntry, 0, n)
+	var size int64
 	for _, req := range batch {
 		for _, p := range req.entries {
 			leaf := *p.leaf
 			leaf.Time = t
 			entries = append(entries, store.NewEntry{Key: p.key, Leaf: leaf.Marshal(), Envelope: p.envelope, Product: p.product, Subjects: p.subjects})
+			size += int64(len(p.envelope))
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
+	// A batch's append writes its envelopes and indexes their subjects:
+	// a million-file link's takes far longer than a small one's.
+	ctx, cancel := context.WithTimeout(context.Background(), q.timeout+limits.AtRate(size, q.rate))
 	appended, tree, err := q.st.Append(ctx, entries)
 	cancel()
 	if err == nil && q.committed != nil {

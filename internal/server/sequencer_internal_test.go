@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/postgres"
 	"github.com/consign-dev/consign/internal/store/sqlite"
@@ -105,7 +106,7 @@ func sequencerGroup(t *testing.T, st store.Store) {
 	}
 
 	g := &gatedStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
-	q := newSequencer(g, time.Now, 16, 512, time.Minute, srv.stillValid, nil)
+	q := newSequencer(g, time.Now, 16, 512, time.Minute, limits.PublishCheckRate, srv.stillValid, nil)
 	defer q.close()
 	first, err := q.submit(nil, []pendingEntry{testEntry(t, "p", "first")})
 	if err != nil {
@@ -152,7 +153,7 @@ func sequencerGroup(t *testing.T, st store.Store) {
 	// result, and the log does not grow.
 	boom := errors.New("commit failed")
 	g2 := &gatedStore{Store: st, entered: make(chan struct{}), release: make(chan struct{}), fail: boom}
-	q2 := newSequencer(g2, time.Now, 16, 512, time.Minute, srv.stillValid, nil)
+	q2 := newSequencer(g2, time.Now, 16, 512, time.Minute, limits.PublishCheckRate, srv.stillValid, nil)
 	defer q2.close()
 	var failing []*appendRequest
 	for i := range 3 {
@@ -173,5 +174,54 @@ func sequencerGroup(t *testing.T, st store.Store) {
 	}
 	if tr, _ := st.Tree(ctx); tr.Size != 5 {
 		t.Errorf("log size %d after a failed append, want 5", tr.Size)
+	}
+}
+
+// deadlineStore records the deadline of each Append's context.
+type deadlineStore struct {
+	store.Store
+	deadlines chan time.Time
+}
+
+func (d *deadlineStore) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appended, store.Tree, error) {
+	dl, _ := ctx.Deadline()
+	d.deadlines <- dl
+	return d.Store.Append(ctx, entries)
+}
+
+// TestSequencerAppendDeadline: a batch's append is given the sequencer's
+// timeout plus its envelopes' bytes at the check rate, so that the append
+// of a million-file link (hundreds of MB, a million subjects) is not cut
+// off at the timeout of a small one.
+func TestSequencerAppendDeadline(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	d := &deadlineStore{Store: st, deadlines: make(chan time.Time, 2)}
+	q := newSequencer(d, time.Now, 16, 512, time.Minute, 1<<20, nil, nil)
+	defer q.close()
+	for _, tt := range []struct {
+		name string
+		size int
+		want time.Duration
+	}{
+		{"small", 2, time.Minute},
+		{"10 MiB", 10 << 20, time.Minute + 10*time.Second},
+	} {
+		e := testEntry(t, "p", tt.name)
+		e.envelope = make([]byte, tt.size)
+		before := time.Now()
+		req, err := q.submit(nil, []pendingEntry{e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := <-req.done; res.err != nil {
+			t.Fatalf("%s: append: %v", tt.name, res.err)
+		}
+		if got := (<-d.deadlines).Sub(before); got < tt.want {
+			t.Errorf("%s envelope: the append's deadline is %s after it was submitted, want at least %s", tt.name, got, tt.want)
+		}
 	}
 }

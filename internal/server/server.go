@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// The whole batch's new hashes go to the cache before any request of
 	// it is answered, so that every receipt is proved from memory.
-	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute, s.stillValid, func(a []store.Appended, t store.Tree) {
+	s.seq = newSequencer(cfg.Store, cfg.Now, cfg.Limits.Queue, cfg.Limits.AppendBatch, time.Minute, cfg.Limits.CheckRate, s.stillValid, func(a []store.Appended, t store.Tree) {
 		s.cacheHashes(a)
 		s.sawSize(t.Size)
 	})
