@@ -98,7 +98,10 @@ func TestPublishBodyStalled(t *testing.T) {
 // sending a byte now and then, far below the body's minimum rate, is cut
 // off with a 408 that says so.
 func TestPublishBodyDrip(t *testing.T) {
-	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: time.Second, BodyRate: 1000})
+	// A byte every 20ms keeps well within the 2s idle time, even on a
+	// loaded machine; at 50 bytes a second the rate cuts it off after
+	// some 2s.
+	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 2 * time.Second, BodyRate: 1000})
 	conn, err := net.Dial("tcp", run.Addr.String())
 	if err != nil {
 		t.Fatal(err)
