@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -29,7 +30,7 @@ const (
 // ErrLayout is a directory that is not an OCI image layout consign can read.
 var ErrLayout = errors.New("not a readable OCI image layout")
 
-var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // maxLayoutBytes bounds the layers one layout's attachments may hold in
 // all (each is also bounded by limits.OCIBlob): a layout is read whole
@@ -129,7 +130,7 @@ func layoutAttachments(dir string, d v1.Hash, have int) ([]Attachment, error) {
 // hashes to d. Only sha256 digests of 64 hex digits name a file, so a
 // digest cannot lead outside the layout.
 func layoutBlob(dir string, d v1.Hash, max int64) ([]byte, error) {
-	if d.Algorithm != "sha256" || !hexDigest.MatchString(d.Hex) {
+	if d.Algorithm != "sha256" || !hexDigest().MatchString(d.Hex) {
 		return nil, fmt.Errorf("%w: %s: digest %q is not sha256", ErrLayout, dir, d)
 	}
 	b, err := limits.ReadFile(filepath.Join(dir, "blobs", "sha256", d.Hex), max)

@@ -238,7 +238,7 @@ func (ps *parser) trustedRootJSON(n *yaml.Node, r *TrustedRoot) {
 // entryName is the name of a mapping entry (a functionary, a trusted
 // root), when it may name one; otherwise it records why not.
 func (ps *parser) entryName(kn *yaml.Node, what string) (string, bool) {
-	if !namePattern.MatchString(kn.Value) {
+	if !namePattern().MatchString(kn.Value) {
 		ps.errorf(kn, "%s name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", what, kn.Value)
 		return "", false
 	}

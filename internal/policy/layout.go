@@ -187,7 +187,7 @@ func ParseLayout(body []byte) (*Layout, error) {
 }
 
 func checkItemName(name string, names map[string]bool) error {
-	if !namePattern.MatchString(name) {
+	if !namePattern().MatchString(name) {
 		return fmt.Errorf("%w: step or inspection name %q must be 1 to 64 letters, digits, '.', '_' or '-' (it names link files)", ErrInvalid, name)
 	}
 	if names[name] {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -38,14 +39,14 @@ type ParseOptions struct {
 
 // namePattern is what functionary and stage names may be: they appear in
 // reports, file names of in-toto links and Rego input, so they stay plain.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // CheckName is nil when name may name a step, stage or functionary: the
 // rule every policy's names follow, so that a step recorded under another
 // name could never be matched. Otherwise it returns an error wrapping
 // [ErrInvalid].
 func CheckName(name string) error {
-	if !namePattern.MatchString(name) {
+	if !namePattern().MatchString(name) {
 		return fmt.Errorf("%w: name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, name)
 	}
 	return nil
@@ -376,7 +377,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 		st := &Stage{Line: sn.Line, Threshold: 1}
 		if nn := ps.required(sn, f, "name"); nn != nil {
 			if v, ok := ps.str(nn, "stage name"); ok {
-				if !namePattern.MatchString(v) {
+				if !namePattern().MatchString(v) {
 					ps.errorf(nn, "stage name %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", v)
 				} else if _, dup := p.stages[v]; dup {
 					ps.errorf(nn, "stage %q is defined twice", v)

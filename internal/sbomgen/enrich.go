@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/anchore/syft/syft/pkg"
 )
@@ -125,7 +126,9 @@ func joinNameEmail(name, email string) string {
 }
 
 // nameEmail matches "Name <email> (url)", each part optional but the name.
-var nameEmail = regexp.MustCompile(`^\s*([^<>()]*?)\s*(?:<([^<>]*)>)?\s*(?:\(([^()]*)\))?\s*$`)
+var nameEmail = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([^<>()]*?)\s*(?:<([^<>]*)>)?\s*(?:\(([^()]*)\))?\s*$`)
+})
 
 // parseNameEmail splits "Name <email> (url)"; a bare address is an e-mail.
 func parseNameEmail(s string) supplier {
@@ -133,7 +136,7 @@ func parseNameEmail(s string) supplier {
 	if s == "" {
 		return supplier{}
 	}
-	m := nameEmail.FindStringSubmatch(s)
+	m := nameEmail().FindStringSubmatch(s)
 	if m == nil {
 		return supplier{name: s}
 	}

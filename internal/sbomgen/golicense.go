@@ -46,7 +46,7 @@ import (
 // (syft/pkg/cataloger/internal/licenses, which a caller cannot import):
 // LICENSE, LICENCE, UNLICENSE, MIT-LICENSE, COPYING and NOTICE, in any
 // case, with any suffix (LICENSE.md, LICENSE-APACHE, COPYING.txt).
-var licenceFileName = regexp.MustCompile(`^(?i)(?:(?:UN|MIT-)?LICEN[SC]E|COPYING|NOTICE)`)
+var licenceFileName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?i)(?:(?:UN|MIT-)?LICEN[SC]E|COPYING|NOTICE)`) })
 
 // maxLicenceFile bounds what is read of one licence file: licence texts
 // are a few kilobytes; a larger file is not read at all.
@@ -197,7 +197,7 @@ func moduleLicences(ctx context.Context, fsys fs.FS, m module.Version, content c
 	}
 	var out []pkg.License
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !licenceFileName.MatchString(e.Name()) {
+		if !e.Type().IsRegular() || !licenceFileName().MatchString(e.Name()) {
 			continue
 		}
 		name := path.Join(dir, e.Name())

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/anchore/stereoscope/pkg/image"
 	"github.com/mholt/archives"
@@ -195,7 +196,7 @@ func registryTarget(ref string) (target, error) {
 	t := target{kind: KindRegistry}
 	ref = strings.TrimPrefix(ref, "//")
 	name, dig := ref, ""
-	if i := strings.LastIndex(ref, "@"); i >= 0 && digestRef.MatchString(ref[i+1:]) {
+	if i := strings.LastIndex(ref, "@"); i >= 0 && digestRef().MatchString(ref[i+1:]) {
 		name, dig = ref[:i], ref[i:]
 	}
 	if at := strings.LastIndex(name, "@"); at >= 0 {
@@ -218,7 +219,7 @@ func registryTarget(ref string) (target, error) {
 }
 
 // digestRef matches the digest part of a reference, after its '@'.
-var digestRef = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+var digestRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`) })
 
 // copyFile is io.Copy with a context check per chunk, for long copies.
 func copyFile(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {

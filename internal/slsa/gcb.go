@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -45,7 +46,9 @@ const (
 
 // gcbRegionalKeyID is the id of a regional key of Cloud Build, which signs
 // the payload itself rather than its DSSE pre-authentication encoding.
-var gcbRegionalKeyID = regexp.MustCompile(`^projects/verified-builder/locations/([a-z0-9-]+)/keyRings/attestor/cryptoKeys/builtByGCB/cryptoKeyVersions/1$`)
+var gcbRegionalKeyID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^projects/verified-builder/locations/([a-z0-9-]+)/keyRings/attestor/cryptoKeys/builtByGCB/cryptoKeyVersions/1$`)
+})
 
 // gcloudOutput is what 'gcloud artifacts docker images describe IMAGE
 // --format json --show-provenance' prints: the image and its Cloud Build
@@ -231,9 +234,9 @@ func gcbVerifyEnvelope(occ *gcbOccurrence) (*gcbStatement, []byte, error) {
 		var key *ecdsa.PublicKey
 		var signed []byte
 		if s.KeyID == gcbGlobalPAEKeyID {
-			key, signed = gcbKeys[gcbGlobalPAEKeyPEM], attest.PAE(env.PayloadType, payload)
-		} else if m := gcbRegionalKeyID.FindStringSubmatch(s.KeyID); m != nil {
-			if key = gcbKeys[m[1]]; key == nil {
+			key, signed = gcbKeys()[gcbGlobalPAEKeyPEM], attest.PAE(env.PayloadType, payload)
+		} else if m := gcbRegionalKeyID().FindStringSubmatch(s.KeyID); m != nil {
+			if key = gcbKeys()[m[1]]; key == nil {
 				errs = append(errs, fmt.Errorf("no Cloud Build key for region %q", m[1]))
 				continue
 			}

@@ -161,3 +161,27 @@ func TestGCBTampered(t *testing.T) {
 		}
 	}
 }
+
+// TestGCBKeys: every key file embedded in gcbkeys/ parses to an ECDSA key,
+// under its file name without ".key". The keys are read on first use, not
+// at start-up, so a defective file fails here rather than at the first
+// Cloud Build verification.
+func TestGCBKeys(t *testing.T) {
+	entries, err := gcbKeyFiles.ReadDir("gcbkeys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := gcbKeys()
+	if got, want := len(keys), len(entries); got != want || want == 0 {
+		t.Fatalf("gcbKeys() has %d keys, want one per file (%d)", got, want)
+	}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".key")
+		if keys[name] == nil {
+			t.Errorf("gcbKeys()[%q] = nil, want the key of %s", name, e.Name())
+		}
+	}
+	if keys[gcbGlobalPAEKeyPEM] == nil {
+		t.Errorf("no key under gcbGlobalPAEKeyPEM (%q)", gcbGlobalPAEKeyPEM)
+	}
+}

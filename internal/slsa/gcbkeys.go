@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 )
 
 // gcbKeyFiles are Google Cloud Build's public keys for provenance, as
@@ -22,8 +23,9 @@ import (
 var gcbKeyFiles embed.FS
 
 // gcbKeys are the keys by region (and the global PAE key by its file
-// name), read once; a key that does not parse is a build defect.
-var gcbKeys = loadGCBKeys()
+// name), read on first use, not at start-up; a key that does not parse is
+// a build defect.
+var gcbKeys = sync.OnceValue(loadGCBKeys)
 
 func loadGCBKeys() map[string]*ecdsa.PublicKey {
 	entries, err := gcbKeyFiles.ReadDir("gcbkeys")
