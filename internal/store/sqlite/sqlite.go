@@ -55,6 +55,8 @@ var dialect = sqldb.Dialect{
 	Name:      "sqlite",
 	LockTree:  "SELECT size, root FROM tree WHERE id = 1",
 	MaxParams: 30000,
+	// modernc compiles every statement it runs otherwise.
+	PreparedAppends: true,
 }
 
 var schema = []string{

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Empty", testEmpty},
 		{"AppendAndProve", testAppendAndProve},
 		{"Dedup", testDedup},
+		{"GroupSizes", testGroupSizes},
 		{"Entries", testEntries},
 		{"Identity", testIdentity},
 		{"Tokens", testTokens},
@@ -151,6 +153,66 @@ func testAppendAndProve(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Entry(ctx, int64(n)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Entry(size) = %v, want ErrNotFound", err)
+	}
+}
+
+// testGroupSizes appends groups around and past the sizes a backend may
+// split its statements at (powers of two, 64 rows), with duplicates of
+// earlier groups and of the same group and two subjects an entry: every
+// new entry is stored once, at its index, with its leaf, envelope and
+// subjects, and every duplicate answers with the first one.
+func testGroupSizes(t *testing.T, s store.Store) {
+	var leaves [][]byte
+	n := 0
+	for _, size := range []int{1, 2, 3, 63, 64, 65, 127, 128, 130, 200} {
+		var es []store.NewEntry
+		for i := 0; i < size; i++ {
+			switch {
+			case i%10 == 3 && n > 0:
+				es = append(es, entry(fmt.Sprint(n/2), fmt.Sprint("subject", n/2), "shared")) // logged earlier
+			case i%10 == 7:
+				es = append(es, es[i-1]) // earlier in this group
+			default:
+				es = append(es, entry(fmt.Sprint(n), fmt.Sprint("subject", n), "shared"))
+				n++
+			}
+		}
+		got, tr, err := s.Append(ctx, es)
+		if err != nil {
+			t.Fatalf("Append(%d entries): %v", size, err)
+		}
+		for i, a := range got {
+			if a.Duplicate {
+				// Its first copy, in an earlier group or earlier in this one.
+				want := slices.IndexFunc(leaves, func(l []byte) bool { return string(l) == string(es[i].Leaf) })
+				if want < 0 || a.Index != int64(want) || string(a.Leaf) != string(es[i].Leaf) {
+					t.Fatalf("group of %d: result %d = %+v, want a duplicate of entry %d", size, i, a, want)
+				}
+				continue
+			}
+			if a.Index != int64(len(leaves)) || string(a.Leaf) != string(es[i].Leaf) {
+				t.Fatalf("group of %d: result %d = %+v, want index %d, new", size, i, a, len(leaves))
+			}
+			leaves = append(leaves, es[i].Leaf)
+		}
+		if tr.Size != int64(len(leaves)) || tr.Root != refRoot(leaves) {
+			t.Fatalf("tree after a group of %d = %+v, want size %d, root %s", size, tr, len(leaves), refRoot(leaves))
+		}
+	}
+	for i, l := range leaves {
+		e, err := s.Entry(ctx, int64(i))
+		name := strings.TrimSuffix(strings.TrimPrefix(string(l), "leaf "), "\n")
+		if err != nil || string(e.Leaf) != string(l) || string(e.Envelope) != `{"envelope":"`+name+`"}` {
+			t.Fatalf("Entry(%d) = %+v, %v; want leaf %q", i, e, err, l)
+		}
+		es, err := s.Entries(ctx, store.Query{Subject: sha256.Sum256([]byte("subject" + name)), After: -1, Limit: 10})
+		if err != nil || len(es) != 1 || es[0].Index != int64(i) {
+			t.Fatalf("Entries(subject of entry %d) = %d entries, %v; want entry %d", i, len(es), err, i)
+		}
+	}
+	all, err := s.Entries(ctx, store.Query{Subject: sha256.Sum256([]byte("shared")), After: -1, Limit: 10000})
+	if err != nil || len(all) != len(leaves) {
+		t.Fatalf("Entries(shared subject) = %d entries, %v; want %d", len(all), err, len(leaves))
 	}
 }
 
