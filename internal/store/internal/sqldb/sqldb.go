@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -520,10 +522,16 @@ func (s *DB) insertEntries(ctx context.Context, tx appendTx, entries []store.New
 	return s.insertRows(ctx, tx, insertSubject, subjects)
 }
 
+// insertHashes inserts hashes by increasing id: every row then goes at
+// the end of the table, where the B-tree appends without searching or
+// splitting a page in the middle (a map's order made every group's rows
+// land in random order at the table's right edge).
 func (s *DB) insertHashes(ctx context.Context, tx appendTx, hashes map[int64]tlog.Hash) error {
-	rows := make([][]any, 0, len(hashes))
-	for id, h := range hashes {
-		rows = append(rows, []any{id, h[:]})
+	ids := slices.Sorted(maps.Keys(hashes))
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		h := hashes[id]
+		rows[i] = []any{id, h[:]}
 	}
 	return s.insertRows(ctx, tx, insertHash, rows)
 }
