@@ -31,26 +31,43 @@ func RecordArtifacts(ctx context.Context, root string, paths []string, opts Reco
 	if err != nil {
 		return nil, nil, err
 	}
+	// Each batch's files are a run sorted by path (see readDir): the runs,
+	// put in the order of their first paths, are the sorted list whenever
+	// no two overlap, as in a tree whose directories hold either files or
+	// directories. sortArtifacts sorts what they leave unsorted.
+	type run struct {
+		w *worker
+		span
+	}
+	var runs []run
 	n := 0
 	for _, w := range r.workers {
-		for _, b := range w.blocks {
-			n += len(b)
+		n += w.n
+		for _, s := range w.runs {
+			runs = append(runs, run{w, s})
 		}
 	}
+	slices.SortFunc(runs, func(a, b run) int {
+		return strings.Compare(a.w.at(a.start).Path, b.w.at(b.start).Path)
+	})
 	files := make([]Artifact, 0, n)
+	for _, rn := range runs {
+		files = rn.w.appendSpan(files, rn.span)
+	}
 	for _, w := range r.workers {
-		for i, b := range w.blocks {
-			files = append(files, b...)
-			w.blocks[i] = nil
-		}
+		w.blocks, w.runs = nil, nil
 	}
 	return sortArtifacts(files), r.skipped, nil
 }
 
-// sortArtifacts sorts files by path and keeps one of each path: path arguments
-// that overlap reach some files twice, and [Record]'s map keeps one too.
+// sortArtifacts sorts files by path, unless they are sorted already, and
+// keeps one of each path: path arguments that overlap reach some files
+// twice, and [Record]'s map keeps one too.
 func sortArtifacts(files []Artifact) []Artifact {
-	slices.SortFunc(files, func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) })
+	byPath := func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) }
+	if !slices.IsSortedFunc(files, byPath) {
+		slices.SortFunc(files, byPath)
+	}
 	return slices.CompactFunc(files, func(a, b Artifact) bool { return a.Path == b.Path })
 }
 

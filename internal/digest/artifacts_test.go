@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -65,6 +66,53 @@ func TestArtifactsOfRefusesBadDigests(t *testing.T) {
 	} {
 		if _, err := ArtifactsOf(map[string]Set{"f": s}); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("ArtifactsOf(%v) = %v, want %v", s, err, ErrInvalidOptions)
+		}
+	}
+}
+
+// TestRecordArtifactsRuns: the list is sorted and complete however the
+// batches' sorted runs fall: runs that overlap (a directory whose files
+// sort among its subdirectories' files, "." sorting before "/", a file
+// reached twice through overlapping path arguments, link targets) and runs
+// that cross from one of a worker's blocks into the next (one worker, a
+// directory of 10 files, then one of more than a block).
+func TestRecordArtifactsRuns(t *testing.T) {
+	dir := t.TempDir()
+	f := fixture{
+		files: map[string]string{
+			"a/b": "1", "a/c/x": "2", "a/c.txt": "3", "a/d": "4", "a/c/y/z": "5",
+			"a/c-": "6", "a/c0": "7",
+		},
+		links: map[string]string{"a/c/l": "../d", "a/bl": "c/x"},
+	}
+	for i := range 10 {
+		f.files[fmt.Sprintf("k/%d", i)] = fmt.Sprint(i)
+	}
+	for i := range artifactBlock + 100 {
+		f.files[fmt.Sprintf("m/f%05d", (i*7919)%(artifactBlock+100))] = fmt.Sprint(i)
+	}
+	f.build(t, dir)
+	byPath := func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) }
+	for _, paths := range [][]string{{"."}, {"k", "m"}, {"a", "a/c", "a/d", "k"}} {
+		for _, workers := range []int{1, 3} {
+			opts := RecordOptions{Workers: workers}
+			want, err := Record(context.Background(), dir, paths, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := RecordArtifacts(context.Background(), dir, paths, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.IsSortedFunc(got, byPath) {
+				t.Errorf("RecordArtifacts(%q, workers %d) not sorted by path", paths, workers)
+			}
+			if len(got) != len(want.Artifacts) {
+				t.Errorf("RecordArtifacts(%q, workers %d) = %d artifacts, want %d", paths, workers, len(got), len(want.Artifacts))
+			}
+			if diff := cmp.Diff(want.Artifacts, Sets(got)); diff != "" {
+				t.Errorf("RecordArtifacts(%q, workers %d) differs from Record() (-want +got):\n%s", paths, workers, diff)
+			}
 		}
 	}
 }

@@ -461,6 +461,14 @@ func (r *recorder) readDir(w *worker, d *dirTask) error {
 	for _, e := range ents {
 		r.entry(d, e.name, e.typ, &local, &linked)
 	}
+	if r.files {
+		// Batches sorted by path, so that [RecordArtifacts] mostly joins
+		// sorted runs rather than sorting every file: the local files by
+		// name, which orders their keys (one directory's, one prefix) for
+		// less than comparing keys, and the link targets by key.
+		slices.SortFunc(local.files, func(a, b fileItem) int { return strings.Compare(a.name, b.name) })
+		slices.SortFunc(linked.files, func(a, b fileItem) int { return strings.Compare(a.key, b.key) })
+	}
 	if len(linked.files) > 0 {
 		linked.dir = &dirHandle{shared: true}
 		r.push(task{files: &linked})
@@ -502,6 +510,9 @@ type dirEntry struct {
 // hashBatch hashes the files of b.
 func (r *recorder) hashBatch(w *worker, b *fileBatch) error {
 	defer b.dir.release()
+	if w.files {
+		defer w.endRun(w.n)
+	}
 	var changed *NotRegularError
 	each := func(it fileItem, err error) bool {
 		switch {
@@ -547,7 +558,34 @@ type worker struct {
 	// copied to grow a slice.
 	files  bool
 	blocks [][]Artifact
+	n      int    // Artifacts in blocks
+	runs   []span // of the Artifacts in blocks, one per batch
 }
+
+// span is the Artifacts start to end (exclusive) of a worker's blocks,
+// counted across them.
+type span struct{ start, end int }
+
+// endRun notes the Artifacts kept since start as the run of one batch.
+func (w *worker) endRun(start int) {
+	if w.n > start {
+		w.runs = append(w.runs, span{start, w.n})
+	}
+}
+
+// appendSpan appends the Artifacts of s to dst.
+func (w *worker) appendSpan(dst []Artifact, s span) []Artifact {
+	for i := s.start; i < s.end; {
+		b := w.blocks[i/artifactBlock]
+		j := min(len(b), i%artifactBlock+s.end-i)
+		dst = append(dst, b[i%artifactBlock:j]...)
+		i += j - i%artifactBlock
+	}
+	return dst
+}
+
+// at is the i-th Artifact of w's blocks.
+func (w *worker) at(i int) *Artifact { return &w.blocks[i/artifactBlock][i%artifactBlock] }
 
 // artifactBlock is how many Artifacts a worker's block holds (192 KiB).
 const artifactBlock = 4096
@@ -561,6 +599,7 @@ func (w *worker) keep(key string) {
 		b := &w.blocks[len(w.blocks)-1]
 		*b = append(*b, Artifact{Path: key})
 		w.hs[0].Sum((*b)[len(*b)-1].SHA256[:0])
+		w.n++
 		return
 	}
 	w.out = append(w.out, artifact{key: key, set: sums(w.algs, w.hs, &w.scratch)})
