@@ -19,12 +19,12 @@ func TestTypeUnknowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	ents := []dirEntry{{"f", typeUnknown}, {"l", typeUnknown}, {"d", typeUnknown}, {"gone", typeUnknown}, {"known", fs.ModeDir}}
+	ents := []dirEntry{{"sub/f", "f", typeUnknown}, {"sub/l", "l", typeUnknown}, {"sub/d", "d", typeUnknown}, {"sub/gone", "gone", typeUnknown}, {"sub/known", "known", fs.ModeDir}}
 	got, err := typeUnknowns(root, "sub", ents)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []dirEntry{{"f", 0}, {"l", fs.ModeSymlink}, {"d", fs.ModeDir}, {"known", fs.ModeDir}}
+	want := []dirEntry{{"sub/f", "f", 0}, {"sub/l", "l", fs.ModeSymlink}, {"sub/d", "d", fs.ModeDir}, {"sub/known", "known", fs.ModeDir}}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(dirEntry{})); diff != "" {
 		t.Errorf("typeUnknowns mismatch (-want +got):\n%s", diff)
 	}

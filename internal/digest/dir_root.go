@@ -13,8 +13,8 @@ type rootDir struct {
 }
 
 // openRootDir opens the directory real (a path with no links) in root and
-// lists it.
-func openRootDir(root *os.Root, real string, _ []byte) (openDir, []dirEntry, error) {
+// lists it, each entry's key being prefix and its name.
+func openRootDir(root *os.Root, real, prefix string, _ []byte) (openDir, []dirEntry, error) {
 	sub, err := root.OpenRoot(real)
 	if err != nil {
 		return nil, nil, err
@@ -32,7 +32,8 @@ func openRootDir(root *os.Root, real string, _ []byte) (openDir, []dirEntry, err
 	}
 	ents := make([]dirEntry, len(list))
 	for i, e := range list {
-		ents[i] = dirEntry{name: e.Name(), typ: e.Type()}
+		key := prefix + e.Name()
+		ents[i] = dirEntry{key: key, name: key[len(prefix):], typ: e.Type()}
 	}
 	return rootDir{root: sub}, ents, nil
 }

@@ -184,7 +184,7 @@ func (r *recorder) seed(key string) error {
 	}
 	d := &dirTask{key: parentKey, real: parent, start: parent}
 	var b fileBatch
-	r.entry(d, name, fi.Mode().Type(), &b, nil)
+	r.entry(d, dirEntry{key: key, name: name, typ: fi.Mode().Type()}, &b, nil)
 	if len(b.files) > 0 {
 		b.dir = &dirHandle{shared: true}
 		r.push(task{files: &b})
@@ -192,13 +192,12 @@ func (r *recorder) seed(key string) error {
 	return nil
 }
 
-// entry handles the entry name of directory d, of type typ. Regular files
-// are added to local, to be opened by name in d, and link targets to
-// linked, to be opened by their real path in the root; directories are
-// queued. With linked nil (a path argument), every file goes to local by
-// its real path.
-func (r *recorder) entry(d *dirTask, name string, typ fs.FileMode, local, linked *fileBatch) {
-	key := joinKey(d.key, name)
+// entry handles the entry e of directory d. Regular files are added to
+// local, to be opened by name in d, and link targets to linked, to be
+// opened by their real path in the root; directories are queued. With
+// linked nil (a path argument), every file goes to local by its real path.
+func (r *recorder) entry(d *dirTask, e dirEntry, local, linked *fileBatch) {
+	key, name, typ := e.key, e.name, e.typ
 	ex := r.cfg.exclude
 	switch {
 	case typ.IsRegular():
@@ -453,13 +452,18 @@ func (r *recorder) readDir(w *worker, d *dirTask) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	dir, ents, err := r.open(r.root, d.real, *w.buf)
+	prefix := ""
+	if d.key != "." {
+		prefix = d.key + "/"
+	}
+	dir, ents, err := r.open(r.root, d.real, prefix, *w.buf)
 	if err != nil {
 		return fmt.Errorf("reading directory %q: %w", d.key, unwrapPath(err))
 	}
-	var local, linked fileBatch
+	local := fileBatch{files: make([]fileItem, 0, len(ents))}
+	var linked fileBatch
 	for _, e := range ents {
-		r.entry(d, e.name, e.typ, &local, &linked)
+		r.entry(d, e, &local, &linked)
 	}
 	if r.files {
 		// Batches sorted by path, so that [RecordArtifacts] mostly joins
@@ -498,13 +502,15 @@ type openDir interface {
 }
 
 // dirOpener opens the directory real (a path with no links) in root and
-// lists it; buf, if it helps, is for the listing.
-type dirOpener func(root *os.Root, real string, buf []byte) (openDir, []dirEntry, error)
+// lists it, each entry's key being prefix and its name; buf, if it helps,
+// is for the listing.
+type dirOpener func(root *os.Root, real, prefix string, buf []byte) (openDir, []dirEntry, error)
 
-// dirEntry is a name in a directory and its type, from the listing.
+// dirEntry is a name in a directory, its key (the directory's key, "/"
+// and the name; the name is the key's end) and its type, from the listing.
 type dirEntry struct {
-	name string
-	typ  fs.FileMode
+	key, name string
+	typ       fs.FileMode
 }
 
 // hashBatch hashes the files of b.
