@@ -87,6 +87,18 @@ func ArtifactJSONSize(n int) int { return 40 + n + 2*sha256.Size }
 // appended as it is. The statement rules of [Statement.Validate] hold:
 // the error wraps [ErrNoSubject] or [ErrInvalid].
 func ArtifactStatement(predicateType string, artifacts []digest.Artifact, predicate []byte) ([]byte, error) {
+	return ArtifactStatementWith(predicateType, artifacts, len(predicate), func(dst []byte) ([]byte, error) {
+		return append(dst, predicate...), nil
+	})
+}
+
+// ArtifactStatementWith is [ArtifactStatement] with the predicate, of
+// about size bytes, appended by appendPredicate straight into the
+// statement's buffer: a predicate of a million materials is then written
+// once, never copied. What appendPredicate appends is checked as
+// ArtifactStatement checks its predicate; nothing appended means no
+// predicate.
+func ArtifactStatementWith(predicateType string, artifacts []digest.Artifact, size int, appendPredicate func([]byte) ([]byte, error)) ([]byte, error) {
 	switch {
 	case len(artifacts) == 0:
 		return nil, ErrNoSubject
@@ -94,10 +106,8 @@ func ArtifactStatement(predicateType string, artifacts []digest.Artifact, predic
 		return nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(artifacts), limits.Subjects)
 	case predicateType == "":
 		return nil, fmt.Errorf("%w: empty predicateType", ErrInvalid)
-	case len(predicate) > 0 && (predicate[0] != '{' || len(bytes.TrimSpace(predicate)) != len(predicate)):
-		return nil, fmt.Errorf("%w: predicate is not a compact JSON object", ErrInvalid)
 	}
-	n := 128 + len(StatementV1) + len(predicateType) + len(predicate)
+	n := 128 + len(StatementV1) + len(predicateType) + size
 	for i := range artifacts {
 		if i > 0 && strings.Compare(artifacts[i-1].Path, artifacts[i].Path) >= 0 {
 			return nil, fmt.Errorf("%w: subjects not sorted by name, or a name twice (%q)", ErrInvalid, artifacts[i].Path)
@@ -116,9 +126,18 @@ func ArtifactStatement(predicateType string, artifacts []digest.Artifact, predic
 	}
 	dst = append(dst, `],"predicateType":`...)
 	dst = AppendString(dst, predicateType)
-	if len(predicate) > 0 {
-		dst = append(dst, `,"predicate":`...)
-		dst = append(dst, predicate...)
+	end := len(dst)
+	dst = append(dst, `,"predicate":`...)
+	start := len(dst)
+	dst, err := appendPredicate(dst)
+	if err != nil {
+		return nil, err
+	}
+	switch predicate := dst[start:]; {
+	case len(predicate) == 0:
+		dst = dst[:end]
+	case predicate[0] != '{' || len(bytes.TrimSpace(predicate)) != len(predicate):
+		return nil, fmt.Errorf("%w: predicate is not a compact JSON object", ErrInvalid)
 	}
 	return append(dst, '}'), nil
 }

@@ -107,6 +107,44 @@ func TestArtifactStatement(t *testing.T) {
 	}
 }
 
+// TestArtifactStatementWith: a predicate appended into the statement's
+// buffer gives ArtifactStatement's bytes whatever size is said, nothing
+// appended is no predicate, the appender's error is returned and what it
+// appends is checked.
+func TestArtifactStatementWith(t *testing.T) {
+	list, err := digest.ArtifactsOf(map[string]digest.Set{"a": sha256Set([]byte("a")), "b": sha256Set([]byte("b"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred := []byte(`{"name":"x"}`)
+	appendPred := func(p string) func([]byte) ([]byte, error) {
+		return func(dst []byte) ([]byte, error) { return append(dst, p...), nil }
+	}
+	for _, p := range []string{string(pred), ""} {
+		want, err := attest.ArtifactStatement(attest.PredicateLink, list, []byte(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int{0, len(p), 1 << 20} {
+			if got, err := attest.ArtifactStatementWith(attest.PredicateLink, list, size, appendPred(p)); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("ArtifactStatementWith(%q, size %d) = %s, %v\nwant %s", p, size, got, err, want)
+			}
+		}
+	}
+	if got, _ := attest.ArtifactStatementWith(attest.PredicateLink, list, 0, appendPred("")); bytes.Contains(got, []byte(`"predicate"`)) {
+		t.Errorf("ArtifactStatementWith(no predicate) = %s, want no predicate field", got)
+	}
+	boom := errors.New("boom")
+	if _, err := attest.ArtifactStatementWith(attest.PredicateLink, list, 0, func([]byte) ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("ArtifactStatementWith(failing appender) = %v, want %v", err, boom)
+	}
+	for _, p := range []string{`[]`, `{} `, ` {}`} {
+		if _, err := attest.ArtifactStatementWith(attest.PredicateLink, list, 0, appendPred(p)); !errors.Is(err, attest.ErrInvalid) {
+			t.Errorf("ArtifactStatementWith(%q) = %v, want %v", p, err, attest.ErrInvalid)
+		}
+	}
+}
+
 // TestEnvelopeWriteJSON: the envelope written in pieces is the envelope
 // appended whole, for payloads around the piece size.
 func TestEnvelopeWriteJSON(t *testing.T) {

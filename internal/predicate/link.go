@@ -47,14 +47,27 @@ var (
 // checked in code for every material; the schema itself checks the
 // predicate with its first material only, all of them having one Go type.
 func (l *Link) Marshal() (json.RawMessage, error) {
-	if err := l.Validate(); err != nil {
+	n, appendJSON, err := l.Marshaler()
+	if err != nil {
 		return nil, err
+	}
+	return appendJSON(make([]byte, 0, n))
+}
+
+// Marshaler makes the checks of [Link.Marshal] and returns about how many
+// bytes the predicate's JSON takes and a function that appends it (the
+// bytes Marshal returns) to a buffer, so that a link's materials are
+// written straight into a statement's buffer
+// ([attest.ArtifactStatementWith]). l must not change until then.
+func (l *Link) Marshaler() (int, func([]byte) ([]byte, error), error) {
+	if err := l.Validate(); err != nil {
+		return 0, nil, err
 	}
 	for i, m := range l.Materials {
 		// The schema's resourceDescriptor: a uri or a digest (non-empty,
 		// which Validate checked).
 		if m.URI == "" && len(m.Digest) == 0 {
-			return nil, fmt.Errorf("%w (%s) material %d (%q) has neither a uri nor a digest", attest.ErrPredicate, attest.ShortName(attest.PredicateLink), i, m.Name)
+			return 0, nil, fmt.Errorf("%w (%s) material %d (%q) has neither a uri nor a digest", attest.ErrPredicate, attest.ShortName(attest.PredicateLink), i, m.Name)
 		}
 	}
 	head := *l
@@ -66,10 +79,10 @@ func (l *Link) Marshal() (json.RawMessage, error) {
 	}
 	small, err := head.appendJSON(nil)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if err := Validate(attest.PredicateLink, small); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	n := len(small)
 	for _, m := range l.Materials {
@@ -81,7 +94,7 @@ func (l *Link) Marshal() (json.RawMessage, error) {
 	for i := range l.MaterialArtifacts {
 		n += attest.ArtifactJSONSize(len(l.MaterialArtifacts[i].Path))
 	}
-	return l.appendJSON(make([]byte, 0, n))
+	return n, l.appendJSON, nil
 }
 
 // appendJSON appends the predicate as encoding/json writes it (fields in

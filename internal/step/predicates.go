@@ -59,15 +59,28 @@ func (r *Record) LinkStatement() (*attest.Statement, error) {
 // written from the recorded artifacts straight into one buffer: a step of a
 // million files holds no Subject, descriptor or Set per file.
 func (r *Record) LinkPayload() ([]byte, error) {
-	pred, err := r.linkPredicate()
+	l, err := r.link()
 	if err != nil {
 		return nil, err
 	}
-	return attest.ArtifactStatement(attest.PredicateLink, r.Products, pred)
+	n, appendPredicate, err := l.Marshaler()
+	if err != nil {
+		return nil, err
+	}
+	return attest.ArtifactStatementWith(attest.PredicateLink, r.Products, n, appendPredicate)
 }
 
 // linkPredicate is the link predicate of [Record.LinkStatement].
 func (r *Record) linkPredicate() ([]byte, error) {
+	l, err := r.link()
+	if err != nil {
+		return nil, err
+	}
+	return l.Marshal()
+}
+
+// link is the link predicate of the record.
+func (r *Record) link() (*predicate.Link, error) {
 	if len(r.Products) == 0 {
 		return nil, ErrNoProducts
 	}
@@ -86,7 +99,7 @@ func (r *Record) linkPredicate() ([]byte, error) {
 		Byproducts:        byproducts,
 		Environment:       r.noteRedacted(map[string]any{"excludePatterns": nonNil(r.Exclude)}),
 	}
-	return l.Marshal()
+	return &l, nil
 }
 
 // ProvenanceStatement is the record as SLSA Provenance v1 for the products,
