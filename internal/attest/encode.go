@@ -24,16 +24,31 @@ import (
 // AppendString appends s as a JSON string, escaped exactly as
 // encoding/json escapes it (HTML characters included).
 func AppendString(dst []byte, s string) []byte {
+	var esc byte // without a branch per byte: a step's paths are millions of bytes
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always marshals
-			return append(dst, b...)
-		}
+		esc |= jsonEscaped[s[i]]
+	}
+	if esc != 0 {
+		b, _ := json.Marshal(s) // a string always marshals
+		return append(dst, b...)
 	}
 	dst = append(dst, '"')
 	dst = append(dst, s...)
 	return append(dst, '"')
 }
+
+// jsonEscaped[c] is 1 for every byte c that encoding/json does not write
+// as itself in a string: control bytes, '"', '\\', the HTML characters
+// '<', '>' and '&', DEL and every byte of a multi-byte or invalid UTF-8
+// sequence.
+var jsonEscaped = func() (t [256]byte) {
+	for c := range t {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // AppendDigestSet appends d as a JSON object, its keys sorted.
 func AppendDigestSet(dst []byte, d digest.Set) []byte {

@@ -65,6 +65,22 @@ func TestAppendJSON(t *testing.T) {
 	}
 }
 
+// TestAppendStringEveryByte: each byte, alone and inside a path, is
+// written as encoding/json writes it.
+func TestAppendStringEveryByte(t *testing.T) {
+	for c := range 256 {
+		for _, s := range []string{string([]byte{byte(c)}), "dist/a" + string([]byte{byte(c)}) + "b.txt"} {
+			want, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := attest.AppendString([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Errorf("AppendString(%q) = %s, want x%s", s, got, want)
+			}
+		}
+	}
+}
+
 // TestArtifactStatement: the statement of artifacts is NewStatement's bytes
 // for the same subjects, and the statement rules hold.
 func TestArtifactStatement(t *testing.T) {
