@@ -81,6 +81,24 @@ func TestAppendStringEveryByte(t *testing.T) {
 	}
 }
 
+// TestAppendArtifactEveryByte: a digest of each byte value is written in
+// lowercase hex, as encoding/json writes the artifact's Subject.
+func TestAppendArtifactEveryByte(t *testing.T) {
+	for c := range 256 {
+		a := digest.Artifact{Path: "dist/app"}
+		for i := range a.SHA256 {
+			a.SHA256[i] = byte(c + i)
+		}
+		want, err := json.Marshal(attest.Subject{Name: a.Path, Digest: a.Set()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := attest.AppendArtifact(nil, &a); !bytes.Equal(got, want) {
+			t.Errorf("AppendArtifact(%x) = %s, want %s", a.SHA256, got, want)
+		}
+	}
+}
+
 // TestArtifactStatement: the statement of artifacts is NewStatement's bytes
 // for the same subjects, and the statement rules hold.
 func TestArtifactStatement(t *testing.T) {
