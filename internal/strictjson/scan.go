@@ -33,8 +33,9 @@ type strictScanner struct {
 	keys [][]byte
 }
 
-// maxListedKeys is how many keys an object holds before its keys go into
-// a map (linear search below that).
+// maxListedKeys is how many keys an object whose keys are out of order
+// holds before its keys go into a map (linear search below that). Keys in
+// increasing order are only compared with the last.
 const maxListedKeys = 16
 
 // value reads the value at b[i] inside depth containers and returns the
@@ -188,6 +189,13 @@ func specialByte8(x uint64) bool {
 	return ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs != 0
 }
 
+// PlainASCII8 reports whether each of the 8 bytes of x (little-endian, as
+// binary.LittleEndian.Uint64 reads them) is printable ASCII other than a
+// quote or a backslash: a byte that stands for itself in a JSON string.
+func PlainASCII8(x uint64) bool {
+	return x&0x8080808080808080 == 0 && !specialByte8(x)
+}
+
 func (s *strictScanner) array(i, depth int) (int, bool) {
 	if depth > limits.JSONDepth {
 		return 0, false
@@ -224,7 +232,11 @@ func (s *strictScanner) object(i, depth int) (int, bool) {
 	b := s.b
 	first := len(s.keys)
 	defer func() { s.keys = s.keys[:first] }()
-	var set map[string]struct{} // once the object has many keys
+	var set map[string]struct{} // once the object has many keys out of order
+	// sorted: every folded key so far is greater than the one before, so
+	// a key greater than the last is new (encoding/json writes a map's
+	// keys in order: a link's thousands of artifacts need no map).
+	sorted := true
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, true
@@ -247,15 +259,20 @@ func (s *strictScanner) object(i, depth int) (int, bool) {
 			}
 			set[string(key)] = struct{}{}
 		} else {
-			for _, k := range s.keys[first:] {
-				if bytes.Equal(k, key) {
-					return 0, false
+			if n := len(s.keys); sorted && n > first && bytes.Compare(s.keys[n-1], key) >= 0 {
+				sorted = false
+			}
+			if !sorted {
+				for _, k := range s.keys[first:] {
+					if bytes.Equal(k, key) {
+						return 0, false
+					}
 				}
 			}
-			if len(s.keys)-first < maxListedKeys {
+			if sorted || len(s.keys)-first < maxListedKeys {
 				s.keys = append(s.keys, key)
 			} else {
-				set = make(map[string]struct{}, 2*maxListedKeys)
+				set = make(map[string]struct{}, 2*(len(s.keys)-first+1))
 				for _, k := range s.keys[first:] {
 					set[string(k)] = struct{}{}
 				}

@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -54,12 +55,44 @@ func manyKeys(n int, dup bool, at int, upper bool) string {
 	return sb.String()
 }
 
+// keysObject returns an object of n keys in increasing order but for the
+// key at index brk, which is the key at dupOf (a duplicate, out of order)
+// or, for dupOf < 0, a new key that sorts before every other.
+func keysObject(n, brk, dupOf int) string {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		k := fmt.Sprintf("k%04d", i)
+		switch {
+		case i == brk && dupOf >= 0:
+			k = fmt.Sprintf("K%04d", dupOf) // folds to the key at dupOf
+		case i == brk:
+			k = "a"
+		}
+		sb.WriteString(`"` + k + `":0`)
+	}
+	sb.WriteString("}")
+	return sb.String()
+}
+
 func strictInputs() []string {
 	in := append([]string(nil), strictCases...)
 	for _, n := range []int{1, 15, 16, 17, 40} {
 		for _, at := range []int{0, n / 2, n - 1} {
 			in = append(in, manyKeys(n, false, 0, false), manyKeys(n, true, at, false), manyKeys(n, true, at, true))
 			in = append(in, `[`+manyKeys(n, false, 0, false)+`,`+manyKeys(n, false, 0, false)+`]`, `{"outer":`+manyKeys(n, false, 0, false)+`,"k":1}`)
+		}
+	}
+	// Keys in order, then out of order: a duplicate of a key far back,
+	// found once the order breaks, early or late, in a long object.
+	for _, n := range []int{17, 40, 300} {
+		for _, brk := range []int{1, n / 2, n - 1} {
+			for _, dupOf := range []int{0, brk / 2, -1} {
+				in = append(in, keysObject(n, brk, dupOf))
+			}
 		}
 	}
 	for _, depth := range []int{1, 199, 200, 201, 300} {
@@ -115,6 +148,10 @@ func TestSpecialByte8(t *testing.T) {
 			want := c < 0x20 || c == '"' || c == '\\'
 			if got := specialByte8(x); got != want {
 				t.Errorf("specialByte8 with %#x at %d = %v, want %v", c, pos, got, want)
+			}
+			plain := !want && c < 0x80
+			if got := PlainASCII8(x); got != plain {
+				t.Errorf("PlainASCII8 with %#x at %d = %v, want %v", c, pos, got, plain)
 			}
 		}
 	}
