@@ -2,13 +2,17 @@ package attest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/secure-systems-lab/go-securesystemslib/cjson"
+
+	"github.com/consign-dev/consign/internal/strictjson"
 )
 
 // Canonical returns the OLPC canonical JSON of the JSON value raw: the
@@ -27,8 +31,14 @@ import (
 // invalid UTF-8, deep nesting, invalid JSON) goes to cjson itself, so the
 // result is cjson's in every case; FuzzCanonical compares the two.
 func Canonical(raw []byte) ([]byte, error) {
-	c := canonEncoder{b: raw, out: make([]byte, 0, len(raw))}
-	if i, ok := c.value(0, 0); ok && skipWS(raw, i) == len(raw) {
+	sc := canonScratch.Get().(*canonEncoder)
+	c := canonEncoder{b: raw, out: make([]byte, 0, len(raw)), tmp: sc.tmp, stack: sc.stack}
+	i, ok := c.value(0, 0)
+	// The scratch space goes back for the next link, holding no part of raw.
+	clear(c.stack[:cap(c.stack)])
+	sc.tmp, sc.stack = c.tmp[:0], c.stack[:0]
+	canonScratch.Put(sc)
+	if ok && skipWS(raw, i) == len(raw) {
 		return c.out, nil
 	}
 	out, err := cjson.EncodeCanonical(json.RawMessage(raw))
@@ -37,6 +47,11 @@ func Canonical(raw []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// canonScratch holds the reordering space and member stacks of encoders
+// (an in-toto link's artifacts are thousands of members, and a link's
+// top-level object, in in-toto-golang's field order, is reordered whole).
+var canonScratch = sync.Pool{New: func() any { return new(canonEncoder) }}
 
 // canonMaxDepth is the nesting Canonical encodes itself; deeper values go
 // to cjson (which the strict reader's depth limit keeps from them anyway).
@@ -94,6 +109,14 @@ func (c *canonEncoder) value(i, depth int) (int, bool) {
 func canonString(b []byte, i int) (int, bool) {
 	ascii := true
 	for j := i + 1; j < len(b); j++ {
+		// Eight bytes at a time while each stands for itself (a link's
+		// names and digests are plain ASCII).
+		for j+8 <= len(b) && strictjson.PlainASCII8(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		if j >= len(b) {
+			break
+		}
 		switch ch := b[j]; {
 		case ch == '"':
 			if !ascii && !utf8.Valid(b[i+1:j]) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
@@ -98,6 +99,10 @@ func parseLegacy(t *strictjson.Text, m map[string]json.RawMessage) (*LegacyLink,
 	return l, nil
 }
 
+// fieldsPool holds the members of a link's materials or products while
+// they are read into a map: thousands of fields, needed only then.
+var fieldsPool = sync.Pool{New: func() any { return new(strictjson.Fields) }}
+
 // legacyArtifacts reads a link's materials or products, raw (part of a
 // document CheckJSON accepted, so no key appears twice), in one pass: the
 // names and digests are substrings of t. A link of 10,000 artifacts read
@@ -107,8 +112,15 @@ func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (map[
 	if raw == nil || string(raw) == "null" {
 		return nil, nil
 	}
-	fs, ok := strictjson.SplitFields(raw, nil, nil)
-	if !ok {
+	bufp := fieldsPool.Get().(*strictjson.Fields)
+	defer func() {
+		clear(*bufp) // hold no part of the document in the pool
+		fieldsPool.Put(bufp)
+	}()
+	fs, ok := t.SplitFields(raw, (*bufp)[:0])
+	if ok {
+		*bufp = fs // the grown buffer goes back to the pool
+	} else {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 			return nil, fmt.Errorf("%w: link %s is not a map of digest sets", ErrMalformed, what)
@@ -118,8 +130,9 @@ func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (map[
 		}
 	}
 	m := make(map[string]digest.Set, len(fs))
+	owner := "link " + what
 	for _, f := range fs {
-		d, err := digestSetText(t, f.Value, "link "+what, -1)
+		d, err := digestSetText(t, f.Value, owner, -1)
 		switch {
 		case errors.Is(err, ErrInvalid):
 			return nil, fmt.Errorf("%w: link %s %q: %v", ErrInvalid, what, f.Key, err)

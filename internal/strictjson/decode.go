@@ -43,6 +43,17 @@ var commonKeys = []string{"sha256", "sha512", "sha384", "sha1", "name", "digest"
 // It reports false for anything it does not expect; the caller then falls
 // back to encoding/json, so a false never changes a result, only its cost.
 func SplitFields(b []byte, known []string, buf Fields) (Fields, bool) {
+	return splitFields(b, known, nil, buf)
+}
+
+// SplitFields is [SplitFields] for b, a part of t's document: a key that
+// needs no decoding is a substring of t's, not a copy (an in-toto link's
+// artifacts are an object of thousands of names).
+func (t *Text) SplitFields(b []byte, buf Fields) (Fields, bool) {
+	return splitFields(b, nil, t, buf)
+}
+
+func splitFields(b []byte, known []string, t *Text, buf Fields) (Fields, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
@@ -60,7 +71,7 @@ func SplitFields(b []byte, known []string, buf Fields) (Fields, bool) {
 		if !ok {
 			return nil, false
 		}
-		key, ok := internedString(b[i:kend], known)
+		key, ok := internedString(b[i:kend], known, t)
 		if !ok {
 			return nil, false
 		}
@@ -89,9 +100,10 @@ func SplitFields(b []byte, known []string, buf Fields) (Fields, bool) {
 	}
 }
 
-// internedString is Unquote, returning one of known or [commonKeys]
-// instead of a copy when the literal holds it without escapes.
-func internedString(raw []byte, known []string) (string, bool) {
+// internedString is Unquote (t.Unquote with a t), returning one of known
+// or [commonKeys] instead of a copy when the literal holds it without
+// escapes.
+func internedString(raw []byte, known []string, t *Text) (string, bool) {
 	if len(raw) >= 2 {
 		inner := raw[1 : len(raw)-1]
 		for _, k := range known {
@@ -104,6 +116,9 @@ func internedString(raw []byte, known []string) (string, bool) {
 				return k, raw[0] == '"' && raw[len(raw)-1] == '"'
 			}
 		}
+	}
+	if t != nil {
+		return t.Unquote(raw)
 	}
 	return Unquote(raw)
 }
