@@ -183,6 +183,9 @@ var subjectKeys = []string{"name", "digest", "uri"}
 // validated, taking the strings from t if not nil. The owner is "what
 // index" (just "what" for a negative index), named only in errors.
 func digestSetText(t *strictjson.Text, raw []byte, what string, index int) (digest.Set, error) {
+	if hex, ok := lowerHexSHA256(raw); ok {
+		return digest.Set{digest.SHA256: t.Substring(hex)}, nil
+	}
 	var buf [4]strictjson.Field
 	d, ok := strictjson.SplitFields(raw, nil, buf[:0])
 	if !ok {
@@ -215,6 +218,34 @@ func digestSetText(t *strictjson.Text, raw []byte, what string, index int) (dige
 		set[f.Key] = hex
 	}
 	return set, nil
+}
+
+// lowerHexSHA256 returns HEX when raw is {"sha256":"HEX"} (with or without
+// white space between the tokens) and HEX is lower-case hexadecimal (so
+// the literal needs no decoding): a digest set as consign and in-toto
+// write one, read without splitting it into fields. Its length is left to
+// [digest.Set.Validate].
+func lowerHexSHA256(raw []byte) ([]byte, bool) {
+	i := 0
+	for _, tok := range []string{"{", `"sha256"`, ":", `"`} {
+		i = skipWS(raw, i)
+		if !bytes.HasPrefix(raw[i:], []byte(tok)) {
+			return nil, false
+		}
+		i += len(tok)
+	}
+	start := i
+	for i < len(raw) && (raw[i] >= '0' && raw[i] <= '9' || raw[i] >= 'a' && raw[i] <= 'f') {
+		i++
+	}
+	hex := raw[start:i]
+	if i >= len(raw) || raw[i] != '"' {
+		return nil, false
+	}
+	if i = skipWS(raw, i+1); i != len(raw)-1 || raw[i] != '}' {
+		return nil, false
+	}
+	return hex, true
 }
 
 // owner names the index-th element of what in an error ("subject 3").

@@ -340,15 +340,23 @@ func (t *Text) Unquote(raw []byte) (string, bool) {
 	if !ok || !plain {
 		return Unquote(raw)
 	}
-	if len(inner) == 0 {
-		return "", true
+	return t.Substring(inner), true
+}
+
+// Substring returns the string of b: a substring of t's document when b is
+// a part of it, else a copy. A nil t copies.
+func (t *Text) Substring(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
-	// inner = t.b[off:off+len(inner)] exactly when it starts at &t.b[off]:
-	// a subslice keeps the end of its array, so the offset shows in cap.
-	if off := cap(t.b) - cap(inner); off >= 0 && off+len(inner) <= len(t.b) && &t.b[off] == &inner[0] {
-		return t.s[off : off+len(inner)], true
+	// b = t.b[off:off+len(b)] exactly when it starts at &t.b[off]: a
+	// subslice keeps the end of its array, so the offset shows in cap.
+	if t != nil {
+		if off := cap(t.b) - cap(b); off >= 0 && off+len(b) <= len(t.b) && &t.b[off] == &b[0] {
+			return t.s[off : off+len(b)]
+		}
 	}
-	return string(inner), true
+	return string(b)
 }
 
 // Array decodes b, part of a document [Check] accepted, as a JSON array
