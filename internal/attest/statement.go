@@ -71,18 +71,25 @@ func sortSubjects(subs []Subject) {
 // non-empty digest set (security case 29 in docs/security.md), a non-empty predicateType, and a
 // predicate that is a JSON object when present.
 func (s *Statement) Validate() error {
+	return s.validate(len(s.Subject), func(i int) (string, error) { return s.Subject[i].Name, s.Subject[i].Digest.Validate() })
+}
+
+// validate is [Statement.Validate] of a statement whose n subjects are
+// given by subject: its name, and what [digest.Set.Validate] says of its
+// digest set.
+func (s *Statement) validate(n int, subject func(i int) (string, error)) error {
 	if s.Type != StatementV1 && s.Type != StatementV01 {
 		return fmt.Errorf("%w: statement _type %q (want %q)", ErrInvalid, s.Type, StatementV1)
 	}
-	if len(s.Subject) == 0 {
+	if n == 0 {
 		return ErrNoSubject
 	}
-	if len(s.Subject) > limits.Subjects {
-		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(s.Subject), limits.Subjects)
+	if n > limits.Subjects {
+		return fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, n, limits.Subjects)
 	}
-	for i, sub := range s.Subject {
-		if err := sub.Digest.Validate(); err != nil {
-			return fmt.Errorf("%w: subject %d (%q): %v", ErrInvalid, i, sub.Name, err)
+	for i := range n {
+		if name, err := subject(i); err != nil {
+			return fmt.Errorf("%w: subject %d (%q): %v", ErrInvalid, i, name, err)
 		}
 	}
 	if s.PredicateType == "" {
@@ -116,20 +123,36 @@ func ParseStatement(b []byte) (*Statement, error) {
 // that a predicate parser reads its strings from t too (see
 // predicate.ParseStatement).
 func ParseStatementText(t *strictjson.Text) (*Statement, error) {
+	s, _, err := parseStatement(t, false)
+	return s, err
+}
+
+// ParseStatementTable is [ParseStatementText] with the subjects in a
+// [digest.Table], in the order the statement lists them, rather than in
+// st.Subject (left nil): a subject whose digest set is a lone sha256 is
+// then held without a [digest.Set] of its own. The statement is checked
+// exactly as ParseStatementText checks it, with the same errors.
+func ParseStatementTable(t *strictjson.Text) (*Statement, *digest.Table, error) {
+	return parseStatement(t, true)
+}
+
+// parseStatement is [ParseStatementText], or [ParseStatementTable] if
+// table is set.
+func parseStatement(t *strictjson.Text, table bool) (*Statement, *digest.Table, error) {
 	b := t.Bytes()
 	if err := CheckJSON(b); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, err := fields(b, "statement", "_type", "subject", "predicateType", "predicate")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &Statement{}
 	if s.Type, _, err = fieldString(m, "_type", "statement"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.PredicateType, _, err = fieldString(m, "predicateType", "statement"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if p, ok := m.Get("predicate"); ok && !bytes.Equal(bytes.TrimSpace(p), []byte("null")) {
 		s.Predicate = p
@@ -137,13 +160,17 @@ func ParseStatementText(t *strictjson.Text) (*Statement, error) {
 	var subs []json.RawMessage
 	if raw, ok := m.Get("subject"); ok {
 		if subs, err = array(raw); err != nil {
-			return nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
+			return nil, nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
 		}
 	}
 	if len(subs) > limits.Subjects {
-		return nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
+		return nil, nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
 	}
-	if len(subs) > 0 {
+	var tb *digest.Table
+	switch {
+	case table:
+		tb = digest.NewTable(len(subs))
+	case len(subs) > 0:
 		s.Subject = make([]Subject, 0, len(subs))
 	}
 	var buf [4]strictjson.Field
@@ -151,28 +178,74 @@ func ParseStatementText(t *strictjson.Text) (*Statement, error) {
 		sm, ok := strictjson.SplitFields(raw, subjectKeys, buf[:0])
 		if !ok || strictjson.CheckKnown(sm, "subject", subjectKeys) != nil {
 			if sm, err = fields(raw, fmt.Sprintf("subject %d", i), subjectKeys...); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		var sub Subject
 		if raw, ok := sm.Get("name"); ok {
 			if sub.Name, ok = t.Unquote(raw); !ok {
 				if sub.Name, _, err = stringValue(raw, true, "name", "subject"); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
-		if raw, ok := sm.Get("digest"); ok {
+		raw, hasDigest := sm.Get("digest")
+		if tb != nil {
+			if hasDigest {
+				if v, ok := loneSHA256(t, raw); ok {
+					tb.AddSHA256(sub.Name, v)
+					continue
+				}
+				if sub.Digest, err = digestSetText(t, raw, "subject", i); err != nil {
+					return nil, nil, err
+				}
+			}
+			tb.Add(sub.Name, sub.Digest)
+			continue
+		}
+		if hasDigest {
 			if sub.Digest, err = digestSetText(t, raw, "subject", i); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		s.Subject = append(s.Subject, sub)
 	}
-	if err := s.Validate(); err != nil {
-		return nil, err
+	if tb != nil {
+		err = s.validate(tb.Len(), func(i int) (string, error) { return tb.Name(i), tb.Validate(i) })
+	} else {
+		err = s.Validate()
 	}
-	return s, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, tb, nil
+}
+
+// loneSHA256 returns the value of raw, a digest set that [CheckJSON]
+// accepted, when it is an object of one member, "sha256", whose value is
+// a string needing no decoding.
+func loneSHA256(t *strictjson.Text, raw []byte) (string, bool) {
+	var buf [2]strictjson.Field
+	d, ok := strictjson.SplitFields(raw, nil, buf[:0])
+	if !ok || len(d) != 1 || d[0].Key != digest.SHA256 {
+		return "", false
+	}
+	return t.Unquote(d[0].Value)
+}
+
+// PredicateTypeOf returns the predicateType of payload, a statement, read
+// from its top-level members alone (its subjects and predicate are
+// skipped, not parsed), and false if payload is not a JSON object with a
+// predicateType string. It checks nothing else: it is for a statement
+// that [ParseStatement] accepted already, which gives the same
+// predicateType.
+func PredicateTypeOf(payload []byte) (string, bool) {
+	fs, err := fields(payload, "statement", "_type", "subject", "predicateType", "predicate")
+	if err != nil {
+		return "", false
+	}
+	pt, ok, err := fieldString(fs, "predicateType", "statement")
+	return pt, ok && err == nil
 }
 
 // subjectKeys are the fields of a subject.

@@ -220,38 +220,112 @@ func ParseStatement(payload []byte) (*attest.Statement, *Link, error) {
 	return st, l, err
 }
 
-// parseLink is ParseLink reading the strings of raw from text, of which
-// raw is a part.
-func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
-	m, err := exactFields(raw, "link predicate", linkKeys...)
+// Parsed is a statement as [ParseStatementTable] reads it for
+// verification: its subjects, and a link predicate's materials, in
+// tables rather than in a [digest.Set] each.
+type Parsed struct {
+	// Statement is the statement, its Subject nil.
+	Statement *attest.Statement
+	// Subjects are the statement's subjects, in its order.
+	Subjects *digest.Table
+	// Link is the link predicate of a statement about an in-toto link,
+	// its Materials nil; Materials are its materials by
+	// [ResourceDescriptor.ArtifactName], in its order, their digest sets
+	// not validated.
+	Link      *Link
+	Materials *digest.Table
+}
+
+// ParseStatementTable is [ParseStatement] with the subjects and materials
+// in tables ([attest.ParseStatementTable]): the same checks and the same
+// errors, without a [digest.Set] for each entry whose set is a lone
+// sha256. A payload that is no statement gives nil and the statement's
+// error; a statement whose link predicate does not parse gives its
+// statement and subjects, no link, and the link's error.
+func ParseStatementTable(payload []byte) (*Parsed, error) {
+	text := strictjson.NewText(payload)
+	st, subjects, err := attest.ParseStatementTable(text)
 	if err != nil {
 		return nil, err
 	}
-	l := &Link{}
-	nraw, _ := m.Get("name")
-	if l.Name, err = text.String(nraw, "the link predicate's name"); err != nil || l.Name == "" {
-		return nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+	p := &Parsed{Statement: st, Subjects: subjects}
+	if st.PredicateType != attest.PredicateLink {
+		return p, nil
 	}
-	var list []json.RawMessage
-	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
-		if list, err = strictjson.Array(raw, "link materials"); err != nil {
-			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
-		}
+	p.Link, p.Materials, err = parseLinkTable(text, st.Predicate)
+	if err != nil {
+		p.Link, p.Materials = nil, nil
+	}
+	return p, err
+}
+
+// parseLink is ParseLink reading the strings of raw from text, of which
+// raw is a part.
+func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
+	l, list, err := parseLinkHead(text, raw)
+	if err != nil {
+		return nil, err
 	}
 	l.Materials = make([]ResourceDescriptor, len(list))
 	// One buffer for the members of every material and one for those of
 	// every digest set: nothing keeps them past their material.
 	var buf, dbuf [4]strictjson.Field
 	for i, r := range list {
-		if err := readMaterial(text, &l.Materials[i], buf[:0], dbuf[:0], r, i); err != nil {
+		if err := readMaterial(text, &l.Materials[i], buf[:0], dbuf[:0], r, i, nil); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
 }
 
-// readMaterial reads material i into rd.
-func readMaterial(text *strictjson.Text, rd *ResourceDescriptor, buf, dbuf strictjson.Fields, raw []byte, i int) error {
+// parseLinkTable is parseLink with the materials in a table.
+func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, error) {
+	l, list, err := parseLinkHead(text, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	tb := digest.NewTable(len(list))
+	var buf, dbuf [4]strictjson.Field
+	for i, r := range list {
+		var rd ResourceDescriptor
+		var sha string
+		if err := readMaterial(text, &rd, buf[:0], dbuf[:0], r, i, &sha); err != nil {
+			return nil, nil, err
+		}
+		if sha != "" {
+			tb.AddSHA256(rd.ArtifactName(), sha)
+		} else {
+			tb.Add(rd.ArtifactName(), rd.Digest)
+		}
+	}
+	return l, tb, nil
+}
+
+// parseLinkHead reads a link predicate's name and the list of its
+// materials, unread.
+func parseLinkHead(text *strictjson.Text, raw []byte) (*Link, []json.RawMessage, error) {
+	m, err := exactFields(raw, "link predicate", linkKeys...)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &Link{}
+	nraw, _ := m.Get("name")
+	if l.Name, err = text.String(nraw, "the link predicate's name"); err != nil || l.Name == "" {
+		return nil, nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+	}
+	var list []json.RawMessage
+	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
+		if list, err = strictjson.Array(raw, "link materials"); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+		}
+	}
+	return l, list, nil
+}
+
+// readMaterial reads material i into rd. If sha is not nil and the
+// material's digest set is a lone sha256, its value goes to *sha and
+// rd.Digest stays nil.
+func readMaterial(text *strictjson.Text, rd *ResourceDescriptor, buf, dbuf strictjson.Fields, raw []byte, i int, sha *string) error {
 	fs, err := appendExactFields(buf, raw, "material", materialKeys...)
 	if err != nil {
 		// Again, to name the material (not formatted on success).
@@ -269,7 +343,7 @@ func readMaterial(text *strictjson.Text, rd *ResourceDescriptor, buf, dbuf stric
 		}
 	}
 	if raw, ok := fs.Get("digest"); ok && string(raw) != "null" {
-		if rd.Digest, err = materialDigest(text, dbuf, raw, i); err != nil {
+		if rd.Digest, err = materialDigest(text, dbuf, raw, i, sha); err != nil {
 			return err
 		}
 	}
@@ -286,12 +360,21 @@ func (rd *ResourceDescriptor) ArtifactName() string {
 }
 
 // materialDigest reads the digest set of material i: a JSON object of
-// strings, not validated.
-func materialDigest(text *strictjson.Text, buf strictjson.Fields, raw []byte, i int) (digest.Set, error) {
+// strings, not validated. If sha is not nil and the set is a lone sha256,
+// its value goes to *sha and the set returned is nil.
+func materialDigest(text *strictjson.Text, buf strictjson.Fields, raw []byte, i int, sha *string) (digest.Set, error) {
 	fs, err := appendExactFields(buf, raw, "material digest")
 	if err != nil {
 		_, err = exactFields(raw, fmt.Sprintf("material %d digest", i))
 		return nil, err
+	}
+	if sha != nil && len(fs) == 1 && fs[0].Key == digest.SHA256 {
+		if *sha, err = text.String(fs[0].Value, "a digest"); err != nil {
+			return nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+		}
+		if *sha != "" {
+			return nil, nil
+		}
 	}
 	d := make(digest.Set, len(fs))
 	for _, f := range fs {

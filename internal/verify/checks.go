@@ -299,8 +299,8 @@ func (e *engine) regoStatement(ci *countedItem) map[string]any {
 	m["signers"] = signers
 	if it.st != nil {
 		var subjects []any
-		for _, s := range it.st.Subject {
-			subjects = append(subjects, map[string]any{"name": s.Name, "digest": map[string]string(s.Digest)})
+		for i := range it.subjects.Len() {
+			subjects = append(subjects, map[string]any{"name": it.subjects.Name(i), "digest": map[string]string(it.subjects.Set(i))})
 		}
 		m["subject"] = subjects
 		var pred any = map[string]any{}
@@ -319,10 +319,10 @@ func (e *engine) regoStatement(ci *countedItem) map[string]any {
 	return m
 }
 
-func artifactMap(a map[string]digest.Set) map[string]any {
-	out := make(map[string]any, len(a))
-	for _, n := range sortedKeys(a) {
-		out[n] = map[string]string(a[n])
+func artifactMap(a *digest.Table) map[string]any {
+	out := make(map[string]any, a.Len())
+	for i := range a.Len() {
+		out[a.Name(i)] = map[string]string(a.Set(i))
 	}
 	return out
 }

@@ -36,7 +36,7 @@ type engine struct {
 
 // record is a stage's materials and products, once its attestations agree.
 type record struct {
-	materials, products map[string]digest.Set
+	materials, products *digest.Table // filed by fileTable
 }
 
 // countedItem is an item that counts for a stage, with the keys that
@@ -371,61 +371,19 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 		// record), not copied one by one.
 		return &record{materials: src[0].it.materials, products: src[0].it.products}, nil
 	}
-	nm, np := 0, 0
-	for _, c := range src {
-		nm, np = nm+len(c.it.materials), np+len(c.it.products)
-	}
-	rec := &record{materials: make(map[string]digest.Set, nm), products: make(map[string]digest.Set, np)}
+	rec := &record{}
 	var problems []string
 	for _, side := range []struct {
 		name string
-		dst  map[string]digest.Set
-		get  func(*item) map[string]digest.Set
+		dst  **digest.Table
+		get  func(*item) *digest.Table
 	}{
-		{"material", rec.materials, func(it *item) map[string]digest.Set { return it.materials }},
-		{"product", rec.products, func(it *item) map[string]digest.Set { return it.products }},
+		{"material", &rec.materials, func(it *item) *digest.Table { return it.materials }},
+		{"product", &rec.products, func(it *item) *digest.Table { return it.products }},
 	} {
-		// The keys that vouch for each artifact, counted only when one
-		// key is not enough.
-		var votes map[string][]string
-		if st.Threshold > 1 {
-			votes = map[string][]string{}
-		}
-		for _, c := range src {
-			for name, d := range side.get(c.it) {
-				if have, ok := side.dst[name]; ok {
-					if !sameContent(have, d) {
-						problems = append(problems, fmt.Sprintf("%s %s is reported with different digests (%s in %s)", side.name, name, d, c.it.res.Source))
-						continue
-					}
-					if !sameSet(have, d) {
-						// Copy before merging: the set may be an item's.
-						merged := cloneSet(have)
-						for alg, v := range d {
-							merged[alg] = v
-						}
-						side.dst[name] = merged
-					}
-				} else {
-					side.dst[name] = d
-				}
-				if votes == nil {
-					continue
-				}
-				for _, k := range c.keys {
-					if !slices.Contains(votes[name], k) {
-						votes[name] = append(votes[name], k)
-					}
-				}
-			}
-		}
-		if st.Threshold > 1 {
-			for _, name := range sortedKeys(votes) {
-				if n := len(votes[name]); n < st.Threshold {
-					problems = append(problems, fmt.Sprintf("%s %s is vouched for by %d of %d distinct signer(s)", side.name, name, n, st.Threshold))
-				}
-			}
-		}
+		var p []string
+		*side.dst, p = mergeTables(side.name, src, side.get, st.Threshold)
+		problems = append(problems, p...)
 	}
 	if len(problems) > 8 {
 		problems = append(problems[:8], fmt.Sprintf("and %d more", len(problems)-8))
@@ -433,51 +391,97 @@ func (e *engine) buildRecord(st *policy.Stage, counted []*countedItem) (*record,
 	return rec, problems
 }
 
+// mergeTables merges one side of the items' records: an artifact that
+// several report with sets naming the same content gets the union of
+// their sets; one reported with sets naming other content is a problem,
+// as is, when one key is not enough, one vouched for by fewer than
+// threshold distinct keys.
+func mergeTables(side string, src []*countedItem, get func(*item) *digest.Table, threshold int) (*digest.Table, []string) {
+	type entry struct {
+		c *countedItem
+		i int
+	}
+	n := 0
+	for _, c := range src {
+		n += get(c.it).Len()
+	}
+	all := make([]entry, 0, n)
+	for _, c := range src {
+		for i := range get(c.it).Len() {
+			all = append(all, entry{c, i})
+		}
+	}
+	name := func(e entry) string { return get(e.c.it).Name(e.i) }
+	slices.SortStableFunc(all, func(a, b entry) int { return strings.Compare(name(a), name(b)) })
+	out := digest.NewTable(0)
+	var problems, short []string
+	var keys []string
+	for g := 0; g < len(all); {
+		first := all[g]
+		ft := get(first.c.it)
+		// merged, once not nil, is the artifact's set so far: the union
+		// of the sets of the first listing and those agreeing with it.
+		var merged digest.Set
+		keys = keys[:0]
+		vote := func(c *countedItem) {
+			for _, k := range c.keys {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+		}
+		vote(first.c)
+		end := g + 1
+		for ; end < len(all) && name(all[end]) == name(first); end++ {
+			e := all[end]
+			t := get(e.c.it)
+			if merged == nil {
+				if !sameContentAt(ft, first.i, t, e.i) {
+					problems = append(problems, fmt.Sprintf("%s %s is reported with different digests (%s in %s)", side, name(e), t.Set(e.i), e.c.it.res.Source))
+					continue
+				}
+				if !ft.Equal(first.i, t, e.i) {
+					merged = cloneSet(ft.Set(first.i))
+				}
+			} else if d := t.Set(e.i); !sameContent(merged, d) {
+				problems = append(problems, fmt.Sprintf("%s %s is reported with different digests (%s in %s)", side, name(e), d, e.c.it.res.Source))
+				continue
+			}
+			if merged != nil {
+				for alg, v := range t.Set(e.i) {
+					merged[alg] = v
+				}
+			}
+			vote(e.c)
+		}
+		switch {
+		case merged != nil:
+			out.Add(name(first), merged)
+		default:
+			if v, ok := ft.SHA256(first.i); ok {
+				out.AddSHA256(name(first), v)
+			} else {
+				out.Add(name(first), ft.Set(first.i))
+			}
+		}
+		if threshold > 1 && len(keys) < threshold {
+			short = append(short, fmt.Sprintf("%s %s is vouched for by %d of %d distinct signer(s)", side, name(first), len(keys), threshold))
+		}
+		g = end
+	}
+	return out, append(problems, short...)
+}
+
 // identicalRecord is in-toto's reduction: every link of a step must report
 // the same materials and products (in-toto python reduce_chain_links).
 func identicalRecord(src []*countedItem) (*record, []string) {
 	ref := src[0].it
 	for _, c := range src[1:] {
-		if !sameArtifacts(ref.materials, c.it.materials) || !sameArtifacts(ref.products, c.it.products) {
+		if !sameTables(ref.materials, c.it.materials) || !sameTables(ref.products, c.it.products) {
 			return nil, []string{fmt.Sprintf("links %s and %s report different artifacts", ref.res.Source, c.it.res.Source)}
 		}
 	}
 	return &record{materials: ref.materials, products: ref.products}, nil
-}
-
-// sameSet reports whether two digest sets are equal, algorithm for algorithm.
-func sameSet(a, b digest.Set) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if v, ok := onlySHA256(a); ok {
-		w, ok := b[digest.SHA256]
-		return ok && w == v
-	}
-	for alg, v := range a {
-		if b[alg] != v {
-			return false
-		}
-	}
-	return true
-}
-
-func sameArtifacts(a, b map[string]digest.Set) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for name, d := range a {
-		o, ok := b[name]
-		if !ok || len(o) != len(d) {
-			return false
-		}
-		for alg, v := range d {
-			if o[alg] != v {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func cloneSet(d digest.Set) digest.Set {
@@ -498,39 +502,63 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	// every subject of one. A subject matches an artifact only if they agree
 	// on a strong algorithm (digest.Matches), so the subjects filed under
 	// the artifact's strong values are all the subjects that can match.
+	//
+	// The artifacts are indexed by their strong values, not the subjects
+	// (a step can have a million): each subject costs a lookup.
 	type digestKey struct{ alg, value string }
-	type indexed struct {
-		c  *countedItem
-		sd digest.Set
+	strongAlgs := [...]string{digest.SHA256, digest.SHA512, digest.SHA384}
+	want := map[digestKey][]int{}
+	for ai, a := range artifacts {
+		for _, alg := range strongAlgs {
+			if v := a.Digest[alg]; v != "" {
+				k := digestKey{alg, v}
+				want[k] = append(want[k], ai)
+			}
+		}
+	}
+	// hits[ai][k]: the counted attestations with a subject whose value for
+	// strongAlgs[k] is the artifact's and that matches it, in index order.
+	hits := make([][len(strongAlgs)][]*countedItem, len(artifacts))
+	hit := func(ai, k int, c *countedItem) {
+		if l := hits[ai][k]; len(l) == 0 || l[len(l)-1] != c {
+			hits[ai][k] = append(l, c)
+		}
 	}
 	counted := e.counted[final.Name]
-	byDigest := make(map[digestKey][]indexed, len(counted))
-	strongAlgs := [...]string{digest.SHA256, digest.SHA512, digest.SHA384}
 	for _, c := range counted {
-		eachSubjectDigest(c.it, func(d digest.Set) bool {
-			for _, alg := range strongAlgs {
+		eachSubject(c.it, func(t *digest.Table, i int) {
+			if v, ok := t.SHA256(i); ok {
+				// A lone sha256 matches exactly the artifacts with that
+				// sha256 (digest.Matches).
+				for _, ai := range want[digestKey{digest.SHA256, v}] {
+					hit(ai, 0, c)
+				}
+				return
+			}
+			d := t.Set(i)
+			for k, alg := range strongAlgs {
 				if v := d[alg]; v != "" {
-					k := digestKey{alg, v}
-					byDigest[k] = append(byDigest[k], indexed{c, d})
+					for _, ai := range want[digestKey{alg, v}] {
+						if digest.MatchesValidated(d, artifacts[ai].Digest) {
+							hit(ai, k, c)
+						}
+					}
 				}
 			}
-			return true
 		})
 	}
 	var cands []*countedItem
 	var keys, sources []string
 	e.res.Artifacts = slices.Grow(e.res.Artifacts, len(artifacts))
-	for _, a := range artifacts {
+	for ai, a := range artifacts {
 		ar := ArtifactResult{Name: a.Name, Digest: a.Digest}
 		// cands: the counted attestations with a subject matching a.Digest
 		// by the rule of digest.Matches, each once, in index order.
 		cands = cands[:0]
-		for _, alg := range strongAlgs {
-			if v := a.Digest[alg]; v != "" {
-				for _, x := range byDigest[digestKey{alg, v}] {
-					if !slices.Contains(cands, x.c) && digest.MatchesValidated(x.sd, a.Digest) {
-						cands = append(cands, x.c)
-					}
+		for k := range strongAlgs {
+			for _, c := range hits[ai][k] {
+				if !slices.Contains(cands, c) {
+					cands = append(cands, c)
 				}
 			}
 		}
@@ -561,20 +589,14 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	}
 }
 
-// eachSubjectDigest calls f with each digest set an item vouches for (its
-// statement's subjects, or a link's products) until f returns false.
-func eachSubjectDigest(it *item, f func(digest.Set) bool) {
+// eachSubject calls f with each subject an item vouches for (its
+// statement's subjects, or a link's products), as a table and a place in it.
+func eachSubject(it *item, f func(t *digest.Table, i int)) {
+	t := it.products
 	if it.st != nil {
-		for _, s := range it.st.Subject {
-			if !f(s.Digest) {
-				return
-			}
-		}
-		return
+		t = it.subjects
 	}
-	for _, d := range it.products {
-		if !f(d) {
-			return
-		}
+	for i := range t.Len() {
+		f(t, i)
 	}
 }

@@ -70,16 +70,12 @@ func runInspection(ctx context.Context, insp Inspector, in policy.Inspection) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &record{materials: map[string]digest.Set{}, products: map[string]digest.Set{}}
-	for n, d := range materials {
-		if err := addArtifact(out.materials, n, d, "material"); err != nil {
-			return nil, err
-		}
+	out := &record{}
+	if out.materials, err = tableOf(materials, "material", false); err != nil {
+		return nil, err
 	}
-	for n, d := range products {
-		if err := addArtifact(out.products, n, d, "product"); err != nil {
-			return nil, err
-		}
+	if out.products, err = tableOf(products, "product", false); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path"
 	"runtime"
 	"sort"
 	"strconv"
@@ -40,9 +39,12 @@ type item struct {
 	predicateType string
 	isLink        bool
 	linkName      string
-	// materials and products of a link (names cleaned); products are the
-	// subjects for a statement.
-	materials, products map[string]digest.Set
+	// subjects are the statement's subjects, in its order (its Subject
+	// is nil: see predicate.ParseStatementTable).
+	subjects *digest.Table
+	// materials and products of a link (filed by fileTable); products
+	// are the subjects for a statement.
+	materials, products *digest.Table
 	// layout is set for a signed in-toto layout (a sublayout).
 	layout []byte
 
@@ -327,8 +329,8 @@ func (it *item) readContent() error {
 		// attest validated the digest sets of a Metablock link.
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products, true)
 	}
-	st, link, err := predicate.ParseStatement(it.env.Payload)
-	if st == nil {
+	p, err := predicate.ParseStatementTable(it.env.Payload)
+	if p == nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
 		// envelope (in-toto-golang's DSSE mode) is read as such.
 		var probe struct {
@@ -352,24 +354,17 @@ func (it *item) readContent() error {
 		}
 		return err
 	}
-	it.st, it.predicateType = st, st.PredicateType
+	st := p.Statement
+	it.st, it.subjects, it.predicateType = st, p.Subjects, st.PredicateType
 	it.res.PredicateType = st.PredicateType
 	if err != nil {
 		return err // a link predicate that does not parse
 	}
-	if link != nil {
-		return it.readLinkPredicate(link)
+	if p.Link != nil {
+		return it.readLinkPredicate(p.Link, p.Materials)
 	}
-	it.products = map[string]digest.Set{}
-	for _, s := range st.Subject {
-		if s.Name == "" {
-			continue
-		}
-		if err := addValidated(it.products, s.Name, s.Digest, "subject"); err != nil {
-			return err
-		}
-	}
-	return nil
+	it.products, err = fileTable(it.subjects, "subject", true, true)
+	return err
 }
 
 // layoutType is the predicate type reported for an in-toto layout.
@@ -379,85 +374,12 @@ func (it *item) setLink(name string, materials, products map[string]digest.Set, 
 	it.isLink, it.linkName = true, name
 	it.predicateType = attest.LegacyLinkType
 	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
-	if validated && cleanNames(materials) && cleanNames(products) {
-		// Every name is already as addValidated would file it: the maps
-		// read are the item's, not copied entry by entry (nothing writes
-		// to either).
-		it.materials, it.products = orEmpty(materials), orEmpty(products)
-		return nil
+	var err error
+	if it.materials, err = tableOf(materials, "material", validated); err != nil {
+		return err
 	}
-	it.materials, it.products = make(map[string]digest.Set, len(materials)), make(map[string]digest.Set, len(products))
-	add := addArtifact
-	if validated {
-		add = addValidated
-	}
-	for n, d := range materials {
-		if err := add(it.materials, n, d, "material"); err != nil {
-			return err
-		}
-	}
-	for n, d := range products {
-		if err := add(it.products, n, d, "product"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// cleanNames reports whether every name of m is one addValidated accepts
-// and files as it is.
-func cleanNames(m map[string]digest.Set) bool {
-	for name := range m {
-		if key, ok := artifactKey(name); !ok || key != name {
-			return false
-		}
-	}
-	return true
-}
-
-// artifactKey is the name rule of addValidated: the key an artifact name
-// is filed under, its [path.Clean] form; ok is false for a name that is
-// empty or holds a backslash or NUL.
-func artifactKey(name string) (key string, ok bool) {
-	if name == "" || strings.ContainsAny(name, "\\\x00") {
-		return "", false
-	}
-	return path.Clean(name), true
-}
-
-func orEmpty(m map[string]digest.Set) map[string]digest.Set {
-	if m == nil {
-		return map[string]digest.Set{}
-	}
-	return m
-}
-
-// addArtifact records an artifact under its cleaned name. A name with a
-// backslash or NUL is refused rather than matched differently than written
-// (security case 34 in docs/security.md); two names that clean to one with different digests
-// are refused as ambiguous (security case 32 in docs/security.md).
-func addArtifact(m map[string]digest.Set, name string, d digest.Set, what string) error {
-	if err := d.Validate(); err != nil {
-		return fmt.Errorf("%w: %s %q: %v", attest.ErrInvalid, what, name, err)
-	}
-	return addValidated(m, name, d, what)
-}
-
-// addValidated is [addArtifact] for a digest set already validated (a
-// statement's subject, which [attest.ParseStatement] validates).
-func addValidated(m map[string]digest.Set, name string, d digest.Set, what string) error {
-	clean, ok := artifactKey(name)
-	if !ok {
-		return fmt.Errorf("%w: %s name %q: artifact names use \"/\" and hold no backslash or NUL", attest.ErrInvalid, what, name)
-	}
-	if have, ok := m[clean]; ok {
-		if !sameContent(have, d) {
-			return fmt.Errorf("%w: %s %q is listed twice with different digests (as %q once cleaned)", attest.ErrInvalid, what, name, clean)
-		}
-		return nil
-	}
-	m[clean] = d
-	return nil
+	it.products, err = tableOf(products, "product", validated)
+	return err
 }
 
 // sameContent reports whether two digest sets name the same content: they
@@ -498,21 +420,14 @@ func onlySHA256(d digest.Set) (string, bool) {
 
 // readLinkPredicate records an in-toto link predicate v0.3: its name and
 // materials, the products being the subjects.
-func (it *item) readLinkPredicate(l *predicate.Link) error {
+func (it *item) readLinkPredicate(l *predicate.Link, materials *digest.Table) error {
 	it.isLink, it.linkName, it.res.Name = true, l.Name, l.Name
-	it.materials, it.products = make(map[string]digest.Set, len(l.Materials)), make(map[string]digest.Set, len(it.st.Subject))
-	for i := range l.Materials {
-		m := &l.Materials[i]
-		if err := addArtifact(it.materials, m.ArtifactName(), m.Digest, "material"); err != nil {
-			return err
-		}
+	var err error
+	if it.materials, err = fileTable(materials, "material", false, false); err != nil {
+		return err
 	}
-	for _, s := range it.st.Subject {
-		if err := addValidated(it.products, s.Name, s.Digest, "product"); err != nil {
-			return err
-		}
-	}
-	return nil
+	it.products, err = fileTable(it.subjects, "product", true, false)
+	return err
 }
 
 // sortedKeys returns the keys of m in order.

@@ -50,10 +50,28 @@ func rootData(r *policy.TrustedRoot, given [][]byte) []byte {
 // sha256Subject returns the first SHA-256 digest among st's subjects, or nil.
 func sha256Subject(st *attest.Statement) []byte {
 	for _, s := range st.Subject {
-		if v := s.Digest[digest.SHA256]; v != "" {
-			if b, err := hex.DecodeString(v); err == nil && len(b) == sha256.Size {
-				return b
-			}
+		if b := sha256Of(s.Digest); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// sha256SubjectOf is [sha256Subject] of subjects in a table.
+func sha256SubjectOf(subjects *digest.Table) []byte {
+	for i := range subjects.Len() {
+		if b := sha256Of(subjects.Set(i)); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// sha256Of returns d's sha256 value, decoded, or nil.
+func sha256Of(d digest.Set) []byte {
+	if v := d[digest.SHA256]; v != "" {
+		if b, err := hex.DecodeString(v); err == nil && len(b) == sha256.Size {
+			return b
 		}
 	}
 	return nil
@@ -87,7 +105,7 @@ func checkKeyedBundle(it *item, roots []policyRoot, v BundleVerifier, ix *keyInd
 	}
 	var subject []byte
 	if it.st != nil {
-		subject = sha256Subject(it.st)
+		subject = sha256SubjectOf(it.subjects)
 	}
 	switch {
 	case subject == nil:

@@ -240,12 +240,21 @@ func TestSetLinkNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sortedKeys(it.products); !slices.Equal(got, tt.want) {
+			if got := tableNames(it.products); !slices.Equal(got, tt.want) {
 				t.Errorf("products = %q, want %q", got, tt.want)
 			}
 			if it.materials == nil || it.products == nil {
-				t.Errorf("materials or products is a nil map")
+				t.Errorf("materials or products is a nil table")
 			}
 		})
 	}
+}
+
+// tableNames lists the names of a table, in its order.
+func tableNames(t *digest.Table) []string {
+	out := []string{}
+	for i := range t.Len() {
+		out = append(out, t.Name(i))
+	}
+	return out
 }

@@ -49,14 +49,14 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
 			}
 		case policy.RuleCreate:
-			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return p && !m })
+			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return p && !m })
 		case policy.RuleDelete:
-			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials[n]; _, p := rec.products[n]; return m && !p })
+			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return m && !p })
 		case policy.RuleModify:
 			consumed = filter(q, r.Pattern, func(n string) bool {
-				m, okm := rec.materials[n]
-				p, okp := rec.products[n]
-				return okm && okp && !sameContent(m, p)
+				m, okm := rec.materials.Index(n)
+				p, okp := rec.products.Index(n)
+				return okm && okp && !sameContentAt(rec.materials, m, rec.products, p)
 			})
 		case policy.RuleAllow:
 			consumed = filter(q, r.Pattern, nil)
@@ -64,7 +64,7 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 			if bad := filter(q, r.Pattern, nil); len(bad) > 0 {
 				names := make([]string, len(bad))
 				for i, j := range bad {
-					names[i] = q.names[j]
+					names[i] = q.name(j)
 				}
 				sort.Strings(names) // for a stable message
 				rr.Status = StatusFail
@@ -73,7 +73,7 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 		case policy.RuleRequire:
 			if !q.has(r.Name) {
 				rr.Status = StatusFail
-				if _, ok := artifacts[r.Name]; ok {
+				if _, ok := artifacts.Index(r.Name); ok {
 					rr.Reason = fmt.Sprintf("%s was consumed by an earlier rule", r.Name)
 				} else {
 					rr.Reason = fmt.Sprintf("%s is not among the %s", r.Name, side)
@@ -91,42 +91,39 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 	return out
 }
 
-// queue is one side's artifacts (names and digests), each queued until a
+// queue is one side's artifacts (a filed table), each queued until a
 // rule consumes it.
 type queue struct {
-	names   []string
-	digests []digest.Set
-	queued  []bool
+	t      *digest.Table
+	queued []bool
 }
 
-func newQueue(artifacts map[string]digest.Set) *queue {
-	q := &queue{names: make([]string, 0, len(artifacts)), digests: make([]digest.Set, 0, len(artifacts)), queued: make([]bool, len(artifacts))}
-	for name, d := range artifacts {
-		q.names = append(q.names, name)
-		q.digests = append(q.digests, d)
-	}
+func newQueue(artifacts *digest.Table) *queue {
+	q := &queue{t: artifacts, queued: make([]bool, artifacts.Len())}
 	for i := range q.queued {
 		q.queued[i] = true
 	}
 	return q
 }
 
+// name is the name of the queue's i-th artifact.
+func (q *queue) name(i int) string { return q.t.Name(i) }
+
 // has reports whether name is still queued.
 func (q *queue) has(name string) bool {
-	for i, n := range q.names {
-		if n == name {
-			return q.queued[i]
-		}
-	}
-	return false
+	i, ok := q.t.Index(name)
+	return ok && q.queued[i]
 }
 
 // filter returns the indexes of the queued names the pattern matches (and
-// keep accepts), in no particular order.
+// keep accepts), in increasing order.
 func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
 	var out []int
-	for i, name := range q.names {
-		if q.queued[i] && p.MatchClean(name) && (keep == nil || keep(name)) {
+	for i := range q.queued {
+		if !q.queued[i] {
+			continue
+		}
+		if name := q.t.Name(i); p.MatchClean(name) && (keep == nil || keep(name)) {
 			out = append(out, i)
 		}
 	}
@@ -149,10 +146,11 @@ func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[st
 	// The destination name is looked up from buf, without a string of
 	// its own for each artifact (it is made only for a note).
 	buf := []byte(r.DstPrefix)
-	for i, name := range q.names {
+	for i := range q.queued {
 		if !q.queued[i] {
 			continue
 		}
+		name := q.name(i)
 		rest := name
 		if r.SrcPrefix != "" {
 			var ok bool
@@ -172,13 +170,13 @@ func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[st
 			dstArtifacts = dst.products
 		}
 		buf = append(buf[:len(r.DstPrefix)], rest...)
-		d, ok := dstArtifacts[string(buf)]
+		j, ok := dstArtifacts.IndexBytes(buf)
 		if !ok {
 			notes[name] = fmt.Sprintf("%s is not among the %s of %s", buf, r.DstType, r.DstStage)
 			continue
 		}
-		if !digest.MatchesValidated(q.digests[i], d) {
-			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", q.digests[i], r.DstStage, r.DstType[:len(r.DstType)-1], d)
+		if !q.t.MatchesValidated(i, dstArtifacts, j) {
+			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", q.t.Set(i), r.DstStage, r.DstType[:len(r.DstType)-1], dstArtifacts.Set(j))
 			continue
 		}
 		consumed = append(consumed, i)

@@ -1,0 +1,81 @@
+package digest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTableCompact(t *testing.T) {
+	good := strings.Repeat("ab", 32)
+	tb := NewTable(0)
+	tb.AddSHA256("b", good)
+	tb.Add("a", Set{SHA256: good})
+	tb.Add("c", Set{SHA256: good, SHA512: strings.Repeat("cd", 64)})
+	tb.AddSHA256("d", strings.ToUpper(good)) // invalid: kept as a set
+	tb.Add("e", nil)                         // no digest at all
+	tb.AddSHA256("f", "")
+	if got, want := tb.Len(), 6; got != want {
+		t.Fatalf("Len() = %d, want %d", got, want)
+	}
+	for i, want := range []bool{true, true, false, false, false, false} {
+		if _, ok := tb.SHA256(i); ok != want {
+			t.Errorf("SHA256(%d) compact = %v, want %v", i, ok, want)
+		}
+	}
+	// Validate says of each entry what Set.Validate says of its set.
+	sets := []Set{{SHA256: good}, {SHA256: good}, {SHA256: good, SHA512: strings.Repeat("cd", 64)},
+		{SHA256: strings.ToUpper(good)}, nil, {SHA256: ""}}
+	for i, s := range sets {
+		want := s.Validate()
+		got := tb.Validate(i)
+		if (got == nil) != (want == nil) || (got != nil && got.Error() != want.Error()) {
+			t.Errorf("Validate(%d) = %v, want %v", i, got, want)
+		}
+		if g := tb.Set(i); g.String() != s.String() || len(g) != len(s) {
+			t.Errorf("Set(%d) = %v, want %v", i, g, s)
+		}
+	}
+	if !tb.Equal(0, tb, 1) || tb.Equal(0, tb, 2) || tb.Equal(2, tb, 0) || !tb.Equal(2, tb, 2) {
+		t.Error("Equal: lone sha256 entries must be equal to each other only")
+	}
+	// A lone sha256 matches a set that agrees on it (MatchesValidated).
+	if !tb.MatchesValidated(0, tb, 2) || !tb.MatchesValidated(2, tb, 1) {
+		t.Error("MatchesValidated: sets agreeing on sha256 must match")
+	}
+	other := NewTable(1)
+	other.AddSHA256("x", strings.Repeat("ef", 32))
+	if tb.MatchesValidated(0, other, 0) || tb.MatchesValidated(2, other, 0) {
+		t.Error("MatchesValidated: different sha256 values must not match")
+	}
+}
+
+func TestTableIndex(t *testing.T) {
+	h := func(c string) string { return strings.Repeat(c, 64) }
+	tb := NewTable(0)
+	for _, e := range [][2]string{{"a/b", h("5")}, {"b", h("2")}, {"b", h("4")}, {"m", h("1")}, {"z", h("3")}} {
+		tb.AddSHA256(e[0], e[1])
+	}
+	for _, name := range []string{"a/b", "b", "m", "z"} {
+		i, ok := tb.Index(name)
+		j, okb := tb.IndexBytes([]byte(name))
+		if !ok || !okb || tb.Name(i) != name || i != j {
+			t.Errorf("Index(%q) = %d, %v; IndexBytes = %d, %v", name, i, ok, j, okb)
+		}
+	}
+	if i, _ := tb.Index("b"); i != 1 {
+		t.Errorf("Index(b) = %d, want the first of the two (1)", i)
+	}
+	huge := strings.Repeat("x", 1<<20)
+	for _, name := range []string{"", "a", "bb", "zz", "b\x00", huge} {
+		if _, ok := tb.Index(name); ok {
+			t.Errorf("Index(%.10q) found a name the table does not hold", name)
+		}
+		if _, ok := tb.IndexBytes([]byte(name)); ok {
+			t.Errorf("IndexBytes(%.10q) found a name the table does not hold", name)
+		}
+	}
+	var empty *Table
+	if _, ok := empty.Index("a"); ok || empty.Len() != 0 {
+		t.Error("a nil table must be empty")
+	}
+}
