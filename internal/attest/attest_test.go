@@ -750,3 +750,25 @@ func TestVerifyItemBlobSignature(t *testing.T) {
 		t.Errorf("VerifyItem(item with Err) = %v, want its error %v", err, itemErr)
 	}
 }
+
+func TestPredicateTypeOf(t *testing.T) {
+	tests := []struct {
+		payload string
+		want    string
+		ok      bool
+	}{
+		{`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"x"}}],"predicateType":"https://cyclonedx.org/bom","predicate":{}}`, "https://cyclonedx.org/bom", true},
+		{` {"predicateType" : "p\u0041"} `, "pA", true},
+		{`{"_type":"link","name":"x"}`, "", false},
+		{`{"predicateType":3}`, "", false},
+		{`{"PredicateType":"p"}`, "", false},
+		{`[1]`, "", false},
+		{`not json`, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := attest.PredicateTypeOf([]byte(tt.payload))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("PredicateTypeOf(%s) = %q, %v, want %q, %v", tt.payload, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -384,38 +384,52 @@ type sbomPredicate struct {
 	ext  string
 }
 
-// sbomPredicates returns the SBOM predicates of the statements in raw.
+// sbomPredicates returns the SBOM predicates of the statements in raw, the
+// exact bytes of an attestation that was counted.
 func sbomPredicates(raw []byte) ([]sbomPredicate, error) {
-	items, err := attest.Read(bytes.TrimSpace(raw), "attestation")
+	items, err := reread(bytes.TrimSpace(raw), "attestation")
 	if err != nil {
 		return nil, err
 	}
 	return sbomPredicatesOf(items)
 }
 
-// sbomPredicatesOf returns the SBOM predicates of the statements in items.
+// sbomPredicatesOf returns the SBOM predicates of the statements in items,
+// which were counted: a statement whose predicateType its top-level
+// members show is no SBOM's is not parsed again (a step's link can list
+// a million artifacts); any other is, as it was when it was verified.
 func sbomPredicatesOf(items []attest.Item) ([]sbomPredicate, error) {
 	var out []sbomPredicate
 	for _, it := range items {
 		if it.Envelope == nil || it.Envelope.PayloadType != attest.PayloadType {
 			continue
 		}
+		if pt, ok := attest.PredicateTypeOf(it.Envelope.Payload); ok && sbomExt(pt) == "" {
+			continue
+		}
 		st, err := attest.ParseStatement(it.Envelope.Payload)
 		if err != nil {
 			return nil, err
 		}
-		ext := ""
-		switch {
-		case st.PredicateType == attest.PredicateCycloneDX || strings.HasPrefix(st.PredicateType, attest.PredicateCycloneDX+"/"):
-			ext = ".cdx.json"
-		case st.PredicateType == attest.PredicateSPDX || strings.HasPrefix(st.PredicateType, attest.PredicateSPDX+"/"):
-			ext = ".spdx.json"
-		default:
+		ext := sbomExt(st.PredicateType)
+		if ext == "" {
 			continue
 		}
 		out = append(out, sbomPredicate{data: []byte(st.Predicate), ext: ext})
 	}
 	return out, nil
+}
+
+// sbomExt is the file name extension of an SBOM of predicate type pt, or
+// "" if pt is no SBOM's.
+func sbomExt(pt string) string {
+	switch {
+	case pt == attest.PredicateCycloneDX || strings.HasPrefix(pt, attest.PredicateCycloneDX+"/"):
+		return ".cdx.json"
+	case pt == attest.PredicateSPDX || strings.HasPrefix(pt, attest.PredicateSPDX+"/"):
+		return ".spdx.json"
+	}
+	return ""
 }
 
 func joinLines(lines [][]byte) []byte {
