@@ -11,6 +11,10 @@ import (
 // collections while a step is recorded or a chain verified (see [loosenGC]).
 const gcHeadroom = 128 << 20
 
+// gcFloor is the least GC percentage [tightenGC] sets: a heap of a
+// gigabyte live grows by a quarter between collections.
+const gcFloor = 25
+
 // loosenGC lets the heap grow by up to headroom bytes past the live heap
 // between collections, or by the GOGC percentage's share if that is more,
 // until stop is called, which puts the setting back. A step of 100,000
@@ -29,7 +33,29 @@ func loosenGC(lookupEnv func(string) (string, bool), headroom uint64) (stop func
 	if _, set := lookupEnv("GOGC"); set {
 		return func() {}
 	}
-	t := &gcTuner{base: defaultGCPercent, headroom: headroom, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	return tuneGC(&gcTuner{base: defaultGCPercent, headroom: headroom})
+}
+
+// tightenGC is [loosenGC] the other way: the heap may grow by headroom
+// bytes past the live heap between collections, or by floor percent of
+// it if that is more, and never by more than Go's default (100%). An
+// evidence pack of a step of a million files holds about a gigabyte live
+// (the envelope's line, its payload, their text): at the default, the
+// heap doubles that before each collection, the larger part of the
+// command's peak memory; with floor 25, it grows by a quarter, for a few
+// more collections of a heap whose bulk (bytes) the collector does not
+// scan. A small pack keeps the default.
+func tightenGC(lookupEnv func(string) (string, bool), headroom uint64, floor int) (stop func()) {
+	if _, set := lookupEnv("GOGC"); set {
+		return func() {}
+	}
+	return tuneGC(&gcTuner{base: defaultGCPercent, headroom: headroom, floor: floor, tighten: true})
+}
+
+// tuneGC starts t: it sets the percentage now and after every collection
+// until stop is called, which puts Go's default back.
+func tuneGC(t *gcTuner) (stop func()) {
+	t.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	t.tune()
 	t.arm()
 	return func() {
@@ -47,9 +73,12 @@ const defaultGCPercent = 100
 type gcTuner struct {
 	base     int
 	headroom uint64
-	mu       sync.Mutex
-	stopped  bool
-	sample   []metrics.Sample
+	// tighten makes base the most, not the least, and floor the least.
+	tighten bool
+	floor   int
+	mu      sync.Mutex
+	stopped bool
+	sample  []metrics.Sample
 }
 
 // gcSentinel is an object left unreachable so that its cleanup runs after
@@ -78,7 +107,8 @@ func (t *gcTuner) tune() {
 }
 
 // tuneLocked sets the percentage that lets the heap grow by t.headroom
-// past the live heap the last collection found, and never less than t.base.
+// past the live heap the last collection found, and never less than t.base
+// (with t.tighten: never more than t.base, nor less than t.floor).
 func (t *gcTuner) tuneLocked() {
 	metrics.Read(t.sample)
 	live := uint64(4 << 20) // before the first collection: the runtime's minimum heap
@@ -86,5 +116,8 @@ func (t *gcTuner) tuneLocked() {
 		live = s.Value.Uint64()
 	}
 	p := max(t.base, int(t.headroom*100/live))
+	if t.tighten {
+		p = max(t.floor, min(t.base, int(t.headroom*100/live)))
+	}
 	debug.SetGCPercent(p)
 }

@@ -63,6 +63,7 @@ with its digest.`,
 			if err := f.check(); err != nil {
 				return err
 			}
+			defer tightenGC(deps.LookupEnv, gcHeadroom, gcFloor)()
 			cfg, err := f.buildConfig(cmd.Context(), deps, args)
 			if err != nil {
 				return err

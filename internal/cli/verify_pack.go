@@ -105,6 +105,7 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 	if artifacts, err = f.image.artifact(cmd.Context(), deps, artifacts); err != nil {
 		return err
 	}
+	defer tightenGC(deps.LookupEnv, gcHeadroom, gcFloor)()
 	p, err := pack.ReadFile(name, pack.Options{ExtractTo: f.extract, Limits: pack.Limits{MaxBytes: f.maxSize, MaxRatio: f.maxRatio}})
 	if errors.Is(err, pack.ErrInvalid) && !errors.Is(err, pack.ErrFormat) {
 		fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", name, err)
