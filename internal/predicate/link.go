@@ -220,7 +220,7 @@ func ParseStatement(payload []byte) (*attest.Statement, *Link, error) {
 	return st, l, err
 }
 
-// Parsed is a statement as [ParseStatementTable] reads it for
+// Parsed is a statement as [ParseStatementTableUnsafe] reads it for
 // verification: its subjects, and a link predicate's materials, in
 // tables rather than in a [digest.Set] each.
 type Parsed struct {
@@ -236,14 +236,17 @@ type Parsed struct {
 	Materials *digest.Table
 }
 
-// ParseStatementTable is [ParseStatement] with the subjects and materials
-// in tables ([attest.ParseStatementTable]): the same checks and the same
-// errors, without a [digest.Set] for each entry whose set is a lone
-// sha256. A payload that is no statement gives nil and the statement's
-// error; a statement whose link predicate does not parse gives its
-// statement and subjects, no link, and the link's error.
-func ParseStatementTable(payload []byte) (*Parsed, error) {
-	text := strictjson.NewText(payload)
+// ParseStatementTableUnsafe is [ParseStatement] with the subjects and
+// materials in tables ([attest.ParseStatementTable]): the same checks and
+// the same errors, without a [digest.Set] for each entry whose set is a
+// lone sha256, and with the names and digests read as substrings of
+// payload itself ([strictjson.NewTextUnsafe]), not of a copy: the caller
+// MUST NOT change payload afterwards while anything read from it lives.
+// A payload that is no statement gives nil and the statement's error; a
+// statement whose link predicate does not parse gives its statement and
+// subjects, no link, and the link's error.
+func ParseStatementTableUnsafe(payload []byte) (*Parsed, error) {
+	text := strictjson.NewTextUnsafe(payload)
 	st, subjects, err := attest.ParseStatementTable(text)
 	if err != nil {
 		return nil, err

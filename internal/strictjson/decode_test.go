@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // FuzzSplitObject checks splitObject and Unquote against encoding/json on
@@ -91,4 +92,32 @@ func FuzzTextString(f *testing.F) {
 			t.Fatalf("a string read from a Text changed with its document: %q, was %q", got, keep)
 		}
 	})
+}
+
+// TestNewTextUnsafe: a Text made without a copy reads the same strings as
+// one made with a copy, and they are substrings of the document itself;
+// an empty document is read too.
+func TestNewTextUnsafe(t *testing.T) {
+	doc := []byte(`{"name":"d00/s00/f000001.bin","esc":"a\u0041","digest":{"sha256":"ab"}}`)
+	safe, shared := NewText(doc), NewTextUnsafe(doc)
+	fs, ok := SplitFields(doc, nil, nil)
+	if !ok {
+		t.Fatal("SplitFields refused the document")
+	}
+	for _, f := range fs {
+		if f.Key == "digest" {
+			continue
+		}
+		a, okA := safe.Unquote(f.Value)
+		b, okB := shared.Unquote(f.Value)
+		if a != b || okA != okB {
+			t.Errorf("%s: NewTextUnsafe read %q, %v; NewText %q, %v", f.Key, b, okB, a, okA)
+		}
+		if f.Key == "name" && unsafe.StringData(b) != &doc[9] {
+			t.Errorf("name %q is not read in place from the document", b)
+		}
+	}
+	if e := NewTextUnsafe(nil); len(e.Bytes()) != 0 {
+		t.Errorf("NewTextUnsafe(nil).Bytes() = %q", e.Bytes())
+	}
 }

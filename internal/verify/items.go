@@ -40,7 +40,7 @@ type item struct {
 	isLink        bool
 	linkName      string
 	// subjects are the statement's subjects, in its order (its Subject
-	// is nil: see predicate.ParseStatementTable).
+	// is nil: see predicate.ParseStatementTableUnsafe).
 	subjects *digest.Table
 	// materials and products of a link (filed by fileTable); products
 	// are the subjects for a statement.
@@ -329,7 +329,9 @@ func (it *item) readContent() error {
 		// attest validated the digest sets of a Metablock link.
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products, true)
 	}
-	p, err := predicate.ParseStatementTable(it.env.Payload)
+	// The payload was decoded for this envelope alone and nothing writes
+	// to it: the statement's strings are read from it, not from a copy.
+	p, err := predicate.ParseStatementTableUnsafe(it.env.Payload)
 	if p == nil {
 		// Not a statement: an in-toto v0.9 link or layout in a DSSE
 		// envelope (in-toto-golang's DSSE mode) is read as such.
@@ -355,8 +357,10 @@ func (it *item) readContent() error {
 		return err
 	}
 	st := p.Statement
-	it.st, it.subjects, it.predicateType = st, p.Subjects, st.PredicateType
-	it.res.PredicateType = st.PredicateType
+	// What the result keeps of the statement is cloned: a substring of
+	// the payload would keep all of it alive with the result.
+	it.st, it.subjects, it.predicateType = st, p.Subjects, strings.Clone(st.PredicateType)
+	it.res.PredicateType = it.predicateType
 	if err != nil {
 		return err // a link predicate that does not parse
 	}
@@ -371,6 +375,7 @@ func (it *item) readContent() error {
 const layoutType = "https://in-toto.io/Layout/v0.9"
 
 func (it *item) setLink(name string, materials, products map[string]digest.Set, validated bool) error {
+	name = strings.Clone(name) // kept by the result: see readContent
 	it.isLink, it.linkName = true, name
 	it.predicateType = attest.LegacyLinkType
 	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
@@ -421,7 +426,8 @@ func onlySHA256(d digest.Set) (string, bool) {
 // readLinkPredicate records an in-toto link predicate v0.3: its name and
 // materials, the products being the subjects.
 func (it *item) readLinkPredicate(l *predicate.Link, materials *digest.Table) error {
-	it.isLink, it.linkName, it.res.Name = true, l.Name, l.Name
+	name := strings.Clone(l.Name) // kept by the result: see readContent
+	it.isLink, it.linkName, it.res.Name = true, name, name
 	var err error
 	if it.materials, err = fileTable(materials, "material", false, false); err != nil {
 		return err
