@@ -40,28 +40,28 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 	var out []RuleResult
 	for _, r := range rules {
 		rr := RuleResult{Side: side, Rule: r.Text, Line: r.Line, Status: StatusPass}
-		var consumed []int
+		consumed := 0 // artifacts the rule consumed (taken off the queue as they are found)
 		switch r.Type {
 		case policy.RuleMatch:
 			consumed = matchRule(r, q, records, notes)
-			rr.Reason = fmt.Sprintf("%d artifact(s) matched %s of %s", len(consumed), r.DstType, r.DstStage)
+			rr.Reason = fmt.Sprintf("%d artifact(s) matched %s of %s", consumed, r.DstType, r.DstStage)
 			if records[r.DstStage] == nil {
 				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
 			}
 		case policy.RuleCreate:
-			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return p && !m })
+			consumed = q.consume(r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return p && !m })
 		case policy.RuleDelete:
-			consumed = filter(q, r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return m && !p })
+			consumed = q.consume(r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return m && !p })
 		case policy.RuleModify:
-			consumed = filter(q, r.Pattern, func(n string) bool {
+			consumed = q.consume(r.Pattern, func(n string) bool {
 				m, okm := rec.materials.Index(n)
 				p, okp := rec.products.Index(n)
 				return okm && okp && !sameContentAt(rec.materials, m, rec.products, p)
 			})
 		case policy.RuleAllow:
-			consumed = filter(q, r.Pattern, nil)
+			consumed = q.consume(r.Pattern, nil)
 		case policy.RuleDisallow:
-			if bad := filter(q, r.Pattern, nil); len(bad) > 0 {
+			if bad := filter(q, r.Pattern); len(bad) > 0 {
 				names := make([]string, len(bad))
 				for i, j := range bad {
 					names[i] = q.name(j)
@@ -81,10 +81,7 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 			}
 		}
 		if r.Type != policy.RuleMatch && r.Type != policy.RuleDisallow && r.Type != policy.RuleRequire {
-			rr.Reason = fmt.Sprintf("%d artifact(s) consumed", len(consumed))
-		}
-		for _, i := range consumed {
-			q.queued[i] = false
+			rr.Reason = fmt.Sprintf("%d artifact(s) consumed", consumed)
 		}
 		out = append(out, rr)
 	}
@@ -115,15 +112,28 @@ func (q *queue) has(name string) bool {
 	return ok && q.queued[i]
 }
 
-// filter returns the indexes of the queued names the pattern matches (and
-// keep accepts), in increasing order.
-func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
+// consume takes off the queue the queued names the pattern matches (and
+// keep accepts), and returns how many it took: a rule over a million
+// artifacts keeps no list of them.
+func (q *queue) consume(p policy.Pattern, keep func(string) bool) int {
+	n := 0
+	for i := range q.queued {
+		if q.queued[i] {
+			if name := q.t.Name(i); p.MatchClean(name) && (keep == nil || keep(name)) {
+				q.queued[i] = false
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// filter returns the indexes of the queued names the pattern matches, in
+// increasing order, leaving them queued.
+func filter(q *queue, p policy.Pattern) []int {
 	var out []int
 	for i := range q.queued {
-		if !q.queued[i] {
-			continue
-		}
-		if name := q.t.Name(i); p.MatchClean(name) && (keep == nil || keep(name)) {
+		if q.queued[i] && p.MatchClean(q.t.Name(i)) {
 			out = append(out, i)
 		}
 	}
@@ -138,11 +148,11 @@ func filter(q *queue, p policy.Pattern, keep func(string) bool) []int {
 // name is the destination prefix plus that rest; the artifact is consumed
 // when the destination stage lists it with a digest that agrees in a strong
 // algorithm ([digest.Matches]; a shared sha1 alone never matches,
-// security case 30 (docs/security.md)). It returns the indexes of the names consumed, in no
-// particular order.
-func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[string]string) []int {
+// security case 30 (docs/security.md)). It takes the names it consumes off
+// the queue and returns how many.
+func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[string]string) int {
 	dst := records[r.DstStage]
-	var consumed []int
+	consumed := 0
 	// The destination name is looked up from buf, without a string of
 	// its own for each artifact (it is made only for a note).
 	buf := []byte(r.DstPrefix)
@@ -179,7 +189,8 @@ func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[st
 			notes[name] = fmt.Sprintf("its digest %s differs from %s's %s %s", q.t.Set(i), r.DstStage, r.DstType[:len(r.DstType)-1], dstArtifacts.Set(j))
 			continue
 		}
-		consumed = append(consumed, i)
+		q.queued[i] = false
+		consumed++
 	}
 	return consumed
 }
