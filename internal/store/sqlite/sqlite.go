@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -35,8 +36,12 @@ import (
 // Store is a store.Store in one SQLite file.
 type Store struct {
 	*sqldb.DB
+	wdb  *sql.DB // the appending connection
 	rdb  *sql.DB
 	kick chan struct{} // an append happened
+	// full is set when a checkpoint found the WAL past walLimit: the next
+	// append empties it.
+	full atomic.Bool
 	done chan struct{}
 	wg   sync.WaitGroup
 	stop sync.Once
@@ -49,7 +54,27 @@ type Store struct {
 // it since the last one: at 100 ms the checkpoints were 4 % of the
 // server's CPU under 256 publishers (issue 15). A second keeps the WAL to
 // a few megabytes at a thousand entries a second.
-const checkpointEvery = time.Second
+var checkpointEvery = time.Second
+
+// walLimit is the WAL's size in frames (pages) past which it is emptied.
+// Under steady appends a PASSIVE checkpoint never catches up with the
+// writer: frames keep arriving while it copies, so the WAL never starts
+// over and its file grows without end (1.9 GB after 12 s of appends in one
+// goroutine, issue 15), and a WAL file, once grown, keeps its size. Nor
+// can a TRUNCATE checkpoint on another connection help: the appender takes
+// the write lock again as soon as it commits, and starves it. So the
+// appending connection itself empties the WAL between two of its
+// transactions, once a checkpoint has found it this large. 16,384 pages
+// of 4 KiB is 64 MiB.
+var walLimit = 16384
+
+// busyTimeout is how long a connection waits for SQLite's locks.
+const busyTimeout = 30 * time.Second
+
+// truncateWait bounds how long emptying the WAL waits for readers on an
+// older snapshot; appends wait meanwhile. One that cannot finish in time
+// leaves the WAL for the next round.
+var truncateWait = time.Second
 
 var dialect = sqldb.Dialect{
 	Name:      "sqlite",
@@ -89,7 +114,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
+	for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(0)", "cache_size(-16384)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -115,7 +140,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := 2*runtime.GOMAXPROCS(0) + 2
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{DB: sqldb.New(db, rdb, dialect), rdb: rdb, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Store{DB: sqldb.New(db, rdb, dialect), wdb: db, rdb: rdb, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.wg.Add(1)
 	go s.checkpointer()
 	return s, nil
@@ -124,6 +149,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Append implements store.Log, and has the WAL checkpointed afterwards.
 func (s *Store) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appended, store.Tree, error) {
 	out, tree, err := s.DB.Append(ctx, entries)
+	if s.full.CompareAndSwap(true, false) {
+		s.truncateWAL(ctx)
+	}
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -143,13 +171,35 @@ func (s *Store) checkpointer() {
 		}
 		var busy, frames, done int
 		// An error (such as SQLITE_BUSY) leaves the WAL for the next round.
-		_ = s.rdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+		err := s.rdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+		if err == nil && frames > walLimit {
+			s.full.Store(true)
+		}
 		select {
 		case <-s.done:
 			return
 		case <-time.After(checkpointEvery):
 		}
 	}
+}
+
+// truncateWAL checkpoints the whole WAL and empties its file (TRUNCATE) on
+// the appending connection, between two appends, waiting at most
+// truncateWait for readers. An error leaves the WAL for the next round; the
+// append before it has committed whatever happens here.
+func (s *Store) truncateWAL(ctx context.Context) {
+	c, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", truncateWait.Milliseconds())); err != nil {
+		return
+	}
+	var busy, frames, done int
+	_ = c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+	// The connection appends next: give it back its own timeout.
+	_, _ = c.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
 }
 
 // Close stops the checkpointer and closes the database.

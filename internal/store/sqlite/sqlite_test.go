@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,4 +151,79 @@ func TestMigrateTokens(t *testing.T) {
 	if err := s.CreateToken(ctx, tok); err != nil {
 		t.Fatalf("CreateToken in a migrated database: %v", err)
 	}
+}
+
+// TestWALEmptied: a WAL grown past its limit (here while a reader held an
+// old snapshot, so that no checkpoint could copy it back, as under steady
+// appends) is emptied by the appends that follow once nothing holds it, not
+// left at its largest size, and the log in the file is whole.
+func TestWALEmptied(t *testing.T) {
+	ctx := context.Background()
+	t.Cleanup(sqlite.SetCheckpointing(10*time.Millisecond, 64, 10*time.Millisecond))
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := open(t, path)
+	t.Cleanup(func() { s.Close() })
+
+	reader, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM entries").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	env := bytes.Repeat([]byte("e"), 2000)
+	var tree store.Tree
+	for i := 0; i < 40; i++ {
+		es := make([]store.NewEntry, 20)
+		for j := range es {
+			es[j] = store.NewEntry{Key: sha256.Sum256([]byte{byte(i), byte(j)}), Leaf: []byte{byte(i), byte(j)}, Envelope: env, Product: "p"}
+		}
+		if _, tree, err = s.Append(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := walSize(t, path)
+	if grown <= 64*4096 {
+		t.Fatalf("the WAL holds %d bytes with a reader on an old snapshot; the test needs it past 64 pages", grown)
+	}
+	tx.Rollback()
+	// Appends go on; one of them empties the WAL, and those after it write
+	// a few frames to the emptied file.
+	added := 0
+	deadline := time.Now().Add(20 * time.Second)
+	for walSize(t, path) > grown/4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL still holds %d bytes (%d at its largest) after %d more appends: it is never emptied", walSize(t, path), grown, added)
+		}
+		k := sha256.Sum256([]byte(fmt.Sprint("more", added)))
+		if _, tree, err = s.Append(ctx, []store.NewEntry{{Key: k, Leaf: k[:], Envelope: env, Product: "p"}}); err != nil {
+			t.Fatal(err)
+		}
+		added++
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got, err := s.Tree(ctx); err != nil || got != tree {
+		t.Fatalf("Tree after the WAL was emptied = %+v, %v; want %+v", got, err, tree)
+	}
+	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM entries").Scan(&n); err != nil || n != 800+added {
+		t.Fatalf("the database holds %d entries (%v); want %d", n, err, 800+added)
+	}
+}
+
+func walSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path + "-wal")
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
