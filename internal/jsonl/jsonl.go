@@ -170,8 +170,13 @@ func (r *Reader) readLine() ([]byte, error) {
 			return nil, fmt.Errorf("%w: %s:%d: a line of more than %d bytes", ErrLineTooLong, r.name, r.n, r.lim.Line)
 		}
 		left := r.left
-		if r.left >= 0 {
-			r.left = max(r.left-int64(len(chunk)), 0)
+		if left >= 0 && int64(len(chunk)) > left {
+			// The file grew since its size was taken (or its size says
+			// nothing, as procfs's 0): it no longer bounds the line, which
+			// grows as append grows it, never one read at a time.
+			left, r.left = -1, -1
+		} else if left >= 0 {
+			r.left = left - int64(len(chunk))
 		}
 		if err == bufio.ErrBufferFull || len(r.long) > 0 {
 			// A line longer than the buffer. Leading white space is dropped

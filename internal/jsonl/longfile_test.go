@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -142,5 +143,69 @@ func BenchmarkDocumentsPretty(b *testing.B) {
 		if err != nil || len(docs) != 1 {
 			b.Fatalf("Documents() = %d documents, %v", len(docs), err)
 		}
+	}
+}
+
+// TestLongLineFileGrew: a file that grows after the reader took its size
+// (a writer still appending, or a file whose stat says 0 bytes, as procfs
+// does) holds more than the size said; a long line past that size is read
+// whole, and its buffer still grows by multiples, not by one read buffer at
+// a time, which copied the line once per 64 KiB read: quadratic, hours of
+// CPU for a line near the 768 MiB limit.
+func TestLongLineFileGrew(t *testing.T) {
+	line := `{"x":"` + strings.Repeat("a", 16<<20) + `"}`
+	path := filepath.Join(t.TempDir(), "a.jsonl")
+	var got []jsonl.Line
+	res := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if err := os.WriteFile(path, []byte("{}\n"), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rd := jsonl.NewReader(f, "a.jsonl", jsonl.Limits{})
+			w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, err = w.WriteString(line + "\n")
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			got = got[:0]
+			for {
+				l, err := rd.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = append(got, l)
+			}
+			f.Close()
+		}
+	})
+	if len(got) != 2 || string(got[0].Data) != "{}" || string(got[1].Data) != line {
+		t.Fatalf("read %d lines, want {} and the %d-byte line appended", len(got), len(line))
+	}
+	// As much as from a reader of no known size, which grows as append does.
+	plain := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := jsonl.ReadAll(strings.NewReader("{}\n"+line+"\n"), "a.jsonl", jsonl.Limits{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	t.Logf("reading a %d-byte line appended after the size was taken allocated %d bytes, from a plain reader %d", len(line), res.AllocedBytesPerOp(), plain.AllocedBytesPerOp())
+	if got, limit := res.AllocedBytesPerOp(), 2*plain.AllocedBytesPerOp(); got > limit {
+		t.Errorf("reading a %d-byte line allocated %d bytes, want at most %d", len(line), got, limit)
 	}
 }
