@@ -143,3 +143,27 @@ func TestFileNonRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestHashRootFileSwappedForPipe: a link target or a path argument, a
+// regular file when looked at and a named pipe by the time it is opened
+// (swapped in between), is refused, never waited on: the open does not
+// block for a writer that never comes.
+func TestHashRootFileSwappedForPipe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "p"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	w := newWorker([]string{SHA256})
+	defer w.free()
+	err = w.hashRootFile(context.Background(), root, "p")
+	var nr *NotRegularError
+	if !errors.As(err, &nr) || nr.Type != fs.ModeNamedPipe {
+		t.Errorf("hashRootFile(a named pipe) = %v, want a *NotRegularError for a named pipe", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // recorder is the state of one Record call.
@@ -630,9 +631,10 @@ func (w *worker) free() {
 }
 
 // hashRootFile hashes the regular file name (a path with no links) in
-// root.
+// root. O_NONBLOCK keeps one that has become a named pipe since it was
+// looked at from blocking the open; the fstat then refuses it.
 func (w *worker) hashRootFile(ctx context.Context, root *os.Root, name string) error {
-	f, err := root.Open(name)
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}
