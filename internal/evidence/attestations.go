@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
@@ -62,7 +63,8 @@ func ReadAttestations(paths []string) ([]verify.Input, error) {
 			sort.Strings(files)
 		}
 		for _, f := range files {
-			docs, err := readDocuments(f)
+			// Found in a directory, f is opened as one that was listed.
+			docs, err := readDocuments(f, fi.IsDir())
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
@@ -110,7 +112,7 @@ func ReadReceipts(paths []string) ([]verify.Input, error) {
 	}
 	var out []verify.Input
 	for _, f := range files {
-		docs, err := readDocuments(f)
+		docs, err := readDocuments(f, true)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -157,9 +159,15 @@ func walk(root string, pick func(name string) bool, links bool) ([]string, error
 
 // readDocuments reads the documents of the file at path as a stream
 // ([jsonl.Documents]): one line at a time, each line and the count of
-// lines bounded, never the whole file and its split.
-func readDocuments(path string) ([]jsonl.Line, error) {
-	f, err := limits.Open(path, limits.AttestationFile)
+// lines bounded, never the whole file and its split. A file found rather
+// than named (listed in a directory, or beside a named file) is opened
+// with [openFound].
+func readDocuments(path string, found bool) ([]jsonl.Line, error) {
+	open := limits.Open
+	if found {
+		open = openFound
+	}
+	f, err := open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, err
 	}
@@ -207,4 +215,28 @@ func Receipts(log *tlog.Verifier, attestations []string) (*receipt.Set, int, err
 		found += n
 	}
 	return set, found, nil
+}
+
+// openFound is [limits.Open] for a file found, not named: walk and
+// receiptFiles looked at its type, but it may have been swapped since for
+// a named pipe (whose open would wait for ever for a writer) or a link to
+// a device. It is opened without blocking and refused, with a
+// [*digest.NotRegularError], unless the open file is a regular one.
+func openFound(path string, max int64) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = &digest.NotRegularError{Path: path, Type: fi.Mode().Type()}
+	case fi.Size() > max:
+		err = fmt.Errorf("%w: %s is %d bytes, the limit is %d", limits.ErrTooLarge, path, fi.Size(), max)
+	default:
+		return f, nil
+	}
+	f.Close()
+	return nil, err
 }

@@ -60,3 +60,20 @@ func TestReadNonRegular(t *testing.T) {
 	_, err = Artifacts([]string{"/dev/zero"})
 	check("Artifacts(/dev/zero)", err, "/dev/zero", fs.ModeDevice|fs.ModeCharDevice)
 }
+
+// TestReadFoundSwappedForPipe: a file walk listed as a regular attestation
+// or receipts file, or a receipts file found beside a named one, that is a
+// named pipe by the time it is read (swapped in since) is refused, not
+// opened to wait for a writer that never comes.
+func TestReadFoundSwappedForPipe(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "a.receipts.jsonl")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	docs, err := readDocuments(p, true)
+	var nr *digest.NotRegularError
+	if !errors.As(err, &nr) || nr.Path != p || nr.Type != fs.ModeNamedPipe {
+		t.Errorf("readDocuments(a named pipe found) = %v, %v; want a *digest.NotRegularError for it", docs, err)
+	}
+}
