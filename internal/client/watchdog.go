@@ -22,7 +22,12 @@ const (
 // phase allows: idle while the body is sent and while the answer is read;
 // idle plus the server's checks of the body ([limits.PublishCheckRate])
 // between the body's end and the answer's start. Each byte that moves
-// starts the wait again.
+// starts the wait again; but while the body is sent or the answer read,
+// after a first idle of grace the bytes must also keep to an average of
+// [limits.PublishBodyRate] a second (the pace the server asks of a
+// publish body), so that a server taking or sending a byte now and then
+// cannot hold the client for as long as the capped sizes allow at that
+// pace (years, for a byte a minute).
 type watchdog struct {
 	what   string // the request, for the error: method and redacted URL
 	idle   time.Duration
@@ -35,10 +40,14 @@ type watchdog struct {
 	sent  int64
 	read  int64
 	wait  time.Duration // what the current phase allows
+	// start is when the current phase began; slow is set when the wait
+	// last set is the rate's bound, not the idle time's.
+	start time.Time
+	slow  bool
 }
 
 func newWatchdog(what string, idle time.Duration, size int64, cancel context.CancelCauseFunc) *watchdog {
-	w := &watchdog{what: what, idle: idle, size: size, cancel: cancel}
+	w := &watchdog{what: what, idle: idle, size: size, cancel: cancel, start: time.Now()}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if size == 0 {
@@ -55,10 +64,14 @@ func (w *watchdog) fire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var err error
-	switch w.phase {
-	case phaseSending:
+	switch {
+	case w.slow && w.phase == phaseSending:
+		err = fmt.Errorf("%w: %s: the server took the request at less than %d bytes a second (%d of %d bytes sent in %s)", ErrStalled, w.what, int64(limits.PublishBodyRate), w.sent, w.size, time.Since(w.start).Round(time.Millisecond))
+	case w.slow:
+		err = fmt.Errorf("%w: %s: the server sent its answer at less than %d bytes a second (%d bytes read in %s)", ErrStalled, w.what, int64(limits.PublishBodyRate), w.read, time.Since(w.start).Round(time.Millisecond))
+	case w.phase == phaseSending:
 		err = fmt.Errorf("%w: %s: the server took no byte of the request for %s (%d of %d bytes sent)", ErrStalled, w.what, w.wait, w.sent, w.size)
-	case phaseAwaiting:
+	case w.phase == phaseAwaiting:
 		err = fmt.Errorf("%w: %s: no answer within %s of sending the request (%d bytes)", ErrStalled, w.what, w.wait, w.size)
 	default:
 		err = fmt.Errorf("%w: %s: the server sent no byte of its answer for %s (%d bytes read)", ErrStalled, w.what, w.wait, w.read)
@@ -74,8 +87,9 @@ func (w *watchdog) moved(phase int, sent, read int) {
 	if phase < w.phase {
 		return
 	}
+	now := time.Now()
 	if phase > w.phase {
-		w.phase = phase
+		w.phase, w.start = phase, now
 		w.wait = w.idle
 		if phase == phaseAwaiting {
 			w.wait += limits.AtRate(w.size, limits.PublishCheckRate)
@@ -83,7 +97,18 @@ func (w *watchdog) moved(phase int, sent, read int) {
 	}
 	w.sent += int64(sent)
 	w.read += int64(read)
-	w.t.Reset(w.wait)
+	wait := w.wait
+	w.slow = false
+	if w.phase != phaseAwaiting {
+		n := w.read
+		if w.phase == phaseSending {
+			n = w.sent
+		}
+		if byRate := w.start.Add(w.idle + limits.AtRate(n, limits.PublishBodyRate)).Sub(now); byRate < wait {
+			wait, w.slow = max(byRate, 0), true
+		}
+	}
+	w.t.Reset(wait)
 }
 
 // answered marks the answer's start.

@@ -169,3 +169,35 @@ func TestInterruptedWhileStalled(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
+
+// TestDrippingServer: a server that sends its answer a byte at a time,
+// each within the idle timeout, far below limits.PublishBodyRate, is cut
+// off once past the first idle timeout it falls behind that rate: a byte
+// a minute would otherwise hold the client for as long as the answer's
+// cap allows (years).
+func TestDrippingServer(t *testing.T) {
+	const idle = 200 * time.Millisecond
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10000")
+		for {
+			if _, err := io.WriteString(w, " "); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(idle / 4):
+			}
+		}
+	}))
+	defer hs.Close()
+	c := newIdleClient(t, hs.URL, idle)
+	err := within(t, func() error { _, err := c.Checkpoint(context.Background()); return err })
+	if !errors.Is(err, client.ErrStalled) {
+		t.Fatalf("error %v, want client.ErrStalled", err)
+	}
+	if want := "the server sent its answer at less than 65536 bytes a second"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to say %q", err, want)
+	}
+}
