@@ -237,9 +237,13 @@ func (lr *lineReader) skipSpace() error {
 // the body arrives, in place of one deadline for the whole request: before
 // each read the deadline is the earlier of Limits.BodyIdle from now and
 // the time by which the bytes so far would have come at Limits.BodyRate,
-// after a first BodyIdle of grace. A sender that stalls, or drips bytes to
-// hold the connection, is cut off; one that keeps sending may take as long
-// as its body needs.
+// after a first BodyIdle of grace. That pace's credit is capped at
+// BodyIdle: bytes sent ahead of it buy no more than BodyIdle, so a sender
+// cannot send most of a body at once and then drip a byte within each idle
+// time for as long as the rest would take at BodyRate (hours, holding its
+// bytes against Limits.MaxInFlight). A sender that stalls, or drips bytes
+// to hold the connection, is cut off; one that keeps sending may take as
+// long as its body needs.
 type pacedBody struct {
 	io.ReadCloser
 	rc    *http.ResponseController
@@ -247,9 +251,11 @@ type pacedBody struct {
 	rate  int64
 	start time.Time
 	n     int64
-	// slow says which bound the deadline set last is: the rate's, not
-	// the idle time's.
-	slow bool
+	// due is when the bytes so far would have come at rate, after the
+	// first idle of grace, never later than idle after the last read.
+	due time.Time
+	// last is when the last byte came (start before the first).
+	last time.Time
 	// ended is set once the body has returned an error or its end: from
 	// then on the connection's deadline belongs to the HTTP server (which
 	// clears it to watch for the client going away).
@@ -266,26 +272,27 @@ func (s *Server) pace(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
 	if rc.SetReadDeadline(now.Add(l.BodyIdle)) != nil {
 		return body
 	}
-	return &pacedBody{ReadCloser: body, rc: rc, idle: l.BodyIdle, rate: l.BodyRate, start: now}
+	return &pacedBody{ReadCloser: body, rc: rc, idle: l.BodyIdle, rate: l.BodyRate, start: now, due: now.Add(l.BodyIdle), last: now}
 }
 
 func (b *pacedBody) Read(p []byte) (int, error) {
 	if b.ended {
 		return b.ReadCloser.Read(p)
 	}
-	d := time.Now().Add(b.idle)
-	byRate := b.start.Add(b.idle + limits.AtRate(b.n, b.rate))
-	b.slow = byRate.Before(d)
-	if b.slow {
-		d = byRate
-	}
-	b.rc.SetReadDeadline(d)
+	b.rc.SetReadDeadline(earlier(b.due, time.Now().Add(b.idle)))
 	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
+	now := time.Now()
+	if n > 0 {
+		b.n += int64(n)
+		b.last = now
+	}
+	b.due = earlier(b.due.Add(limits.AtRate(int64(n), b.rate)), now.Add(b.idle))
 	if err != nil {
 		b.ended = true
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			if b.slow {
+			// Which bound cut it off: a byte now and then keeps to the
+			// idle time, not to the rate.
+			if now.Sub(b.last) < b.idle {
 				err = fmt.Errorf("%w: the body came at less than %d bytes a second (%d bytes in %s)", api.ErrTimeout, b.rate, b.n, time.Since(b.start).Round(time.Millisecond))
 			} else {
 				err = fmt.Errorf("%w: no byte of the body came for %s (%d bytes came)", api.ErrTimeout, b.idle, b.n)
@@ -293,4 +300,12 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// earlier returns the earlier of a and b.
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

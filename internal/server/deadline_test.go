@@ -133,6 +133,47 @@ func TestPublishBodyDrip(t *testing.T) {
 	}
 }
 
+// TestPublishBodyAheadThenDrip: a sender that sends most of its body at
+// once, far ahead of the minimum rate, and then a byte now and then within
+// the idle time, is cut off once it falls behind that rate: bytes sent
+// ahead buy no more than the idle time, not the hour or more the rest of a
+// large body would take at the minimum rate (held all the while against
+// the server's in-flight budget).
+func TestPublishBodyAheadThenDrip(t *testing.T) {
+	// 60,000 bytes at once are a minute at 1000 bytes a second; a byte
+	// every 20ms keeps within the 2s idle time.
+	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 2 * time.Second, BodyRate: 1000})
+	conn, err := net.Dial("tcp", run.Addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, publishHead(tok, 100_000)+strings.Repeat(" ", 60_000)); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	status, p := cutOff(t, conn)
+	if status != http.StatusRequestTimeout {
+		t.Errorf("status %d (%s), want 408", status, p.Detail)
+	}
+	if want := "the body came at less than 1000 bytes a second"; !strings.Contains(p.Detail, want) {
+		t.Errorf("detail %q, want it to say %q", p.Detail, want)
+	}
+}
+
 // slowBody gives b in pieces of n bytes, each after a pause.
 type slowBody struct {
 	b     []byte
