@@ -25,9 +25,10 @@ const (
 // starts the wait again; but while the body is sent or the answer read,
 // after a first idle of grace the bytes must also keep to an average of
 // [limits.PublishBodyRate] a second (the pace the server asks of a
-// publish body), so that a server taking or sending a byte now and then
-// cannot hold the client for as long as the capped sizes allow at that
-// pace (years, for a byte a minute).
+// publish body), bytes ahead of that pace counting for no more than idle,
+// so that a server taking or sending a byte now and then cannot hold the
+// client for as long as the capped sizes allow at that pace (years, for a
+// byte a minute).
 type watchdog struct {
 	what   string // the request, for the error: method and redacted URL
 	idle   time.Duration
@@ -40,14 +41,17 @@ type watchdog struct {
 	sent  int64
 	read  int64
 	wait  time.Duration // what the current phase allows
-	// start is when the current phase began; slow is set when the wait
-	// last set is the rate's bound, not the idle time's.
-	start time.Time
-	slow  bool
+	// start is when the current phase began, last when a byte last
+	// moved, and due when the phase's bytes so far would have moved at
+	// the rate after a first idle of grace, never later than idle after
+	// the last.
+	start, last, due time.Time
 }
 
 func newWatchdog(what string, idle time.Duration, size int64, cancel context.CancelCauseFunc) *watchdog {
-	w := &watchdog{what: what, idle: idle, size: size, cancel: cancel, start: time.Now()}
+	w := &watchdog{what: what, idle: idle, size: size, cancel: cancel}
+	w.start = time.Now()
+	w.last, w.due = w.start, w.start.Add(idle)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if size == 0 {
@@ -64,10 +68,12 @@ func (w *watchdog) fire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var err error
+	// Cut off by the rate, not the idle time, if bytes kept moving.
+	slow := w.phase != phaseAwaiting && time.Since(w.last) < w.wait
 	switch {
-	case w.slow && w.phase == phaseSending:
+	case slow && w.phase == phaseSending:
 		err = fmt.Errorf("%w: %s: the server took the request at less than %d bytes a second (%d of %d bytes sent in %s)", ErrStalled, w.what, int64(limits.PublishBodyRate), w.sent, w.size, time.Since(w.start).Round(time.Millisecond))
-	case w.slow:
+	case slow:
 		err = fmt.Errorf("%w: %s: the server sent its answer at less than %d bytes a second (%d bytes read in %s)", ErrStalled, w.what, int64(limits.PublishBodyRate), w.read, time.Since(w.start).Round(time.Millisecond))
 	case w.phase == phaseSending:
 		err = fmt.Errorf("%w: %s: the server took no byte of the request for %s (%d of %d bytes sent)", ErrStalled, w.what, w.wait, w.sent, w.size)
@@ -89,7 +95,7 @@ func (w *watchdog) moved(phase int, sent, read int) {
 	}
 	now := time.Now()
 	if phase > w.phase {
-		w.phase, w.start = phase, now
+		w.phase, w.start, w.due = phase, now, now.Add(w.idle)
 		w.wait = w.idle
 		if phase == phaseAwaiting {
 			w.wait += limits.AtRate(w.size, limits.PublishCheckRate)
@@ -97,16 +103,16 @@ func (w *watchdog) moved(phase int, sent, read int) {
 	}
 	w.sent += int64(sent)
 	w.read += int64(read)
+	if sent+read > 0 {
+		w.last = now
+	}
 	wait := w.wait
-	w.slow = false
 	if w.phase != phaseAwaiting {
-		n := w.read
-		if w.phase == phaseSending {
-			n = w.sent
+		w.due = w.due.Add(limits.AtRate(int64(sent+read), limits.PublishBodyRate))
+		if limit := now.Add(w.idle); limit.Before(w.due) {
+			w.due = limit
 		}
-		if byRate := w.start.Add(w.idle + limits.AtRate(n, limits.PublishBodyRate)).Sub(now); byRate < wait {
-			wait, w.slow = max(byRate, 0), true
-		}
+		wait = min(wait, max(w.due.Sub(now), 0))
 	}
 	w.t.Reset(wait)
 }
