@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -80,7 +81,9 @@ func ReadFile(path string, max int64) ([]byte, error) {
 }
 
 // Open opens the file at path to be read as a stream of at most max
-// bytes, refusing a directory with an error wrapping [ErrNotFile] and a
+// bytes, refusing a directory, device or socket (anything but a regular
+// file or a named pipe, read to its end: /dev/zero would fill a line
+// buffer to its cap, gigabytes) with an error wrapping [ErrNotFile] and a
 // regular file over max with one wrapping [ErrTooLarge]. The caller bounds
 // what it reads (a file can grow) and closes the file.
 func Open(path string, max int64) (*os.File, error) {
@@ -93,6 +96,8 @@ func Open(path string, max int64) (*os.File, error) {
 	case err != nil:
 	case fi.IsDir():
 		err = fmt.Errorf("%w: %s is a directory", ErrNotFile, path)
+	case !fi.Mode().IsRegular() && fi.Mode().Type() != fs.ModeNamedPipe:
+		err = fmt.Errorf("%w: %s is a device or socket, not a file to read", ErrNotFile, path)
 	case fi.Mode().IsRegular() && fi.Size() > max:
 		err = fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, path, fi.Size(), max)
 	default:

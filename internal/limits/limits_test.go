@@ -27,6 +27,12 @@ func TestOpen(t *testing.T) {
 	if _, err := limits.Open(dir, 4); !errors.Is(err, limits.ErrNotFile) {
 		t.Errorf("Open(a directory) = %v, want ErrNotFile", err)
 	}
+	// A device is refused, unread: /dev/zero never ends.
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := limits.Open("/dev/zero", 4); !errors.Is(err, limits.ErrNotFile) {
+			t.Errorf("Open(/dev/zero) = %v, want ErrNotFile", err)
+		}
+	}
 	if _, err := limits.Open(filepath.Join(dir, "missing"), 4); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Open(missing) = %v, want ErrNotExist", err)
 	}
