@@ -124,7 +124,7 @@ var hints = []struct {
 	{sbomgen.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
 	{sbomgen.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},
 	{sbomgen.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
-	{limits.ErrNotFile, "give a file, not a directory", ExitError},
+	{limits.ErrNotFile, "give a regular file (or a named pipe, read to its end), not a directory, device or socket", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect --key PUB FILE' says which of your keys made each signature", ExitVerifyNo},
 	{attest.ErrWrongType, "check --type; 'consign inspect FILE' shows each attestation's predicate type", ExitVerifyNo},
