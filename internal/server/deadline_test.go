@@ -110,20 +110,7 @@ func TestPublishBodyDrip(t *testing.T) {
 	if _, err := io.WriteString(conn, publishHead(tok, 100_000)); err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				if _, err := conn.Write([]byte(" ")); err != nil {
-					return
-				}
-			}
-		}
-	}()
+	defer drip(conn, 20*time.Millisecond)()
 	status, p := cutOff(t, conn)
 	if status != http.StatusRequestTimeout {
 		t.Errorf("status %d (%s), want 408", status, p.Detail)
@@ -151,20 +138,7 @@ func TestPublishBodyAheadThenDrip(t *testing.T) {
 	if _, err := io.WriteString(conn, publishHead(tok, 100_000)+strings.Repeat(" ", 60_000)); err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				if _, err := conn.Write([]byte(" ")); err != nil {
-					return
-				}
-			}
-		}
-	}()
+	defer drip(conn, 20*time.Millisecond)()
 	status, p := cutOff(t, conn)
 	if status != http.StatusRequestTimeout {
 		t.Errorf("status %d (%s), want 408", status, p.Detail)
@@ -172,6 +146,25 @@ func TestPublishBodyAheadThenDrip(t *testing.T) {
 	if want := "the body came at less than 1000 bytes a second"; !strings.Contains(p.Detail, want) {
 		t.Errorf("detail %q, want it to say %q", p.Detail, want)
 	}
+}
+
+// drip writes a space to conn every period until the function it returns
+// is called.
+func drip(conn net.Conn, period time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(period):
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // slowBody gives b in pieces of n bytes, each after a pause.
