@@ -96,55 +96,35 @@ func TestPublishBodyStalled(t *testing.T) {
 
 // TestPublishBodyDrip: a sender that keeps within the idle time by
 // sending a byte now and then, far below the body's minimum rate, is cut
-// off with a 408 that says so.
+// off with a 408 that says so; so is one that sends most of its body at
+// once, far ahead of that rate, before it drips: bytes sent ahead buy no
+// more than the idle time, not the hour or more the rest of a large body
+// would take at the minimum rate (held all the while against the server's
+// in-flight budget).
 func TestPublishBodyDrip(t *testing.T) {
 	// A byte every 20ms keeps well within the 2s idle time, even on a
 	// loaded machine; at 50 bytes a second the rate cuts it off after
-	// some 2s.
-	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 2 * time.Second, BodyRate: 1000})
-	conn, err := net.Dial("tcp", run.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, publishHead(tok, 100_000)); err != nil {
-		t.Fatal(err)
-	}
-	defer drip(conn, 20*time.Millisecond)()
-	status, p := cutOff(t, conn)
-	if status != http.StatusRequestTimeout {
-		t.Errorf("status %d (%s), want 408", status, p.Detail)
-	}
-	if want := "the body came at less than 1000 bytes a second"; !strings.Contains(p.Detail, want) {
-		t.Errorf("detail %q, want it to say %q", p.Detail, want)
-	}
-}
-
-// TestPublishBodyAheadThenDrip: a sender that sends most of its body at
-// once, far ahead of the minimum rate, and then a byte now and then within
-// the idle time, is cut off once it falls behind that rate: bytes sent
-// ahead buy no more than the idle time, not the hour or more the rest of a
-// large body would take at the minimum rate (held all the while against
-// the server's in-flight budget).
-func TestPublishBodyAheadThenDrip(t *testing.T) {
-	// 60,000 bytes at once are a minute at 1000 bytes a second; a byte
-	// every 20ms keeps within the 2s idle time.
-	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 2 * time.Second, BodyRate: 1000})
-	conn, err := net.Dial("tcp", run.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, publishHead(tok, 100_000)+strings.Repeat(" ", 60_000)); err != nil {
-		t.Fatal(err)
-	}
-	defer drip(conn, 20*time.Millisecond)()
-	status, p := cutOff(t, conn)
-	if status != http.StatusRequestTimeout {
-		t.Errorf("status %d (%s), want 408", status, p.Detail)
-	}
-	if want := "the body came at less than 1000 bytes a second"; !strings.Contains(p.Detail, want) {
-		t.Errorf("detail %q, want it to say %q", p.Detail, want)
+	// some 2s. 60,000 bytes at once are a minute at 1000 bytes a second.
+	for _, ahead := range []int{0, 60_000} {
+		t.Run(fmt.Sprintf("%d bytes ahead", ahead), func(t *testing.T) {
+			run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 2 * time.Second, BodyRate: 1000})
+			conn, err := net.Dial("tcp", run.Addr.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, publishHead(tok, 100_000)+strings.Repeat(" ", ahead)); err != nil {
+				t.Fatal(err)
+			}
+			defer drip(conn, 20*time.Millisecond)()
+			status, p := cutOff(t, conn)
+			if status != http.StatusRequestTimeout {
+				t.Errorf("status %d (%s), want 408", status, p.Detail)
+			}
+			if want := "the body came at less than 1000 bytes a second"; !strings.Contains(p.Detail, want) {
+				t.Errorf("detail %q, want it to say %q", p.Detail, want)
+			}
+		})
 	}
 }
 
