@@ -1,5 +1,10 @@
 package digest
 
+import (
+	"slices"
+	"strings"
+)
+
 // Table is a list of named digest sets, as a step's materials or a
 // statement's subjects are read for verification: a step can list a
 // million files, and a [Set] of its own (a map) costs each of them some
@@ -124,16 +129,7 @@ func (t *Table) Index(name string) (int, bool) {
 	if t == nil {
 		return 0, false
 	}
-	lo, hi := 0, len(t.names)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if t.names[m] < name {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo, lo < len(t.names) && t.names[lo] == name
+	return slices.BinarySearch(t.names, name)
 }
 
 // IndexBytes is [Table.Index] of a name held as bytes, without making a
@@ -142,14 +138,5 @@ func (t *Table) IndexBytes(name []byte) (int, bool) {
 	if t == nil {
 		return 0, false
 	}
-	lo, hi := 0, len(t.names)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if string(name) > t.names[m] {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo, lo < len(t.names) && t.names[lo] == string(name)
+	return slices.BinarySearchFunc(t.names, name, func(n string, b []byte) int { return strings.Compare(n, string(b)) })
 }
