@@ -181,7 +181,7 @@ var hints = []struct {
 	{api.ErrTimeout, "the server stopped waiting for the request: its bytes arrived too slowly (or stopped); check the network and this machine's load, then run the command again", ExitError},
 	{api.ErrUnauthorized, "pass a token with --token or CONSIGN_TOKEN ('consign admin token create' makes one); it may have been revoked", ExitError},
 	{api.ErrForbidden, "the token is scoped to other products or keys; 'consign admin token list --db DB' shows each token's scope", ExitError},
-	{api.ErrRateLimited, "the token is over its rate; wait as long as the server said and retry", ExitError},
+	{api.ErrRateLimited, "the token is over its rate, or has too many publishes in flight at once; wait as long as the server said and retry", ExitError},
 	{api.ErrOverloaded, "the log is busy; retry in a few seconds", ExitError},
 	{api.ErrTooLarge, "the request is over the server's limits; publish fewer or smaller attestations at a time", ExitError},
 	{api.ErrNotFound, "nothing there (or nothing this token may read)", ExitError},

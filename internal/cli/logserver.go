@@ -72,6 +72,10 @@ type serveConfig struct {
 	Addr, DB, LogKey, Origin string
 	ReadTokenRequired        bool
 	Rate                     float64
+	// TokenInFlight and TokenRequests bound what one token's publishes
+	// hold at once (server.Limits); 0 takes the server's default.
+	TokenInFlight int64
+	TokenRequests int
 	// UI serves the inspection portal; TLSCert and TLSKey serve HTTPS.
 	UI              bool
 	TLSCert, TLSKey string
@@ -112,7 +116,7 @@ func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *sl
 	}
 	s, err := server.New(ctx, server.Config{
 		Store: st, Signer: signer, ReadTokenRequired: cfg.ReadTokenRequired,
-		Limits: server.Limits{Rate: cfg.Rate}, Now: deps.Now, Logger: logger,
+		Limits: server.Limits{Rate: cfg.Rate, TokenInFlight: cfg.TokenInFlight, TokenRequests: cfg.TokenRequests}, Now: deps.Now, Logger: logger,
 	})
 	if err != nil {
 		st.Close()

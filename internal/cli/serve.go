@@ -52,6 +52,13 @@ the same key). Its public key is written beside it as the line clients pin, FILE
 Reads are open to anyone unless --read-token-required, which limits them to tokens, and
 to the products each token is scoped to. Tokens are made with 'consign admin token'.
 
+Each publishing token has a rate (--rate) and a share of the server it may hold at once:
+the body bytes of its publishes in flight (--token-in-flight-bytes, default one body of
+the largest size, half of the bytes the server holds over all tokens) and the publishes
+themselves (--token-in-flight-requests). A token past either is answered 429 with
+Retry-After, however many connections it spreads its requests over, and the others
+are still served.
+
 --ui serves the inspection portal beside the API: inspectors sign in with an inspector
 token ('consign admin token create --role inspector --product P --expires 30d') and
 browse their products' releases, attestations and the log; every page they open is
@@ -66,6 +73,9 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 		Args:        noArgs,
 		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.TokenInFlight <= 0 || cfg.TokenRequests <= 0 {
+				return usagef("--token-in-flight-bytes and --token-in-flight-requests must be positive")
+			}
 			ctx := cmd.Context()
 			floor := make([]byte, serveHeapFloor)
 			defer runtime.KeepAlive(floor)
@@ -105,6 +115,8 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 	f.StringVar(&cfg.Origin, "origin", "", "the log's origin line, e.g. log.example.com/consign (default: the database's, or consign/<key id>)")
 	f.BoolVar(&cfg.ReadTokenRequired, "read-token-required", false, "reads need a token, and see only its products")
 	f.Float64Var(&cfg.Rate, "rate", limits.PublishRate, "envelopes per second one token may publish (a negative value: no limit)")
+	f.Int64Var(&cfg.TokenInFlight, "token-in-flight-bytes", limits.PublishBody, "bytes of publish bodies one token may hold at once over all its requests; past it the server answers 429 with Retry-After")
+	f.IntVar(&cfg.TokenRequests, "token-in-flight-requests", limits.PublishTokenRequests, "publish requests one token may have in flight at once; past it the server answers 429 with Retry-After")
 	f.BoolVar(&cfg.UI, "ui", false, "serve the inspection portal for inspector tokens ('consign admin token create --role inspector')")
 	f.StringVar(&cfg.Packs, "packs", "", "with --ui: a directory of evidence packs ('consign pack'); a release's page offers its pack, verified with --trust-root")
 	f.StringArrayVar(&cfg.TrustRoots, "trust-root", nil, "with --packs: the product owner's public key, which signed the packs' policies (repeatable)")

@@ -133,6 +133,12 @@ const (
 	// once, over all requests: the real danger of large envelopes is their
 	// sum, not one of them. A request that would pass it is answered 503.
 	PublishInFlight = 2 * LogEnvelope
+	// PublishTokenRequests bounds the publish requests one token has in
+	// flight at once (each holds a connection and a read buffer); the
+	// bytes of their bodies are bounded by server.Limits.TokenInFlight,
+	// one largest body or half of PublishInFlight by default. A request
+	// past either is answered 429.
+	PublishTokenRequests = 256
 	// FetchAnswers bounds the pages of attestations one fetch reads from a
 	// server, together: each page is capped on its own, and the client
 	// streams them to disk, so this bounds the disk a hostile server fills.

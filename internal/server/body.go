@@ -24,18 +24,24 @@ import (
 // when its MaxBody+1st byte arrives, or at once when its Content-Length
 // says so.
 //
-// Every byte read counts against Limits.MaxInFlight until the caller calls
-// release (also after an error); a body that would pass it fails with
-// [api.ErrOverloaded]. The body is read under a moving deadline ([pacedBody]).
-func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, held *int64) ([][]byte, error) {
+// Every byte read counts against Limits.MaxInFlight, and against the
+// token's Limits.TokenInFlight in tl, until the caller calls release (also
+// after an error); a body that would pass the server's budget fails with
+// [api.ErrOverloaded], one that would pass its token's with errTokenBusy
+// (or [api.ErrTooLarge] when it is over the token's budget by itself).
+// The body is read under a moving deadline ([pacedBody]).
+func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID string, tl *tokenLoad, held *int64) ([][]byte, error) {
 	l := s.cfg.Limits
 	if r.ContentLength > l.MaxBody {
 		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
 	}
+	if r.ContentLength > l.TokenInFlight {
+		return nil, fmt.Errorf("%w: the body is %d bytes, over the %d a token may have in flight", api.ErrTooLarge, r.ContentLength, l.TokenInFlight)
+	}
 	// r.Body itself stays as it is: the HTTP server looks at its type
 	// to drain or close what the handler leaves unread.
 	body := http.MaxBytesReader(w, s.pace(w, r.Body), l.MaxBody)
-	lr := newLineReader(&budgetReader{r: body, s: s, held: held}, l.MaxEnvelope)
+	lr := newLineReader(&budgetReader{r: body, s: s, tokenID: tokenID, tl: tl, held: held}, l.MaxEnvelope)
 	defer lr.free()
 	first, err := lr.next()
 	if err == io.EOF {
@@ -115,6 +121,8 @@ func (s *Server) bodyError(err error, n int) error {
 		return err
 	case errors.Is(err, errInFlight):
 		return &retryError{api.ErrOverloaded, time.Second}
+	case errors.Is(err, errTokenBusy), errors.Is(err, api.ErrTooLarge):
+		return err
 	case errors.As(err, &mbe):
 		return fmt.Errorf("%w: the body is over %d bytes", api.ErrTooLarge, s.cfg.Limits.MaxBody)
 	case errors.Is(err, errLongLine):
@@ -129,27 +137,40 @@ var errLongLine = errors.New("line too long")
 var errInFlight = errors.New("too many bytes in flight")
 
 // budgetReader counts the bytes read from r against the server's
-// in-flight budget, adding them to *held for [Server.release].
+// in-flight budget and its token's, adding them to *held for
+// [Server.release].
 type budgetReader struct {
-	r    io.Reader
-	s    *Server
-	held *int64
+	r       io.Reader
+	s       *Server
+	tokenID string
+	tl      *tokenLoad
+	held    *int64
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
 		*b.held += int64(n)
-		if b.s.inFlight.Add(int64(n)) > b.s.cfg.Limits.MaxInFlight {
+		l := b.s.cfg.Limits
+		tokenHeld := b.tl.bytes.Add(int64(n))
+		overall := b.s.inFlight.Add(int64(n))
+		switch {
+		case *b.held > l.TokenInFlight:
+			return 0, fmt.Errorf("%w: the body is over the %d bytes a token may have in flight", api.ErrTooLarge, l.TokenInFlight)
+		case tokenHeld > l.TokenInFlight:
+			return 0, tokenBusy(fmt.Sprintf("token %s holds %d bytes of publish bodies in flight, over its limit of %d", b.tokenID, tokenHeld, l.TokenInFlight))
+		case overall > l.MaxInFlight:
 			return 0, errInFlight
 		}
 	}
 	return n, err
 }
 
-// release returns held bytes to the in-flight budget.
-func (s *Server) release(held int64) {
+// release returns held bytes to the in-flight budgets, the server's and
+// the token's, and ends the token's publish in flight.
+func (s *Server) release(tokenID string, tl *tokenLoad, held int64) {
 	s.inFlight.Add(-held)
+	s.tokenLoads.release(tokenID, tl, held)
 }
 
 // lineReader returns the non-blank lines of a stream, each trimmed of

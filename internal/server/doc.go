@@ -33,7 +33,10 @@
 //
 // Request bodies, batch sizes and envelope sizes are capped ([Limits]), and
 // so are the body bytes held at once over all requests (503 with
-// Retry-After past it), large envelopes' real cost;
+// Retry-After past it), large envelopes' real cost, and so are each
+// token's body bytes and publishes in flight, so that one token cannot
+// hold all of that budget however many connections it uses (429 with
+// Retry-After past its share);
 // each token has a token-bucket rate in envelopes per second (429 with
 // Retry-After past it); a full sequencer queue answers 503 with Retry-After;
 // the HTTP server has header, read, write and idle timeouts, so a slow

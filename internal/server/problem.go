@@ -33,6 +33,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		w.Header().Set("Connection", "close")
 	case errors.As(err, &mbe), errors.Is(err, api.ErrTooLarge), errors.Is(err, limits.ErrTooLarge):
 		p = api.Problem{Status: http.StatusRequestEntityTooLarge, Type: api.ProblemBase + "too-large", Title: "request too large", Detail: err.Error()}
+	case errors.As(err, &re) && errors.Is(err, errTokenBusy):
+		p = api.Problem{Status: http.StatusTooManyRequests, Type: api.ProblemBase + "token-busy", Title: "the token has too much in flight", Detail: err.Error()}
+		w.Header().Set("Retry-After", retryAfterSeconds(re.after))
 	case errors.As(err, &re) && errors.Is(err, api.ErrRateLimited):
 		p = api.Problem{Status: http.StatusTooManyRequests, Type: api.ProblemBase + "rate-limited", Title: "rate limit exceeded", Detail: err.Error()}
 		w.Header().Set("Retry-After", retryAfterSeconds(re.after))

@@ -71,12 +71,18 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if wait := s.limiter.take(p.token.ID, 0, s.now()); wait > 0 {
 		return &retryError{api.ErrRateLimited, wait}
 	}
+	// So does a token with too much in flight: however many connections
+	// its bodies come over, it holds at most its share of the server.
+	l := s.cfg.Limits
+	tl, err := s.tokenLoads.acquire(p.token.ID, l.TokenRequests, r.ContentLength, l.TokenInFlight)
+	if err != nil {
+		return err
+	}
 	var held int64
-	defer func() { s.release(held) }()
-	lines, err := s.readEnvelopes(w, r, &held)
+	defer func() { s.release(p.token.ID, tl, held) }()
+	lines, err := s.readEnvelopes(w, r, p.token.ID, tl, &held)
 	// The answer is due within the write timeout of the body's end, plus
 	// the time the checks of a body of its size are given.
-	l := s.cfg.Limits
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(l.WriteTimeout + limits.AtRate(held, l.CheckRate)))
 	if err != nil {
 		return err

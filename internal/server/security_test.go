@@ -169,11 +169,13 @@ func TestSecurityCase77_Limits(t *testing.T) {
 	t.Run("bytes in flight", func(t *testing.T) {
 		// A request held in the handler keeps its body's bytes counted: a
 		// second body that would pass MaxInFlight is told to come back,
-		// and is taken once the first request has been answered.
+		// and is taken once the first request has been answered. (The
+		// second comes with another token: the first one's own share,
+		// at most MaxInFlight, is TestPublishTokenInFlight's.)
 		bs := &blockingStore{Store: memStore(), entered: make(chan struct{}, 100), release: make(chan struct{})}
 		e := newEnv(t, bs, server.Config{Limits: server.Limits{MaxInFlight: 6 << 10}})
 		k := newKey(t)
-		tok := e.token([]string{"p"}, k)
+		tok, tok2 := e.token([]string{"p"}, k), e.token([]string{"p"}, k)
 		_, first := envelope(t, k, "a", strings.Repeat("1", 3<<10))
 		_, second := envelope(t, k, "a", strings.Repeat("2", 3<<10))
 		done := make(chan int, 1)
@@ -182,7 +184,7 @@ func TestSecurityCase77_Limits(t *testing.T) {
 			done <- s
 		}()
 		<-bs.entered // the first request's body is read and held
-		s, h, b := e.post(tok, "", second)
+		s, h, b := e.post(tok2, "", second)
 		if s != 503 || h.Get("Retry-After") == "" {
 			t.Errorf("a body past the bytes in flight: %d (Retry-After %q) %s, want 503 with Retry-After", s, h.Get("Retry-After"), b)
 		}
@@ -190,7 +192,7 @@ func TestSecurityCase77_Limits(t *testing.T) {
 		if s := <-done; s != 200 {
 			t.Errorf("the first request: %d, want 200", s)
 		}
-		if s, _, b := e.post(tok, "", second); s != 200 {
+		if s, _, b := e.post(tok2, "", second); s != 200 {
 			t.Errorf("the second body once the first was answered: %d %s, want 200", s, b)
 		}
 	})

@@ -31,6 +31,15 @@ type Limits struct {
 	// requests; a request whose body would pass it is answered 503 with
 	// Retry-After.
 	MaxInFlight int64
+	// TokenInFlight bounds the bytes of publish bodies one token holds at
+	// once, over all its requests, and TokenRequests its publishes in
+	// flight: a token that spreads slow bodies over many connections holds
+	// no more than these, and the rest of MaxInFlight stays for the
+	// others. A request past either is answered 429 with Retry-After.
+	// TokenInFlight defaults to MaxBody or half of MaxInFlight, whichever
+	// is more (at most MaxInFlight).
+	TokenInFlight int64
+	TokenRequests int
 	// Rate is the envelopes per second one token may publish (and reads per
 	// second, when reads need a token); Burst is its bucket. A negative Rate
 	// disables rate limiting.
@@ -73,6 +82,11 @@ func (l *Limits) setDefaults() {
 	if l.MaxInFlight <= 0 {
 		l.MaxInFlight = max(limits.PublishInFlight, l.MaxBody)
 	}
+	if l.TokenInFlight <= 0 {
+		l.TokenInFlight = max(l.MaxBody, l.MaxInFlight/2)
+	}
+	l.TokenInFlight = min(l.TokenInFlight, l.MaxInFlight)
+	def(&l.TokenRequests, limits.PublishTokenRequests)
 	if l.Rate == 0 {
 		l.Rate = limits.PublishRate
 	}
@@ -136,6 +150,8 @@ type Server struct {
 	cpu        chan struct{} // a slot per CPU for checking envelopes
 	// inFlight counts the bytes of publish bodies read and not yet released.
 	inFlight atomic.Int64
+	// tokenLoads counts each token's publishes and body bytes in flight.
+	tokenLoads tokenLoads
 
 	// knownSize is the largest tree size this server has seen.
 	knownSize atomic.Int64
