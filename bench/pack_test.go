@@ -114,7 +114,7 @@ func loadPackFixture(b *testing.B) *packFixture {
 	if f.policy, err = os.ReadFile(filepath.Join(dir, "policy.signed.json")); err != nil {
 		b.Fatal(err)
 	}
-	if f.inputs, err = evidence.ReadAttestations([]string{filepath.Join(dir, "att")}); err != nil {
+	if f.inputs, err = evidence.ReadAttestations(context.Background(), []string{filepath.Join(dir, "att")}); err != nil {
 		b.Fatal(err)
 	}
 	return f

@@ -275,7 +275,7 @@ func (f *chainFixture) consignVerify(variant string, tamper bool) (*verify.Resul
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := evidence.ReadAttestations([]string{f.consignAtt[variant]})
+	inputs, err := evidence.ReadAttestations(context.Background(), []string{f.consignAtt[variant]})
 	if err != nil {
 		return nil, err
 	}

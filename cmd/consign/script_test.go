@@ -219,6 +219,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	// interrupt SIGNAL AFTER CODE PROG ARGS... sends PROG a real signal
 	// (signal_script_test.go).
 	"interrupt": interruptCmd,
+	"fifo":      fifoCmd,
 	// tarball OUT DIR writes an uncompressed tar of DIR's files (sbom.txtar).
 	"tarball": tarballCmd,
 	// sign-payload KEY PAYLOAD OUT [TYPE] signs the bytes of PAYLOAD as they

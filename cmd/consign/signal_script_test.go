@@ -51,7 +51,13 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(cmd.Start())
 	time.Sleep(after)
 	ts.Check(cmd.Process.Signal(sig))
+	// A guard, far beyond any clean exit, so that a consign that ignores
+	// the signal fails the script rather than hangs it: it measures nothing.
+	killed := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
 	err = cmd.Wait()
+	if !killed.Stop() {
+		ts.Fatalf("%s was still running 30s after SIG%s", args[3], args[0])
+	}
 	ts.Logf("[stderr]\n%s", stderr.String())
 	got := 0
 	var ee *exec.ExitError
@@ -76,4 +82,38 @@ func lookPath(path, name string) (string, error) {
 		}
 	}
 	return "", errors.New("interrupt: " + name + " not in $PATH")
+}
+
+// fifoCmd is the script command
+//
+//	fifo NAME FILE
+//
+// It makes NAME a named pipe whose writer sends FILE's bytes and then
+// holds the pipe open, sending nothing more, until the script ends: a
+// reader of NAME waits for more.
+func fifoCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fifo name file")
+	}
+	name := ts.MkAbs(args[0])
+	data, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	ts.Check(syscall.Mkfifo(name, 0o600))
+	done := make(chan struct{})
+	go func() {
+		w, err := os.OpenFile(name, os.O_WRONLY, 0) // waits for a reader
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		w.Write(data)
+		<-done
+	}()
+	ts.Defer(func() {
+		close(done)
+		// A writer still waiting for a reader is let go.
+		if r, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close()
+		}
+	})
 }

@@ -2,6 +2,7 @@ package attest_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -581,7 +582,7 @@ func TestReadDocumentsTrustsOnlyCheckedBytes(t *testing.T) {
 		"invalid UTF-8":    strings.Replace(string(pretty), "{", "{\n  \"x\": \"\xff\",", 1),
 		"a lone surrogate": strings.Replace(string(pretty), "{", "{\n  \"x\": \"\\ud800\",", 1),
 	} {
-		docs, err := jsonl.Documents(bytes.NewReader(pretty), "f", jsonl.Limits{})
+		docs, err := jsonl.Documents(context.Background(), bytes.NewReader(pretty), "f", jsonl.Limits{})
 		if err != nil || len(docs) != 1 || !docs[0].Strict() {
 			t.Fatalf("Documents(pretty envelope) = %d documents, %v; want one, Strict", len(docs), err)
 		}

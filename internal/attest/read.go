@@ -2,6 +2,7 @@ package attest
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -57,13 +58,14 @@ func Read(data []byte, name string) ([]Item, error) {
 	if len(data) > limits.AttestationFile {
 		return nil, fmt.Errorf("%w: %s is over %d bytes", limits.ErrTooLarge, name, limits.AttestationFile)
 	}
-	return ReadFrom(bytes.NewReader(data), name)
+	// data is in memory already, read by a caller that could stop it.
+	return ReadFrom(context.Background(), bytes.NewReader(data), name)
 }
 
 // ReadFrom is [Read] from a stream: one line is held at a time, and the
 // items found.
-func ReadFrom(r io.Reader, name string) ([]Item, error) {
-	docs, err := jsonl.Documents(r, name, jsonl.Limits{})
+func ReadFrom(ctx context.Context, r io.Reader, name string) ([]Item, error) {
+	docs, err := jsonl.Documents(ctx, r, name, jsonl.Limits{})
 	if err != nil {
 		return nil, err
 	}

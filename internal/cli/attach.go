@@ -35,7 +35,7 @@ before it is attached. Signatures are not checked here ('consign verify-attestat
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			items, err := readAttestationFile(args[1])
+			items, err := readAttestationFile(cmd.Context(), args[1])
 			if err != nil && unreadable(err) {
 				return fmt.Errorf("reading attestations: %w", err)
 			}

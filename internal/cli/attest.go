@@ -160,7 +160,7 @@ func writeEnvelopes(cmd *cobra.Command, path string, envs ...*attest.Envelope) e
 		}
 		return bw.Flush()
 	}
-	if err := checkAppendable(path); err != nil {
+	if err := checkAppendable(cmd.Context(), path); err != nil {
 		return err
 	}
 	return fsutil.AppendStream(path, 0o644, lines)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,13 +17,13 @@ import (
 // readEnvelopes reads a file of DSSE envelopes (.intoto.jsonl or one
 // envelope). Anything else, or any line that is not a well-formed
 // envelope, is an error: the log takes envelopes only.
-func readEnvelopes(path string) ([]*attest.Envelope, error) {
+func readEnvelopes(ctx context.Context, path string) ([]*attest.Envelope, error) {
 	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
 	defer f.Close()
-	docs, err := jsonl.Documents(f, path, jsonl.Limits{})
+	docs, err := jsonl.Documents(ctx, f, path, jsonl.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
@@ -55,7 +56,7 @@ func readEnvelopes(path string) ([]*attest.Envelope, error) {
 // one per line. Appending to anything else (a predicate, a pretty-printed
 // envelope, random bytes) would make a file no reader takes, so it is an
 // error that leaves the file alone.
-func checkAppendable(path string) error {
+func checkAppendable(ctx context.Context, path string) error {
 	f, err := limits.Open(path, limits.AttestationFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -63,7 +64,7 @@ func checkAppendable(path string) error {
 		return fmt.Errorf("reading %s to append to it: %w", path, err)
 	}
 	defer f.Close()
-	rd := jsonl.NewReader(f, path, jsonl.Limits{})
+	rd := jsonl.NewReader(ctx, f, path, jsonl.Limits{})
 	for {
 		line, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -111,20 +112,20 @@ func tokenFrom(deps *Deps, flag string) string {
 // stream ([attest.ReadFrom]). An error wrapping [attest.ErrNothingToVerify],
 // [attest.ErrEmpty] or [attest.ErrMalformed] is about what the file holds; any other is
 // about reading it (opening it, a line or a count of lines over the limits).
-func readAttestationFile(path string) ([]attest.Item, error) {
-	return readStream(path, attest.ReadFrom)
+func readAttestationFile(ctx context.Context, path string) ([]attest.Item, error) {
+	return readStream(ctx, path, attest.ReadFrom)
 }
 
 // readStream opens the file at path (at most [limits.AttestationFile]
 // bytes, a regular file) and reads it with read, as a stream.
-func readStream[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {
+func readStream[T any](ctx context.Context, path string, read func(context.Context, io.Reader, string) (T, error)) (T, error) {
 	f, err := limits.Open(path, limits.AttestationFile)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	defer f.Close()
-	return read(f, path)
+	return read(ctx, f, path)
 }
 
 // unreadable reports whether err, from [readAttestationFile], is about

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,13 +66,13 @@ Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage
 			if err != nil {
 				return err
 			}
-			lines, err := readReceiptFile(args[0])
+			lines, err := readReceiptFile(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("reading receipts: %w", err)
 			}
 			var envs []*attest.Envelope
 			if attestations != "" {
-				if envs, err = readEnvelopes(attestations); err != nil {
+				if envs, err = readEnvelopes(cmd.Context(), attestations); err != nil {
 					return err
 				}
 				if len(envs) != len(lines) {
@@ -154,6 +155,6 @@ func printReceiptResults(w io.Writer, output string, results []receiptResult) er
 }
 
 // readReceiptFile reads the receipts of the file at path as a stream.
-func readReceiptFile(path string) ([]jsonl.Line, error) {
-	return readStream(path, receipt.Read)
+func readReceiptFile(ctx context.Context, path string) ([]jsonl.Line, error) {
+	return readStream(ctx, path, receipt.Read)
 }

@@ -77,7 +77,7 @@ func (f *packFlags) buildConfig(ctx context.Context, deps *Deps, args []string) 
 	if cfg.Artifacts, err = evidence.Artifacts(args); err != nil {
 		return cfg, err
 	}
-	in, err := readPolicyInputs(f.policy, f.roots, f.attestations, f.sigstoreRoots)
+	in, err := readPolicyInputs(ctx, f.policy, f.roots, f.attestations, f.sigstoreRoots)
 	if err != nil {
 		return cfg, err
 	}
@@ -88,7 +88,7 @@ func (f *packFlags) buildConfig(ctx context.Context, deps *Deps, args []string) 
 		return cfg, err
 	}
 	cfg.Artifacts, cfg.Attestations = append(cfg.Artifacts, imageArtifacts...), append(cfg.Attestations, imageInputs...)
-	if cfg.Receipts, err = evidence.ReadReceipts(f.attestations); err != nil {
+	if cfg.Receipts, err = evidence.ReadReceipts(ctx, f.attestations); err != nil {
 		return cfg, err
 	}
 	if f.include {

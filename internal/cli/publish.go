@@ -33,7 +33,7 @@ type publishedOne struct {
 // verified first, offline, and bound to its envelope; nothing is written if
 // one fails.
 func publishFile(ctx context.Context, c *client.Client, file, product string, logKey *tlog.Verifier) (*published, error) {
-	envs, err := readEnvelopes(file)
+	envs, err := readEnvelopes(ctx, file)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -38,8 +39,8 @@ type runFlags struct {
 
 // checkOutputs checks, before the command runs, that what the step will
 // write can be written: --out appendable, --link-dir a directory.
-func (f *runFlags) checkOutputs() error {
-	if err := checkAppendable(f.out); err != nil {
+func (f *runFlags) checkOutputs(ctx context.Context) error {
+	if err := checkAppendable(ctx, f.out); err != nil {
 		return err
 	}
 	if !f.legacy {
@@ -74,7 +75,7 @@ func (f *runFlags) check(cmd *cobra.Command, args []string) error {
 	if f.out == "" {
 		f.out = f.name + ".intoto.jsonl"
 	}
-	if err := f.checkOutputs(); err != nil {
+	if err := f.checkOutputs(cmd.Context()); err != nil {
 		return err
 	}
 	return nil

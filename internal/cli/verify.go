@@ -111,7 +111,7 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 			return err
 		}
 	} else {
-		cfg, err := f.policyConfig(deps, artifacts, vsa)
+		cfg, err := f.policyConfig(cmd.Context(), deps, artifacts, vsa)
 		if err != nil {
 			return err
 		}

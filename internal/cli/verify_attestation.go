@@ -83,7 +83,7 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 			if err != nil {
 				return err
 			}
-			read, err := readFiles(files)
+			read, err := readFiles(cmd.Context(), files)
 			if err != nil {
 				return err
 			}

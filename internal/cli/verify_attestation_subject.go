@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -140,10 +141,10 @@ type fileItems struct {
 }
 
 // readFiles reads the items of every file.
-func readFiles(files []string) ([]fileItems, error) {
+func readFiles(ctx context.Context, files []string) ([]fileItems, error) {
 	out := make([]fileItems, 0, len(files))
 	for _, f := range files {
-		items, err := readAttestationFile(f)
+		items, err := readAttestationFile(ctx, f)
 		if err != nil && unreadable(err) {
 			return nil, fmt.Errorf("reading attestations: %w", err)
 		}

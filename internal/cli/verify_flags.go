@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,15 +82,15 @@ func (f *verifyFlags) check() error {
 
 // policyConfig loads what the flags name into the engine's Config for a
 // signed policy.
-func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.Config, error) {
+func (f *verifyFlags) policyConfig(ctx context.Context, deps *Deps, artifacts []verify.Artifact, vsa *verify.VSAOptions) (verify.Config, error) {
 	var receipts verify.ReceiptChecker
 	if f.receipts || f.logKey != "" {
 		var err error
-		if receipts, err = loadReceipts(deps, f.logKey, f.logOrigin, f.attestations); err != nil {
+		if receipts, err = loadReceipts(ctx, deps, f.logKey, f.logOrigin, f.attestations); err != nil {
 			return verify.Config{}, err
 		}
 	}
-	cfg, err := readPolicyInputs(f.policy, f.roots, f.attestations, f.sigstoreRoots)
+	cfg, err := readPolicyInputs(ctx, f.policy, f.roots, f.attestations, f.sigstoreRoots)
 	if err != nil {
 		return cfg, err
 	}
@@ -104,7 +105,7 @@ func (f *verifyFlags) policyConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 // readPolicyInputs reads what verify and pack both verify, in this order:
 // the signed policy, the owner's keys, the Sigstore trusted roots and the
 // attestations. Keyless bundles are verified by sigstore.PolicyVerifier.
-func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []string) (verify.Config, error) {
+func readPolicyInputs(ctx context.Context, policyPath string, roots, attestations, trustedRoots []string) (verify.Config, error) {
 	cfg := verify.Config{PolicyName: filepath.ToSlash(policyPath), Bundles: sigstore.PolicyVerifier{}}
 	for _, r := range trustedRoots {
 		b, err := limits.ReadFile(r, policy.MaxTrustedRootSize)
@@ -127,7 +128,7 @@ func readPolicyInputs(policyPath string, roots, attestations, trustedRoots []str
 	if cfg.TrustRoots, err = loadPublicKeys(roots); err != nil {
 		return cfg, err
 	}
-	cfg.Attestations, err = evidence.ReadAttestations(attestations)
+	cfg.Attestations, err = evidence.ReadAttestations(ctx, attestations)
 	return cfg, err
 }
 
@@ -164,7 +165,7 @@ func (f *verifyFlags) layoutConfig(deps *Deps, artifacts []verify.Artifact, vsa 
 // the log. A receipt that does not verify is an error; an attestation
 // without a receipt is left to the policy (its signatures then count only
 // if the key is valid now).
-func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []string) (verify.ReceiptChecker, error) {
+func loadReceipts(ctx context.Context, deps *Deps, logKeyPath, logOrigin string, attestations []string) (verify.ReceiptChecker, error) {
 	if logKeyPath == "" {
 		return nil, usagef("--receipts needs --log-key: the log's public key (log.vkey), obtained out of band")
 	}
@@ -172,7 +173,7 @@ func loadReceipts(deps *Deps, logKeyPath, logOrigin string, attestations []strin
 	if err != nil {
 		return nil, err
 	}
-	set, found, err := evidence.Receipts(logKey, attestations)
+	set, found, err := evidence.Receipts(ctx, logKey, attestations)
 	if re := (*evidence.ReceiptError)(nil); errors.As(err, &re) {
 		return nil, withHint(err, "a receipt that does not verify with the log key is never ignored; check --log-key, or fetch the receipts again")
 	} else if err != nil {

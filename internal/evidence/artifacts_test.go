@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"io/fs"
@@ -73,12 +74,12 @@ func TestReceiptsNeverSkipped(t *testing.T) {
 	dir := t.TempDir()
 	att := filepath.Join(dir, "build.intoto.jsonl")
 	writeFile(t, att, []byte("{}\n"))
-	set, n, err := Receipts(key, []string{att})
+	set, n, err := Receipts(context.Background(), key, []string{att})
 	if err != nil || set == nil || n != 0 {
 		t.Fatalf("Receipts(no receipt files) = %v, %d, %v; want an empty set", set, n, err)
 	}
 	writeFile(t, filepath.Join(dir, "build.receipts.jsonl"), []byte(`{"not":"a receipt"}`+"\n"))
-	_, _, err = Receipts(key, []string{att})
+	_, _, err = Receipts(context.Background(), key, []string{att})
 	var re *ReceiptError
 	if !errors.As(err, &re) || re.File != filepath.ToSlash(filepath.Join(dir, "build.receipts.jsonl")) {
 		t.Fatalf("Receipts(bad receipt) = %v, want a ReceiptError naming the file", err)
@@ -89,7 +90,7 @@ func TestReceiptsNeverSkipped(t *testing.T) {
 	if err := os.Remove(att); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Receipts(key, []string{att}); !errors.Is(err, fs.ErrNotExist) {
+	if _, _, err := Receipts(context.Background(), key, []string{att}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Receipts(missing attestations) = %v, want ErrNotExist", err)
 	}
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +49,7 @@ func isAttestationFile(name string) bool {
 // wrapping [digest.ErrNotRegular]). Each file is capped at
 // [limits.AttestationFile] bytes. Errors wrap [fs.ErrNotExist],
 // [limits.ErrTooLarge] and the like.
-func ReadAttestations(paths []string) ([]verify.Input, error) {
+func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, error) {
 	var out []verify.Input
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -64,7 +65,7 @@ func ReadAttestations(paths []string) ([]verify.Input, error) {
 		}
 		for _, f := range files {
 			// Found in a directory, f is opened as one that was listed.
-			docs, err := readDocuments(f, fi.IsDir())
+			docs, err := readDocuments(ctx, f, fi.IsDir())
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
@@ -105,14 +106,14 @@ func receiptFiles(paths []string) ([]string, error) {
 // ReadReceipts reads the receipts of attestation files (receiptFiles):
 // one [verify.Input] per receipt file that exists, each capped at
 // [limits.AttestationFile] bytes. Nothing is verified here.
-func ReadReceipts(paths []string) ([]verify.Input, error) {
+func ReadReceipts(ctx context.Context, paths []string) ([]verify.Input, error) {
 	files, err := receiptFiles(paths)
 	if err != nil {
 		return nil, err
 	}
 	var out []verify.Input
 	for _, f := range files {
-		docs, err := readDocuments(f, true)
+		docs, err := readDocuments(ctx, f, true)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -162,7 +163,7 @@ func walk(root string, pick func(name string) bool, links bool) ([]string, error
 // lines bounded, never the whole file and its split. A file found rather
 // than named (listed in a directory, or beside a named file) is opened
 // with [openFound].
-func readDocuments(path string, found bool) ([]jsonl.Line, error) {
+func readDocuments(ctx context.Context, path string, found bool) ([]jsonl.Line, error) {
 	open := limits.Open
 	if found {
 		open = openFound
@@ -172,7 +173,7 @@ func readDocuments(path string, found bool) ([]jsonl.Line, error) {
 		return nil, err
 	}
 	defer f.Close()
-	docs, err := jsonl.Documents(io.LimitReader(f, limits.AttestationFile+1), filepath.ToSlash(path), jsonl.Limits{})
+	docs, err := jsonl.Documents(ctx, io.LimitReader(f, limits.AttestationFile+1), filepath.ToSlash(path), jsonl.Limits{})
 	if err != nil {
 		return nil, err
 	}
@@ -200,8 +201,8 @@ func (e *ReceiptError) Unwrap() error { return e.Err }
 // receipts for [verify.Config]. It returns the set and how many receipts
 // verified. A receipt that does not verify is a [*ReceiptError]; an
 // attestation without a receipt is left to the policy.
-func Receipts(log *tlog.Verifier, attestations []string) (*receipt.Set, int, error) {
-	files, err := ReadReceipts(attestations)
+func Receipts(ctx context.Context, log *tlog.Verifier, attestations []string) (*receipt.Set, int, error) {
+	files, err := ReadReceipts(ctx, attestations)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestReadAttestations(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	in, err := ReadAttestations([]string{dir, filepath.Join(dir, "notes.txt")})
+	in, err := ReadAttestations(context.Background(), []string{dir, filepath.Join(dir, "notes.txt")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestReadAttestations(t *testing.T) {
 			t.Errorf("ReadAttestations() read %q from %s, want x", got, i.Name)
 		}
 	}
-	if _, err := ReadAttestations([]string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
+	if _, err := ReadAttestations(context.Background(), []string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadAttestations(missing) = %v, want ErrNotExist", err)
 	}
 }
@@ -70,7 +71,7 @@ func TestReadReceipts(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "dir", "a.receipts.jsonl"), []byte("r3"))
 	writeFile(t, filepath.Join(dir, "dir", "sub", "b.receipts.jsonl"), []byte("r4"))
 	writeFile(t, filepath.Join(dir, "none.intoto.jsonl"), []byte("att"))
-	in, err := ReadReceipts([]string{
+	in, err := ReadReceipts(context.Background(), []string{
 		filepath.Join(dir, "one", "build.intoto.jsonl"), filepath.Join(dir, "two", "x.jsonl"),
 		filepath.Join(dir, "dir"), filepath.Join(dir, "none.intoto.jsonl"),
 	})
@@ -88,7 +89,7 @@ func TestReadReceipts(t *testing.T) {
 	if got := strings.Join(data, " "); got != "r1 r2 r3 r4" {
 		t.Errorf("ReadReceipts() data = %s, want r1 r2 r3 r4", got)
 	}
-	if _, err := ReadReceipts([]string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
+	if _, err := ReadReceipts(context.Background(), []string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadReceipts(missing) = %v, want ErrNotExist", err)
 	}
 }

@@ -3,6 +3,7 @@
 package evidence
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -51,11 +52,11 @@ func TestReadNonRegular(t *testing.T) {
 			t.Errorf("%s error = %+v, want path %s and type %v", what, nr, path, typ)
 		}
 	}
-	_, err := ReadAttestations([]string{attDir})
+	_, err := ReadAttestations(context.Background(), []string{attDir})
 	check("ReadAttestations(dir with a pipe)", err, filepath.Join(attDir, "a.intoto.jsonl"), fs.ModeNamedPipe)
-	_, err = ReadReceipts([]string{recDir})
+	_, err = ReadReceipts(context.Background(), []string{recDir})
 	check("ReadReceipts(dir with a link to /dev/zero)", err, filepath.Join(recDir, "b.receipts.jsonl"), fs.ModeDevice|fs.ModeCharDevice)
-	_, err = ReadReceipts([]string{filepath.Join(beside, "c.intoto.jsonl")})
+	_, err = ReadReceipts(context.Background(), []string{filepath.Join(beside, "c.intoto.jsonl")})
 	check("ReadReceipts(file with a pipe beside)", err, filepath.Join(beside, "c.receipts.jsonl"), fs.ModeNamedPipe)
 	_, err = Artifacts([]string{"/dev/zero"})
 	check("Artifacts(/dev/zero)", err, "/dev/zero", fs.ModeDevice|fs.ModeCharDevice)
@@ -71,7 +72,7 @@ func TestReadFoundSwappedForPipe(t *testing.T) {
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
-	docs, err := readDocuments(p, true)
+	docs, err := readDocuments(context.Background(), p, true)
 	var nr *digest.NotRegularError
 	if !errors.As(err, &nr) || nr.Path != p || nr.Type != fs.ModeNamedPipe {
 		t.Errorf("readDocuments(a named pipe found) = %v, %v; want a *digest.NotRegularError for it", docs, err)

@@ -7,7 +7,9 @@
 // pack, once cost gigabytes. A [Reader] holds one line at a time, never
 // more than [Limits.Line] bytes of it, counts every line it passes (blank
 // ones too, without allocating for them) against [Limits.Lines], and names
-// the file and line number in every error.
+// the file and line number in every error. It stops reading within a
+// chunk once its context ends (at once, when a pipe's read waits), with
+// the context's cause as its error.
 //
 // # Errors
 //

@@ -3,11 +3,13 @@ package jsonl
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/strictjson"
@@ -126,14 +128,59 @@ func remaining(r io.Reader) int64 {
 	return fi.Size() - off
 }
 
-// NewReader reads lines from r; name is used in errors only.
-func NewReader(r io.Reader, name string, lim Limits) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10), name: name, lim: lim.withDefaults(), left: remaining(r)}
+// NewReader reads lines from r until ctx ends; name is used in errors
+// only.
+func NewReader(ctx context.Context, r io.Reader, name string, lim Limits) *Reader {
+	cr := cancelReader{ctx: ctx, r: r}
+	left := remaining(r)
+	if d, ok := r.(deadliner); ok && left < 0 && ctx.Done() != nil {
+		cr.d = d // a pipe, not a regular file, whose reads may wait
+	}
+	return &Reader{br: bufio.NewReaderSize(cr, 64<<10), name: name, lim: lim.withDefaults(), left: left}
+}
+
+// chunk bounds one read from the underlying reader, so that the context
+// is looked at between chunks of a large read too (a document of hundreds
+// of megabytes is read into one buffer).
+const chunk = 1 << 20
+
+// cancelReader reads from r in chunks, and fails with the context's cause
+// before a chunk once ctx has ended. A read that waits for data (a named
+// pipe whose writer sends nothing) is cut short too when r takes read
+// deadlines, as an [*os.File] of a pipe does.
+type cancelReader struct {
+	ctx context.Context
+	r   io.Reader
+	d   deadliner // r, when its reads can wait and be cut short
+}
+
+type deadliner interface{ SetReadDeadline(time.Time) error }
+
+func (c cancelReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	if len(p) > chunk {
+		p = p[:chunk]
+	}
+	if c.d != nil {
+		stop := context.AfterFunc(c.ctx, func() { c.d.SetReadDeadline(time.Unix(1, 0)) })
+		n, err := c.r.Read(p)
+		if !stop() && err != nil {
+			// The deadline cut the read short: the context's cause is
+			// the reason, not the deadline.
+			return n, context.Cause(c.ctx)
+		}
+		return n, err
+	}
+	return c.r.Read(p)
 }
 
 // Next returns the next non-blank line, or io.EOF after the last. Blank
 // lines are counted against [Limits.Lines] and skipped without allocating.
-// After an error, Next returns the same error again.
+// Once the Reader's context has ended, Next fails with its cause (wrapped)
+// within a chunk of reading. After an error, Next returns the same error
+// again.
 func (r *Reader) Next() (Line, error) {
 	for r.err == nil {
 		line, err := r.readLine()
@@ -214,9 +261,9 @@ func (r *Reader) readLine() ([]byte, error) {
 	}
 }
 
-// ReadAll reads every non-blank line of r.
-func ReadAll(r io.Reader, name string, lim Limits) ([]Line, error) {
-	return NewReader(r, name, lim).appendAll(nil)
+// ReadAll reads every non-blank line of r, until ctx ends.
+func ReadAll(ctx context.Context, r io.Reader, name string, lim Limits) ([]Line, error) {
+	return NewReader(ctx, r, name, lim).appendAll(nil)
 }
 
 // appendAll appends the lines left to out.
@@ -239,10 +286,11 @@ func (r *Reader) appendAll(out []Line) ([]Line, error) {
 // value on its own and the whole file is (or the file does not start with
 // '{': a base64 signature, or something the caller refuses by name); one
 // document is bounded by [Limits.Line] as a whole. An empty or blank file
-// has no documents.
-func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
+// has no documents. Once ctx has ended, Documents fails with its cause
+// (wrapped) within a chunk of reading.
+func Documents(ctx context.Context, r io.Reader, name string, lim Limits) ([]Line, error) {
 	lim = lim.withDefaults()
-	rd := NewReader(r, name, lim)
+	rd := NewReader(ctx, r, name, lim)
 	first, err := rd.Next()
 	if errors.Is(err, io.EOF) {
 		return nil, nil
@@ -292,7 +340,7 @@ func Documents(r io.Reader, name string, lim Limits) ([]Line, error) {
 			return nil, fmt.Errorf("%w: %s:%d: a document of more than %d bytes", ErrLineTooLong, name, first.N, lim.Line)
 		}
 		// JSON Lines after all: read the rest line by line.
-		rd = NewReader(io.MultiReader(bytes.NewReader(rest), rd.br), name, lim)
+		rd = NewReader(ctx, io.MultiReader(bytes.NewReader(rest), rd.br), name, lim)
 		rd.n = first.N
 	}
 	return rd.appendAll(out)

@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -41,7 +42,7 @@ func TestReadAll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := jsonl.ReadAll(strings.NewReader(tt.in), "f", tt.lim)
+			got, err := jsonl.ReadAll(context.Background(), strings.NewReader(tt.in), "f", tt.lim)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("ReadAll() error = %v, want %v", err, tt.wantErr)
 			}
@@ -84,7 +85,7 @@ func TestDocuments(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := jsonl.Documents(strings.NewReader(tt.in), "f", tt.lim)
+			got, err := jsonl.Documents(context.Background(), strings.NewReader(tt.in), "f", tt.lim)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Documents() error = %v, want %v", err, tt.wantErr)
 			}
@@ -115,7 +116,7 @@ func (newlines) Read(p []byte) (int, error) {
 // cost of the buffer.
 func TestBlankLinesCostNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(5, func() {
-		_, err := jsonl.ReadAll(io.LimitReader(newlines{}, 1<<20), "f", jsonl.Limits{Lines: 2 << 20})
+		_, err := jsonl.ReadAll(context.Background(), io.LimitReader(newlines{}, 1<<20), "f", jsonl.Limits{Lines: 2 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,18 +124,18 @@ func TestBlankLinesCostNothing(t *testing.T) {
 	if allocs > 10 {
 		t.Errorf("reading 1 MiB of newlines made %v allocations, want a handful", allocs)
 	}
-	for _, read := range []func(io.Reader, string, jsonl.Limits) ([]jsonl.Line, error){jsonl.ReadAll, jsonl.Documents} {
-		if _, err := read(newlines{}, "f", jsonl.Limits{}); !errors.Is(err, jsonl.ErrTooManyLines) {
+	for _, read := range []func(context.Context, io.Reader, string, jsonl.Limits) ([]jsonl.Line, error){jsonl.ReadAll, jsonl.Documents} {
+		if _, err := read(context.Background(), newlines{}, "f", jsonl.Limits{}); !errors.Is(err, jsonl.ErrTooManyLines) {
 			t.Errorf("endless newlines: error = %v, want ErrTooManyLines", err)
 		}
-		if _, err := read(io.MultiReader(strings.NewReader("{"), newlines{}), "f", jsonl.Limits{}); !errors.Is(err, jsonl.ErrTooManyLines) {
+		if _, err := read(context.Background(), io.MultiReader(strings.NewReader("{"), newlines{}), "f", jsonl.Limits{}); !errors.Is(err, jsonl.ErrTooManyLines) {
 			t.Errorf("an open brace then endless newlines: error = %v, want ErrTooManyLines", err)
 		}
 	}
 }
 
 func TestNextAfterError(t *testing.T) {
-	rd := jsonl.NewReader(io.MultiReader(strings.NewReader("{}\n"), iotestErr{}), "f", jsonl.Limits{})
+	rd := jsonl.NewReader(context.Background(), io.MultiReader(strings.NewReader("{}\n"), iotestErr{}), "f", jsonl.Limits{})
 	if l, err := rd.Next(); err != nil || !bytes.Equal(l.Data, []byte("{}")) {
 		t.Fatalf("Next() = %q, %v", l.Data, err)
 	}
@@ -159,7 +160,7 @@ func TestDocumentsFile(t *testing.T) {
 	t.Parallel()
 	big := "{\n  \"a\": [" + strings.Repeat("\"xxxxxxxxxx\", ", 20000) + "1]\n}\n"
 	for _, in := range []string{big, "  \n" + big, "{\n{}\n{}\n"} {
-		want, err := jsonl.Documents(strings.NewReader(in), "f", jsonl.Limits{})
+		want, err := jsonl.Documents(context.Background(), strings.NewReader(in), "f", jsonl.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +177,7 @@ func TestDocumentsFile(t *testing.T) {
 			if limit {
 				r = io.LimitReader(f, int64(len(in))+1)
 			}
-			got, err := jsonl.Documents(r, "f", jsonl.Limits{})
+			got, err := jsonl.Documents(context.Background(), r, "f", jsonl.Limits{})
 			f.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -196,7 +197,7 @@ var lineData = cmpopts.IgnoreUnexported(jsonl.Line{})
 // mark. A Line made by a caller is never Strict, and one whose Data is
 // replaced, however, stops being Strict.
 func TestStrictOnlyFromDocuments(t *testing.T) {
-	docs, err := jsonl.Documents(strings.NewReader("{\n  \"a\": 1\n}\n"), "f", jsonl.Limits{})
+	docs, err := jsonl.Documents(context.Background(), strings.NewReader("{\n  \"a\": 1\n}\n"), "f", jsonl.Limits{})
 	if err != nil || len(docs) != 1 || !docs[0].Strict() {
 		t.Fatalf("Documents(pretty document) = %v, %v; want one Strict line", docs, err)
 	}

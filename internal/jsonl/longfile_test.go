@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -42,22 +43,22 @@ func TestLongLinesFromFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			fromFile, err := jsonl.ReadAll(f, "a.jsonl", jsonl.Limits{})
+			fromFile, err := jsonl.ReadAll(context.Background(), f, "a.jsonl", jsonl.Limits{})
 			if err != nil {
 				t.Fatalf("ReadAll(file) = %v", err)
 			}
-			fromReader, err := jsonl.ReadAll(strings.NewReader(content), "a.jsonl", jsonl.Limits{})
+			fromReader, err := jsonl.ReadAll(context.Background(), strings.NewReader(content), "a.jsonl", jsonl.Limits{})
 			if err != nil {
 				t.Fatalf("ReadAll(reader) = %v", err)
 			}
-			fromMemory, err := jsonl.ReadAll(bytes.NewReader([]byte(content)), "a.jsonl", jsonl.Limits{})
+			fromMemory, err := jsonl.ReadAll(context.Background(), bytes.NewReader([]byte(content)), "a.jsonl", jsonl.Limits{})
 			if err != nil {
 				t.Fatalf("ReadAll(bytes.Reader) = %v", err)
 			}
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				t.Fatal(err)
 			}
-			fromLimited, err := jsonl.ReadAll(io.LimitReader(f, int64(len(content))+1), "a.jsonl", jsonl.Limits{})
+			fromLimited, err := jsonl.ReadAll(context.Background(), io.LimitReader(f, int64(len(content))+1), "a.jsonl", jsonl.Limits{})
 			if err != nil {
 				t.Fatalf("ReadAll(LimitReader(file)) = %v", err)
 			}
@@ -117,7 +118,7 @@ func TestLongLineReservation(t *testing.T) {
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := jsonl.ReadAll(f, "a.jsonl", jsonl.Limits{}); err != nil {
+			if _, err := jsonl.ReadAll(context.Background(), f, "a.jsonl", jsonl.Limits{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -139,7 +140,7 @@ func BenchmarkDocumentsPretty(b *testing.B) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			b.Fatal(err)
 		}
-		docs, err := jsonl.Documents(f, "a.json", jsonl.Limits{})
+		docs, err := jsonl.Documents(context.Background(), f, "a.json", jsonl.Limits{})
 		if err != nil || len(docs) != 1 {
 			b.Fatalf("Documents() = %d documents, %v", len(docs), err)
 		}
@@ -166,7 +167,7 @@ func TestLongLineFileGrew(t *testing.T) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			rd := jsonl.NewReader(f, "a.jsonl", jsonl.Limits{})
+			rd := jsonl.NewReader(context.Background(), f, "a.jsonl", jsonl.Limits{})
 			w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 			if err != nil {
 				b.Fatal(err)
@@ -199,7 +200,7 @@ func TestLongLineFileGrew(t *testing.T) {
 	plain := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			if _, err := jsonl.ReadAll(strings.NewReader("{}\n"+line+"\n"), "a.jsonl", jsonl.Limits{}); err != nil {
+			if _, err := jsonl.ReadAll(context.Background(), strings.NewReader("{}\n"+line+"\n"), "a.jsonl", jsonl.Limits{}); err != nil {
 				b.Fatal(err)
 			}
 		}

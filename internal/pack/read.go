@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -444,7 +445,7 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		// JSON Lines are read as they stream, one line held at a time:
 		// never the whole file and its split (security case 43).
 		cr := &countReader{r: io.TeeReader(tr, dst)}
-		docs, err := jsonl.Documents(cr, name, jsonl.Limits{})
+		docs, err := jsonl.Documents(context.Background(), cr, name, jsonl.Limits{})
 		if errors.Is(err, limits.ErrTooLarge) {
 			return fmt.Errorf("%w: %v", ErrTooLarge, err)
 		} else if err != nil {

@@ -13,6 +13,7 @@ package receipt
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -56,15 +57,16 @@ func NewSet(log *tlog.Verifier, opts tlog.CheckpointOptions) *Set {
 
 // Read reads the receipts of r, one per element: JSON Lines, or one
 // receipt, pretty-printed or not, as [jsonl.Documents] reads them (a line
-// and the count of lines capped; blank lines left out).
-func Read(r io.Reader, name string) ([]jsonl.Line, error) {
-	return jsonl.Documents(r, name, jsonl.Limits{})
+// and the count of lines capped; blank lines left out), until ctx ends.
+func Read(ctx context.Context, r io.Reader, name string) ([]jsonl.Line, error) {
+	return jsonl.Documents(ctx, r, name, jsonl.Limits{})
 }
 
 // Add verifies every receipt in data (JSON Lines, or one receipt) and adds
 // those that verify; see [Set.AddLines].
 func (s *Set) Add(data []byte, source string) (int, error) {
-	lines, err := Read(bytes.NewReader(data), source)
+	// data is in memory already, read by a caller that could stop it.
+	lines, err := Read(context.Background(), bytes.NewReader(data), source)
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package sigstore
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -111,7 +112,7 @@ type doc struct {
 // splitBundles reads data as one JSON document, or else as JSON Lines
 // ([jsonl.Documents]: each line and the count of lines capped).
 func splitBundles(data []byte) ([]doc, error) {
-	lines, err := jsonl.Documents(bytes.NewReader(data), "the bundle file", jsonl.Limits{})
+	lines, err := jsonl.Documents(context.Background(), bytes.NewReader(data), "the bundle file", jsonl.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBundle, err)
 	}

@@ -2,6 +2,7 @@ package slsa
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -79,7 +80,7 @@ func parseGitHubAttestation(payload []byte, builder string) (provenance, error) 
 // splitJSONLines reads data as one JSON document, or else as JSON Lines
 // ([jsonl.Documents]: each line and the count of lines capped).
 func splitJSONLines(data []byte) ([][]byte, error) {
-	docs, err := jsonl.Documents(bytes.NewReader(data), "the attestation file", jsonl.Limits{})
+	docs, err := jsonl.Documents(context.Background(), bytes.NewReader(data), "the attestation file", jsonl.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProvenance, err)
 	}

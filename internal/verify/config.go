@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"fmt"
 	"time"
@@ -30,7 +31,7 @@ func (in Input) Documents() ([]jsonl.Line, error) {
 	if in.Docs != nil {
 		return in.Docs, nil
 	}
-	return jsonl.Documents(bytes.NewReader(in.Data), in.Name, jsonl.Limits{})
+	return jsonl.Documents(context.Background(), bytes.NewReader(in.Data), in.Name, jsonl.Limits{})
 }
 
 // Artifact is something that ships, known by its digest. The name is a

@@ -270,7 +270,7 @@ func readFS(fsys fs.FS, name, source string) ([]jsonl.Line, error) {
 		return nil, err
 	}
 	defer f.Close()
-	docs, err := jsonl.Documents(io.LimitReader(f, limits.AttestationFile+1), source, jsonl.Limits{})
+	docs, err := jsonl.Documents(context.Background(), io.LimitReader(f, limits.AttestationFile+1), source, jsonl.Limits{})
 	if docs == nil && err == nil {
 		docs = []jsonl.Line{} // read, and empty
 	}
