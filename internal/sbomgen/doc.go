@@ -58,7 +58,11 @@
 // A target is untrusted input. Archive targets are unpacked within bounds
 // ([limits.ArchiveBytes], [limits.ArchiveEntries]) through an [os.Root],
 // refusing entries that escape, repeat or lie about their size, and
-// temporary files are removed whatever happens. A panic in a parser becomes an error. Credentials for a
+// temporary files are removed whatever happens. A file target is opened
+// without blocking and checked by the open file (a regular file, never a
+// pipe or device); what reads it afterwards reads that very file, linked
+// or copied into a private directory, never its name again. A panic in a
+// parser becomes an error. Credentials for a
 // registry (from the Docker configuration, or written into the reference)
 // never appear in an SBOM, a log line or an error.
 //

@@ -206,6 +206,22 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer t.close()
+	if t.file != nil {
+		// The file checked is the file read: syft and the others read it
+		// by a name in a directory of the scan's own.
+		dir, err := os.MkdirTemp("", "consign-sbom-target-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if err := pinTarget(&t, dir); err != nil {
+			return nil, err
+		}
+	}
+	if testOnlyResolved != nil {
+		testOnlyResolved(t.path)
+	}
 	var secrets []string
 	if t.creds != nil {
 		secrets = append(secrets, t.creds.Password)
@@ -257,7 +273,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		if alias.Name == "" {
 			alias.Name = baseName(t.path)
 		}
-		abs, aerr := filepath.Abs(t.path)
+		abs, aerr := filepath.Abs(t.readPath())
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -266,7 +282,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		if alias.Name == "" {
 			alias.Name = baseName(t.path)
 		}
-		if archiveSet, err = digest.File(t.path); err != nil {
+		if archiveSet, err = digest.File(t.readPath()); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", t.display, err)
 		}
 		tmp, err := os.MkdirTemp("", "consign-sbom-")
@@ -275,7 +291,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		defer os.RemoveAll(tmp)
 		lim := archiveLimits{bytes: cmpOr(cfg.MaxArchiveBytes, limits.ArchiveBytes), entries: cmpOr(cfg.MaxArchiveEntries, limits.ArchiveEntries)}
-		if _, err := extractArchive(ctx, t.path, tmp, lim); err != nil {
+		if _, err := extractArchive(ctx, t.readPath(), tmp, lim); err != nil {
 			return nil, err
 		}
 		root = tmp
@@ -332,7 +348,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 		res.deployables = findDeployables(s, root)
 	}
 	if cfg.Profile != "" && (t.kind == KindFile || t.kind == KindArchive) {
-		if d, ok := probeFile(t.path); ok {
+		if d, ok := probeFile(t.readPath()); ok {
 			res.subjectFile = &d
 		}
 	}
@@ -514,7 +530,7 @@ func imageSource(ctx context.Context, t target, alias source.Alias, exclude sour
 	if alias.Name == "" && t.kind != KindRegistry {
 		alias.Name = baseName(t.path)
 	}
-	img, err := getImage(ctx, t.path, from, stereoscope.WithRegistryOptions(opts))
+	img, err := getImage(ctx, t.readPath(), from, stereoscope.WithRegistryOptions(opts))
 	if err != nil {
 		if t.kind == KindRegistry {
 			return nil, fmt.Errorf("%w: %s: %v", ErrImage, t.display, err)
@@ -590,7 +606,7 @@ func subjects(ctx context.Context, t target, s *syftsbom.SBOM, archiveSet digest
 		if set := scannedDigest(s); set != nil {
 			return []Subject{{Name: name, Digest: set}}, nil
 		}
-		set, err := digest.File(t.path)
+		set, err := digest.File(t.readPath())
 		if err != nil {
 			return nil, fmt.Errorf("hashing %s: %w", t.display, err)
 		}
@@ -648,6 +664,10 @@ func baseName(p string) string {
 func cleanDisplay(p string) string {
 	return path.Clean(filepath.ToSlash(p))
 }
+
+// testOnlyResolved, when set (by tests only), is called with the target's
+// path once Generate has opened and checked it, before anything scans it.
+var testOnlyResolved func(path string)
 
 func cmpOr[T comparable](v, def T) T {
 	var zero T

@@ -46,6 +46,27 @@ type target struct {
 	// creds are credentials given inside a registry reference
 	// (registry:USER:PASSWORD@HOST/REPO:TAG); nil if none.
 	creds *image.RegistryCredentials
+	// file is a file target, opened and checked to be a regular file
+	// ([openTarget]); nil for a directory or a registry image.
+	file *os.File
+	// open is the name the file is read by once pinned ([pinTarget]).
+	open string
+}
+
+// readPath is the name to read the target by: the pinned file's
+// ([pinTarget]) for a file, else the path as given.
+func (t *target) readPath() string {
+	if t.open != "" {
+		return t.open
+	}
+	return t.path
+}
+
+// close closes the target's file, if it has one.
+func (t *target) close() {
+	if t.file != nil {
+		t.file.Close()
+	}
 }
 
 // resolveTarget turns what the user typed into a target: an explicit
@@ -64,35 +85,36 @@ func resolveTarget(s string) (target, error) {
 			return registryTarget(rest)
 		}
 		t := target{kind: sch, path: rest, display: rest}
-		fi, err := os.Stat(rest)
+		f, fi, err := openTarget(rest)
 		if err != nil {
-			return target{}, notFound(rest, err)
+			return target{}, err
 		}
 		if want := sch == KindDir || sch == KindOCIDir; fi.IsDir() != want {
+			f.Close()
 			return target{}, fmt.Errorf("%w: %q is not a %s", ErrNoTarget, rest, map[bool]string{true: "directory", false: "file"}[want])
 		}
-		if !fi.IsDir() && !fi.Mode().IsRegular() {
-			// A device would be read forever, a pipe read more than once.
-			return target{}, notRegular(rest)
+		if fi.IsDir() {
+			f.Close()
+		} else {
+			t.file = f
 		}
 		return t, nil
 	}
-	fi, err := os.Stat(s)
+	f, fi, err := openTarget(s)
 	if err != nil {
-		return target{}, notFound(s, err)
+		return target{}, err
 	}
 	t := target{path: s, display: s}
-	switch {
-	case fi.IsDir():
+	if fi.IsDir() {
+		f.Close()
 		t.kind = KindDir
 		if isOCILayout(s) {
 			t.kind = KindOCIDir
 		}
-	case fi.Mode().IsRegular():
-		t.kind = sniffFile(s)
-	default:
-		return target{}, notRegular(s)
+		return t, nil
 	}
+	t.file = f
+	t.kind = sniffFile(f, fi.Size(), s)
 	return t, nil
 }
 
@@ -127,8 +149,8 @@ func isOCILayout(dir string) bool {
 // tar or zip archive (named so: .tar, .tar.gz, .tgz, .zip, ...) and from
 // any other file. Like syft, it goes by the file name for archives, so
 // that a .jar or .whl is cataloged as the package it is, not unpacked.
-func sniffFile(p string) string {
-	if kind := imageTarball(p); kind != "" {
+func sniffFile(f *os.File, size int64, p string) string {
+	if kind := imageTarball(io.NewSectionReader(f, 0, size)); kind != "" {
 		return kind
 	}
 	if isArchiveName(p) {
@@ -140,13 +162,8 @@ func sniffFile(p string) string {
 // imageTarball looks at the names at the root of an uncompressed tar:
 // oci-layout and index.json make an OCI archive, manifest.json a
 // docker-archive. It reads headers only (tar skips entry data by seeking).
-func imageTarball(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
+func imageTarball(r io.Reader) string {
+	tr := tar.NewReader(r)
 	seen := map[string]bool{}
 	for range 10_000 {
 		h, err := tr.Next()

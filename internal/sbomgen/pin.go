@@ -1,0 +1,69 @@
+package sbomgen
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// openTarget opens the target at p without blocking (the open of a named
+// pipe that nobody writes to would wait for ever) and tells what it is by
+// the open file, not by its name: a name checked with stat and opened
+// afterwards may have been swapped in between. Anything but a regular file
+// or a directory is refused, unread. The caller closes the file.
+func openTarget(p string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		// A socket cannot be opened at all: say what it is.
+		if fi, serr := os.Stat(p); serr == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+			return nil, nil, notRegular(p)
+		}
+		return nil, nil, notFound(p, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, notFound(p, err)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		// A device would be read forever, a pipe read more than once.
+		f.Close()
+		return nil, nil, notRegular(p)
+	}
+	return f, fi, nil
+}
+
+// pinTarget makes the regular file t.file, opened and checked by
+// [openTarget], reachable by a name in dir, a private directory of the
+// scan, under the target's own base name; everything that reads the
+// target by name (syft, stereoscope, the archive extractor) is given that
+// name, which nobody else can swap for a pipe or another file. It is a
+// hard link to the open file where the file system allows one (no copy),
+// else a copy of the open file's bytes.
+func pinTarget(t *target, dir string) error {
+	name := filepath.Join(dir, filepath.Base(t.path))
+	if linkOpenFile(t.file, name) == nil {
+		t.open = name
+		return nil
+	}
+	dst, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	// ReadFrom an *os.File copies within the kernel (copy_file_range).
+	_, err = dst.ReadFrom(t.file)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: copying it for the scan: %v", ErrNoTarget, t.display, err)
+	}
+	t.open = name
+	return nil
+}
+
+// errNoLink is linkOpenFile's answer where an open file cannot be linked.
+var errNoLink = errors.New("cannot link an open file here")
