@@ -58,7 +58,7 @@ func linkViews(t testing.TB, signed []byte) {
 		return true
 	}
 	if l.Type != v.Type || l.Type == "link" && (l.Name != v.Name || len(l.Command) != len(v.Command) ||
-		len(l.Command) > 0 && !reflect.DeepEqual(l.Command, v.Command) || !same(l.Materials, v.Materials) || !same(l.Products, v.Products)) {
+		len(l.Command) > 0 && !reflect.DeepEqual(l.Command, v.Command) || !same(l.Materials.Map(), v.Materials) || !same(l.Products.Map(), v.Products)) {
 		t.Fatalf("%q reads differently from the value its signature covers:\n%+v\n%+v", signed, l, v)
 	}
 }

@@ -21,9 +21,12 @@ type LegacyLink struct {
 	Type    string // "link" or "layout"
 	Name    string
 	Command []string
-	// Materials and Products passed [digest.Set.Validate] when read.
-	Materials  map[string]digest.Set
-	Products   map[string]digest.Set
+	// Materials and Products are in the order the document lists them,
+	// each name once ([CheckJSON] refuses a key twice); every set passed
+	// [digest.Set.Validate] when read. A link of no materials or products
+	// has a nil table, which is empty.
+	Materials  *digest.Table
+	Products   *digest.Table
 	Signatures []LegacySignature
 }
 
@@ -100,15 +103,16 @@ func parseLegacy(t *strictjson.Text, m map[string]json.RawMessage) (*LegacyLink,
 }
 
 // fieldsPool holds the members of a link's materials or products while
-// they are read into a map: thousands of fields, needed only then.
+// they are read into a table: thousands of fields, needed only then.
 var fieldsPool = sync.Pool{New: func() any { return new(strictjson.Fields) }}
 
 // legacyArtifacts reads a link's materials or products, raw (part of a
-// document CheckJSON accepted, so no key appears twice), in one pass: the
-// names and digests are substrings of t. A link of 10,000 artifacts read
-// with encoding/json into map[string]digest.Set cost two scans of the
-// bytes and a reflected decode per artifact.
-func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (map[string]digest.Set, error) {
+// document CheckJSON accepted, so no key appears twice), in one pass, into
+// a table in the document's order: the names and digests are substrings
+// of t, and a set that is a lone sha256 (nearly every one) is held
+// without a map of its own. Sets are validated in the document's order,
+// so that the error is the one for the first invalid set listed.
+func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (*digest.Table, error) {
 	if raw == nil || string(raw) == "null" {
 		return nil, nil
 	}
@@ -129,9 +133,14 @@ func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (map[
 			fs = append(fs, strictjson.Field{Key: name, Value: v})
 		}
 	}
-	m := make(map[string]digest.Set, len(fs))
+	tb := digest.NewTable(len(fs))
 	owner := "link " + what
 	for _, f := range fs {
+		if hex, ok := lowerHexSHA256(f.Value); ok && len(hex) == 64 {
+			// A valid lone sha256: no set to make or validate.
+			tb.AddSHA256(f.Key, t.Substring(hex))
+			continue
+		}
 		d, err := digestSetText(t, f.Value, owner, -1)
 		switch {
 		case errors.Is(err, ErrInvalid):
@@ -142,9 +151,9 @@ func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (map[
 		if err := d.Validate(); err != nil {
 			return nil, fmt.Errorf("%w: link %s %q: %v", ErrInvalid, what, f.Key, err)
 		}
-		m[f.Key] = d
+		tb.Add(f.Key, d)
 	}
-	return m, nil
+	return tb, nil
 }
 
 // SignedBy returns the distinct trusted keys with a valid signature over the
@@ -163,9 +172,9 @@ func (l *LegacyLink) SignedBy(kr *Keyring) ([]*sign.Verifier, error) {
 
 // ProductSubjects returns the link's products as statement subjects, sorted by name.
 func (l *LegacyLink) ProductSubjects() []Subject {
-	out := make([]Subject, 0, len(l.Products))
-	for name, d := range l.Products {
-		out = append(out, Subject{Name: name, Digest: d})
+	out := make([]Subject, 0, l.Products.Len())
+	for i := range l.Products.Len() {
+		out = append(out, Subject{Name: l.Products.Name(i), Digest: l.Products.Set(i)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -178,7 +178,7 @@ func verifyLegacy(l *LegacyLink, kr *Keyring, opts VerifyOptions) (*Verified, er
 			}
 		}
 		if len(v.Matched) == 0 {
-			return nil, fmt.Errorf("%w: %s is not among the link's %d products", ErrSubjectMismatch, opts.Subject, len(l.Products))
+			return nil, fmt.Errorf("%w: %s is not among the link's %d products", ErrSubjectMismatch, opts.Subject, l.Products.Len())
 		}
 	}
 	return v, nil

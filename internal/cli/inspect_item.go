@@ -86,7 +86,7 @@ func describeItem(it *attest.Item, withPredicate bool, kr *attest.Keyring) inspe
 	case it.Link != nil:
 		ii.PredicateType = attest.LegacyLinkType
 		ii.Name, ii.Command = it.Link.Name, it.Link.Command
-		ii.Materials, ii.Products = len(it.Link.Materials), len(it.Link.Products)
+		ii.Materials, ii.Products = it.Link.Materials.Len(), it.Link.Products.Len()
 		ii.Signatures = len(it.Link.Signatures)
 		for _, s := range it.Link.Signatures {
 			ii.SignatureKeys = append(ii.SignatureKeys, s.KeyID)

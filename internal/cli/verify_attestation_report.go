@@ -43,7 +43,7 @@ func verifyOne(it *attest.Item, kr *attest.Keyring, opts attest.VerifyOptions) i
 		case v.Statement != nil:
 			r.PredicateType, r.Subjects = v.Statement.PredicateType, len(v.Statement.Subject)
 		case v.Link != nil:
-			r.PredicateType, r.Subjects = attest.LegacyLinkType, len(v.Link.Products)
+			r.PredicateType, r.Subjects = attest.LegacyLinkType, v.Link.Products.Len()
 		}
 	}
 	switch {

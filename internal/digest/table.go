@@ -123,6 +123,45 @@ func (t *Table) MatchesValidated(i int, u *Table, j int) bool {
 	return MatchesValidated(t.Set(i), u.Set(j))
 }
 
+// Map returns the entries as a map of sets (of a name listed twice, the
+// last listing's), each set new or as [Table.Add] was given it; nil for
+// an empty table.
+func (t *Table) Map() map[string]Set {
+	if t.Len() == 0 {
+		return nil
+	}
+	m := make(map[string]Set, t.Len())
+	for i := range t.Len() {
+		m[t.names[i]] = t.Set(i)
+	}
+	return m
+}
+
+// SortedByName returns t's entries in increasing order of name, entries
+// with one name in the order they were added: t itself when they are in
+// that order already (as a document written from a map usually lists
+// them), a new table otherwise, leaving t as it was.
+func (t *Table) SortedByName() *Table {
+	if t == nil || slices.IsSorted(t.names) {
+		return t
+	}
+	idx := make([]int, len(t.names))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(t.names[a], t.names[b]) })
+	out := NewTable(len(idx))
+	for _, i := range idx {
+		if v := t.sha[i]; v != "" {
+			out.names = append(out.names, t.names[i])
+			out.sha = append(out.sha, v)
+		} else {
+			out.Add(t.names[i], t.sets[i])
+		}
+	}
+	return out
+}
+
 // Index returns the place of the entry named name in a table sorted by
 // name, the first if several have it.
 func (t *Table) Index(name string) (int, bool) {

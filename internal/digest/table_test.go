@@ -79,3 +79,41 @@ func TestTableIndex(t *testing.T) {
 		t.Error("a nil table must be empty")
 	}
 }
+
+func TestTableSortedByName(t *testing.T) {
+	good, other := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	tb := NewTable(0)
+	tb.AddSHA256("c", good)
+	tb.Add("a", Set{SHA256: good, SHA512: strings.Repeat("ef", 64)})
+	tb.AddSHA256("b", other)
+	tb.Add("a", Set{"myhash": "v"})
+	tb.AddSHA256("B", strings.ToUpper(good)) // invalid: kept as a set
+	got := tb.SortedByName()
+	want := []struct {
+		name string
+		set  Set
+	}{{"B", Set{SHA256: strings.ToUpper(good)}}, {"a", Set{SHA256: good, SHA512: strings.Repeat("ef", 64)}},
+		{"a", Set{"myhash": "v"}}, {"b", Set{SHA256: other}}, {"c", Set{SHA256: good}}}
+	if got.Len() != len(want) {
+		t.Fatalf("Len() = %d, want %d", got.Len(), len(want))
+	}
+	for i, w := range want {
+		if got.Name(i) != w.name || got.Set(i).String() != w.set.String() || len(got.Set(i)) != len(w.set) {
+			t.Errorf("entry %d = %s %v, want %s %v", i, got.Name(i), got.Set(i), w.name, w.set)
+		}
+		_, compact := got.SHA256(i)
+		if wantCompact := len(w.set) == 1 && w.set.Validate() == nil && w.set[SHA256] != ""; compact != wantCompact {
+			t.Errorf("entry %d held as a lone sha256 = %v, want %v", i, compact, wantCompact)
+		}
+	}
+	if tb.Name(0) != "c" || tb.Name(4) != "B" {
+		t.Errorf("SortedByName changed the table it was called on")
+	}
+	if got.SortedByName() != got {
+		t.Errorf("SortedByName of a sorted table is a new table")
+	}
+	var none *Table
+	if none.SortedByName() != nil {
+		t.Errorf("SortedByName of nil is not nil")
+	}
+}

@@ -243,10 +243,10 @@ func TestConsignReadsInTotoGolangLink(t *testing.T) {
 			if got, want := strings.Join(it.Link.Command, " "), strings.Join(stepCommand, " "); got != want {
 				t.Errorf("attest.Read(link): command %q, want %q", got, want)
 			}
-			if got, want := it.Link.Products["out/a.txt"]["sha256"], fileDigestSHA256(t, product); got != want {
+			if got, want := it.Link.Products.Map()["out/a.txt"]["sha256"], fileDigestSHA256(t, product); got != want {
 				t.Errorf("attest.Read(link): product out/a.txt sha256 %q, want %q", got, want)
 			}
-			if _, ok := it.Link.Materials["a.txt"]; !ok || len(it.Link.Materials) != 1 {
+			if _, ok := it.Link.Materials.Map()["a.txt"]; !ok || it.Link.Materials.Len() != 1 {
 				t.Errorf("attest.Read(link): materials %v, want exactly a.txt", it.Link.Materials)
 			}
 			kr := loadKeyring(t, pub)

@@ -473,10 +473,10 @@ func TestLegacyLink(t *testing.T) {
 	if diff := cmp.Diff(rec.Command, l.Command); diff != "" {
 		t.Errorf("command (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(digest.Sets(rec.Materials), l.Materials); diff != "" {
+	if diff := cmp.Diff(digest.Sets(rec.Materials), l.Materials.Map()); diff != "" {
 		t.Errorf("materials (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(digest.Sets(rec.Products), l.Products); diff != "" {
+	if diff := cmp.Diff(digest.Sets(rec.Products), l.Products.Map()); diff != "" {
 		t.Errorf("products (-want +got):\n%s", diff)
 	}
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/consign-dev/consign/internal/attest"
@@ -110,19 +109,20 @@ func checkArtifactName(name, what string) error {
 	return nil
 }
 
-// tableOf is the table of a map of artifacts, filed by fileTable in the
-// order of their names.
-func tableOf(m map[string]digest.Set, what string, validated bool) (*digest.Table, error) {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
+// fileByName files a table that lists each name once, in any order, as
+// [fileTable] files the same entries in the order of their names (a
+// map's, or a link's whose names the document need not sort).
+func fileByName(tb *digest.Table, what string, validated bool) (*digest.Table, error) {
+	return fileTable(tb.SortedByName(), what, validated, false)
+}
+
+// tableOf is the table of a map of artifacts, in no particular order.
+func tableOf(m map[string]digest.Set) *digest.Table {
+	tb := digest.NewTable(len(m))
+	for n, d := range m {
+		tb.Add(n, d)
 	}
-	sort.Strings(names)
-	tb := digest.NewTable(len(names))
-	for _, n := range names {
-		tb.Add(n, m[n])
-	}
-	return fileTable(tb, what, validated, false)
+	return tb
 }
 
 // sameContentAt is [sameContent] of entry i of a and entry j of b.

@@ -71,10 +71,10 @@ func runInspection(ctx context.Context, insp Inspector, in policy.Inspection) (*
 		return nil, err
 	}
 	out := &record{}
-	if out.materials, err = tableOf(materials, "material", false); err != nil {
+	if out.materials, err = fileByName(tableOf(materials), "material", false); err != nil {
 		return nil, err
 	}
-	if out.products, err = tableOf(products, "product", false); err != nil {
+	if out.products, err = fileByName(tableOf(products), "product", false); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -345,7 +345,7 @@ func (it *item) readContent() error {
 			if lerr != nil {
 				return lerr
 			}
-			return it.setLink(name, materials, products, false)
+			return it.setLink(name, tableOf(materials), tableOf(products), false)
 		case "layout":
 			if cerr := attest.CheckJSON(it.env.Payload); cerr != nil {
 				return cerr
@@ -374,16 +374,18 @@ func (it *item) readContent() error {
 // layoutType is the predicate type reported for an in-toto layout.
 const layoutType = "https://in-toto.io/Layout/v0.9"
 
-func (it *item) setLink(name string, materials, products map[string]digest.Set, validated bool) error {
+// setLink records an in-toto v0.9 link: its name, and its materials and
+// products, each name listed once, in any order.
+func (it *item) setLink(name string, materials, products *digest.Table, validated bool) error {
 	name = strings.Clone(name) // kept by the result: see readContent
 	it.isLink, it.linkName = true, name
 	it.predicateType = attest.LegacyLinkType
 	it.res.PredicateType, it.res.Name = attest.LegacyLinkType, name
 	var err error
-	if it.materials, err = tableOf(materials, "material", validated); err != nil {
+	if it.materials, err = fileByName(materials, "material", validated); err != nil {
 		return err
 	}
-	it.products, err = tableOf(products, "product", validated)
+	it.products, err = fileByName(products, "product", validated)
 	return err
 }
 

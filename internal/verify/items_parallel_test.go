@@ -48,7 +48,7 @@ func TestReadItemsParallelDeterministic(t *testing.T) {
 			}
 			if it.link != nil {
 				v.Link = it.link.Name
-				v.Materials, v.Products = len(it.link.Materials), len(it.link.Products)
+				v.Materials, v.Products = it.link.Materials.Len(), it.link.Products.Len()
 			}
 			out = append(out, v)
 		}

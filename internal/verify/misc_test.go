@@ -230,7 +230,7 @@ func TestSetLinkNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			it := &item{res: &AttestationResult{}}
-			err := it.setLink("step", nil, tt.products, true)
+			err := it.setLink("step", nil, tableOf(tt.products), true)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("setLink() error = %v, want %q", err, tt.wantErr)
