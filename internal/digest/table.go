@@ -163,19 +163,40 @@ func (t *Table) SortedByName() *Table {
 }
 
 // Index returns the place of the entry named name in a table sorted by
-// name, the first if several have it.
+// name, the first if several have it. The search is written out, not
+// slices.BinarySearch, which compares strings twice per step (cmp.Compare).
 func (t *Table) Index(name string) (int, bool) {
 	if t == nil {
 		return 0, false
 	}
-	return slices.BinarySearch(t.names, name)
+	lo, hi := 0, len(t.names)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.names[m] < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(t.names) && t.names[lo] == name
 }
 
 // IndexBytes is [Table.Index] of a name held as bytes, without making a
-// string of it.
+// string of it: string(name) in a comparison is not copied, where
+// strings.Compare(n, string(name)) (slices.BinarySearchFunc's way) copies
+// it at every step (TestTableIndexBytesAllocs).
 func (t *Table) IndexBytes(name []byte) (int, bool) {
 	if t == nil {
 		return 0, false
 	}
-	return slices.BinarySearchFunc(t.names, name, func(n string, b []byte) int { return strings.Compare(n, string(b)) })
+	lo, hi := 0, len(t.names)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.names[m] < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(t.names) && t.names[lo] == string(name)
 }

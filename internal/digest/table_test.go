@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,23 @@ func TestTableSortedByName(t *testing.T) {
 	var none *Table
 	if none.SortedByName() != nil {
 		t.Errorf("SortedByName of nil is not nil")
+	}
+}
+
+// TestTableIndexBytesAllocs: looking a name up from bytes makes no string
+// of it (matchRule looks up every artifact's destination name so).
+func TestTableIndexBytesAllocs(t *testing.T) {
+	tb := NewTable(0)
+	for i := range 1000 {
+		tb.AddSHA256(fmt.Sprintf("s1/file%06d.o", i), strings.Repeat("ab", 32))
+	}
+	name := []byte("s1/file000500.o")
+	allocs := testing.AllocsPerRun(100, func() {
+		if i, ok := tb.IndexBytes(name); !ok || i != 500 {
+			t.Fatalf("IndexBytes = %d, %v, want 500, true", i, ok)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("IndexBytes allocates %v times per lookup, want 0", allocs)
 	}
 }
