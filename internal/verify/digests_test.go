@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/in-toto/in-toto-golang/in_toto"
+
+	"github.com/consign-dev/consign/internal/digest"
 )
 
 // rawLink writes a link signed by k whose materials and products are the
@@ -185,5 +187,32 @@ func TestLayoutDigestSemantics(t *testing.T) {
 				t.Errorf("package stage:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCursor: a cursor finds what the table's own search finds, whatever
+// the order of the names looked up (in order, backwards, skipping, names
+// the table does not hold), and nothing in a nil table.
+func TestCursor(t *testing.T) {
+	tb := digest.NewTable(0)
+	for _, n := range []string{"a", "b", "b/c", "d", "e"} {
+		tb.AddSHA256(n, strings.Repeat("ab", 32))
+	}
+	lookups := []string{"a", "b", "b/c", "d", "e", "e", "f", "a", "0", "d", "b", "c", "b/c", "", "e"}
+	c, cb := cursor{t: tb}, cursor{t: tb}
+	for _, n := range lookups {
+		wi, wok := tb.Index(n)
+		gi, gok := c.index(n)
+		bi, bok := cb.indexBytes([]byte(n))
+		if gok != wok || bok != wok || wok && (gi != wi || bi != wi) {
+			t.Errorf("lookup %q: index = %d, %v; indexBytes = %d, %v; want %d, %v", n, gi, gok, bi, bok, wi, wok)
+		}
+	}
+	none := cursor{}
+	if _, ok := none.index("a"); ok {
+		t.Error("a cursor over a nil table found a name")
+	}
+	if _, ok := none.indexBytes([]byte("a")); ok {
+		t.Error("a cursor over a nil table found a name")
 	}
 }

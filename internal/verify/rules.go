@@ -49,13 +49,16 @@ func applyRules(side string, rules []policy.Rule, rec *record, records map[strin
 				rr.Reason += fmt.Sprintf(" (stage %s has no verified record)", r.DstStage)
 			}
 		case policy.RuleCreate:
-			consumed = q.consume(r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return p && !m })
+			mc, pc := cursor{t: rec.materials}, cursor{t: rec.products}
+			consumed = q.consume(r.Pattern, func(n string) bool { _, m := mc.index(n); _, p := pc.index(n); return p && !m })
 		case policy.RuleDelete:
-			consumed = q.consume(r.Pattern, func(n string) bool { _, m := rec.materials.Index(n); _, p := rec.products.Index(n); return m && !p })
+			mc, pc := cursor{t: rec.materials}, cursor{t: rec.products}
+			consumed = q.consume(r.Pattern, func(n string) bool { _, m := mc.index(n); _, p := pc.index(n); return m && !p })
 		case policy.RuleModify:
+			mc, pc := cursor{t: rec.materials}, cursor{t: rec.products}
 			consumed = q.consume(r.Pattern, func(n string) bool {
-				m, okm := rec.materials.Index(n)
-				p, okp := rec.products.Index(n)
+				m, okm := mc.index(n)
+				p, okp := pc.index(n)
 				return okm && okp && !sameContentAt(rec.materials, m, rec.products, p)
 			})
 		case policy.RuleAllow:
@@ -128,6 +131,42 @@ func (q *queue) consume(p policy.Pattern, keep func(string) bool) int {
 	return n
 }
 
+// cursor looks names up in a filed table (each name once) in increasing
+// order, as a rule meets a queue's names: the entry after the last one
+// found is tried first, and the table searched only when it is not the
+// one, so that a side whose names the other side lists too costs a
+// comparison per name rather than a search.
+type cursor struct {
+	t    *digest.Table
+	next int
+}
+
+// index is [digest.Table.Index] of c's table.
+func (c *cursor) index(name string) (int, bool) {
+	if c.next < c.t.Len() && c.t.Name(c.next) == name {
+		c.next++
+		return c.next - 1, true
+	}
+	i, ok := c.t.Index(name)
+	if ok {
+		c.next = i + 1
+	}
+	return i, ok
+}
+
+// indexBytes is [digest.Table.IndexBytes] of c's table.
+func (c *cursor) indexBytes(name []byte) (int, bool) {
+	if c.next < c.t.Len() && c.t.Name(c.next) == string(name) {
+		c.next++
+		return c.next - 1, true
+	}
+	i, ok := c.t.IndexBytes(name)
+	if ok {
+		c.next = i + 1
+	}
+	return i, ok
+}
+
 // filter returns the indexes of the queued names the pattern matches, in
 // increasing order, leaving them queued.
 func filter(q *queue, p policy.Pattern) []int {
@@ -152,6 +191,14 @@ func filter(q *queue, p policy.Pattern) []int {
 // the queue and returns how many.
 func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[string]string) int {
 	dst := records[r.DstStage]
+	var dstArtifacts *digest.Table
+	if dst != nil {
+		dstArtifacts = dst.materials
+		if r.DstType == "products" {
+			dstArtifacts = dst.products
+		}
+	}
+	dc := cursor{t: dstArtifacts}
 	consumed := 0
 	// The destination name is looked up from buf, without a string of
 	// its own for each artifact (it is made only for a note).
@@ -175,12 +222,8 @@ func matchRule(r policy.Rule, q *queue, records map[string]*record, notes map[st
 			notes[name] = fmt.Sprintf("stage %s, which MATCH names, has no verified record", r.DstStage)
 			continue
 		}
-		dstArtifacts := dst.materials
-		if r.DstType == "products" {
-			dstArtifacts = dst.products
-		}
 		buf = append(buf[:len(r.DstPrefix)], rest...)
-		j, ok := dstArtifacts.IndexBytes(buf)
+		j, ok := dc.indexBytes(buf)
 		if !ok {
 			notes[name] = fmt.Sprintf("%s is not among the %s of %s", buf, r.DstType, r.DstStage)
 			continue
