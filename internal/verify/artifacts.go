@@ -51,7 +51,7 @@ func fileTable(tb *digest.Table, what string, validated, skipEmpty bool) (*diges
 			bad, badErr = i, err
 			break
 		}
-		if asIs && ((i > 0 && name <= prev) || path.Clean(name) != name) {
+		if asIs && ((i > 0 && name <= prev) || !isClean(name)) {
 			asIs = false
 		}
 		prev = name
@@ -103,7 +103,7 @@ func fileTable(tb *digest.Table, what string, validated, skipEmpty bool) (*diges
 // match it differently than written (security case 34 in
 // docs/security.md), and an empty one.
 func checkArtifactName(name, what string) error {
-	if name == "" || strings.ContainsAny(name, "\\\x00") {
+	if name == "" || strings.IndexByte(name, '\\') >= 0 || strings.IndexByte(name, 0) >= 0 {
 		return fmt.Errorf("%w: %s name %q: artifact names use \"/\" and hold no backslash or NUL", attest.ErrInvalid, what, name)
 	}
 	return nil
@@ -114,6 +114,25 @@ func checkArtifactName(name, what string) error {
 // map's, or a link's whose names the document need not sort).
 func fileByName(tb *digest.Table, what string, validated bool) (*digest.Table, error) {
 	return fileTable(tb.SortedByName(), what, validated, false)
+}
+
+// isClean reports whether path.Clean(name) == name, without cleaning the
+// usual name (relative, no empty, "." or ".." element), which is clean.
+func isClean(name string) bool {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
+		return path.Clean(name) == name
+	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i == len(name) || name[i] == '/' {
+			switch name[start:i] {
+			case "", ".", "..":
+				return path.Clean(name) == name
+			}
+			start = i + 1
+		}
+	}
+	return true
 }
 
 // tableOf is the table of a map of artifacts, in no particular order.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,5 +215,26 @@ func TestCursor(t *testing.T) {
 	}
 	if _, ok := none.indexBytes([]byte("a")); ok {
 		t.Error("a cursor over a nil table found a name")
+	}
+}
+
+// TestIsClean: isClean says what path.Clean says, of every name of up to
+// seven bytes of "a", "." and "/", and of a few more.
+func TestIsClean(t *testing.T) {
+	names := []string{"", "s1/file000001.o", "/", "//", "a//b", "../../a", "a/../../b", ".../a", "a/...", "a/.b", "./.", "/../a", "a\\b"}
+	var grow func(s string)
+	grow = func(s string) {
+		names = append(names, s)
+		if len(s) < 7 {
+			for _, c := range []string{"a", ".", "/"} {
+				grow(s + c)
+			}
+		}
+	}
+	grow("")
+	for _, n := range names {
+		if got, want := isClean(n), path.Clean(n) == n; got != want {
+			t.Errorf("isClean(%q) = %v, want %v", n, got, want)
+		}
 	}
 }
