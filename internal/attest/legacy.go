@@ -136,9 +136,9 @@ func legacyArtifacts(t *strictjson.Text, raw json.RawMessage, what string) (*dig
 	tb := digest.NewTable(len(fs))
 	owner := "link " + what
 	for _, f := range fs {
-		if hex, ok := lowerHexSHA256(f.Value); ok && len(hex) == 64 {
-			// A valid lone sha256: no set to make or validate.
-			tb.AddSHA256(f.Key, t.Substring(hex))
+		if v, ok := sha256Member(f.Value); ok && tb.TryAddSHA256(f.Key, t.Substring(v)) {
+			// A valid lone sha256 (which has no escape to decode): no
+			// set to make or validate.
 			continue
 		}
 		d, err := digestSetText(t, f.Value, owner, -1)

@@ -59,12 +59,22 @@ func (t *Table) Add(name string, s Set) {
 // the set. A value that is not a valid sha256 is kept as a set, as [Add]
 // keeps it.
 func (t *Table) AddSHA256(name, value string) {
-	if !validSHA256(value) {
+	if !t.TryAddSHA256(name, value) {
 		t.Add(name, Set{SHA256: value})
-		return
+	}
+}
+
+// TryAddSHA256 appends an entry whose set is {sha256: value} and reports
+// true when value is a valid sha256; otherwise it adds nothing and
+// reports false, for a reader that has a value it has not decoded (a
+// literal with escapes, which no valid value has) to read it in full.
+func (t *Table) TryAddSHA256(name, value string) bool {
+	if !validSHA256(value) {
+		return false
 	}
 	t.names = append(t.names, name)
 	t.sha = append(t.sha, value)
+	return true
 }
 
 func validSHA256(v string) bool { return len(v) == 64 && isLowerHex(v) }

@@ -136,3 +136,22 @@ func TestTableIndexBytesAllocs(t *testing.T) {
 		t.Errorf("IndexBytes allocates %v times per lookup, want 0", allocs)
 	}
 }
+
+func TestTableTryAddSHA256(t *testing.T) {
+	good := strings.Repeat("ab", 32)
+	tb := NewTable(0)
+	for _, v := range []string{strings.ToUpper(good), good[:63], "", `\u0061` + good[1:], good + "ab"} {
+		if tb.TryAddSHA256("x", v) {
+			t.Errorf("TryAddSHA256(%q) = true, want false", v)
+		}
+	}
+	if tb.Len() != 0 {
+		t.Fatalf("TryAddSHA256 of invalid values added %d entries", tb.Len())
+	}
+	if !tb.TryAddSHA256("x", good) {
+		t.Fatal("TryAddSHA256 of a valid value = false")
+	}
+	if v, ok := tb.SHA256(0); !ok || v != good || tb.Name(0) != "x" {
+		t.Errorf("entry 0 = %s %q, %v", tb.Name(0), v, ok)
+	}
+}
