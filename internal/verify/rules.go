@@ -144,23 +144,22 @@ type cursor struct {
 // index is [digest.Table.Index] of c's table.
 func (c *cursor) index(name string) (int, bool) {
 	if c.next < c.t.Len() && c.t.Name(c.next) == name {
-		c.next++
-		return c.next - 1, true
+		return c.found(c.next, true)
 	}
-	i, ok := c.t.Index(name)
-	if ok {
-		c.next = i + 1
-	}
-	return i, ok
+	return c.found(c.t.Index(name))
 }
 
 // indexBytes is [digest.Table.IndexBytes] of c's table.
 func (c *cursor) indexBytes(name []byte) (int, bool) {
 	if c.next < c.t.Len() && c.t.Name(c.next) == string(name) {
-		c.next++
-		return c.next - 1, true
+		return c.found(c.next, true)
 	}
-	i, ok := c.t.IndexBytes(name)
+	return c.found(c.t.IndexBytes(name))
+}
+
+// found moves c past entry i, if it is the name looked up, and returns
+// what the lookup returns.
+func (c *cursor) found(i int, ok bool) (int, bool) {
 	if ok {
 		c.next = i + 1
 	}
