@@ -3,6 +3,7 @@ module github.com/consign-dev/consign
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.1.1
 	github.com/CycloneDX/cyclonedx-go v0.12.0
 	github.com/anchore/go-logger v0.2.0
 	github.com/anchore/packageurl-go v0.2.0

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"testing"
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/tlog"
 )
 
@@ -47,5 +50,36 @@ func TestPublishResponseJSON(t *testing.T) {
 		if got := appendPublishJSON(nil, &r); string(got) != string(want) {
 			t.Errorf("appendPublishJSON =\n%s\nwant\n%s", got, want)
 		}
+	}
+}
+
+// The key cache gives the first maxKeyTables Ed25519 keys of a generation
+// verifiers with precomputed tables, and no more: the tables' memory is
+// bounded whatever keys tokens name.
+func TestKeyCacheTables(t *testing.T) {
+	var c keyCache
+	for i := range maxKeyTables + 3 {
+		pub, _, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pemKey, err := sign.MarshalPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.verifier(string(pemKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Precomputed returns a verifier that has its table as it is.
+		if got, want := v.Precomputed() == v, i < maxKeyTables; got != want {
+			t.Fatalf("key %d: precomputed %v, want %v", i, got, want)
+		}
+		if again, _ := c.verifier(string(pemKey)); again != v {
+			t.Fatalf("key %d: not cached", i)
+		}
+	}
+	if c.tables != maxKeyTables {
+		t.Fatalf("%d tables, want %d", c.tables, maxKeyTables)
 	}
 }

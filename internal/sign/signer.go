@@ -88,6 +88,7 @@ func (s *Signer) SignPrefixed(prefix, msg []byte) ([]byte, error) {
 type Verifier struct {
 	pub crypto.PublicKey
 	id  string
+	ed  *edKey // set by Precomputed
 }
 
 // NewVerifier wraps pub, which must pass [CheckPublicKey].
@@ -100,6 +101,23 @@ func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
 		return nil, err
 	}
 	return &Verifier{pub: pub, id: id}, nil
+}
+
+// Precomputed returns a verifier of the same key that checks pure Ed25519
+// signatures from 80 KiB of multiples of the key made once, in about 0.55x
+// the CPU of a check by [ed25519.Verify] (for a server that checks many
+// signatures by few keys); it accepts exactly the signatures v accepts. For
+// other keys, or in FIPS 140-3 mode, it returns v.
+func (v *Verifier) Precomputed() *Verifier {
+	k, ok := v.pub.(ed25519.PublicKey)
+	if !ok || v.ed != nil {
+		return v
+	}
+	e := newEdKey(k)
+	if e == nil {
+		return v
+	}
+	return &Verifier{pub: v.pub, id: v.id, ed: e}
 }
 
 // KeyID is the id of the verifier's public key.
@@ -175,7 +193,7 @@ func (v *Verifier) VerifyMessage(m *Message, sig []byte) error {
 	ok := false
 	switch k := v.pub.(type) {
 	case ed25519.PublicKey:
-		ok = len(sig) == ed25519.SignatureSize && (ed25519.Verify(k, m.whole(), sig) ||
+		ok = len(sig) == ed25519.SignatureSize && (v.verifyPure(k, m, sig) ||
 			ed25519.VerifyWithOptions(k, m.sum(crypto.SHA512), sig, &ed25519.Options{Hash: crypto.SHA512}) == nil)
 	case *ecdsa.PublicKey:
 		_, h := ecdsaHash(k.Curve)
@@ -189,6 +207,14 @@ func (v *Verifier) VerifyMessage(m *Message, sig []byte) error {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// verifyPure is ed25519.Verify of m's message, from v's table if it has one.
+func (v *Verifier) verifyPure(k ed25519.PublicKey, m *Message, sig []byte) bool {
+	if v.ed != nil {
+		return v.ed.verify(m.prefix, m.msg, sig)
+	}
+	return ed25519.Verify(k, m.whole(), sig)
 }
 
 // VerifyDigest checks a signature made over a precomputed digest of a
