@@ -89,22 +89,37 @@ func (l *Leaf) check() error {
 
 // Marshal is the leaf's one encoding.
 func (l *Leaf) Marshal() []byte {
-	var b bytes.Buffer
-	b.WriteString(LeafVersion + "\n")
-	b.WriteString(l.body(true))
-	return b.Bytes()
+	return l.appendEncoding(make([]byte, 0, l.encodedSize()), true)
 }
 
-func (l *Leaf) body(withTime bool) string {
-	var b strings.Builder
+// encodedSize is the length of Marshal's output for a leaf whose time
+// takes the longest form.
+func (l *Leaf) encodedSize() int {
+	return len(LeafVersion) + 1 + len("time 2006-01-02T15:04:05.999Z\n") + len("statement sha256:\n") + 2*len(l.Statement) +
+		len(l.Signatures)*(len("sig  sha256:\n")+64+2*sha256.Size)
+}
+
+// appendEncoding appends the leaf's encoding to b, without its time line
+// unless withTime: the version line, the time, the statement, and one line
+// per signature.
+func (l *Leaf) appendEncoding(b []byte, withTime bool) []byte {
+	b = append(b, LeafVersion+"\n"...)
 	if withTime {
-		b.WriteString("time " + formatTime(l.Time) + "\n")
+		b = append(b, "time "...)
+		b = appendTime(b, l.Time)
+		b = append(b, '\n')
 	}
-	b.WriteString("statement sha256:" + hex.EncodeToString(l.Statement[:]) + "\n")
+	b = append(b, "statement sha256:"...)
+	b = hex.AppendEncode(b, l.Statement[:])
+	b = append(b, '\n')
 	for _, s := range l.Signatures {
-		b.WriteString("sig " + s.KeyID + " sha256:" + hex.EncodeToString(s.Sig[:]) + "\n")
+		b = append(b, "sig "...)
+		b = append(b, s.KeyID...)
+		b = append(b, " sha256:"...)
+		b = hex.AppendEncode(b, s.Sig[:])
+		b = append(b, '\n')
 	}
-	return b.String()
+	return b
 }
 
 // Key identifies the attestation a leaf records, whatever time it was
@@ -113,14 +128,17 @@ func (l *Leaf) body(withTime bool) string {
 // payload and signature bytes, however their base64 was written) have the
 // same key, so the log can keep one entry for both (security case 57 in docs/security.md).
 func (l *Leaf) Key() Hash {
-	return Hash(sha256.Sum256([]byte(LeafVersion + "\n" + l.body(false))))
+	var buf [512]byte
+	return Hash(sha256.Sum256(l.appendEncoding(buf[:0], false)))
 }
 
 // Hash is the leaf's RFC 6962 leaf hash.
 func (l *Leaf) Hash() Hash { return LeafHash(l.Marshal()) }
 
-func formatTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.999Z07:00")
+func formatTime(t time.Time) string { return string(appendTime(nil, t)) }
+
+func appendTime(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, "2006-01-02T15:04:05.999Z07:00")
 }
 
 // ParseLeaf reads a leaf in its one encoding. Anything else (another

@@ -87,6 +87,24 @@ func TestLeafEncoding(t *testing.T) {
 	if !bytes.Equal(l1.Marshal(), l2.Marshal()) {
 		t.Errorf("signature order or repetition changes the leaf")
 	}
+	// The key is the SHA-256 of the encoding without its time line, for
+	// any number of signatures and a time of whole seconds.
+	for _, l := range []*tlog.Leaf{l, l1, later} {
+		lines := strings.SplitAfter(string(l.Marshal()), "\n")
+		if !strings.HasPrefix(lines[1], "time ") {
+			t.Fatalf("second line %q", lines[1])
+		}
+		if want := tlog.Hash(sha256.Sum256([]byte(lines[0] + strings.Join(lines[2:], "")))); l.Key() != want {
+			t.Errorf("Key = %x, want the hash of the encoding without its time line, %x", l.Key(), want)
+		}
+	}
+	if got := string(l1.Marshal()); !strings.Contains(got, "\ntime 2026-11-01T12:34:56.789Z\n") || strings.Count(got, "\nsig ") != 2 {
+		t.Errorf("Marshal of a leaf of two signatures =\n%s", got)
+	}
+	whole, _ := tlog.NewLeaf(testTime.Truncate(time.Second), []byte("p"), []tlog.LeafSignature{a})
+	if got := string(whole.Marshal()); !strings.Contains(got, "\ntime 2026-11-01T12:34:56Z\n") {
+		t.Errorf("Marshal of a leaf of whole seconds =\n%s", got)
+	}
 	if _, err := tlog.NewLeaf(testTime, []byte("p"), nil); !errors.Is(err, tlog.ErrMalformed) {
 		t.Errorf("NewLeaf(no signatures) = %v, want ErrMalformed", err)
 	}
