@@ -277,6 +277,9 @@ type pacedBody struct {
 	due time.Time
 	// last is when the last byte came (start before the first).
 	last time.Time
+	// set is the read deadline last given to the connection (the HTTP
+	// server leaves it alone until the body ends): it is not set again.
+	set time.Time
 	// ended is set once the body has returned an error or its end: from
 	// then on the connection's deadline belongs to the HTTP server (which
 	// clears it to watch for the client going away).
@@ -293,14 +296,18 @@ func (s *Server) pace(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
 	if rc.SetReadDeadline(now.Add(l.BodyIdle)) != nil {
 		return body
 	}
-	return &pacedBody{ReadCloser: body, rc: rc, idle: l.BodyIdle, rate: l.BodyRate, start: now, due: now.Add(l.BodyIdle), last: now}
+	return &pacedBody{ReadCloser: body, rc: rc, idle: l.BodyIdle, rate: l.BodyRate, start: now, due: now.Add(l.BodyIdle), last: now, set: now.Add(l.BodyIdle)}
 }
 
 func (b *pacedBody) Read(p []byte) (int, error) {
 	if b.ended {
 		return b.ReadCloser.Read(p)
 	}
-	b.rc.SetReadDeadline(earlier(b.due, time.Now().Add(b.idle)))
+	// Before the first byte the deadline is still the one pace set.
+	if d := earlier(b.due, time.Now().Add(b.idle)); !d.Equal(b.set) {
+		b.rc.SetReadDeadline(d)
+		b.set = d
+	}
 	n, err := b.ReadCloser.Read(p)
 	now := time.Now()
 	if n > 0 {

@@ -4,7 +4,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
@@ -81,5 +86,42 @@ func TestKeyCacheTables(t *testing.T) {
 	}
 	if c.tables != maxKeyTables {
 		t.Fatalf("%d tables, want %d", c.tables, maxKeyTables)
+	}
+}
+
+// deadlineWriter records the read deadlines a handler sets.
+type deadlineWriter struct {
+	http.ResponseWriter
+	set []time.Time
+}
+
+func (w *deadlineWriter) SetReadDeadline(t time.Time) error {
+	w.set = append(w.set, t)
+	return nil
+}
+
+// A paced body sets the connection's read deadline only when it moves:
+// the first read keeps the deadline pace set (each call takes the
+// runtime's timer lock), and later reads move it as the bytes come:
+// at most one call per read, pace's included.
+func TestPacedBodySetsDeadlineOnce(t *testing.T) {
+	s := &Server{cfg: Config{Limits: Limits{BodyIdle: time.Minute, BodyRate: 1000}}}
+	w := &deadlineWriter{ResponseWriter: httptest.NewRecorder()}
+	body := s.pace(w, io.NopCloser(strings.NewReader(strings.Repeat("x", 5000))))
+	buf := make([]byte, 1000)
+	reads := 0
+	for {
+		reads++
+		if _, err := body.Read(buf); err != nil {
+			break
+		}
+	}
+	if len(w.set) == 0 || len(w.set) > reads {
+		t.Fatalf("%d deadlines set for %d reads", len(w.set), reads)
+	}
+	for i := 1; i < len(w.set); i++ {
+		if w.set[i].Equal(w.set[i-1]) {
+			t.Fatalf("deadline %d set again unchanged: %v", i, w.set)
+		}
 	}
 }
