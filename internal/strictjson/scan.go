@@ -31,6 +31,10 @@ func Valid(b []byte) bool {
 type strictScanner struct {
 	b    []byte
 	keys [][]byte
+	// folded holds the lowercased copies of the document's ASCII keys
+	// with capitals (payloadType, predicateType): one buffer that grows,
+	// not one string and one slice per key.
+	folded []byte
 }
 
 // maxListedKeys is how many keys an object whose keys are out of order
@@ -249,7 +253,7 @@ func (s *strictScanner) object(i, depth int) (int, bool) {
 		if !ok {
 			return 0, false
 		}
-		key, ok := foldKey(b[i:kend], escaped)
+		key, ok := s.foldKey(b[i:kend], escaped)
 		if !ok {
 			return 0, false
 		}
@@ -321,6 +325,34 @@ func foldKey(raw []byte, escaped bool) ([]byte, bool) {
 		}
 	}
 	return key, true
+}
+
+// foldKey is [foldKey], with an unescaped ASCII key's lowercase copy made
+// in s.folded.
+func (s *strictScanner) foldKey(raw []byte, escaped bool) ([]byte, bool) {
+	if escaped {
+		return foldKey(raw, escaped)
+	}
+	key := raw[1 : len(raw)-1]
+	upper := false
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			return foldKey(raw, escaped)
+		}
+		upper = upper || (c >= 'A' && c <= 'Z')
+	}
+	if !upper {
+		return key, true
+	}
+	start := len(s.folded)
+	for _, c := range key {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		s.folded = append(s.folded, c)
+	}
+	// Full slice expression: a later append never writes into this key.
+	return s.folded[start:len(s.folded):len(s.folded)], true
 }
 
 func foldString(key string) string {
