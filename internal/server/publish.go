@@ -189,8 +189,9 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 	if err := attest.CheckPayloadType(env.PayloadType); err != nil {
 		return pendingEntry{}, err
 	}
-	pae := attest.PAE(env.PayloadType, env.Payload)
-	msg := sign.NewMessage(pae)
+	// The PAE's head and the payload where it lies: the signatures are
+	// checked and the leaf's statement hash taken without joining them.
+	msg := attest.PAEMessage(env.PayloadType, env.Payload)
 	sigs := make([]tlog.LeafSignature, 0, len(env.Signatures))
 	for i, sg := range env.Signatures {
 		var by *sign.Verifier
@@ -209,7 +210,7 @@ func (s *Server) prepare(line []byte, p *principal, product string) (pendingEntr
 	if err != nil {
 		return pendingEntry{}, err
 	}
-	leaf, err := tlog.NewLeaf(s.now(), pae, sigs)
+	leaf, err := tlog.NewLeafOfSum(s.now(), attest.PAESum(env.PayloadType, env.Payload), sigs)
 	if err != nil {
 		return pendingEntry{}, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}

@@ -47,7 +47,13 @@ type LeafSignature struct {
 // NewLeaf is the leaf for an attestation whose DSSE PAE is pae, accepted at
 // t, with sigs verified by the log. Signatures are sorted and deduplicated.
 func NewLeaf(t time.Time, pae []byte, sigs []LeafSignature) (*Leaf, error) {
-	l := &Leaf{Time: t.UTC().Truncate(time.Millisecond), Statement: sha256.Sum256(pae)}
+	return NewLeafOfSum(t, sha256.Sum256(pae), sigs)
+}
+
+// NewLeafOfSum is [NewLeaf] for the PAE whose SHA-256 is paeSum (see
+// attest.PAESum, which hashes a PAE without joining its head and payload).
+func NewLeafOfSum(t time.Time, paeSum [sha256.Size]byte, sigs []LeafSignature) (*Leaf, error) {
+	l := &Leaf{Time: t.UTC().Truncate(time.Millisecond), Statement: paeSum}
 	l.Signatures = append(l.Signatures, sigs...)
 	slices.SortFunc(l.Signatures, compareSig)
 	l.Signatures = slices.Compact(l.Signatures)

@@ -101,6 +101,10 @@ func TestLeafEncoding(t *testing.T) {
 	if got := string(l1.Marshal()); !strings.Contains(got, "\ntime 2026-11-01T12:34:56.789Z\n") || strings.Count(got, "\nsig ") != 2 {
 		t.Errorf("Marshal of a leaf of two signatures =\n%s", got)
 	}
+	// A leaf made from the PAE's hash is the leaf made from the PAE.
+	if bySum, err := tlog.NewLeafOfSum(testTime, sha256.Sum256([]byte("p")), []tlog.LeafSignature{b, a, b}); err != nil || !bytes.Equal(bySum.Marshal(), l1.Marshal()) {
+		t.Errorf("NewLeafOfSum = %v, %v; want the leaf of NewLeaf", bySum, err)
+	}
 	whole, _ := tlog.NewLeaf(testTime.Truncate(time.Second), []byte("p"), []tlog.LeafSignature{a})
 	if got := string(whole.Marshal()); !strings.Contains(got, "\ntime 2026-11-01T12:34:56Z\n") {
 		t.Errorf("Marshal of a leaf of whole seconds =\n%s", got)
