@@ -41,6 +41,12 @@ if [ ! -x /usr/bin/time ]; then
 	exit 2
 fi
 mkdir -p "$bin" "$work" "$results"
+# consign verify --policy remembers the policy versions it has verified per
+# product (--state, in the user's config directory by default). The runs keep
+# theirs in $E2E_DIR, as a user's repeated verifications would, so that a
+# policy verified elsewhere for the same product name can neither refuse a run
+# as a rollback nor be rolled forward by one.
+export XDG_CONFIG_HOME=$E2E_DIR/config
 
 # ---- Build ----
 version() { go list -m -f '{{.Version}}' "$1"; }
