@@ -354,10 +354,8 @@ func TestConsignVerifiesCosignBlobSignatures(t *testing.T) {
 // Ed25519 key the way 'cosign sign-blob --tlog-upload=false' means to make it
 // (cosign loads the key with no options when it does not upload, which is
 // pure Ed25519 over the blob's bytes; older cosign releases wrote these) is
-// accepted by cosign's own verify-blob, and must be by consign too. EXPECTED
-// TO FAIL until consign can verify a pure Ed25519 signature over the
-// artifact: attest.VerifyItem only ever sees the artifact's digest, and
-// sign.Verifier.VerifyDigest accepts Ed25519ph only.
+// accepted by cosign's own verify-blob, and must be by consign too, and
+// refused for another key or a changed artifact.
 func TestConsignVerifiesPureEd25519BlobSignature(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
