@@ -53,9 +53,9 @@ Reads are open to anyone unless --read-token-required, which limits them to toke
 to the products each token is scoped to. Tokens are made with 'consign admin token'.
 
 Each publishing token has a rate (--rate) and a share of the server it may hold at once:
-the body bytes of its publishes in flight (--token-in-flight-bytes, default one body of
-the largest size, half of the bytes the server holds over all tokens) and the publishes
-themselves (--token-in-flight-requests). A token past either is answered 429 with
+the body bytes of its publishes in flight (--token-in-flight-bytes; by default the
+larger of one body of the largest size and half of what the server holds over all
+tokens) and the publishes themselves (--token-in-flight-requests). A token past either is answered 429 with
 Retry-After, however many connections it spreads its requests over, and the others
 are still served.
 
