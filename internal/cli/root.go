@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -210,12 +211,18 @@ var otherToolsCommands = map[string]string{
 // --flag[=true|false]: the usage template formats flags with
 // [flagUsages].
 func plainBoolFlags(root *cobra.Command) {
-	cobra.AddTemplateFunc("flagUsages", flagUsages)
+	addFlagUsages()
 	t := root.UsageTemplate()
 	t = strings.ReplaceAll(t, ".LocalFlags.FlagUsages", "flagUsages .LocalFlags")
 	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "flagUsages .InheritedFlags")
 	root.SetUsageTemplate(t)
 }
+
+// addFlagUsages adds flagUsages to cobra's template functions, once:
+// they are one map for the whole process, which concurrent runs of
+// [Run] (a program that embeds consign's CLI, or parallel tests) would
+// otherwise write at the same time.
+var addFlagUsages = sync.OnceFunc(func() { cobra.AddTemplateFunc("flagUsages", flagUsages) })
 
 // flagUsages is fs.FlagUsages with bool flags shown as --flag.
 func flagUsages(fs *pflag.FlagSet) string {
