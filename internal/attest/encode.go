@@ -230,7 +230,7 @@ func (s *Statement) AppendJSON(dst []byte) ([]byte, error) {
 // base64-encoding the payload straight into dst.
 func (e *Envelope) AppendJSON(dst []byte) []byte {
 	dst = e.appendHead(dst)
-	dst = base64.StdEncoding.AppendEncode(dst, e.Payload)
+	dst = appendBase64(dst, e.Payload)
 	return e.appendTail(dst)
 }
 
@@ -251,7 +251,7 @@ func (e *Envelope) appendTail(dst []byte) []byte {
 		dst = append(dst, `{"keyid":`...)
 		dst = AppendString(dst, s.KeyID)
 		dst = append(dst, `,"sig":"`...)
-		dst = base64.StdEncoding.AppendEncode(dst, s.Sig)
+		dst = appendBase64(dst, s.Sig)
 		dst = append(dst, `"}`...)
 	}
 	return append(dst, "]}"...)
@@ -265,14 +265,14 @@ func (e *Envelope) WriteJSON(w io.Writer) error {
 	buf := e.appendHead(make([]byte, 0, base64.StdEncoding.EncodedLen(piece)+64+6*len(e.PayloadType)))
 	p := e.Payload
 	for len(p) > piece {
-		buf = base64.StdEncoding.AppendEncode(buf, p[:piece])
+		buf = appendBase64(buf, p[:piece])
 		p = p[piece:]
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}
 		buf = buf[:0]
 	}
-	buf = base64.StdEncoding.AppendEncode(buf, p)
+	buf = appendBase64(buf, p)
 	_, err := w.Write(e.appendTail(buf))
 	return err
 }
