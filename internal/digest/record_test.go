@@ -544,3 +544,16 @@ func TestRecordCancel(t *testing.T) {
 		t.Errorf("Record took %v to notice cancellation", d)
 	}
 }
+
+// FuzzByName holds byName, which sorts a directory's files by their
+// names' first eight bytes before comparing the rest, to strings.Compare.
+func FuzzByName(f *testing.F) {
+	for _, p := range [][2]string{{"", ""}, {"a", ""}, {"ab", "ab\x00"}, {"f000000.bin", "f000001.bin"}, {"abcdefgh", "abcdefg"}, {"abcdefgh1", "abcdefgh2"}, {"\xff", "\x7f"}, {"\x80abcdefgh", "\x7fabcdefgh"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := byName(fileItem{name: a}, fileItem{name: b}), strings.Compare(a, b); got != want {
+			t.Fatalf("byName(%q, %q) = %d, want %d", a, b, got, want)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package digest
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -471,7 +472,7 @@ func (r *recorder) readDir(w *worker, d *dirTask) error {
 		// sorted runs rather than sorting every file: the local files by
 		// name, which orders their keys (one directory's, one prefix) for
 		// less than comparing keys, and the link targets by key.
-		slices.SortFunc(local.files, func(a, b fileItem) int { return strings.Compare(a.name, b.name) })
+		slices.SortFunc(local.files, byName)
 		slices.SortFunc(linked.files, func(a, b fileItem) int { return strings.Compare(a.key, b.key) })
 	}
 	if len(linked.files) > 0 {
@@ -491,6 +492,34 @@ func (r *recorder) readDir(w *worker, d *dirTask) error {
 	}
 	r.push(ts...)
 	return nil
+}
+
+// byName orders files by name, as strings.Compare orders the names.
+func byName(a, b fileItem) int {
+	if pa, pb := namePrefix(a.name), namePrefix(b.name); pa != pb {
+		return cmp.Compare(pa, pb)
+	}
+	return strings.Compare(a.name, b.name)
+}
+
+// namePrefix is the first eight bytes of s as a big-endian integer, zeros
+// past its end: where two names' prefixes differ, the names compare as
+// the prefixes do. Sorting a directory's thousand names by their prefixes
+// first, with strings.Compare only for equal prefixes, saves most of the
+// calls to compare them.
+func namePrefix(s string) uint64 {
+	if len(s) < 8 {
+		return shortPrefix(s)
+	}
+	return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
+		uint64(s[4])<<24 | uint64(s[5])<<16 | uint64(s[6])<<8 | uint64(s[7])
+}
+
+// shortPrefix is namePrefix of a name shorter than eight bytes.
+func shortPrefix(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // openDir is an open directory, its files hashed in batches.
