@@ -89,6 +89,7 @@ func typeUnknowns(root *os.Root, real string, ents []dirEntry) ([]dirEntry, erro
 // allocates a few times, not two thousand.
 func readDirents(fd int, buf []byte, prefix string) ([]dirEntry, error) {
 	var ents []dirEntry
+	var names []direntName
 	for {
 		n, err := syscall.ReadDirent(fd, buf)
 		if err == syscall.EINTR {
@@ -100,26 +101,38 @@ func readDirents(fd int, buf []byte, prefix string) ([]dirEntry, error) {
 		if n <= 0 {
 			return ents, nil
 		}
+		// One walk of the listing finds the names; the keys are then made
+		// as one string of the size they sum to.
 		list := buf[:n]
-		count, size := 0, 0
-		if err := eachDirent(list, func(name []byte, _ uint8) { count, size = count+1, size+len(prefix)+len(name) }); err != nil {
+		names = names[:0]
+		size := 0
+		if err := eachDirent(list, func(name []byte, dt uint8) {
+			names = append(names, direntName{name: name, dt: dt})
+			size += len(prefix) + len(name)
+		}); err != nil {
 			return nil, err
 		}
-		// The listing is well formed: eachDirent walks it again without error.
 		var keys strings.Builder
 		keys.Grow(size)
-		_ = eachDirent(list, func(name []byte, _ uint8) {
+		for _, d := range names {
 			keys.WriteString(prefix)
-			keys.Write(name)
-		})
+			keys.Write(d.name)
+		}
 		all := keys.String()
-		ents = slices.Grow(ents, count)
-		_ = eachDirent(list, func(name []byte, dt uint8) {
-			key := all[:len(prefix)+len(name)]
+		ents = slices.Grow(ents, len(names))
+		for _, d := range names {
+			key := all[:len(prefix)+len(d.name)]
 			all = all[len(key):]
-			ents = append(ents, dirEntry{key: key, name: key[len(prefix):], typ: direntType(dt)})
-		})
+			ents = append(ents, dirEntry{key: key, name: key[len(prefix):], typ: direntType(d.dt)})
+		}
 	}
+}
+
+// direntName is a name in a getdents64 listing (a slice of its buffer)
+// and its d_type.
+type direntName struct {
+	name []byte
+	dt   uint8
 }
 
 // eachDirent calls f with the name and d_type of each record of a
