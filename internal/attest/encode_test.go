@@ -65,11 +65,17 @@ func TestAppendJSON(t *testing.T) {
 	}
 }
 
-// TestAppendStringEveryByte: each byte, alone and inside a path, is
-// written as encoding/json writes it.
+// TestAppendStringEveryByte: each byte, alone and at each place of a path,
+// is written as encoding/json writes it.
 func TestAppendStringEveryByte(t *testing.T) {
 	for c := range 256 {
-		for _, s := range []string{string([]byte{byte(c)}), "dist/a" + string([]byte{byte(c)}) + "b.txt"} {
+		cases := []string{string([]byte{byte(c)}), "dist/a" + string([]byte{byte(c)}) + "b.txt"}
+		for at := range 17 { // at each place of the words AppendString reads at once, and after them
+			b := []byte("dist/release-1.2/app.tar.gz")
+			b[at] = byte(c)
+			cases = append(cases, string(b))
+		}
+		for _, s := range cases {
 			want, err := json.Marshal(s)
 			if err != nil {
 				t.Fatal(err)
