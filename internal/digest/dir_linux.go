@@ -102,12 +102,17 @@ func readDirents(fd int, buf []byte, prefix string) ([]dirEntry, error) {
 			return ents, nil
 		}
 		// One walk of the listing finds the names; the keys are then made
-		// as one string of the size they sum to.
+		// as one string of the size they sum to. A record takes at least
+		// 24 bytes, so the first listing's length bounds the names it and
+		// the next listings hold (a directory is mostly listed at once).
 		list := buf[:n]
+		if names == nil {
+			names = make([]direntName, 0, n/24+1)
+		}
 		names = names[:0]
 		size := 0
-		if err := eachDirent(list, func(name []byte, dt uint8) {
-			names = append(names, direntName{name: name, dt: dt})
+		if err := eachDirent(list, func(at int, name []byte, dt uint8) {
+			names = append(names, direntName{at: uint32(at), n: uint16(len(name)), dt: dt})
 			size += len(prefix) + len(name)
 		}); err != nil {
 			return nil, err
@@ -116,28 +121,32 @@ func readDirents(fd int, buf []byte, prefix string) ([]dirEntry, error) {
 		keys.Grow(size)
 		for _, d := range names {
 			keys.WriteString(prefix)
-			keys.Write(d.name)
+			keys.Write(list[d.at : d.at+uint32(d.n)])
 		}
 		all := keys.String()
 		ents = slices.Grow(ents, len(names))
 		for _, d := range names {
-			key := all[:len(prefix)+len(d.name)]
+			key := all[:len(prefix)+int(d.n)]
 			all = all[len(key):]
 			ents = append(ents, dirEntry{key: key, name: key[len(prefix):], typ: direntType(d.dt)})
 		}
 	}
 }
 
-// direntName is a name in a getdents64 listing (a slice of its buffer)
-// and its d_type.
+// direntName is where a name lies in a getdents64 listing, its length
+// (a record's length is 16 bits) and its d_type: eight bytes, so that a
+// listing's names, garbage once its entries are made, take a third of the
+// listing rather than more than it.
 type direntName struct {
-	name []byte
-	dt   uint8
+	at uint32
+	n  uint16
+	dt uint8
 }
 
-// eachDirent calls f with the name and d_type of each record of a
-// getdents64 listing, skipping ".", ".." and deleted entries.
-func eachDirent(buf []byte, f func(name []byte, dt uint8)) error {
+// eachDirent calls f with the name, its offset in buf and the d_type of
+// each record of a getdents64 listing, skipping ".", ".." and deleted
+// entries.
+func eachDirent(buf []byte, f func(at int, name []byte, dt uint8)) error {
 	// struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
 	const nameOff = 19
 	for off := 0; off < len(buf); {
@@ -150,7 +159,7 @@ func eachDirent(buf []byte, f func(name []byte, dt uint8)) error {
 		}
 		ino := binary.NativeEndian.Uint64(buf[off:])
 		dt := buf[off+18]
-		name := buf[off+nameOff : off+reclen]
+		at, name := off+nameOff, buf[off+nameOff:off+reclen]
 		off += reclen
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
@@ -158,7 +167,7 @@ func eachDirent(buf []byte, f func(name []byte, dt uint8)) error {
 		if ino == 0 || string(name) == "." || string(name) == ".." {
 			continue
 		}
-		f(name, dt)
+		f(at, name, dt)
 	}
 	return nil
 }
