@@ -208,6 +208,11 @@ func TestWALEmptied(t *testing.T) {
 		added++
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The emptied WAL is written again from its start: its file keeps the
+	// space of walLimit frames rather than growing again from nothing.
+	if got, want := walSize(t, path), int64(64*(4096+24)); got < want {
+		t.Errorf("the emptied WAL's file holds %d bytes; want the %d of its first 64 frames kept", got, want)
+	}
 	if got, err := s.Tree(ctx); err != nil || got != tree {
 		t.Fatalf("Tree after the WAL was emptied = %+v, %v; want %+v", got, err, tree)
 	}
