@@ -79,7 +79,12 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var held int64
-	defer func() { s.release(p.token.ID, tl, held) }()
+	queued := false // the sequencer has the entries, and releases them
+	defer func() {
+		if !queued {
+			s.release(p.token.ID, tl, held)
+		}
+	}()
 	lines, err := s.readEnvelopes(w, r, p.token.ID, tl, &held)
 	// The answer is due within the write timeout of the body's end, plus
 	// the time the checks of a body of its size are given.
@@ -103,7 +108,17 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	select {
 	case res = <-req.done:
 	case <-ctx.Done():
-		return ctx.Err() // the append goes on; a retry finds the entries logged
+		// The append goes on (a retry finds the entries logged), and
+		// the entries it appends hold their bytes until it ends: so
+		// does the budget. Released now, a token that hangs up once its
+		// publishes are queued would have the queue hold its bodies
+		// beyond its budget and MaxInFlight (Queue of them).
+		queued = true
+		go func() {
+			<-req.done
+			s.release(p.token.ID, tl, held)
+		}()
+		return ctx.Err()
 	}
 	if res.err != nil {
 		return res.err
