@@ -215,7 +215,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		if err := pinTarget(&t, dir); err != nil {
+		if err := pinTarget(ctx, &t, dir); err != nil {
 			return nil, err
 		}
 	}

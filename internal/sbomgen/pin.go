@@ -1,8 +1,10 @@
 package sbomgen
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,9 +45,13 @@ func openTarget(p string) (*os.File, fs.FileInfo, error) {
 // name, which nobody else can swap for a pipe or another file. It is a
 // hard link to the open file where the file system allows one (no copy),
 // else a copy of the open file's bytes.
-func pinTarget(t *target, dir string) error {
+//
+// The copy stops, with the context's cause, once ctx has ended: a copy of
+// a target of many gigabytes (to a temporary directory on another file
+// system) is cut within a chunk, not carried on to its end after a Ctrl-C.
+func pinTarget(ctx context.Context, t *target, dir string) error {
 	name := filepath.Join(dir, filepath.Base(t.path))
-	if linkOpenFile(t.file, name) == nil {
+	if !testOnlyNoLink && linkOpenFile(t.file, name) == nil {
 		t.open = name
 		return nil
 	}
@@ -53,10 +59,12 @@ func pinTarget(t *target, dir string) error {
 	if err != nil {
 		return err
 	}
-	// ReadFrom an *os.File copies within the kernel (copy_file_range).
-	_, err = dst.ReadFrom(t.file)
+	err = copyChunks(ctx, dst, t.file)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %s: copying it for the scan: %v", ErrNoTarget, t.display, err)
@@ -64,6 +72,31 @@ func pinTarget(t *target, dir string) error {
 	t.open = name
 	return nil
 }
+
+// pinChunk is the most pinTarget copies between looks at its context.
+const pinChunk = 64 << 20
+
+// copyChunks copies src to dst, pinChunk bytes at a time, until src ends
+// or ctx does. Each chunk is copied within the kernel (copy_file_range:
+// File.ReadFrom of an io.LimitedReader of a file).
+func copyChunks(ctx context.Context, dst, src *os.File) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := dst.ReadFrom(io.LimitReader(src, pinChunk))
+		if err != nil {
+			return err
+		}
+		if n < pinChunk {
+			return nil
+		}
+	}
+}
+
+// testOnlyNoLink, set by tests only, makes pinTarget copy the target as
+// it does where a link fails.
+var testOnlyNoLink bool
 
 // errNoLink is linkOpenFile's answer where an open file cannot be linked.
 var errNoLink = errors.New("cannot link an open file here")

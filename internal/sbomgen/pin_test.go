@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,5 +73,55 @@ func TestTargetSwappedForPipe(t *testing.T) {
 				t.Errorf("%d packages found, want requests", n)
 			}
 		})
+	}
+}
+
+// TestPinCopyCancelled: a target that has to be copied for the scan (no
+// link across file systems) is not copied on once the context has ended
+// (a Ctrl-C): Generate fails with the context's error before anything
+// scans, and leaves nothing in the temporary directory. The copy used to
+// run to the end of the file, however large (33 s for 6 GB to a tmpfs,
+// after the Ctrl-C). A target copied to the end is scanned as itself.
+func TestPinCopyCancelled(t *testing.T) {
+	testOnlyNoLink = true
+	defer func() { testOnlyNoLink = false }()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+
+	big := filepath.Join(dir, "big.bin")
+	f, err := os.Create(big)
+	must(t, err)
+	must(t, f.Truncate(4*pinChunk+1))
+	must(t, f.Close())
+	scanned := false
+	testOnlyResolved = func(string) { scanned = true }
+	defer func() { testOnlyResolved = nil }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Generate(ctx, Config{Target: big, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Generate(cancelled, a target to copy) = %v, want %v", err, context.Canceled)
+	}
+	if scanned {
+		t.Error("the target was copied on and scanned after the context ended")
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
+	}
+
+	small := filepath.Join(dir, "requirements.txt")
+	must(t, os.WriteFile(small, []byte("requests==2.31.0\n"), 0o644))
+	res, err := Generate(context.Background(), Config{Target: small, NoGoModCache: true})
+	if err != nil {
+		t.Fatalf("Generate(%q, copied) = %v", small, err)
+	}
+	if n := res.s.Artifacts.Packages.PackageCount(); n != 1 {
+		t.Errorf("%d packages found in the copy, want requests", n)
+	}
+	if m, ok := res.s.Source.Metadata.(source.FileMetadata); !ok || m.Path != filepath.ToSlash(small) {
+		t.Errorf("the SBOM's source %+v, want the file %s as given", res.s.Source.Metadata, small)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
 	}
 }
