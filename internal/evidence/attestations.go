@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
@@ -173,7 +174,11 @@ func readDocuments(ctx context.Context, path string, found bool) ([]jsonl.Line, 
 		return nil, err
 	}
 	defer f.Close()
-	docs, err := jsonl.Documents(ctx, io.LimitReader(f, limits.AttestationFile+1), filepath.ToSlash(path), jsonl.Limits{})
+	var r io.Reader = io.LimitReader(f, limits.AttestationFile+1)
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		r = cappedFile{r, f} // a named pipe
+	}
+	docs, err := jsonl.Documents(ctx, r, filepath.ToSlash(path), jsonl.Limits{})
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +187,17 @@ func readDocuments(ctx context.Context, path string, found bool) ([]jsonl.Line, 
 	}
 	return docs, nil
 }
+
+// cappedFile is a file read through a cap on its bytes that still takes
+// read deadlines: the reader of a named pipe cuts a read waiting on the
+// pipe's writer with one when its context ends ([jsonl.NewReader]), which
+// it cannot do through the cap alone.
+type cappedFile struct {
+	io.Reader
+	f *os.File
+}
+
+func (c cappedFile) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
 
 // ReceiptError is a receipt file holding a receipt that does not verify
 // with the log's key. Such a receipt is never skipped.
