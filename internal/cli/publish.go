@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/consign-dev/consign/internal/api"
 
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -85,7 +88,9 @@ answers with one receipt per envelope. The receipts are written beside each file
 line in the same order: NAME.intoto.jsonl -> NAME.receipts.jsonl.
 
 Publishing the same attestation twice logs it once: the second time returns the first
-entry's receipt. With --log-key (the log's public key, as pinned from the server's
+entry's receipt. So a request the server answers 429 (the token over its rate, or with
+too much in flight) or 503 (the log busy) is sent again after the wait the server asks
+for, up to 5 minutes of waiting in all, with a line on stderr each time. With --log-key (the log's public key, as pinned from the server's
 operator: log.vkey, or log.pub with --log-origin), every receipt is verified offline,
 and bound to its envelope, before it is written.
 
@@ -113,7 +118,9 @@ process lists). --product is needed only when the token is for several products.
 			if err != nil {
 				return err
 			}
-			c, err := client.New(client.Config{URL: serverURL, Token: tok})
+			c, err := client.New(client.Config{URL: serverURL, Token: tok, OnRetry: func(e *api.Error, wait time.Duration) {
+				fmt.Fprintf(deps.Stderr, "consign: %v; sending again in %s\n", e, wait)
+			}})
 			if err != nil {
 				return err // client.ErrURL: a usage error, with its hint
 			}

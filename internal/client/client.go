@@ -31,11 +31,14 @@ import (
 
 // Client talks to a consign server.
 type Client struct {
-	base  *url.URL
-	token string
-	hc    *http.Client
-	max   int64
-	idle  time.Duration
+	base      *url.URL
+	token     string
+	hc        *http.Client
+	max       int64
+	idle      time.Duration
+	retryWait time.Duration
+	onRetry   func(err *api.Error, wait time.Duration)
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultMaxResponse is the default of [Config.MaxResponse].
@@ -64,7 +67,21 @@ type Config struct {
 	// with a smaller bound of their own (checkpoints, proofs, publish
 	// results) are capped at that.
 	MaxResponse int64
+	// MaxRetryWait is how long in all [Client.Publish] may wait, as the
+	// server's Retry-After says, to send a request again that the server
+	// answered 429 (the token over its rate or with too much in flight)
+	// or 503 (the log busy): a publish is idempotent, so sending it again
+	// is safe. An answer asking for a longer wait than is left is
+	// returned as the error. 0 means DefaultMaxRetryWait; a negative
+	// value never retries.
+	MaxRetryWait time.Duration
+	// OnRetry, if set, is called before each wait with the answer and
+	// how long the client waits.
+	OnRetry func(err *api.Error, wait time.Duration)
 }
+
+// DefaultMaxRetryWait is the default of [Config.MaxRetryWait].
+const DefaultMaxRetryWait = 5 * time.Minute
 
 // DefaultIdleTimeout is the default of [Config.IdleTimeout]: the
 // server's own write timeout for an answer.
@@ -93,7 +110,51 @@ func New(cfg Config) (*Client, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse, idle: cfg.IdleTimeout}, nil
+	if cfg.MaxRetryWait == 0 {
+		cfg.MaxRetryWait = DefaultMaxRetryWait
+	}
+	return &Client{base: u, token: cfg.Token, hc: cfg.HTTP, max: cfg.MaxResponse, idle: cfg.IdleTimeout,
+		retryWait: max(cfg.MaxRetryWait, 0), onRetry: cfg.OnRetry, sleep: sleepCtx}, nil
+}
+
+// sleepCtx waits d, or until ctx ends (its cause is returned then).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// doRetrying is [Client.do], sent again after the wait the server asks
+// for while it answers 429 or 503 and the client's retry budget lasts.
+// Only idempotent requests may use it.
+func (c *Client) doRetrying(ctx context.Context, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
+	left := c.retryWait
+	for {
+		data, h, err := c.do(ctx, method, path, q, body, max)
+		var e *api.Error
+		if err == nil || !errors.As(err, &e) || (e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable) {
+			return data, h, err
+		}
+		wait := e.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		if wait > left {
+			return nil, nil, err
+		}
+		left -= wait
+		if c.onRetry != nil {
+			c.onRetry(e, wait)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, nil, err
+		}
+	}
 }
 
 // checkURL parses a server URL, saying what is wrong with one it cannot
@@ -214,6 +275,9 @@ func unwrapURLError(err error) error {
 
 // Publish sends envelopes (each one DSSE envelope's JSON) for product
 // (empty: the token's only product) and returns one result per envelope.
+// An answer of 429 or 503 is waited out and the envelopes sent again, as
+// [Config.MaxRetryWait] allows; past it the error is an [*api.Error]
+// wrapping [api.ErrRateLimited] or [api.ErrOverloaded].
 func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte) (*api.PublishResponse, error) {
 	var body bytes.Buffer
 	for _, e := range envelopes {
@@ -224,7 +288,7 @@ func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte
 	if product != "" {
 		q.Set("product", product)
 	}
-	data, _, err := c.do(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
+	data, _, err := c.doRetrying(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func FuzzClientResponse(f *testing.F) {
 	ans := &fuzzAnswer{}
 	hs := httptest.NewServer(ans)
 	f.Cleanup(hs.Close)
-	c, err := client.New(client.Config{URL: hs.URL, Token: "tok", HTTP: hs.Client(), MaxResponse: 1 << 20})
+	c, err := client.New(client.Config{URL: hs.URL, Token: "tok", HTTP: hs.Client(), MaxResponse: 1 << 20, MaxRetryWait: -1})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 )
 
 // retryError carries a Retry-After for [api.ErrRateLimited] and [api.ErrOverloaded].
+// Its message names the same whole seconds as the header, never "0s".
 type retryError struct {
 	err   error
 	after time.Duration
 }
 
 func (e *retryError) Error() string {
-	return fmt.Sprintf("%v; retry after %s", e.err, e.after.Round(time.Second))
+	return fmt.Sprintf("%v; retry after %ss", e.err, retryAfterSeconds(e.after))
 }
 func (e *retryError) Unwrap() error { return e.err }
 
