@@ -35,7 +35,7 @@ func NewCmdServe(deps *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080] [--db sqlite:PATH|postgres://...] [--log-key FILE]",
 		Short: "Run the attestation server and transparency log",
-		Long: `Run the attestation server: build systems publish DSSE envelopes to it with a token
+		Long: fmt.Sprintf(`Run the attestation server: build systems publish DSSE envelopes to it with a token
 ('consign publish'), it records each in an append-only transparency log (an RFC 6962
 Merkle tree with C2SP signed checkpoints) and answers with receipts that verify offline;
 anyone fetches attestations by artifact digest ('consign fetch') and checks that the log
@@ -53,11 +53,13 @@ Reads are open to anyone unless --read-token-required, which limits them to toke
 to the products each token is scoped to. Tokens are made with 'consign admin token'.
 
 Each publishing token has a rate (--rate) and a share of the server it may hold at once:
-the body bytes of its publishes in flight (--token-in-flight-bytes; by default the
-larger of one body of the largest size and half of what the server holds over all
-tokens) and the publishes themselves (--token-in-flight-requests). A token past either is answered 429 with
-Retry-After, however many connections it spreads its requests over, and the others
-are still served.
+the body bytes of its publishes in flight (--token-in-flight-bytes; by default %[1]s,
+one body of the largest size, which is more than half of the %[2]s the server holds
+over all tokens) and the publishes themselves (--token-in-flight-requests). A token past
+either is answered 429 with Retry-After, however many connections it spreads its
+requests over, and the others are still served; 'consign publish' waits and sends again.
+A body larger than --token-in-flight-bytes is refused (413): 'consign publish' sends up
+to 1000 envelopes a request, so keep it above the largest batch your builds publish.
 
 --ui serves the inspection portal beside the API: inspectors sign in with an inspector
 token ('consign admin token create --role inspector --product P --expires 30d') and
@@ -65,7 +67,7 @@ browse their products' releases, attestations and the log; every page they open 
 written to the access record ('consign admin access'). Serve it over TLS (--tls-cert,
 --tls-key) anywhere but on a loopback address. With --packs DIR and --trust-root, a
 release's page offers the evidence pack in DIR whose manifest lists the release's artifact,
-and shows each stage's rules and checks as verifying the pack with the owner's key found.`,
+and shows each stage's rules and checks as verifying the pack with the owner's key found.`, sizeString(limits.PublishBody), sizeString(limits.PublishInFlight)),
 		Example: `  consign serve                                   # consign.db and log.key in the current directory
   consign serve --addr 127.0.0.1:9000 --db sqlite:/var/lib/consign/log.db
   consign serve --db postgres://consign@db.internal:5432/consign --log-key /etc/consign/log.key
@@ -115,7 +117,8 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 	f.StringVar(&cfg.Origin, "origin", "", "the log's origin line, e.g. log.example.com/consign (default: the database's, or consign/<key id>)")
 	f.BoolVar(&cfg.ReadTokenRequired, "read-token-required", false, "reads need a token, and see only its products")
 	f.Float64Var(&cfg.Rate, "rate", limits.PublishRate, "envelopes per second one token may publish (a negative value: no limit)")
-	f.Int64Var(&cfg.TokenInFlight, "token-in-flight-bytes", limits.PublishBody, "bytes of publish bodies one token may hold at once over all its requests; past it the server answers 429 with Retry-After")
+	cfg.TokenInFlight = limits.PublishBody
+	f.Var(sizeFlag{&cfg.TokenInFlight}, "token-in-flight-bytes", "bytes of publish bodies one token may hold at once over all its requests (bytes, or 512MiB, 1GiB...); past it the server answers 429 with Retry-After, and a single body larger than it 413; above the server's total ("+sizeString(limits.PublishInFlight)+") it is that total")
 	f.IntVar(&cfg.TokenRequests, "token-in-flight-requests", limits.PublishTokenRequests, "publish requests one token may have in flight at once; past it the server answers 429 with Retry-After")
 	f.BoolVar(&cfg.UI, "ui", false, "serve the inspection portal for inspector tokens ('consign admin token create --role inspector')")
 	f.StringVar(&cfg.Packs, "packs", "", "with --ui: a directory of evidence packs ('consign pack'); a release's page offers its pack, verified with --trust-root")

@@ -74,7 +74,8 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 	fs := cmd.Flags()
 	fs.StringArrayVar(&f.roots, "trust-root", nil, "the owner's public key (repeatable)")
 	fs.StringVar(&f.extract, "extract", "", "after verifying, write the pack's files into this new directory")
-	fs.Int64Var(&f.maxSize, "max-size", pack.DefaultMaxBytes, "refuse packs larger than this many bytes uncompressed")
+	f.maxSize = pack.DefaultMaxBytes
+	fs.Var(sizeFlag{&f.maxSize}, "max-size", "refuse packs larger than this uncompressed (bytes, or 100GiB...)")
 	fs.Int64Var(&f.maxRatio, "max-ratio", pack.DefaultMaxRatio, "refuse packs that inflate more than this many times their compressed size (past 64 MiB)")
 	f.state.add(cmd)
 	addOutputFlag(cmd, &f.output)
