@@ -12,6 +12,10 @@ var (
 	// ErrNoTarget is returned when the target is neither an existing file or
 	// directory nor an image reference with a scheme.
 	ErrNoTarget = fmt.Errorf("%w: no such file, directory or image", ErrTarget)
+	// ErrNotFile is returned when the target exists but is neither a
+	// regular file nor a directory: a named pipe, a device or a socket,
+	// which a scan would read forever or more than once.
+	ErrNotFile = fmt.Errorf("%w: not a regular file or directory", ErrTarget)
 	// ErrImage is returned when an image reference does not resolve: the
 	// registry is unreachable, refuses the credentials, or has no such image.
 	ErrImage = fmt.Errorf("%w: image not found or not readable", ErrTarget)

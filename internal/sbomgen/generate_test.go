@@ -227,18 +227,24 @@ func TestGenerateBadTargets(t *testing.T) {
 		{fakeDocker, ErrArchive},
 		{fakeOCI, ErrArchive},
 		{"registry:", ErrImage},
-		{fifo, ErrNoTarget},
+		{fifo, ErrNotFile},
 		// Named with a scheme, a device or pipe is refused too: syft would
 		// read /dev/zero forever, and a pipe is read more than once.
-		{"file:/dev/null", ErrNoTarget},
-		{"file:/dev/zero", ErrNoTarget},
-		{"archive:/dev/zero", ErrNoTarget},
-		{"oci-archive:" + fifo, ErrNoTarget},
-		{"docker-archive:" + fifo, ErrNoTarget},
+		{"file:/dev/null", ErrNotFile},
+		{"file:/dev/zero", ErrNotFile},
+		{"archive:/dev/zero", ErrNotFile},
+		{"oci-archive:" + fifo, ErrNotFile},
+		{"docker-archive:" + fifo, ErrNotFile},
 	}
 	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
+	dangling := filepath.Join(base, "dangling")
+	must(t, os.Symlink("gone.tar.gz", dangling))
+	tests = append(tests, struct {
+		target  string
+		wantErr error
+	}{dangling, ErrNoTarget})
 	for _, tt := range tests {
 		res, err := Generate(context.Background(), Config{Target: tt.target})
 		if !errors.Is(err, tt.wantErr) {
@@ -249,6 +255,34 @@ func TestGenerateBadTargets(t *testing.T) {
 		}
 		if res != nil {
 			t.Errorf("Generate(%q) returned a result with its error", tt.target)
+		}
+	}
+}
+
+// TestGenerateBadTargetMessages: the error says what the path is, not
+// that nothing is there: a pipe is a named pipe, a device a character
+// device, and a link to nothing names where it points.
+func TestGenerateBadTargetMessages(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	fifo := filepath.Join(base, "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(base, "dangling")
+	must(t, os.Symlink("gone.tar.gz", dangling))
+	tests := []struct{ target, want string }{
+		{fifo, "is a named pipe"},
+		{"file:/dev/null", "is a character device"},
+		{dangling, `is a symbolic link to "gone.tar.gz", which does not exist`},
+	}
+	for _, tt := range tests {
+		_, err := Generate(context.Background(), Config{Target: tt.target})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Generate(%q) = %v, want an error saying %q", tt.target, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "no such file") && tt.target != dangling {
+			t.Errorf("Generate(%q) = %v: it exists", tt.target, err)
 		}
 	}
 }

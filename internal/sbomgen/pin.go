@@ -21,7 +21,7 @@ func openTarget(p string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		// A socket cannot be opened at all: say what it is.
 		if fi, serr := os.Stat(p); serr == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
-			return nil, nil, notRegular(p)
+			return nil, nil, notRegular(p, fi.Mode())
 		}
 		return nil, nil, notFound(p, err)
 	}
@@ -33,7 +33,7 @@ func openTarget(p string) (*os.File, fs.FileInfo, error) {
 	if !fi.IsDir() && !fi.Mode().IsRegular() {
 		// A device would be read forever, a pipe read more than once.
 		f.Close()
-		return nil, nil, notRegular(p)
+		return nil, nil, notRegular(p, fi.Mode())
 	}
 	return f, fi, nil
 }

@@ -119,13 +119,27 @@ func resolveTarget(s string) (target, error) {
 }
 
 // notRegular refuses a target that is neither a regular file nor a
-// directory.
-func notRegular(p string) error {
-	return fmt.Errorf("%w: %q is neither a regular file nor a directory", ErrNoTarget, p)
+// directory, saying what it is.
+func notRegular(p string, mode fs.FileMode) error {
+	what := "special file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		what = "named pipe"
+	case mode&fs.ModeSocket != 0:
+		what = "socket"
+	case mode&fs.ModeCharDevice != 0:
+		what = "character device"
+	case mode&fs.ModeDevice != 0:
+		what = "device"
+	}
+	return fmt.Errorf("%w: %q is a %s", ErrNotFile, p, what)
 }
 
 func notFound(p string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
+		if to, lerr := os.Readlink(p); lerr == nil {
+			return fmt.Errorf("%w: %q is a symbolic link to %q, which does not exist", ErrNoTarget, p, to)
+		}
 		return fmt.Errorf("%w: %q does not exist (an image in a registry is written registry:HOST/REPO:TAG)", ErrNoTarget, p)
 	}
 	var pe *fs.PathError
