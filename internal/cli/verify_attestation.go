@@ -92,7 +92,11 @@ Exit codes: 0 every check passed; 3 a check failed (the answer is no); 1 bad inp
 					return err
 				}
 			}
-			results = append(results, verifyFiles(read, kr, opts)...)
+			fileResults, err := verifyFiles(cmd.Context(), read, kr, opts)
+			if err != nil {
+				return err
+			}
+			results = append(results, fileResults...)
 			return printVerifyReport(cmd.OutOrStdout(), output, results, typ)
 		},
 	}

@@ -155,7 +155,7 @@ func readFiles(ctx context.Context, files []string) ([]fileItems, error) {
 
 // verifyFiles verifies every item of every file; a file that does not
 // read as attestations is one invalid result.
-func verifyFiles(files []fileItems, kr *attest.Keyring, opts attest.VerifyOptions) []itemResult {
+func verifyFiles(ctx context.Context, files []fileItems, kr *attest.Keyring, opts attest.VerifyOptions) ([]itemResult, error) {
 	var results []itemResult
 	for _, f := range files {
 		if f.err != nil {
@@ -167,8 +167,12 @@ func verifyFiles(files []fileItems, kr *attest.Keyring, opts attest.VerifyOption
 			continue
 		}
 		for i := range f.items {
+			// A Ctrl-C stops the checks: no report of what was not done.
+			if i%64 == 0 && ctx.Err() != nil {
+				return nil, context.Cause(ctx)
+			}
 			results = append(results, verifyOne(&f.items[i], kr, opts))
 		}
 	}
-	return results
+	return results, nil
 }
