@@ -78,6 +78,9 @@ func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 		return nil, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
 	if len(docs) == 1 {
+		if el, ok := docs[0].Streamed.(*EnvelopeLine); ok {
+			return []Item{el.item(name)}, nil
+		}
 		doc := docs[0].Data
 		if doc[0] != '{' {
 			if sig, err := decodeBase64(string(doc)); err == nil && len(sig) >= 32 && len(sig) <= 1024 {
@@ -92,7 +95,12 @@ func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 	}
 	items := make([]Item, 0, len(docs))
 	for _, d := range docs {
-		items = append(items, readDoc(d.Data, fmt.Sprintf("%s:%d", name, d.N)))
+		source := fmt.Sprintf("%s:%d", name, d.N)
+		if el, ok := d.Streamed.(*EnvelopeLine); ok {
+			items = append(items, el.item(source))
+			continue
+		}
+		items = append(items, readDoc(d.Bytes(), source))
 	}
 	return items, nil
 }

@@ -52,9 +52,50 @@ type Line struct {
 	// Data is the line without its end and surrounding white space; it is
 	// never empty, and belongs to the caller.
 	Data []byte
+	// Streamed is what a [Sink] made of the line as it streamed, when it
+	// took the line: Data is then nil, and the line's bytes are never held
+	// whole by the reader.
+	Streamed Streamed
 	// checked is Data as [strictjson.Valid] accepted it, set by
 	// [Documents] alone; see [Line.Strict].
 	checked []byte
+}
+
+// Bytes returns the line's bytes: Data, or the line a [Sink] read
+// rebuilt by its [Streamed.AppendLine].
+func (l Line) Bytes() []byte {
+	if l.Streamed != nil {
+		return l.Streamed.AppendLine(nil)
+	}
+	return l.Data
+}
+
+// Sink reads a long line as it streams, in place of the reader holding the
+// line whole: a DSSE envelope line of hundreds of megabytes is decoded as
+// it is read (attest.EnvelopeSink).
+//
+// A reader with a Sink offers it every line longer than its buffer (64
+// KiB) with the line's first bytes, leading white space dropped: head, and
+// bound, the most bytes the line can have (what is left of a regular file,
+// or [Limits.Line]+1). If Take returns true, Write is given the line's
+// bytes in order from head's first, the newline left off (white space
+// before it included), and then End once the line has ended. End returns
+// either what the sink made of the line, or, when it did not read it as it
+// reads lines, the line's exact bytes as given to it, which the reader
+// then treats as it treats any line. The line is counted and bounded by
+// [Limits] as every line is; after a read error or a limit, the sink is
+// not told, and the next line starts with Take.
+type Sink interface {
+	Take(head []byte, bound int) bool
+	Write(p []byte)
+	End() (Streamed, []byte)
+}
+
+// Streamed is a line a [Sink] read as it streamed.
+type Streamed interface {
+	// AppendLine appends the exact bytes of the line, white space around
+	// it dropped, to dst and returns the extended slice.
+	AppendLine(dst []byte) []byte
 }
 
 // Strict reports whether [Documents] read l as a document of several
@@ -75,6 +116,7 @@ type Reader struct {
 	n    int    // lines read, blank ones included
 	long []byte // a line longer than the buffer, as it is read
 	err  error
+	sink Sink
 	// left is how many bytes of a regular file are left to read (-1 when
 	// r is no such file): it bounds a long line, whose buffer grows in a
 	// few large steps, the last straight to that bound ([longCap]).
@@ -176,6 +218,9 @@ func (c cancelReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// Stream makes r offer its long lines to s (see [Sink]).
+func (r *Reader) Stream(s Sink) { r.sink = s }
+
 // Next returns the next non-blank line, or io.EOF after the last. Blank
 // lines are counted against [Limits.Lines] and skipped without allocating.
 // Once the Reader's context has ended, Next fails with its cause (wrapped)
@@ -183,10 +228,13 @@ func (c cancelReader) Read(p []byte) (int, error) {
 // again.
 func (r *Reader) Next() (Line, error) {
 	for r.err == nil {
-		line, err := r.readLine()
+		line, v, err := r.readLine()
 		if err != nil {
 			r.err = err
 			break
+		}
+		if v != nil {
+			return Line{N: r.n, Streamed: v}, nil
 		}
 		if line != nil {
 			return Line{N: r.n, Data: line}, nil
@@ -196,25 +244,26 @@ func (r *Reader) Next() (Line, error) {
 }
 
 // readLine reads one line: nil for a blank one, its trimmed bytes (of
-// its own, never the buffer's) otherwise.
-func (r *Reader) readLine() ([]byte, error) {
+// its own, never the buffer's) otherwise, or what the sink made of it.
+func (r *Reader) readLine() ([]byte, Streamed, error) {
 	r.long = r.long[:0]
 	size := 0 // bytes of the line, its end included
+	streaming := false
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		switch {
 		case err == io.EOF && len(chunk) == 0 && size == 0:
-			return nil, io.EOF
+			return nil, nil, io.EOF
 		case err != nil && err != io.EOF && err != bufio.ErrBufferFull:
-			return nil, fmt.Errorf("reading %s: %w", r.name, err)
+			return nil, nil, fmt.Errorf("reading %s: %w", r.name, err)
 		}
 		if size == 0 {
 			if r.n++; r.n > r.lim.Lines {
-				return nil, fmt.Errorf("%w: %s:%d: more than %d lines", ErrTooManyLines, r.name, r.n, r.lim.Lines)
+				return nil, nil, fmt.Errorf("%w: %s:%d: more than %d lines", ErrTooManyLines, r.name, r.n, r.lim.Lines)
 			}
 		}
 		if size += len(chunk); size > r.lim.Line+1 {
-			return nil, fmt.Errorf("%w: %s:%d: a line of more than %d bytes", ErrLineTooLong, r.name, r.n, r.lim.Line)
+			return nil, nil, fmt.Errorf("%w: %s:%d: a line of more than %d bytes", ErrLineTooLong, r.name, r.n, r.lim.Line)
 		}
 		left := r.left
 		if left >= 0 && int64(len(chunk)) > left {
@@ -224,6 +273,29 @@ func (r *Reader) readLine() ([]byte, error) {
 			left, r.left = -1, -1
 		} else if left >= 0 {
 			r.left = left - int64(len(chunk))
+		}
+		if !streaming && err == bufio.ErrBufferFull && len(r.long) == 0 && r.sink != nil {
+			// A long line: the sink may read it as it comes.
+			if head := bytes.TrimLeft(chunk, " \t\r\n\v\f"); len(head) > 0 && r.sink.Take(head, r.bound(left, len(chunk)-len(head))) {
+				streaming, chunk = true, head
+			}
+		}
+		if streaming {
+			if err != bufio.ErrBufferFull {
+				chunk = bytes.TrimSuffix(chunk, []byte{'\n'})
+			}
+			r.sink.Write(chunk)
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			v, line := r.sink.End()
+			if v != nil {
+				return nil, v, nil
+			}
+			if line = bytes.TrimSpace(line); len(line) == 0 {
+				return nil, nil, nil
+			}
+			return line, nil, nil
 		}
 		if err == bufio.ErrBufferFull || len(r.long) > 0 {
 			// A line longer than the buffer. Leading white space is dropped
@@ -244,21 +316,32 @@ func (r *Reader) readLine() ([]byte, error) {
 			line := bytes.TrimSpace(r.long)
 			switch {
 			case len(line) == 0:
-				return nil, nil
+				return nil, nil, nil
 			case cap(r.long)-len(line) <= len(line)/8:
 				// The buffer becomes the line: a line of hundreds of
 				// megabytes (a million-subject statement) is not copied
 				// again. The next long line starts a buffer of its own.
 				r.long = nil
-				return line, nil
+				return line, nil, nil
 			}
-			return bytes.Clone(line), nil
+			return bytes.Clone(line), nil, nil
 		}
 		if line := bytes.TrimSpace(chunk); len(line) > 0 {
-			return bytes.Clone(line), nil
+			return bytes.Clone(line), nil, nil
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
+}
+
+// bound is the most bytes a line can have that starts after the first
+// skipped bytes of a chunk, left bytes of the file being left from the
+// chunk's start on (-1: unknown).
+func (r *Reader) bound(left int64, skipped int) int {
+	b := int64(r.lim.Line)
+	if left >= 0 {
+		b = min(b, left)
+	}
+	return int(max(b-int64(skipped), 0))
 }
 
 // ReadAll reads every non-blank line of r, until ctx ends.
@@ -289,8 +372,16 @@ func (r *Reader) appendAll(out []Line) ([]Line, error) {
 // has no documents. Once ctx has ended, Documents fails with its cause
 // (wrapped) within a chunk of reading.
 func Documents(ctx context.Context, r io.Reader, name string, lim Limits) ([]Line, error) {
+	return StreamDocuments(ctx, r, name, lim, nil)
+}
+
+// StreamDocuments is [Documents] with the long lines of JSON Lines offered
+// to s (see [Sink]); a nil s takes none. A line s reads is a document of
+// its own, as a line that closes its object is.
+func StreamDocuments(ctx context.Context, r io.Reader, name string, lim Limits, s Sink) ([]Line, error) {
 	lim = lim.withDefaults()
 	rd := NewReader(ctx, r, name, lim)
+	rd.Stream(s)
 	first, err := rd.Next()
 	if errors.Is(err, io.EOF) {
 		return nil, nil
@@ -299,7 +390,7 @@ func Documents(ctx context.Context, r io.Reader, name string, lim Limits) ([]Lin
 		return nil, err
 	}
 	out := []Line{first}
-	if !closes(first.Data) && !json.Valid(first.Data) {
+	if first.Streamed == nil && !closes(first.Data) && !json.Valid(first.Data) {
 		// Perhaps one document over several lines: read up to the limit.
 		// It is read into one buffer after its first line, sized from
 		// the file's length when that is known, rather than grown by
@@ -342,6 +433,7 @@ func Documents(ctx context.Context, r io.Reader, name string, lim Limits) ([]Lin
 		// JSON Lines after all: read the rest line by line.
 		rd = NewReader(ctx, io.MultiReader(bytes.NewReader(rest), rd.br), name, lim)
 		rd.n = first.N
+		rd.Stream(s)
 	}
 	return rd.appendAll(out)
 }

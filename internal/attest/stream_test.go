@@ -1,0 +1,252 @@
+package attest_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
+)
+
+// sinkRead feeds line to an EnvelopeSink in chunks of the sizes given (the
+// last repeated), as jsonl gives a long line, and returns what it made of
+// it. ok is false when the sink did not take the line.
+func sinkRead(line []byte, chunks []int) (v jsonl.Streamed, back []byte, ok bool) {
+	s := &attest.EnvelopeSink{}
+	head := line[:min(len(line), 64<<10)]
+	if !s.Take(head, len(line)) {
+		return nil, nil, false
+	}
+	for i, rest := 0, line; len(rest) > 0; i++ {
+		n := len(rest)
+		if len(chunks) > 0 {
+			n = max(1, chunks[min(i, len(chunks)-1)])
+		}
+		n = min(n, len(rest))
+		if i == 0 {
+			n = max(n, len(head)) // the first write is the head Take saw
+		}
+		s.Write(rest[:n])
+		rest = rest[n:]
+	}
+	v, back = s.End()
+	return v, back, true
+}
+
+// checkSink holds the sink to ParseEnvelope on one line: a line it reads
+// is one ParseEnvelope accepts, with the same envelope, digest and bytes;
+// a line it gives back is given back exactly, to be read as before.
+func checkSink(t *testing.T, line []byte, chunks []int) (streamed bool) {
+	t.Helper()
+	v, back, ok := sinkRead(line, chunks)
+	if !ok {
+		return false
+	}
+	trimmed := bytes.TrimSpace(line)
+	env, malformed, err := attest.ParseEnvelope(trimmed)
+	if v == nil {
+		if !bytes.Equal(back, line) {
+			t.Fatalf("sink gave back\n%q\nfor the line\n%q", back, line)
+		}
+		return false
+	}
+	el, isLine := v.(*attest.EnvelopeLine)
+	if back != nil || !isLine {
+		t.Fatalf("End() = %T, %q; want an *EnvelopeLine alone", v, back)
+	}
+	if err != nil {
+		t.Fatalf("the sink read a line ParseEnvelope refuses (%v):\n%q", err, line)
+	}
+	if diff := cmp.Diff(env, el.Envelope, cmpopts.EquateEmpty()); diff != "" || malformed != el.Malformed {
+		t.Fatalf("sink's envelope differs from ParseEnvelope's (malformed %d, %d) (-parse +sink):\n%s", malformed, el.Malformed, diff)
+	}
+	if got := el.AppendLine(nil); !bytes.Equal(got, trimmed) {
+		t.Fatalf("AppendLine =\n%q\nwant\n%q", got, trimmed)
+	}
+	if el.Digest != sha256.Sum256(trimmed) || el.Size != len(trimmed) {
+		t.Fatalf("Digest, Size = %x, %d; want the line's %x, %d", el.Digest, el.Size, sha256.Sum256(trimmed), len(trimmed))
+	}
+	pae := attest.LinePAE(el)
+	if want := attest.PAE(env.PayloadType, env.Payload); !bytes.Equal(pae, want) {
+		t.Fatalf("the line's PAE =\n%q\nwant\n%q", pae, want)
+	}
+	if p := el.Envelope.Payload; len(p) > 0 && &pae[len(pae)-len(p)] != &p[0] {
+		t.Fatalf("the payload is not PAE's tail: PAE is a copy")
+	}
+	return true
+}
+
+func TestEnvelopeSink(t *testing.T) {
+	payload := bytes.Repeat([]byte("statement\xff\xfe\x00"), 1000)
+	std := base64.StdEncoding.EncodeToString(payload[:2999])
+	url := base64.RawURLEncoding.EncodeToString(payload[:2998])
+	sigs := `,"signatures":[{"keyid":"k","sig":"AAAA"}]}`
+	tests := []struct {
+		name   string
+		line   string
+		stream bool
+	}{
+		{"std padded", `{"payloadType":"application/vnd.in-toto+json","payload":"` + std + `"` + sigs, true},
+		{"url raw", `{"payloadType":"t","payload":"` + url + `"` + sigs, true},
+		{"empty payload", `{"payloadType":"t","payload":""` + sigs, true},
+		{"trailing white space", `{"payloadType":"t","payload":"` + std + `"` + sigs + " \t\r", true},
+		{"a bad signature dropped", `{"payloadType":"t","payload":"QQ=="` + `,"signatures":[{"sig":"!"},{"sig":"QQ"}]}`, true},
+		{"two alphabets", `{"payloadType":"t","payload":"` + std[:40] + "-_" + std[42:] + `"` + sigs, false},
+		{"white space in payload", `{"payloadType":"t","payload":"` + std[:40] + " " + std[41:] + `"` + sigs, false},
+		{"escape in payload", `{"payloadType":"t","payload":"` + std[:40] + `\/` + std[42:] + `"` + sigs, false},
+		{"non-zero trailing bits", `{"payloadType":"t","payload":"QR=="` + sigs, false},
+		{"padding in the middle", `{"payloadType":"t","payload":"QQ==QQ=="` + sigs, false},
+		{"padding too long", `{"payloadType":"t","payload":"QQ===="` + sigs, false},
+		{"unpadded with padding", `{"payloadType":"t","payload":"QUE=="` + sigs, false},
+		{"one letter over", `{"payloadType":"t","payload":"QUFBQ"` + sigs, false},
+		{"duplicate payload", `{"payloadType":"t","payload":"QQ==","payload":"QQ=="` + sigs, false},
+		{"a field ParseEnvelope ignores", `{"payloadType":"t","payload":"QQ==","extra":1` + sigs, true},
+		{"duplicate signatures", `{"payloadType":"t","payload":"QQ==","signatures":[]` + sigs, false},
+		{"no signatures", `{"payloadType":"t","payload":"QQ=="}`, false},
+		{"not closed", `{"payloadType":"t","payload":"QQ==`, false},
+		{"trailing data", `{"payloadType":"t","payload":"QQ=="` + sigs + `x`, false},
+		{"invalid UTF-8 after", `{"payloadType":"t","payload":"QQ=="` + sigs[:len(sigs)-1] + `,"k":"\xff"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, chunks := range [][]int{nil, {1}, {7}, {3, 1, 4, 1, 5, 9, 2, 6}} {
+				if got := checkSink(t, []byte(tt.line), chunks); got != tt.stream {
+					t.Errorf("chunks %v: streamed = %v, want %v", chunks, got, tt.stream)
+				}
+			}
+		})
+	}
+	// Lines it does not take: not as consign writes an envelope's start.
+	for _, line := range []string{
+		`{"payload":"QQ==","payloadType":"t"` + sigs,
+		`{"payloadType":"t\u0041","payload":"QQ=="` + sigs,
+		`{"payloadType": "t","payload":"QQ=="` + sigs,
+		`{"payloadType":"t\x7f","payload":"QQ=="` + sigs,
+	} {
+		if _, _, ok := sinkRead([]byte(line), nil); ok {
+			t.Errorf("Take(%q) = true, want false", line)
+		}
+	}
+}
+
+// A JSON Lines file of envelope lines longer than jsonl's buffer: the
+// sink reads the canonical ones as they stream (their bytes never held
+// whole), gives back the others, and ReadDocuments then finds exactly
+// what it finds without the sink, errors included.
+func TestStreamDocumentsEnvelopes(t *testing.T) {
+	s := newSigner(t, "ed25519")
+	env := signed(t, statement(t, attest.PredicateSLSAProvenance, manyArtifacts(3000)...), s)
+	good, err := env.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) < 128<<10 {
+		t.Fatalf("envelope of %d bytes, want one longer than jsonl's buffer", len(good))
+	}
+	spaced := strings.Replace(string(good), `","payload":"`, `","payload":"AAAA `, 1)
+	file := "\n  " + string(good) + "\n" + spaced + "\r\n\n" + string(good) + " "
+	plain, err := jsonl.Documents(context.Background(), strings.NewReader(file), "f", jsonl.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := jsonl.StreamDocuments(context.Background(), strings.NewReader(file), "f", jsonl.Limits{}, &attest.EnvelopeSink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 3 || docs[0].Streamed == nil || docs[1].Streamed != nil || docs[2].Streamed == nil || docs[0].Data != nil {
+		t.Fatalf("StreamDocuments = %d docs, streamed %v %v %v; want 3, the first and last streamed", len(docs), docs[0].Streamed != nil, docs[1].Streamed != nil, docs[2].Streamed != nil)
+	}
+	for i := range docs {
+		if docs[i].N != plain[i].N || !bytes.Equal(docs[i].Bytes(), plain[i].Data) {
+			t.Errorf("doc %d: line %d, %d bytes; want line %d as read without the sink", i, docs[i].N, len(docs[i].Bytes()), plain[i].N)
+		}
+	}
+	want, err := attest.ReadDocuments(plain, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := attest.ReadDocuments(docs, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errText := cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) && (a == nil || a.Error() == b.Error()) })
+	if diff := cmp.Diff(want, got, errText, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ReadDocuments with the sink differs (-without +with):\n%s", diff)
+	}
+	if got[1].Err == nil || !errors.Is(got[1].Err, attest.ErrMalformed) {
+		t.Errorf("the spaced payload: %v, want ErrMalformed", got[1].Err)
+	}
+	kr := keyring(t, s)
+	if _, err := attest.VerifyEnvelope(got[0].Envelope, kr, attest.VerifyOptions{}); err != nil {
+		t.Errorf("VerifyEnvelope(streamed) = %v", err)
+	}
+	// One document alone, as a file of one envelope.
+	one, err := jsonl.StreamDocuments(context.Background(), bytes.NewReader(good), "one", jsonl.Limits{}, &attest.EnvelopeSink{})
+	if err != nil || len(one) != 1 || one[0].Streamed == nil {
+		t.Fatalf("StreamDocuments(one envelope) = %d docs, %v", len(one), err)
+	}
+	items, err := attest.ReadDocuments(one, "one")
+	if err != nil || len(items) != 1 || items[0].Source != "one" || items[0].Envelope == nil {
+		t.Fatalf("ReadDocuments(one streamed) = %+v, %v", items, err)
+	}
+}
+
+// plainType reports whether pt is printable ASCII without quote or
+// backslash: the types the sink takes.
+func plainType(pt string) bool {
+	for i := 0; i < len(pt); i++ {
+		if c := pt[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func manyArtifacts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strings.Repeat("x", 20) + string(rune('a'+i%26)) + strings.Repeat("y", i%50)
+	}
+	return out
+}
+
+// FuzzEnvelopeSink is the sink against ParseEnvelope on every line: same
+// accept and reject, the same envelope, and a refused line given back byte
+// for byte (to get ParseEnvelope's own error), whatever the chunks.
+func FuzzEnvelopeSink(f *testing.F) {
+	envelopes, _, _ := seeds(f)
+	for _, s := range envelopes {
+		f.Add(s, []byte{3, 1, 4})
+	}
+	f.Add([]byte(`{"payloadType":"t","payload":"QUFB-_","signatures":[{"sig":"QQ"}]}`), []byte{1})
+	f.Add([]byte(`{"payloadType":"t","payload":"QUFBQQ","signatures":[{"sig":"QQ"}]}`), []byte{5})
+	f.Add([]byte(`{"payloadType":"t","payload":"QUFBQQ==","signatures":[{"sig":"QQ"}]}  `), []byte{2, 9})
+	f.Fuzz(func(t *testing.T, line, chunks []byte) {
+		line = bytes.TrimLeft(line, " \t\r\n\v\f")
+		if len(line) == 0 || bytes.IndexByte(line, '\n') >= 0 {
+			return // jsonl gives a sink one non-blank line
+		}
+		sizes := make([]int, len(chunks))
+		for i, c := range chunks {
+			sizes[i] = int(c)
+		}
+		checkSink(t, line, sizes)
+		// Consign's own form of any envelope ParseEnvelope reads is
+		// always read as it streams.
+		if env, _, err := attest.ParseEnvelope(line); err == nil {
+			if out, err := env.MarshalJSON(); err == nil && plainType(env.PayloadType) {
+				if !checkSink(t, out, sizes) {
+					t.Fatalf("the sink did not read consign's own envelope\n%s", out)
+				}
+			}
+		}
+	})
+}
