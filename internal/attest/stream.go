@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"hash"
+	"io"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,32 @@ func (l *EnvelopeLine) AppendLine(dst []byte) []byte {
 	dst = l.encoding().AppendEncode(dst, l.Envelope.Payload)
 	dst = append(dst, '"')
 	return append(dst, l.suffix...)
+}
+
+// WriteTo writes the line's exact bytes to w, as [EnvelopeLine.AppendLine]
+// makes them, encoding the payload a piece at a time.
+func (l *EnvelopeLine) WriteTo(w io.Writer) (int64, error) {
+	const piece = 48 << 10 // a multiple of 3: no padding but at the end
+	buf := make([]byte, 0, base64.StdEncoding.EncodedLen(piece)+len(l.suffix)+len(l.Envelope.PayloadType)+64)
+	buf = append(append(append(buf, envelopeHead...), l.Envelope.PayloadType...), payloadKey...)
+	var n int64
+	enc := l.encoding()
+	p := l.Envelope.Payload
+	for {
+		k := min(len(p), piece)
+		buf = enc.AppendEncode(buf, p[:k])
+		if p = p[k:]; len(p) == 0 {
+			break
+		}
+		m, err := w.Write(buf)
+		if n += int64(m); err != nil {
+			return n, err
+		}
+		buf = buf[:0]
+	}
+	buf = append(append(buf, '"'), l.suffix...)
+	m, err := w.Write(buf)
+	return n + int64(m), err
 }
 
 func (l *EnvelopeLine) encoding() *base64.Encoding {

@@ -71,6 +71,10 @@ func checkSink(t *testing.T, line []byte, chunks []int) (streamed bool) {
 	if got := el.AppendLine(nil); !bytes.Equal(got, trimmed) {
 		t.Fatalf("AppendLine =\n%q\nwant\n%q", got, trimmed)
 	}
+	var w bytes.Buffer
+	if n, err := el.WriteTo(&w); err != nil || n != int64(len(trimmed)) || !bytes.Equal(w.Bytes(), trimmed) {
+		t.Fatalf("WriteTo = %d, %v:\n%q\nwant\n%q", n, err, w.Bytes(), trimmed)
+	}
 	if el.Digest != sha256.Sum256(trimmed) || el.Size != len(trimmed) {
 		t.Fatalf("Digest, Size = %x, %d; want the line's %x, %d", el.Digest, el.Size, sha256.Sum256(trimmed), len(trimmed))
 	}
@@ -87,6 +91,7 @@ func checkSink(t *testing.T, line []byte, chunks []int) (streamed bool) {
 func TestEnvelopeSink(t *testing.T) {
 	payload := bytes.Repeat([]byte("statement\xff\xfe\x00"), 1000)
 	std := base64.StdEncoding.EncodeToString(payload[:2999])
+	long := base64.StdEncoding.EncodeToString(bytes.Repeat(payload[:10000], 11)[:100001])
 	url := base64.RawURLEncoding.EncodeToString(payload[:2998])
 	sigs := `,"signatures":[{"keyid":"k","sig":"AAAA"}]}`
 	tests := []struct {
@@ -95,6 +100,7 @@ func TestEnvelopeSink(t *testing.T) {
 		stream bool
 	}{
 		{"std padded", `{"payloadType":"application/vnd.in-toto+json","payload":"` + std + `"` + sigs, true},
+		{"longer than a piece", `{"payloadType":"t","payload":"` + long + `"` + sigs, true},
 		{"url raw", `{"payloadType":"t","payload":"` + url + `"` + sigs, true},
 		{"empty payload", `{"payloadType":"t","payload":""` + sigs, true},
 		{"trailing white space", `{"payloadType":"t","payload":"` + std + `"` + sigs + " \t\r", true},

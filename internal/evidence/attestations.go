@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
@@ -66,7 +67,9 @@ func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, erro
 		}
 		for _, f := range files {
 			// Found in a directory, f is opened as one that was listed.
-			docs, err := readDocuments(ctx, f, fi.IsDir())
+			// An envelope line is decoded as it streams, never held
+			// whole beside its payload.
+			docs, err := readDocuments(ctx, f, fi.IsDir(), &attest.EnvelopeSink{})
 			if err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
 			}
@@ -114,7 +117,7 @@ func ReadReceipts(ctx context.Context, paths []string) ([]verify.Input, error) {
 	}
 	var out []verify.Input
 	for _, f := range files {
-		docs, err := readDocuments(ctx, f, true)
+		docs, err := readDocuments(ctx, f, true, nil)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -163,8 +166,8 @@ func walk(root string, pick func(name string) bool, links bool) ([]string, error
 // ([jsonl.Documents]): one line at a time, each line and the count of
 // lines bounded, never the whole file and its split. A file found rather
 // than named (listed in a directory, or beside a named file) is opened
-// with [openFound].
-func readDocuments(ctx context.Context, path string, found bool) ([]jsonl.Line, error) {
+// with [openFound]. Long lines are offered to sink, if not nil.
+func readDocuments(ctx context.Context, path string, found bool, sink jsonl.Sink) ([]jsonl.Line, error) {
 	open := limits.Open
 	if found {
 		open = openFound
@@ -178,7 +181,7 @@ func readDocuments(ctx context.Context, path string, found bool) ([]jsonl.Line, 
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 		r = cappedFile{r, f} // a named pipe
 	}
-	docs, err := jsonl.Documents(ctx, r, filepath.ToSlash(path), jsonl.Limits{})
+	docs, err := jsonl.StreamDocuments(ctx, r, filepath.ToSlash(path), jsonl.Limits{}, sink)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func TestReadFoundSwappedForPipe(t *testing.T) {
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
-	docs, err := readDocuments(context.Background(), p, true)
+	docs, err := readDocuments(context.Background(), p, true, nil)
 	var nr *digest.NotRegularError
 	if !errors.As(err, &nr) || nr.Path != p || nr.Type != fs.ModeNamedPipe {
 		t.Errorf("readDocuments(a named pipe found) = %v, %v; want a *digest.NotRegularError for it", docs, err)

@@ -254,7 +254,7 @@ func (b *builder) trustedRoots(p *policy.Policy, given [][]byte) {
 
 type stageFile struct {
 	prefix string // attestations/NN-STAGE
-	lines  [][]byte
+	lines  []jsonl.Line
 	docs   int // whole documents packed, for their names
 	sboms  int // SBOM predicates packed, for their names
 	paes   map[[sha256.Size]byte]bool
@@ -274,10 +274,19 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 			continue
 		}
 		// Several attestations read from one document share its bytes:
-		// the document is packed once.
-		raw := bytes.TrimSpace(a.Raw())
-		sum := sha256.Sum256(raw)
-		if len(raw) == 0 || seen[sum] {
+		// the document is packed once. An envelope line read as it
+		// streamed is packed as it was, never rebuilt whole.
+		var raw []byte
+		var sum [sha256.Size]byte
+		line := a.Line()
+		if line != nil {
+			sum = line.Digest
+		} else if raw = bytes.TrimSpace(a.Raw()); len(raw) == 0 {
+			continue
+		} else {
+			sum = sha256.Sum256(raw)
+		}
+		if seen[sum] {
 			continue
 		}
 		seen[sum] = true
@@ -288,9 +297,9 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 			files[st] = sf
 			order = append(order, st)
 		}
-		items, err := reread(raw, a.Source)
+		items, err := itemsOf(a)
 		if err != nil {
-			return fmt.Errorf("re-reading %s: %w", a.Source, err)
+			return err
 		}
 		for _, it := range items {
 			if it.Envelope != nil {
@@ -306,8 +315,12 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 			name := strings.Replace(sf.prefix, "attestations/", "sboms/", 1) + fmt.Sprintf(".%d%s", sf.sboms, p.ext)
 			b.add(Content{File: File{Path: name, Role: RoleSBOM}, Data: p.data})
 		}
+		if line != nil {
+			sf.lines = append(sf.lines, jsonl.Line{Streamed: line})
+			continue
+		}
 		if !bytes.Contains(raw, []byte("\n")) {
-			sf.lines = append(sf.lines, raw)
+			sf.lines = append(sf.lines, jsonl.Line{Data: raw})
 			continue
 		}
 		sf.docs++
@@ -328,7 +341,7 @@ func (b *builder) attestations(res *verify.Result, logKey *tlog.Verifier, receip
 	for _, st := range order {
 		sf := files[st]
 		if len(sf.lines) > 0 {
-			b.add(Content{File: File{Path: sf.prefix + ".intoto.jsonl", Role: RoleAttestations}, Data: joinLines(sf.lines)})
+			b.add(Content{File: File{Path: sf.prefix + ".intoto.jsonl", Role: RoleAttestations}, Lines: sf.lines})
 		}
 		var rl [][]byte
 		have := map[string]bool{}
@@ -386,6 +399,19 @@ type sbomPredicate struct {
 
 // sbomPredicates returns the SBOM predicates of the statements in raw, the
 // exact bytes of an attestation that was counted.
+// itemsOf is what a counted attestation holds: read again from its bytes,
+// or the envelope of a line read as it streamed (not rebuilt).
+func itemsOf(a *verify.AttestationResult) ([]attest.Item, error) {
+	if l := a.Line(); l != nil {
+		return []attest.Item{{Source: a.Source, Format: attest.FormatDSSE, Envelope: l.Envelope, Malformed: l.Malformed}}, nil
+	}
+	items, err := reread(bytes.TrimSpace(a.Raw()), a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("re-reading %s: %w", a.Source, err)
+	}
+	return items, nil
+}
+
 func sbomPredicates(raw []byte) ([]sbomPredicate, error) {
 	items, err := reread(bytes.TrimSpace(raw), "attestation")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -104,7 +105,7 @@ func (p *Pack) Data(name string) []byte {
 	if docs, ok := p.docs[name]; ok {
 		var b bytes.Buffer
 		for _, d := range docs {
-			b.Write(d.Data)
+			b.Write(d.Bytes())
 			b.WriteByte('\n')
 		}
 		return b.Bytes()
@@ -445,7 +446,13 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		// JSON Lines are read as they stream, one line held at a time:
 		// never the whole file and its split (security case 43).
 		cr := &countReader{r: io.TeeReader(tr, dst)}
-		docs, err := jsonl.Documents(context.Background(), cr, name, jsonl.Limits{})
+		// An envelope line is decoded as it streams, never held whole
+		// beside its payload.
+		var sink jsonl.Sink
+		if f.Role == RoleAttestations {
+			sink = &attest.EnvelopeSink{Bound: int(min(f.Size, int64(limits.Envelope)))}
+		}
+		docs, err := jsonl.StreamDocuments(context.Background(), cr, name, jsonl.Limits{}, sink)
 		if errors.Is(err, limits.ErrTooLarge) {
 			return fmt.Errorf("%w: %v", ErrTooLarge, err)
 		} else if err != nil {

@@ -418,7 +418,11 @@ func checkSBOMs(p *Pack, vr *verify.Result, profiles []string) []SBOMResult {
 		if a.Status != verify.StatusCounted {
 			continue
 		}
-		ps, err := sbomPredicates(a.Raw())
+		items, err := itemsOf(a)
+		if err != nil {
+			continue
+		}
+		ps, err := sbomPredicatesOf(items)
 		if err != nil {
 			continue
 		}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/consign-dev/consign/internal/jsonl"
 )
 
 // Content is one file to put in a pack: its bytes, or a file on disk that
@@ -23,6 +25,11 @@ import (
 type Content struct {
 	File
 	Data []byte
+	// Lines, when set, are the file's lines, each followed by a newline:
+	// a line read as it streamed (a jsonl.Line's Streamed) is written
+	// a piece at a time as its [io.WriterTo] writes it, never held whole.
+	// They are written twice, to hash them and to write them.
+	Lines []jsonl.Line
 	// Disk, when set, is read twice: once to hash it (unless File.SHA256
 	// and File.Size are set), once to write it; bytes that differ from the
 	// hash fail the write.
@@ -131,6 +138,15 @@ func (c *Content) hash() error {
 		// checks the bytes it writes against it.
 		return nil
 	}
+	if c.Lines != nil {
+		h := sha256.New()
+		n, err := writeLines(h, c.Lines)
+		if err != nil {
+			return err
+		}
+		c.SHA256, c.Size = hex.EncodeToString(h.Sum(nil)), n
+		return nil
+	}
 	if c.Disk == "" {
 		sum := sha256.Sum256(c.Data)
 		c.SHA256, c.Size = hex.EncodeToString(sum[:]), int64(len(c.Data))
@@ -153,6 +169,17 @@ func (c *Content) hash() error {
 var errChanged = errors.New("the file changed while the pack was written")
 
 func (c *Content) copyTo(w io.Writer) error {
+	if c.Lines != nil {
+		h := sha256.New()
+		n, err := writeLines(io.MultiWriter(w, h), c.Lines)
+		if err != nil {
+			return err
+		}
+		if n != c.Size || hex.EncodeToString(h.Sum(nil)) != c.SHA256 {
+			return fmt.Errorf("%s: %w", c.Path, errChanged)
+		}
+		return nil
+	}
 	if c.Disk == "" {
 		_, err := io.Copy(w, bytes.NewReader(c.Data))
 		return err
@@ -171,4 +198,40 @@ func (c *Content) copyTo(w io.Writer) error {
 		return fmt.Errorf("%s: %w", c.Disk, errChanged)
 	}
 	return nil
+}
+
+// writeLines writes lines to w, each followed by a newline, and returns
+// the bytes written.
+func writeLines(w io.Writer, lines []jsonl.Line) (int64, error) {
+	cw := &countWriter{w: w}
+	for _, l := range lines {
+		var err error
+		switch v := l.Streamed.(type) {
+		case nil:
+			_, err = cw.Write(l.Data)
+		case io.WriterTo:
+			_, err = v.WriteTo(cw)
+		default:
+			_, err = cw.Write(v.AppendLine(nil))
+		}
+		if err == nil {
+			_, err = cw.Write([]byte{'\n'})
+		}
+		if err != nil {
+			return cw.n, err
+		}
+	}
+	return cw.n, nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -102,12 +102,19 @@ func (s *Set) AddLines(lines []jsonl.Line, source string) (int, error) {
 // commits to the decoded payload type, payload and signatures, which is
 // what env holds. A nil env (an in-toto v0.9 link) is never logged.
 func (s *Set) Check(env *attest.Envelope, raw []byte) (time.Time, error) {
+	return s.CheckEnvelope(env)
+}
+
+// CheckEnvelope is [Set.Check] without the envelope's bytes, which it does
+// not read: a receipt's leaf records the envelope's PAE and signatures.
+func (s *Set) CheckEnvelope(env *attest.Envelope) (time.Time, error) {
 	if env == nil {
 		return time.Time{}, fmt.Errorf("%w: the log records DSSE envelopes only", ErrNoReceipt)
 	}
-	pae := attest.PAE(env.PayloadType, env.Payload)
+	// PAE is hashed without joining its head and the payload.
+	statement := attest.PAESum(env.PayloadType, env.Payload)
 	s.mu.RLock()
-	candidates := s.byStatement[sha256.Sum256(pae)]
+	candidates := s.byStatement[statement]
 	s.mu.RUnlock()
 	var best time.Time
 	for _, v := range candidates {

@@ -27,6 +27,8 @@ import (
 type item struct {
 	res *AttestationResult
 	raw []byte
+	// line is set, and raw nil, for an envelope line read as it streamed.
+	line *attest.EnvelopeLine
 
 	env  *attest.Envelope
 	link *attest.LegacyLink
@@ -102,6 +104,10 @@ func readItems(inputs []Input) []*item {
 			out = append(out, invalidItem(in.Name, nil, fmt.Errorf("%s: %w", in.Name, attest.ErrEmpty)))
 			continue
 		}
+		if el, ok := docs[0].Streamed.(*attest.EnvelopeLine); ok && len(docs) == 1 {
+			out = append(out, streamedItem(el, in.Name))
+			continue
+		}
 		if len(docs) == 1 {
 			// One document (an envelope, a bundle, a pretty-printed link),
 			// or something attest.Read recognises or refuses: read below,
@@ -113,6 +119,10 @@ func readItems(inputs []Input) []*item {
 		for _, d := range docs {
 			line := d.Data
 			src := in.Name + ":" + strconv.Itoa(d.N)
+			if el, ok := d.Streamed.(*attest.EnvelopeLine); ok {
+				out = append(out, streamedItem(el, src))
+				continue
+			}
 			if bytes.HasPrefix(line, []byte(`{"payloadType":`)) {
 				// The common case, as consign writes it: one strict parse,
 				// done by checkItem in parallel.
@@ -183,6 +193,14 @@ func parsePending(it *item) {
 	it.env, _, it.err = attest.ParseEnvelope(it.raw)
 }
 
+// streamedItem is an envelope line read as it streamed: parsed already,
+// as parsePending would have parsed it.
+func streamedItem(el *attest.EnvelopeLine, src string) *item {
+	it := &item{line: el, env: el.Envelope, res: &AttestationResult{Source: src, Format: attest.FormatDSSE}}
+	it.res.Digest = digest.Set{digest.SHA256: hex.EncodeToString(el.Digest[:])}
+	return it
+}
+
 func invalidItem(src string, raw []byte, err error) *item {
 	return &item{raw: raw, err: err, res: &AttestationResult{Source: src}}
 }
@@ -242,7 +260,11 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			return
 		}
 		// The payload is hashed where it lies, after PAE's head: no copy.
-		msg = attest.PAEMessage(it.env.PayloadType, it.env.Payload)
+		if it.line != nil && it.line.Envelope == it.env {
+			msg = it.line.PAEMessage()
+		} else {
+			msg = attest.PAEMessage(it.env.PayloadType, it.env.Payload)
+		}
 		for _, s := range it.env.Signatures {
 			hints, sigs = append(hints, s.KeyID), append(sigs, s.Sig)
 		}
@@ -291,7 +313,13 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 	var loggedAt time.Time
 	var rerr error
 	if receipts != nil {
-		loggedAt, rerr = receipts.Check(it.env, it.raw)
+		if ec, ok := receipts.(envelopeChecker); ok && it.raw == nil {
+			// A line read as it streamed is not rebuilt for a checker
+			// that reads the envelope alone.
+			loggedAt, rerr = ec.CheckEnvelope(it.env)
+		} else {
+			loggedAt, rerr = receipts.Check(it.env, it.bytes())
+		}
 		if rerr == nil && loggedAt.IsZero() {
 			rerr = fmt.Errorf("the receipt has no time")
 		}
@@ -302,6 +330,21 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 	for _, id := range ids {
 		it.signers = append(it.signers, signature{keyID: id, loggedAt: loggedAt, receipt: rerr})
 	}
+}
+
+// envelopeChecker is a [ReceiptChecker] that needs the envelope alone,
+// not its bytes (receipt.Set).
+type envelopeChecker interface {
+	CheckEnvelope(env *attest.Envelope) (time.Time, error)
+}
+
+// bytes returns the exact bytes the item was read from, rebuilt for an
+// envelope line read as it streamed.
+func (it *item) bytes() []byte {
+	if it.raw == nil && it.line != nil {
+		return it.line.AppendLine(nil)
+	}
+	return it.raw
 }
 
 func describeHints(hints []string) string {

@@ -314,7 +314,7 @@ func resolveSublayout(ctx context.Context, cfg LayoutConfig, parent *policy.Layo
 		it.err = fmt.Errorf("%w: the sublayout for step %q has no links directory (%s)", ErrLayout, stepName, strings.Join(dirs, " or "))
 		return
 	}
-	subCfg := LayoutConfig{Layout: it.raw, LayoutName: it.res.Source, LayoutKeys: []crypto.PublicKey{key}, Links: sub, LinksName: subName}
+	subCfg := LayoutConfig{Layout: it.bytes(), LayoutName: it.res.Source, LayoutKeys: []crypto.PublicKey{key}, Links: sub, LinksName: subName}
 	sres, sl, se := verifyLayout(ctx, subCfg, now, depth+1)
 	if !(len(sres.Failures) == 0 && se != nil) {
 		msg := "the sublayout did not verify"

@@ -99,13 +99,25 @@ type AttestationResult struct {
 	Signers       []SignerResult `json:"signers,omitempty"`
 	Stages        []string       `json:"stages,omitempty"`
 
-	raw []byte
+	raw  []byte
+	line *attest.EnvelopeLine
 }
 
 // Raw returns the exact bytes the attestation was read from: one line of a
 // JSON Lines file, or the whole file of a single document (which may hold
 // several attestations). An evidence pack carries these bytes as they are.
-func (a *AttestationResult) Raw() []byte { return a.raw }
+// For an envelope line read as it streamed ([Line]), they are rebuilt.
+func (a *AttestationResult) Raw() []byte {
+	if a.raw == nil && a.line != nil {
+		return a.line.AppendLine(nil)
+	}
+	return a.raw
+}
+
+// Line returns the envelope line the attestation was read from when an
+// [attest.EnvelopeSink] read it as it streamed (its bytes were never held
+// whole), or nil.
+func (a *AttestationResult) Line() *attest.EnvelopeLine { return a.line }
 
 // SignerResult is one key, or one keyless identity, that signed, as the
 // policy knows it.

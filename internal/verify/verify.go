@@ -143,7 +143,7 @@ func collect(res *Result, items []*item) {
 		res.fail(attest.ErrNothingToVerify, "no attestations were given")
 	}
 	for _, it := range items {
-		it.res.raw = it.raw
+		it.res.raw, it.res.line = it.raw, it.line
 		switch {
 		case it.err != nil:
 			it.res.Status, it.res.Reason = StatusInvalid, it.err.Error()
