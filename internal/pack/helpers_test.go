@@ -59,6 +59,13 @@ func newRelease(t testing.TB, n, covered int) *release {
 // optional) when log is not nil.
 func newReleaseWith(t testing.TB, n, covered int, log *tlog.Signer) *release {
 	t.Helper()
+	return newReleasePadded(t, n, covered, log, 0)
+}
+
+// newReleasePadded is newReleaseWith, its statements naming pad more
+// subjects that are no artifacts (to make lines of any length).
+func newReleasePadded(t testing.TB, n, covered int, log *tlog.Signer, pad int) *release {
+	t.Helper()
 	r := &release{owner: newKey(t, "owner"), ci: newKey(t, "ci"), outsider: newKey(t, "outsider"), dir: t.TempDir()}
 	var subjects []attest.Subject
 	for i := range n {
@@ -75,6 +82,9 @@ func newReleaseWith(t testing.TB, n, covered int, log *tlog.Signer) *release {
 		if i < covered {
 			subjects = append(subjects, attest.Subject{Name: filepath.Base(p), Digest: d})
 		}
+	}
+	for i := range pad {
+		subjects = append(subjects, attest.Subject{Name: fmt.Sprintf("pad/%06d.bin", i), Digest: digest.Set{digest.SHA256: fmt.Sprintf("%064x", i)}})
 	}
 	yaml := fmt.Sprintf(`product: acme-app
 version: 2

@@ -19,6 +19,7 @@ import (
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/report"
 	"github.com/consign-dev/consign/internal/verify"
@@ -709,5 +710,65 @@ func TestUnsignedReleaseLabelIsNotShown(t *testing.T) {
 	}
 	if !strings.Contains(report.PackText(res), `under signed policy version `) {
 		t.Errorf("the result does not name the signed policy's version:\n%s", report.PackText(res))
+	}
+}
+
+// Envelope lines longer than the line reader's buffer are read as they
+// stream (attest.EnvelopeSink), by Build from its inputs and by Read from
+// the pack: the pack holds them byte for byte as given, the same pack as
+// one built from lines held whole, it verifies with its SBOM, and a
+// payload changed by one letter fails its signature.
+func TestStreamedEnvelopeLines(t *testing.T) {
+	r := newReleasePadded(t, 1, 1, nil, 2000)
+	data := r.cfg.Attestations[0].Data
+	held := r.build(t, pack.WriteOptions{})
+	for i, in := range r.cfg.Attestations {
+		docs, err := jsonl.StreamDocuments(bytes.NewReader(in.Data), in.Name, jsonl.Limits{}, &attest.EnvelopeSink{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			if d.Streamed == nil {
+				t.Fatalf("%s:%d (%d bytes) was not read as it streamed", in.Name, d.N, len(d.Data))
+			}
+		}
+		r.cfg.Attestations[i] = verify.Input{Name: in.Name, Docs: docs}
+	}
+	streamed := r.build(t, pack.WriteOptions{})
+	if !bytes.Equal(streamed, held) {
+		t.Fatalf("the pack built from streamed lines differs from the one built from lines held whole")
+	}
+	p, err := read(t, streamed, pack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "attestations/01-build.intoto.jsonl"
+	for _, d := range p.Documents(name) {
+		if d.Streamed == nil {
+			t.Errorf("Read: %s:%d was not read as it streamed", name, d.N)
+		}
+	}
+	if att := p.Data(name); !bytes.Equal(att, data) {
+		t.Errorf("packed attestations are not the lines as given (%d bytes, want %d)", len(att), len(data))
+	}
+	res := r.verify(t, p)
+	if !res.Passed || len(res.SBOMs) != 1 || res.SBOMs[0].Status != verify.StatusPass {
+		t.Fatalf("pack of streamed lines does not verify:\n%s", report.PackText(res))
+	}
+	// One letter in the middle of the first payload changed: still
+	// canonical base64, so read as it streams, and another payload.
+	i := bytes.Index(data, []byte(`"payload":"`)) + len(`"payload":"`) + 100
+	bad := bytes.Clone(data)
+	bad[i] = map[bool]byte{true: 'B', false: 'A'}[bad[i] == 'A']
+	tampered := rewrite(t, p, p.Manifest, map[string][]byte{name: bad})
+	tp, err := read(t, tampered, pack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tp.Documents(name); len(d) == 0 || d[0].Streamed == nil {
+		t.Fatalf("the tampered line was not read as it streamed")
+	}
+	if res := r.verify(t, tp); res.Passed {
+		t.Fatalf("a pack with a changed payload verified:\n%s", report.PackText(res))
 	}
 }
