@@ -435,14 +435,18 @@ func (s *EnvelopeSink) End() (jsonl.Streamed, []byte) {
 	l.Digest = s.h.sum()
 	// The payload, PAE's head right before it: a pure Ed25519 check reads
 	// PAE where it lies.
-	buf := s.buf
-	if slack := cap(buf) - len(buf); slack > s.payload/8 && slack > 1<<16 {
+	buf, room := s.buf, s.room
+	head := appendPAEHead(nil, env.PayloadType, s.payload)
+	if len(head) > room {
+		// A line past the bound (its file grew as it was read): the
+		// head's room was too small.
+		buf, room = append(make([]byte, len(head), len(head)+s.payload), buf[room:]...), len(head)
+	} else if slack := cap(buf) - len(buf); slack > s.payload/8 && slack > 1<<16 {
 		buf = append(make([]byte, 0, len(buf)), buf...)
 	}
-	head := appendPAEHead(nil, env.PayloadType, s.payload)
-	start := s.room - len(head)
+	start := room - len(head)
 	copy(buf[start:], head)
-	env.Payload = buf[s.room:len(buf):len(buf)]
+	env.Payload = buf[room:len(buf):len(buf)]
 	l.pae = buf[start:len(buf):len(buf)]
 	return l, nil
 }

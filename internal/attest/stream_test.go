@@ -18,11 +18,12 @@ import (
 
 // sinkRead feeds line to an EnvelopeSink in chunks of the sizes given (the
 // last repeated), as jsonl gives a long line, and returns what it made of
-// it. ok is false when the sink did not take the line.
-func sinkRead(line []byte, chunks []int) (v jsonl.Streamed, back []byte, ok bool) {
+// it. ok is false when the sink did not take the line. The sink is told
+// the line has at most bound bytes (a line past it: a file that grew).
+func sinkRead(line []byte, chunks []int, bound int) (v jsonl.Streamed, back []byte, ok bool) {
 	s := &attest.EnvelopeSink{}
 	head := line[:min(len(line), 64<<10)]
-	if !s.Take(head, len(line)) {
+	if !s.Take(head, bound) {
 		return nil, nil, false
 	}
 	for i, rest := 0, line; len(rest) > 0; i++ {
@@ -44,9 +45,9 @@ func sinkRead(line []byte, chunks []int) (v jsonl.Streamed, back []byte, ok bool
 // checkSink holds the sink to ParseEnvelope on one line: a line it reads
 // is one ParseEnvelope accepts, with the same envelope, digest and bytes;
 // a line it gives back is given back exactly, to be read as before.
-func checkSink(t *testing.T, line []byte, chunks []int) (streamed bool) {
+func checkSink(t *testing.T, line []byte, chunks []int, bound int) (streamed bool) {
 	t.Helper()
-	v, back, ok := sinkRead(line, chunks)
+	v, back, ok := sinkRead(line, chunks, bound)
 	if !ok {
 		return false
 	}
@@ -124,8 +125,10 @@ func TestEnvelopeSink(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, chunks := range [][]int{nil, {1}, {7}, {3, 1, 4, 1, 5, 9, 2, 6}} {
-				if got := checkSink(t, []byte(tt.line), chunks); got != tt.stream {
-					t.Errorf("chunks %v: streamed = %v, want %v", chunks, got, tt.stream)
+				for _, bound := range []int{len(tt.line), 1} {
+					if got := checkSink(t, []byte(tt.line), chunks, bound); got != tt.stream {
+						t.Errorf("chunks %v, bound %d: streamed = %v, want %v", chunks, bound, got, tt.stream)
+					}
 				}
 			}
 		})
@@ -137,7 +140,7 @@ func TestEnvelopeSink(t *testing.T) {
 		`{"payloadType": "t","payload":"QQ=="` + sigs,
 		`{"payloadType":"t\x7f","payload":"QQ=="` + sigs,
 	} {
-		if _, _, ok := sinkRead([]byte(line), nil); ok {
+		if _, _, ok := sinkRead([]byte(line), nil, len(line)); ok {
 			t.Errorf("Take(%q) = true, want false", line)
 		}
 	}
@@ -244,12 +247,16 @@ func FuzzEnvelopeSink(f *testing.F) {
 		for i, c := range chunks {
 			sizes[i] = int(c)
 		}
-		checkSink(t, line, sizes)
+		bound := len(line)
+		if len(chunks) > 0 && chunks[0]%2 == 1 {
+			bound = int(chunks[0]) // a line past its bound
+		}
+		checkSink(t, line, sizes, bound)
 		// Consign's own form of any envelope ParseEnvelope reads is
 		// always read as it streams.
 		if env, _, err := attest.ParseEnvelope(line); err == nil {
 			if out, err := env.MarshalJSON(); err == nil && plainType(env.PayloadType) {
-				if !checkSink(t, out, sizes) {
+				if !checkSink(t, out, sizes, bound) {
 					t.Fatalf("the sink did not read consign's own envelope\n%s", out)
 				}
 			}

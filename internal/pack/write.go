@@ -203,35 +203,30 @@ func (c *Content) copyTo(w io.Writer) error {
 // writeLines writes lines to w, each followed by a newline, and returns
 // the bytes written.
 func writeLines(w io.Writer, lines []jsonl.Line) (int64, error) {
-	cw := &countWriter{w: w}
+	var n int64
 	for _, l := range lines {
+		var k int64
 		var err error
 		switch v := l.Streamed.(type) {
 		case nil:
-			_, err = cw.Write(l.Data)
+			k, err = writeBytes(w, l.Data)
 		case io.WriterTo:
-			_, err = v.WriteTo(cw)
+			k, err = v.WriteTo(w)
 		default:
-			_, err = cw.Write(v.AppendLine(nil))
+			k, err = writeBytes(w, v.AppendLine(nil))
 		}
-		if err == nil {
-			_, err = cw.Write([]byte{'\n'})
+		if n += k; err != nil {
+			return n, err
 		}
-		if err != nil {
-			return cw.n, err
+		if k, err = writeBytes(w, []byte{'\n'}); err != nil {
+			return n + k, err
 		}
+		n += k
 	}
-	return cw.n, nil
+	return n, nil
 }
 
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+func writeBytes(w io.Writer, b []byte) (int64, error) {
+	n, err := w.Write(b)
+	return int64(n), err
 }
