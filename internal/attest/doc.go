@@ -15,6 +15,12 @@
 // [digest.Set.Validate]. A parse either returns a complete value or nil
 // and an error; never a partial value.
 //
+// A long envelope line (a step of a million files is some 300 MB) can be
+// read as it streams by an [EnvelopeSink] given to jsonl: the payload is
+// decoded a piece at a time and the line is never held whole beside it.
+// The sink reads only what [ParseEnvelope] reads, to the same envelope,
+// and gives every other line back byte for byte to be read as before.
+//
 // Verification ([VerifyEnvelope], [VerifyItem]) checks the payload type,
 // then signatures over the exact signed bytes (the PAE, never a
 // re-encoding), and only then the statement inside, its predicate type
