@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -40,11 +41,11 @@ func TestSink(t *testing.T) {
 	long := strings.Repeat("x", 100<<10)
 	file := "{s" + long + "}  \r\n\n  {s" + long + "!\n{t" + long + "}\n{}\n   {s" + long + "}"
 	s := &lenSink{}
-	got, err := jsonl.StreamDocuments(strings.NewReader(file), "f", jsonl.Limits{}, s)
+	got, err := jsonl.StreamDocuments(context.Background(), strings.NewReader(file), "f", jsonl.Limits{}, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := jsonl.Documents(strings.NewReader(file), "f", jsonl.Limits{})
+	want, err := jsonl.Documents(context.Background(), strings.NewReader(file), "f", jsonl.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +67,11 @@ func TestSink(t *testing.T) {
 	}
 	// A streamed line is bounded as any: the same error, and the reader
 	// stops there.
-	_, err = jsonl.StreamDocuments(strings.NewReader("{}\n{s"+long+"}\n"), "f", jsonl.Limits{Line: 90 << 10}, &lenSink{})
+	_, err = jsonl.StreamDocuments(context.Background(), strings.NewReader("{}\n{s"+long+"}\n"), "f", jsonl.Limits{Line: 90 << 10}, &lenSink{})
 	if !errors.Is(err, jsonl.ErrLineTooLong) || !strings.Contains(err.Error(), "f:2: a line of more than 92160 bytes") {
 		t.Errorf("a long streamed line: %v, want ErrLineTooLong at f:2", err)
 	}
-	_, err = jsonl.StreamDocuments(strings.NewReader("{}\n{s"+long+"}\n{}\n"), "f", jsonl.Limits{Lines: 2}, &lenSink{})
+	_, err = jsonl.StreamDocuments(context.Background(), strings.NewReader("{}\n{s"+long+"}\n{}\n"), "f", jsonl.Limits{Lines: 2}, &lenSink{})
 	if !errors.Is(err, jsonl.ErrTooManyLines) {
 		t.Errorf("three lines, two allowed: %v, want ErrTooManyLines", err)
 	}

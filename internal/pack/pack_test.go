@@ -723,7 +723,7 @@ func TestStreamedEnvelopeLines(t *testing.T) {
 	data := r.cfg.Attestations[0].Data
 	held := r.build(t, pack.WriteOptions{})
 	for i, in := range r.cfg.Attestations {
-		docs, err := jsonl.StreamDocuments(bytes.NewReader(in.Data), in.Name, jsonl.Limits{}, &attest.EnvelopeSink{})
+		docs, err := jsonl.StreamDocuments(context.Background(), bytes.NewReader(in.Data), in.Name, jsonl.Limits{}, &attest.EnvelopeSink{})
 		if err != nil {
 			t.Fatal(err)
 		}
