@@ -211,7 +211,9 @@ func TestPrecomputedEd25519NotAPoint(t *testing.T) {
 	}
 	v, err := NewVerifier(pub)
 	if err != nil {
-		t.Skip("NewVerifier refuses a key that is no point:", err)
+		// Refusing such a key outright keeps the property too: there is
+		// then no verifier, table or not.
+		return
 	}
 	if p := v.Precomputed(); p != v {
 		t.Fatal("a table for a key that is no point")
