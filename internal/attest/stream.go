@@ -322,7 +322,9 @@ func (s *EnvelopeSink) decode(src []byte) bool {
 
 // grow makes room for n more bytes of payload: the buffer grows in a few
 // large steps (as jsonl grows a long line's), the last to the most a
-// payload of the line's bound can be.
+// payload of the line's bound can be. Past that bound (a file that grew
+// as it was read) it doubles, so that a write is not a copy of all the
+// payload decoded before it.
 func (s *EnvelopeSink) grow(n int) {
 	need := max(len(s.buf), s.room) + n
 	if s.buf != nil && need <= cap(s.buf) {
@@ -330,7 +332,10 @@ func (s *EnvelopeSink) grow(n int) {
 	}
 	most := s.room + s.bound/4*3 + 3
 	next := max(8*cap(s.buf), 1<<20)
-	if 4*next >= most {
+	switch {
+	case need > most:
+		next = max(2*cap(s.buf), 1<<20)
+	case 4*next >= most:
 		next = most
 	}
 	buf := make([]byte, max(len(s.buf), s.room), max(next, need))

@@ -146,6 +146,31 @@ func TestEnvelopeSink(t *testing.T) {
 	}
 }
 
+// A line past the bound the sink was told (a file that grew as it was
+// read) is read all the same, its buffer grown in a few steps: it was
+// grown to the exact size needed at every write past the bound, a copy of
+// all the payload decoded so far per 64 KiB, quadratic in the line.
+func TestEnvelopeSinkPastBound(t *testing.T) {
+	payload := bytes.Repeat([]byte("statement\xff\xfe\x00"), 400<<10) // 4.8 MiB
+	line := []byte(`{"payloadType":"t","payload":"` + base64.StdEncoding.EncodeToString(payload) +
+		`","signatures":[{"keyid":"k","sig":"AAAA"}]}`)
+	chunks := []int{64 << 10} // as jsonl gives a long line
+	for _, bound := range []int{1, 1 << 20} {
+		v, _, _ := sinkRead(line, chunks, bound)
+		el, ok := v.(*attest.EnvelopeLine)
+		if !ok || !bytes.Equal(el.Envelope.Payload, payload) || el.Digest != sha256.Sum256(line) {
+			t.Fatalf("bound %d: the sink did not read the line as it is", bound)
+		}
+		allocs := testing.AllocsPerRun(1, func() { sinkRead(line, chunks, bound) })
+		// About 100 writes: some 30 allocations in all (a few for the
+		// buffer, the rest for reading what follows the payload), where
+		// there were 200 (one a write).
+		if allocs > 60 {
+			t.Errorf("bound %d: %.0f allocations reading a line of %d bytes in %d-byte writes, want a few", bound, allocs, len(line), chunks[0])
+		}
+	}
+}
+
 // A JSON Lines file of envelope lines longer than jsonl's buffer: the
 // sink reads the canonical ones as they stream (their bytes never held
 // whole), gives back the others, and ReadDocuments then finds exactly
