@@ -281,3 +281,61 @@ func BenchmarkVerifyEd25519(b *testing.B) {
 		})
 	}
 }
+
+// Non-canonical encodings of a key (y + p, or x = 0 with the sign bit
+// set) are decoded as ed25519.Verify decodes them and hashed as written;
+// a non-canonical encoding of R never verifies, as [S]B - [k]A is
+// compared as its canonical encoding. The table verifier agrees on each.
+func TestPrecomputedEd25519NonCanonical(t *testing.T) {
+	enc := func(y byte, top byte) ed25519.PublicKey {
+		b := make([]byte, 32)
+		b[0] = y
+		b[31] = top
+		return b
+	}
+	// y = p + y' for y' < 19: 0xed + y' then 0xff..., 0x7f.
+	plusP := func(y byte) ed25519.PublicKey {
+		b := bytes.Repeat([]byte{0xff}, 32)
+		b[0], b[31] = 0xed+y, 0x7f
+		return b
+	}
+	keys := []ed25519.PublicKey{enc(1, 0x80), plusP(1), plusP(1), enc(0, 0x80), plusP(0)}
+	keys[2][31] |= 0x80
+	tested := 0
+	for _, pub := range keys {
+		if _, err := new(edwards25519.Point).SetBytes(pub); err != nil {
+			continue // no point: no table (TestPrecomputedEd25519NotAPoint)
+		}
+		if _, err := NewVerifier(pub); err != nil {
+			continue
+		}
+		tested++
+		_, pre := precomputed(t, pub)
+		for i := range 16 {
+			msg := fmt.Appendf(nil, "non-canonical key %d", i)
+			sig, _ := signRaw(edwards25519.NewScalar(), randomScalar(t), nil, pub, msg)
+			agree(t, pre, pub, msg, sig)
+		}
+	}
+	if tested < 3 {
+		t.Fatalf("%d non-canonical key encodings tested, want 3 or more", tested)
+	}
+	// R the identity, written non-canonically: [S]B - [k]A is the
+	// identity for S = k·a, encoded canonically, never as R was written.
+	a := randomScalar(t)
+	pub := ed25519.PublicKey(new(edwards25519.Point).ScalarBaseMult(a).Bytes())
+	_, pre := precomputed(t, pub)
+	for _, R := range [][]byte{enc(1, 0), enc(1, 0x80), plusP(1)} {
+		msg := []byte("identity nonce")
+		h := sha512.New()
+		h.Write(R)
+		h.Write(pub)
+		h.Write(msg)
+		k, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
+		sig := append(bytes.Clone(R), edwards25519.NewScalar().Multiply(k, a).Bytes()...)
+		got := agree(t, pre, pub, msg, sig)
+		if canonical := bytes.Equal(R, enc(1, 0)); got != canonical {
+			t.Fatalf("R %x: accepted = %v", R, got)
+		}
+	}
+}
