@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +20,8 @@ import (
 //
 // It starts consign in the script's directory, sends it SIGNAL (INT or
 // TERM) after the duration AFTER, and fails unless consign then exits with
-// status CODE and says on stderr that it was interrupted. @BIGTREE@ in
-// ARGS is the Go module cache, which holds every module this repository
-// builds with (gigabytes): scanning it outlasts AFTER on any machine. The Go
-// source tree it replaced is scanned in about a second on a quiet machine
-// with a warm page cache, which let consign finish before the signal.
+// status CODE and says on stderr that it was interrupted. @GOSRC@ in ARGS
+// is a directory large enough that scanning it outlasts AFTER.
 func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 4 {
 		ts.Fatalf("usage: interrupt INT|TERM after code program [args...]")
@@ -40,9 +38,7 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	cargs := args[4:]
 	for i, a := range cargs {
-		if strings.Contains(a, "@BIGTREE@") {
-			cargs[i] = strings.ReplaceAll(a, "@BIGTREE@", goModCache(ts))
-		}
+		cargs[i] = strings.ReplaceAll(a, "@GOSRC@", filepath.Join(build.Default.GOROOT, "src"))
 	}
 	cmd := exec.Command(prog, cargs...)
 	cmd.Dir = ts.MkAbs(".")
@@ -76,17 +72,6 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if !strings.Contains(stderr.String(), "consign: error: interrupted by SIG"+args[0]) {
 		ts.Fatalf("%s did not say it was interrupted", args[3])
 	}
-}
-
-// goModCache is the directory of 'go env GOMODCACHE'.
-func goModCache(ts *testscript.TestScript) string {
-	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	ts.Check(err)
-	dir := strings.TrimSpace(string(out))
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		ts.Fatalf("interrupt: the Go module cache %q is not a directory (%v)", dir, err)
-	}
-	return dir
 }
 
 func lookPath(path, name string) (string, error) {
