@@ -19,7 +19,7 @@ import (
 //	interrupt SIGNAL AFTER CODE consign ARGS...
 //
 // It starts consign in the script's directory, sends it SIGNAL (INT or
-// TERM) after the duration AFTER, and fails unless consign then exits with
+// TERM) the duration AFTER past consign's start-up (see [startupTime]), and fails unless consign then exits with
 // status CODE and says on stderr that it was interrupted. @GOSRC@ in ARGS
 // is a directory large enough that scanning it outlasts AFTER.
 func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -48,8 +48,9 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	wait := after + 2*startupTime(prog, cmd.Env)
 	ts.Check(cmd.Start())
-	time.Sleep(after)
+	time.Sleep(wait)
 	ts.Check(cmd.Process.Signal(sig))
 	// A guard, far beyond any clean exit, so that a consign that ignores
 	// the signal fails the script rather than hangs it: it measures nothing.
@@ -72,6 +73,21 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if !strings.Contains(stderr.String(), "consign: error: interrupted by SIG"+args[0]) {
 		ts.Fatalf("%s did not say it was interrupted", args[3])
 	}
+}
+
+// startupTime is how long prog takes to start and end doing next to nothing
+// ('consign version'): some 40 ms for a plain build, a second for a
+// -race one. interrupt waits twice that before its AFTER, so that the
+// signal finds consign's handler in place and its work under way on any
+// build and machine, rather than killing consign before the handler (a
+// race build) or coming after the work is done (a plain build, where the
+// scan of AFTER's example takes about a second).
+func startupTime(prog string, env []string) time.Duration {
+	c := exec.Command(prog, "version")
+	c.Env = env
+	start := time.Now()
+	c.Run()
+	return time.Since(start)
 }
 
 func lookPath(path, name string) (string, error) {
