@@ -6,9 +6,9 @@
 # proxy (the versions go.mod requires) into $E2E_DIR/bin, outside the
 # repository; builds the fixtures (bench/e2efix, cached in
 # $CONSIGN_BENCH_DIR); then runs every pair of commands COUNT times,
-# interleaved (A, B, A, B, ...), each under /usr/bin/time for its wall time,
-# CPU time (user + system) and peak RSS, and writes the medians, min-max and
-# ratios with the machine and its load average.
+# interleaved (A, B, A, B, ...), each under bench/rusage for its wall time,
+# CPU time (user + system, to the microsecond) and peak RSS, and writes the
+# medians, min-max and ratios with the machine and its load average.
 #
 # Environment: COUNT (runs of each command, default 5), E2E_DIR (binaries
 # and scratch files, default /tmp/consign-e2e), CONSIGN_BENCH_DIR (fixture
@@ -36,10 +36,6 @@ results=$E2E_DIR/results
 case "$(realpath -m "$E2E_DIR")/" in
 "$repo"/*) echo "e2e.sh: E2E_DIR must be outside the repository" >&2; exit 2 ;;
 esac
-if [ ! -x /usr/bin/time ]; then
-	echo "e2e.sh: needs GNU time at /usr/bin/time (apt-get install time)" >&2
-	exit 2
-fi
 mkdir -p "$bin" "$work" "$results"
 # consign verify --policy remembers the policy versions it has verified per
 # product (--state, in the user's config directory by default). The runs keep
@@ -61,6 +57,7 @@ install() {
 	GOBIN=$bin go install "$pkg@$v"
 }
 go build -o "$bin/consign" ./cmd/consign
+go build -o "$bin/rusage" ./bench/rusage
 intoto_v=$(version github.com/in-toto/in-toto-golang)
 cosign_v=$(version github.com/sigstore/cosign/v2)
 syft_v=$(version github.com/anchore/syft)
@@ -107,15 +104,16 @@ head -n1 large.jsonl >large.envelope.json # cosign reads one envelope, not JSON 
 mkdir -p links
 
 # ---- Measuring ----
-# measure FILE CMD: run CMD with bash in $work under /usr/bin/time and
-# append "wall cpu maxrss_kib exit" to FILE.
+# measure FILE CMD: run CMD with bash in $work under bench/rusage (GNU time
+# prints CPU seconds to 10 ms only) and append "wall cpu maxrss_kib exit" to
+# FILE.
 measure() {
 	local file=$1 cmd=$2 t
 	t=$(mktemp)
 	set +e
-	/usr/bin/time -f '%e %U %S %M %x' -o "$t" bash -c "$cmd" >/dev/null 2>>"$results/stderr.log"
+	"$bin/rusage" -o "$t" bash -c "$cmd" >/dev/null 2>>"$results/stderr.log"
 	set -e
-	tail -n1 "$t" | awk '{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, $5 }' >>"$file"
+	tail -n1 "$t" | awk '{ printf "%.3f %.3f %s %s\n", $1, $2 + $3, $4, $5 }' >>"$file"
 	rm -f "$t"
 }
 
@@ -221,7 +219,7 @@ fails() { awk '$4 != 0 { n++ } END { print n + 0 }' "$1"; }
 	echo
 	echo "Written by \`bench/e2e.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): N runs of each command, A and B"
 	echo "interleaved, after one untimed run of each (warm page cache). Wall and CPU (user + system)"
-	echo "seconds and peak RSS from /usr/bin/time; medians, with min-max. Ratios: B's median over A's"
+	echo "seconds (to the millisecond) and peak RSS from bench/rusage (wait4); medians, with min-max. Ratios: B's median over A's"
 	echo "for time (above 1: consign is faster), A's over B's for memory (below 1: consign uses less)."
 	echo
 	echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
@@ -251,7 +249,7 @@ fails() { awk '$4 != 0 { n++ } END { print n + 0 }' "$1"; }
 			-v aw="$aw" -v awmin="$awmin" -v awmax="$awmax" -v bw="$bw" -v bwmin="$bwmin" -v bwmax="$bwmax" \
 			-v ac="$ac" -v acmin="$acmin" -v acmax="$acmax" -v bc="$bc" -v bcmin="$bcmin" -v bcmax="$bcmax" \
 			-v ar="$ar" -v br="$br" -v ld="$load" -v runs="$(wc -l <"$a")" 'BEGIN {
-			printf "| %s | `%s` | `%s` | %d | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | **%.2f** | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | **%.2f** | %.0f | %.0f | %.2f | %s |\n",
+			printf "| %s | `%s` | `%s` | %d | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | **%.2f** | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | **%.2f** | %.0f | %.0f | %.2f | %s |\n",
 				n, ca, cb, runs, aw, awmin, awmax, bw, bwmin, bwmax, (aw > 0 ? bw / aw : 0), ac, acmin, acmax, bc, bcmin, bcmax, (ac > 0 ? bc / ac : 0), ar / 1024, br / 1024, (br > 0 ? ar / br : 0), ld }'
 	done <"$results/order"
 	echo
