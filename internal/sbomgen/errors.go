@@ -24,6 +24,11 @@ var (
 	// appears twice, or it is over the extraction limits.
 	ErrArchive = fmt.Errorf("%w: archive cannot be read safely", ErrTarget)
 
+	// ErrWorkDir is returned when a file target has nowhere to be linked
+	// or copied for the scan: neither beside it nor in the temporary
+	// directory (TMPDIR) can consign make a private directory.
+	ErrWorkDir = errors.New("no directory to hold the target for the scan")
+
 	// ErrScan is returned when cataloguing fails, including when a parser
 	// inside syft panics (the panic becomes this error, never a crash).
 	ErrScan = errors.New("scan failed")

@@ -192,8 +192,9 @@ func (r *Result) PackageKeys() []string {
 // Errors wrap [ErrConfig] (see [Config.Validate]), [ErrNoTarget] (no such
 // path), [ErrImage] (an image reference that does not resolve),
 // [ErrArchive] (a corrupt or hostile archive, also [limits.ErrTooLarge]
-// when over a limit) or [ErrScan] (cataloguing failed; a panic in a
-// cataloger is one). Credentials given in a registry
+// when over a limit), [ErrWorkDir] (a file target that cannot be linked
+// or copied for the scan: see pinDir) or [ErrScan] (cataloguing failed; a
+// panic in a cataloger is one). Credentials given in a registry
 // reference never appear in an error.
 func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err := cfg.Validate(); err != nil {
@@ -210,7 +211,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	if t.file != nil {
 		// The file checked is the file read: syft and the others read it
 		// by a name in a directory of the scan's own.
-		dir, err := os.MkdirTemp("", "consign-sbom-target-")
+		dir, err := pinDir(t.path)
 		if err != nil {
 			return nil, err
 		}

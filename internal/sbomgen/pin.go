@@ -38,6 +38,39 @@ func openTarget(p string) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
+// pinDir makes the private directory (mode 0700) a file target is pinned
+// in ([pinTarget]); the caller removes it. It is made beside the target
+// first, in the directory that holds the file (symbolic links followed), so
+// that the hard link works (one file system) and a copy, where a link
+// cannot be made, goes to the target's disk: a copy into os.TempDir, often
+// a tmpfs, costs the target's size in memory. That directory is used only
+// where nobody else can rename what consign makes in it (see
+// [privateParent]); else, and where it cannot be written, the directory
+// is made in os.TempDir, as it always was. Where neither can be made,
+// pinDir returns an error wrapping [ErrWorkDir] that names both.
+func pinDir(target string) (string, error) {
+	real, err := filepath.EvalSymlinks(target)
+	if err != nil {
+		real = target
+	}
+	beside := filepath.Dir(real)
+	var besideErr error
+	if privateParent(beside) {
+		dir, err := os.MkdirTemp(beside, ".consign-sbom-")
+		if err == nil {
+			return dir, nil
+		}
+		besideErr = err
+	} else {
+		besideErr = fmt.Errorf("%s: another user owns it or may write in it", beside)
+	}
+	dir, err := os.MkdirTemp("", "consign-sbom-target-")
+	if err == nil {
+		return dir, nil
+	}
+	return "", fmt.Errorf("%w %s: beside it: %v; in TMPDIR: %v", ErrWorkDir, target, besideErr, err)
+}
+
 // pinTarget makes the regular file t.file, opened and checked by
 // [openTarget], reachable by a name in dir, a private directory of the
 // scan, under the target's own base name; everything that reads the

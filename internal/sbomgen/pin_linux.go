@@ -24,3 +24,18 @@ func linkOpenFile(f *os.File, name string) error {
 	}
 	return lerr
 }
+
+// privateParent tells whether what consign makes in the directory dir
+// stays where it was made: dir is owned by this user or by root, and
+// nobody else may write in it, unless it is sticky (as /tmp is: others
+// may not rename or remove what this user makes there).
+func privateParent(dir string) bool {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return false
+	}
+	if st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+		return false
+	}
+	return st.Mode&0o022 == 0 || st.Mode&unix.S_ISVTX != 0
+}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +81,8 @@ func TestTargetSwappedForPipe(t *testing.T) {
 // TestPinCopyCancelled: a target that has to be copied for the scan (no
 // link across file systems) is not copied on once the context has ended
 // (a Ctrl-C): Generate fails with the context's error before anything
-// scans, and leaves nothing in the temporary directory. The copy used to
+// scans, and leaves nothing beside the target or in the temporary
+// directory. The copy used to
 // run to the end of the file, however large (33 s for 6 GB to a tmpfs,
 // after the Ctrl-C). A target copied to the end is scanned as itself.
 func TestPinCopyCancelled(t *testing.T) {
@@ -108,6 +111,9 @@ func TestPinCopyCancelled(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left in the temporary directory: %v", left)
 	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Errorf("left beside the target: %v", left)
+	}
 
 	small := filepath.Join(dir, "requirements.txt")
 	must(t, os.WriteFile(small, []byte("requests==2.31.0\n"), 0o644))
@@ -124,4 +130,152 @@ func TestPinCopyCancelled(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left in the temporary directory: %v", left)
 	}
+	if left, _ := os.ReadDir(dir); len(left) != 2 {
+		t.Errorf("left beside the target: %v", left)
+	}
+}
+
+// TestPinDir: a file target is pinned in a private directory (0700) made
+// beside it, by a hard link (no copy: a copy into a tmpfs TMPDIR cost the
+// target's size in memory), and the directory is gone once the scan ends,
+// or is cancelled. Where the target's directory is not private (others may
+// write in it and it is not sticky: they could rename consign's directory
+// and put another file in its place) the pin goes into TMPDIR, as it
+// always did; where neither will do, the error wraps ErrWorkDir and names
+// both.
+func TestPinDir(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux links an open file and pins it beside the target")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "requirements.txt")
+	must(t, os.WriteFile(target, []byte("requests==2.31.0\n"), 0o644))
+	link := filepath.Join(t.TempDir(), "requirements.txt") // a symbolic link, in another directory
+	must(t, os.Symlink(target, link))
+
+	// pinnedIn is the one directory in "in" (the pin's), and the pinned
+	// file in it, while the scan runs.
+	pinnedIn := func(t *testing.T, in string) (os.FileInfo, os.FileInfo) {
+		t.Helper()
+		ents, err := os.ReadDir(in)
+		must(t, err)
+		var dirs []string
+		for _, e := range ents {
+			if e.IsDir() {
+				dirs = append(dirs, e.Name())
+			}
+		}
+		if len(dirs) != 1 {
+			t.Fatalf("directories in %s during the scan: %v, want the pin's", in, dirs)
+		}
+		di, err := os.Lstat(filepath.Join(in, dirs[0]))
+		must(t, err)
+		files, err := os.ReadDir(filepath.Join(in, dirs[0]))
+		must(t, err)
+		if len(files) != 1 {
+			t.Fatalf("in the pin's directory: %v, want the target", files)
+		}
+		fi, err := files[0].Info()
+		must(t, err)
+		return di, fi
+	}
+	orig, err := os.Stat(target)
+	must(t, err)
+	for name, given := range map[string]string{"file": target, "symlink": link} {
+		t.Run(name, func(t *testing.T) {
+			var di, fi os.FileInfo
+			testOnlyResolved = func(string) { di, fi = pinnedIn(t, dir) }
+			defer func() { testOnlyResolved = nil }()
+			res, err := Generate(context.Background(), Config{Target: given, NoGoModCache: true})
+			if err != nil {
+				t.Fatalf("Generate(%q) = %v", given, err)
+			}
+			if n := res.s.Artifacts.Packages.PackageCount(); n != 1 {
+				t.Errorf("%d packages found, want requests", n)
+			}
+			if !strings.HasPrefix(di.Name(), ".consign-sbom-") || di.Mode().Perm() != 0o700 {
+				t.Errorf("the pin's directory %s has mode %v, want .consign-sbom-* with 0700", di.Name(), di.Mode())
+			}
+			if !os.SameFile(fi, orig) {
+				t.Errorf("the pinned file is not a hard link to the target: %v", fi)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 1 {
+				t.Errorf("left beside the target: %v", left)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("left in TMPDIR: %v", left)
+			}
+		})
+	}
+
+	t.Run("cancelled", func(t *testing.T) {
+		var pinned bool
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		testOnlyResolved = func(string) { pinnedIn(t, dir); pinned = true; cancel() }
+		defer func() { testOnlyResolved = nil }()
+		if _, err := Generate(ctx, Config{Target: target, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Generate(cancelled once pinned) = %v, want %v", err, context.Canceled)
+		}
+		if !pinned {
+			t.Fatal("the target was never pinned")
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 1 {
+			t.Errorf("left beside the target after a cancel: %v", left)
+		}
+	})
+
+	// A directory others may write in: the pin goes to TMPDIR.
+	shared := t.TempDir()
+	must(t, os.Chmod(shared, 0o777))
+	other := filepath.Join(shared, "requirements.txt")
+	must(t, os.WriteFile(other, []byte("requests==2.31.0\n"), 0o644))
+	t.Run("shared", func(t *testing.T) {
+		var di os.FileInfo
+		testOnlyResolved = func(string) { di, _ = pinnedIn(t, tmp) }
+		defer func() { testOnlyResolved = nil }()
+		if _, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true}); err != nil {
+			t.Fatalf("Generate(%q) = %v", other, err)
+		}
+		if !strings.HasPrefix(di.Name(), "consign-sbom-target-") || di.Mode().Perm() != 0o700 {
+			t.Errorf("the pin's directory %s in TMPDIR has mode %v, want consign-sbom-target-* with 0700", di.Name(), di.Mode())
+		}
+		if left, _ := os.ReadDir(shared); len(left) != 1 {
+			t.Errorf("left beside the target: %v", left)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("left in TMPDIR: %v", left)
+		}
+	})
+	// The same, sticky (as /tmp is): others cannot rename the pin's
+	// directory, and it is made beside the target.
+	t.Run("sticky", func(t *testing.T) {
+		must(t, os.Chmod(shared, 0o777|os.ModeSticky))
+		defer os.Chmod(shared, 0o777)
+		testOnlyResolved = func(string) { pinnedIn(t, shared) }
+		defer func() { testOnlyResolved = nil }()
+		if _, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true}); err != nil {
+			t.Fatalf("Generate(%q) = %v", other, err)
+		}
+	})
+
+	t.Run("nowhere", func(t *testing.T) {
+		t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+		testOnlyResolved = func(string) { t.Error("scanned with nowhere to pin the target") }
+		defer func() { testOnlyResolved = nil }()
+		_, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true})
+		if !errors.Is(err, ErrWorkDir) {
+			t.Fatalf("Generate(%q, no TMPDIR, a shared directory) = %v, want %v", other, err, ErrWorkDir)
+		}
+		for _, want := range []string{shared, filepath.Join(tmp, "missing")} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not name %s", err, want)
+			}
+		}
+		if left, _ := os.ReadDir(shared); len(left) != 1 {
+			t.Errorf("left beside the target: %v", left)
+		}
+	})
 }
