@@ -66,7 +66,7 @@ and exits 3.`,
 			if err != nil {
 				return err
 			}
-			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
+			c, err := newClient(deps, serverURL, tokenFrom(deps, token))
 			if err != nil {
 				return err // client.ErrURL: a usage error, with its hint
 			}

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
+	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 )
@@ -98,6 +101,16 @@ func marshalLines[T any](vs []T) ([]byte, error) {
 		b.WriteByte('\n')
 	}
 	return b.Bytes(), nil
+}
+
+// newClient is the client of the server at serverURL (token may be
+// empty). It waits out a server that answers 429 or 503 with Retry-After
+// as [client.Config.MaxRetryWait] allows, and says so on stderr each time.
+// Its error wraps client.ErrURL: a usage error, with its hint.
+func newClient(deps *Deps, serverURL, token string) (*client.Client, error) {
+	return client.New(client.Config{URL: serverURL, Token: token, OnRetry: func(e *api.Error, wait time.Duration) {
+		fmt.Fprintf(deps.Stderr, "consign: %v; trying again in %s\n", e, wait)
+	}})
 }
 
 // tokenFrom is --token, else CONSIGN_TOKEN.

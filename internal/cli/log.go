@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/tlog"
 )
@@ -114,7 +113,7 @@ func newCmdLogCheckpoint(deps *Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
+			c, err := newClient(deps, serverURL, tokenFrom(deps, token))
 			if err != nil {
 				return err // client.ErrURL: a usage error, with its hint
 			}

@@ -69,7 +69,7 @@ consistent or alert).`,
 			if err != nil {
 				return monitorError(err)
 			}
-			c, err := client.New(client.Config{URL: serverURL, Token: tokenFrom(deps, token)})
+			c, err := newClient(deps, serverURL, tokenFrom(deps, token))
 			if err != nil {
 				return err // client.ErrURL: a usage error, with its hint
 			}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/fsutil"
 	"github.com/consign-dev/consign/internal/pack"
@@ -101,7 +100,7 @@ func (f *packFlags) buildConfig(ctx context.Context, deps *Deps, args []string) 
 		}
 	}
 	if f.serverURL != "" {
-		if cfg.Log, err = client.New(client.Config{URL: f.serverURL}); err != nil {
+		if cfg.Log, err = newClient(deps, f.serverURL, ""); err != nil {
 			return cfg, err
 		}
 	}

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/consign-dev/consign/internal/api"
 
 	"github.com/consign-dev/consign/internal/client"
 	"github.com/consign-dev/consign/internal/fsutil"
@@ -118,9 +115,7 @@ process lists). --product is needed only when the token is for several products.
 			if err != nil {
 				return err
 			}
-			c, err := client.New(client.Config{URL: serverURL, Token: tok, OnRetry: func(e *api.Error, wait time.Duration) {
-				fmt.Fprintf(deps.Stderr, "consign: %v; sending again in %s\n", e, wait)
-			}})
+			c, err := newClient(deps, serverURL, tok)
 			if err != nil {
 				return err // client.ErrURL: a usage error, with its hint
 			}

@@ -8,6 +8,11 @@
 // endpoint), checked against its declared length before any byte is read,
 // so that a hostile or broken server's endless or huge answer is an error
 // wrapping [limits.ErrTooLarge], never memory spent.
+//
+// A server that answers 429 (rate limited) or 503 (busy) with Retry-After
+// is waited out and asked again, within [Config.MaxRetryWait] for each
+// call, [Config.OnRetry] told of each wait; past it, the error is an
+// [*api.Error] wrapping [api.ErrRateLimited] or [api.ErrOverloaded].
 package client
 
 import (
@@ -67,13 +72,15 @@ type Config struct {
 	// with a smaller bound of their own (checkpoints, proofs, publish
 	// results) are capped at that.
 	MaxResponse int64
-	// MaxRetryWait is how long in all [Client.Publish] may wait, as the
-	// server's Retry-After says, to send a request again that the server
-	// answered 429 (the token over its rate or with too much in flight)
-	// or 503 (the log busy): a publish is idempotent, so sending it again
-	// is safe. An answer asking for a longer wait than is left is
-	// returned as the error. 0 means DefaultMaxRetryWait; a negative
-	// value never retries.
+	// MaxRetryWait is how long in all one call of the client may wait,
+	// as the server's Retry-After says, to send a request again that the
+	// server answered 429 (the token over its rate or with too much in
+	// flight) or 503 (the log busy): every request the client sends is
+	// idempotent (a publish too: an envelope published twice is logged
+	// once), so sending it again is safe. The pages of one
+	// [Client.EachAttestation] share one budget. An answer asking for a
+	// longer wait than is left is returned as the error. 0 means
+	// DefaultMaxRetryWait; a negative value never retries.
 	MaxRetryWait time.Duration
 	// OnRetry, if set, is called before each wait with the answer and
 	// how long the client waits.
@@ -130,10 +137,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // doRetrying is [Client.do], sent again after the wait the server asks
-// for while it answers 429 or 503 and the client's retry budget lasts.
-// Only idempotent requests may use it.
-func (c *Client) doRetrying(ctx context.Context, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
-	left := c.retryWait
+// for while it answers 429 or 503 and the retry budget *left lasts (each
+// wait is taken from it: a caller that sends several requests for one
+// call shares one budget among them). Only idempotent requests may use it.
+func (c *Client) doRetrying(ctx context.Context, left *time.Duration, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
 	for {
 		data, h, err := c.do(ctx, method, path, q, body, max)
 		var e *api.Error
@@ -144,10 +151,10 @@ func (c *Client) doRetrying(ctx context.Context, method, path string, q url.Valu
 		if wait <= 0 {
 			wait = time.Second
 		}
-		if wait > left {
+		if wait > *left {
 			return nil, nil, err
 		}
-		left -= wait
+		*left -= wait
 		if c.onRetry != nil {
 			c.onRetry(e, wait)
 		}
@@ -266,6 +273,13 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	return data, resp.Header, nil
 }
 
+// get is a GET of path, waited out and sent again as [Config.MaxRetryWait]
+// allows while the server answers 429 or 503 ([Client.doRetrying]).
+func (c *Client) get(ctx context.Context, path string, q url.Values, max int64) ([]byte, http.Header, error) {
+	left := c.retryWait
+	return c.doRetrying(ctx, &left, http.MethodGet, path, q, nil, max)
+}
+
 func unwrapURLError(err error) error {
 	if ue, ok := err.(*url.Error); ok {
 		return ue.Err
@@ -288,7 +302,8 @@ func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte
 	if product != "" {
 		q.Set("product", product)
 	}
-	data, _, err := c.doRetrying(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
+	left := c.retryWait
+	data, _, err := c.doRetrying(ctx, &left, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
 	if err != nil {
 		return nil, err
 	}
@@ -341,8 +356,9 @@ func (c *Client) EachAttestation(ctx context.Context, subject tlog.Hash, fn func
 	var count int
 	var total int64
 	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {strconv.Itoa(pageSize)}}
+	left := c.retryWait
 	for {
-		data, _, err := c.do(ctx, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
+		data, _, err := c.doRetrying(ctx, &left, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
 		if err != nil {
 			return err
 		}
@@ -402,7 +418,7 @@ func checkPage(page *api.AttestationsResponse, after *int64) error {
 
 // Entry returns the entry at index.
 func (c *Client) Entry(ctx context.Context, index uint64) (*api.Attestation, error) {
-	data, _, err := c.do(ctx, http.MethodGet, "/api/v1/entries/"+strconv.FormatUint(index, 10), nil, nil, int64(limits.LogEnvelope)+1<<20)
+	data, _, err := c.get(ctx, "/api/v1/entries/"+strconv.FormatUint(index, 10), nil, int64(limits.LogEnvelope)+1<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -415,14 +431,14 @@ func (c *Client) Entry(ctx context.Context, index uint64) (*api.Attestation, err
 
 // Checkpoint returns the server's current signed checkpoint, unverified.
 func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
-	data, _, err := c.do(ctx, http.MethodGet, "/api/v1/log/checkpoint", nil, nil, tlog.MaxCheckpointSize)
+	data, _, err := c.get(ctx, "/api/v1/log/checkpoint", nil, tlog.MaxCheckpointSize)
 	return data, err
 }
 
 // Consistency returns the consistency proof from size from to size to, unverified.
 func (c *Client) Consistency(ctx context.Context, from, to uint64) ([]tlog.Hash, error) {
 	q := url.Values{"from": {strconv.FormatUint(from, 10)}, "to": {strconv.FormatUint(to, 10)}}
-	data, _, err := c.do(ctx, http.MethodGet, "/api/v1/log/proof/consistency", q, nil, 64<<10)
+	data, _, err := c.get(ctx, "/api/v1/log/proof/consistency", q, 64<<10)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +454,7 @@ func (c *Client) Consistency(ctx context.Context, from, to uint64) ([]tlog.Hash,
 // Inclusion returns the inclusion proof of index in the tree of size, unverified.
 func (c *Client) Inclusion(ctx context.Context, index, size uint64) ([]tlog.Hash, error) {
 	q := url.Values{"index": {strconv.FormatUint(index, 10)}, "size": {strconv.FormatUint(size, 10)}}
-	data, _, err := c.do(ctx, http.MethodGet, "/api/v1/log/proof/inclusion", q, nil, 64<<10)
+	data, _, err := c.get(ctx, "/api/v1/log/proof/inclusion", q, 64<<10)
 	if err != nil {
 		return nil, err
 	}

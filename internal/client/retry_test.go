@@ -3,8 +3,11 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,21 +16,31 @@ import (
 	"github.com/consign-dev/consign/internal/client"
 )
 
-// busyThen answers the first busy publishes with status and Retry-After
-// retryAfter, then one result per request.
-func busyThen(busy int32, status int, retryAfter string) (*httptest.Server, *atomic.Int32) {
-	var n atomic.Int32
+// busy answers the first n requests with status and Retry-After
+// retryAfter, then body; it fails the test on a request of another
+// method than method.
+func busy(t *testing.T, n int32, status int, retryAfter, method, body string) (*httptest.Server, *atomic.Int32) {
+	var got atomic.Int32
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) <= busy {
+		if r.Method != method {
+			t.Errorf("%s %s, want a %s", r.Method, r.URL, method)
+		}
+		if got.Add(1) <= n {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.Header().Set("Retry-After", retryAfter)
 			w.WriteHeader(status)
 			w.Write([]byte(`{"title":"rate limit exceeded","detail":"rate limit exceeded; retry after 1s"}`))
 			return
 		}
-		w.Write([]byte(`{"results":[{"index":7,"duplicate":true}]}`))
+		w.Write([]byte(body))
 	}))
-	return hs, &n
+	t.Cleanup(hs.Close)
+	return hs, &got
+}
+
+// busyThen is [busy] for publishes: one result per request.
+func busyThen(t *testing.T, n int32, status int, retryAfter string) (*httptest.Server, *atomic.Int32) {
+	return busy(t, n, status, retryAfter, http.MethodPost, `{"results":[{"index":7,"duplicate":true}]}`)
 }
 
 // TestPublishWaitsOutRetryAfter: a publish answered 429 or 503 is sent
@@ -36,7 +49,7 @@ func busyThen(busy int32, status int, retryAfter string) (*httptest.Server, *ato
 // instead of failing at its third batch.
 func TestPublishWaitsOutRetryAfter(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
-		hs, n := busyThen(1, status, "1")
+		hs, n := busyThen(t, 1, status, "1")
 		var waits []time.Duration
 		c, err := client.New(client.Config{URL: hs.URL, Token: "t", OnRetry: func(e *api.Error, d time.Duration) {
 			if e.Status != status {
@@ -60,7 +73,6 @@ func TestPublishWaitsOutRetryAfter(t *testing.T) {
 		if len(waits) != 1 || waits[0] != time.Second {
 			t.Errorf("status %d: OnRetry waits %v, want [1s]", status, waits)
 		}
-		hs.Close()
 	}
 }
 
@@ -78,8 +90,7 @@ func TestPublishRetryBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hs, n := busyThen(100, http.StatusTooManyRequests, tt.retryAfter)
-			defer hs.Close()
+			hs, n := busyThen(t, 100, http.StatusTooManyRequests, tt.retryAfter)
 			c, err := client.New(client.Config{URL: hs.URL, Token: "t", MaxRetryWait: tt.maxWait})
 			if err != nil {
 				t.Fatal(err)
@@ -94,8 +105,7 @@ func TestPublishRetryBudget(t *testing.T) {
 		})
 	}
 	t.Run("context ends while waiting", func(t *testing.T) {
-		hs, _ := busyThen(100, http.StatusTooManyRequests, "3")
-		defer hs.Close()
+		hs, _ := busyThen(t, 100, http.StatusTooManyRequests, "3")
 		ctx, cancel := context.WithCancel(context.Background())
 		c, err := client.New(client.Config{URL: hs.URL, Token: "t", OnRetry: func(*api.Error, time.Duration) { cancel() }})
 		if err != nil {
@@ -105,4 +115,124 @@ func TestPublishRetryBudget(t *testing.T) {
 			t.Fatalf("Publish = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// TestGetsWaitOutRetryAfter: every read of the server (the checkpoint,
+// proofs, an entry, the attestations about a subject) answered 429 or
+// 503 is asked again after the server's Retry-After, as a publish is,
+// and OnRetry hears of each wait; it used to fail at the first busy
+// answer.
+func TestGetsWaitOutRetryAfter(t *testing.T) {
+	hash := strings.Repeat("A", 43) + "=" // base64 of 32 zero bytes
+	gets := []struct {
+		name string
+		body string
+		call func(context.Context, *client.Client) error
+	}{
+		{"checkpoint", "log.example\n1\n" + strings.Repeat("A", 43) + "=\n", func(ctx context.Context, c *client.Client) error {
+			_, err := c.Checkpoint(ctx)
+			return err
+		}},
+		{"entry", `{"index":3}`, func(ctx context.Context, c *client.Client) error {
+			a, err := c.Entry(ctx, 3)
+			if err == nil && a.Index != 3 {
+				err = fmt.Errorf("entry %d, want 3", a.Index)
+			}
+			return err
+		}},
+		{"inclusion", `{"inclusionProof":["` + hash + `"]}`, func(ctx context.Context, c *client.Client) error {
+			p, err := c.Inclusion(ctx, 0, 2)
+			if err == nil && len(p) != 1 {
+				err = fmt.Errorf("proof %v, want one hash", p)
+			}
+			return err
+		}},
+		{"consistency", `{"consistencyProof":["` + hash + `"]}`, func(ctx context.Context, c *client.Client) error {
+			p, err := c.Consistency(ctx, 1, 2)
+			if err == nil && len(p) != 1 {
+				err = fmt.Errorf("proof %v, want one hash", p)
+			}
+			return err
+		}},
+		{"attestations", `{"attestations":[{"index":5}]}`, func(ctx context.Context, c *client.Client) error {
+			all, err := c.Attestations(ctx, [32]byte{1})
+			if err == nil && (len(all) != 1 || all[0].Index != 5) {
+				err = fmt.Errorf("attestations %+v, want entry 5", all)
+			}
+			return err
+		}},
+	}
+	for _, g := range gets {
+		for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+			t.Run(fmt.Sprintf("%s/%d", g.name, status), func(t *testing.T) {
+				t.Parallel()
+				hs, n := busy(t, 1, status, "1", http.MethodGet, g.body)
+				var waits []time.Duration
+				c, err := client.New(client.Config{URL: hs.URL, OnRetry: func(e *api.Error, d time.Duration) {
+					if e.Status != status {
+						t.Errorf("OnRetry's error has status %d, want %d", e.Status, status)
+					}
+					waits = append(waits, d)
+				}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := g.call(context.Background(), c); err != nil {
+					t.Fatalf("%s = %v, want it asked again after Retry-After", g.name, err)
+				}
+				if got, want := n.Load(), int32(2); got != want {
+					t.Errorf("%d requests, want %d", got, want)
+				}
+				if want := []time.Duration{time.Second}; !slices.Equal(waits, want) {
+					t.Errorf("OnRetry waits %v, want %v", waits, want)
+				}
+			})
+		}
+	}
+}
+
+// TestGetRetryBudget: a read whose server asks for a longer wait than is
+// left of MaxRetryWait fails with the server's error at once, and the
+// pages of one EachAttestation share one budget: a server that answers
+// each page busy once does not make the client wait more than
+// MaxRetryWait in all.
+func TestGetRetryBudget(t *testing.T) {
+	hs, n := busy(t, 100, http.StatusServiceUnavailable, "3600", http.MethodGet, "")
+	c, err := client.New(client.Config{URL: hs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Checkpoint(context.Background()); !errors.Is(err, api.ErrOverloaded) {
+		t.Fatalf("Checkpoint = %v, want api.ErrOverloaded", err)
+	}
+	if got := n.Load(); got != 1 {
+		t.Errorf("%d requests, want 1", got)
+	}
+
+	// Every page is busy once, then served, and pages on to the next:
+	// with a budget of 2 s the third page's wait is over it.
+	var reqs atomic.Int32
+	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if reqs.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		i := int(reqs.Load() / 2)
+		fmt.Fprintf(w, `{"attestations":[{"index":%d}],"next":%d}`, i, i)
+	}))
+	defer pages.Close()
+	var waited time.Duration
+	c, err = client.New(client.Config{URL: pages.URL, MaxRetryWait: 2 * time.Second, OnRetry: func(_ *api.Error, d time.Duration) { waited += d }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	err = c.EachAttestation(context.Background(), [32]byte{1}, func(api.Attestation) error { got++; return nil })
+	if !errors.Is(err, api.ErrRateLimited) {
+		t.Fatalf("EachAttestation = %v, want api.ErrRateLimited once the budget is spent", err)
+	}
+	if got != 2 || waited != 2*time.Second {
+		t.Errorf("EachAttestation took %d pages after waiting %v in all, want 2 pages and 2s", got, waited)
+	}
 }
