@@ -282,7 +282,7 @@ func (f *packFixture) pack(v packVariant, out string) error {
 // verifyPack does what 'consign verify-pack' does: read the pack once,
 // checking every file against the manifest, and verify it.
 func (f *packFixture) verifyPack(name string) error {
-	p, err := pack.ReadFile(name, pack.Options{})
+	p, err := pack.ReadFile(context.Background(), name, pack.Options{})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto"
 	"errors"
 	"io"
@@ -120,7 +121,7 @@ func TestDemoUI(t *testing.T) {
 		}
 	}
 	packed := get(rel[1] + "/pack")
-	pk, err := pack.Read(strings.NewReader(packed), pack.Options{})
+	pk, err := pack.Read(context.Background(), strings.NewReader(packed), pack.Options{})
 	if err != nil {
 		t.Fatalf("reading the downloaded pack: %v", err)
 	}

@@ -55,7 +55,7 @@ signature, and nothing more (not the predicate type, subjects or policy). Use
 				if ok, err := inspectTar(cmd.OutOrStdout(), output, args[0]); ok || err != nil {
 					return err
 				}
-				return inspectPack(cmd.OutOrStdout(), args[0], output)
+				return inspectPack(cmd.Context(), cmd.OutOrStdout(), args[0], output)
 			}
 			data, err := limits.ReadFile(args[0], limits.AttestationFile)
 			if err != nil {

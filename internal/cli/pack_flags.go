@@ -133,8 +133,8 @@ func (f *packFlags) write(deps *Deps, plan *pack.Plan) error {
 }
 
 // inspectPack lists what a pack holds without trusting it.
-func inspectPack(w io.Writer, name, output string) error {
-	l, err := pack.ListFile(name, pack.Limits{})
+func inspectPack(ctx context.Context, w io.Writer, name, output string) error {
+	l, err := pack.ListFile(ctx, name, pack.Limits{})
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		return err
 	}
 	defer tightenGC(deps.LookupEnv, gcHeadroom, gcFloor)()
-	p, err := pack.ReadFile(name, pack.Options{ExtractTo: f.extract, Limits: pack.Limits{MaxBytes: f.maxSize, MaxRatio: f.maxRatio}})
+	p, err := pack.ReadFile(cmd.Context(), name, pack.Options{ExtractTo: f.extract, Limits: pack.Limits{MaxBytes: f.maxSize, MaxRatio: f.maxRatio}})
 	if errors.Is(err, pack.ErrInvalid) && !errors.Is(err, pack.ErrFormat) {
 		fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", name, err)
 		return verifyNo(fmt.Errorf("the pack does not verify: %w", err))

@@ -173,12 +173,27 @@ func remaining(r io.Reader) int64 {
 // NewReader reads lines from r until ctx ends; name is used in errors
 // only.
 func NewReader(ctx context.Context, r io.Reader, name string, lim Limits) *Reader {
-	cr := cancelReader{ctx: ctx, r: r}
 	left := remaining(r)
+	return &Reader{br: bufio.NewReaderSize(newCancelReader(ctx, r, left), 64<<10), name: name, lim: lim.withDefaults(), left: left}
+}
+
+// CancelReader is r read as a [Reader] reads it: in chunks, failing with
+// the context's cause before a chunk once ctx has ended, a read that
+// waits for data (a named pipe whose writer sends nothing) cut short too.
+// It is for long reads of other formats than JSON Lines (a pack's tar
+// stream) that must stop at a Ctrl-C.
+func CancelReader(ctx context.Context, r io.Reader) io.Reader {
+	return newCancelReader(ctx, r, remaining(r))
+}
+
+// newCancelReader is [CancelReader] of r, which has left bytes left
+// ([remaining]).
+func newCancelReader(ctx context.Context, r io.Reader, left int64) cancelReader {
+	cr := cancelReader{ctx: ctx, r: r}
 	if d, ok := r.(deadliner); ok && left < 0 && ctx.Done() != nil {
 		cr.d = d // a pipe, not a regular file, whose reads may wait
 	}
-	return &Reader{br: bufio.NewReaderSize(cr, 64<<10), name: name, lim: lim.withDefaults(), left: left}
+	return cr
 }
 
 // chunk bounds one read from the underlying reader, so that the context

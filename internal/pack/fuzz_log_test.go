@@ -165,7 +165,7 @@ func (h *logHarness) run(t *testing.T, size uint8, falseRoot bool, froms, mangle
 	if len(raw) > 0 {
 		consistency = raw
 	}
-	p, err := pack.Read(bytes.NewReader(pp.withLogFiles(t, note, consistency)), pack.Options{})
+	p, err := pack.Read(context.Background(), bytes.NewReader(pp.withLogFiles(t, note, consistency)), pack.Options{})
 	if err != nil {
 		t.Fatalf("Read(a pack with log files) = %v", err)
 	}

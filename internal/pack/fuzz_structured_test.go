@@ -21,7 +21,7 @@ type packParts struct {
 }
 
 func partsOf(t testing.TB, data []byte) packParts {
-	p, err := pack.Read(bytes.NewReader(data), pack.Options{})
+	p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func FuzzReadVerify(f *testing.F) {
 	lim := pack.Limits{MaxBytes: 8 << 20, MaxEntries: 1000, MaxMetadata: 4 << 20}
 	f.Fuzz(func(t *testing.T, which, role uint8, content []byte, gz bool) {
 		data := pp.assemble(t, which, fuzzRoles[int(role)%len(fuzzRoles)], content, gz)
-		p, err := pack.Read(bytes.NewReader(data), pack.Options{Limits: lim})
+		p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{Limits: lim})
 		if err != nil {
 			if !errors.Is(err, pack.ErrInvalid) {
 				t.Fatalf("Read: error %v does not wrap ErrInvalid", err)

@@ -2,6 +2,7 @@ package pack_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 
@@ -18,7 +19,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(archive(f, false, manifestFor(f, policyFile, a, symlink("docs/l", "../attestations/a.jsonl")), policyFile, a, symlink("docs/l", "../attestations/a.jsonl")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lim := pack.Limits{MaxBytes: 8 << 20, MaxEntries: 1000, MaxMetadata: 4 << 20}
-		p, err := pack.Read(bytes.NewReader(data), pack.Options{Limits: lim})
+		p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{Limits: lim})
 		if err != nil {
 			if !errors.Is(err, pack.ErrInvalid) {
 				t.Fatalf("error %v does not wrap ErrInvalid", err)

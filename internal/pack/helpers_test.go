@@ -170,7 +170,7 @@ func (r *release) verify(t testing.TB, p *pack.Pack, extra ...verify.Artifact) *
 
 func read(t testing.TB, data []byte, opts pack.Options) (*pack.Pack, error) {
 	t.Helper()
-	p, err := pack.Read(bytes.NewReader(data), opts)
+	p, err := pack.Read(context.Background(), bytes.NewReader(data), opts)
 	if err == nil {
 		t.Cleanup(func() { p.Close() })
 	}

@@ -2,10 +2,13 @@ package pack
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/consign-dev/consign/internal/jsonl"
 )
 
 // Listing is what an archive says it holds, trusted in nothing: for
@@ -30,14 +33,15 @@ type Listed struct {
 }
 
 // ListFile lists the pack at name and, reading it again as [ReadFile]
-// does, records why it would be refused.
-func ListFile(name string, lim Limits) (*Listing, error) {
+// does, records why it would be refused. Once ctx has ended it stops, and
+// returns the context's cause.
+func ListFile(ctx context.Context, name string, lim Limits) (*Listing, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	l, err := List(f, lim)
+	l, err := List(ctx, f, lim)
 	if l == nil {
 		return nil, err
 	}
@@ -45,7 +49,10 @@ func ListFile(name string, lim Limits) (*Listing, error) {
 		l.Problems = append(l.Problems, err.Error())
 		return l, nil
 	}
-	p, err := ReadFile(name, Options{Limits: lim})
+	p, err := ReadFile(ctx, name, Options{Limits: lim})
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err != nil {
 		l.Problems = append(l.Problems, err.Error())
 	} else {
@@ -56,14 +63,21 @@ func ListFile(name string, lim Limits) (*Listing, error) {
 
 // List reads the headers of a pack (plain or gzip tar) without checking
 // anything but the caps on size and entries; the manifest is parsed when
-// it is the first entry. It returns what it listed so far with an error.
-func List(r io.Reader, lim Limits) (*Listing, error) {
+// it is the first entry. It returns what it listed so far with an error,
+// except once ctx has ended: then it stops within a read of r and returns
+// nil and the context's cause.
+func List(ctx context.Context, r io.Reader, lim Limits) (l *Listing, err error) {
+	defer func() {
+		if ctx.Err() != nil {
+			l, err = nil, context.Cause(ctx)
+		}
+	}()
 	lim = lim.withDefaults()
-	st, err := openStream(r, lim)
+	st, err := openStream(jsonl.CancelReader(ctx, r), lim)
 	if err != nil {
 		return nil, err
 	}
-	l := &Listing{Compression: st.compression, Entries: []Listed{}}
+	l = &Listing{Compression: st.compression, Entries: []Listed{}}
 	tr := tar.NewReader(st.budget)
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()

@@ -279,7 +279,7 @@ func mustJSON(t testing.TB, v any) []byte {
 func wantRead(t *testing.T, data []byte, want error, why string) {
 	t.Helper()
 	dest, guard := sentinel(t)
-	p, err := pack.Read(bytes.NewReader(data), pack.Options{ExtractTo: dest})
+	p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{ExtractTo: dest})
 	if err == nil {
 		p.Close()
 		t.Fatalf("%s: read without error", why)
@@ -344,7 +344,7 @@ func TestSecurityCase42_Links(t *testing.T) {
 	hard.data = nil
 	data := archive(t, true, root, m, policyFile, target, link, hard)
 	dest := filepath.Join(t.TempDir(), "out")
-	p, err := pack.Read(bytes.NewReader(data), pack.Options{ExtractTo: dest})
+	p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{ExtractTo: dest})
 	if err != nil {
 		t.Fatalf("safe links refused: %v", err)
 	}
@@ -398,7 +398,7 @@ func TestSecurityCase36_ModeAndType(t *testing.T) {
 	wantRead(t, archive(t, false, rawManifest(&bad), policyFile, tool), pack.ErrManifest, "setuid in the manifest")
 	// Control: the right mode is extracted as is.
 	dest := filepath.Join(t.TempDir(), "out")
-	p, err := pack.Read(bytes.NewReader(archive(t, false, m, policyFile, tool)), pack.Options{ExtractTo: dest})
+	p, err := pack.Read(context.Background(), bytes.NewReader(archive(t, false, m, policyFile, tool)), pack.Options{ExtractTo: dest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +437,7 @@ func TestSecurityCase43_Bombs(t *testing.T) {
 		{"evidence held in memory", pack.Limits{MaxMetadata: 10}},
 	} {
 		dest, guard := sentinel(t)
-		p, err := pack.Read(bytes.NewReader(data), pack.Options{Limits: c.lim, ExtractTo: dest})
+		p, err := pack.Read(context.Background(), bytes.NewReader(data), pack.Options{Limits: c.lim, ExtractTo: dest})
 		if err == nil {
 			p.Close()
 			t.Fatalf("%s: a bomb was read", c.name)
@@ -464,7 +464,7 @@ func TestSecurityCase43_Bombs(t *testing.T) {
 	h := huge.hdr
 	tw.WriteHeader(&h)
 	tw.Flush() // no data, no Close: the header alone
-	_, err := pack.Read(bytes.NewReader(buf.Bytes()), pack.Options{Limits: pack.Limits{MaxBytes: 1 << 30}})
+	_, err := pack.Read(context.Background(), bytes.NewReader(buf.Bytes()), pack.Options{Limits: pack.Limits{MaxBytes: 1 << 30}})
 	if !errors.Is(err, pack.ErrTooLarge) {
 		t.Fatalf("2^40-byte header: %v", err)
 	}
@@ -490,12 +490,12 @@ func TestSecurityCase45_NothingHalfExtracted(t *testing.T) {
 	wantRead(t, archive(t, false, m, policyFile, a, b), pack.ErrMismatch, "second file corrupt")
 	// The destination must not exist: nothing is merged into it.
 	dest := t.TempDir()
-	if _, err := pack.Read(bytes.NewReader(archive(t, false, manifestFor(t, policyFile), policyFile)), pack.Options{ExtractTo: dest}); err == nil {
+	if _, err := pack.Read(context.Background(), bytes.NewReader(archive(t, false, manifestFor(t, policyFile), policyFile)), pack.Options{ExtractTo: dest}); err == nil {
 		t.Fatal("extracted into an existing directory")
 	}
 	// A pack verified but never committed leaves nothing.
 	dest, guard := sentinel(t)
-	p, err := pack.Read(bytes.NewReader(archive(t, false, manifestFor(t, policyFile, a), policyFile, a)), pack.Options{ExtractTo: dest})
+	p, err := pack.Read(context.Background(), bytes.NewReader(archive(t, false, manifestFor(t, policyFile, a), policyFile, a)), pack.Options{ExtractTo: dest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +565,7 @@ func TestEveryByte(t *testing.T) {
 	for i := 0; i < len(data); i += 7 {
 		mut := slices.Clone(data)
 		mut[i] ^= 0x20
-		p, err := pack.Read(bytes.NewReader(mut), pack.Options{})
+		p, err := pack.Read(context.Background(), bytes.NewReader(mut), pack.Options{})
 		if err != nil {
 			if !errors.Is(err, pack.ErrInvalid) {
 				t.Fatalf("byte %d: %v does not wrap ErrInvalid", i, err)
@@ -587,7 +587,7 @@ func TestInspectList(t *testing.T) {
 	if err := os.WriteFile(path, r.build(t, pack.WriteOptions{Gzip: true}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := pack.ListFile(path, pack.Limits{})
+	l, err := pack.ListFile(context.Background(), path, pack.Limits{})
 	if err != nil || len(l.Problems) != 0 || l.Manifest == nil || len(l.Entries) != 4 || l.Entries[0].Role != "manifest" {
 		t.Fatalf("ListFile = %+v, %v", l, err)
 	}
@@ -595,7 +595,7 @@ func TestInspectList(t *testing.T) {
 	if err := os.WriteFile(path, extra, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err = pack.ListFile(path, pack.Limits{})
+	l, err = pack.ListFile(context.Background(), path, pack.Limits{})
 	if err != nil || len(l.Problems) != 1 || !strings.Contains(l.Problems[0], "unlisted") || l.Entries[2].Role != "" {
 		t.Fatalf("ListFile of a bad pack = %+v, %v", l, err)
 	}

@@ -158,7 +158,7 @@ func (p *Pack) Files(role string) []File {
 }
 
 // ReadFile reads the pack at name; see [Read].
-func ReadFile(name string, opts Options) (*Pack, error) {
+func ReadFile(ctx context.Context, name string, opts Options) (*Pack, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -174,14 +174,23 @@ func ReadFile(name string, opts Options) (*Pack, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s", limits.ErrNotFile, name)
 	}
-	return Read(f, opts)
+	return Read(ctx, f, opts)
 }
 
 // Read reads a pack from r, once, and checks it against its manifest, as
 // the package documentation describes. On error nothing stays extracted.
-func Read(r io.Reader, opts Options) (_ *Pack, err error) {
+// Once ctx has ended, Read stops within a read of r and returns the
+// context's cause, having extracted nothing.
+func Read(ctx context.Context, r io.Reader, opts Options) (_ *Pack, err error) {
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			// Whatever the cut-off read made of it (a short file, a
+			// broken gzip stream), the context ended it.
+			err = context.Cause(ctx)
+		}
+	}()
 	lim := opts.Limits.withDefaults()
-	st, err := openStream(r, lim)
+	st, err := openStream(jsonl.CancelReader(ctx, r), lim)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +206,7 @@ func Read(r io.Reader, opts Options) (_ *Pack, err error) {
 			}
 		}()
 	}
-	rd := &reader{p: p, lim: lim, names: newNameSet(), seen: map[string]*seenFile{}, dirs: map[string]bool{}}
+	rd := &reader{ctx: ctx, p: p, lim: lim, names: newNameSet(), seen: map[string]*seenFile{}, dirs: map[string]bool{}}
 	if err := rd.readAll(tar.NewReader(budget)); err != nil {
 		return nil, err
 	}
@@ -303,6 +312,7 @@ type seenFile struct {
 }
 
 type reader struct {
+	ctx   context.Context
 	p     *Pack
 	lim   Limits
 	names *nameSet
@@ -452,7 +462,7 @@ func (rd *reader) entry(hdr *tar.Header, tr *tar.Reader) error {
 		if f.Role == RoleAttestations {
 			sink = &attest.EnvelopeSink{Bound: int(min(f.Size, int64(limits.Envelope)))}
 		}
-		docs, err := jsonl.StreamDocuments(context.Background(), cr, name, jsonl.Limits{}, sink)
+		docs, err := jsonl.StreamDocuments(rd.ctx, cr, name, jsonl.Limits{}, sink)
 		if errors.Is(err, limits.ErrTooLarge) {
 			return fmt.Errorf("%w: %v", ErrTooLarge, err)
 		} else if err != nil {

@@ -311,7 +311,7 @@ func TestPackKeyless(t *testing.T) {
 		if err := pack.Write(&buf, plan.Manifest, files, pack.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		p, err := pack.Read(&buf, pack.Options{})
+		p, err := pack.Read(context.Background(), &buf, pack.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,6 +84,9 @@ func (c *LayoutConfig) Validate() error {
 //     [Inspector]) and their rules;
 //  5. every artifact is a product of the last step (with no artifact, this
 //     step is skipped and the result says so).
+//
+// Once ctx has ended (a Ctrl-C) it stops, reading links too, and returns
+// the context's cause and no result.
 func VerifyLayout(ctx context.Context, cfg LayoutConfig) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -93,6 +96,9 @@ func VerifyLayout(ctx context.Context, cfg LayoutConfig) (*Result, error) {
 		now = cfg.Now().UTC()
 	}
 	res, _, e := verifyLayout(ctx, cfg, now, 0)
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if e != nil && len(cfg.Artifacts) > 0 {
 		e.checkArtifacts(cfg.Artifacts)
 	}
@@ -116,7 +122,10 @@ func verifyLayout(ctx context.Context, cfg LayoutConfig, now time.Time, depth in
 	}
 	exp := layout.Expires
 	res.Policy.Status, res.Policy.Product, res.Policy.SignedBy, res.Policy.Expires = StatusPass, layout.Product, strings.Join(signedBy, ", "), &exp
-	items := readLinks(cfg.Links, cfg.LinksName, layout)
+	items := readLinks(ctx, cfg.Links, cfg.LinksName, layout)
+	if ctx.Err() != nil {
+		return res, nil, nil // the caller returns the context's cause
+	}
 	hints := map[string]*sign.Verifier{}
 	var keys []*policy.Key
 	for kid, k := range layout.KeyIDs {
@@ -236,8 +245,9 @@ func openLayout(data []byte, roots []crypto.PublicKey, now time.Time) (*policy.L
 	return layout, ids, nil
 }
 
-// readLinks reads the top-level files STEP.*.link of links, for every step.
-func readLinks(links fs.FS, name string, layout *policy.Layout) []*item {
+// readLinks reads the top-level files STEP.*.link of links, for every step,
+// until ctx ends.
+func readLinks(ctx context.Context, links fs.FS, name string, layout *policy.Layout) []*item {
 	entries, err := fs.ReadDir(links, ".")
 	if err != nil {
 		return []*item{invalidItem(name, nil, fmt.Errorf("reading links: %w", err))}
@@ -250,7 +260,7 @@ func readLinks(links fs.FS, name string, layout *policy.Layout) []*item {
 		}
 		for _, st := range layout.Stages {
 			if strings.HasPrefix(fname, st.Name+".") {
-				docs, err := readFS(links, fname, path.Join(name, fname))
+				docs, err := readFS(ctx, links, fname, path.Join(name, fname))
 				if err != nil {
 					return []*item{invalidItem(path.Join(name, fname), nil, err)}
 				}
@@ -263,14 +273,14 @@ func readLinks(links fs.FS, name string, layout *policy.Layout) []*item {
 }
 
 // readFS reads the documents of the file name of fsys as a stream
-// ([jsonl.Documents]); source names it in errors.
-func readFS(fsys fs.FS, name, source string) ([]jsonl.Line, error) {
+// ([jsonl.Documents]), until ctx ends; source names it in errors.
+func readFS(ctx context.Context, fsys fs.FS, name, source string) ([]jsonl.Line, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	docs, err := jsonl.Documents(context.Background(), io.LimitReader(f, limits.AttestationFile+1), source, jsonl.Limits{})
+	docs, err := jsonl.Documents(ctx, io.LimitReader(f, limits.AttestationFile+1), source, jsonl.Limits{})
 	if docs == nil && err == nil {
 		docs = []jsonl.Line{} // read, and empty
 	}

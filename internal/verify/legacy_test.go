@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -436,5 +439,78 @@ func TestSecurityCase38_StepNamesAreNotPaths(t *testing.T) {
 		f.layout.Steps[1].ExpectedMaterials = [][]string{{"ALLOW", "*"}}
 		f.layout.Steps[1].ExpectedProducts = [][]string{{"ALLOW", "*"}}
 		wantFail(t, verifyLayoutT(t, f.config(t)), "must be 1 to 64 letters")
+	}
+}
+
+// cancelFS is fsys, whose files cancel a context once more than at bytes
+// of them have been read; it counts the reads after that.
+type cancelFS struct {
+	fsys   fs.FS
+	at     int64
+	n      int64
+	cancel context.CancelCauseFunc
+	cause  error
+	after  int
+}
+
+func (c *cancelFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(c.fsys, name) }
+
+func (c *cancelFS) Open(name string) (fs.File, error) {
+	f, err := c.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return cancelFile{f, c}, nil
+}
+
+type cancelFile struct {
+	fs.File
+	c *cancelFS
+}
+
+func (f cancelFile) Read(p []byte) (int, error) {
+	if f.c.n > f.c.at {
+		f.c.after++
+	}
+	n, err := f.File.Read(p)
+	if f.c.n += int64(n); f.c.n > f.c.at {
+		f.c.cancel(f.c.cause)
+	}
+	return n, err
+}
+
+// TestLayoutLinksReadStopsWhenCancelled: a Ctrl-C while a large link is
+// read (a step of hundreds of thousands of materials) stops the read at
+// once, not one more read of the file, and VerifyLayout returns the
+// context's cause, no verdict; the links used to be read to their end.
+func TestLayoutLinksReadStopsWhenCancelled(t *testing.T) {
+	f := newLayoutFixture(t)
+	many := map[string]digest.Set{}
+	for i := range 25_000 { // three lines each, as in-toto indents a link
+		many[fmt.Sprintf("src/%s/file%06d.c", strings.Repeat("d", 100), i)] = sha(strconv.Itoa(i))
+	}
+	f.link(t, "build", many, f.app, f.fn)
+	name := filepath.Join(f.dir, fmt.Sprintf(in_toto.LinkNameFormat, "build", f.fn.priv.KeyID))
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() < 4<<20 {
+		t.Fatalf("the link is %d bytes: too small to cancel half-way", fi.Size())
+	}
+	wantPass(t, verifyLayoutT(t, f.config(t)))
+
+	cause := errors.New("interrupted by SIGINT")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	cfg := f.config(t)
+	links := &cancelFS{fsys: cfg.Links, at: 2 << 20, cancel: cancel, cause: cause}
+	cfg.Links = links
+	res, err := VerifyLayout(ctx, cfg)
+	if res != nil || !errors.Is(err, cause) {
+		t.Errorf("VerifyLayout(cancelled half-way through a link) = %v, %v; want no result and the context's cause", res, err)
+	}
+	if links.after != 0 {
+		t.Errorf("%d reads of the links after the cancel, want none", links.after)
 	}
 }

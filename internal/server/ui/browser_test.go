@@ -237,7 +237,7 @@ func browserPack(t *testing.T, ctx context.Context, p *portal) {
 		}
 		time.Sleep(40 * time.Millisecond)
 	}
-	pk, err := pack.ReadFile(file, pack.Options{})
+	pk, err := pack.ReadFile(context.Background(), file, pack.Options{})
 	if err != nil {
 		entries, _ := os.ReadDir(dir)
 		t.Fatalf("the downloaded pack: %v (the download directory holds %v)", err, entries)

@@ -88,7 +88,7 @@ func (p *Portal) packEntry(ctx context.Context, path string) *packEntry {
 	if !pack.IsPackFile(path) {
 		return nil
 	}
-	pk, err := pack.ReadFile(path, pack.Options{})
+	pk, err := pack.ReadFile(ctx, path, pack.Options{})
 	if err != nil {
 		return nil
 	}

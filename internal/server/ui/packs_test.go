@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"crypto"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,7 @@ func TestReleasePack(t *testing.T) {
 	if code != http.StatusOK || got != string(want) || h.Get("Content-Disposition") != `attachment; filename=acme-router-release-`+itoa(p.chain[product].vsa)+`.pack` {
 		t.Fatalf("pack download = %d %q, %d bytes (want %d)", code, h.Get("Content-Disposition"), len(got), len(want))
 	}
-	pk, err := pack.Read(strings.NewReader(got), pack.Options{})
+	pk, err := pack.Read(context.Background(), strings.NewReader(got), pack.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
