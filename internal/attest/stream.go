@@ -28,10 +28,11 @@ type EnvelopeLine struct {
 	// Size is the line's length in bytes.
 	Size int
 
-	pae    []byte // PAE(type, payload), Envelope.Payload its tail
-	suffix []byte // the line after the payload's string
-	url    bool   // the payload is in the URL-safe alphabet
-	padded bool   // the payload's encoding is padded
+	pae     []byte // PAE(type, payload), Envelope.Payload its tail
+	rawType string // the payloadType's string as the line has it (escapes kept)
+	suffix  []byte // the line after the payload's string
+	url     bool   // the payload is in the URL-safe alphabet
+	padded  bool   // the payload's encoding is padded
 }
 
 // item is the line as [ReadDocuments] reads it.
@@ -44,7 +45,7 @@ func (l *EnvelopeLine) item(source string) Item {
 // decodes to it in that encoding).
 func (l *EnvelopeLine) AppendLine(dst []byte) []byte {
 	dst = append(dst, `{"payloadType":"`...)
-	dst = append(dst, l.Envelope.PayloadType...)
+	dst = append(dst, l.rawType...)
 	dst = append(dst, `","payload":"`...)
 	dst = l.encoding().AppendEncode(dst, l.Envelope.Payload)
 	dst = append(dst, '"')
@@ -55,8 +56,8 @@ func (l *EnvelopeLine) AppendLine(dst []byte) []byte {
 // makes them, encoding the payload a piece at a time.
 func (l *EnvelopeLine) WriteTo(w io.Writer) (int64, error) {
 	const piece = 48 << 10 // a multiple of 3: no padding but at the end
-	buf := make([]byte, 0, base64.StdEncoding.EncodedLen(piece)+len(l.suffix)+len(l.Envelope.PayloadType)+64)
-	buf = append(append(append(buf, envelopeHead...), l.Envelope.PayloadType...), payloadKey...)
+	buf := make([]byte, 0, base64.StdEncoding.EncodedLen(piece)+len(l.suffix)+len(l.rawType)+64)
+	buf = append(append(append(buf, envelopeHead...), l.rawType...), payloadKey...)
 	var n int64
 	enc := l.encoding()
 	p := l.Envelope.Payload
@@ -98,7 +99,9 @@ const (
 
 // EnvelopeSink reads DSSE envelope lines as they stream (a [jsonl.Sink]):
 // it takes a line that starts as consign writes an envelope
-// ({"payloadType":"...","payload":"), base64-decodes the payload's string
+// ({"payloadType":"...","payload":", the type printable ASCII, its '&',
+// '<' and '>' escaped as encoding/json writes them or not, and no other
+// escape), base64-decodes the payload's string
 // in chunks as it comes into one buffer, and then reads the line with the
 // payload's string left empty by [ParseEnvelope]'s rules. What it reads
 // it gives as an [*EnvelopeLine]; a line it cannot read so (the payload
@@ -171,20 +174,16 @@ var b64Class = func() (t [256]byte) {
 }()
 
 // Take takes a line that starts {"payloadType":"<type>","payload":" with a
-// type of printable ASCII without escapes, all within head.
+// type of printable ASCII, all within head, whose only escapes are the
+// ones encoding/json (and so consign) writes for '&', '<' and '>'.
 func (s *EnvelopeSink) Take(head []byte, bound int) bool {
 	rest, ok := bytes.CutPrefix(head, []byte(envelopeHead))
 	if !ok {
 		return false
 	}
 	end := bytes.IndexByte(rest, '"')
-	if end < 0 || !bytes.HasPrefix(rest[end:], []byte(payloadKey)) {
+	if end < 0 || !bytes.HasPrefix(rest[end:], []byte(payloadKey)) || !plainType(rest[:end]) {
 		return false
-	}
-	for _, c := range rest[:end] {
-		if c < 0x20 || c > 0x7e || c == '\\' {
-			return false
-		}
 	}
 	if s.Bound > 0 {
 		bound = min(bound, s.Bound)
@@ -195,6 +194,37 @@ func (s *EnvelopeSink) Take(head []byte, bound int) bool {
 	s.room = len("DSSEv1  ") + len(strconv.Itoa(len(s.pt))) + len(s.pt) + 2 + len(strconv.Itoa(max(bound, 1)))
 	s.h.reset()
 	return true
+}
+
+// plainType reports whether pt, a payloadType's string as a line has it,
+// is printable ASCII whose only escapes are \u0026, \u003c and \u003e,
+// as encoding/json writes '&', '<' and '>': [unescapeType] decodes it.
+func plainType(pt []byte) bool {
+	for i := 0; i < len(pt); i++ {
+		c := pt[i]
+		if c == '\\' {
+			if e := pt[i:min(i+6, len(pt))]; string(e) != `\u0026` && string(e) != `\u003c` && string(e) != `\u003e` {
+				return false
+			}
+			i += 5
+			continue
+		}
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// typeEscapes undoes the escapes [plainType] allows.
+var typeEscapes = strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">")
+
+// unescapeType is the payloadType pt, which [plainType] accepted, says.
+func unescapeType(pt []byte) string {
+	if bytes.IndexByte(pt, '\\') < 0 {
+		return string(pt)
+	}
+	return typeEscapes.Replace(string(pt))
 }
 
 // Write reads the line's next bytes.
@@ -399,7 +429,7 @@ func (s *EnvelopeSink) rebuild() []byte {
 	out = append(out, s.pt...)
 	out = append(out, payloadKey...)
 	if s.state == sinkSuffix {
-		l := EnvelopeLine{Envelope: &Envelope{PayloadType: string(s.pt), Payload: s.buf[s.room:]}, url: s.url, padded: s.n%4 == 0, suffix: s.suffix}
+		l := EnvelopeLine{Envelope: &Envelope{Payload: s.buf[s.room:]}, rawType: string(s.pt), url: s.url, padded: s.n%4 == 0, suffix: s.suffix}
 		return l.AppendLine(out[:0])
 	}
 	if len(s.buf) > s.room && s.state != sinkRaw {
@@ -432,11 +462,16 @@ func (s *EnvelopeSink) End() (jsonl.Streamed, []byte) {
 	skel = append(append(append(append(skel, envelopeHead...), s.pt...), payloadKey...), '"')
 	skel = append(skel, suffix...)
 	env, malformed, err := ParseEnvelope(skel)
-	if err != nil || env.PayloadType != string(s.pt) {
+	// The type the strict reader decoded is the one the sink read, the
+	// escapes it allows undone: no other reading of the line's bytes.
+	if err != nil || env.PayloadType != unescapeType(s.pt) {
 		return nil, s.rebuild()
 	}
 	s.h.Write(suffix)
-	l := &EnvelopeLine{Malformed: malformed, Size: size, suffix: bytes.Clone(suffix), url: s.url, padded: s.n%4 == 0, Envelope: env}
+	l := &EnvelopeLine{Malformed: malformed, Size: size, suffix: bytes.Clone(suffix), url: s.url, padded: s.n%4 == 0, Envelope: env, rawType: env.PayloadType}
+	if len(s.pt) != len(env.PayloadType) {
+		l.rawType = string(s.pt) // escaped
+	}
 	l.Digest = s.h.sum()
 	// The payload, PAE's head right before it: a pure Ed25519 check reads
 	// PAE where it lies.

@@ -120,6 +120,9 @@ func TestEnvelopeSink(t *testing.T) {
 		{"no signatures", `{"payloadType":"t","payload":"QQ=="}`, false},
 		{"not closed", `{"payloadType":"t","payload":"QQ==`, false},
 		{"trailing data", `{"payloadType":"t","payload":"QQ=="` + sigs + `x`, false},
+		{"type escaped as consign writes it", `{"payloadType":"application/vnd.in-toto.a\u0026b\u003cc\u003e+json","payload":"QQ=="` + sigs, true},
+		{"type with & unescaped", `{"payloadType":"a&b<c>","payload":"QQ=="` + sigs, true},
+		{"type escaped at its end", `{"payloadType":"\u003e","payload":"QQ=="` + sigs, true},
 		{"invalid UTF-8 after", `{"payloadType":"t","payload":"QQ=="` + sigs[:len(sigs)-1] + `,"k":"\xff"}`, false},
 	}
 	for _, tt := range tests {
@@ -139,6 +142,10 @@ func TestEnvelopeSink(t *testing.T) {
 		`{"payloadType":"t\u0041","payload":"QQ=="` + sigs,
 		`{"payloadType": "t","payload":"QQ=="` + sigs,
 		`{"payloadType":"t\x7f","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\u003Cb","payload":"QQ=="` + sigs, // not as encoding/json writes it
+		`{"payloadType":"a\u0027b","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\\u0026","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\u002","payload":"QQ=="` + sigs,
 	} {
 		if _, _, ok := sinkRead([]byte(line), nil, len(line)); ok {
 			t.Errorf("Take(%q) = true, want false", line)
@@ -234,13 +241,12 @@ func TestStreamDocumentsEnvelopes(t *testing.T) {
 }
 
 // plainType reports whether pt is printable ASCII without quote or
-// backslash, which the sink takes, nor '<', '>' or '&', which consign
-// writes escaped as encoding/json does (a type such as
-// "application/vnd.in-toto.a&b+json", which CheckPayloadType allows, is
-// then read whole, not as it streams).
+// backslash: consign writes it as the sink takes it, '<', '>' and '&'
+// escaped as encoding/json does (\u003c, \u003e, \u0026), the rest as
+// itself.
 func plainType(pt string) bool {
 	for i := 0; i < len(pt); i++ {
-		if c := pt[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := pt[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
 			return false
 		}
 	}
@@ -266,8 +272,10 @@ func FuzzEnvelopeSink(f *testing.F) {
 	f.Add([]byte(`{"payloadType":"t","payload":"QUFB-_","signatures":[{"sig":"QQ"}]}`), []byte{1})
 	f.Add([]byte(`{"payloadType":"t","payload":"QUFBQQ","signatures":[{"sig":"QQ"}]}`), []byte{5})
 	f.Add([]byte(`{"payloadType":"t","payload":"QUFBQQ==","signatures":[{"sig":"QQ"}]}  `), []byte{2, 9})
-	// A type consign writes escaped (\u0026), so not as the sink takes it.
+	// A type consign writes escaped (\u0026), and the sink takes so.
 	f.Add([]byte(`{"payloadType":"&","payload":"","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{1})
+	f.Add([]byte(`{"payloadType":"a\u0026\u003c\u003e","payload":"QQ","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{2})
+	f.Add([]byte(`{"payloadType":"\u0026\u0026","payload":"QQ","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{1})
 	f.Fuzz(func(t *testing.T, line, chunks []byte) {
 		line = bytes.TrimLeft(line, " \t\r\n\v\f")
 		if len(line) == 0 || bytes.IndexByte(line, '\n') >= 0 {
