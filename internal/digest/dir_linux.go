@@ -19,21 +19,34 @@ import (
 // epoll_ctl calls) and listing a directory opened in an [os.Root] costs an
 // lstat per entry. Containment is unchanged: each directory is opened
 // through the recorder's [os.Root], and files are opened in it by a single
-// name with O_NOFOLLOW, so no link is followed.
+// name with O_NOFOLLOW, so no link is followed. Where io_uring is
+// available, a batch's opens, reads and closes go through it instead
+// (uring_linux.go), leaving one fstat a file.
 
 // openSysDir opens directories for Record: on Linux, as descriptors.
 var openSysDir dirOpener = openFDDir
 
 // fdDir is an open directory whose descriptor files are opened in.
 type fdDir struct {
-	f  *os.File
-	rc syscall.RawConn
+	f     *os.File
+	rc    syscall.RawConn
+	plain bool // hash with hashAt alone, never through io_uring
 }
 
 // openFDDir opens the directory real (a path with no links) in root and
 // lists it, using buf for the listing, each entry's key being prefix and
 // its name.
 func openFDDir(root *os.Root, real, prefix string, buf []byte) (openDir, []dirEntry, error) {
+	return openFD(root, real, prefix, buf, false)
+}
+
+// openPlainDir is openFDDir whose files are hashed with hashAt alone, as
+// when io_uring is unavailable; for tests, which want the same results.
+func openPlainDir(root *os.Root, real, prefix string, buf []byte) (openDir, []dirEntry, error) {
+	return openFD(root, real, prefix, buf, true)
+}
+
+func openFD(root *os.Root, real, prefix string, buf []byte, plain bool) (openDir, []dirEntry, error) {
 	f, err := root.Open(real)
 	if err != nil {
 		return nil, nil, err
@@ -43,7 +56,7 @@ func openFDDir(root *os.Root, real, prefix string, buf []byte) (openDir, []dirEn
 		f.Close()
 		return nil, nil, err
 	}
-	d := fdDir{f: f, rc: rc}
+	d := fdDir{f: f, rc: rc, plain: plain}
 	var ents []dirEntry
 	var lerr error
 	if err := rc.Control(func(fd uintptr) { ents, lerr = readDirents(int(fd), buf, prefix) }); err != nil {
@@ -220,24 +233,41 @@ func statType(mode uint32) fs.FileMode {
 }
 
 func (d fdDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each func(fileItem, error) bool) error {
-	return d.rc.Control(func(dirfd uintptr) {
+	var rerr error
+	err := d.rc.Control(func(dirfd uintptr) {
+		if r := d.ring(w, len(files)); r != nil {
+			rerr = w.hashRing(ctx, r, int(dirfd), files, each)
+			return
+		}
 		for _, it := range files {
 			if !each(it, w.hashAt(ctx, int(dirfd), it.name)) {
 				return
 			}
 		}
 	})
+	if err != nil {
+		return err
+	}
+	return rerr
 }
 
-// hashAt hashes the regular file name in the directory open as dirfd.
-// O_NOFOLLOW refuses a name that has become a link since the listing, and
-// O_NONBLOCK keeps one that has become a named pipe from blocking the open.
+// ring returns w's io_uring for a batch of n files, nil to hash them with
+// hashAt: for a single file (the ring would save nothing), with the plain
+// opener, or when io_uring is unavailable.
+func (d fdDir) ring(w *worker, n int) *ring {
+	if n < 2 || d.plain {
+		return nil
+	}
+	return w.ring.get()
+}
+
+// hashAt hashes the regular file name in the directory open as dirfd, with
+// openFlags.
 func (w *worker) hashAt(ctx context.Context, dirfd int, name string) error {
-	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_NOCTTY
 	var fd int
 	var err error
 	for {
-		fd, err = syscall.Openat(dirfd, name, flags, 0)
+		fd, err = syscall.Openat(dirfd, name, openFlags, 0)
 		if err != syscall.EINTR {
 			break
 		}

@@ -9,6 +9,11 @@ var openSysDir dirOpener = openRootDir
 // fdReader is used on Linux only.
 type fdReader struct{}
 
+// ringWorker is a worker's io_uring state, on Linux only.
+type ringWorker struct{}
+
+func (*ringWorker) free() {}
+
 // smallFile is [File]'s path for small regular files on Linux; elsewhere
 // File always takes its usual path.
 func smallFile(string, []string) (Set, bool, error) { return nil, false, nil }

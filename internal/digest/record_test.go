@@ -62,7 +62,7 @@ func sum(s string) Set {
 
 // mustRecord runs Record and fails the test on error. It also records with
 // the portable directory opener (the one systems other than Linux use) and
-// wants the same result.
+// the plain one (Linux without io_uring) and wants the same result.
 func mustRecord(t *testing.T, root string, paths []string, opts RecordOptions) *Result {
 	t.Helper()
 	res, err := Record(context.Background(), root, paths, opts)
@@ -75,6 +75,13 @@ func mustRecord(t *testing.T, root string, paths []string, opts RecordOptions) *
 	}
 	if diff := cmp.Diff(res, portable); diff != "" {
 		t.Fatalf("Record(%q, %q) differs with the portable directory opener (-default +portable):\n%s", root, paths, diff)
+	}
+	plain, err := record(context.Background(), root, paths, opts, plainOpener)
+	if err != nil {
+		t.Fatalf("record(%q, %q, plainOpener) error: %v", root, paths, err)
+	}
+	if diff := cmp.Diff(res, plain); diff != "" {
+		t.Fatalf("Record(%q, %q) differs without io_uring (-default +plain):\n%s", root, paths, diff)
 	}
 	return res
 }

@@ -53,7 +53,7 @@ func TestRecordNonRegular(t *testing.T) {
 		{name: "pipe as a path argument", paths: []string{"f", "pipe"}, want: &NotRegularError{Path: "pipe", Type: fs.ModeNamedPipe}},
 	}
 	for _, tt := range tests {
-		for name, open := range map[string]dirOpener{"default": openSysDir, "portable": openRootDir} {
+		for name, open := range map[string]dirOpener{"default": openSysDir, "portable": openRootDir, "plain": plainOpener} {
 			res, err := record(context.Background(), root, tt.paths, RecordOptions{Exclude: tt.exclude}, open)
 			if !errors.Is(err, ErrNotRegular) {
 				t.Errorf("%s: record(%s) = %v, %v; want an error wrapping ErrNotRegular", tt.name, name, res, err)

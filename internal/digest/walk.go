@@ -587,6 +587,7 @@ type worker struct {
 	buf     *[]byte
 	scratch []byte
 	fdr     fdReader
+	ring    ringWorker
 	out     []artifact
 	// files, when set, keeps each file as an [Artifact] in blocks rather
 	// than as a Set in out (SHA-256 alone, see [RecordArtifacts]). Blocks
@@ -657,6 +658,7 @@ func newWorker(algs []string) *worker {
 func (w *worker) free() {
 	bufPool.Put(w.buf)
 	w.buf = nil
+	w.ring.free()
 }
 
 // hashRootFile hashes the regular file name (a path with no links) in
