@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
@@ -62,7 +64,7 @@ func readEnvelopes(ctx context.Context, path string) ([]*attest.Envelope, error)
 func checkAppendable(ctx context.Context, path string) error {
 	f, err := limits.Open(path, limits.AttestationFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return checkDirOf(path)
 	} else if err != nil {
 		return fmt.Errorf("reading %s to append to it: %w", path, err)
 	}
@@ -87,6 +89,26 @@ func checkAppendable(ctx context.Context, path string) error {
 		return withHint(fmt.Errorf("%s is %s: consign appends attestations only to a file of DSSE envelopes, one per line", src, what),
 			"give --out a new file, or the .intoto.jsonl file that holds the attestations")
 	}
+}
+
+// checkDirOf is nil when the directory path would be created in exists. A
+// command that writes its result after doing work (a step's record, a
+// server's ready file) checks it before the work, so that a typo in the
+// path costs nothing and leaves nothing done without its record.
+func checkDirOf(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return withHint(fmt.Errorf("cannot write %s: directory %s: %w", path, dir, err), "create the directory first, or give a path in one that exists")
+	}
+	if !fi.IsDir() {
+		return withHint(fmt.Errorf("cannot write %s: %s is not a directory", path, dir), "give a path in a directory that exists")
+	}
+	return nil
 }
 
 // marshalLines is receipts (or envelopes) as JSON Lines.
