@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,40 +102,57 @@ func (l *logServer) Close(ctx context.Context) error {
 	return err
 }
 
-// startLogServer opens the database, loads (or creates) the log key, and
-// starts the server on cfg.Addr. It is what 'consign serve' runs, and what
-// 'consign demo' uses on 127.0.0.1:0.
-func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *slog.Logger) (*logServer, error) {
-	st, err := openStore(ctx, cfg.DB)
+// startLogServer checks the flags, listens on cfg.Addr, opens the
+// database, loads (or creates) the log key, and starts the server. It is
+// what 'consign serve' runs, and what 'consign demo' uses on 127.0.0.1:0.
+// Nothing is created (no database, no log key) until the flags have
+// passed and the address is bound.
+func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *slog.Logger) (_ *logServer, err error) {
+	roots, err := checkListenFlags(cfg)
 	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("listening on %s: %w", cfg.Addr, err),
+			"--addr takes HOST:PORT with a free port, e.g. 127.0.0.1:8080 (port 0 picks a free one)")
+	}
+	var st store.Store
+	var s *server.Server
+	defer func() {
+		if err != nil {
+			ln.Close()
+			if s != nil {
+				s.Close()
+			}
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
+	if st, err = openStore(ctx, cfg.DB); err != nil {
 		return nil, err
 	}
 	signer, err := logSigner(ctx, deps, st, cfg)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
-	s, err := server.New(ctx, server.Config{
+	s, err = server.New(ctx, server.Config{
 		Store: st, Signer: signer, ReadTokenRequired: cfg.ReadTokenRequired,
 		Limits: server.Limits{Rate: cfg.Rate, TokenInFlight: cfg.TokenInFlight, TokenRequests: cfg.TokenRequests}, Now: deps.Now, Logger: logger,
 	})
 	if err != nil {
-		st.Close()
 		if errors.Is(err, store.ErrIdentity) {
 			return nil, fmt.Errorf("log key %s: %w", cfg.LogKey, err)
 		}
 		return nil, err
 	}
-	lc, err := listenConfig(cfg, s, st, logger, deps.Now)
+	lc, err := listenConfig(cfg, ln, roots, s, st, logger, deps.Now)
 	if err != nil {
-		s.Close()
-		st.Close()
 		return nil, err
 	}
 	run, err := server.Listen(s, lc)
 	if err != nil {
-		s.Close()
-		st.Close()
 		return nil, err
 	}
 	return &logServer{Running: run, Signer: signer, store: st}, nil

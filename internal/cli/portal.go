@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +15,7 @@ import (
 	"github.com/consign-dev/consign/internal/server/ui"
 	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/store"
+	"github.com/consign-dev/consign/internal/tlog"
 )
 
 // parseExpiry reads --expires: an RFC 3339 time, or a duration from now
@@ -34,30 +37,48 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usagef("--expires %q: give an RFC 3339 time (2027-01-31T00:00:00Z) or a duration from now (72h, 30d)", s)
 }
 
-// listenConfig is how serve listens: with the inspection portal in front
-// of the API when cfg.UI, and with TLS when a certificate is given.
-func listenConfig(cfg serveConfig, s *server.Server, st store.Store, logger *slog.Logger, now func() time.Time) (server.ListenConfig, error) {
-	lc := server.ListenConfig{Addr: cfg.Addr, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+// checkListenFlags rejects the flags of serve that cannot work, and loads
+// the portal's owner keys, before anything is created: a wrong flag must
+// leave no database or log key behind.
+func checkListenFlags(cfg serveConfig) ([]crypto.PublicKey, error) {
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
-		return lc, usagef("--tls-cert and --tls-key go together")
+		return nil, usagef("--tls-cert and --tls-key go together")
+	}
+	if cfg.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, withHint(fmt.Errorf("loading the TLS certificate: %w", err),
+				"--tls-cert takes the PEM certificate chain and --tls-key its PEM private key")
+		}
+	}
+	if cfg.Origin != "" && !tlog.ValidOrigin(cfg.Origin) {
+		return nil, &Error{Code: ExitUsage, Err: fmt.Errorf("--origin %q: a log origin is not empty and has no spaces and no '+'", cfg.Origin),
+			Hint: "name the log as a host and path, e.g. --origin log.example.com/consign"}
 	}
 	if !cfg.UI {
 		if cfg.Packs != "" || len(cfg.TrustRoots) > 0 {
-			return lc, usagef("--packs and --trust-root are for the portal: add --ui")
+			return nil, usagef("--packs and --trust-root are for the portal: add --ui")
 		}
-		return lc, nil
+		return nil, nil
 	}
 	if (cfg.Packs == "") != (len(cfg.TrustRoots) == 0) {
-		return lc, usagef("--packs and --trust-root go together: the portal verifies the packs with the owner's key")
-	}
-	roots, err := loadPublicKeys(cfg.TrustRoots)
-	if err != nil {
-		return lc, err
+		return nil, usagef("--packs and --trust-root go together: the portal verifies the packs with the owner's key")
 	}
 	if cfg.Packs != "" {
 		if fi, err := os.Stat(cfg.Packs); err != nil || !fi.IsDir() {
-			return lc, usagef("--packs %q is not a directory", cfg.Packs)
+			return nil, usagef("--packs %q is not a directory", cfg.Packs)
 		}
+	}
+	return loadPublicKeys(cfg.TrustRoots)
+}
+
+// listenConfig is how serve listens, on ln: with the inspection portal
+// (verifying packs with the owner keys roots) in front of the API when
+// cfg.UI, and with TLS when a certificate is given. [checkListenFlags]
+// has checked cfg.
+func listenConfig(cfg serveConfig, ln net.Listener, roots []crypto.PublicKey, s *server.Server, st store.Store, logger *slog.Logger, now func() time.Time) (server.ListenConfig, error) {
+	lc := server.ListenConfig{Addr: cfg.Addr, Listener: ln, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	if !cfg.UI {
+		return lc, nil
 	}
 	p, err := ui.New(ui.Config{Log: s, Store: st, API: s, Now: now, Logger: logger, PackDir: cfg.Packs, TrustRoots: roots, Bundles: sigstore.PolicyVerifier{}})
 	if err != nil {

@@ -78,6 +78,11 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 			if cfg.TokenInFlight <= 0 || cfg.TokenRequests <= 0 {
 				return usagef("--token-in-flight-bytes and --token-in-flight-requests must be positive")
 			}
+			if readyFile != "" {
+				if err := checkDirOf(readyFile); err != nil {
+					return err
+				}
+			}
 			ctx := cmd.Context()
 			floor := make([]byte, serveHeapFloor)
 			defer runtime.KeepAlive(floor)

@@ -29,6 +29,10 @@ func Start(s *Server, addr string) (*Running, error) {
 // ListenConfig is where and how [Listen] serves.
 type ListenConfig struct {
 	Addr string
+	// Listener, when set, is served instead of listening on Addr: a
+	// caller that must know the address works before it creates anything
+	// binds it first.
+	Listener net.Listener
 	// Handler serves the requests; nil means the server itself. The
 	// inspection portal is a handler that passes the API on to the server.
 	Handler http.Handler
@@ -50,9 +54,12 @@ func Listen(s *Server, cfg ListenConfig) (*Running, error) {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	ln := cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+		}
 	}
 	scheme := "http://"
 	if tlsConfig != nil {
