@@ -130,10 +130,14 @@ func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *sl
 			}
 		}
 	}()
+	keyPath, key, err := readLogKey(deps, cfg)
+	if err != nil {
+		return nil, err
+	}
 	if st, err = openStore(ctx, cfg.DB); err != nil {
 		return nil, err
 	}
-	signer, err := logSigner(ctx, deps, st, cfg)
+	signer, err := logSigner(ctx, deps, st, cfg, keyPath, key)
 	if err != nil {
 		return nil, err
 	}
@@ -173,43 +177,52 @@ func logKeyPath(cfg serveConfig) (string, error) {
 // (PEM; KEY.vkey holds the same key as a signed-note verifier key).
 func pubPath(keyPath string) string { return strings.TrimSuffix(keyPath, ".key") + ".pub" }
 
-// logSigner loads the log's Ed25519 key from the --log-key file, or makes
-// one (0600, PKCS #8 PEM) when the file does not exist; the origin is
-// --origin, else the database's, else consign/<key id prefix>. The
-// public key is written to KEY.vkey (what clients pin) and KEY.pub.
-func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig) (*tlog.Signer, error) {
+// readLogKey reads the log's Ed25519 key from the --log-key file; a file
+// that does not exist yet gives a nil key (logSigner makes one), anything
+// else that is not an Ed25519 key is an error. It runs before the database
+// is opened, so that a wrong key file creates nothing.
+func readLogKey(deps *Deps, cfg serveConfig) (string, ed25519.PrivateKey, error) {
 	path, err := logKeyPath(cfg)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	var priv ed25519.PrivateKey
 	data, err := limits.ReadFile(path, limits.KeyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		_, p, gerr := ed25519.GenerateKey(nil)
-		if gerr != nil {
-			return nil, gerr
+		return path, nil, checkDirOf(path)
+	case err != nil:
+		return "", nil, fmt.Errorf("reading the log key: %w", err)
+	}
+	k, err := sign.ParsePrivateKey(data, passFunc(deps))
+	if err != nil {
+		return "", nil, fmt.Errorf("loading the log key %q: %w", path, err)
+	}
+	p, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return "", nil, withHint(fmt.Errorf("the log key %q: %w: a log key must be Ed25519 (C2SP signed notes)", path, sign.ErrUnsupportedKey),
+			"give --log-key the log's own Ed25519 key, or a file name that does not exist yet: serve then creates the key there (never a signer's key such as ci.key)")
+	}
+	return path, p, nil
+}
+
+// logSigner signs with priv, the key read from path by [readLogKey], or
+// makes one (0600, PKCS #8 PEM) at path when priv is nil; the origin is
+// --origin, else the database's, else consign/<key id prefix>. The
+// public key is written to KEY.vkey (what clients pin) and KEY.pub.
+func logSigner(ctx context.Context, deps *Deps, st store.Store, cfg serveConfig, path string, priv ed25519.PrivateKey) (*tlog.Signer, error) {
+	if priv == nil {
+		_, p, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			return nil, err
 		}
-		pemKey, merr := sign.MarshalPrivateKeyUnencryptedUnsafe(p)
-		if merr != nil {
-			return nil, merr
+		pemKey, err := sign.MarshalPrivateKeyUnencryptedUnsafe(p)
+		if err != nil {
+			return nil, err
 		}
 		if err := fsutil.WriteFile(path, pemKey, 0o600, false); err != nil {
 			return nil, fmt.Errorf("writing the new log key: %w", err)
 		}
 		fmt.Fprintf(deps.Stderr, "consign: created a new log key in %s (keep it secret, and back it up)\n", path)
-		priv = p
-	case err != nil:
-		return nil, fmt.Errorf("reading the log key: %w", err)
-	default:
-		k, err := sign.ParsePrivateKey(data, passFunc(deps))
-		if err != nil {
-			return nil, fmt.Errorf("loading the log key %q: %w", path, err)
-		}
-		p, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("the log key %q: %w: a log key must be Ed25519 (C2SP signed notes)", path, sign.ErrUnsupportedKey)
-		}
 		priv = p
 	}
 	origin := cfg.Origin
