@@ -84,6 +84,9 @@ func runStep(cmd *cobra.Command, deps *Deps, f *runFlags, args []string) error {
 		KeepSecretsUnsafe: f.noRedact,
 	})
 	if rec == nil {
+		if errors.Is(runErr, step.ErrCommand) {
+			return withHint(runErr, "the command failed before it made its products; fix it (its output is above) and run the step again")
+		}
 		return runErr
 	}
 	if len(rec.Redacted) > 0 {

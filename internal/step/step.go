@@ -83,7 +83,9 @@ var ErrCommand = errors.New("the step's command failed")
 // Run hashes the materials, runs the command streaming its output, hashes the
 // products, and returns the record. When the command fails the record is
 // still returned, complete, with an error wrapping [ErrCommand], so that a
-// failed step is recorded too.
+// failed step is recorded too; if its products then cannot be recorded,
+// there is no record and the error wraps [ErrCommand] and the products'
+// error.
 func Run(ctx context.Context, cfg Config) (*Record, error) {
 	if cfg.Name == "" {
 		return nil, errors.New("a step needs a name")
@@ -114,7 +116,11 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	rec.FinishedOn = cfg.Now().UTC()
 	if len(cfg.Products) > 0 {
 		list, skipped, err := digest.RecordArtifacts(ctx, cfg.Dir, cfg.Products, opts)
-		if err != nil {
+		if err != nil && cmdErr != nil {
+			// The products are missing because the command failed (or
+			// never started): that is what to report first.
+			return nil, fmt.Errorf("%w; nothing was recorded: recording products: %w", cmdErr, err)
+		} else if err != nil {
 			return nil, fmt.Errorf("recording products: %w", err)
 		}
 		rec.Products = list
