@@ -77,6 +77,10 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 	root.SetIn(deps.Stdin)
 	root.SetOut(deps.Stdout)
 	root.SetErr(deps.Stderr)
+	if err := singleDashFlag(root, args); err != nil {
+		cmd, _, _ := root.Find(args)
+		return report(deps.Stderr, err, cmd)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if code, ok := interruptedCode(ctx); ok && !stopsOnSignal(cmd) {
 		// Whatever the command made of its cancelled context (an error, or
@@ -119,6 +123,9 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 verification failed.
 			if aerr := cmd.ValidateArgs(args); aerr != nil {
 				return aerr
 			}
+		}
+		if hint := flagHint(cmd, err); hint != "" {
+			return &Error{Code: ExitUsage, Err: err, Hint: hint}
 		}
 		return usageErr(err)
 	})
