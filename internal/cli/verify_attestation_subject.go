@@ -18,8 +18,14 @@ import (
 // subjectDigest reads --subject: a digest, or a file to hash with algs
 // (default SHA-256).
 func subjectDigest(s string, algs ...string) (digest.Set, error) {
-	if _, err := os.Stat(s); err != nil && strings.Contains(s, ":") {
+	fi, err := os.Stat(s)
+	if err != nil && strings.Contains(s, ":") {
 		return digest.Parse(s)
+	}
+	if err == nil && fi.IsDir() {
+		// An artifact is one file: a directory has no one digest.
+		return nil, withHint(fmt.Errorf("subject: %s is a directory, not an artifact", s),
+			"--subject takes one file, or its digest as sha256:HEX; 'consign inspect FILE' lists the subjects an attestation names")
 	}
 	d, err := digest.File(s, algs...)
 	if err != nil {
