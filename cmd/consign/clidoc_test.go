@@ -16,12 +16,17 @@ import (
 // cliDocPath is the generated command reference.
 const cliDocPath = "../../docs/cli.md"
 
+// registryNo is what exit 3 means for a command that reads from a
+// registry: what it sent does not check out.
+const registryNo = "the registry sent data that does not check out (a manifest or layer unlike its digest, an attachment about another image)"
+
 // answersNo is what exit 3 means for each command that can answer "no"
 // (every command can exit 0, 1 and 2).
 var answersNo = map[string]string{
 	"consign verify":                         "the release does not satisfy the policy, or the policy's signature or freshness does not hold",
-	"consign verify-attestation":             "no attestation passed: wrong key, type or subject",
+	"consign verify-attestation":             "an attestation does not verify with the keys given (or --threshold of them) or is not about --subject, or none is of --type",
 	"consign verify-bundle":                  "the Sigstore bundle does not verify for this artifact and identity",
+	"consign verify-image":                   "no signature by a trusted key or identity names the image's digest, or " + registryNo,
 	"consign slsa verify-artifact":           "the provenance does not verify, or not for this source, builder, ref or inputs, or it needs an online Rekor search",
 	"consign slsa verify-image":              "no provenance for the image verifies, or not for this source, builder, ref or inputs",
 	"consign slsa verify-vsa":                "the VSA is not signed by this key and key id, or says something else than asked",
@@ -30,10 +35,24 @@ var answersNo = map[string]string{
 	"consign verify-pack":                    "the pack, or what it holds, does not verify",
 	"consign pack":                           "the release does not verify, so no pack is written",
 	"consign fetch":                          "a receipt the log served does not verify",
-	"consign sbom check":                     "a --require gate is not met",
+	"consign publish":                        "a receipt the log served does not verify with --log-key, so it is not written",
+	"consign sbom":                           "with --strict-profile: an output misses an element of the profile, and nothing is written; or " + registryNo,
+	"consign sbom check":                     "the SBOM breaks its format's schema (without --no-schema), a --require gate is not met, or a --profile element is missing",
+	"consign log checkpoint":                 "the checkpoint is not signed by --log-key, or lacks the witness cosignatures required",
 	"consign log monitor":                    "the log is not consistent with the checkpoint trusted (an ALERT)",
 	"consign log verify-receipt":             "a receipt does not prove its attestation is in the log",
 	"consign policy check":                   "with --trust-root: the policy's signature does not verify",
+	"consign trust-root update":              "the TUF repository does not verify from the root trusted (signatures, expiry, versions), or its target is not a trusted root",
+	"consign attest":                         "with --image: " + registryNo,
+	"consign attach":                         registryNo,
+	"consign discover":                       registryNo,
+	"consign download":                       registryNo,
+	"consign sign":                           registryNo,
+}
+
+// otherExits are the exit codes a command has besides 0 to 3.
+var otherExits = map[string]string{
+	"consign run": "when the step's command fails: its exit status (127: it could not start), after the failure is recorded",
 }
 
 // cliDoc renders the command reference of the tree under root.
@@ -71,6 +90,9 @@ func writeCommand(b *bytes.Buffer, c *cobracmd.Command) {
 	if no, ok := answersNo[c.CommandPath()]; ok {
 		exit += "; 3: " + no
 	}
+	if other, ok := otherExits[c.CommandPath()]; ok {
+		exit += "; " + other
+	}
 	fmt.Fprintf(b, "Exit codes: %s.\n", exit)
 	var rows []string
 	c.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
@@ -99,9 +121,11 @@ func writeCommand(b *bytes.Buffer, c *cobracmd.Command) {
 // TestCLIDoc: docs/cli.md is the command tree's reference, as generated.
 func TestCLIDoc(t *testing.T) {
 	root := cli.NewRootCmd(&cli.Deps{})
-	for path := range answersNo {
-		if c, _, err := root.Find(strings.Fields(path)[1:]); err != nil || c.CommandPath() != path {
-			t.Errorf("answersNo names %q, which is not a command", path)
+	for _, m := range []map[string]string{answersNo, otherExits} {
+		for path := range m {
+			if c, _, err := root.Find(strings.Fields(path)[1:]); err != nil || c.CommandPath() != path {
+				t.Errorf("answersNo or otherExits names %q, which is not a command", path)
+			}
 		}
 	}
 	got := cliDoc(root)
