@@ -78,6 +78,11 @@ files); 2 usage.`,
 					return perr
 				}
 			}
+			if keyPath != "" && errors.Is(err, sigstore.ErrUnverified) {
+				// sigstore-go reports a key that did not sign the bundle as
+				// a log entry or signature that does not match.
+				return withHint(err, "check that --key is the public key that signed the bundle (a keyless bundle takes the --certificate-* identity flags instead), that the artifact is the one signed, and that --trusted-root is the Sigstore instance that logged it")
+			}
 			return err
 		},
 	}
