@@ -53,10 +53,12 @@ var importRules = []struct {
 	banned       []string
 	why          string
 }{
-	{"internal/...", "internal/cli", reachImports, []string{cobra, clio, cliPkg},
+	{"internal/...", "internal/cli internal/cli/syftgen", reachImports, []string{cobra, clio, cliPkg},
 		"domain packages do not use a CLI framework or the CLI: commands call them, never the reverse"},
-	{"internal/...", "internal/cli internal/sbomgen", reachDeps, []string{cobra, cliPkg},
+	{"internal/...", "internal/cli internal/cli/syftgen internal/sbomgen", reachDeps, []string{cobra, cliPkg},
 		"domain packages do not link a CLI framework either; internal/sbomgen alone does, through syft's own (clio)"},
+	{"internal/cli cmd/consign", "", reachDeps, []string{syft, stereoscope, clio},
+		"the consign binary links no SBOM generator: 'consign sbom TARGET' runs consign-sbom (internal/cli/syftgen)"},
 	{"internal/verify internal/pack internal/sbomdoc internal/policy internal/report internal/evidence", "", reachDeps, []string{syft, stereoscope},
 		"verification and the customer's side (verify-pack) do not link the SBOM generator"},
 	{"internal/verify", "", reachImports, []string{"os", "net/http", mod + "internal/step", mod + "internal/evidence", mod + "internal/report"},
@@ -169,13 +171,52 @@ func TestImportGraph(t *testing.T) {
 
 	banned := []string{"github.com/sigstore/cosign", "k8s.io/", rekor, "github.com/open-policy-agent/opa/v1/test", "github.com/chromedp/"}
 	viaSigstoreGo := sigstoreGoDeps(t, pkgs["internal/sigstore"])
-	deps := goList(t, mod+"cmd/consign")
-	for _, dep := range deps {
-		for _, b := range banned {
-			if strings.HasPrefix(dep, b) && !viaSigstoreGo[dep] {
-				t.Errorf("the consign binary imports %s; keep %s out of the binary", dep, b)
+	for _, bin := range []string{"consign", "consign-sbom"} {
+		deps := goList(t, mod+"cmd/"+bin)
+		for _, dep := range deps {
+			for _, b := range banned {
+				if strings.HasPrefix(dep, b) && !viaSigstoreGo[dep] {
+					t.Errorf("the %s binary imports %s; keep %s out of the binary", bin, dep, b)
+				}
 			}
 		}
+		t.Logf("the %s binary has %d packages in its import graph", bin, len(deps))
 	}
-	t.Logf("the consign binary has %d packages in its import graph", len(deps))
+}
+
+// anchoreOutsideSyft are the github.com/anchore modules the consign binary
+// may link, and why: small libraries of their own, not syft's.
+var anchoreOutsideSyft = map[string]string{
+	"github.com/anchore/packageurl-go":       "internal/sbomdoc reads package URLs with it",
+	"github.com/anchore/go-struct-converter": "spdx/tools-golang converts SPDX 2.2 to 2.3 with it, for internal/sbomdoc",
+}
+
+// TestConsignLinksNoSyft keeps syft, and everything only it brings (the
+// cloud SDKs, gRPC, go-getter: a thousand packages, some 20 ms of package
+// initialisers at every start, 100 MB of binary), out of the consign
+// binary, which the customer's verifier is: nothing of anchore's but the
+// two small libraries above. consign-sbom, which 'consign sbom TARGET'
+// runs, links syft; that it does is the control that this test can fail.
+func TestConsignLinksNoSyft(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the go command is needed for this test: %v", err)
+	}
+	consign, sbom := goList(t, mod+"cmd/consign"), goList(t, mod+"cmd/consign-sbom")
+	for _, dep := range consign {
+		rest, ok := strings.CutPrefix(dep, "github.com/anchore/")
+		if !ok {
+			continue
+		}
+		modPath := "github.com/anchore/" + strings.SplitN(rest, "/", 2)[0]
+		if _, allowed := anchoreOutsideSyft[modPath]; !allowed {
+			t.Errorf("the consign binary links %s: SBOM generation belongs to consign-sbom (internal/cli/syftgen), never to consign", dep)
+		}
+	}
+	if !slices.ContainsFunc(sbom, func(p string) bool { return strings.HasPrefix(p, syft+"/") }) {
+		t.Errorf("consign-sbom links no %s: this test looks for the wrong import path", syft)
+	}
+	if len(sbom) <= len(consign) {
+		t.Errorf("consign-sbom links %d packages, consign %d: consign-sbom is consign with syft", len(sbom), len(consign))
+	}
+	t.Logf("consign links %d packages, consign-sbom %d", len(consign), len(sbom))
 }

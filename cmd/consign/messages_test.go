@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/consign-dev/consign/internal/cli"
+	"github.com/consign-dev/consign/internal/cli/syftgen"
 	"github.com/consign-dev/consign/internal/startup"
 )
 
@@ -29,15 +30,21 @@ const messageLogEnv = "CONSIGN_TEST_MESSAGE_LOG"
 
 // checkedMain is consign's main as the scripts run it: the same cli.Main,
 // with what it prints checked line by line as it is written.
-func checkedMain() {
+func checkedMain() { checked(nil) }
+
+// checkedSBOMMain is consign-sbom's main as the scripts run it (consign
+// runs it for 'consign sbom TARGET'), checked as checkedMain is.
+func checkedSBOMMain() { checked(syftgen.Generator{}) }
+
+func checked(gen cli.SBOMGenerator) {
 	startup.Done()
 	log := os.Getenv(messageLogEnv)
 	if log == "" {
-		os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(cli.MainWith(context.Background(), gen, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	stdout := io.MultiWriter(os.Stdout, &lineChecker{log: log, args: os.Args[1:], stdout: true})
 	stderr := &lineChecker{log: log, args: os.Args[1:]}
-	code := cli.Main(context.Background(), os.Args[1:], os.Stdin, stdout, io.MultiWriter(os.Stderr, stderr))
+	code := cli.MainWith(context.Background(), gen, os.Args[1:], os.Stdin, stdout, io.MultiWriter(os.Stderr, stderr))
 	os.Exit(code)
 }
 

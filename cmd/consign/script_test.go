@@ -30,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite the testscript files with the a
 
 func TestMain(m *testing.M) {
 	startup.Restore() // this test process runs with the usual GC setting
-	testscript.Main(m, map[string]func(){"consign": checkedMain})
+	testscript.Main(m, map[string]func(){"consign": checkedMain, "consign-sbom": checkedSBOMMain})
 }
 
 // TestScript runs the end-to-end scripts in testdata/script, one per verb

@@ -20,7 +20,6 @@ import (
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbomdoc"
-	"github.com/consign-dev/consign/internal/sbomgen"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/sigstore/tufroot"
@@ -112,7 +111,6 @@ var hints = []struct {
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
-	{sbomgen.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache", ExitError},
 	{sbomdoc.ErrCoverage, "", ExitVerifyNo},
 	{sbomdoc.ErrProfile, "the profile above shows each element missing and the components that miss it", ExitVerifyNo},
 	{sbomdoc.ErrUnknownProfile, "profiles: ntia, cisa-2025, bsi-tr-03183-2, fsct", ExitUsage},
@@ -120,12 +118,6 @@ var hints = []struct {
 	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
 	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
 	{sbomdoc.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
-	{sbomgen.ErrNotFile, "give a regular file, a directory or an archive; to scan what a pipe or device holds, copy it into a file first", ExitError},
-	{sbomgen.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH", ExitError},
-	{sbomgen.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry", ExitError},
-	{sbomgen.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant", ExitError},
-	{sbomgen.ErrWorkDir, "a file target is linked (or copied) into a private directory beside it, else in TMPDIR: make the target's directory writable by you and no other user (or sticky, as /tmp is), or set TMPDIR to a writable directory, best on the target's file system", ExitError},
-	{sbomgen.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind", ExitError},
 	{limits.ErrNotFile, "give a regular file (or a named pipe, read to its end), not a directory, device or socket", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
 	{attest.ErrSignature, "pass the signer's public key with --key; 'consign inspect --key PUB FILE' says which of your keys made each signature", ExitVerifyNo},

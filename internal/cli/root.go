@@ -27,15 +27,31 @@ type Deps struct {
 	StdinIsTerminal func() bool
 	// ReadPassword reads a password from the terminal without echo.
 	ReadPassword func() ([]byte, error)
+	// SBOM makes SBOMs: consign-sbom's generator, over syft; nil in the
+	// consign binary, whose 'consign sbom TARGET' runs consign-sbom.
+	SBOM SBOMGenerator
+
+	args []string // the command line, for consign-sbom
 }
 
 // Main runs consign with args and returns the process exit code. SIGINT
 // and SIGTERM cancel ctx (see [withSignals]); the command then ends with
-// 130 or 143, as a shell reports a process the signal killed.
+// 130 or 143, as a shell reports a process the signal killed. It has no
+// SBOM generator: 'consign sbom TARGET' runs consign-sbom.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := withSignals(ctx)
+	return MainWith(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// MainWith is [Main] with gen making the SBOMs of 'consign sbom TARGET':
+// consign-sbom's main.
+func MainWith(ctx context.Context, gen SBOMGenerator, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// consign-sbom run by consign: the signal of a Ctrl-C reaches both
+	// processes, and consign passes on what it receives, so a second one
+	// is the same signal again, not the user's second request.
+	ctx, stop := withSignals(ctx, gen != nil && os.Getenv(sbomToolEnv) != "")
 	defer stop()
 	deps := &Deps{
+		SBOM:  gen,
 		Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		LookupEnv: os.LookupEnv,
 		Now:       time.Now,
@@ -72,6 +88,12 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 			code = ExitError
 		}
 	}()
+	if err := checkSBOMTool(deps); err != nil {
+		return report(deps.Stderr, err, nil)
+	}
+	d := *deps
+	d.args = args
+	deps = &d
 	root := NewRootCmd(deps)
 	root.SetArgs(args)
 	root.SetIn(deps.Stdin)
@@ -82,6 +104,14 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 		return report(deps.Stderr, err, cmd)
 	}
 	cmd, err := root.ExecuteContextC(ctx)
+	var tool *toolExit
+	if errors.As(err, &tool) {
+		// consign-sbom ran, and said what it had to.
+		if tool.err != nil {
+			fmt.Fprintf(deps.Stderr, "consign: error: %v\n", tool.err)
+		}
+		return tool.code
+	}
 	if code, ok := interruptedCode(ctx); ok && !stopsOnSignal(cmd) {
 		// Whatever the command made of its cancelled context (an error, or
 		// a result it should not have claimed), the signal decides.

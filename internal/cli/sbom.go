@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/consign-dev/consign/internal/sbomgen"
 )
 
 const sbomLong = `Make a software bill of materials with syft, improved where syft's defaults leave gaps.
@@ -58,6 +56,11 @@ envelope is appended to --out (a .intoto.jsonl file), or printed on standard out
 scanned, and the attestations are attached to it (--attach-mode, as for 'consign attest --image'),
 where 'consign verify-attestation --image' and cosign verify-attestation read them.
 
+SBOM generation is in a second binary, consign-sbom (consign with syft linked), so that consign
+itself, which verifies, links no syft: 'consign sbom TARGET' runs consign-sbom of the same version,
+from next to consign or from PATH ('go install github.com/consign-dev/consign/cmd/...@VERSION'
+installs both), with the same arguments.
+
 Subcommands: 'consign sbom check FILE' measures an SBOM's NTIA minimum elements, 'consign sbom
 diff OLD NEW' lists what changed. A target named check or diff is written ./check or dir:check.`
 
@@ -75,7 +78,7 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:     "sbom TARGET [-o FORMAT[=FILE]]... [--attest --key KEY [--out FILE]]",
-		Short:   "Make an SBOM of a directory, file, archive or image, optionally signed as an attestation",
+		Short:   "Make an SBOM of a directory, file, archive or image, optionally signed as an attestation (runs consign-sbom)",
 		Long:    sbomLong,
 		Example: sbomExample,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -85,6 +88,9 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if deps.SBOM == nil {
+				return runSBOMTool(cmd.Context(), deps)
+			}
 			target, err := att.pin(cmd.Context(), deps, args[0], fl.attest, fl.subjects)
 			if err != nil {
 				return err
@@ -96,13 +102,11 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 			if stderrIsTerminal(deps) {
 				req.Progress = (&progressLine{w: deps.Stderr}).update
 			}
-			made, err := sbomgen.Make(cmd.Context(), req)
-			if errors.Is(err, sbomgen.ErrTooManySubjects) {
-				return withHint(err, "a tree with that many files: pass --subject NAME=sha256:HEX, e.g. the digest of its release archive")
-			} else if err != nil {
+			made, err := deps.SBOM.Make(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			printWarnings(deps.Stderr, made.Result.Warnings)
+			printWarnings(deps.Stderr, made.Warnings)
 			if err := fl.profile.report(deps.Stderr, made.Profiles); err != nil {
 				return err
 			}
@@ -149,47 +153,45 @@ func (fl *sbomFlags) register(f *pflag.FlagSet) {
 }
 
 // request checks the flags' combinations and turns them, the signing key
-// and SOURCE_DATE_EPOCH into what [sbomgen.Make] is asked to do.
-func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (sbomgen.Request, error) {
-	outs, err := parseOutputs(fl.outputs, fl.attest)
+// and SOURCE_DATE_EPOCH into what [SBOMGenerator.Make] is asked to do.
+func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (SBOMRequest, error) {
+	outs, err := parseOutputs(deps.SBOM, fl.outputs, fl.attest)
 	if err != nil {
-		return sbomgen.Request{}, err
+		return SBOMRequest{}, err
 	}
 	if !fl.attest && (fl.key != "" || fl.out != "" || len(fl.subjects) > 0) {
-		return sbomgen.Request{}, usagef("--key, --out and --subject go with --attest")
+		return SBOMRequest{}, usagef("--key, --out and --subject go with --attest")
 	}
 	if fl.modCache != "" && fl.noModCache {
-		return sbomgen.Request{}, usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
+		return SBOMRequest{}, usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
 	}
 	if err := fl.profile.check(); err != nil {
-		return sbomgen.Request{}, err
+		return SBOMRequest{}, err
 	}
-	req := sbomgen.Request{Outputs: outs}
+	req := SBOMRequest{Outputs: outs}
 	if fl.attest {
-		if !slices.ContainsFunc(outs, func(o sbomgen.Output) bool { return o.Format.PredicateType() != "" }) {
-			return sbomgen.Request{}, withHint(usageErr(errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")),
+		if !slices.ContainsFunc(outs, func(o SBOMOutput) bool { return o.Format.PredicateType != "" }) {
+			return SBOMRequest{}, withHint(usageErr(errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")),
 				"add -o cyclonedx-json (or spdx-json)")
 		}
 		s, err := loadSigner(deps, fl.key)
 		if err != nil {
-			return sbomgen.Request{}, err
+			return SBOMRequest{}, err
 		}
 		req.Signer = s
 	}
 	epoch, err := sourceDateEpoch(deps)
 	if err != nil {
-		return sbomgen.Request{}, err
+		return SBOMRequest{}, err
 	}
 	if fl.attest && len(fl.subjects) > 0 {
 		if req.Subjects, err = resolveSubjects(ctx, fl.subjects); err != nil {
-			return sbomgen.Request{}, err
+			return SBOMRequest{}, err
 		}
 	}
-	req.Config = sbomgen.Config{
-		Target: target, Name: fl.name, Version: fl.version, Exclude: fl.excludes,
-		IncludeFiles: fl.includeFiles, UseGoToolchain: fl.useGo,
-		GoModCache: fl.modCache, NoGoModCache: fl.noModCache,
-		Epoch: epoch, Now: deps.Now, ToolName: "consign", ToolVersion: Version(), Profile: fl.profile.name,
-	}
+	req.Target, req.Name, req.Version, req.Exclude = target, fl.name, fl.version, fl.excludes
+	req.IncludeFiles, req.UseGoToolchain = fl.includeFiles, fl.useGo
+	req.GoModCache, req.NoGoModCache = fl.modCache, fl.noModCache
+	req.Epoch, req.Now, req.ToolName, req.ToolVersion, req.Profile = epoch, deps.Now, "consign", Version(), fl.profile.name
 	return req, nil
 }

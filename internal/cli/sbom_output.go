@@ -12,21 +12,21 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
-	"github.com/consign-dev/consign/internal/sbomgen"
 )
 
 // parseOutputs reads the -o flags. Without --attest, at most one format
 // may go to standard output; with it, a format without a file goes only
 // into the attestation, so it must be one that can.
-func parseOutputs(args []string, attesting bool) ([]sbomgen.Output, error) {
+func parseOutputs(gen SBOMGenerator, args []string, attesting bool) ([]SBOMOutput, error) {
 	if len(args) == 0 {
-		return []sbomgen.Output{{Format: sbomgen.DefaultFormat}}, nil
+		f, err := gen.ParseFormat("")
+		return []SBOMOutput{{Format: f}}, err
 	}
-	var outs []sbomgen.Output
+	var outs []SBOMOutput
 	stdout, files := 0, map[string]bool{}
 	for _, a := range args {
 		spec, path, hasPath := strings.Cut(a, "=")
-		f, err := sbomgen.ParseFormat(spec)
+		f, err := gen.ParseFormat(spec)
 		if err != nil {
 			return nil, withHint(usageErr(err), "add @VERSION for another version of a format, e.g. cyclonedx-json@1.6")
 		}
@@ -35,14 +35,14 @@ func parseOutputs(args []string, attesting bool) ([]sbomgen.Output, error) {
 		}
 		if !hasPath {
 			stdout++
-			if attesting && f.PredicateType() == "" {
+			if attesting && f.PredicateType == "" {
 				return nil, withHint(usagef("-o %s without a file goes nowhere with --attest (only CycloneDX and SPDX JSON are attested)", f), "write it to a file: -o "+f.String()+"=FILE")
 			}
 		} else if files[path] {
 			return nil, usagef("-o names %q twice", path)
 		}
 		files[path] = true
-		outs = append(outs, sbomgen.Output{Format: f, Path: path})
+		outs = append(outs, SBOMOutput{Format: f, Path: path})
 	}
 	if stdout > 1 && !attesting {
 		return nil, withHint(usagef("%d formats would go to standard output", stdout), "write each but one to a file: -o FORMAT=FILE")
@@ -50,10 +50,10 @@ func parseOutputs(args []string, attesting bool) ([]sbomgen.Output, error) {
 	return outs, nil
 }
 
-// writeSBOMs writes what [sbomgen.Make] made: the files as one atomic
+// writeSBOMs writes what [SBOMGenerator.Make] made: the files as one atomic
 // unit, standard output, and the envelopes (appended to out, or printed),
 // then says what it wrote.
-func writeSBOMs(cmd *cobra.Command, deps *Deps, made *sbomgen.SBOMs, signer attest.Signer, out string) error {
+func writeSBOMs(cmd *cobra.Command, deps *Deps, made *SBOMs, signer attest.Signer, out string) error {
 	if err := notCancelled(cmd.Context()); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func writeSBOMs(cmd *cobra.Command, deps *Deps, made *sbomgen.SBOMs, signer atte
 		}
 	}
 	for _, f := range made.Files {
-		fmt.Fprintf(deps.Stderr, "Wrote %s (%d packages)\n", f.Path, made.Result.Packages())
+		fmt.Fprintf(deps.Stderr, "Wrote %s (%d packages)\n", f.Path, made.Packages)
 	}
 	if len(made.Envelopes) > 0 && out != "" {
 		fmt.Fprintf(deps.Stderr, "Signed %d SBOM attestation(s) about %d subject(s) with key %s, appended to %s\n",
@@ -104,7 +104,7 @@ type progressLine struct {
 	w io.Writer
 }
 
-func (p *progressLine) update(ev sbomgen.Progress) {
+func (p *progressLine) update(ev SBOMProgress) {
 	if ev.Done {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		return
@@ -114,21 +114,21 @@ func (p *progressLine) update(ev sbomgen.Progress) {
 
 // progressText says what a scan is doing, with the counts that move in
 // its phase: "indexing 1,234 files", "cataloguing 56 packages".
-func progressText(ev sbomgen.Progress) string {
+func progressText(ev SBOMProgress) string {
 	switch ev.Phase {
-	case sbomgen.PhaseIndexing:
+	case SBOMIndexing:
 		if ev.Files == 0 {
 			return "indexing"
 		}
 		return "indexing " + commas(ev.Files) + " files"
-	case sbomgen.PhaseCataloguing:
+	case SBOMCataloguing:
 		return "cataloguing " + commas(ev.Packages) + " packages"
-	case sbomgen.PhaseLicences:
+	case SBOMLicences:
 		if ev.Steps == 0 {
 			return "licences of Go modules"
 		}
 		return "licences of Go modules: " + commas(ev.Step) + " of " + commas(ev.Steps)
-	case sbomgen.PhaseEncoding:
+	case SBOMEncoding:
 		return "encoding " + commas(ev.Packages) + " packages: " + commas(ev.Step) + " of " + commas(ev.Steps) + " outputs"
 	}
 	return "scanning " + commas(ev.Packages) + " packages"

@@ -31,8 +31,9 @@ func signalName(s syscall.Signal) string {
 
 // withSignals is ctx, cancelled with an [interruptError] by the first
 // SIGINT or SIGTERM. After that first signal the default action is back,
-// so a second one ends consign at once.
-func withSignals(ctx context.Context) (context.Context, func()) {
+// so a second one ends consign at once; with ignoreRepeats, further ones
+// are ignored instead, and the work ends as cancelled.
+func withSignals(ctx context.Context, ignoreRepeats bool) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -40,7 +41,11 @@ func withSignals(ctx context.Context) (context.Context, func()) {
 	go func() {
 		select {
 		case s := <-ch:
-			signal.Stop(ch)
+			if ignoreRepeats {
+				signal.Ignore(os.Interrupt, syscall.SIGTERM)
+			} else {
+				signal.Stop(ch)
+			}
 			if sig, ok := s.(syscall.Signal); ok {
 				cancel(&interruptError{sig: sig})
 			} else {

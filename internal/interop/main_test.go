@@ -16,6 +16,7 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/cli"
+	"github.com/consign-dev/consign/internal/cli/syftgen"
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/sign"
 )
@@ -181,8 +182,9 @@ func (r cliResult) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 }
 
-// runConsign runs consign's command tree in process, as cmd/consign does,
-// with no terminal and no password in the environment.
+// runConsign runs consign's command tree in process, as cmd/consign-sbom
+// does (with the SBOM generator), with no terminal and no password in the
+// environment.
 func runConsign(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -199,6 +201,7 @@ func runConsign(t *testing.T, args ...string) cliResult {
 		Now:             time.Now,
 		StdinIsTerminal: func() bool { return false },
 		ReadPassword:    func() ([]byte, error) { return nil, fmt.Errorf("no terminal in tests") },
+		SBOM:            syftgen.Generator{},
 	}
 	code := cli.Run(context.Background(), deps, args)
 	return cliResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"errors"
+	"go/build"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// installAs puts this test binary at path, as testscript.Main does: run
+// by the name consign it is consign, by consign-sbom consign-sbom.
+func installAs(t *testing.T, path string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Link(exe, path) == nil {
+		return
+	}
+	in, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runIn runs bin with args in dir, with PATH holding path alone and no
+// handshake inherited, and returns its exit code, stdout and stderr.
+func runIn(t *testing.T, dir, path, bin string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "CONSIGN_SBOM_FOR=") && !strings.HasPrefix(kv, messageLogEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "PATH="+path, "HOME="+dir)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	code := 0
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %s: %v", bin, err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+// TestSBOMToolLookup: 'consign sbom TARGET' runs consign-sbom from next to
+// consign's executable (its links resolved), else from PATH, with consign's
+// arguments and its version line, and ends with its exit status; without
+// one anywhere it fails with how to install it, writing nothing, while the
+// rest of 'consign sbom' (help, check) needs none.
+func TestSBOMToolLookup(t *testing.T) {
+	t.Parallel()
+	bin, elsewhere, onPath, work := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	consign := filepath.Join(bin, "consign")
+	installAs(t, consign)
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte("module example.com/m\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := runIn(t, work, onPath, consign, "sbom", "-o", "spdx-json=out.json", ".")
+	if code != 1 || stdout != "" {
+		t.Errorf("consign sbom without consign-sbom: exit %d, stdout %q; want 1 and nothing", code, stdout)
+	}
+	for _, want := range []string{
+		"consign: error: cannot run consign-sbom: 'consign sbom' runs consign-sbom, which is neither in " + bin + " nor on PATH\n",
+		"consign: hint: build it from the checkout consign was built from: go build -o " + bin + " ./cmd/consign-sbom",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("consign sbom without consign-sbom: stderr\n%s\nwant %q", stderr, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "out.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("out.json: %v; want it never written", err)
+	}
+	if code, stdout, stderr := runIn(t, work, onPath, consign, "sbom", "--help"); code != 0 || !strings.Contains(stdout, "--go-mod-cache DIR") {
+		t.Errorf("consign sbom --help without consign-sbom: exit %d, stderr %q; want 0 and the help", code, stderr)
+	}
+	if code, _, stderr := runIn(t, work, onPath, consign, "sbom", "check", "go.mod"); code != 1 || strings.Contains(stderr, "consign-sbom") {
+		t.Errorf("consign sbom check of a non-SBOM without consign-sbom: exit %d, stderr %q; want 1, about the file", code, stderr)
+	}
+
+	// A consign-sbom on PATH: it gets consign's arguments and version
+	// line, and its exit status is consign's.
+	fake := "#!/bin/sh\necho \"$CONSIGN_SBOM_FOR|$*\"\nexit 7\n"
+	if err := os.WriteFile(filepath.Join(onPath, "consign-sbom"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, version, _ := runIn(t, work, onPath, consign, "version")
+	code, stdout, stderr = runIn(t, work, onPath, consign, "sbom", "-o", "spdx-json=out.json", ".")
+	if want := strings.TrimSpace(version) + "|sbom -o spdx-json=out.json .\n"; code != 7 || stdout != want || stderr != "" {
+		t.Errorf("consign sbom with consign-sbom on PATH: exit %d, stdout %q, stderr %q; want 7, %q and nothing", code, stdout, stderr, want)
+	}
+
+	// The real one next to consign comes first, also when consign is run
+	// through a symbolic link from elsewhere.
+	installAs(t, filepath.Join(bin, "consign-sbom"))
+	link := filepath.Join(elsewhere, "consign")
+	if err := os.Symlink(consign, link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runIn(t, work, onPath, link, "sbom", "--no-go-mod-cache", "-o", "spdx-json=out.json", ".")
+	if code != 0 {
+		t.Fatalf("consign sbom with consign-sbom next to it: exit %d, stderr:\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(work, "out.json")); err != nil || !strings.Contains(string(b), `"spdxVersion"`) {
+		t.Errorf("out.json: %.100q, %v; want an SPDX document", b, err)
+	}
+}
+
+// TestSBOMCtrlC: a Ctrl-C on a terminal signals the foreground process
+// group, consign and the consign-sbom it runs alike, and consign passes its
+// own signal on too: consign-sbom stops once, writing nothing, and says so
+// once; consign ends with its 130 and adds nothing. (That consign-sbom run
+// by consign ignores the second SIGINT rather than die of it is
+// internal/cli's TestWithSignalsRepeat.)
+func TestSBOMCtrlC(t *testing.T) {
+	t.Parallel()
+	consign, err := exec.LookPath("consign") // as testscript.Main installs it, consign-sbom beside it
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	cmd := exec.Command(consign, "sbom", filepath.Join(build.Default.GOROOT, "src"), "-o", "cyclonedx-json=out.json")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "HOME="+work)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell starts one
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	wait := 300*time.Millisecond + 2*startupTime(consign, cmd.Env)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(wait)
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.AfterFunc(30*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	err = cmd.Wait()
+	if !killed.Stop() {
+		t.Fatalf("consign sbom was still running 30s after SIGINT")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("consign sbom after a Ctrl-C: %v, want exit status 130; stderr:\n%s", err, stderr.String())
+	}
+	if want := "consign: error: interrupted by SIGINT; nothing more was written\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want consign-sbom's own %q alone", stderr.String(), want)
+	}
+	if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
+		t.Errorf("the work directory holds %v (%v), want nothing", entries, err)
+	}
+}

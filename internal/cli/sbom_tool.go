@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// sbomTool is the program that makes SBOMs for the consign binary: the
+// same command tree with syft linked. consign runs it for 'consign sbom
+// TARGET' and nothing else, so that the verifier a customer runs, and every
+// other command, links no syft and pays neither its start-up nor its size.
+const sbomTool = "consign-sbom"
+
+// sbomToolEnv is how consign tells consign-sbom which consign runs it: the
+// version line 'consign version' prints. consign-sbom refuses to run for
+// another (see [checkSBOMTool]): its flags, formats and outputs are those
+// of its own version, and consign's help promised this one's.
+const sbomToolEnv = "CONSIGN_SBOM_FOR"
+
+// errSBOMTool is the root of the errors about finding or running consign-sbom.
+var errSBOMTool = errors.New("cannot run " + sbomTool)
+
+// toolExit is consign-sbom's exit status, which consign ends with: the
+// tool printed its own result and errors. err, when set, is what consign
+// has to add: that a signal killed the tool.
+type toolExit struct {
+	code int
+	err  error
+}
+
+func (e *toolExit) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("%s exited with status %d", sbomTool, e.code)
+}
+
+// runSBOMTool runs consign-sbom with consign's own arguments, standard
+// input, output and error, and returns its exit status as a *[toolExit].
+// A SIGINT or SIGTERM that reaches consign is passed on to it, and its
+// exit status (130, 143: it wrote nothing) is consign's.
+func runSBOMTool(ctx context.Context, deps *Deps) error {
+	if err := notCancelled(ctx); err != nil {
+		return err
+	}
+	if by := deps.getenv(sbomToolEnv); by != "" {
+		// consign run by the name consign-sbom (a copy, a link): running
+		// consign-sbom again would never end.
+		return &Error{Code: ExitError,
+			Err:  fmt.Errorf("%w: this %s, run by %s, is consign, without the SBOM generator", errSBOMTool, sbomTool, by),
+			Hint: installHint("")}
+	}
+	path, err := findSBOMTool()
+	if err != nil {
+		return err
+	}
+	c := exec.Command(path, deps.args...)
+	c.Stdin, c.Stdout, c.Stderr = deps.Stdin, deps.Stdout, deps.Stderr
+	c.Env = append(os.Environ(), sbomToolEnv+"="+readBuildInfo().String())
+	if err := c.Start(); err != nil {
+		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		sig := syscall.SIGTERM
+		var ie *interruptError
+		if errors.As(context.Cause(ctx), &ie) {
+			sig = ie.sig
+		}
+		c.Process.Signal(sig) // an error here is a process already gone
+		err = <-done
+	}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return &toolExit{}
+	case !errors.As(err, &ee):
+		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		// A signal passed on before its handler was in place, or anyone's.
+		err := fmt.Errorf("%s was killed by %s", sbomTool, signalName(ws.Signal()))
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+		}
+		return &toolExit{code: 128 + int(ws.Signal()), err: err}
+	}
+	return &toolExit{code: ee.ExitCode()}
+}
+
+// findSBOMTool finds consign-sbom next to consign's own executable (its
+// symbolic links resolved), else on PATH.
+func findSBOMTool() (string, error) {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	dir := ""
+	if err == nil {
+		dir = filepath.Dir(exe)
+		p := filepath.Join(dir, sbomTool)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(sbomTool); err == nil {
+		return p, nil
+	}
+	where := "next to consign"
+	if dir != "" {
+		where = "in " + dir
+	}
+	return "", &Error{Code: ExitError,
+		Err:  fmt.Errorf("%w: 'consign sbom' runs %s, which is neither %s nor on PATH", errSBOMTool, sbomTool, where),
+		Hint: installHint(dir)}
+}
+
+// installHint says how to install consign-sbom of consign's own version
+// into dir.
+func installHint(dir string) string {
+	if dir == "" {
+		dir = "DIR"
+	}
+	v := Version()
+	if v == "devel" {
+		return fmt.Sprintf("build it from the checkout consign was built from: go build -o %s ./cmd/%s (or go install ./cmd/... for both)", dir, sbomTool)
+	}
+	return fmt.Sprintf("install the same version next to consign: GOBIN=%s go install github.com/consign-dev/consign/cmd/%s@%s", dir, sbomTool, v)
+}
+
+// checkSBOMTool is consign-sbom's side of [sbomToolEnv]: run by consign
+// of another version (or build), it refuses.
+func checkSBOMTool(deps *Deps) error {
+	if deps.SBOM == nil || deps.LookupEnv == nil {
+		return nil
+	}
+	want := deps.getenv(sbomToolEnv)
+	if want == "" {
+		return nil
+	}
+	if have := readBuildInfo().String(); want != have {
+		return &Error{Code: ExitError,
+			Err:  fmt.Errorf("%w: it is %s, and was run by %s: the two must be the same build", errSBOMTool, have, want),
+			Hint: "install both from one version: go install github.com/consign-dev/consign/cmd/...@VERSION, or go install ./cmd/... in a checkout"}
+	}
+	return nil
+}
