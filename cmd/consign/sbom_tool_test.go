@@ -149,7 +149,9 @@ func TestSBOMCtrlC(t *testing.T) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell starts one
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	wait := 300*time.Millisecond + 2*startupTime(consign, cmd.Env)
+	// Both processes' start-up, so that the signal finds consign-sbom's
+	// handler in place (see interruptCmd).
+	wait := 300*time.Millisecond + 2*startupTime(consign, cmd.Env) + 2*startupTime(filepath.Join(filepath.Dir(consign), "consign-sbom"), cmd.Env)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,8 @@ import (
 //	interrupt SIGNAL AFTER CODE consign ARGS...
 //
 // It starts consign in the script's directory, sends it SIGNAL (INT or
-// TERM) the duration AFTER past consign's start-up (see [startupTime]), and fails unless consign then exits with
+// TERM) the duration AFTER past consign's start-up (see [startupTime];
+// for 'consign sbom', consign-sbom's too), and fails unless consign then exits with
 // status CODE and says on stderr that it was interrupted. @GOSRC@ in ARGS
 // is a directory large enough that scanning it outlasts AFTER.
 func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -49,6 +50,13 @@ func interruptCmd(ts *testscript.TestScript, neg bool, args []string) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	wait := after + 2*startupTime(prog, cmd.Env)
+	if len(cargs) > 0 && cargs[0] == "sbom" {
+		// consign sbom runs consign-sbom, which starts after consign and
+		// has its own start-up (syft's initialisers) before its handler.
+		if tool, err := lookPath(ts.Getenv("PATH"), "consign-sbom"); err == nil {
+			wait += 2 * startupTime(tool, cmd.Env)
+		}
+	}
 	ts.Check(cmd.Start())
 	time.Sleep(wait)
 	ts.Check(cmd.Process.Signal(sig))
