@@ -49,20 +49,26 @@ func openTarget(p string) (*os.File, fs.FileInfo, error) {
 // is made in os.TempDir, as it always was. Where neither can be made,
 // pinDir returns an error wrapping [ErrWorkDir] that names both.
 func pinDir(target string) (string, error) {
-	real, err := filepath.EvalSymlinks(target)
-	if err != nil {
-		real = target
+	// The directory's real name, from the root and without links: the
+	// directories above it are the ones [privateParent] looks at.
+	abs, err := filepath.Abs(target)
+	var real string
+	if err == nil {
+		real, err = filepath.EvalSymlinks(abs)
 	}
 	beside := filepath.Dir(real)
 	var besideErr error
-	if privateParent(beside) {
+	switch {
+	case err != nil:
+		besideErr = err
+	case privateParent(beside):
 		dir, err := os.MkdirTemp(beside, ".consign-sbom-")
 		if err == nil {
 			return dir, nil
 		}
 		besideErr = err
-	} else {
-		besideErr = fmt.Errorf("%s: another user owns it or may write in it", beside)
+	default:
+		besideErr = fmt.Errorf("%s: another user owns it or a directory above it, or may write in one of them", beside)
 	}
 	dir, err := os.MkdirTemp("", "consign-sbom-target-")
 	if err == nil {

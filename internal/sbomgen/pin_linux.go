@@ -2,6 +2,7 @@ package sbomgen
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -25,17 +26,29 @@ func linkOpenFile(f *os.File, name string) error {
 	return lerr
 }
 
-// privateParent tells whether what consign makes in the directory dir
-// stays where it was made: dir is owned by this user or by root, and
-// nobody else may write in it, unless it is sticky (as /tmp is: others
-// may not rename or remove what this user makes there).
+// privateParent tells whether what consign makes in the directory dir, a
+// path from the root without symbolic links, stays where it was made: dir
+// and every directory above it up to the root are owned by this user or
+// by root, and nobody else may write in them, unless they are sticky (as
+// /tmp is: others may not rename or remove what this user makes there).
+// A directory above that another user could write in would let them
+// rename dir (or one above it) and put one of their own in its place.
 func privateParent(dir string) bool {
-	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
-		return false
+	for {
+		var st unix.Stat_t
+		if err := unix.Stat(dir, &st); err != nil {
+			return false
+		}
+		if st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+			return false
+		}
+		if st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0 {
+			return false
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return true
+		}
+		dir = up
 	}
-	if st.Uid != 0 && int(st.Uid) != os.Geteuid() {
-		return false
-	}
-	return st.Mode&0o022 == 0 || st.Mode&unix.S_ISVTX != 0
 }

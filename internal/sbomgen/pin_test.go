@@ -279,3 +279,79 @@ func TestPinDir(t *testing.T) {
 		}
 	})
 }
+
+// TestPinDirAncestors: the target's own directory is private, but one
+// above it is not (others may write in it, not sticky; or another user
+// owns it): that user can rename the target's directory and put one of
+// their own in its place, the pin's directory (found by watching for it)
+// inside, and so swap the file the scan reads by name. The pin goes to
+// TMPDIR. Only the target's directory was looked at.
+func TestPinDirAncestors(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux pins a target beside it")
+	}
+	root := t.TempDir()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	type ancestor struct {
+		mode os.FileMode
+		uid  int // -1: this user
+	}
+	cases := map[string]ancestor{
+		"writable by others": {0o777, -1},
+		"writable by group":  {0o775, -1},
+		"another user's":     {0o755, 65534},
+	}
+	for name, a := range cases {
+		t.Run(name, func(t *testing.T) {
+			if a.uid >= 0 && os.Geteuid() != 0 {
+				t.Skip("only root can give a directory to another user")
+			}
+			up, err := os.MkdirTemp(root, "up-")
+			must(t, err)
+			must(t, os.Chmod(up, a.mode))
+			if a.uid >= 0 {
+				must(t, os.Chown(up, a.uid, -1))
+			}
+			mine := filepath.Join(up, "mine")
+			must(t, os.Mkdir(mine, 0o755))
+			target := filepath.Join(mine, "requirements.txt")
+			must(t, os.WriteFile(target, []byte("requests==2.31.0\n"), 0o644))
+			var beside, inTmp []os.DirEntry
+			testOnlyResolved = func(string) {
+				beside, _ = os.ReadDir(mine)
+				inTmp, _ = os.ReadDir(tmp)
+			}
+			defer func() { testOnlyResolved = nil }()
+			// Through a relative name too: the directories above the
+			// working directory count as well.
+			for _, given := range []string{target, "requirements.txt"} {
+				if given == "requirements.txt" {
+					t.Chdir(mine)
+				}
+				if _, err := Generate(context.Background(), Config{Target: given, NoGoModCache: true}); err != nil {
+					t.Fatalf("Generate(%q) = %v", given, err)
+				}
+				if len(beside) != 1 || len(inTmp) != 1 || !strings.HasPrefix(inTmp[0].Name(), "consign-sbom-target-") {
+					t.Errorf("Generate(%q) pinned the target beside it (%v), want in TMPDIR (%v)", given, beside, inTmp)
+				}
+			}
+		})
+	}
+	// Every directory up to the root private: beside the target, as before.
+	t.Run("private", func(t *testing.T) {
+		mine := filepath.Join(root, "mine")
+		must(t, os.Mkdir(mine, 0o755))
+		target := filepath.Join(mine, "requirements.txt")
+		must(t, os.WriteFile(target, []byte("requests==2.31.0\n"), 0o644))
+		var beside []os.DirEntry
+		testOnlyResolved = func(string) { beside, _ = os.ReadDir(mine) }
+		defer func() { testOnlyResolved = nil }()
+		if _, err := Generate(context.Background(), Config{Target: target, NoGoModCache: true}); err != nil {
+			t.Fatalf("Generate(%q) = %v", target, err)
+		}
+		if len(beside) != 2 {
+			t.Errorf("beside the target during the scan: %v, want the pin's directory too", beside)
+		}
+	})
+}

@@ -86,7 +86,7 @@ var hints = []struct {
 	{sbomgen.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH"},
 	{sbomgen.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry"},
 	{sbomgen.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant"},
-	{sbomgen.ErrWorkDir, "a file target is linked (or copied) into a private directory beside it, else in TMPDIR: make the target's directory writable by you and no other user (or sticky, as /tmp is), or set TMPDIR to a writable directory, best on the target's file system"},
+	{sbomgen.ErrWorkDir, "a file target is linked (or copied) into a private directory beside it, else in TMPDIR: make the target's directory, and those above it, writable by you and no other user (or sticky, as /tmp is), or set TMPDIR to a writable directory, best on the target's file system"},
 	{sbomgen.ErrScan, "syft could not catalogue the target; this is likely a bug: please report it with the target's kind"},
 }
 
