@@ -205,23 +205,7 @@ func TestStreamDocumentsEnvelopes(t *testing.T) {
 	if len(docs) != 3 || docs[0].Streamed == nil || docs[1].Streamed != nil || docs[2].Streamed == nil || docs[0].Data != nil {
 		t.Fatalf("StreamDocuments = %d docs, streamed %v %v %v; want 3, the first and last streamed", len(docs), docs[0].Streamed != nil, docs[1].Streamed != nil, docs[2].Streamed != nil)
 	}
-	for i := range docs {
-		if docs[i].N != plain[i].N || !bytes.Equal(docs[i].Bytes(), plain[i].Data) {
-			t.Errorf("doc %d: line %d, %d bytes; want line %d as read without the sink", i, docs[i].N, len(docs[i].Bytes()), plain[i].N)
-		}
-	}
-	want, err := attest.ReadDocuments(plain, "f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := attest.ReadDocuments(docs, "f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	errText := cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) && (a == nil || a.Error() == b.Error()) })
-	if diff := cmp.Diff(want, got, errText, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("ReadDocuments with the sink differs (-without +with):\n%s", diff)
-	}
+	got := sameAsWithoutSink(t, plain, docs)
 	if got[1].Err == nil || !errors.Is(got[1].Err, attest.ErrMalformed) {
 		t.Errorf("the spaced payload: %v, want ErrMalformed", got[1].Err)
 	}
@@ -276,6 +260,11 @@ func FuzzEnvelopeSink(f *testing.F) {
 	f.Add([]byte(`{"payloadType":"&","payload":"","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{1})
 	f.Add([]byte(`{"payloadType":"a\u0026\u003c\u003e","payload":"QQ","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{2})
 	f.Add([]byte(`{"payloadType":"\u0026\u0026","payload":"QQ","signatures":[{"keyid":"","sig":"0A=="}]}`), []byte{1})
+	// Near misses of the escapes the sink takes: it must give each back or
+	// read it exactly as ParseEnvelope does.
+	for _, line := range attackLines() {
+		f.Add([]byte(line), []byte{3})
+	}
 	f.Fuzz(func(t *testing.T, line, chunks []byte) {
 		line = bytes.TrimLeft(line, " \t\r\n\v\f")
 		if len(line) == 0 || bytes.IndexByte(line, '\n') >= 0 {
@@ -300,4 +289,110 @@ func FuzzEnvelopeSink(f *testing.F) {
 			}
 		}
 	})
+}
+
+// attackLines are envelope lines that try to make the sink read a type,
+// a payload or a line other than the one ParseEnvelope reads: escapes next
+// to the ones the sink takes, keys spelt with escapes, a second type,
+// white space where consign writes none.
+func attackLines() []string {
+	const sigs = `,"signatures":[{"keyid":"k","sig":"AAAA"}]}`
+	return []string{
+		`{"payloadType":"a\u0026\/b","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\/\u0026b","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\u0026\u0041","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\u003C","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\u003E\u0026","payload":"QQ=="` + sigs,
+		`{"payloadType":"a\U003c","payload":"QQ=="` + sigs,
+		`{"payloadType":"\ud83d\ude00\u0026","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026\ud83d","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026\\","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026\","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u002","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026\u0000","payload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","payloadType":"\u0026"` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","payloadType":"&"` + sigs,
+		`{"payloadType":"&","payload":"QQ==","payload\u0054ype":"\u0026"` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","\u0070ayloadType":"x"` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","PayloadType":"&"` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","payload\u0054ype":"\u0026"` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","\u0070ayload":"QQ=="` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==","pa\u0079load":""` + sigs,
+		`{"payloadType":"\u0026","payload":"QQ==" ` + sigs + " \t",
+		`{"payloadType":"\u0026","payload":"QQ==",` + "\n" + `"signatures":[{"keyid":"k","sig":"AAAA"}]}`,
+		`{"payloadType":"\u0026","payload":"QQ=="` + sigs + "\u00a0",
+		`{"payloadType":"\u0026","payload":"QQ=="` + sigs + "\v",
+		`{"payloadType":"\u0026","payload":"QQ=="` + sigs + "\x85",
+		`{"payloadType":"` + strings.Repeat(`\u0026`, 3000) + `","payload":"QQ=="` + sigs,
+		`{"payloadType":"` + strings.Repeat(`a\u003c`, 2000) + `b","payload":"` + strings.Repeat("QUFB", 20000) + `"` + sigs,
+	}
+}
+
+// TestEnvelopeSinkAttacks: every near miss of the escapes the sink reads,
+// whatever the chunks (an escape split across writes too), is read by the
+// sink exactly as ParseEnvelope reads it, or given back to be.
+func TestEnvelopeSinkAttacks(t *testing.T) {
+	for _, line := range attackLines() {
+		for _, chunks := range [][]int{nil, {1}, {2}, {5}, {6}, {7}, {3, 1, 4, 1, 5, 9, 2, 6}} {
+			for _, bound := range []int{len(line), 1} {
+				checkSink(t, []byte(line), chunks, bound)
+			}
+		}
+	}
+}
+
+// TestStreamDocumentsEscapedTypes: through jsonl, lines longer than its
+// buffer whose types hold escapes (some split across the buffer's end) are
+// found exactly as without the sink: the same items, line bytes and errors.
+func TestStreamDocumentsEscapedTypes(t *testing.T) {
+	payload := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("p\x00\xff"), 40000))
+	sigs := `,"signatures":[{"keyid":"k","sig":"AAAA"}]}`
+	var file strings.Builder
+	for _, pt := range []string{
+		`a\u0026b`, `a\u0026\/b`, `\u003C`, `\u0026\ud83d\ude00`, `x\u003e`,
+		strings.Repeat("t", 64<<10-len(`{"payloadType":"`)-3) + `\u0026`, // the escape across the buffer's end
+		strings.Repeat("t", 64<<10-len(`{"payloadType":"`)-6) + `\u0026`, // the quote at the buffer's end
+		strings.Repeat("t", 64<<10-len(`{"payloadType":"`)-8) + `\u0026`,
+	} {
+		for _, suffix := range []string{sigs, `,"payload\u0054ype":"u"` + sigs, `,"\u0070ayload":"QQ=="` + sigs} {
+			file.WriteString(`{"payloadType":"` + pt + `","payload":"` + payload + `"` + suffix + "\n")
+		}
+	}
+	plain, err := jsonl.Documents(context.Background(), strings.NewReader(file.String()), "f", jsonl.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := jsonl.StreamDocuments(context.Background(), strings.NewReader(file.String()), "f", jsonl.Limits{}, &attest.EnvelopeSink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != len(plain) {
+		t.Fatalf("%d docs streamed, %d without", len(docs), len(plain))
+	}
+	sameAsWithoutSink(t, plain, docs)
+}
+
+// sameAsWithoutSink holds docs, a file read with the sink, to plain, the
+// same read without: the same lines, bytes and items (errors included).
+// It returns the items of docs.
+func sameAsWithoutSink(t *testing.T, plain, docs []jsonl.Line) []attest.Item {
+	t.Helper()
+	for i := range docs {
+		if docs[i].N != plain[i].N || !bytes.Equal(docs[i].Bytes(), plain[i].Data) {
+			t.Errorf("doc %d: line %d, %d bytes; want line %d as read without the sink", i, docs[i].N, len(docs[i].Bytes()), plain[i].N)
+		}
+	}
+	want, err := attest.ReadDocuments(plain, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := attest.ReadDocuments(docs, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errText := cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) && (a == nil || a.Error() == b.Error()) })
+	if diff := cmp.Diff(want, got, errText, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ReadDocuments with the sink differs (-without +with):\n%s", diff)
+	}
+	return got
 }
