@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -164,6 +165,35 @@ func (c *Client) doRetrying(ctx context.Context, left *time.Duration, method, pa
 	}
 }
 
+// retryAfter is the wait a Retry-After header's value v asks for (RFC
+// 9110, section 10.2.3), the time now: delay-seconds, or an HTTP-date
+// (as a proxy in front of the server may send); 0 for none, or one it
+// cannot read. A wait too long for a [time.Duration] is the longest one:
+// it is longer than any retry budget, never a short wait by overflow
+// (9223372037 seconds were -292 years, waited as 1 s; some values were a
+// few hundred nanoseconds, and a budget of minutes lasted for millions of
+// requests).
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		s, err := strconv.ParseUint(v, 10, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange), err == nil && s > uint64(math.MaxInt64/time.Second):
+			return math.MaxInt64
+		case err != nil:
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
 // checkURL parses a server URL, saying what is wrong with one it cannot
 // use.
 func checkURL(raw string) (*url.URL, error) {
@@ -265,9 +295,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		if json.Unmarshal(data, &p) == nil {
 			e.Title, e.Detail = p.Title, p.Detail
 		}
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			e.RetryAfter = time.Duration(s) * time.Second
-		}
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return nil, nil, e
 	}
 	return data, resp.Header, nil

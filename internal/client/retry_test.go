@@ -236,3 +236,56 @@ func TestGetRetryBudget(t *testing.T) {
 		t.Errorf("EachAttestation took %d pages after waiting %v in all, want 2 pages and 2s", got, waited)
 	}
 }
+
+// TestHostileRetryAfter: a server whose Retry-After asks for a wait longer
+// than the budget, however it writes it, is not asked again: seconds past
+// what a time.Duration holds (they overflowed: 20211507185753197 s made a
+// wait of 512 ns, so the default budget of 5 min lasted some 600 million
+// requests; 9223372037 s made -292 years, waited as 1 s), more seconds
+// than 64 bits hold, or an HTTP-date far ahead (RFC 9110 allows one; it
+// was read as no Retry-After, a wait of 1 s). A date past is no wait
+// asked for: the least wait, 1 s.
+func TestHostileRetryAfter(t *testing.T) {
+	for _, ra := range []string{
+		"20211507185753197",
+		"9223372037",
+		"99999999999999999999999",
+		"Fri, 01 Jan 2100 00:00:00 GMT",
+		"Fri Jan  1 00:00:00 2100", // asctime's form, which RFC 9110 allows too
+	} {
+		t.Run(ra, func(t *testing.T) {
+			t.Parallel()
+			hs, n := busy(t, 100, http.StatusTooManyRequests, ra, http.MethodGet, "log.example\n1\n"+strings.Repeat("A", 43)+"=\n")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var waits []time.Duration
+			c, err := client.New(client.Config{URL: hs.URL, OnRetry: func(_ *api.Error, d time.Duration) {
+				waits = append(waits, d)
+				cancel() // a client that would wait stops here, not after 100 requests
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Checkpoint(ctx); !errors.Is(err, api.ErrRateLimited) {
+				t.Errorf("Checkpoint = %v, want api.ErrRateLimited", err)
+			}
+			if len(waits) != 0 || n.Load() != 1 {
+				t.Errorf("waits %v and %d requests, want none and 1", waits, n.Load())
+			}
+		})
+	}
+	t.Run("a date past", func(t *testing.T) {
+		hs, n := busy(t, 1, http.StatusTooManyRequests, "Sun, 06 Nov 1994 08:49:37 GMT", http.MethodGet, "log.example\n1\n"+strings.Repeat("A", 43)+"=\n")
+		var waits []time.Duration
+		c, err := client.New(client.Config{URL: hs.URL, OnRetry: func(_ *api.Error, d time.Duration) { waits = append(waits, d) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Checkpoint(context.Background()); err != nil {
+			t.Fatalf("Checkpoint = %v", err)
+		}
+		if want := []time.Duration{time.Second}; !slices.Equal(waits, want) || n.Load() != 2 {
+			t.Errorf("waits %v and %d requests, want %v and 2", waits, n.Load(), want)
+		}
+	})
+}
