@@ -79,7 +79,8 @@ type Config struct {
 	// flight) or 503 (the log busy): every request the client sends is
 	// idempotent (a publish too: an envelope published twice is logged
 	// once), so sending it again is safe. The pages of one
-	// [Client.EachAttestation] share one budget. An answer asking for a
+	// [Client.EachAttestation] share one budget, and so do the pages and
+	// consistency proofs of one [Client.Fetch]. An answer asking for a
 	// longer wait than is left is returned as the error. 0 means
 	// DefaultMaxRetryWait; a negative value never retries.
 	MaxRetryWait time.Duration
@@ -380,13 +381,19 @@ const pageSize = 100
 // hostile server pages forever or repeats itself otherwise. An error of
 // fn stops the paging and is returned as it is.
 func (c *Client) EachAttestation(ctx context.Context, subject tlog.Hash, fn func(api.Attestation) error) error {
+	left := c.retryWait
+	return c.eachAttestation(ctx, &left, subject, fn)
+}
+
+// eachAttestation is [Client.EachAttestation], its waits taken from the
+// retry budget *left.
+func (c *Client) eachAttestation(ctx context.Context, left *time.Duration, subject tlog.Hash, fn func(api.Attestation) error) error {
 	var after *int64
 	var count int
 	var total int64
 	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {strconv.Itoa(pageSize)}}
-	left := c.retryWait
 	for {
-		data, _, err := c.doRetrying(ctx, &left, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
+		data, _, err := c.doRetrying(ctx, left, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
 		if err != nil {
 			return err
 		}
@@ -465,8 +472,15 @@ func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 
 // Consistency returns the consistency proof from size from to size to, unverified.
 func (c *Client) Consistency(ctx context.Context, from, to uint64) ([]tlog.Hash, error) {
+	left := c.retryWait
+	return c.consistency(ctx, &left, from, to)
+}
+
+// consistency is [Client.Consistency], its waits taken from the retry
+// budget *left.
+func (c *Client) consistency(ctx context.Context, left *time.Duration, from, to uint64) ([]tlog.Hash, error) {
 	q := url.Values{"from": {strconv.FormatUint(from, 10)}, "to": {strconv.FormatUint(to, 10)}}
-	data, _, err := c.get(ctx, "/api/v1/log/proof/consistency", q, 64<<10)
+	data, _, err := c.doRetrying(ctx, left, http.MethodGet, "/api/v1/log/proof/consistency", q, nil, 64<<10)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
@@ -254,5 +256,74 @@ func TestSecurityCase46_EndlessPages(t *testing.T) {
 	err = small.EachAttestation(bg, digestOf("app"), func(api.Attestation) error { seen++; return nil })
 	if !errors.Is(err, limits.ErrTooLarge) || seen != 0 {
 		t.Errorf("a page of 2 MiB, 1 MiB allowed: %v after %d entries; want ErrTooLarge and none taken", err, seen)
+	}
+}
+
+// TestFetchRetryBudget: one Fetch waits out busy answers within one
+// budget (MaxRetryWait), its pages and the consistency proofs it asks for
+// alike: a server that spends the budget on the first page and then
+// answers the proof busy fails the fetch, rather than each proof of a
+// growing log starting a budget of its own (a hostile server made one
+// fetch of n entries wait n times MaxRetryWait).
+func TestFetchRetryBudget(t *testing.T) {
+	a := newEnv(t, memStore(), server.Config{})
+	ci := newKey(t)
+	_, app1 := envelope(t, ci, "app", "one")
+	_, app2 := envelope(t, ci, "app", "two")
+	if _, err := a.client(a.token([]string{"acme"}, ci)).Publish(bg, "", [][]byte{app1, app2}); err != nil {
+		t.Fatal(err)
+	}
+	// Pages of one entry, the log growing after the first: the second
+	// entry's receipt is proven in a larger tree than the first's, and
+	// the fetch asks for a consistency proof.
+	var pages, proofs atomic.Int32
+	grown := false
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		busy := func() {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		switch r.URL.Path {
+		case "/api/v1/attestations":
+			if pages.Add(1) == 1 {
+				busy()
+				return
+			}
+			after := int64(-1)
+			if v := r.URL.Query().Get("after"); v != "" {
+				after, _ = strconv.ParseInt(v, 10, 64)
+			}
+			p := realPage(t, a, "app", after)
+			if len(p.Attestations) > 0 {
+				p = one(p.Attestations[0])
+				if !grown {
+					grown = true
+					_, more := envelope(t, ci, "lib", "three")
+					if _, err := a.client(a.token([]string{"acme"}, ci)).Publish(bg, "", [][]byte{more}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(p)
+		case "/api/v1/log/proof/consistency":
+			if proofs.Add(1) == 1 {
+				busy()
+				return
+			}
+			a.srv.ServeHTTP(w, r)
+		default:
+			a.srv.ServeHTTP(w, r)
+		}
+	}))
+	defer hs.Close()
+	var waited time.Duration
+	c, err := client.New(client.Config{URL: hs.URL, HTTP: hs.Client(), MaxRetryWait: time.Second, OnRetry: func(_ *api.Error, d time.Duration) { waited += d }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.Fetch(bg, client.FetchConfig{Subject: digestOf("app"), LogKey: a.verifier(), Write: func(*attest.Envelope, *tlog.Receipt) error { return nil }})
+	if !errors.Is(err, api.ErrOverloaded) || waited != time.Second || proofs.Load() != 1 {
+		t.Errorf("Fetch = %d, %v after waiting %v, %d proof requests; want api.ErrOverloaded after 1s and one request for the proof", n, err, waited, proofs.Load())
 	}
 }
