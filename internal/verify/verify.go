@@ -127,6 +127,11 @@ func Verify(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	e := newEngine(p, items, cfg.Artifacts, res, now)
 	e.run(ctx)
+	if ctx.Err() != nil {
+		// A check the context cut short (a Rego evaluation stops at
+		// once) says nothing of the release: no verdict, no VSA.
+		return nil, context.Cause(ctx)
+	}
 	e.checkArtifacts(cfg.Artifacts)
 	collect(res, items)
 	if cfg.State != nil {
