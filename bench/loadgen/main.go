@@ -6,6 +6,7 @@
 // not part of consign.
 //
 //	loadgen gen    -n N -out entries.jsonl -key key.pub
+//	loadgen big    -size BYTES -out big.jsonl -key key.pub   (one envelope of a large step's link)
 //	loadgen publish -server URL -token T -entries entries.jsonl -skip K -clients C -duration D [-pid SERVERPID]
 //	loadgen proofs -db sqlite:PATH|postgres://... -n 1000000
 //	loadgen prove  -server URL -samples 2000   (inclusion proofs from a running server)
@@ -22,6 +23,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,6 +34,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,6 +59,8 @@ func main() {
 	switch os.Args[1] {
 	case "gen":
 		err = gen(os.Args[2:])
+	case "big":
+		err = big(os.Args[2:])
 	case "publish":
 		err = publish(os.Args[2:])
 	case "proofs":
@@ -82,6 +88,14 @@ func statement(i int) *attest.Statement {
 	return st
 }
 
+// newSigner makes an Ed25519 key and writes its public key to keyOut.
+func newSigner(keyOut string) (*sign.Signer, error) {
+	priv, _ := sign.Generate(sign.Ed25519)
+	s, _ := sign.NewSigner(priv)
+	pub, _ := sign.MarshalPublicKey(priv.Public())
+	return s, os.WriteFile(keyOut, pub, 0o644)
+}
+
 // gen writes n signed envelopes (Ed25519), one per line, and the public key.
 func gen(args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
@@ -89,10 +103,8 @@ func gen(args []string) error {
 	out := fs.String("out", "entries.jsonl", "output file")
 	keyOut := fs.String("key", "key.pub", "public key file")
 	fs.Parse(args)
-	priv, _ := sign.Generate(sign.Ed25519)
-	s, _ := sign.NewSigner(priv)
-	pub, _ := sign.MarshalPublicKey(priv.Public())
-	if err := os.WriteFile(*keyOut, pub, 0o644); err != nil {
+	s, err := newSigner(*keyOut)
+	if err != nil {
 		return err
 	}
 	lines := make([][]byte, *n)
@@ -122,6 +134,62 @@ func gen(args []string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// big writes one signed envelope (Ed25519) of about size bytes, a line of
+// its own, and the public key: an in-toto link of a large step, with as many
+// files for products (the subjects) as for materials, each named by a
+// 64-byte path (the million-file link of bench/README.md is a 392 MB
+// envelope). At most limits.Subjects files a side.
+func big(args []string) error {
+	fs := flag.NewFlagSet("big", flag.ExitOnError)
+	size := fs.Int("size", 392_000_000, "envelope size in bytes (about)")
+	out := fs.String("out", "big.jsonl", "output file")
+	keyOut := fs.String("key", "key.pub", "public key file")
+	fs.Parse(args)
+	s, err := newSigner(*keyOut)
+	if err != nil {
+		return err
+	}
+	name := func(i int) string { return fmt.Sprintf("tree/dir%05d/%-40s.bin", i/1000, fmt.Sprintf("file%07d", i)) }
+	entry := func(dst []byte, key string, i int) []byte {
+		d := sha256.Sum256([]byte(strconv.Itoa(i)))
+		dst = append(dst, `{"`+key+`":"`...)
+		dst = append(dst, name(i)...)
+		dst = append(dst, `","digest":{"sha256":"`...)
+		dst = hex.AppendEncode(dst, d[:])
+		return append(dst, `"}}`...)
+	}
+	per := len(entry(nil, "name", 0)) + len(entry(nil, "uri", 0)) + 2
+	n := min(*size/4*3/per, 1_000_000)
+	payload := make([]byte, 0, n*per+256)
+	payload = append(payload, `{"_type":"https://in-toto.io/Statement/v1","subject":[`...)
+	for i := range n {
+		if i > 0 {
+			payload = append(payload, ',')
+		}
+		payload = entry(payload, "name", i)
+	}
+	payload = append(payload, `],"predicateType":"https://in-toto.io/attestation/link/v0.3","predicate":{"name":"build","command":["make"],"materials":[`...)
+	for i := range n {
+		if i > 0 {
+			payload = append(payload, ',')
+		}
+		payload = entry(payload, "uri", i)
+	}
+	payload = append(payload, `]}}`...)
+	if _, err := attest.ParseStatement(payload); err != nil {
+		return err
+	}
+	env, err := attest.SignPayload(attest.PayloadType, payload, s)
+	if err != nil {
+		return err
+	}
+	line, err := env.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(*out, append(line, '\n'), 0o644)
 }
 
 func readLines(path string) ([][]byte, error) {

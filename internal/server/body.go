@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
+	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/limits"
 )
 
@@ -30,7 +31,7 @@ import (
 // [api.ErrOverloaded], one that would pass its token's with errTokenBusy
 // (or [api.ErrTooLarge] when it is over the token's budget by itself).
 // The body is read under a moving deadline ([pacedBody]).
-func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID string, tl *tokenLoad, held *int64) ([][]byte, error) {
+func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID string, tl *tokenLoad, held *int64) ([]envelopeLine, error) {
 	l := s.cfg.Limits
 	if r.ContentLength > l.MaxBody {
 		return nil, fmt.Errorf("%w: the body is %d bytes (at most %d)", api.ErrTooLarge, r.ContentLength, l.MaxBody)
@@ -43,6 +44,11 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID s
 	body := http.MaxBytesReader(w, s.pace(w, r.Body), l.MaxBody)
 	lr := newLineReader(&budgetReader{r: body, s: s, tokenID: tokenID, tl: tl, held: held}, l.MaxEnvelope)
 	defer lr.free()
+	if r.ContentLength > 0 {
+		// The body's length bounds a line's, so a streamed payload's
+		// buffer is sized to it rather than to MaxEnvelope.
+		lr.left = func() int64 { return r.ContentLength - *held }
+	}
 	first, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
@@ -54,17 +60,18 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID s
 	if err == io.EOF {
 		// One line: one envelope either way, for the strict parse to
 		// check; no validity pass of its own.
-		return [][]byte{first}, nil
+		return []envelopeLine{first}, nil
 	}
 	if err != nil {
 		return nil, s.bodyError(err, 2)
 	}
-	if !json.Valid(first) {
+	if first.streamed == nil && !json.Valid(first.data) {
 		// Not a JSON value on its own line: the whole body is one
-		// envelope over several lines, or malformed.
-		return s.oneEnvelope(lr, first, second)
+		// envelope over several lines, or malformed. (A streamed line
+		// is an envelope, valid JSON by itself.)
+		return s.oneEnvelope(lr, first.bytes(), second.bytes())
 	}
-	lines := [][]byte{first}
+	lines := []envelopeLine{first}
 	for line := second; ; {
 		if len(lines) == l.MaxBatch {
 			return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, l.MaxBatch)
@@ -85,27 +92,28 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID s
 // them, at most MaxEnvelope bytes. It is one envelope if it is valid JSON as
 // a whole; otherwise its lines are envelopes, for the strict parse of each
 // to reject.
-func (s *Server) oneEnvelope(lr *lineReader, first, second []byte) ([][]byte, error) {
+func (s *Server) oneEnvelope(lr *lineReader, first, second []byte) ([]envelopeLine, error) {
 	max := s.cfg.Limits.MaxEnvelope
 	doc := append(make([]byte, 0, len(first)+1), first...)
-	lines := [][]byte{first}
+	lines := []envelopeLine{{data: first}}
 	for line := second; ; {
 		if len(doc)+1+len(line) > max {
 			return nil, fmt.Errorf("%w: an envelope of more than %d bytes", api.ErrTooLarge, max)
 		}
 		doc = append(append(doc, '\n'), line...)
-		lines = append(lines, line)
-		var err error
-		line, err = lr.next()
+		lines = append(lines, envelopeLine{data: line})
+		next, err := lr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, s.bodyError(err, len(lines)+1)
 		}
+		// A line the sink read is rebuilt: it is part of the document.
+		line = next.bytes()
 	}
 	if json.Valid(doc) {
-		return [][]byte{doc}, nil
+		return []envelopeLine{{data: doc}}, nil
 	}
 	if len(lines) > s.cfg.Limits.MaxBatch {
 		return nil, fmt.Errorf("%w: more than %d envelopes in one request", api.ErrTooLarge, s.cfg.Limits.MaxBatch)
@@ -173,11 +181,37 @@ func (s *Server) release(tokenID string, tl *tokenLoad, held int64) {
 	s.tokenLoads.release(tokenID, tl, held)
 }
 
+// envelopeLine is one line of a publish body: its bytes, or, for a long
+// line that starts as an envelope line does, the envelope an
+// [attest.EnvelopeSink] read from it as it streamed, its payload decoded
+// into one buffer and the line itself never held.
+type envelopeLine struct {
+	data     []byte
+	streamed *attest.EnvelopeLine
+}
+
+// bytes is the line's bytes, rebuilt if the sink read it.
+func (l envelopeLine) bytes() []byte {
+	if l.streamed != nil {
+		return l.streamed.AppendLine(nil)
+	}
+	return l.data
+}
+
 // lineReader returns the non-blank lines of a stream, each trimmed of
-// surrounding white space and at most max bytes.
+// surrounding white space and at most max bytes. A line longer than its
+// buffer is offered to an [attest.EnvelopeSink], which accepts exactly the
+// lines [attest.ParseEnvelope] accepts and gives every other back byte for
+// byte, so that a publish of one envelope of hundreds of megabytes holds
+// its decoded payload once, not the line and the payload and copies made
+// growing the line.
 type lineReader struct {
-	br  *bufio.Reader
-	max int
+	br   *bufio.Reader
+	max  int
+	sink *attest.EnvelopeSink
+	// left, when set, is how many bytes of the stream are left beyond
+	// those br has buffered: it bounds a streamed line.
+	left func() int64
 }
 
 // readers holds the 64 KiB buffered readers of finished requests: a new one
@@ -201,38 +235,95 @@ func (lr *lineReader) free() {
 // space is the white space trimmed from lines.
 const space = " \t\r\n\f\v"
 
-// next returns the next non-blank line (a new slice), io.EOF after the
+// next returns the next non-blank line (of its own), io.EOF after the
 // last, or errLongLine for a line over max bytes (without its leading and
 // trailing white space).
-func (lr *lineReader) next() ([]byte, error) {
+func (lr *lineReader) next() (envelopeLine, error) {
 	var line []byte
 	for {
 		if len(line) == 0 {
 			// Leading white space (and blank lines) is dropped as it
 			// comes, a buffer at a time, and never grows the line.
 			if err := lr.skipSpace(); err != nil {
-				return nil, err
+				return envelopeLine{}, err
 			}
 		}
 		chunk, err := lr.br.ReadSlice('\n')
 		if len(line)+len(chunk) > lr.max+2 { // 2: a line ending of "\r\n"
-			return nil, errLongLine
+			return envelopeLine{}, errLongLine
+		}
+		if err == bufio.ErrBufferFull && len(line) == 0 {
+			if lr.sink == nil {
+				lr.sink = &attest.EnvelopeSink{}
+			}
+			if lr.sink.Take(chunk, lr.bound(len(chunk))) {
+				return lr.stream(chunk)
+			}
 		}
 		line = append(line, chunk...)
 		if err == bufio.ErrBufferFull {
 			continue
 		}
 		if err != nil && err != io.EOF {
-			return nil, err
+			return envelopeLine{}, err
 		}
 		if line = bytes.TrimRight(line, space); len(line) > lr.max {
-			return nil, errLongLine
+			return envelopeLine{}, errLongLine
 		} else if len(line) > 0 {
-			return line, nil
+			return envelopeLine{data: line}, nil
 		}
 		if err == io.EOF {
-			return nil, io.EOF
+			return envelopeLine{}, io.EOF
 		}
+	}
+}
+
+// bound is the most bytes a line can have whose first n bytes were just
+// read: max, or less when the stream's length says so.
+func (lr *lineReader) bound(n int) int {
+	b := int64(lr.max)
+	if lr.left != nil {
+		b = min(b, lr.left()+int64(lr.br.Buffered())+int64(n))
+	}
+	return int(max(b, 0))
+}
+
+// stream gives the sink, which took the line that starts with head, the
+// rest of the line, and returns what it made of it: the envelope it read,
+// or the line's bytes, given back, for the strict parse to judge. The
+// line is bounded by max as every line is.
+func (lr *lineReader) stream(head []byte) (envelopeLine, error) {
+	lr.sink.Write(head)
+	size := len(head)
+	for {
+		chunk, err := lr.br.ReadSlice('\n')
+		if size += len(chunk); size > lr.max+2 {
+			return envelopeLine{}, errLongLine
+		}
+		if err != nil && err != bufio.ErrBufferFull && err != io.EOF {
+			return envelopeLine{}, err
+		}
+		if err != bufio.ErrBufferFull {
+			chunk = bytes.TrimSuffix(chunk, []byte{'\n'})
+		}
+		lr.sink.Write(chunk)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		v, line := lr.sink.End()
+		if v != nil {
+			l := v.(*attest.EnvelopeLine)
+			if l.Size > lr.max {
+				return envelopeLine{}, errLongLine
+			}
+			return envelopeLine{streamed: l}, nil
+		}
+		// The sink gives back the line as it was written to it: a
+		// line that starts as an envelope is never blank.
+		if line = bytes.TrimRight(line, space); len(line) > lr.max {
+			return envelopeLine{}, errLongLine
+		}
+		return envelopeLine{data: line}, nil
 	}
 }
 

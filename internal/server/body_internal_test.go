@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sign"
+)
+
+// signedLine is an envelope line, Ed25519-signed, whose payload pads a
+// statement's JSON to some n bytes.
+func signedLine(t *testing.T, n int) (payload []byte, env *attest.Envelope, line []byte) {
+	t.Helper()
+	priv, err := sign.Generate(sign.Ed25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sign.NewSigner(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload = []byte(`{"_type":"https://in-toto.io/Statement/v1","pad":"` + strings.Repeat("y", n) + `"}`)
+	if env, err = attest.SignPayload(attest.PayloadType, payload, s); err != nil {
+		t.Fatal(err)
+	}
+	line, err = json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return payload, env, line
+}
+
+// The line reader streams a long envelope line, so that it never holds
+// the line, only its decoded payload, and gives every other line as it
+// is: what it returns is, byte for byte and as ParseEnvelope reads it,
+// the body's line.
+func TestLineReaderStreams(t *testing.T) {
+	payload, env, long := signedLine(t, 300<<10)
+	whole := []byte(`{"signatures":[],` + string(long[1:])) // the same members, another order
+	short := []byte(`{"payloadType":"a","payload":"","signatures":[]}`)
+	lines := [][]byte{long, short, whole, long}
+	body := "\n \t" + string(bytes.Join(lines, []byte(" \r\n\n"))) + "\r\n"
+	for _, known := range []bool{false, true} {
+		lr := newLineReader(strings.NewReader(body), 1<<20)
+		if known {
+			left := int64(len(body))
+			lr.left = func() int64 { return left } // an upper bound is enough
+		}
+		for i, want := range lines {
+			got, err := lr.next()
+			if err != nil {
+				t.Fatalf("line %d: %v", i, err)
+			}
+			if streamed := got.streamed != nil; streamed != (i == 0 || i == 3) {
+				t.Errorf("line %d: streamed %v", i, streamed)
+			}
+			if !bytes.Equal(got.bytes(), want) {
+				t.Errorf("line %d: %.80q..., want %.80q...", i, got.bytes(), want)
+			}
+			if got.streamed != nil {
+				if got.data != nil {
+					t.Errorf("line %d: streamed and held", i)
+				}
+				if !bytes.Equal(got.streamed.Envelope.Payload, payload) || got.streamed.Envelope.PayloadType != env.PayloadType || len(got.streamed.Envelope.Signatures) != 1 {
+					t.Errorf("line %d: the streamed envelope is not the one written", i)
+				}
+			}
+		}
+		if _, err := lr.next(); err != io.EOF {
+			t.Errorf("after the last line: %v, want io.EOF", err)
+		}
+		lr.free()
+	}
+	// A streamed line over the cap is refused as any line is.
+	lr := newLineReader(bytes.NewReader(long), len(long)-1)
+	if _, err := lr.next(); err != errLongLine {
+		t.Errorf("a streamed line over the cap: %v, want errLongLine", err)
+	}
+}
+
+// Reading a publish body of one long envelope line allocates its decoded
+// payload about once, never the line: a line held whole costs more than
+// the payload (4/3 of it) before the growing line's copies. Every byte of
+// the body is still charged to the server's and the token's budgets.
+func TestReadEnvelopesHoldsPayloadOnce(t *testing.T) {
+	payload, _, line := signedLine(t, 12<<20)
+	body := append(line, '\n')
+	srv := &Server{cfg: Config{Limits: Limits{Rate: -1}}}
+	srv.cfg.Limits.setDefaults()
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/attestations", bytes.NewReader(body))
+	tl := &tokenLoad{}
+	var held int64
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	lines, err := srv.readEnvelopes(httptest.NewRecorder(), r, "t", tl, &held)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || lines[0].streamed == nil || !bytes.Equal(lines[0].streamed.Envelope.Payload, payload) {
+		t.Fatalf("the body's envelope was not streamed")
+	}
+	if got, most := after.TotalAlloc-before.TotalAlloc, uint64(len(payload))*5/4; got > most {
+		t.Errorf("reading a %d-byte line allocated %d bytes, want at most %d (its %d-byte payload and a little)", len(line), got, most, len(payload))
+	}
+	if held != int64(len(body)) || tl.bytes.Load() != held || srv.inFlight.Load() != held {
+		t.Errorf("charged %d bytes (token %d, server %d), want the body's %d", held, tl.bytes.Load(), srv.inFlight.Load(), len(body))
+	}
+}
