@@ -73,8 +73,10 @@ type serveConfig struct {
 	Addr, DB, LogKey, Origin string
 	ReadTokenRequired        bool
 	Rate                     float64
-	// TokenInFlight and TokenRequests bound what one token's publishes
-	// hold at once (server.Limits); 0 takes the server's default.
+	// InFlight bounds the publish bodies' bytes the server holds at
+	// once, and TokenInFlight and TokenRequests what one token's
+	// publishes hold (server.Limits); 0 takes the server's default.
+	InFlight      int64
 	TokenInFlight int64
 	TokenRequests int
 	// UI serves the inspection portal; TLSCert and TLSKey serve HTTPS.
@@ -143,7 +145,7 @@ func startLogServer(ctx context.Context, deps *Deps, cfg serveConfig, logger *sl
 	}
 	s, err = server.New(ctx, server.Config{
 		Store: st, Signer: signer, ReadTokenRequired: cfg.ReadTokenRequired,
-		Limits: server.Limits{Rate: cfg.Rate, TokenInFlight: cfg.TokenInFlight, TokenRequests: cfg.TokenRequests}, Now: deps.Now, Logger: logger,
+		Limits: server.Limits{Rate: cfg.Rate, MaxInFlight: cfg.InFlight, TokenInFlight: cfg.TokenInFlight, TokenRequests: cfg.TokenRequests}, Now: deps.Now, Logger: logger,
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrIdentity) {

@@ -52,14 +52,17 @@ the same key). Its public key is written beside it as the line clients pin, FILE
 Reads are open to anyone unless --read-token-required, which limits them to tokens, and
 to the products each token is scoped to. Tokens are made with 'consign admin token'.
 
-Each publishing token has a rate (--rate) and a share of the server it may hold at once:
-the body bytes of its publishes in flight (--token-in-flight-bytes; by default %[1]s,
-one body of the largest size, which is more than half of the %[2]s the server holds
-over all tokens) and the publishes themselves (--token-in-flight-requests). A token past
-either is answered 429 with Retry-After, however many connections it spreads its
-requests over, and the others are still served; 'consign publish' waits and sends again.
-A body larger than --token-in-flight-bytes is refused (413): 'consign publish' sends up
-to 1000 envelopes a request, so keep it above the largest batch your builds publish.
+The server holds at most --in-flight-bytes of publish bodies at once (default %[2]s,
+three bodies of the largest size, %[1]s); a publish past it is answered 503 with
+Retry-After. Each publishing token has a rate (--rate) and a share of that it may hold
+at once: the body bytes of its publishes in flight (--token-in-flight-bytes; by default
+a third of --in-flight-bytes, so that two tokens at their limit leave as much to the
+others; at most half of it) and the publishes themselves (--token-in-flight-requests).
+A token past either is answered 429 with Retry-After, however many connections it
+spreads its requests over, and the others are still served; 'consign publish' waits and
+sends again. A body larger than --token-in-flight-bytes is refused (413): 'consign
+publish' sends up to 1000 envelopes a request, so keep it above the largest batch your
+builds publish.
 
 --ui serves the inspection portal beside the API: inspectors sign in with an inspector
 token ('consign admin token create --role inspector --product P --expires 30d') and
@@ -75,8 +78,8 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 		Args:        noArgs,
 		Annotations: map[string]string{signalStops: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.TokenInFlight <= 0 || cfg.TokenRequests <= 0 {
-				return usagef("--token-in-flight-bytes and --token-in-flight-requests must be positive")
+			if err := checkInFlight(cfg, cmd.Flags().Changed("token-in-flight-bytes")); err != nil {
+				return err
 			}
 			if readyFile != "" {
 				if err := checkDirOf(readyFile); err != nil {
@@ -122,8 +125,10 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 	f.StringVar(&cfg.Origin, "origin", "", "the log's origin line, e.g. log.example.com/consign (default: the database's, or consign/<key id>)")
 	f.BoolVar(&cfg.ReadTokenRequired, "read-token-required", false, "reads need a token, and see only its products")
 	f.Float64Var(&cfg.Rate, "rate", limits.PublishRate, "envelopes per second one token may publish (a negative value: no limit)")
-	cfg.TokenInFlight = limits.PublishBody
-	f.Var(sizeFlag{&cfg.TokenInFlight}, "token-in-flight-bytes", "bytes of publish bodies one token may hold at once over all its requests (bytes, or 512MiB, 1GiB...); past it the server answers 429 with Retry-After, and a single body larger than it 413; above the server's total ("+sizeString(limits.PublishInFlight)+") it is that total")
+	cfg.InFlight = limits.PublishInFlight
+	f.Var(sizeFlag{&cfg.InFlight}, "in-flight-bytes", "bytes of publish bodies the server holds at once over all tokens (bytes, or 2GiB, 1.5GiB...); past it the server answers 503 with Retry-After")
+	f.Var(sizeFlag{&cfg.TokenInFlight}, "token-in-flight-bytes", "bytes of publish bodies one token may hold at once over all its requests (default: a third of --in-flight-bytes; at most half of it); past it the server answers 429 with Retry-After, and a single body larger than it 413")
+	f.Lookup("token-in-flight-bytes").DefValue = "" // the usage says it: a third of --in-flight-bytes
 	f.IntVar(&cfg.TokenRequests, "token-in-flight-requests", limits.PublishTokenRequests, "publish requests one token may have in flight at once; past it the server answers 429 with Retry-After")
 	f.BoolVar(&cfg.UI, "ui", false, "serve the inspection portal for inspector tokens ('consign admin token create --role inspector')")
 	f.StringVar(&cfg.Packs, "packs", "", "with --ui: a directory of evidence packs ('consign pack'); a release's page offers its pack, verified with --trust-root")
@@ -132,4 +137,26 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringVar(&readyFile, "ready-file", "", "write the server's URL to this file once it accepts connections")
 	return cmd
+}
+
+// checkInFlight rejects --in-flight-bytes, --token-in-flight-bytes (given
+// if tokenSet) and --token-in-flight-requests that make no sense, alone or
+// together: a token's share over half the server's would let two tokens
+// hold all of it, and every other token's publish be answered 503.
+func checkInFlight(cfg serveConfig, tokenSet bool) error {
+	switch {
+	case cfg.InFlight <= 0:
+		return usagef("--in-flight-bytes must be positive, not %s", sizeString(cfg.InFlight))
+	case tokenSet && cfg.TokenInFlight <= 0:
+		return usagef("--token-in-flight-bytes must be positive, not %s", sizeString(cfg.TokenInFlight))
+	case cfg.TokenRequests <= 0:
+		return usagef("--token-in-flight-requests must be positive, not %d", cfg.TokenRequests)
+	case cfg.TokenInFlight > cfg.InFlight:
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("--token-in-flight-bytes (%s) is over --in-flight-bytes (%s): a token cannot hold more than the whole server", sizeString(cfg.TokenInFlight), sizeString(cfg.InFlight)),
+			Hint: fmt.Sprintf("give a token at most half of --in-flight-bytes (%s), or raise --in-flight-bytes", sizeString(cfg.InFlight/2))}
+	case cfg.TokenInFlight > cfg.InFlight/2:
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("--token-in-flight-bytes (%s) is over half of --in-flight-bytes (%s): two busy tokens could hold the whole server, and every other token's publish be refused", sizeString(cfg.TokenInFlight), sizeString(cfg.InFlight)),
+			Hint: fmt.Sprintf("give a token at most half of --in-flight-bytes (%s; by default a third, %s), or raise --in-flight-bytes to at least twice it", sizeString(cfg.InFlight/2), sizeString(cfg.InFlight/3))}
+	}
+	return nil
 }

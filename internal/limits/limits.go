@@ -132,11 +132,14 @@ const (
 	// PublishInFlight bounds the bytes of publish bodies the server holds at
 	// once, over all requests: the real danger of large envelopes is their
 	// sum, not one of them. A request that would pass it is answered 503.
-	PublishInFlight = 2 * LogEnvelope
+	// It is three bodies of the largest size: each token may hold a third
+	// of it by default (server.Limits.TokenInFlight), one largest body, so
+	// that two tokens at their limit leave a third's share to the others.
+	PublishInFlight = 3 * PublishBody
 	// PublishTokenRequests bounds the publish requests one token has in
 	// flight at once (each holds a connection and a read buffer); the
 	// bytes of their bodies are bounded by server.Limits.TokenInFlight,
-	// one largest body or half of PublishInFlight by default. A request
+	// a third of PublishInFlight (one largest body) by default. A request
 	// past either is answered 429.
 	PublishTokenRequests = 256
 	// FetchAnswers bounds the pages of attestations one fetch reads from a

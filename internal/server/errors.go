@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -26,3 +27,7 @@ func retryAfterSeconds(d time.Duration) string {
 	}
 	return strconv.FormatInt(s, 10)
 }
+
+// ErrLimits is returned by [New] and [Limits.Validate] for limits that
+// make no sense together.
+var ErrLimits = errors.New("server: inconsistent limits")

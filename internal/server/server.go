@@ -29,15 +29,18 @@ type Limits struct {
 	MaxEnvelope int
 	// MaxInFlight bounds the bytes of publish bodies held at once over all
 	// requests; a request whose body would pass it is answered 503 with
-	// Retry-After.
+	// Retry-After. It defaults to [limits.PublishInFlight], or three times
+	// MaxBody if that is more.
 	MaxInFlight int64
 	// TokenInFlight bounds the bytes of publish bodies one token holds at
 	// once, over all its requests, and TokenRequests its publishes in
 	// flight: a token that spreads slow bodies over many connections holds
 	// no more than these, and the rest of MaxInFlight stays for the
-	// others. A request past either is answered 429 with Retry-After.
-	// TokenInFlight defaults to MaxBody or half of MaxInFlight, whichever
-	// is more (at most MaxInFlight).
+	// others. A request past either is answered 429 with Retry-After, and
+	// a body over TokenInFlight by itself 413. TokenInFlight defaults to a
+	// third of MaxInFlight, so that two tokens at their limit leave as
+	// much to the others; it may be at most half of MaxInFlight (see
+	// [Limits.Validate]), so that no one token holds most of the server.
 	TokenInFlight int64
 	TokenRequests int
 	// Rate is the envelopes per second one token may publish (and reads per
@@ -80,12 +83,11 @@ func (l *Limits) setDefaults() {
 	def(&l.MaxBatch, limits.PublishBatch)
 	def(&l.MaxEnvelope, limits.LogEnvelope)
 	if l.MaxInFlight <= 0 {
-		l.MaxInFlight = max(limits.PublishInFlight, l.MaxBody)
+		l.MaxInFlight = max(limits.PublishInFlight, 3*l.MaxBody)
 	}
 	if l.TokenInFlight <= 0 {
-		l.TokenInFlight = max(l.MaxBody, l.MaxInFlight/2)
+		l.TokenInFlight = l.MaxInFlight / 3
 	}
-	l.TokenInFlight = min(l.TokenInFlight, l.MaxInFlight)
 	def(&l.TokenRequests, limits.PublishTokenRequests)
 	if l.Rate == 0 {
 		l.Rate = limits.PublishRate
@@ -121,13 +123,31 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Validate rejects configurations that cannot run.
+// Validate rejects configurations that cannot run, and limits that
+// [Limits.Validate] rejects.
 func (c *Config) Validate() error {
 	if c.Store == nil {
 		return errors.New("server: no store")
 	}
 	if c.Signer == nil {
 		return errors.New("server: no log signer")
+	}
+	return c.Limits.Validate()
+}
+
+// Validate rejects a token's share of the bytes in flight that makes no
+// sense with the server's, their defaults taken for zero fields: one over
+// the server's total (the server's would refuse first), or over half of
+// it (one token could hold most of the server, and two all of it: every
+// other token's publish answered 503). It returns an error wrapping
+// [ErrLimits].
+func (l Limits) Validate() error {
+	l.setDefaults()
+	switch {
+	case l.TokenInFlight > l.MaxInFlight:
+		return fmt.Errorf("%w: a token's bytes in flight (%d) are over the server's (%d)", ErrLimits, l.TokenInFlight, l.MaxInFlight)
+	case l.TokenInFlight > l.MaxInFlight/2:
+		return fmt.Errorf("%w: a token's bytes in flight (%d) are over half the server's (%d): two tokens could hold all of it", ErrLimits, l.TokenInFlight, l.MaxInFlight)
 	}
 	return nil
 }
