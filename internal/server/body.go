@@ -42,13 +42,10 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID s
 	// r.Body itself stays as it is: the HTTP server looks at its type
 	// to drain or close what the handler leaves unread.
 	body := http.MaxBytesReader(w, s.pace(w, r.Body), l.MaxBody)
-	lr := newLineReader(&budgetReader{r: body, s: s, tokenID: tokenID, tl: tl, held: held}, l.MaxEnvelope)
+	br := &budgetReader{r: body, s: s, tokenID: tokenID, tl: tl, held: held}
+	lr := newLineReader(br, l.MaxEnvelope)
 	defer lr.free()
-	if r.ContentLength > 0 {
-		// The body's length bounds a line's, so a streamed payload's
-		// buffer is sized to it rather than to MaxEnvelope.
-		lr.left = func() int64 { return r.ContentLength - *held }
-	}
+	lr.size = func(seen int) (int, error) { return br.lineBound(r.ContentLength, seen, l.MaxEnvelope) }
 	first, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
@@ -146,32 +143,77 @@ var errInFlight = errors.New("too many bytes in flight")
 
 // budgetReader counts the bytes read from r against the server's
 // in-flight budget and its token's, adding them to *held for
-// [Server.release].
+// [Server.release]; bytes charged ahead of their reading ([lineBound])
+// are not charged again when they come.
 type budgetReader struct {
 	r       io.Reader
 	s       *Server
 	tokenID string
 	tl      *tokenLoad
 	held    *int64
+	read    int64 // bytes read from r
+	ahead   int64 // bytes charged before they were read
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
-		*b.held += int64(n)
-		l := b.s.cfg.Limits
-		tokenHeld := b.tl.bytes.Add(int64(n))
-		overall := b.s.inFlight.Add(int64(n))
-		switch {
-		case *b.held > l.TokenInFlight:
-			return 0, fmt.Errorf("%w: the body is over the %d bytes a token may have in flight", api.ErrTooLarge, l.TokenInFlight)
-		case tokenHeld > l.TokenInFlight:
-			return 0, tokenBusy(fmt.Sprintf("token %s holds %d bytes of publish bodies in flight, over its limit of %d", b.tokenID, tokenHeld, l.TokenInFlight))
-		case overall > l.MaxInFlight:
-			return 0, errInFlight
+		b.read += int64(n)
+		paid := min(int64(n), b.ahead)
+		b.ahead -= paid
+		if err := b.charge(int64(n) - paid); err != nil {
+			return 0, err
 		}
 	}
 	return n, err
+}
+
+// charge counts n more bytes held against the budgets.
+func (b *budgetReader) charge(n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	*b.held += n
+	l := b.s.cfg.Limits
+	tokenHeld := b.tl.bytes.Add(n)
+	overall := b.s.inFlight.Add(n)
+	switch {
+	case *b.held > l.TokenInFlight:
+		return fmt.Errorf("%w: the body is over the %d bytes a token may have in flight", api.ErrTooLarge, l.TokenInFlight)
+	case tokenHeld > l.TokenInFlight:
+		return tokenBusy(fmt.Sprintf("token %s holds %d bytes of publish bodies in flight, over its limit of %d", b.tokenID, tokenHeld, l.TokenInFlight))
+	case overall > l.MaxInFlight:
+		return errInFlight
+	}
+	return nil
+}
+
+// lineBound is the most bytes a long line can have, at most most, whose
+// first seen bytes were read (those the line reader holds included), in a
+// body of declared bytes (its Content-Length; negative if unknown): the
+// line's [attest.EnvelopeSink] sizes its payload's buffer from it at once.
+// So the rest of the line, up to that bound, is charged now rather than
+// as it comes: a body that declares hundreds of megabytes and sends a few
+// cannot make the server allocate the rest on what it did not pay for
+// (nor can the declared length lie: the HTTP server ends the body there).
+// A body of unknown length bounds a line by what came of it: the sink's
+// buffer then grows with the line, by doubling.
+func (b *budgetReader) lineBound(declared int64, seen, most int) (int, error) {
+	if declared < 0 {
+		return min(seen, most), nil
+	}
+	bound := min(int64(most), int64(seen)+max(declared-b.read, 0))
+	return int(bound), b.chargeAhead(bound - int64(seen))
+}
+
+// chargeAhead charges the budgets for the next n bytes before they are
+// read, as far as they are not charged already.
+func (b *budgetReader) chargeAhead(n int64) error {
+	if more := n - b.ahead; more > 0 {
+		b.ahead += more
+		return b.charge(more)
+	}
+	return nil
 }
 
 // release returns held bytes to the in-flight budgets, the server's and
@@ -209,9 +251,11 @@ type lineReader struct {
 	br   *bufio.Reader
 	max  int
 	sink *attest.EnvelopeSink
-	// left, when set, is how many bytes of the stream are left beyond
-	// those br has buffered: it bounds a streamed line.
-	left func() int64
+	// size, when set, is the most bytes a long line can have whose first
+	// seen bytes were read (max, or less when the stream's length says
+	// so), or an error for next to return: the sink sizes the line's
+	// buffer from it. Unset, it is max.
+	size func(seen int) (int, error)
 }
 
 // readers holds the 64 KiB buffered readers of finished requests: a new one
@@ -256,7 +300,11 @@ func (lr *lineReader) next() (envelopeLine, error) {
 			if lr.sink == nil {
 				lr.sink = &attest.EnvelopeSink{}
 			}
-			if lr.sink.Take(chunk, lr.bound(len(chunk))) {
+			bound, err := lr.bound(len(chunk))
+			if err != nil {
+				return envelopeLine{}, err
+			}
+			if lr.sink.Take(chunk, bound) {
 				return lr.stream(chunk)
 			}
 		}
@@ -279,13 +327,13 @@ func (lr *lineReader) next() (envelopeLine, error) {
 }
 
 // bound is the most bytes a line can have whose first n bytes were just
-// read: max, or less when the stream's length says so.
-func (lr *lineReader) bound(n int) int {
-	b := int64(lr.max)
-	if lr.left != nil {
-		b = min(b, lr.left()+int64(lr.br.Buffered())+int64(n))
+// read: max, or what lr.size says.
+func (lr *lineReader) bound(n int) (int, error) {
+	if lr.size == nil {
+		return lr.max, nil
 	}
-	return int(max(b, 0))
+	b, err := lr.size(n + lr.br.Buffered())
+	return max(b, 0), err
 }
 
 // stream gives the sink, which took the line that starts with head, the

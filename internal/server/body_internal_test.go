@@ -50,8 +50,8 @@ func TestLineReaderStreams(t *testing.T) {
 	for _, known := range []bool{false, true} {
 		lr := newLineReader(strings.NewReader(body), 1<<20)
 		if known {
-			left := int64(len(body))
-			lr.left = func() int64 { return left } // an upper bound is enough
+			// An upper bound is enough.
+			lr.size = func(seen int) (int, error) { return min(seen+len(body), 1<<20), nil }
 		}
 		for i, want := range lines {
 			got, err := lr.next()
@@ -85,6 +85,34 @@ func TestLineReaderStreams(t *testing.T) {
 	}
 }
 
+// bodyRead is what [readBody] read of a publish body.
+type bodyRead struct {
+	lines []envelopeLine
+	held  int64  // bytes charged
+	alloc uint64 // bytes allocated while reading
+	srv   *Server
+	tl    *tokenLoad
+}
+
+// readBody reads body, which says it is declared bytes long (its
+// Content-Length; negative if unknown), as a publish to a server with lim.
+func readBody(t *testing.T, lim Limits, body []byte, declared int64) bodyRead {
+	t.Helper()
+	rd := bodyRead{srv: &Server{cfg: Config{Limits: lim}}, tl: &tokenLoad{}}
+	rd.srv.cfg.Limits.setDefaults()
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/attestations", bytes.NewReader(body))
+	r.ContentLength = declared
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	lines, err := rd.srv.readEnvelopes(httptest.NewRecorder(), r, "t", rd.tl, &rd.held)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd.lines, rd.alloc = lines, after.TotalAlloc-before.TotalAlloc
+	return rd
+}
+
 // Reading a publish body of one long envelope line allocates its decoded
 // payload about once, never the line: a line held whole costs more than
 // the payload (4/3 of it) before the growing line's copies. Every byte of
@@ -92,25 +120,50 @@ func TestLineReaderStreams(t *testing.T) {
 func TestReadEnvelopesHoldsPayloadOnce(t *testing.T) {
 	payload, _, line := signedLine(t, 12<<20)
 	body := append(line, '\n')
-	srv := &Server{cfg: Config{Limits: Limits{Rate: -1}}}
-	srv.cfg.Limits.setDefaults()
-	r := httptest.NewRequest(http.MethodPost, "/api/v1/attestations", bytes.NewReader(body))
-	tl := &tokenLoad{}
-	var held int64
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	lines, err := srv.readEnvelopes(httptest.NewRecorder(), r, "t", tl, &held)
-	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := readBody(t, Limits{Rate: -1}, body, int64(len(body)))
+	lines, held, srv, tl := rd.lines, rd.held, rd.srv, rd.tl
 	if len(lines) != 1 || lines[0].streamed == nil || !bytes.Equal(lines[0].streamed.Envelope.Payload, payload) {
 		t.Fatalf("the body's envelope was not streamed")
 	}
-	if got, most := after.TotalAlloc-before.TotalAlloc, uint64(len(payload))*5/4; got > most {
+	if got, most := rd.alloc, uint64(len(payload))*5/4; got > most {
 		t.Errorf("reading a %d-byte line allocated %d bytes, want at most %d (its %d-byte payload and a little)", len(line), got, most, len(payload))
 	}
 	if held != int64(len(body)) || tl.bytes.Load() != held || srv.inFlight.Load() != held {
 		t.Errorf("charged %d bytes (token %d, server %d), want the body's %d", held, tl.bytes.Load(), srv.inFlight.Load(), len(body))
+	}
+}
+
+// A long line's buffer is sized before its bytes come, so what it is
+// sized from is charged first: a body that declares (Content-Length) far
+// more than it sends, or one of unknown length, makes the server allocate
+// no more than a few times the bytes it is charged for, however long the
+// envelope cap (here 40 MiB). Sized from a declared length and never
+// charged for it, 2 MiB sent of 30 MiB declared allocated 27 MB, 13
+// times the 2 MiB charged, held until the body's deadline; sized from the
+// envelope cap, 2 MiB of unknown length allocated 35 MB.
+func TestReadEnvelopesChargesLongLineBuffer(t *testing.T) {
+	body := append([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"`), bytes.Repeat([]byte("A"), 2<<20)...)
+	for _, tt := range []struct {
+		name     string
+		declared int64
+	}{
+		{"declared 30 MiB, sent 2 MiB", 30 << 20},
+		{"unknown length", -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rd := readBody(t, Limits{Rate: -1, MaxEnvelope: 40 << 20}, body, tt.declared)
+			lines, held, srv, tl := rd.lines, rd.held, rd.srv, rd.tl
+			if len(lines) != 1 || !bytes.Equal(lines[0].bytes(), body) {
+				t.Fatalf("the body's unfinished line was not given back as it came")
+			}
+			got := rd.alloc
+			if most := 3*uint64(held) + 1<<20; got > most {
+				t.Errorf("reading %d bytes allocated %d, over 3 bytes per byte charged (%d) and a 1 MiB: at most %d", len(body), got, held, most)
+			}
+			if tl.bytes.Load() != held || srv.inFlight.Load() != held {
+				t.Errorf("charged %d bytes, the token %d and the server %d", held, tl.bytes.Load(), srv.inFlight.Load())
+			}
+			t.Logf("read %d bytes, charged %d, allocated %d", len(body), held, got)
+		})
 	}
 }
