@@ -149,6 +149,9 @@ func checkInFlight(cfg serveConfig, tokenSet bool) error {
 		return usagef("--in-flight-bytes must be positive, not %s", sizeString(cfg.InFlight))
 	case tokenSet && cfg.TokenInFlight <= 0:
 		return usagef("--token-in-flight-bytes must be positive, not %s", sizeString(cfg.TokenInFlight))
+	case !tokenSet && cfg.InFlight < 3:
+		return &Error{Code: ExitUsage, Err: fmt.Errorf("--in-flight-bytes (%s) leaves a token a share of 0 bytes (a third of it): every publish would be refused", sizeString(cfg.InFlight)),
+			Hint: "give --in-flight-bytes room for at least three of the largest bodies your builds publish, or set --token-in-flight-bytes"}
 	case cfg.TokenRequests <= 0:
 		return usagef("--token-in-flight-requests must be positive, not %d", cfg.TokenRequests)
 	case cfg.TokenInFlight > cfg.InFlight:

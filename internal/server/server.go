@@ -136,14 +136,18 @@ func (c *Config) Validate() error {
 }
 
 // Validate rejects a token's share of the bytes in flight that makes no
-// sense with the server's, their defaults taken for zero fields: one over
-// the server's total (the server's would refuse first), or over half of
+// sense with the server's, their defaults taken for zero fields: none (a
+// third of a server's total under 3 bytes), one over the server's total (the server's would refuse first), or over half of
 // it (one token could hold most of the server, and two all of it: every
 // other token's publish answered 503). It returns an error wrapping
 // [ErrLimits].
 func (l Limits) Validate() error {
 	l.setDefaults()
 	switch {
+	case l.TokenInFlight <= 0:
+		// A third of a MaxInFlight under 3 bytes: every publish would
+		// be refused as over the token's share.
+		return fmt.Errorf("%w: a token's bytes in flight are 0 (a third of the server's %d): no publish could be accepted", ErrLimits, l.MaxInFlight)
 	case l.TokenInFlight > l.MaxInFlight:
 		return fmt.Errorf("%w: a token's bytes in flight (%d) are over the server's (%d)", ErrLimits, l.TokenInFlight, l.MaxInFlight)
 	case l.TokenInFlight > l.MaxInFlight/2:

@@ -170,6 +170,8 @@ func TestLimitsValidate(t *testing.T) {
 		{"over half", server.Limits{MaxInFlight: 1 << 20, TokenInFlight: 512<<10 + 1}, false},
 		{"over the server's", server.Limits{MaxInFlight: 1 << 20, TokenInFlight: 2 << 20}, false},
 		{"over half the default", server.Limits{TokenInFlight: limits.PublishInFlight/2 + 1}, false},
+		{"a third of the server's is none", server.Limits{MaxInFlight: 2}, false},
+		{"a third of the server's is one byte", server.Limits{MaxInFlight: 3}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
