@@ -253,12 +253,13 @@ func (d fdDir) hashFiles(ctx context.Context, w *worker, files []fileItem, each 
 
 // ring returns w's io_uring for a batch of n files, nil to hash them with
 // hashAt: for a single file (the ring would save nothing), with the plain
-// opener, or when io_uring is unavailable.
+// opener, when io_uring is unavailable, or when the descriptor limit
+// leaves no room for every worker's batch (see ringFits).
 func (d fdDir) ring(w *worker, n int) *ring {
 	if n < 2 || d.plain {
 		return nil
 	}
-	return w.ring.get()
+	return w.ring.get(w.workers)
 }
 
 // hashAt hashes the regular file name in the directory open as dirfd, with

@@ -32,8 +32,9 @@ import (
 // the kernel ABI for three operations, each batch submitted and awaited in
 // turn, in some 150 lines; the Go io_uring libraries are event loops many
 // times that size. When io_uring is unavailable (a kernel without it,
-// io_uring_disabled, EPERM from a container's seccomp profile), the worker
-// uses hashAt.
+// io_uring_disabled, EPERM from a container's seccomp profile) or the
+// descriptor limit is too low for the batches' open files, the worker uses
+// hashAt.
 
 // ringEntries is the size of a worker's submission queue: one batch.
 const ringEntries = filesPerTask
@@ -73,12 +74,17 @@ func (rw *ringWorker) free() {
 	}
 }
 
-// get returns the worker's ring, or nil if io_uring is unavailable.
-func (rw *ringWorker) get() *ring {
+// get returns the worker's ring, or nil if io_uring is unavailable or
+// the descriptor limit leaves no room for the batches of the workers
+// hashing at once (workers; 0 counts as 1).
+func (rw *ringWorker) get(workers int) *ring {
 	if rw.tried {
 		return rw.r
 	}
 	rw.tried = true
+	if !ringFits(workers) {
+		return nil
+	}
 	setup := rw.setup
 	if setup == nil {
 		setup = newRing
@@ -92,10 +98,33 @@ func (rw *ringWorker) get() *ring {
 	return r
 }
 
+// ringFits reports whether the batches of workers rings, every file of
+// each open at once, take at most half of the descriptor limit (the soft
+// RLIMIT_NOFILE, which the Go runtime raises to the hard one at start), the
+// rest being left to the directories the walk holds open and to the
+// program. hashAt holds one file a worker; under a limit the batches
+// would exhaust (ulimit -n 64, or 1024 with 16 workers), hashAt keeps working.
+func ringFits(workers int) bool {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return false
+	}
+	return uint64(max(workers, 1))*ringEntries <= lim.Cur/2
+}
+
 // hashRing hashes files, named in the directory open as dirfd, as
-// hashFiles does, through the worker's ring r.
+// hashFiles does, through the worker's ring r. Once the worker has put its
+// ring away (out of descriptors), the rest are hashed with hashAt.
 func (w *worker) hashRing(ctx context.Context, r *ring, dirfd int, files []fileItem, each func(fileItem, error) bool) error {
 	for len(files) > 0 {
+		if w.ring.r == nil {
+			for _, it := range files {
+				if !each(it, w.hashAt(ctx, dirfd, it.name)) {
+					return nil
+				}
+			}
+			return nil
+		}
 		n := min(len(files), ringEntries)
 		more, err := w.ringChunk(ctx, r, dirfd, files[:n], each)
 		if err != nil {
@@ -135,6 +164,22 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 	if err != nil {
 		r.broken(rw)
 		return false, err
+	}
+	if outOfFiles(rw.fds[:len(files)]) {
+		// The process or the system is out of descriptors, and hashAt,
+		// opening again a file the ring could not, would be too while this
+		// batch holds the others open: they are closed, the ring is put
+		// away for good, and each file is opened alone by hashAt.
+		if err := w.ringClose(r, len(files)); err != nil {
+			return false, err
+		}
+		rw.free()
+		for _, it := range files {
+			if !each(it, w.hashAt(ctx, dirfd, it.name)) {
+				return false, nil
+			}
+		}
+		return true, nil
 	}
 
 	// The type checks, and the reads of the small regular files.
@@ -195,12 +240,22 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 	return true, nil
 }
 
+// outOfFiles reports whether an open of fds failed with EMFILE or ENFILE.
+func outOfFiles(fds []int32) bool {
+	for _, fd := range fds {
+		if fd == -int32(syscall.EMFILE) || fd == -int32(syscall.ENFILE) {
+			return true
+		}
+	}
+	return false
+}
+
 // ringClose closes the descriptors of the first n files through r, or
-// one by one if r is broken.
+// one by one if r is broken, and marks them closed (-1).
 func (w *worker) ringClose(r *ring, n int) error {
 	rw := &w.ring
 	closes := 0
-	for _, fd := range rw.fds[:n] {
+	for i, fd := range rw.fds[:n] {
 		switch {
 		case fd >= 0 && rw.r == nil:
 			syscall.Close(int(fd))
@@ -208,6 +263,7 @@ func (w *worker) ringClose(r *ring, n int) error {
 			r.push(sqe{opcode: opClose, fd: fd})
 			closes++
 		}
+		rw.fds[i] = -1
 	}
 	if closes == 0 {
 		return nil

@@ -237,3 +237,140 @@ func TestRingUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// withFreeFiles runs f with the soft descriptor limit at limit and all but
+// free of the descriptors under it in use (duplicates of one open file),
+// then closes them and restores the limit. Tests using it must not be
+// parallel: every goroutine of the test binary shares the limit.
+func withFreeFiles(t *testing.T, limit, free int, f func()) {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if old.Max < uint64(limit) {
+		t.Skipf("hard descriptor limit %d, under %d", old.Max, limit)
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	open := len(ents) - 1 // less the listing's own
+	if open+free > limit {
+		t.Fatalf("%d descriptors open, %d free wanted under a limit of %d", open, free, limit)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	var dups []int
+	defer func() {
+		for _, fd := range dups {
+			syscall.Close(fd)
+		}
+	}()
+	for len(dups) < limit-free-open-1 {
+		fd, err := syscall.Dup(int(null.Fd()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dups = append(dups, fd)
+	}
+	lim := old
+	lim.Cur = uint64(limit)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+			t.Error(err)
+		}
+	}()
+	f()
+}
+
+// TestRingOutOfFiles: where the batch's opens run out of descriptors
+// (EMFILE), the files are still hashed, one open at a time as hashAt opens
+// them, and the worker puts its ring away; the descriptors it opened are
+// all closed. hashAt used to open again each file the ring could not while
+// the batch held the others open, and failed as the ring had.
+func TestRingOutOfFiles(t *testing.T) {
+	needRing(t)
+	dir := t.TempDir()
+	var names []string
+	want := map[string]string{}
+	for i := range 150 {
+		name := fmt.Sprintf("f%03d", i)
+		b := bytes.Repeat([]byte(name), i)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+		want[name] = digestOf(b)
+	}
+	withFreeFiles(t, 256, 30, func() {
+		made := false
+		got, w := hashDir(t, dir, names, false, func(n uint32) (*ring, error) {
+			r, err := newRing(n)
+			made = err == nil
+			return r, err
+		})
+		if !made {
+			t.Fatal("hashFiles did not set the ring up")
+		}
+		if w.ring.r != nil {
+			t.Error("the worker kept its ring after running out of descriptors")
+		}
+		if len(got) != len(names) {
+			t.Fatalf("%d outcomes, want %d", len(got), len(names))
+		}
+		for _, o := range got {
+			if o.Err != "" || o.Digest != want[o.Name] {
+				t.Errorf("%s = %q, error %q; want %s", o.Name, o.Digest, o.Err, want[o.Name])
+			}
+		}
+		// Every descriptor is free again: as many can be opened.
+		var fds []int
+		for range 25 {
+			fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			if err != nil {
+				t.Errorf("open after hashing: %v", err)
+				break
+			}
+			fds = append(fds, fd)
+		}
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+	})
+}
+
+// TestRecordFileLimit: under a descriptor limit the batches of every worker
+// would exhaust, Record hashes with hashAt, as where io_uring is
+// unavailable, and records every file: it used to fail with "too many open
+// files" where hashAt alone succeeds (consign run under ulimit -n 64).
+func TestRecordFileLimit(t *testing.T) {
+	needRing(t)
+	dir := t.TempDir()
+	files := map[string]string{}
+	for d := range 4 {
+		for i := range 200 {
+			files[fmt.Sprintf("d%d/f%03d", d, i)] = fmt.Sprint(d, i)
+		}
+	}
+	fixture{files: files}.build(t, dir)
+	want := Result{Artifacts: map[string]Set{}}
+	for name, content := range files {
+		want.Artifacts[name] = sum(content)
+	}
+	withFreeFiles(t, 256, 40, func() {
+		got, err := Record(context.Background(), dir, []string{"."}, RecordOptions{Workers: 4})
+		if err != nil {
+			t.Fatalf("Record under a limit of 256 descriptors, 40 free: %v", err)
+		}
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("Record (-want +got):\n%s", diff)
+		}
+	})
+}

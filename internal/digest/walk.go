@@ -375,6 +375,7 @@ func (r *recorder) run() error {
 	for i := range workers {
 		w := newWorker(r.cfg.algs)
 		w.files = r.files
+		w.workers = len(workers)
 		workers[i] = w
 		wg.Go(func() { r.work(w) })
 	}
@@ -588,6 +589,7 @@ type worker struct {
 	scratch []byte
 	fdr     fdReader
 	ring    ringWorker
+	workers int // hashing at once, this one included; 0 for one alone
 	out     []artifact
 	// files, when set, keeps each file as an [Artifact] in blocks rather
 	// than as a Set in out (SHA-256 alone, see [RecordArtifacts]). Blocks
