@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -370,7 +371,7 @@ func newRing(entries uint32) (*ring, error) {
 	var p ringParams
 	fd, _, errno := syscall.Syscall(unix.SYS_IO_URING_SETUP, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
 	if errno != 0 {
-		return nil, &fs.PathError{Op: "io_uring_setup", Err: errno}
+		return nil, os.NewSyscallError("io_uring_setup", errno)
 	}
 	r := &ring{fd: int(fd)}
 	if p.features&featRWCurPos == 0 {
@@ -451,7 +452,7 @@ func (r *ring) run(n int, done func(userData uint64, res int32)) error {
 		switch errno {
 		case 0, syscall.EINTR, syscall.EAGAIN, syscall.EBUSY:
 		default:
-			return &fs.PathError{Op: "io_uring_enter", Err: errno}
+			return os.NewSyscallError("io_uring_enter", errno)
 		}
 	}
 }

@@ -44,25 +44,10 @@ type outcome struct {
 // returns each file's outcome: every one, as each never stops the batch.
 func hashDir(t *testing.T, dir string, names []string, plain bool, setup func(uint32) (*ring, error)) ([]outcome, *worker) {
 	t.Helper()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	od, _, err := openFD(root, ".", "", make([]byte, 8192), plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	od, w, files := openTestDir(t, dir, names, plain, setup)
 	defer od.close()
-	w := newWorker([]string{SHA256})
-	t.Cleanup(w.free)
-	w.ring.setup = setup
-	files := make([]fileItem, len(names))
-	for i, n := range names {
-		files[i] = fileItem{key: n, name: n}
-	}
 	var out []outcome
-	err = od.hashFiles(context.Background(), w, files, func(it fileItem, err error) bool {
+	err := od.hashFiles(context.Background(), w, files, func(it fileItem, err error) bool {
 		o := outcome{Name: it.name}
 		var nr *NotRegularError
 		switch {
@@ -80,6 +65,30 @@ func hashDir(t *testing.T, dir string, names []string, plain bool, setup func(ui
 		t.Fatalf("hashFiles: %v", err)
 	}
 	return out, w
+}
+
+// openTestDir opens dir for hashFiles, through the ring unless plain is
+// set, with a worker whose ring is made by setup (nil: newRing), and
+// returns the fileItems of names in it.
+func openTestDir(t *testing.T, dir string, names []string, plain bool, setup func(uint32) (*ring, error)) (openDir, *worker, []fileItem) {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	od, _, err := openFD(root, ".", "", make([]byte, 8192), plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker([]string{SHA256})
+	t.Cleanup(w.free)
+	w.ring.setup = setup
+	files := make([]fileItem, len(names))
+	for i, n := range names {
+		files[i] = fileItem{key: n, name: n}
+	}
+	return od, w, files
 }
 
 func digestOf(b []byte) string {
@@ -373,4 +382,45 @@ func TestRecordFileLimit(t *testing.T) {
 			t.Errorf("Record (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestRingEnterFails: when io_uring_enter fails (here a ring whose
+// descriptor is not one), hashFiles fails with an error naming the batch's
+// first file and the system call, and the worker hashes its next batches
+// with hashAt.
+func TestRingEnterFails(t *testing.T) {
+	needRing(t)
+	dir := t.TempDir()
+	fixture{files: map[string]string{"a": "a", "b": "b", "c": "c"}}.build(t, dir)
+	od, w, files := openTestDir(t, dir, []string{"a", "b", "c"}, false, func(n uint32) (*ring, error) {
+		r, err := newRing(n)
+		if err != nil {
+			return nil, err
+		}
+		syscall.Close(r.fd)
+		r.fd = -1
+		return r, nil
+	})
+	defer od.close()
+	err := od.hashFiles(context.Background(), w, files, func(fileItem, error) bool { return true })
+	if got, want := fmt.Sprint(err), `hashing "a" and the 2 files after it: io_uring_enter: bad file descriptor`; got != want {
+		t.Errorf("hashFiles = %s, want %s", got, want)
+	}
+	if !errors.Is(err, syscall.EBADF) {
+		t.Errorf("hashFiles = %v, not EBADF", err)
+	}
+	var got []string
+	err = od.hashFiles(context.Background(), w, files, func(it fileItem, err error) bool {
+		if err != nil {
+			t.Errorf("%s: %v", it.name, err)
+		}
+		got = append(got, hex.EncodeToString(w.hs[0].Sum(nil)))
+		return true
+	})
+	if err != nil {
+		t.Fatalf("hashFiles after the ring failed: %v", err)
+	}
+	if want := []string{digestOf([]byte("a")), digestOf([]byte("b")), digestOf([]byte("c"))}; !cmp.Equal(got, want) {
+		t.Errorf("digests after the ring failed = %v, want %v", got, want)
+	}
 }
