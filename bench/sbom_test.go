@@ -10,6 +10,7 @@ import (
 	"github.com/anchore/syft/syft/format/cyclonedxjson"
 
 	"github.com/consign-dev/consign/internal/sbomgen"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // The SBOM benchmarks scan one target, named by $CONSIGN_SBOM_BENCH_TARGET,
@@ -72,11 +73,11 @@ func BenchmarkSBOMConsignGoToolchain(b *testing.B) { benchConsign(b, true) }
 func benchConsign(b *testing.B, useGo bool) {
 	target, out := sbomBenchEnv(b)
 	for b.Loop() {
-		res, err := sbomgen.Generate(context.Background(), sbomgen.Config{Target: target, UseGoToolchain: useGo})
+		res, err := sbomgen.Generate(context.Background(), sbomspec.Config{Target: target, UseGoToolchain: useGo})
 		if err != nil {
 			b.Fatal(err)
 		}
-		data, err := res.Encode(sbomgen.DefaultFormat)
+		data, err := res.Encode(sbomspec.DefaultFormat)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,7 +19,7 @@ var layers = []struct {
 }{
 	{"foundation", []string{"internal/startup", "internal/limits", "internal/strictjson", "internal/jsonl", "internal/fsutil", "internal/redact", "internal/digest", "internal/sign", "attestations"}},
 	{"formats", []string{"internal/tlog", "internal/attest", "internal/predicate", "internal/sbomdoc", "internal/policy", "internal/receipt"}},
-	{"engines", []string{"internal/step", "internal/verify", "internal/pack", "internal/evidence", "internal/report", "internal/monitor", "internal/sigstore", "internal/sigstore/tufroot", "internal/slsa", "internal/oci", "internal/sbomgen"}},
+	{"engines", []string{"internal/step", "internal/verify", "internal/pack", "internal/evidence", "internal/report", "internal/monitor", "internal/sigstore", "internal/sigstore/tufroot", "internal/slsa", "internal/oci", "internal/sbomspec", "internal/sbomgen"}},
 	{"log service", []string{"internal/api", "internal/store", "internal/store/internal/batch", "internal/store/internal/sqldb", "internal/store/memory", "internal/store/sqlite", "internal/store/postgres", "internal/server", "internal/server/ui", "internal/client"}},
 	{"front", []string{"internal/demo", "internal/cli", "internal/cli/syftgen", "cmd/consign", "cmd/consign-sbom"}},
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 const sbomLong = `Make a software bill of materials with syft, improved where syft's defaults leave gaps.
@@ -154,39 +156,39 @@ func (fl *sbomFlags) register(f *pflag.FlagSet) {
 
 // request checks the flags' combinations and turns them, the signing key
 // and SOURCE_DATE_EPOCH into what [SBOMGenerator.Make] is asked to do.
-func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (SBOMRequest, error) {
-	outs, err := parseOutputs(deps.SBOM, fl.outputs, fl.attest)
+func (fl *sbomFlags) request(ctx context.Context, deps *Deps, target string) (sbomspec.Request, error) {
+	outs, err := parseOutputs(fl.outputs, fl.attest)
 	if err != nil {
-		return SBOMRequest{}, err
+		return sbomspec.Request{}, err
 	}
 	if !fl.attest && (fl.key != "" || fl.out != "" || len(fl.subjects) > 0) {
-		return SBOMRequest{}, usagef("--key, --out and --subject go with --attest")
+		return sbomspec.Request{}, usagef("--key, --out and --subject go with --attest")
 	}
 	if fl.modCache != "" && fl.noModCache {
-		return SBOMRequest{}, usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
+		return sbomspec.Request{}, usagef("--go-mod-cache names a module cache to read and --no-go-mod-cache reads none: give one")
 	}
 	if err := fl.profile.check(); err != nil {
-		return SBOMRequest{}, err
+		return sbomspec.Request{}, err
 	}
-	req := SBOMRequest{Outputs: outs}
+	req := sbomspec.Request{Outputs: outs}
 	if fl.attest {
-		if !slices.ContainsFunc(outs, func(o SBOMOutput) bool { return o.Format.PredicateType != "" }) {
-			return SBOMRequest{}, withHint(usageErr(errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")),
+		if !slices.ContainsFunc(outs, func(o sbomspec.Output) bool { return o.Format.PredicateType() != "" }) {
+			return sbomspec.Request{}, withHint(usageErr(errors.New("--attest signs a CycloneDX or SPDX JSON SBOM, and no -o asks for one")),
 				"add -o cyclonedx-json (or spdx-json)")
 		}
 		s, err := loadSigner(deps, fl.key)
 		if err != nil {
-			return SBOMRequest{}, err
+			return sbomspec.Request{}, err
 		}
 		req.Signer = s
 	}
 	epoch, err := sourceDateEpoch(deps)
 	if err != nil {
-		return SBOMRequest{}, err
+		return sbomspec.Request{}, err
 	}
 	if fl.attest && len(fl.subjects) > 0 {
 		if req.Subjects, err = resolveSubjects(ctx, fl.subjects); err != nil {
-			return SBOMRequest{}, err
+			return sbomspec.Request{}, err
 		}
 	}
 	req.Target, req.Name, req.Version, req.Exclude = target, fl.name, fl.version, fl.excludes

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/cli"
 	"github.com/consign-dev/consign/internal/cli/syftgen"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestProgressSilentWithoutTerminal: a scan whose standard error is a
@@ -44,29 +44,29 @@ func TestProgressSilentWithoutTerminal(t *testing.T) {
 }
 
 func TestParseOutputs(t *testing.T) {
-	cdx := cli.SBOMFormat{Name: "cyclonedx-json", Version: "1.7", PredicateType: attest.PredicateCycloneDX}
-	spdx := cli.SBOMFormat{Name: "spdx-json", Version: "2.3", PredicateType: attest.PredicateSPDX}
+	cdx := sbomspec.Format{Name: "cyclonedx-json", Version: "1.7"}
+	spdx := sbomspec.Format{Name: "spdx-json", Version: "2.3"}
 	tests := []struct {
 		args      []string
 		attesting bool
-		want      []cli.SBOMOutput
+		want      []sbomspec.Output
 		usage     bool
 	}{
-		{args: nil, want: []cli.SBOMOutput{{Format: cdx}}},
-		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []cli.SBOMOutput{
+		{args: nil, want: []sbomspec.Output{{Format: cdx}}},
+		{args: []string{"spdx-json=a.json", "cyclonedx-xml@1.5"}, want: []sbomspec.Output{
 			{Format: spdx, Path: "a.json"},
-			{Format: cli.SBOMFormat{Name: "cyclonedx-xml", Version: "1.5"}}}},
+			{Format: sbomspec.Format{Name: "cyclonedx-xml", Version: "1.5"}}}},
 		{args: []string{"cyclonedx-json", "spdx-json"}, usage: true},
-		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []cli.SBOMOutput{{Format: cdx}, {Format: spdx}}},
+		{args: []string{"cyclonedx-json", "spdx-json"}, attesting: true, want: []sbomspec.Output{{Format: cdx}, {Format: spdx}}},
 		{args: []string{"syft-json"}, attesting: true, usage: true},
 		{args: []string{"a=x.json", "spdx-json=x.json"}, usage: true},
 		{args: []string{"bogus"}, usage: true},
-		{args: []string{"table"}, want: []cli.SBOMOutput{{Format: cli.SBOMFormat{Name: "syft-table"}}}},
+		{args: []string{"table"}, want: []sbomspec.Output{{Format: sbomspec.Format{Name: "syft-table"}}}},
 		{args: []string{"table"}, attesting: true, usage: true},
 		{args: []string{"spdx-json="}, usage: true},
 	}
 	for _, tt := range tests {
-		got, err := cli.ParseOutputs(syftgen.Generator{}, tt.args, tt.attesting)
+		got, err := cli.ParseOutputs(tt.args, tt.attesting)
 		if tt.usage {
 			if code, _ := cli.Classify(err); err == nil || code != cli.ExitUsage {
 				t.Errorf("parseOutputs(%q, %v) = %v, %v; want a usage error", tt.args, tt.attesting, got, err)

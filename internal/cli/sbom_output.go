@@ -12,21 +12,21 @@ import (
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/fsutil"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // parseOutputs reads the -o flags. Without --attest, at most one format
 // may go to standard output; with it, a format without a file goes only
 // into the attestation, so it must be one that can.
-func parseOutputs(gen SBOMGenerator, args []string, attesting bool) ([]SBOMOutput, error) {
+func parseOutputs(args []string, attesting bool) ([]sbomspec.Output, error) {
 	if len(args) == 0 {
-		f, err := gen.ParseFormat("")
-		return []SBOMOutput{{Format: f}}, err
+		return []sbomspec.Output{{Format: sbomspec.DefaultFormat}}, nil
 	}
-	var outs []SBOMOutput
+	var outs []sbomspec.Output
 	stdout, files := 0, map[string]bool{}
 	for _, a := range args {
 		spec, path, hasPath := strings.Cut(a, "=")
-		f, err := gen.ParseFormat(spec)
+		f, err := sbomspec.ParseFormat(spec)
 		if err != nil {
 			return nil, withHint(usageErr(err), "add @VERSION for another version of a format, e.g. cyclonedx-json@1.6")
 		}
@@ -35,14 +35,14 @@ func parseOutputs(gen SBOMGenerator, args []string, attesting bool) ([]SBOMOutpu
 		}
 		if !hasPath {
 			stdout++
-			if attesting && f.PredicateType == "" {
+			if attesting && f.PredicateType() == "" {
 				return nil, withHint(usagef("-o %s without a file goes nowhere with --attest (only CycloneDX and SPDX JSON are attested)", f), "write it to a file: -o "+f.String()+"=FILE")
 			}
 		} else if files[path] {
 			return nil, usagef("-o names %q twice", path)
 		}
 		files[path] = true
-		outs = append(outs, SBOMOutput{Format: f, Path: path})
+		outs = append(outs, sbomspec.Output{Format: f, Path: path})
 	}
 	if stdout > 1 && !attesting {
 		return nil, withHint(usagef("%d formats would go to standard output", stdout), "write each but one to a file: -o FORMAT=FILE")
@@ -53,7 +53,7 @@ func parseOutputs(gen SBOMGenerator, args []string, attesting bool) ([]SBOMOutpu
 // writeSBOMs writes what [SBOMGenerator.Make] made: the files as one atomic
 // unit, standard output, and the envelopes (appended to out, or printed),
 // then says what it wrote.
-func writeSBOMs(cmd *cobra.Command, deps *Deps, made *SBOMs, signer attest.Signer, out string) error {
+func writeSBOMs(cmd *cobra.Command, deps *Deps, made *sbomspec.SBOMs, signer attest.Signer, out string) error {
 	if err := notCancelled(cmd.Context()); err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ type progressLine struct {
 	w io.Writer
 }
 
-func (p *progressLine) update(ev SBOMProgress) {
+func (p *progressLine) update(ev sbomspec.Progress) {
 	if ev.Done {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		return
@@ -114,21 +114,21 @@ func (p *progressLine) update(ev SBOMProgress) {
 
 // progressText says what a scan is doing, with the counts that move in
 // its phase: "indexing 1,234 files", "cataloguing 56 packages".
-func progressText(ev SBOMProgress) string {
+func progressText(ev sbomspec.Progress) string {
 	switch ev.Phase {
-	case SBOMIndexing:
+	case sbomspec.PhaseIndexing:
 		if ev.Files == 0 {
 			return "indexing"
 		}
 		return "indexing " + commas(ev.Files) + " files"
-	case SBOMCataloguing:
+	case sbomspec.PhaseCataloguing:
 		return "cataloguing " + commas(ev.Packages) + " packages"
-	case SBOMLicences:
+	case sbomspec.PhaseLicences:
 		if ev.Steps == 0 {
 			return "licences of Go modules"
 		}
 		return "licences of Go modules: " + commas(ev.Step) + " of " + commas(ev.Steps)
-	case SBOMEncoding:
+	case sbomspec.PhaseEncoding:
 		return "encoding " + commas(ev.Packages) + " packages: " + commas(ev.Step) + " of " + commas(ev.Steps) + " outputs"
 	}
 	return "scanning " + commas(ev.Packages) + " packages"

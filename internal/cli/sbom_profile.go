@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // sbomProfile is 'consign sbom --profile P [--strict-profile]'.
@@ -36,7 +37,7 @@ func (p *sbomProfile) check() error {
 // report prints, for each output checked against the profile, the
 // elements it misses, and with --strict-profile makes them an error
 // (before anything is written).
-func (p *sbomProfile) report(w io.Writer, reports []SBOMProfileReport) error {
+func (p *sbomProfile) report(w io.Writer, reports []sbomspec.ProfileReport) error {
 	var firstErr error
 	for _, r := range reports {
 		out := r.Output.Path

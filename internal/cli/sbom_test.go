@@ -4,17 +4,19 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
 	p := &progressLine{w: &buf}
-	p.update(SBOMProgress{Phase: SBOMIndexing, Files: 12345, Elapsed: 3200 * time.Millisecond})
-	p.update(SBOMProgress{Phase: SBOMIndexing, Elapsed: 100 * time.Millisecond})
-	p.update(SBOMProgress{Phase: SBOMCataloguing, Files: 12345, Packages: 1056, Elapsed: 4 * time.Second})
-	p.update(SBOMProgress{Phase: SBOMLicences, Packages: 1056, Step: 3, Steps: 12, Elapsed: 5 * time.Second})
-	p.update(SBOMProgress{Phase: SBOMEncoding, Packages: 1056, Step: 1, Steps: 2, Elapsed: 6 * time.Second})
-	p.update(SBOMProgress{Done: true})
+	p.update(sbomspec.Progress{Phase: sbomspec.PhaseIndexing, Files: 12345, Elapsed: 3200 * time.Millisecond})
+	p.update(sbomspec.Progress{Phase: sbomspec.PhaseIndexing, Elapsed: 100 * time.Millisecond})
+	p.update(sbomspec.Progress{Phase: sbomspec.PhaseCataloguing, Files: 12345, Packages: 1056, Elapsed: 4 * time.Second})
+	p.update(sbomspec.Progress{Phase: sbomspec.PhaseLicences, Packages: 1056, Step: 3, Steps: 12, Elapsed: 5 * time.Second})
+	p.update(sbomspec.Progress{Phase: sbomspec.PhaseEncoding, Packages: 1056, Step: 1, Steps: 2, Elapsed: 6 * time.Second})
+	p.update(sbomspec.Progress{Done: true})
 	want := "\r\x1b[Kindexing 12,345 files, 3.2s" +
 		"\r\x1b[Kindexing, 0.1s" +
 		"\r\x1b[Kcataloguing 1,056 packages, 4.0s" +

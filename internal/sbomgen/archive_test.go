@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/consign-dev/consign/internal/limits"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 var testLimits = archiveLimits{bytes: 1 << 20, entries: 100}
@@ -235,7 +236,7 @@ func TestSecurityCase43_45_GenerateCleansUp(t *testing.T) {
 		target  string
 		wantErr error
 	}{{good, nil}, {bomb, limits.ErrTooLarge}, {image, nil}} {
-		_, err := Generate(context.Background(), Config{Target: tt.target, MaxArchiveBytes: 1 << 20})
+		_, err := Generate(context.Background(), sbomspec.Config{Target: tt.target, MaxArchiveBytes: 1 << 20})
 		if !errors.Is(err, tt.wantErr) {
 			t.Errorf("Generate(%s) = %v, want %v", filepath.Base(tt.target), err, tt.wantErr)
 		}

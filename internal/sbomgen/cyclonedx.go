@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // serialPlaceholder stands in for a reproducible SBOM's serial number
@@ -27,7 +28,7 @@ var consignNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://consign.d
 // contentUUID is the version-5 UUID of content.
 func contentUUID(content []byte) uuid.UUID { return uuid.NewSHA1(consignNamespace, content) }
 
-func (r *Result) encodeCycloneDX(f Format) ([]byte, error) {
+func (r *Result) encodeCycloneDX(f sbomspec.Format) ([]byte, error) {
 	version, ok := sbomdoc.CycloneDXVersion(f.Version)
 	if !ok {
 		return nil, fmt.Errorf("%w %q", sbomdoc.ErrUnsupportedFormat, f.String())
@@ -42,7 +43,7 @@ func (r *Result) encodeCycloneDX(f Format) ([]byte, error) {
 		bom.SerialNumber = serialPlaceholder
 	}
 	fileFormat := cyclonedx.BOMFileFormatJSON
-	if f.Name == FormatCycloneDXXML {
+	if f.Name == sbomspec.FormatCycloneDXXML {
 		fileFormat = cyclonedx.BOMFileFormatXML
 	}
 	var buf bytes.Buffer

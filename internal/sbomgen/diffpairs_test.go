@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestDiffEveryFormatPair: one scan written in every format consign writes
@@ -35,7 +36,7 @@ func TestDiffEveryFormatPair(t *testing.T) {
 	})
 	t.Chdir(dir)
 	epoch := time.Unix(1700000000, 0).UTC()
-	res, err := Generate(context.Background(), Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: "modcache"})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: "modcache"})
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
@@ -84,7 +85,7 @@ func TestDiffEveryFormatPairEmptyScan(t *testing.T) {
 	writeFiles(t, filepath.Join(dir, "src"), map[string]string{"notes.txt": "no package here\n"})
 	t.Chdir(dir)
 	epoch := time.Unix(1700000000, 0).UTC()
-	res, err := Generate(context.Background(), Config{Target: "src", Epoch: &epoch, ToolVersion: "test"})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: "src", Epoch: &epoch, ToolVersion: "test"})
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}

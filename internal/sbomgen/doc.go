@@ -31,27 +31,31 @@
 //     module, so the subject (CycloneDX metadata.component, the package an
 //     SPDX document describes) is named by the module path and carries its
 //     package URL, pkg:golang/MODULE[@VERSION] (VERSION from
-//     [Config.Version]; a source tree says none). It is not repeated as a
+//     [sbomspec.Config.Version]; a source tree says none). It is not repeated as a
 //     component, as CycloneDX asks: with the Go toolchain, syft's package
 //     for the main module (version "UNKNOWN") is taken out and its
 //     dependency edges become the subject's;
 //   - file entries: syft lists package-owned files as components, which
 //     buries the package list; they are left out unless
-//     [Config.IncludeFiles] asks for them (which also saves hashing them);
-//   - reproducibility: with [Config.Epoch] (SOURCE_DATE_EPOCH) every
+//     [sbomspec.Config.IncludeFiles] asks for them (which also saves hashing them);
+//   - reproducibility: with [sbomspec.Config.Epoch] (SOURCE_DATE_EPOCH) every
 //     timestamp is the epoch, and the CycloneDX serial number and SPDX
 //     document namespace derive from the content, so the same input gives
 //     the same bytes;
 //   - no network: syft's remote licence lookups are off, and Go modules
 //     are read from go.mod and go.sum without running the Go toolchain
-//     ([Config.UseGoToolchain] turns it on: it adds the module graph, at several seconds per module tree, and may
-//     download). Only a registry: target reaches the network.
+//     ([sbomspec.Config.UseGoToolchain] turns it on: it adds the module
+//     graph, at several seconds per module tree, and may download). Only
+//     a registry: target reaches the network.
 //
-// [Make] is what 'consign sbom' asks for in one call: it scans, encodes
-// every requested [Output], and with a signer signs each CycloneDX or SPDX
-// JSON output as an in-toto attestation about the scanned artifacts
-// ([Result.Subjects]) or the subjects given. It writes nothing: the caller
-// gets every file and envelope, or an error and none.
+// [Make] is what 'consign sbom' asks for in one call: it carries out an
+// [sbomspec.Request] (package sbomspec describes the job, its formats and
+// its progress without syft, for the CLI and this package alike). It
+// scans, encodes every requested [sbomspec.Output], and with a signer
+// signs each CycloneDX or SPDX JSON output as an in-toto attestation about
+// the scanned artifacts ([Result.Subjects]) or the subjects given. It
+// writes nothing: the caller gets every file and envelope, or an error and
+// none.
 //
 // # Untrusted input
 //
@@ -68,9 +72,9 @@
 //
 // # Errors
 //
-// [Generate] returns errors wrapping [ErrTarget] ([ErrNoTarget],
-// [ErrImage], [ErrArchive]) or [ErrScan]; [ParseFormat] and
-// [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat];
-// [Config.Validate] and [Request.Validate] errors wrapping [ErrConfig];
-// [Make] those, and [ErrTooManySubjects].
+// [Generate] returns errors wrapping [sbomspec.ErrConfig] (the
+// configuration's own check, [sbomspec.Config.Validate]), [ErrTarget]
+// ([ErrNoTarget], [ErrImage], [ErrArchive]) or [ErrScan];
+// [Result.Encode] errors wrapping [sbomdoc.ErrUnsupportedFormat]; [Make]
+// those, those of [sbomspec.Request.Validate], and [ErrTooManySubjects].
 package sbomgen

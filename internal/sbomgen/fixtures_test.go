@@ -25,6 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // The fixture is a small tree of real package metadata, one ecosystem per
@@ -268,7 +270,7 @@ var fixtureScan = sync.OnceValues(func() (*Result, error) {
 		return nil, err
 	}
 	epoch := time.Unix(1700000000, 0).UTC()
-	return Generate(context.Background(), Config{Target: tree, Name: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: cache})
+	return Generate(context.Background(), sbomspec.Config{Target: tree, Name: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: cache})
 })
 
 // fixtureTB lets writeFixture run outside a test; it panics on failure.

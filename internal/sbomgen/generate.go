@@ -33,97 +33,8 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
-
-// Config says what [Generate] scans and how. Its zero value, with a
-// Target, is usable: no network, no Go toolchain, no file entries.
-type Config struct {
-	// Target is what to scan: a path (a directory, a file, a tar or zip
-	// archive, an OCI image layout directory, an OCI archive or a
-	// docker-archive tarball, told apart by their contents and names), or
-	// SCHEME:TARGET to say which: dir:, file:, archive:, oci-dir:,
-	// oci-archive:, docker-archive:, registry:HOST/REPO:TAG. Registry
-	// credentials come from the Docker configuration (DOCKER_CONFIG or
-	// ~/.docker/config.json, and its credential helpers); credentials written
-	// into the reference (registry:USER:PASSWORD@HOST/REPO:TAG) are used and
-	// never repeated anywhere.
-	Target string
-	// Name and Version name the SBOM's subject; by default the target's
-	// base name (an image: its repository; a directory with a go.mod: the
-	// module path, and the subject carries the module's package URL, with
-	// Version) and, for an image, its tag.
-	Name, Version string
-	// Exclude holds syft's exclusion globs ("./testdata/**", "**/*.log").
-	Exclude []string
-	// IncludeFiles lists package-owned files, with their digests, as SBOM
-	// entries (syft's default). By default they are left out: they bury
-	// the package list and cost a hash of every owned file.
-	IncludeFiles bool
-	// UseGoToolchain lets syft run 'go list' on Go modules (syft's
-	// golang.use-packages-lib, on by syft's default): it adds the Go module
-	// dependency graph and the main module, costs several seconds per
-	// module tree, and may download modules. Off by default.
-	UseGoToolchain bool
-	// GoModCache is the Go module cache read for what syft leaves out
-	// without the toolchain: the licence files at each module's root, for
-	// modules syft gave no licence (see golicense.go), and each module's
-	// go.mod, for the module requirement graph (see gomodgraph.go). "" is
-	// the go command's own cache (GOMODCACHE, else GOPATH/pkg/mod, else
-	// ~/go/pkg/mod); a module it does not hold gets neither. NoGoModCache
-	// reads none, for an SBOM that depends on the target alone.
-	GoModCache   string
-	NoGoModCache bool
-	// Epoch, when set, makes output reproducible: every timestamp is Epoch
-	// and serial numbers and document namespaces derive from the content
-	// (SOURCE_DATE_EPOCH). Otherwise timestamps come from Now and serial
-	// numbers are random.
-	Epoch *time.Time
-	// Now is the clock when Epoch is nil; default time.Now.
-	Now func() time.Time
-	// ToolName and ToolVersion name the program making the SBOM, listed
-	// next to syft (default "consign", "devel").
-	ToolName, ToolVersion string
-	// Profile names the profile of SBOM elements (sbomdoc.ProfileNTIA,
-	// ProfileCISA, ProfileBSI, ProfileFSCT) the CycloneDX outputs should
-	// meet where the scan knows the data: see profile.go. "" adds nothing.
-	Profile string
-	// Subjects asks for [Result.Subjects] (a directory's files are hashed).
-	Subjects bool
-	// Progress, if set, is called while the scan runs (see [Progress]).
-	Progress func(Progress)
-	// MaxArchiveBytes and MaxArchiveEntries bound the extraction of an
-	// archive target; 0 means [limits.ArchiveBytes], [limits.ArchiveEntries].
-	MaxArchiveBytes   int64
-	MaxArchiveEntries int
-}
-
-// ErrConfig is returned by [Config.Validate] for a configuration that
-// cannot be used.
-var ErrConfig = errors.New("invalid SBOM configuration")
-
-// ErrGoModCache is returned by [Config.Validate] for a [Config.GoModCache]
-// that is not a directory; it wraps [ErrConfig].
-var ErrGoModCache = fmt.Errorf("%w: Go module cache", ErrConfig)
-
-// Validate rejects a configuration Generate cannot use: no target, or
-// negative limits. Errors wrap [ErrConfig].
-func (c Config) Validate() error {
-	switch {
-	case c.Target == "":
-		return fmt.Errorf("%w: no target", ErrConfig)
-	case c.MaxArchiveBytes < 0 || c.MaxArchiveEntries < 0:
-		return fmt.Errorf("%w: negative archive limits", ErrConfig)
-	case c.Profile != "" && !slices.Contains(sbomdoc.ProfileNames(), c.Profile):
-		return fmt.Errorf("%w: unknown profile %q (known: %s)", ErrConfig, c.Profile, strings.Join(sbomdoc.ProfileNames(), ", "))
-	case c.GoModCache != "" && c.NoGoModCache:
-		return fmt.Errorf("%w: a Go module cache given, and told to read none", ErrConfig)
-	case c.GoModCache != "":
-		if fi, err := os.Stat(c.GoModCache); err != nil || !fi.IsDir() {
-			return fmt.Errorf("%w %s: not a directory", ErrGoModCache, c.GoModCache)
-		}
-	}
-	return nil
-}
 
 // Subject is one artifact an SBOM is about, for an attestation's subject.
 type Subject struct {
@@ -135,9 +46,9 @@ type Subject struct {
 type Result struct {
 	// Kind is what the target turned out to be (KindDir, KindRegistry, ...).
 	Kind string
-	// Subjects are the scanned artifacts, when [Config.Subjects] asked for
-	// them: every file of a directory; the file itself, or the archive; an
-	// image's manifest digest.
+	// Subjects are the scanned artifacts, when [sbomspec.Config.Subjects]
+	// asked for them: every file of a directory; the file itself, or the
+	// archive; an image's manifest digest.
 	Subjects []Subject
 	// Warnings are paths that could not be read, and files a cataloger
 	// could not parse; the scan went on without them. Each is also noted
@@ -185,18 +96,21 @@ func (r *Result) PackageKeys() []string {
 //
 // It never reaches the network, except to pull a registry: image: syft's
 // remote licence lookups (Go proxy, npm, PyPI, Maven) are off, and so is
-// the Go toolchain unless [Config.UseGoToolchain]. An archive target is
-// unpacked into a temporary directory within [Config.MaxArchiveBytes] and
-// [Config.MaxArchiveEntries]; temporary files are removed whatever happens.
+// the Go toolchain unless [sbomspec.Config.UseGoToolchain]. An archive
+// target is unpacked into a temporary directory within
+// [sbomspec.Config.MaxArchiveBytes] and [sbomspec.Config.MaxArchiveEntries]
+// ([limits.ArchiveBytes], [limits.ArchiveEntries] when 0); temporary files
+// are removed whatever happens.
 //
-// Errors wrap [ErrConfig] (see [Config.Validate]), [ErrNoTarget] (no such
-// path), [ErrImage] (an image reference that does not resolve),
+// Errors wrap [sbomspec.ErrConfig] (see [sbomspec.Config.Validate]),
+// [ErrNoTarget] (no such path), [ErrImage] (an image reference that does
+// not resolve),
 // [ErrArchive] (a corrupt or hostile archive, also [limits.ErrTooLarge]
 // when over a limit), [ErrWorkDir] (a file target that cannot be linked
 // or copied for the scan: see pinDir) or [ErrScan] (cataloguing failed; a
 // panic in a cataloger is one). Credentials given in a registry
 // reference never appear in an error.
-func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
+func Generate(ctx context.Context, cfg sbomspec.Config) (res *Result, err error) {
 	if err := cfg.Validate(); err != nil {
 		if cfg.Target == "" {
 			return nil, fmt.Errorf("%w: %w", ErrNoTarget, err)
@@ -316,7 +230,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	defer hub.remove(state)
 	var wg sync.WaitGroup
 	stop := func() {}
-	state.setPhase(PhaseIndexing)
+	state.setPhase(sbomspec.PhaseIndexing)
 	if cfg.Progress != nil {
 		pctx, cancel := context.WithCancel(ctx)
 		stop = func() { cancel(); wg.Wait() }
@@ -336,7 +250,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	if cfg.Progress != nil {
 		state.emitMu.Lock()
-		cfg.Progress(Progress{Phase: state.phase, Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(state.start), Done: true})
+		cfg.Progress(sbomspec.Progress{Phase: state.phase, Files: state.files.Load(), Packages: int64(s.Artifacts.Packages.PackageCount()), Elapsed: time.Since(state.start), Done: true})
 		state.emitMu.Unlock()
 	}
 	if !cfg.UseGoToolchain && modCache != "" && root != "" {
@@ -383,7 +297,7 @@ func Generate(ctx context.Context, cfg Config) (res *Result, err error) {
 // syftConfig is syft's configuration for a scan: syft's defaults, except
 // that nothing reaches the network, the Go toolchain runs only when asked,
 // and file entries are catalogued only when asked.
-func (r *Result) syftConfig(cfg Config) *syft.CreateSBOMConfig {
+func (r *Result) syftConfig(cfg sbomspec.Config) *syft.CreateSBOMConfig {
 	// syft stays the named tool of its own output (consign is added next
 	// to it by the encoders); consign's settings are its extra configuration.
 	c := syft.DefaultCreateSBOMConfig()
@@ -490,10 +404,10 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 		return nil, fmt.Errorf("%w: %v", ErrScan, l.err)
 	}
 	sctx := withValues(ctx, l.ctx)
-	state.setPhase(PhaseCataloguing)
+	state.setPhase(sbomspec.PhaseCataloguing)
 	s, err = syft.CreateSBOM(sctx, src, c)
 	if err == nil && modCache != "" {
-		state.setPhase(PhaseLicences)
+		state.setPhase(sbomspec.PhaseLicences)
 		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent, &state.step)
 	}
 	// syft's catalogers stop early when ctx is cancelled and CreateSBOM

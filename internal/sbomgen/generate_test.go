@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestGenerateTargets scans the fixture in every form a syft user
@@ -76,7 +77,7 @@ func TestGenerateTargets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(strings.TrimPrefix(tt.target, base+"/"), base+"/", ""), func(t *testing.T) {
 			t.Parallel()
-			res, err := Generate(context.Background(), Config{Target: tt.target, Subjects: true})
+			res, err := Generate(context.Background(), sbomspec.Config{Target: tt.target, Subjects: true})
 			if err != nil {
 				t.Fatalf("Generate(%q) = %v", tt.target, err)
 			}
@@ -114,7 +115,7 @@ func TestGenerateTargets(t *testing.T) {
 			} else if len(res.Subjects) != 1 || res.Subjects[0].Digest["sha256"] != tt.subject {
 				t.Errorf("subjects = %+v, want one with sha256 %s", res.Subjects, tt.subject)
 			}
-			for _, f := range []Format{DefaultFormat, {FormatSPDXJSON, "2.3"}} {
+			for _, f := range []sbomspec.Format{sbomspec.DefaultFormat, {Name: sbomspec.FormatSPDXJSON, Version: "2.3"}} {
 				b, err := res.Encode(f)
 				if err != nil {
 					t.Fatalf("Encode(%s) = %v", f, err)
@@ -146,7 +147,7 @@ func TestGenerateTargets(t *testing.T) {
 func TestGenerateSupplierAndHashes(t *testing.T) {
 	t.Parallel()
 	res := sharedScan(t)
-	b, err := res.Encode(DefaultFormat)
+	b, err := res.Encode(sbomspec.DefaultFormat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +183,11 @@ func TestGenerateIncludeFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFixture(t, dir)
-	res, err := Generate(context.Background(), Config{Target: dir, IncludeFiles: true})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: dir, IncludeFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []Format{DefaultFormat, {FormatSPDXJSON, "2.3"}} {
+	for _, f := range []sbomspec.Format{sbomspec.DefaultFormat, {Name: sbomspec.FormatSPDXJSON, Version: "2.3"}} {
 		b, err := res.Encode(f)
 		if err != nil {
 			t.Fatal(err)
@@ -246,7 +247,7 @@ func TestGenerateBadTargets(t *testing.T) {
 		wantErr error
 	}{dangling, ErrNoTarget})
 	for _, tt := range tests {
-		res, err := Generate(context.Background(), Config{Target: tt.target})
+		res, err := Generate(context.Background(), sbomspec.Config{Target: tt.target})
 		if !errors.Is(err, tt.wantErr) {
 			t.Errorf("Generate(%q) = %v, want %v", tt.target, err, tt.wantErr)
 		}
@@ -277,7 +278,7 @@ func TestGenerateBadTargetMessages(t *testing.T) {
 		{dangling, `is a symbolic link to "gone.tar.gz", which does not exist`},
 	}
 	for _, tt := range tests {
-		_, err := Generate(context.Background(), Config{Target: tt.target})
+		_, err := Generate(context.Background(), sbomspec.Config{Target: tt.target})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Generate(%q) = %v, want an error saying %q", tt.target, err, tt.want)
 		}
@@ -301,7 +302,7 @@ func TestGenerateSymlinkLoops(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := Generate(ctx, Config{Target: dir})
+	res, err := Generate(ctx, sbomspec.Config{Target: dir})
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}

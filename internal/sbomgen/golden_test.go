@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 	"github.com/consign-dev/consign/internal/testutil/golden"
 )
 
@@ -34,7 +35,7 @@ func TestGolden(t *testing.T) {
 	writeFiles(t, filepath.Join(dir, "modcache"), fixtureModCache())
 	t.Chdir(dir) // the target is named as a user names it: a relative path
 	epoch := time.Unix(1700000000, 0).UTC()
-	cfg := Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: "modcache"}
+	cfg := sbomspec.Config{Target: "fixture", Epoch: &epoch, ToolVersion: "test", GoModCache: "modcache"}
 	first, err := Generate(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
@@ -45,7 +46,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, name := range goldenFormats {
 		t.Run(name, func(t *testing.T) {
-			f, err := ParseFormat(name)
+			f, err := sbomspec.ParseFormat(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func TestGolden(t *testing.T) {
 			if strings.Contains(string(a), dir) {
 				t.Errorf("%s output holds the scan's absolute path %q", f, dir)
 			}
-			if f.Name == FormatSyftJSON {
+			if f.Name == sbomspec.FormatSyftJSON {
 				return
 			}
 			if v, err := sbomdoc.Validate(a); err != nil {
@@ -101,15 +102,15 @@ func TestNotReproducibleWithoutEpoch(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"var/lib/dpkg/status": fixtureFiles()["var/lib/dpkg/status"]})
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	res, err := Generate(context.Background(), Config{Target: dir, Now: func() time.Time { return now }})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: dir, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := res.Encode(DefaultFormat)
+	a, err := res.Encode(sbomspec.DefaultFormat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := res.Encode(DefaultFormat)
+	b, err := res.Encode(sbomspec.DefaultFormat)
 	if err != nil {
 		t.Fatal(err)
 	}

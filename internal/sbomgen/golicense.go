@@ -24,7 +24,7 @@ import (
 
 // Go module licences.
 //
-// Without the Go toolchain (consign's default, see [Config.UseGoToolchain])
+// Without the Go toolchain (consign's default, see [sbomspec.Config.UseGoToolchain])
 // syft reads go.mod and go.sum and gives no Go module a licence: on this
 // repository's tree, 1 component of 757 had one, where syft's default (which
 // runs the toolchain) gives 566 of 895. syft's own offline switch for this,

@@ -2,7 +2,6 @@ package sbomgen
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"github.com/anchore/syft/syft/pkg"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // The licence texts the fixture module cache holds: the standard MIT and
@@ -132,7 +132,7 @@ func TestGoModuleLicences(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Join(cache, "example.com", "symlicence@v1.0.0"), 0o755))
 	must(t, os.Symlink(filepath.Join(outside, "secret"), filepath.Join(cache, "example.com", "symlicence@v1.0.0", "LICENSE")))
 
-	res, err := Generate(context.Background(), Config{Target: tree, GoModCache: cache})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: tree, GoModCache: cache})
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
@@ -170,7 +170,7 @@ func TestGoModuleLicences(t *testing.T) {
 	}
 
 	// NoGoModCache: the SBOM depends on the target alone.
-	res, err = Generate(context.Background(), Config{Target: tree, NoGoModCache: true})
+	res, err = Generate(context.Background(), sbomspec.Config{Target: tree, NoGoModCache: true})
 	if err != nil {
 		t.Fatalf("Generate(NoGoModCache) = %v", err)
 	}
@@ -213,24 +213,6 @@ func TestGoModuleLicencesRefusesBadNames(t *testing.T) {
 		if want := p.Name == "ok.example/m" && p.Version == "v1.0.0"; got != want {
 			t.Errorf("%s@%s: licensed %v, want %v", p.Name, p.Version, got, want)
 		}
-	}
-}
-
-func TestGoModCacheConfig(t *testing.T) {
-	dir := t.TempDir()
-	for _, c := range []Config{
-		{Target: ".", GoModCache: filepath.Join(dir, "missing")},
-		{Target: ".", GoModCache: dir, NoGoModCache: true},
-	} {
-		if err := c.Validate(); !errors.Is(err, ErrConfig) {
-			t.Errorf("Validate(%+v) = %v, want ErrConfig", c, err)
-		}
-	}
-	if err := (Config{Target: ".", GoModCache: filepath.Join(dir, "missing")}).Validate(); !errors.Is(err, ErrGoModCache) {
-		t.Errorf("Validate with a missing cache = %v, want ErrGoModCache", err)
-	}
-	if err := (Config{Target: ".", GoModCache: dir}).Validate(); err != nil {
-		t.Errorf("Validate with an existing cache = %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // cycloneDXDeps encodes res as CycloneDX JSON, decodes it, and returns
@@ -58,7 +59,7 @@ func TestGoModuleGraph(t *testing.T) {
 	must(t, os.Symlink(filepath.Join(dir, "outside.mod"), filepath.Join(dl, "d.example", "d", "@v", "v1.0.0.mod")))
 	must(t, os.Rename(filepath.Join(dl, "outside.mod"), filepath.Join(dir, "outside.mod")))
 
-	res, err := Generate(context.Background(), Config{Target: tree, GoModCache: cache})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: tree, GoModCache: cache})
 	if err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
@@ -96,7 +97,7 @@ func TestGoModuleGraph(t *testing.T) {
 
 	// Without a module cache the list is flat, as syft makes it: the
 	// subject depends on every module.
-	res, err = Generate(context.Background(), Config{Target: tree, NoGoModCache: true})
+	res, err = Generate(context.Background(), sbomspec.Config{Target: tree, NoGoModCache: true})
 	if err != nil {
 		t.Fatalf("Generate(NoGoModCache) = %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // The tests that need a process of their own (another user, another
@@ -51,7 +52,7 @@ func helperMain() int {
 		}
 	}
 	var out helperResult
-	res, err := Generate(context.Background(), Config{
+	res, err := Generate(context.Background(), sbomspec.Config{
 		Target:         os.Getenv("CONSIGN_SBOM_TEST_TARGET"),
 		UseGoToolchain: os.Getenv("CONSIGN_SBOM_TEST_GO") != "",
 	})
@@ -59,7 +60,7 @@ func helperMain() int {
 		out.Error = err.Error()
 	} else {
 		out.Packages, out.Warnings = res.PackageKeys(), res.Warnings
-		b, err := res.Encode(DefaultFormat)
+		b, err := res.Encode(sbomspec.DefaultFormat)
 		if err != nil {
 			out.Error = err.Error()
 		}
@@ -251,7 +252,7 @@ func TestNoNetwork(t *testing.T) {
 // encodeAs encodes res in the format named name ("cyclonedx-json", ...).
 func encodeAs(t *testing.T, res *Result, name string) []byte {
 	t.Helper()
-	f, err := ParseFormat(name)
+	f, err := sbomspec.ParseFormat(name)
 	if err != nil {
 		t.Fatal(err)
 	}

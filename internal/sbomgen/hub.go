@@ -18,31 +18,8 @@ import (
 	"github.com/anchore/syft/syft/event/parsers"
 	"github.com/wagoodman/go-partybus"
 	"github.com/wagoodman/go-progress"
-)
 
-// Progress is what [Config.Progress] receives while a scan runs: at
-// the start of each phase, about every tenth of a second within one, and
-// once more when the scan ends (Done).
-type Progress struct {
-	Phase    Phase
-	Files    int64 // files found in the target so far (directories and archives; 0 for images)
-	Packages int64 // packages found so far
-	// Step and Steps count the phase's work where it has a known amount:
-	// Go modules given licences from the module cache (PhaseLicences),
-	// outputs encoded (PhaseEncoding); both 0 otherwise.
-	Step, Steps int64
-	Elapsed     time.Duration
-	Done        bool
-}
-
-// Phase is the part of a scan under way, in the order they run.
-type Phase string
-
-const (
-	PhaseIndexing    Phase = "indexing"    // listing the target's files
-	PhaseCataloguing Phase = "cataloguing" // syft's catalogers finding packages
-	PhaseLicences    Phase = "licences"    // Go module licences read from the module cache
-	PhaseEncoding    Phase = "encoding"    // writing each output format ([Make] only)
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // syft reports progress on a process-wide event bus and logs through a
@@ -80,11 +57,11 @@ type scanState struct {
 	mu       sync.Mutex
 	packages progress.Stager // the package cataloging task, once it starts
 	warnings []string
-	phase    Phase
+	phase    sbomspec.Phase
 	step     stepCounter
 
 	emitMu sync.Mutex // one call of fn at a time
-	fn     func(Progress)
+	fn     func(sbomspec.Progress)
 	start  time.Time
 }
 
@@ -101,7 +78,7 @@ func (c *stepCounter) add(done, total int64) {
 
 // setPhase starts phase p, with nothing of its work counted yet, and
 // reports it at once, so that no phase goes unseen however short.
-func (s *scanState) setPhase(p Phase) {
+func (s *scanState) setPhase(p sbomspec.Phase) {
 	s.mu.Lock()
 	s.phase = p
 	s.step.done.Store(0)
@@ -116,7 +93,7 @@ func (s *scanState) emit(done bool) {
 		return
 	}
 	s.mu.Lock()
-	p := Progress{Phase: s.phase, Step: s.step.done.Load(), Steps: s.step.total.Load(), Done: done}
+	p := sbomspec.Progress{Phase: s.phase, Step: s.step.done.Load(), Steps: s.step.total.Load(), Done: done}
 	s.mu.Unlock()
 	p.Files, p.Packages, p.Elapsed = s.files.Load(), s.packageCount(), time.Since(s.start)
 	s.emitMu.Lock()

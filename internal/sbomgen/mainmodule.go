@@ -16,7 +16,7 @@ import (
 // that module is what the SBOM is about: its subject (CycloneDX
 // metadata.component, the package an SPDX document DESCRIBES) is named by
 // the module path and carries the module's package URL, with the version
-// when one was given (Config.Version). It is not also listed among the
+// when one was given (sbomspec.Config.Version). It is not also listed among the
 // components: CycloneDX asks that the subject not be repeated there, and
 // syft's own package for the main module (made with the Go toolchain, its
 // version the "UNKNOWN" stub) is taken out, its dependency edges becoming

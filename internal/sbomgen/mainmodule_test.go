@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestGoMainModuleSubject scans a Go module's directory: the subject is
@@ -19,13 +20,13 @@ func TestGoMainModuleSubject(t *testing.T) {
 	dir := t.TempDir()
 	files := fixtureFiles()
 	writeFiles(t, dir, map[string]string{"go.mod": files["app/go.mod"], "go.sum": files["app/go.sum"]})
-	res, err := Generate(context.Background(), Config{Target: dir, Version: "v1.2.3"})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: dir, Version: "v1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const purl = "pkg:golang/example.com/app@v1.2.3"
 	for _, name := range []string{"cyclonedx-json", "cyclonedx-json@1.5", "spdx-json", "spdx-tagvalue"} {
-		f, err := ParseFormat(name)
+		f, err := sbomspec.ParseFormat(name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 	"github.com/consign-dev/consign/internal/testutil/testkey"
 )
 
@@ -36,56 +37,18 @@ func smallTree(t *testing.T) (dir, sha string) {
 
 var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func TestFormatPredicateType(t *testing.T) {
-	t.Parallel()
-	want := map[string]string{
-		FormatCycloneDXJSON: attest.PredicateCycloneDX, FormatSPDXJSON: attest.PredicateSPDX,
-		FormatCycloneDXXML: "", FormatSPDXTagValue: "", FormatSyftJSON: "",
-	}
-	for name, pt := range want {
-		if got := (Format{Name: name}).PredicateType(); got != pt {
-			t.Errorf("Format{%s}.PredicateType() = %q, want %q", name, got, pt)
-		}
-	}
-}
-
-func TestRequestValidate(t *testing.T) {
-	t.Parallel()
-	signer := testkey.New(t, "sbomgen").Signer
-	cdx, spdx, xml := DefaultFormat, Format{FormatSPDXJSON, "2.3"}, Format{FormatCycloneDXXML, "1.7"}
-	tests := []struct {
-		name    string
-		req     Request
-		wantErr bool
-	}{
-		{"no outputs", Request{}, true},
-		{"one to standard output", Request{Outputs: []Output{{Format: cdx}}}, false},
-		{"two to standard output", Request{Outputs: []Output{{Format: cdx}, {Format: spdx}}}, true},
-		{"two to standard output, attested", Request{Outputs: []Output{{Format: cdx}, {Format: spdx}}, Signer: signer}, false},
-		{"one file twice", Request{Outputs: []Output{{Format: cdx, Path: "x"}, {Format: spdx, Path: "x"}}}, true},
-		{"a signer and nothing to attest", Request{Outputs: []Output{{Format: xml}}, Signer: signer}, true},
-		{"a signer and something to attest", Request{Outputs: []Output{{Format: xml}, {Format: spdx, Path: "x"}}, Signer: signer}, false},
-	}
-	for _, tt := range tests {
-		err := tt.req.Validate()
-		if tt.wantErr != (err != nil) || err != nil && !errors.Is(err, ErrConfig) {
-			t.Errorf("%s: Validate() = %v, want an ErrConfig error: %v", tt.name, err, tt.wantErr)
-		}
-	}
-}
-
 // TestMake attests the JSON outputs about the scanned files, writes every
 // output with a path into Files, and sends nothing to standard output.
 func TestMake(t *testing.T) {
 	t.Parallel()
 	dir, sha := smallTree(t)
 	key := testkey.New(t, "sbomgen")
-	made, err := Make(context.Background(), Request{
-		Config: Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
-		Outputs: []Output{
-			{Format: DefaultFormat, Path: "sbom.cdx.json"},
-			{Format: Format{FormatSPDXJSON, "2.3"}},
-			{Format: Format{FormatSyftJSON, ""}, Path: "sbom.syft.json"},
+	made, err := Make(context.Background(), sbomspec.Request{
+		Config: sbomspec.Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
+		Outputs: []sbomspec.Output{
+			{Format: sbomspec.DefaultFormat, Path: "sbom.cdx.json"},
+			{Format: sbomspec.Format{Name: sbomspec.FormatSPDXJSON, Version: "2.3"}},
+			{Format: sbomspec.Format{Name: sbomspec.FormatSyftJSON, Version: ""}, Path: "sbom.syft.json"},
 		},
 		Signer: key.Signer,
 	})
@@ -135,17 +98,17 @@ func TestMake(t *testing.T) {
 func TestMakeUnsigned(t *testing.T) {
 	t.Parallel()
 	dir, _ := smallTree(t)
-	made, err := Make(context.Background(), Request{
-		Config:  Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
-		Outputs: []Output{{Format: DefaultFormat}},
+	made, res, err := makeSBOMs(context.Background(), sbomspec.Request{
+		Config:  sbomspec.Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
+		Outputs: []sbomspec.Output{{Format: sbomspec.DefaultFormat}},
 	})
 	if err != nil {
 		t.Fatalf("Make = %v", err)
 	}
-	if doc, err := sbomdoc.Decode(made.Stdout); err != nil || doc.Format != FormatCycloneDXJSON {
+	if doc, err := sbomdoc.Decode(made.Stdout); err != nil || doc.Format != sbomspec.FormatCycloneDXJSON {
 		t.Errorf("standard output decodes to %v, %v; want a CycloneDX JSON SBOM", doc, err)
 	}
-	if len(made.Files)+len(made.Envelopes)+len(made.Subjects)+len(made.Result.Subjects) != 0 {
+	if len(made.Files)+len(made.Envelopes)+len(made.Subjects)+len(res.Subjects) != 0 {
 		t.Errorf("made %+v, want standard output alone", made)
 	}
 }
@@ -157,13 +120,13 @@ func TestMakeGivenSubjects(t *testing.T) {
 	dir, _ := smallTree(t)
 	key := testkey.New(t, "sbomgen")
 	release := attest.Subject{Name: "app.tar", Digest: digest.Set{digest.SHA256: strings.Repeat("ab", 32)}}
-	req := Request{
-		Config:   Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
-		Outputs:  []Output{{Format: DefaultFormat}},
+	req := sbomspec.Request{
+		Config:   sbomspec.Config{Target: dir, Epoch: &epoch, NoGoModCache: true},
+		Outputs:  []sbomspec.Output{{Format: sbomspec.DefaultFormat}},
 		Signer:   key.Signer,
 		Subjects: []attest.Subject{release},
 	}
-	made, err := Make(context.Background(), req)
+	made, res, err := makeSBOMs(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Make = %v", err)
 	}
@@ -171,8 +134,8 @@ func TestMakeGivenSubjects(t *testing.T) {
 	if err := json.Unmarshal(made.Envelopes[0].Payload, &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Subject) != 1 || st.Subject[0].Name != "app.tar" || len(made.Result.Subjects) != 0 {
-		t.Errorf("statement subjects %+v, scanned subjects %+v; want app.tar alone, and no scan subjects", st.Subject, made.Result.Subjects)
+	if len(st.Subject) != 1 || st.Subject[0].Name != "app.tar" || len(res.Subjects) != 0 {
+		t.Errorf("statement subjects %+v, scanned subjects %+v; want app.tar alone, and no scan subjects", st.Subject, res.Subjects)
 	}
 
 	req.Subjects = nil

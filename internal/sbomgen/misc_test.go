@@ -17,43 +17,15 @@ import (
 	"github.com/wagoodman/go-progress"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
-func TestParseFormat(t *testing.T) {
+// TestEncodeUnknownFormat: Encode refuses a format version
+// sbomspec.ParseFormat would refuse.
+func TestEncodeUnknownFormat(t *testing.T) {
 	t.Parallel()
-	good := map[string]Format{
-		"cyclonedx-json":     {FormatCycloneDXJSON, "1.7"},
-		"cyclonedx-json@1.6": {FormatCycloneDXJSON, "1.6"},
-		"CDX-JSON@1.2":       {FormatCycloneDXJSON, "1.2"},
-		"cyclonedx-xml@1.5":  {FormatCycloneDXXML, "1.5"},
-		"spdx-json":          {FormatSPDXJSON, "2.3"},
-		"spdx-json@2.2":      {FormatSPDXJSON, "2.2"},
-		"spdx-tag-value":     {FormatSPDXTagValue, "2.3"},
-		"spdx-tagvalue@2.2":  {FormatSPDXTagValue, "2.2"},
-		"syft-json":          {FormatSyftJSON, ""},
-		// syft's own names (syft 1.57's encoder aliases).
-		"json":          {FormatSyftJSON, ""},
-		"syft":          {FormatSyftJSON, ""},
-		"table":         {FormatSyftTable, ""},
-		"syft-table":    {FormatSyftTable, ""},
-		"cyclonedx":     {FormatCycloneDXXML, "1.7"},
-		"cyclonedx@1.5": {FormatCycloneDXXML, "1.5"},
-		"spdx":          {FormatSPDXTagValue, "2.3"},
-		"spdx-tv@2.2":   {FormatSPDXTagValue, "2.2"},
-	}
-	for in, want := range good {
-		got, err := ParseFormat(in)
-		if err != nil || got != want {
-			t.Errorf("ParseFormat(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "text", "table@1", "cyclonedx-json@1.1", "cyclonedx-json@1.8", "spdx-json@2.1", "spdx-json@3.0", "syft-json@16", "github-json"} {
-		if f, err := ParseFormat(in); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
-			t.Errorf("ParseFormat(%q) = %v, %v; want sbomdoc.ErrUnsupportedFormat", in, f, err)
-		}
-	}
 	res := sharedScan(t)
-	if _, err := res.Encode(Format{FormatCycloneDXJSON, "1.1"}); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
+	if _, err := res.Encode(sbomspec.Format{Name: sbomspec.FormatCycloneDXJSON, Version: "1.1"}); !errors.Is(err, sbomdoc.ErrUnsupportedFormat) {
 		t.Errorf("Encode(cyclonedx-json@1.1) = %v, want sbomdoc.ErrUnsupportedFormat", err)
 	}
 }
@@ -71,14 +43,14 @@ func TestOwnTreeDependencies(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("the repository root %s has no go.mod: %v", root, err)
 	}
-	res, err := Generate(context.Background(), Config{Target: root})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: root})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := res.PackageTypes()["go-module"]; n < 100 {
 		t.Fatalf("%d Go modules in consign's tree, want the hundreds in go.mod", n)
 	}
-	ours, err := res.Encode(DefaultFormat)
+	ours, err := res.Encode(sbomspec.DefaultFormat)
 	must(t, err)
 	doc, err := sbomdoc.Decode(ours)
 	must(t, err)
@@ -94,7 +66,7 @@ func TestOwnTreeDependencies(t *testing.T) {
 	}
 	// syft's own writer, given syft's own catalogue (no module cache: none
 	// of consign's additions).
-	plain, err := Generate(context.Background(), Config{Target: root, NoGoModCache: true})
+	plain, err := Generate(context.Background(), sbomspec.Config{Target: root, NoGoModCache: true})
 	must(t, err)
 	enc, err := cyclonedxjson.NewFormatEncoderWithConfig(cyclonedxjson.DefaultEncoderConfig())
 	must(t, err)
@@ -115,9 +87,9 @@ func TestProgress(t *testing.T) {
 	writeFixture(t, dir)
 	var (
 		mu     sync.Mutex
-		events []Progress
+		events []sbomspec.Progress
 	)
-	res, err := Generate(context.Background(), Config{Target: dir, Progress: func(p Progress) {
+	res, err := Generate(context.Background(), sbomspec.Config{Target: dir, Progress: func(p sbomspec.Progress) {
 		mu.Lock()
 		events = append(events, p)
 		mu.Unlock()
@@ -264,18 +236,13 @@ func TestSRI(t *testing.T) {
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
+// TestGenerateInvalidConfig: Generate checks its configuration first.
+func TestGenerateInvalidConfig(t *testing.T) {
 	t.Parallel()
-	for _, c := range []Config{{}, {Target: ".", MaxArchiveBytes: -1}, {Target: ".", MaxArchiveEntries: -1}} {
-		if err := c.Validate(); !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v.Validate() = %v, want ErrConfig", c, err)
+	for _, c := range []sbomspec.Config{{}, {Target: ".", MaxArchiveBytes: -1}, {Target: ".", MaxArchiveEntries: -1}} {
+		if _, err := Generate(context.Background(), c); !errors.Is(err, sbomspec.ErrConfig) {
+			t.Errorf("Generate(%+v) = %v, want sbomspec.ErrConfig", c, err)
 		}
-		if _, err := Generate(context.Background(), c); !errors.Is(err, ErrConfig) {
-			t.Errorf("Generate(%+v) = %v, want ErrConfig", c, err)
-		}
-	}
-	if err := (Config{Target: "."}).Validate(); err != nil {
-		t.Errorf("Validate() = %v for a usable configuration", err)
 	}
 }
 
@@ -293,20 +260,20 @@ func TestProgressPhases(t *testing.T) {
 	writeFiles(t, cache, fixtureModCache())
 	var (
 		mu     sync.Mutex
-		events []Progress
+		events []sbomspec.Progress
 	)
-	made, err := Make(context.Background(), Request{
-		Config: Config{Target: tree, GoModCache: cache, Progress: func(p Progress) {
+	made, res, err := makeSBOMs(context.Background(), sbomspec.Request{
+		Config: sbomspec.Config{Target: tree, GoModCache: cache, Progress: func(p sbomspec.Progress) {
 			mu.Lock()
 			events = append(events, p)
 			mu.Unlock()
 		}},
-		Outputs: []Output{{Format: DefaultFormat, Path: "a.json"}, {Format: Format{Name: FormatSPDXJSON, Version: "2.3"}, Path: "b.json"}},
+		Outputs: []sbomspec.Output{{Format: sbomspec.DefaultFormat, Path: "a.json"}, {Format: sbomspec.Format{Name: sbomspec.FormatSPDXJSON, Version: "2.3"}, Path: "b.json"}},
 	})
 	must(t, err)
 	mu.Lock()
 	defer mu.Unlock()
-	var phases []Phase
+	var phases []sbomspec.Phase
 	for i, e := range events {
 		if len(phases) == 0 || phases[len(phases)-1] != e.Phase {
 			phases = append(phases, e.Phase)
@@ -321,15 +288,15 @@ func TestProgressPhases(t *testing.T) {
 			t.Errorf("event %d: step %d of %d", i, e.Step, e.Steps)
 		}
 	}
-	want := []Phase{PhaseIndexing, PhaseCataloguing, PhaseLicences, PhaseEncoding}
+	want := []sbomspec.Phase{sbomspec.PhaseIndexing, sbomspec.PhaseCataloguing, sbomspec.PhaseLicences, sbomspec.PhaseEncoding}
 	if !slices.Equal(phases, want) {
 		t.Fatalf("phases = %v, want %v", phases, want)
 	}
 	last := events[len(events)-1]
-	if last.Step != 2 || last.Steps != 2 || last.Packages != int64(made.Result.Packages()) {
-		t.Errorf("last event = %+v, want 2 of 2 outputs and %d packages", last, made.Result.Packages())
+	if last.Step != 2 || last.Steps != 2 || last.Packages != int64(made.Packages) || made.Packages != res.Packages() {
+		t.Errorf("last event = %+v, made %d packages, the scan %d; want 2 of 2 outputs and the scan's packages", last, made.Packages, res.Packages())
 	}
-	if got := goLicences(t, made.Result, "github.com/google/uuid"); !slices.Equal(got, []string{"BSD-3-Clause"}) {
+	if got := goLicences(t, res, "github.com/google/uuid"); !slices.Equal(got, []string{"BSD-3-Clause"}) {
 		t.Errorf("uuid licences = %v, want BSD-3-Clause from the cache", got)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/anchore/syft/syft/source"
+
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestTargetSwappedForPipe: a file target swapped for a named pipe once
@@ -47,7 +49,7 @@ func TestTargetSwappedForPipe(t *testing.T) {
 			)
 			go func() {
 				defer close(done)
-				res, err = Generate(context.Background(), Config{Target: target, Subjects: true, NoGoModCache: true})
+				res, err = Generate(context.Background(), sbomspec.Config{Target: target, Subjects: true, NoGoModCache: true})
 			}()
 			select {
 			case <-done:
@@ -102,7 +104,7 @@ func TestPinCopyCancelled(t *testing.T) {
 	defer func() { testOnlyResolved = nil }()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Generate(ctx, Config{Target: big, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
+	if _, err := Generate(ctx, sbomspec.Config{Target: big, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Generate(cancelled, a target to copy) = %v, want %v", err, context.Canceled)
 	}
 	if scanned {
@@ -117,7 +119,7 @@ func TestPinCopyCancelled(t *testing.T) {
 
 	small := filepath.Join(dir, "requirements.txt")
 	must(t, os.WriteFile(small, []byte("requests==2.31.0\n"), 0o644))
-	res, err := Generate(context.Background(), Config{Target: small, NoGoModCache: true})
+	res, err := Generate(context.Background(), sbomspec.Config{Target: small, NoGoModCache: true})
 	if err != nil {
 		t.Fatalf("Generate(%q, copied) = %v", small, err)
 	}
@@ -188,7 +190,7 @@ func TestPinDir(t *testing.T) {
 			var di, fi os.FileInfo
 			testOnlyResolved = func(string) { di, fi = pinnedIn(t, dir) }
 			defer func() { testOnlyResolved = nil }()
-			res, err := Generate(context.Background(), Config{Target: given, NoGoModCache: true})
+			res, err := Generate(context.Background(), sbomspec.Config{Target: given, NoGoModCache: true})
 			if err != nil {
 				t.Fatalf("Generate(%q) = %v", given, err)
 			}
@@ -216,7 +218,7 @@ func TestPinDir(t *testing.T) {
 		defer cancel()
 		testOnlyResolved = func(string) { pinnedIn(t, dir); pinned = true; cancel() }
 		defer func() { testOnlyResolved = nil }()
-		if _, err := Generate(ctx, Config{Target: target, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
+		if _, err := Generate(ctx, sbomspec.Config{Target: target, NoGoModCache: true}); !errors.Is(err, context.Canceled) {
 			t.Errorf("Generate(cancelled once pinned) = %v, want %v", err, context.Canceled)
 		}
 		if !pinned {
@@ -236,7 +238,7 @@ func TestPinDir(t *testing.T) {
 		var di os.FileInfo
 		testOnlyResolved = func(string) { di, _ = pinnedIn(t, tmp) }
 		defer func() { testOnlyResolved = nil }()
-		if _, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true}); err != nil {
+		if _, err := Generate(context.Background(), sbomspec.Config{Target: other, NoGoModCache: true}); err != nil {
 			t.Fatalf("Generate(%q) = %v", other, err)
 		}
 		if !strings.HasPrefix(di.Name(), "consign-sbom-target-") || di.Mode().Perm() != 0o700 {
@@ -256,7 +258,7 @@ func TestPinDir(t *testing.T) {
 		defer os.Chmod(shared, 0o777)
 		testOnlyResolved = func(string) { pinnedIn(t, shared) }
 		defer func() { testOnlyResolved = nil }()
-		if _, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true}); err != nil {
+		if _, err := Generate(context.Background(), sbomspec.Config{Target: other, NoGoModCache: true}); err != nil {
 			t.Fatalf("Generate(%q) = %v", other, err)
 		}
 	})
@@ -265,7 +267,7 @@ func TestPinDir(t *testing.T) {
 		t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
 		testOnlyResolved = func(string) { t.Error("scanned with nowhere to pin the target") }
 		defer func() { testOnlyResolved = nil }()
-		_, err := Generate(context.Background(), Config{Target: other, NoGoModCache: true})
+		_, err := Generate(context.Background(), sbomspec.Config{Target: other, NoGoModCache: true})
 		if !errors.Is(err, ErrWorkDir) {
 			t.Fatalf("Generate(%q, no TMPDIR, a shared directory) = %v, want %v", other, err, ErrWorkDir)
 		}
@@ -329,7 +331,7 @@ func TestPinDirAncestors(t *testing.T) {
 				if given == "requirements.txt" {
 					t.Chdir(mine)
 				}
-				if _, err := Generate(context.Background(), Config{Target: given, NoGoModCache: true}); err != nil {
+				if _, err := Generate(context.Background(), sbomspec.Config{Target: given, NoGoModCache: true}); err != nil {
 					t.Fatalf("Generate(%q) = %v", given, err)
 				}
 				if len(beside) != 1 || len(inTmp) != 1 || !strings.HasPrefix(inTmp[0].Name(), "consign-sbom-target-") {
@@ -347,7 +349,7 @@ func TestPinDirAncestors(t *testing.T) {
 		var beside []os.DirEntry
 		testOnlyResolved = func(string) { beside, _ = os.ReadDir(mine) }
 		defer func() { testOnlyResolved = nil }()
-		if _, err := Generate(context.Background(), Config{Target: target, NoGoModCache: true}); err != nil {
+		if _, err := Generate(context.Background(), sbomspec.Config{Target: target, NoGoModCache: true}); err != nil {
 			t.Fatalf("Generate(%q) = %v", target, err)
 		}
 		if len(beside) != 2 {

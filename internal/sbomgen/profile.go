@@ -17,7 +17,7 @@ import (
 	"github.com/consign-dev/consign/internal/sbomdoc"
 )
 
-// What [Config.Profile] adds to consign's SBOMs, where the scan knows it:
+// What [sbomspec.Config.Profile] adds to consign's SBOMs, where the scan knows it:
 //
 //   - every profile: the generation context (CycloneDX 1.5+ metadata
 //     lifecycles: pre-build for a directory, which holds sources and
@@ -180,7 +180,7 @@ func lifecycle(kind string) cyclonedx.LifecyclePhase {
 	return cyclonedx.LifecyclePhasePostBuild
 }
 
-// improveForProfile adds to a CycloneDX BOM what [Config.Profile] asks
+// improveForProfile adds to a CycloneDX BOM what [sbomspec.Config.Profile] asks
 // for and the scan knows (see the top of this file).
 func (r *Result) improveForProfile(bom *cyclonedx.BOM) {
 	if r.profile == "" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // TestMakeProfile scans the fixture tree, with a jar that is a component
@@ -35,13 +36,13 @@ func TestMakeProfile(t *testing.T) {
 	for _, profile := range sbomdoc.ProfileNames() {
 		t.Run(profile, func(t *testing.T) {
 			t.Parallel()
-			outs := []Output{
-				{Format: Format{Name: FormatCycloneDXJSON, Version: "1.6"}, Path: "a.cdx.json"},
-				{Format: Format{Name: FormatCycloneDXXML, Version: "1.7"}, Path: "a.cdx.xml"},
-				{Format: Format{Name: FormatSPDXJSON, Version: "2.3"}, Path: "a.spdx.json"},
+			outs := []sbomspec.Output{
+				{Format: sbomspec.Format{Name: sbomspec.FormatCycloneDXJSON, Version: "1.6"}, Path: "a.cdx.json"},
+				{Format: sbomspec.Format{Name: sbomspec.FormatCycloneDXXML, Version: "1.7"}, Path: "a.cdx.xml"},
+				{Format: sbomspec.Format{Name: sbomspec.FormatSPDXJSON, Version: "2.3"}, Path: "a.spdx.json"},
 			}
-			made, err := Make(context.Background(), Request{
-				Config:  Config{Target: dir, Name: "fixture", Epoch: &epoch, NoGoModCache: true, Profile: profile},
+			made, err := Make(context.Background(), sbomspec.Request{
+				Config:  sbomspec.Config{Target: dir, Name: "fixture", Epoch: &epoch, NoGoModCache: true, Profile: profile},
 				Outputs: outs,
 			})
 			if err != nil {
@@ -67,7 +68,7 @@ func TestMakeProfile(t *testing.T) {
 				if got, want := missing(rep.Result), missing(check); !slices.Equal(got, want) {
 					t.Errorf("%s: reported missing %v, a check of the output finds %v", rep.Output.Format, got, want)
 				}
-				cdx := rep.Output.Format.Name != FormatSPDXJSON
+				cdx := rep.Output.Format.Name != sbomspec.FormatSPDXJSON
 				got := missing(rep.Result)
 				// Always there: timestamp and tools; the generation context in CycloneDX.
 				for _, e := range []string{"timestamp", "tool-name", "author"} {

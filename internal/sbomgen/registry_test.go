@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // canary is the registry password: it must appear in no output, in no
@@ -98,7 +100,7 @@ func TestRegistry(t *testing.T) {
 	must(t, err)
 	scan := func(t *testing.T, target string) *Result {
 		t.Helper()
-		res, err := Generate(context.Background(), Config{Target: target, Subjects: true})
+		res, err := Generate(context.Background(), sbomspec.Config{Target: target, Subjects: true})
 		if err != nil {
 			assertNoSecret(t, "the error", err.Error(), canary)
 			t.Fatalf("Generate(%q) = %v", strings.ReplaceAll(target, canary, "*****"), err)
@@ -114,12 +116,12 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("subjects = %+v, want %s with the manifest digest %s", res.Subjects, want.Name, manifest)
 		}
 		assertNoSecret(t, "the warnings", strings.Join(res.Warnings, "\n"), canary)
-		for f := range formatVersions {
-			b, err := res.Encode(Format{Name: f, Version: formatVersions[f][0]})
+		for _, f := range sbomspec.Formats() {
+			b, err := res.Encode(f)
 			if err != nil {
 				t.Fatalf("Encode(%s) = %v", f, err)
 			}
-			assertNoSecret(t, f+" output", string(b), canary)
+			assertNoSecret(t, f.String()+" output", string(b), canary)
 			if strings.Contains(string(b), canaryUser) {
 				t.Errorf("%s output holds the user name from the credentials", f)
 			}
@@ -149,7 +151,7 @@ func TestRegistry(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			dockerConfig(t, "", "", "")
-			res, err := Generate(context.Background(), Config{Target: tt.target})
+			res, err := Generate(context.Background(), sbomspec.Config{Target: tt.target})
 			if !errors.Is(err, ErrImage) {
 				t.Errorf("Generate = %v, want ErrImage", err)
 			}

@@ -18,13 +18,14 @@ import (
 	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/sbomspec"
 )
 
 // namespacePlaceholder stands in for a reproducible SPDX document's
 // namespace UUID until the content it is derived from is known.
 const namespacePlaceholder = "00000000-0000-5000-8000-000000000000"
 
-func (r *Result) encodeSPDX(f Format) ([]byte, error) {
+func (r *Result) encodeSPDX(f sbomspec.Format) ([]byte, error) {
 	doc := spdxhelpers.ToFormatModel(*r.s)
 	if doc == nil {
 		return nil, fmt.Errorf("encoding %s: syft made no SPDX document", f)
@@ -53,7 +54,7 @@ func (r *Result) encodeSPDX(f Format) ([]byte, error) {
 		out = old
 	}
 	var buf bytes.Buffer
-	if f.Name == FormatSPDXTagValue {
+	if f.Name == sbomspec.FormatSPDXTagValue {
 		if err := tagvalue.Write(out, &buf); err != nil {
 			return nil, fmt.Errorf("encoding %s: %w", f, err)
 		}
