@@ -35,6 +35,12 @@ type Item struct {
 	Link      *LegacyLink    // FormatLegacyLink
 	Malformed int            // signatures dropped as malformed
 
+	// Certificate is the DER leaf certificate a Sigstore bundle carries
+	// (a keyless signature), as the bundle gives it: nothing here checks
+	// that it chains to a certificate authority, or that it made the
+	// signature. Only internal/sigstore verifies it.
+	Certificate []byte
+
 	// Err is set when this item could not be read; other items still are.
 	Err error
 }
@@ -234,6 +240,40 @@ func (it *Item) readSigstoreBundle(m map[string]json.RawMessage) {
 	default:
 		it.Err = fmt.Errorf("%w: bundle has neither dsseEnvelope nor messageSignature", ErrMalformed)
 	}
+	if it.Err == nil {
+		it.Certificate = bundleCertificate(m["verificationMaterial"])
+	}
+}
+
+// bundleCertificate is the leaf certificate of a bundle's verification
+// material: v0.3's certificate, or the first of v0.1 and v0.2's
+// x509CertificateChain; nil when there is none (a key-signed bundle) or it
+// is not valid base64.
+func bundleCertificate(vm json.RawMessage) []byte {
+	type rawBytes struct {
+		RawBytes string `json:"rawBytes"`
+	}
+	var m struct {
+		Certificate *rawBytes `json:"certificate"`
+		Chain       *struct {
+			Certificates []rawBytes `json:"certificates"`
+		} `json:"x509CertificateChain"`
+	}
+	if len(vm) == 0 || json.Unmarshal(vm, &m) != nil {
+		return nil
+	}
+	var s string
+	switch {
+	case m.Certificate != nil:
+		s = m.Certificate.RawBytes
+	case m.Chain != nil && len(m.Chain.Certificates) > 0:
+		s = m.Chain.Certificates[0].RawBytes
+	}
+	der, err := decodeBase64(s)
+	if err != nil || len(der) == 0 {
+		return nil
+	}
+	return der
 }
 
 // Describe is a one-line description of the item's kind, for reports.

@@ -35,7 +35,9 @@ log.vkey, the state files of 'log monitor' and 'verify', and SBOMs.
 Nothing is verified: key ids in a file are unauthenticated hints. consign and cosign
 write none (an empty keyid); with --key, inspect says which of the keys given made each
 signature, and nothing more (not the predicate type, subjects or policy). Use
-'consign verify-attestation --key PUB FILE' to verify an attestation.`,
+'consign verify-attestation --key PUB FILE' to verify an attestation. A keyless Sigstore
+bundle names no key: inspect shows the identity its certificate claims (subject and OIDC
+issuer, unverified) and the 'consign verify-bundle' command that checks it.`,
 		Example: `  consign inspect build.intoto.jsonl
   consign inspect --output json --predicate build.intoto.jsonl | jq '.items[0].predicate'
   consign inspect --key ci.pub --key qa.pub build.intoto.jsonl
@@ -125,7 +127,7 @@ func inspectAttestations(w io.Writer, output, name string, data []byte, predicat
 			return err
 		}
 	} else {
-		printInspect(w, out)
+		printInspect(w, name, out)
 	}
 	if bad > 0 {
 		return withHint(fmt.Errorf("%d of %d item(s) in %s could not be read", bad, len(items), name), "the lines marked 'error' are corrupt or not attestations")

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/consign-dev/consign/internal/shell"
 	"io"
 	"strings"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/sigstore"
 )
 
 // inspectSubject is one subject of an inspected statement.
@@ -35,8 +37,20 @@ type inspectItem struct {
 	// keys given that made it (empty: none of them).
 	SignedBy [][]string `json:"signedBy,omitempty"`
 	// KeysGiven are the key ids of the keys given with --key.
-	KeysGiven []string        `json:"keysGiven,omitempty"`
-	Predicate json.RawMessage `json:"predicate,omitempty"`
+	KeysGiven []string `json:"keysGiven,omitempty"`
+	// Certificate is the identity a keyless bundle's certificate names,
+	// unverified.
+	Certificate *inspectCertificate `json:"certificate,omitempty"`
+	Predicate   json.RawMessage     `json:"predicate,omitempty"`
+}
+
+// inspectCertificate is what a keyless signature's certificate claims:
+// the identity 'consign verify-bundle' checks, once it has verified the
+// certificate against a trusted root.
+type inspectCertificate struct {
+	Identity   string `json:"identity,omitempty"`
+	OIDCIssuer string `json:"oidcIssuer,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 // describeItem is what inspect shows of it.
@@ -47,6 +61,13 @@ func describeItem(it *attest.Item, withPredicate bool, kr *attest.Keyring) inspe
 		return ii
 	}
 	ii.Format = it.Describe()
+	if it.Certificate != nil {
+		ii.Certificate = &inspectCertificate{}
+		var err error
+		if ii.Certificate.Identity, ii.Certificate.OIDCIssuer, err = sigstore.CertificateIdentity(it.Certificate); err != nil {
+			ii.Certificate.Error = err.Error()
+		}
+	}
 	if kr != nil {
 		for _, v := range kr.Verifiers() {
 			ii.KeysGiven = append(ii.KeysGiven, v.KeyID())
@@ -103,11 +124,19 @@ func describeItem(it *attest.Item, withPredicate bool, kr *attest.Keyring) inspe
 	return ii
 }
 
-func printInspect(w io.Writer, items []inspectItem) {
+func printInspect(w io.Writer, file string, items []inspectItem) {
+	verifier := "'consign verify-attestation'"
+	keyless := false
+	for _, ii := range items {
+		keyless = keyless || ii.Certificate != nil
+	}
+	if keyless {
+		verifier = "'consign verify-bundle' for keyless bundles"
+	}
 	if len(items) > 0 && len(items[0].KeysGiven) > 0 {
-		fmt.Fprintln(w, "UNVERIFIED: only which key made each signature has been checked; use 'consign verify-attestation'.")
+		fmt.Fprintf(w, "UNVERIFIED: only which key made each signature has been checked; use %s.\n", verifier)
 	} else {
-		fmt.Fprintln(w, "UNVERIFIED: nothing below has been checked; use 'consign verify-attestation'.")
+		fmt.Fprintf(w, "UNVERIFIED: nothing below has been checked; use %s.\n", verifier)
 	}
 	for _, ii := range items {
 		fmt.Fprintf(w, "\n%s: %s\n", ii.Source, ii.Format)
@@ -136,12 +165,15 @@ func printInspect(w io.Writer, items []inspectItem) {
 			}
 		}
 		switch {
+		case ii.Certificate != nil:
+			fmt.Fprint(w, " (keyless: by the holder of the certificate below, if it verifies)")
 		case len(hints) > 0:
 			fmt.Fprintf(w, " (claimed key ids: %s)", strings.Join(hints, ", "))
 		case ii.Signatures > 0 && len(ii.KeysGiven) == 0:
 			fmt.Fprint(w, " (naming no key, as consign and cosign write them; --key PUB says which it made)")
 		}
 		fmt.Fprintln(w)
+		printCertificate(w, file, ii.Certificate)
 		printSignedBy(w, ii)
 		if len(ii.Subjects) > 0 {
 			fmt.Fprintf(w, "  subjects: %d\n", len(ii.Subjects))
@@ -169,6 +201,28 @@ func printInspect(w io.Writer, items []inspectItem) {
 			}
 		}
 	}
+}
+
+// printCertificate shows the identity a keyless bundle's certificate
+// names, and the command that verifies the bundle for it.
+func printCertificate(w io.Writer, file string, c *inspectCertificate) {
+	if c == nil {
+		return
+	}
+	if c.Error != "" {
+		fmt.Fprintf(w, "  certificate: %s\n", c.Error)
+		return
+	}
+	fmt.Fprintf(w, "  certificate identity:    %s\n", c.Identity)
+	issuer := "ISSUER"
+	if c.OIDCIssuer == "" {
+		fmt.Fprintln(w, "  certificate OIDC issuer: (none: the certificate has no Fulcio OIDC issuer extension)")
+	} else {
+		fmt.Fprintf(w, "  certificate OIDC issuer: %s\n", c.OIDCIssuer)
+		issuer = shell.Quote(c.OIDCIssuer)
+	}
+	fmt.Fprintf(w, "  verify: consign verify-bundle --bundle %s --trusted-root trusted_root.json --certificate-identity %s --certificate-oidc-issuer %s ARTIFACT\n",
+		shell.Quote(file), shell.Quote(c.Identity), issuer)
 }
 
 // printSignedBy says, with --key, which of the keys given made each signature.

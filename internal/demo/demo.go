@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	sh "github.com/consign-dev/consign/internal/shell"
 	"io"
 	"os"
 	"os/exec"
@@ -331,18 +332,11 @@ func (d *demo) quoteArgs(args []string, script bool) []string {
 		// An image reference on a learnt registry address: HOST:PORT/REPO...
 		if host, rest, ok := strings.Cut(a, "/"); ok && script {
 			if v, ok := d.vars[host]; ok {
-				out[i] = `"$` + v + `"` + shellQuote("/"+rest)
+				out[i] = `"$` + v + `"` + sh.Quote("/"+rest)
 				continue
 			}
 		}
-		out[i] = shellQuote(a)
+		out[i] = sh.Quote(a)
 	}
 	return out
-}
-
-func shellQuote(a string) string {
-	if strings.ContainsAny(a, " \t\"'$*?;&|<>()`\\") {
-		return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return a
 }

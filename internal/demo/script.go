@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	sh "github.com/consign-dev/consign/internal/shell"
 	"io/fs"
 	"os"
 	"path"
@@ -86,7 +87,7 @@ func (d *demo) writeScript(initial map[string]bool) error {
 			rm.WriteString(" \\\n  " + p)
 			continue
 		}
-		rm.WriteString(" \\\n  " + shellQuote(p))
+		rm.WriteString(" \\\n  " + sh.Quote(p))
 	}
 	body := fmt.Sprintf(scriptHead, password, stateDir, rm.String()) + strings.Join(d.script, "\n") + "\n"
 	if err := os.WriteFile(filepath.Join(d.root, scriptName), []byte(body), 0o755); err != nil {

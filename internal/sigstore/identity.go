@@ -1,6 +1,7 @@
 package sigstore
 
 import (
+	"crypto/x509"
 	"fmt"
 	"maps"
 	"regexp"
@@ -149,4 +150,22 @@ func (id Identity) matcher() (sgverify.CertificateIdentity, error) {
 		return sgverify.CertificateIdentity{}, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	return m, nil
+}
+
+// CertificateIdentity is the identity a Fulcio certificate (DER) names:
+// its SubjectAlternativeName and the OIDC issuer of its Fulcio extension
+// (1.3.6.1.4.1.57264.1.8, or the older .1.1). It only reads the
+// certificate: nothing says a trusted CA issued it or that it made any
+// signature, which [Verify] checks. It returns an error when der is not a
+// certificate, or names no identity.
+func CertificateIdentity(der []byte) (subject, issuer string, err error) {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", "", fmt.Errorf("not an X.509 certificate: %v", err)
+	}
+	s, err := certificate.SummarizeCertificate(cert)
+	if err != nil {
+		return "", "", fmt.Errorf("not a Fulcio certificate: %v", err)
+	}
+	return s.SubjectAlternativeName, s.Extensions.Issuer, nil
 }

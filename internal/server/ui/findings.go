@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/consign-dev/consign/internal/shell"
 	"net/http"
 	"strings"
 	"time"
@@ -90,7 +91,7 @@ func newFindingForm(rel *release, rq *request, now time.Time) *findingForm {
 	b, _ := json.MarshalIndent(pred, "", "  ")
 	cmd := "consign attest --key inspector.key --type audit --predicate finding.json"
 	for _, s := range rel.Subjects {
-		cmd += " --subject " + shellQuote(s.Name+"="+s.Digest)
+		cmd += " --subject " + shell.Quote(s.Name+"="+s.Digest)
 	}
 	return &findingForm{Example: string(b), Command: cmd + " --out finding.intoto.jsonl", CanSign: len(rq.token.Keys) > 0}
 }
@@ -105,13 +106,6 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func shellQuote(s string) string {
-	if strings.ContainsAny(s, " \t\"'$*?;&|<>()`\\") {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
 }
 
 // recordFinding is POST /products/{product}/releases/{index}/findings: a
