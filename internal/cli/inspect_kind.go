@@ -99,7 +99,8 @@ func describeJSON(name string, data []byte, obj map[string]json.RawMessage) (*in
 		}
 		k.add("updated", "%s", str("updated"))
 		return k, true
-	case obj["bomFormat"] != nil || obj["spdxVersion"] != nil:
+	case obj["bomFormat"] != nil || obj["spdxVersion"] != nil || obj["@context"] != nil,
+		obj["artifacts"] != nil && obj["schema"] != nil: // syft JSON, as 'consign sbom -o syft-json' writes it
 		return describeSBOM(data)
 	}
 	return describeVerifyState(obj)
