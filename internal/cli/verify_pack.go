@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -68,6 +70,11 @@ Exit codes: 0 the pack verified; 3 it did not; 1 bad input; 2 usage.`,
 			if len(f.roots) == 0 {
 				return withHint(usagef("--trust-root is required: the owner's public key"), "the owner's key comes from the vendor, out of band; never from the pack itself")
 			}
+			if f.extract != "" {
+				if err := checkExtractDir(f.extract); err != nil {
+					return err
+				}
+			}
 			return runVerifyPack(cmd, deps, &f, args[0], args[1:])
 		},
 	}
@@ -112,6 +119,9 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		fmt.Fprintf(cmd.OutOrStdout(), "FAIL pack %s: %v\n", name, err)
 		return verifyNo(fmt.Errorf("the pack does not verify: %w", err))
 	}
+	if errors.Is(err, fs.ErrExist) && f.extract != "" {
+		return extractExists(f.extract) // made since checkExtractDir
+	}
 	if err != nil {
 		return fmt.Errorf("reading the pack: %w", err)
 	}
@@ -139,4 +149,20 @@ func runVerifyPack(cmd *cobra.Command, deps *Deps, f *verifyPackFlags, name stri
 		fmt.Fprintf(deps.Stderr, "Extracted the verified pack to %s\n", f.extract)
 	}
 	return nil
+}
+
+// checkExtractDir refuses, before the pack is read, an --extract directory
+// that exists already or whose parent is not a directory.
+func checkExtractDir(dir string) error {
+	if _, err := os.Lstat(dir); err == nil {
+		return extractExists(dir)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--extract %s: %w", dir, err)
+	}
+	return checkDirOf(dir)
+}
+
+func extractExists(dir string) error {
+	return withHint(fmt.Errorf("--extract %s already exists", dir),
+		"give a directory that does not exist yet: verify-pack creates it only once the whole pack verified, and never writes into one that is there")
 }
