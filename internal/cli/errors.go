@@ -145,6 +145,7 @@ var hints = []struct {
 	{sigstore.ErrTrustedRoot, "--trusted-root must be a trusted_root.json (the Sigstore protobuf-specs TrustedRoot, JSON)", ExitError},
 	{sigstore.ErrBundle, "the file is not a Sigstore bundle v0.1-v0.3 (JSON), or it was damaged", ExitError},
 	{verify.ErrRollback, "a newer policy or pack (or a later clock) was verified before for this product: verify the newer one; to verify an older release on purpose, pass --no-state; if the clock is wrong, fix it", ExitVerifyNo},
+	{evidence.ErrNoAttestationFiles, "give the directory the attestations are in, or the files themselves (--attestations FILE, repeatable); 'consign attest' and 'consign run' write NAME.intoto.jsonl", ExitError},
 	{evidence.ErrCorruptState, "consign never starts a damaged state afresh on its own (that would forget every version verified): restore the file, or move it away to start over on purpose", ExitError},
 	{verify.ErrNotSatisfied, "the report above shows which stage, rule, check or artifact failed, and why", ExitVerifyNo},
 	{policy.ErrSignature, "--trust-root must be the product owner's public key, the one that signed the policy", ExitVerifyNo},

@@ -25,6 +25,10 @@ import (
 // attestationExts are the file names ReadAttestations picks in a directory.
 var attestationExts = []string{".jsonl", ".link", ".intoto.json", ".dsse.json", ".dsse", ".sigstore.json", ".bundle"}
 
+// ErrNoAttestationFiles is returned by [ReadAttestations] for a directory
+// that holds no file of the names it reads.
+var ErrNoAttestationFiles = errors.New("no attestation files")
+
 // receiptsExt names the receipts kept beside attestations ([receipt.PathFor]).
 const receiptsExt = ".receipts.jsonl"
 
@@ -49,8 +53,9 @@ func isAttestationFile(name string) bool {
 // order; *.receipts.jsonl (receipts kept beside attestations) are not; a
 // named pipe, socket or device of such a name is refused (an error
 // wrapping [digest.ErrNotRegular]). Each file is capped at
-// [limits.AttestationFile] bytes. Errors wrap [fs.ErrNotExist],
-// [limits.ErrTooLarge] and the like.
+// [limits.AttestationFile] bytes. A directory that holds none of those
+// is an error wrapping [ErrNoAttestationFiles]. Errors wrap
+// [fs.ErrNotExist], [limits.ErrTooLarge] and the like.
 func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, error) {
 	var out []verify.Input
 	for _, p := range paths {
@@ -62,6 +67,10 @@ func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, erro
 		if fi.IsDir() {
 			if files, err = walk(p, isAttestationFile, false); err != nil {
 				return nil, fmt.Errorf("reading attestations: %w", err)
+			}
+			if len(files) == 0 {
+				return nil, fmt.Errorf("%w in directory %s: it reads *%s (and not *%s, the receipts)",
+					ErrNoAttestationFiles, p, strings.Join(attestationExts, ", *"), receiptsExt)
 			}
 			sort.Strings(files)
 		}
