@@ -69,7 +69,7 @@ The envelope is written to --out (default: POLICY.signed.json next to the policy
 			printFindings(deps.Stderr, path, findings)
 			if policy.HasErrors(findings) {
 				return withHint(fmt.Errorf("%w: %s has %s; not signed", policy.ErrInvalid, path, countErrors(findings)),
-					"fix the errors listed above ('consign policy check "+path+"' lists them again)")
+					findingsHint(findings, "fix the errors listed above ('consign policy check "+path+"' lists them again)"))
 			}
 			signer, err := loadSigner(deps, keyPath)
 			if err != nil {

@@ -39,9 +39,23 @@ func printChecked(w io.Writer, output, path string, c *policy.LintResult) error 
 		}
 	}
 	if policy.HasErrors(findings) {
-		return fmt.Errorf("%w: %s has %s", policy.ErrInvalid, path, countErrors(findings))
+		return withHint(fmt.Errorf("%w: %s has %s", policy.ErrInvalid, path, countErrors(findings)), findingsHint(findings, ""))
 	}
 	return nil
+}
+
+// findingsHint is the hint for a policy with error findings: for one that
+// is not valid YAML, where YAML's mistakes usually are; else fix (the
+// findings listed say what to fix).
+func findingsHint(findings []policy.Finding, fix string) string {
+	for _, f := range findings {
+		if f.Syntax {
+			return "YAML names the line where it stopped, or where the block it could not finish begins: look there and through that block. " +
+				"Indent with spaces, never tabs; put the keys of one mapping, and the '- ' items of one list, each at one column; " +
+				"quote values that hold ': ' or start with '*', '&', '!', '[' or '{'"
+		}
+	}
+	return fix
 }
 
 func printFindings(w io.Writer, path string, findings []policy.Finding) {

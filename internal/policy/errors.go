@@ -54,6 +54,9 @@ type Finding struct {
 	Line     int      `json:"line"`
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
+	// Syntax is set when the file is not valid YAML: nothing else in it
+	// was checked.
+	Syntax bool `json:"syntax,omitempty"`
 }
 
 func (f Finding) String() string {

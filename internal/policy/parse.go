@@ -195,7 +195,7 @@ func (ps *parser) document(src []byte) (*yaml.Node, bool) {
 		if err == io.EOF {
 			ps.errorf(nil, "the policy is empty")
 		} else {
-			ps.errorf(nil, "not valid YAML: %s", yamlMessage(err))
+			ps.syntaxError(err)
 		}
 		return nil, false
 	}
@@ -226,6 +226,21 @@ func (ps *parser) document(src []byte) (*yaml.Node, bool) {
 	}
 	walk(doc.Content[0])
 	return &doc, ok
+}
+
+// yamlLine is the line the YAML parser names in a syntax error.
+var yamlLine = regexp.MustCompile(`^line ([0-9]+): `)
+
+// syntaxError is the finding of a file that is not valid YAML, at the line
+// the parser names (where it stopped, which may be after the mistake).
+func (ps *parser) syntaxError(err error) {
+	msg := yamlMessage(err)
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	ps.findings = append(ps.findings, Finding{Line: line, Severity: SeverityError, Message: "not valid YAML: " + msg, Syntax: true})
 }
 
 func yamlMessage(err error) string {
