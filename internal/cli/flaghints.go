@@ -21,6 +21,12 @@ func singleDashFlag(root *cobra.Command, args []string) error {
 	if err != nil {
 		return nil // cobra reports it
 	}
+	// --help and the root's --version are added by cobra as it runs;
+	// '-help' and '-version' are long flags with one dash too.
+	cmd.InitDefaultHelpFlag()
+	if cmd == root {
+		root.InitDefaultVersionFlag()
+	}
 	lookup := func(name string) *pflag.Flag {
 		if f := cmd.Flags().Lookup(name); f != nil {
 			return f
