@@ -15,6 +15,7 @@ import (
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/client"
+	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/jsonl"
 	"github.com/consign-dev/consign/internal/limits"
 )
@@ -109,6 +110,31 @@ func checkDirOf(path string) error {
 		return withHint(fmt.Errorf("cannot write %s: %s is not a directory", path, dir), "give a path in a directory that exists")
 	}
 	return nil
+}
+
+// checkReplaceable checks, before a command starts anything, that it
+// will be able to replace path (a file it writes whole, as fsutil.WriteFile
+// does: a temporary file beside it, renamed over it): its directory
+// exists and takes new files, and path, if there, is a regular file.
+func checkReplaceable(path string) error {
+	if err := checkDirOf(path); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return withHint(fmt.Errorf("cannot write %s: it is %s, not a regular file", path, digest.TypeName(fi.Mode().Type())),
+			"give the path of a regular file to create or replace")
+	}
+	dir := filepath.Dir(path)
+	probe, err := os.CreateTemp(dir, "."+filepath.Base(path)+".probe-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return withHint(fmt.Errorf("cannot write %s: directory %s: %w", path, dir, err), "give a path in a directory you can write")
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // marshalLines is receipts (or envelopes) as JSON Lines.

@@ -56,6 +56,11 @@ life at --max-bytes; past that, pushes are refused and reads go on.`,
 			if err := checkListen(addr, remote); err != nil {
 				return err
 			}
+			if readyFile != "" {
+				if err := checkReplaceable(readyFile); err != nil {
+					return err
+				}
+			}
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", addr, err)

@@ -82,7 +82,7 @@ and shows each stage's rules and checks as verifying the pack with the owner's k
 				return err
 			}
 			if readyFile != "" {
-				if err := checkDirOf(readyFile); err != nil {
+				if err := checkReplaceable(readyFile); err != nil {
 					return err
 				}
 			}
