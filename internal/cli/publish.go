@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +83,8 @@ func NewCmdPublish(deps *Deps) *cobra.Command {
 		Long: `Send the DSSE envelopes of each FILE (.intoto.jsonl, one envelope per line) to the server,
 which checks every signature against the keys the token is scoped to, logs them, and
 answers with one receipt per envelope. The receipts are written beside each file, one per
-line in the same order: NAME.intoto.jsonl -> NAME.receipts.jsonl.
+line in the same order: NAME.intoto.jsonl or NAME.jsonl -> NAME.receipts.jsonl, any other
+FILE -> FILE.receipts.jsonl (as 'consign fetch' names them).
 
 Publishing the same attestation twice logs it once: the second time returns the first
 entry's receipt. So a request the server answers 429 (the token over its rate, or with
@@ -106,6 +108,14 @@ process lists). --product is needed only when the token is for several products.
 			}
 			if serverURL == "" {
 				return usagef("--server is required: the server's URL")
+			}
+			receiptsOf := map[string]string{}
+			for _, f := range files {
+				r := receipt.PathFor(f)
+				if other, ok := receiptsOf[r]; ok && filepath.Clean(other) != filepath.Clean(f) {
+					return withHint(usagef("%s and %s would both keep their receipts in %s", other, f, r), "rename one of them: the receipts of NAME.intoto.jsonl and NAME.jsonl are both NAME.receipts.jsonl")
+				}
+				receiptsOf[r] = f
 			}
 			tok := tokenFrom(deps, token)
 			if tok == "" {

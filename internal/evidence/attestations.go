@@ -89,7 +89,8 @@ func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, erro
 }
 
 // receiptFiles names where the receipts of attestation files are kept: for
-// a file, [receipt.PathFor] (which may not exist); for a directory, every
+// a file, [receipt.PathFor] (which may not exist), or [receipt.LegacyPathFor]
+// when only that exists; for a directory, every
 // *.receipts.jsonl under it.
 func receiptFiles(paths []string) ([]string, error) {
 	var files []string
@@ -101,6 +102,11 @@ func receiptFiles(paths []string) ([]string, error) {
 		if !fi.IsDir() {
 			// Found beside the file, not named: not a pipe to block on.
 			p := receipt.PathFor(a)
+			if old := receipt.LegacyPathFor(a); old != "" {
+				if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+					p = old // written by an older consign
+				}
+			}
 			if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 				return nil, &digest.NotRegularError{Path: p, Type: fi.Mode().Type()}
 			}

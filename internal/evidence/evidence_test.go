@@ -59,26 +59,31 @@ func TestReadAttestations(t *testing.T) {
 }
 
 // TestReadReceipts: the receipts beside a file (NAME.receipts.jsonl for
-// NAME.intoto.jsonl, else NAME.receipts.jsonl), every *.receipts.jsonl in a
-// directory, and nothing for a file without receipts.
+// NAME.intoto.jsonl and NAME.jsonl, else FILE.receipts.jsonl; for NAME.jsonl
+// NAME.jsonl.receipts.jsonl too, as older consign named them, when
+// NAME.receipts.jsonl is not there), every *.receipts.jsonl in a directory,
+// and nothing for a file without receipts.
 func TestReadReceipts(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "one", "build.intoto.jsonl"), []byte("att"))
 	writeFile(t, filepath.Join(dir, "one", "build.receipts.jsonl"), []byte("r1"))
 	writeFile(t, filepath.Join(dir, "two", "x.jsonl"), []byte("att"))
 	writeFile(t, filepath.Join(dir, "two", "x.jsonl.receipts.jsonl"), []byte("r2"))
+	writeFile(t, filepath.Join(dir, "three", "y.jsonl"), []byte("att"))
+	writeFile(t, filepath.Join(dir, "three", "y.receipts.jsonl"), []byte("r2b"))
+	writeFile(t, filepath.Join(dir, "three", "y.jsonl.receipts.jsonl"), []byte("stale"))
 	writeFile(t, filepath.Join(dir, "dir", "a.intoto.jsonl"), []byte("att"))
 	writeFile(t, filepath.Join(dir, "dir", "a.receipts.jsonl"), []byte("r3"))
 	writeFile(t, filepath.Join(dir, "dir", "sub", "b.receipts.jsonl"), []byte("r4"))
 	writeFile(t, filepath.Join(dir, "none.intoto.jsonl"), []byte("att"))
 	in, err := ReadReceipts(context.Background(), []string{
 		filepath.Join(dir, "one", "build.intoto.jsonl"), filepath.Join(dir, "two", "x.jsonl"),
-		filepath.Join(dir, "dir"), filepath.Join(dir, "none.intoto.jsonl"),
+		filepath.Join(dir, "three", "y.jsonl"), filepath.Join(dir, "dir"), filepath.Join(dir, "none.intoto.jsonl"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "one/build.receipts.jsonl two/x.jsonl.receipts.jsonl dir/a.receipts.jsonl dir/sub/b.receipts.jsonl"
+	want := "one/build.receipts.jsonl two/x.jsonl.receipts.jsonl three/y.receipts.jsonl dir/a.receipts.jsonl dir/sub/b.receipts.jsonl"
 	if got := names(dir, in); got != want {
 		t.Errorf("ReadReceipts() = %s, want %s", got, want)
 	}
@@ -86,8 +91,8 @@ func TestReadReceipts(t *testing.T) {
 	for _, i := range in {
 		data = append(data, docText(i))
 	}
-	if got := strings.Join(data, " "); got != "r1 r2 r3 r4" {
-		t.Errorf("ReadReceipts() data = %s, want r1 r2 r3 r4", got)
+	if got := strings.Join(data, " "); got != "r1 r2 r2b r3 r4" {
+		t.Errorf("ReadReceipts() data = %s, want r1 r2 r2b r3 r4", got)
 	}
 	if _, err := ReadReceipts(context.Background(), []string{filepath.Join(dir, "missing")}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadReceipts(missing) = %v, want ErrNotExist", err)

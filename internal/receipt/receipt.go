@@ -32,12 +32,26 @@ import (
 var ErrNoReceipt = fmt.Errorf("%w: no verified receipt records this attestation", tlog.ErrBinding)
 
 // PathFor is where the receipts of an attestation file are kept:
-// NAME.intoto.jsonl -> NAME.receipts.jsonl; any other FILE -> FILE.receipts.jsonl.
+// NAME.intoto.jsonl and NAME.jsonl -> NAME.receipts.jsonl; any other FILE
+// -> FILE.receipts.jsonl.
 func PathFor(attestations string) string {
-	if base, ok := strings.CutSuffix(attestations, ".intoto.jsonl"); ok {
-		return base + ".receipts.jsonl"
+	for _, ext := range []string{".intoto.jsonl", ".jsonl"} {
+		if base, ok := strings.CutSuffix(attestations, ext); ok && base != "" && !strings.HasSuffix(base, "/") {
+			return base + ".receipts.jsonl"
+		}
 	}
 	return attestations + ".receipts.jsonl"
+}
+
+// LegacyPathFor is where consign before PathFor's NAME.jsonl rule kept the
+// receipts of NAME.jsonl (NAME.jsonl.receipts.jsonl), and "" for any other
+// file, whose receipts are where they were. Readers look there when PathFor
+// names no file.
+func LegacyPathFor(attestations string) string {
+	if old := attestations + ".receipts.jsonl"; old != PathFor(attestations) && !strings.HasSuffix(attestations, ".intoto.jsonl") {
+		return old
+	}
+	return ""
 }
 
 // Set is a set of receipts verified with one log key. It is safe for

@@ -140,6 +140,28 @@ func TestSetCheck(t *testing.T) {
 	}
 }
 
+// TestPathFor: receipts go beside their attestations, named without the
+// attestations' JSON Lines extension; NAME.jsonl's were NAME.jsonl.receipts.jsonl.
+func TestPathFor(t *testing.T) {
+	tests := []struct{ in, want, legacy string }{
+		{"dir/build.intoto.jsonl", "dir/build.receipts.jsonl", ""},
+		{"f.jsonl", "f.receipts.jsonl", "f.jsonl.receipts.jsonl"},
+		{"dir/f.jsonl", "dir/f.receipts.jsonl", "dir/f.jsonl.receipts.jsonl"},
+		{"env.json", "env.json.receipts.jsonl", ""},
+		{"b.sigstore.json", "b.sigstore.json.receipts.jsonl", ""},
+		{".jsonl", ".jsonl.receipts.jsonl", ""},
+		{"dir/.jsonl", "dir/.jsonl.receipts.jsonl", ""},
+	}
+	for _, tt := range tests {
+		if got := receipt.PathFor(tt.in); got != tt.want {
+			t.Errorf("PathFor(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := receipt.LegacyPathFor(tt.in); got != tt.legacy {
+			t.Errorf("LegacyPathFor(%q) = %q, want %q", tt.in, got, tt.legacy)
+		}
+	}
+}
+
 // TestVerifyFor: a receipt proves an envelope only when its entry records
 // the envelope's statement and every one of its signatures.
 func TestVerifyFor(t *testing.T) {
