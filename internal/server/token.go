@@ -310,10 +310,10 @@ func (c *principalCache) drop(h tlog.Hash) {
 // keyCache keeps the verifiers of the PEM public keys tokens name. The
 // first maxKeyTables Ed25519 keys of each generation of the cache (it
 // starts over at 4096 keys) verify from precomputed multiples of the key
-// ([sign.Verifier.Precomputed]: 130 KiB each, 0.5x the CPU per signature,
+// ([sign.Verifier.Precomputed]: 96 KiB each, 0.35x the CPU per signature,
 // the largest part of a publish's), so that the tables, with those still
 // held by principals of the generation before, take at most
-// 2·maxKeyTables·130 KiB (33 MiB).
+// 2·maxKeyTables·96 KiB (24 MiB).
 type keyCache struct {
 	mu     sync.Mutex
 	m      map[string]*sign.Verifier
