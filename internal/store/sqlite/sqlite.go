@@ -26,7 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/internal/sqldb"
@@ -86,6 +87,10 @@ var dialect = sqldb.Dialect{
 	MaxParams: 30000,
 	// modernc compiles every statement it runs otherwise.
 	PreparedAppends: true,
+	UniqueViolation: func(err error) bool {
+		var e *sqlite.Error
+		return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	},
 }
 
 var schema = []string{

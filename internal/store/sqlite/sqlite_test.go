@@ -232,3 +232,71 @@ func walSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestDuplicatesUnlooked publishes keys already logged while appends skip
+// the lookup of their keys (after one that found none logged) and while
+// they look them up (after one that found some): each duplicate answers
+// with its first entry, whatever the batch's chunking, and no entry is
+// logged twice.
+func TestDuplicatesUnlooked(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "log.db"))
+	defer s.Close()
+	mk := func(name string) store.NewEntry {
+		return store.NewEntry{Key: sha256.Sum256([]byte(name)), Leaf: []byte("leaf " + name + "\n"), Envelope: []byte("{}"), Product: "p"}
+	}
+	index := map[string]int64{}
+	var size int64
+	for round, names := range [][]string{
+		{"a", "b"},
+		{"c", "a", "d"},      // a is logged
+		{"e"},                // none logged: the next append skips the lookup
+		{"f", "g", "b", "h"}, // b is logged, behind a chunk of new keys
+		{"b", "b"},           // looked up
+		{"i"},
+		{"j", "c"},
+	} {
+		es := make([]store.NewEntry, len(names))
+		for i, n := range names {
+			es[i] = mk(n)
+		}
+		got, tr, err := s.Append(ctx, es)
+		if err != nil {
+			t.Fatalf("round %d: Append: %v", round, err)
+		}
+		for i, n := range names {
+			want, logged := index[n]
+			if !logged {
+				want = size
+				index[n] = size
+				size++
+			}
+			if got[i].Index != want || got[i].Duplicate != logged || string(got[i].Leaf) != string(es[i].Leaf) {
+				t.Errorf("round %d: entry %q = index %d duplicate %v, want index %d duplicate %v", round, n, got[i].Index, got[i].Duplicate, want, logged)
+			}
+		}
+		if tr.Size != size {
+			t.Fatalf("round %d: tree size %d, want %d", round, tr.Size, size)
+		}
+	}
+	for n, i := range index {
+		e, err := s.Entry(ctx, i)
+		if err != nil || string(e.Leaf) != "leaf "+n+"\n" {
+			t.Errorf("Entry(%d) = %v, %v; want %q's", i, e, err, n)
+		}
+	}
+}
+
+// TestTwoStoresOneFile appends through two stores of one file at once (as
+// two consign serve processes do), each batch with an entry the other
+// store appends too: SQLite's write lock serialises the appends, and an
+// append that skipped the lookup of its keys finds the other's entry by
+// the UNIQUE constraint.
+func TestTwoStoresOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	a := open(t, path)
+	defer a.Close()
+	b := open(t, path)
+	defer b.Close()
+	storetest.RunShared(t, a, b)
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consign-dev/consign/internal/store"
@@ -38,6 +39,16 @@ type Dialect struct {
 	// it is given otherwise, which was ≈ 7 % of an append's CPU; pgx
 	// keeps its own statement cache, and a chunk is a round trip there.
 	PreparedAppends bool
+	// UniqueViolation, when set, tells an insert refused for a key
+	// already logged (entries.key). Appends then skip looking the keys
+	// of their entries up while the last one found none logged: the
+	// UNIQUE constraint refuses a logged key all the same, and an append
+	// so refused runs again from the start, looking its keys up, as do
+	// the appends after it until one finds no key logged. For SQLite,
+	// where the lookup of a group's keys in the entries' key index cost
+	// as much again as the index's own check on insert; on PostgreSQL a
+	// refused insert aborts the transaction.
+	UniqueViolation func(error) bool
 }
 
 // maxChunk is the most rows a prepared append statement writes.
@@ -64,7 +75,14 @@ type DB struct {
 	// read from the database.
 	edgeMu sync.Mutex
 	edge   map[int64]tlog.Hash
+
+	// lookup has appends look their keys up first (Dialect.UniqueViolation).
+	lookup atomic.Bool
 }
+
+// errLogged is an append's insert refused for a key already logged, when
+// its keys were not looked up.
+var errLogged = errors.New("a key is logged already")
 
 // New wraps db, whose schema must already exist. Reads go to rdb, which may
 // be db itself; a separate pool keeps readers from queueing in front of the
@@ -338,6 +356,19 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if len(entries) == 0 {
 		return nil, store.Tree{}, fmt.Errorf("%w: nothing to append", store.ErrInvalid)
 	}
+	if s.d.UniqueViolation != nil && !s.lookup.Load() {
+		out, tree, err := s.append(ctx, entries, false)
+		if !errors.Is(err, errLogged) {
+			return out, tree, err
+		}
+		s.lookup.Store(true)
+	}
+	return s.append(ctx, entries, true)
+}
+
+// append is Append, looking the entries' keys up first or, without
+// lookup, failing with errLogged if one is logged already.
+func (s *DB) append(ctx context.Context, entries []store.NewEntry, lookup bool) ([]store.Appended, store.Tree, error) {
 	var stmts map[string]*sql.Stmt
 	if s.d.PreparedAppends {
 		var err error
@@ -355,9 +386,14 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if err != nil {
 		return nil, store.Tree{}, err
 	}
-	existing, err := s.existing(ctx, tx, entries)
-	if err != nil {
-		return nil, store.Tree{}, err
+	existing := map[tlog.Hash]store.Appended{}
+	if lookup {
+		if existing, err = s.existing(ctx, tx, entries); err != nil {
+			return nil, store.Tree{}, err
+		}
+		if s.d.UniqueViolation != nil && len(existing) == 0 {
+			s.lookup.Store(false)
+		}
 	}
 	overlay := map[int64]tlog.Hash{}
 	known := s.edgeHashes()
@@ -412,6 +448,9 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 		return nil, store.Tree{}, fmt.Errorf("%s: computing the root: %w", s.d.Name, err)
 	}
 	if err := s.insertEntries(ctx, tx, entries, out, fresh); err != nil {
+		if !lookup && s.d.UniqueViolation(err) {
+			return nil, store.Tree{}, errLogged
+		}
 		return nil, store.Tree{}, err
 	}
 	if err := s.insertHashes(ctx, tx, overlay); err != nil {
