@@ -406,15 +406,21 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 	sctx := withValues(ctx, l.ctx)
 	state.setPhase(sbomspec.PhaseCataloguing)
 	s, err = syft.CreateSBOM(sctx, src, c)
+	// When ctx is cancelled, syft stops waiting for its catalogers and
+	// CreateSBOM returns what they found so far with no error: an SBOM
+	// missing packages, which must never pass for a scan. The catalogers
+	// still running go on adding packages to it, so it is not read either:
+	// enumerating a collection that is being added to deadlocks in syft
+	// (a read lock taken twice with a writer waiting between).
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err == nil && modCache != "" {
 		state.setPhase(sbomspec.PhaseLicences)
 		err = addGoModuleLicences(sctx, s.Artifacts.Packages, modCache, c.Licenses.IncludeContent, &state.step)
-	}
-	// syft's catalogers stop early when ctx is cancelled and CreateSBOM
-	// then returns what they found so far with no error: an SBOM missing
-	// packages, which must never pass for a scan.
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrScan, err)
