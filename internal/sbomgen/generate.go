@@ -223,7 +223,7 @@ func Generate(ctx context.Context, cfg sbomspec.Config) (res *Result, err error)
 		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrNoTarget, t.display, err)
 	}
-	defer src.Close()
+	// From here on, createSBOM closes src.
 
 	state := &scanState{root: root, fn: cfg.Progress, start: time.Now()}
 	hub.add(state, cfg.Progress != nil)
@@ -367,14 +367,27 @@ func (c valuesFrom) Value(key any) any {
 // createSBOM runs syft, then gives Go modules without a licence those of
 // the module cache modCache ("" for none; see addGoModuleLicences); a
 // panic on this goroutine becomes an error (syft recovers those of its own
-// workers into unknowns). It moves state through the scan's phases.
+// workers into unknowns). It moves state through the scan's phases, and
+// closes src.
 //
 // syft compiles its licence matcher (about a second of CPU) before it
 // catalogues, and indexes the target's files before that, one after the
 // other. Here the matcher compiles on another goroutine while the files
 // are indexed (the source keeps its index for syft), which on two cores
 // takes the compile off the wall clock.
+//
+// syft's directory indexer does not observe ctx, and indexing a large tree
+// takes seconds (a 3.4 GB Go module cache: 5 to 30 s). When ctx is
+// cancelled first, createSBOM returns at once and leaves the indexing to
+// end on its own goroutine, which then closes src: it only reads the tree,
+// and a process that is stopping does not wait for it.
 func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig, modCache string, state *scanState) (s *syftsbom.SBOM, err error) {
+	closeSrc := true
+	defer func() {
+		if closeSrc {
+			src.Close()
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			s, err = nil, fmt.Errorf("%w: a cataloger failed: %v", ErrScan, r)
@@ -397,9 +410,35 @@ func createSBOM(ctx context.Context, src source.Source, c *syft.CreateSBOMConfig
 	if _, isDir := src.Describe().Metadata.(source.DirectoryMetadata); isDir {
 		// A directory source keeps its index, and CreateSBOM asks for it
 		// again, so an error here is syft's to report there.
-		_, _ = src.FileResolver(c.Search.Scope)
+		indexed := make(chan struct{})
+		var panicked any
+		go func() {
+			defer close(indexed)
+			defer func() { panicked = recover() }()
+			_, _ = src.FileResolver(c.Search.Scope)
+		}()
+		select {
+		case <-indexed:
+			if panicked != nil {
+				return nil, fmt.Errorf("%w: indexing the files failed: %v", ErrScan, panicked)
+			}
+		case <-ctx.Done():
+			// Closing the source waits for its index: the indexing
+			// goroutine closes it.
+			closeSrc = false
+			go func() {
+				<-indexed
+				src.Close()
+			}()
+			return nil, context.Cause(ctx)
+		}
 	}
-	l := <-ready
+	var l scanner
+	select {
+	case l = <-ready:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 	if l.err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrScan, l.err)
 	}
