@@ -33,24 +33,47 @@ func signalName(s syscall.Signal) string {
 // SIGINT or SIGTERM. After that first signal the default action is back,
 // so a second one ends consign at once; with ignoreRepeats, further ones
 // are ignored instead, and the work ends as cancelled.
+//
+// A process that a non-interactive shell starts in the background starts
+// with SIGINT ignored, and giving SIGINT back the disposition it started
+// with (signal.Stop) would lose the second: there the handler stays, and
+// the second signal ends consign with 128 plus the first's number. (Go's
+// signal.Notify takes SIGINT even when it was ignored at start; a signal
+// that comes before Notify, while the packages initialise, is discarded
+// by the kernel.)
 func withSignals(ctx context.Context, ignoreRepeats bool) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	ch := make(chan os.Signal, 1)
+	keep := !ignoreRepeats && signal.Ignored(os.Interrupt)
+	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
+		var first syscall.Signal
 		select {
 		case s := <-ch:
-			if ignoreRepeats {
+			switch {
+			case ignoreRepeats:
 				signal.Ignore(os.Interrupt, syscall.SIGTERM)
-			} else {
+			case !keep:
 				signal.Stop(ch)
 			}
 			if sig, ok := s.(syscall.Signal); ok {
+				first = sig
 				cancel(&interruptError{sig: sig})
 			} else {
 				cancel(context.Canceled)
 			}
+		case <-done:
+			return
+		}
+		if !keep {
+			return
+		}
+		select {
+		case <-ch:
+			// The user insisting: as the default action would, this
+			// ends the process now, whatever the work in progress.
+			os.Exit(128 + int(first))
 		case <-done:
 		}
 	}()
