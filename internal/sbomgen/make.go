@@ -79,7 +79,7 @@ func makeSBOMs(ctx context.Context, req sbomspec.Request) (*sbomspec.SBOMs, *Res
 	for i, o := range req.Outputs {
 		// Encoding a large scan takes a while: a cancelled one stops.
 		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+			return nil, nil, context.Cause(ctx)
 		}
 		b, err := res.Encode(o.Format)
 		if err != nil {
