@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"go/build"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -173,5 +175,87 @@ func TestSBOMCtrlC(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
 		t.Errorf("the work directory holds %v (%v), want nothing", entries, err)
+	}
+}
+
+// TestSBOMToolDiesWithConsign: consign-sbom does not outlive the consign
+// that runs it, whether consign is killed by SIGKILL or ends by the
+// default action of a second signal (the first it passes on, and
+// consign-sbom run by consign ignores repeats): left running, it would
+// write its SBOMs after the shell had moved on. The consign-sbom here is a
+// script that says its pid and each SIGTERM it gets, and ignores them; it
+// holds consign's standard output, which therefore ends when it does.
+func TestSBOMToolDiesWithConsign(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"SIGKILL", "second SIGTERM"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bin, work := t.TempDir(), t.TempDir()
+			consign := filepath.Join(bin, "consign")
+			installAs(t, consign)
+			tool := "#!/bin/sh\ntrap 'echo TERM' TERM\necho $$\nwhile :; do sleep 1 >/dev/null & wait $!; done\n"
+			if err := os.WriteFile(filepath.Join(bin, "consign-sbom"), []byte(tool), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cmd := exec.Command(consign, "sbom", ".")
+			cmd.Dir, cmd.Stdout = work, w
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "CONSIGN_SBOM_FOR=") && !strings.HasPrefix(kv, messageLogEnv+"=") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			out := bufio.NewScanner(r)
+			if !out.Scan() {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("consign-sbom said nothing: %v", out.Err())
+			}
+			pid, err := strconv.Atoi(out.Text())
+			if err != nil {
+				t.Fatalf("consign-sbom's pid: %v", err)
+			}
+			// Not to hang on a consign-sbom left running: the test fails.
+			stray := time.AfterFunc(30*time.Second, func() { syscall.Kill(pid, syscall.SIGKILL) })
+			defer stray.Stop()
+
+			if name == "SIGKILL" {
+				cmd.Process.Kill()
+				cmd.Wait()
+			} else {
+				cmd.Process.Signal(syscall.SIGTERM)
+				if !out.Scan() || out.Text() != "TERM" {
+					t.Fatalf("consign-sbom got %q (%v), want consign's SIGTERM passed on", out.Text(), out.Err())
+				}
+				// consign's default action comes back a little after the
+				// first signal: repeat until one ends it.
+				exited := make(chan struct{})
+				go func() {
+					for {
+						select {
+						case <-exited:
+							return
+						case <-time.After(time.Millisecond):
+							cmd.Process.Signal(syscall.SIGTERM)
+						}
+					}
+				}()
+				cmd.Wait()
+				close(exited)
+			}
+			for out.Scan() { // until consign-sbom's end closes the pipe
+			}
+			if !stray.Stop() {
+				t.Errorf("consign-sbom (pid %d) ran on after consign ended by %s", pid, name)
+			}
+		})
 	}
 }

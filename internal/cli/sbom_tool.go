@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 )
 
@@ -62,6 +63,12 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 	c := exec.Command(path, deps.args...)
 	c.Stdin, c.Stdout, c.Stderr = deps.Stdin, deps.Stdout, deps.Stderr
 	c.Env = append(os.Environ(), sbomToolEnv+"="+readBuildInfo().String())
+	c.SysProcAttr = toolProcAttr()
+	// The parent-death signal of toolProcAttr comes when the thread that
+	// started the child ends, not the process: keep that thread, which
+	// the runtime ends only under a goroutine that locked it, until Wait.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
 	}
