@@ -124,7 +124,8 @@ func TestSBOMToolOtherVersion(t *testing.T) {
 
 // TestSBOMToolIsConsign: consign (no SBOM generator) run by consign as its
 // consign-sbom, a copy or link under that name, fails rather than run
-// consign-sbom again, and again.
+// consign-sbom again, and again; as the same variable left in the user's
+// environment looks alike, the error names it, and the hint says to unset it.
 func TestSBOMToolIsConsign(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	deps := &cli.Deps{Stdout: &stdout, Stderr: &stderr,
@@ -135,7 +136,9 @@ func TestSBOMToolIsConsign(t *testing.T) {
 			return "", false
 		}}
 	code := cli.Run(t.Context(), deps, []string{"sbom", t.TempDir()})
-	if want := "consign: error: cannot run consign-sbom: this consign-sbom, run by consign devel, is consign, without the SBOM generator\n"; code != cli.ExitError || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), want) {
+	want := "consign: error: cannot run consign-sbom: CONSIGN_SBOM_FOR is set (to \"consign devel\"), as consign sets it for the consign-sbom it runs, and this is consign, without the SBOM generator\n" +
+		"consign: hint: build it from the checkout consign was built from: go build -o DIR ./cmd/consign-sbom (or go install ./cmd/... for both); or, if CONSIGN_SBOM_FOR was left in the environment, unset it\n"
+	if code != cli.ExitError || stdout.Len() != 0 || stderr.String() != want {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, %q", code, stdout.String(), stderr.String(), want)
 	}
 }

@@ -51,10 +51,12 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 	}
 	if by := deps.getenv(sbomToolEnv); by != "" {
 		// consign run by the name consign-sbom (a copy, a link): running
-		// consign-sbom again would never end.
+		// consign-sbom again would never end. Or the variable was left in
+		// the user's environment: say which, not only the first.
 		return &Error{Code: ExitError,
-			Err:  fmt.Errorf("%w: this %s, run by %s, is consign, without the SBOM generator", errSBOMTool, sbomTool, by),
-			Hint: installHint("")}
+			Err: fmt.Errorf("%w: %s is set (to %q), as consign sets it for the %s it runs, and this is consign, without the SBOM generator",
+				errSBOMTool, sbomToolEnv, by, sbomTool),
+			Hint: installHint("") + "; or, if " + sbomToolEnv + " was left in the environment, unset it"}
 	}
 	path, err := findSBOMTool()
 	if err != nil {
