@@ -259,3 +259,29 @@ func TestSBOMToolDiesWithConsign(t *testing.T) {
 		})
 	}
 }
+
+// TestSBOMToolKilled: a consign-sbom killed by a signal consign did not
+// pass on (the OOM killer's SIGKILL, a crash) ends consign with 128 plus
+// the signal, as a shell reports it, and consign names the signal.
+func TestSBOMToolKilled(t *testing.T) {
+	t.Parallel()
+	bin, work := t.TempDir(), t.TempDir()
+	consign := filepath.Join(bin, "consign")
+	installAs(t, consign)
+	for _, tt := range []struct {
+		sig  string
+		code int
+		want string
+	}{
+		{"KILL", 137, "SIGKILL"},
+		{"SEGV", 139, "signal 11 (segmentation fault)"},
+	} {
+		if err := os.WriteFile(filepath.Join(bin, "consign-sbom"), []byte("#!/bin/sh\nkill -"+tt.sig+" $$\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runIn(t, work, "/usr/bin:/bin", consign, "sbom", ".")
+		if want := "consign: error: consign-sbom was killed by " + tt.want + "\n"; code != tt.code || stdout != "" || stderr != want {
+			t.Errorf("consign sbom, consign-sbom killed by SIG%s: exit %d, stdout %q, stderr %q; want %d, nothing, %q", tt.sig, code, stdout, stderr, tt.code, want)
+		}
+	}
+}

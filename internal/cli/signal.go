@@ -25,8 +25,11 @@ func signalName(s syscall.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGKILL:
+		return "SIGKILL"
 	}
-	return s.String()
+	// s.String() alone is a description ("killed", "segmentation fault").
+	return fmt.Sprintf("signal %d (%v)", int(s), s)
 }
 
 // withSignals is ctx, cancelled with an [interruptError] by the first
