@@ -285,3 +285,27 @@ func TestSBOMToolKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestSBOMToolRelativePath: a consign-sbom that PATH finds only through a
+// relative entry ("." or an empty one) is not run, being whatever the
+// current directory holds, and the error says so rather than that there is
+// none on PATH.
+func TestSBOMToolRelativePath(t *testing.T) {
+	t.Parallel()
+	bin, work := t.TempDir(), t.TempDir()
+	consign := filepath.Join(bin, "consign")
+	installAs(t, consign)
+	if err := os.WriteFile(filepath.Join(work, "consign-sbom"), []byte("#!/bin/sh\ntouch ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{".:/usr/bin:/bin", "/usr/bin::/bin"} {
+		code, stdout, stderr := runIn(t, work, path, consign, "sbom", ".")
+		want := "consign: error: cannot run consign-sbom: PATH finds consign-sbom as \"consign-sbom\", by a relative entry (such as \".\"), which consign does not run\n"
+		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("consign sbom, PATH %q: exit %d, stdout %q, stderr %q; want 1, nothing, %q", path, code, stdout, stderr, want)
+		}
+		if _, err := os.Stat(filepath.Join(work, "ran")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("PATH %q: the consign-sbom of the current directory ran", path)
+		}
+	}
+}

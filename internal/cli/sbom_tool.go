@@ -120,8 +120,16 @@ func findSBOMTool() (string, error) {
 			return p, nil
 		}
 	}
-	if p, err := exec.LookPath(sbomTool); err == nil {
+	p, err := exec.LookPath(sbomTool)
+	if err == nil {
 		return p, nil
+	}
+	if errors.Is(err, exec.ErrDot) {
+		// Found by a relative PATH entry ("." or an empty one): run
+		// from wherever the shell happens to be, it is refused.
+		return "", &Error{Code: ExitError,
+			Err:  fmt.Errorf("%w: PATH finds %s as %q, by a relative entry (such as \".\"), which consign does not run", errSBOMTool, sbomTool, p),
+			Hint: "install it next to consign, or in a directory PATH names by its absolute path; " + installHint(dir)}
 	}
 	where := "next to consign"
 	if dir != "" {
