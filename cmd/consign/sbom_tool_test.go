@@ -309,3 +309,31 @@ func TestSBOMToolRelativePath(t *testing.T) {
 		}
 	}
 }
+
+// TestSBOMToolUnusable: a consign-sbom next to consign that cannot be run
+// (not executable, a directory) is not run, and, with none on PATH, the
+// error says what is wrong with it rather than that there is none.
+func TestSBOMToolUnusable(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		make func(path string) error
+		mode string
+	}{
+		{"not executable", func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\ntouch ran\n"), 0o644) }, "-rw-r--r--"},
+		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) }, "drwxr-xr-x"},
+	} {
+		bin, work := t.TempDir(), t.TempDir()
+		consign := filepath.Join(bin, "consign")
+		installAs(t, consign)
+		tool := filepath.Join(bin, "consign-sbom")
+		if err := tt.make(tool); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runIn(t, work, "/usr/bin:/bin", consign, "sbom", ".")
+		want := "consign: error: cannot run consign-sbom: " + tool + " is not an executable file (" + tt.mode + "), and there is none on PATH\n"
+		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("consign sbom, consign-sbom %s: exit %d, stdout %q, stderr %q; want 1, nothing, %q", tt.name, code, stdout, stderr, want)
+		}
+	}
+}

@@ -112,12 +112,15 @@ func findSBOMTool() (string, error) {
 	if err == nil {
 		exe, err = filepath.EvalSymlinks(exe)
 	}
-	dir := ""
+	dir, unusable := "", ""
 	if err == nil {
 		dir = filepath.Dir(exe)
 		p := filepath.Join(dir, sbomTool)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
+		if fi, err := os.Stat(p); err == nil {
+			if fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+				return p, nil
+			}
+			unusable = fmt.Sprintf("%s is not an executable file (%v)", p, fi.Mode())
 		}
 	}
 	p, err := exec.LookPath(sbomTool)
@@ -130,6 +133,11 @@ func findSBOMTool() (string, error) {
 		return "", &Error{Code: ExitError,
 			Err:  fmt.Errorf("%w: PATH finds %s as %q, by a relative entry (such as \".\"), which consign does not run", errSBOMTool, sbomTool, p),
 			Hint: "install it next to consign, or in a directory PATH names by its absolute path; " + installHint(dir)}
+	}
+	if unusable != "" {
+		return "", &Error{Code: ExitError,
+			Err:  fmt.Errorf("%w: %s, and there is none on PATH", errSBOMTool, unusable),
+			Hint: installHint(dir)}
 	}
 	where := "next to consign"
 	if dir != "" {
