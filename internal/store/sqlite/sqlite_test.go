@@ -16,6 +16,7 @@ import (
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/store/sqlite"
 	"github.com/consign-dev/consign/internal/store/storetest"
+	"github.com/consign-dev/consign/internal/tlog"
 )
 
 func open(t *testing.T, path string) *sqlite.Store {
@@ -299,4 +300,99 @@ func TestTwoStoresOneFile(t *testing.T) {
 	b := open(t, path)
 	defer b.Close()
 	storetest.RunShared(t, a, b)
+}
+
+// TestDuplicatesAcrossStoresAndRestart appends, through two stores of one
+// file and then a third opened after both closed (a restart), batches that
+// repeat keys the other store logged, keys earlier in the same batch, and
+// keys logged before the restart, each store skipping the lookup of its
+// keys at first: every duplicate answers with the first entry's index and
+// leaf (not its own, which differs), the tree grows by the new keys only,
+// with no index skipped, and its root is the root of the leaves in index
+// order.
+func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	a, b := open(t, path), open(t, path)
+	index := map[string]int64{}
+	var leaves [][]byte
+	round := 0
+	appendTo := func(s *sqlite.Store, names ...string) {
+		t.Helper()
+		round++
+		es := make([]store.NewEntry, len(names))
+		for i, n := range names {
+			// The leaf differs each time a key is published.
+			es[i] = store.NewEntry{Key: sha256.Sum256([]byte(n)), Leaf: fmt.Appendf(nil, "leaf %s round %d #%d\n", n, round, i), Envelope: []byte("{}"), Product: "p"}
+		}
+		got, tr, err := s.Append(ctx, es)
+		if err != nil {
+			t.Fatalf("round %d: Append: %v", round, err)
+		}
+		for i, n := range names {
+			want, logged := index[n]
+			if !logged {
+				want = int64(len(leaves))
+				index[n] = want
+				leaves = append(leaves, es[i].Leaf)
+			}
+			if got[i].Index != want || got[i].Duplicate != logged || !bytes.Equal(got[i].Leaf, leaves[want]) {
+				t.Errorf("round %d: %q = index %d duplicate %v leaf %q, want index %d duplicate %v leaf %q",
+					round, n, got[i].Index, got[i].Duplicate, got[i].Leaf, want, logged, leaves[want])
+			}
+		}
+		if tr.Size != int64(len(leaves)) || tr.Root != root(t, leaves) {
+			t.Fatalf("round %d: tree size %d, want %d; or its root is not the leaves'", round, tr.Size, len(leaves))
+		}
+	}
+	appendTo(a, "x", "y")                // a's next append skips the lookup
+	appendTo(b, "z", "x", "z", "w")      // b skips it: x is logged (by a), z twice in the batch
+	appendTo(a, "v", "w", "v")           // a still skips it: w was logged by b
+	appendTo(b, "u")                     // none logged
+	appendTo(b, "t", "t", "s", "u", "t") // u logged, t three times in the batch
+	appendTo(a, "r", "q")
+	for _, s := range []*sqlite.Store{a, b} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := open(t, path)
+	defer c.Close()
+	appendTo(c, "p", "y", "p") // after the restart: y logged, p twice
+	appendTo(c, "o")
+	appendTo(c, "n", "q", "x", "o") // three logged behind a new one
+	for n, i := range index {
+		e, err := c.Entry(ctx, i)
+		if err != nil || !bytes.Equal(e.Leaf, leaves[i]) {
+			t.Errorf("Entry(%d) = %v, %v; want %q's first leaf", i, e, err, n)
+		}
+	}
+	if _, err := c.Entry(ctx, int64(len(leaves))); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Entry(%d) past the tree: %v, want ErrNotFound", len(leaves), err)
+	}
+}
+
+// root is the RFC 6962 root of leaves.
+func root(t *testing.T, leaves [][]byte) tlog.Hash {
+	t.Helper()
+	var stored []tlog.Hash
+	r := tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
+		hs := make([]tlog.Hash, len(xs))
+		for i, x := range xs {
+			hs[i] = stored[x]
+		}
+		return hs, nil
+	})
+	for i, l := range leaves {
+		hs, err := tlog.StoredHashes(int64(i), tlog.LeafHash(l), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
+	}
+	h, err := tlog.TreeHash(int64(len(leaves)), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
