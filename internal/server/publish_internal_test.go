@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,15 +65,8 @@ func TestPublishResponseJSON(t *testing.T) {
 func TestKeyCacheTables(t *testing.T) {
 	var c keyCache
 	for i := range maxKeyTables + 3 {
-		pub, _, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pemKey, err := sign.MarshalPublicKey(pub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := c.verifier(string(pemKey))
+		pemKey := newKeyPEM(t)
+		v, err := c.verifier(pemKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,13 +74,53 @@ func TestKeyCacheTables(t *testing.T) {
 		if got, want := v.Precomputed() == v, i < maxKeyTables; got != want {
 			t.Fatalf("key %d: precomputed %v, want %v", i, got, want)
 		}
-		if again, _ := c.verifier(string(pemKey)); again != v {
+		if again, _ := c.verifier(pemKey); again != v {
 			t.Fatalf("key %d: not cached", i)
 		}
 	}
 	if c.tables != maxKeyTables {
 		t.Fatalf("%d tables, want %d", c.tables, maxKeyTables)
 	}
+}
+
+// Tokens that name many keys keep verifiers of many generations of the
+// key cache alive (a principal holds its token's verifiers, and the
+// principal cache turns over by tokens, not keys): the tables held stay
+// within 2·maxKeyTables all the same, here with every verifier of three
+// generations still held.
+func TestKeyCacheTablesHeldAcrossGenerations(t *testing.T) {
+	var c keyCache
+	var held []*sign.Verifier
+	tables := 0
+	for range 2*4096 + 1 {
+		pemKey := newKeyPEM(t)
+		v, err := c.verifier(pemKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, v)
+		if v.Precomputed() == v {
+			tables++
+		}
+	}
+	if tables > 2*maxKeyTables || tables < maxKeyTables {
+		t.Fatalf("%d verifiers held have tables, want %d to %d", tables, maxKeyTables, 2*maxKeyTables)
+	}
+	runtime.KeepAlive(held)
+}
+
+// newKeyPEM is the PEM public key of a new Ed25519 key.
+func newKeyPEM(t *testing.T) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := sign.MarshalPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pemKey)
 }
 
 // deadlineWriter records the read deadlines a handler sets.

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
@@ -311,13 +313,17 @@ func (c *principalCache) drop(h tlog.Hash) {
 // first maxKeyTables Ed25519 keys of each generation of the cache (it
 // starts over at 4096 keys) verify from precomputed multiples of the key
 // ([sign.Verifier.Precomputed]: 96 KiB each, 0.35x the CPU per signature,
-// the largest part of a publish's), so that the tables, with those still
-// held by principals of the generation before, take at most
-// 2·maxKeyTables·96 KiB (24 MiB).
+// the largest part of a publish's), while fewer than 2·maxKeyTables
+// tables are alive: principals keep the verifiers of their tokens, of
+// as many generations as the principals cached name (a token may name
+// thousands of keys), and a table is counted off only once its verifier
+// is collected, so the tables alive take at most 2·maxKeyTables·96 KiB
+// (24 MiB) however many generations principals span.
 type keyCache struct {
 	mu     sync.Mutex
 	m      map[string]*sign.Verifier
-	tables int
+	tables int          // made in this generation
+	live   atomic.Int64 // made and not yet collected
 }
 
 const maxKeyTables = 128
@@ -345,10 +351,12 @@ func (c *keyCache) verifier(pemKey string) (*sign.Verifier, error) {
 	if old, ok := c.m[pemKey]; ok {
 		return old, nil // made by another request meanwhile
 	}
-	if c.tables < maxKeyTables {
+	if c.tables < maxKeyTables && c.live.Load() < 2*maxKeyTables {
 		if p := v.Precomputed(); p != v {
 			v = p
 			c.tables++
+			c.live.Add(1)
+			runtime.AddCleanup(p, func(live *atomic.Int64) { live.Add(-1) }, &c.live)
 		}
 	}
 	c.m[pemKey] = v
