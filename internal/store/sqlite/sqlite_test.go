@@ -304,8 +304,8 @@ func TestTwoStoresOneFile(t *testing.T) {
 
 // TestDuplicatesAcrossStoresAndRestart appends, through two stores of one
 // file and then a third opened after both closed (a restart), batches that
-// repeat keys the other store logged, keys earlier in the same batch, and
-// keys logged before the restart, each store skipping the lookup of its
+// repeat keys the other store logged, keys earlier in the same batch
+// (also in a batch of several chunks), and keys logged before the restart, each store skipping the lookup of its
 // keys at first: every duplicate answers with the first entry's index and
 // leaf (not its own, which differs), the tree grows by the new keys only,
 // with no index skipped, and its root is the root of the leaves in index
@@ -351,6 +351,15 @@ func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
 	appendTo(b, "u")                     // none logged
 	appendTo(b, "t", "t", "s", "u", "t") // u logged, t three times in the batch
 	appendTo(a, "r", "q")
+	// A batch of 100 rows (chunks of 64, 32 and 4) whose duplicates of
+	// logged keys sit in its second and last chunks, and of its own in
+	// the last: the first chunk, inserted before the refusal, is undone.
+	var big []string
+	for i := range 100 {
+		big = append(big, fmt.Sprintf("big%d", i))
+	}
+	big[80], big[97], big[98] = "w", "big5", "x"
+	appendTo(a, big...)
 	for _, s := range []*sqlite.Store{a, b} {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
