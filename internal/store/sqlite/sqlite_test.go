@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -404,4 +406,132 @@ func root(t *testing.T, leaves [][]byte) tlog.Hash {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// crashWriterEnv names the database a test binary started by
+// TestDuplicatesAfterKilledWriter appends to until it is killed.
+const crashWriterEnv = "CONSIGN_TEST_SQLITE_CRASH_WRITER"
+
+// crashEntry is the entry of name a killed writer and its successor
+// both append: the leaf names the key, so no two keys share a leaf.
+func crashEntry(name string) store.NewEntry {
+	return store.NewEntry{Key: sha256.Sum256([]byte(name)), Leaf: []byte("leaf " + name + "\n"), Envelope: []byte("{}"), Product: "p"}
+}
+
+// TestCrashWriter is the writer TestDuplicatesAfterKilledWriter kills:
+// batches of eight new keys, every other one with a key of the batch
+// before (so that appends keep skipping the lookup and being refused),
+// each acknowledged on stdout once Append returns.
+func TestCrashWriter(t *testing.T) {
+	path := os.Getenv(crashWriterEnv)
+	if path == "" {
+		t.Skip("run by TestDuplicatesAfterKilledWriter")
+	}
+	s := open(t, path)
+	for i := range 100000 {
+		var es []store.NewEntry
+		for j := range 8 {
+			es = append(es, crashEntry(fmt.Sprintf("c%d-%d", i, j)))
+		}
+		if i%2 == 1 {
+			es = append(es, crashEntry(fmt.Sprintf("c%d-3", i-1)))
+		}
+		if _, _, err := s.Append(context.Background(), es); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("ok %d\n", i)
+	}
+}
+
+// TestDuplicatesAfterKilledWriter kills (SIGKILL) a process appending to
+// a SQLite file mid-stream, then appends its keys again from a store
+// opened on the file (which skips the lookup at first): every batch the
+// writer acknowledged is logged, indexes are contiguous with no key
+// twice, the root is the leaves', and each duplicate answers with the
+// entry the writer logged.
+func TestDuplicatesAfterKilledWriter(t *testing.T) {
+	if os.Getenv(crashWriterEnv) != "" {
+		t.Skip("the writer itself")
+	}
+	path := filepath.Join(t.TempDir(), "log.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashWriterEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := -1
+	sc := bufio.NewScanner(out)
+	for acked < 40 && sc.Scan() {
+		fmt.Sscanf(sc.Text(), "ok %d", &acked)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() { // acknowledged before it died
+		fmt.Sscanf(sc.Text(), "ok %d", &acked)
+	}
+	cmd.Wait()
+	if acked < 40 {
+		t.Fatalf("the writer acknowledged %d batches before it ended, want 41", acked+1)
+	}
+	ctx := context.Background()
+	s := open(t, path)
+	defer s.Close()
+	tr, err := s.Tree(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Size%8 != 0 || tr.Size < int64(8*(acked+1)) {
+		t.Fatalf("tree size %d after %d acknowledged batches of 8 new keys", tr.Size, acked+1)
+	}
+	index := map[string]int64{}
+	var leaves [][]byte
+	for i := range tr.Size {
+		e, err := s.Entry(ctx, i)
+		if err != nil {
+			t.Fatalf("Entry(%d): %v", i, err)
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(string(e.Leaf), "leaf "), "\n")
+		if _, twice := index[name]; twice {
+			t.Fatalf("%q logged twice", name)
+		}
+		index[name] = i
+		leaves = append(leaves, e.Leaf)
+	}
+	if tr.Root != root(t, leaves) {
+		t.Fatal("the root is not the root of the leaves in index order")
+	}
+	batches := int(tr.Size / 8)
+	for i := range batches {
+		for j := range 8 {
+			if _, ok := index[fmt.Sprintf("c%d-%d", i, j)]; !ok {
+				t.Fatalf("c%d-%d of batch %d of %d logged is missing", i, j, i, batches)
+			}
+		}
+	}
+	// The keys again, behind a new one, the last batch's first.
+	names := []string{"after the crash"}
+	for i := range batches {
+		names = append(names, fmt.Sprintf("c%d-%d", batches-1-i, i%8))
+	}
+	var es []store.NewEntry
+	for _, n := range names {
+		es = append(es, crashEntry(n))
+	}
+	got, tr2, err := s.Append(ctx, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr2.Size != tr.Size+1 || got[0].Index != tr.Size || got[0].Duplicate {
+		t.Fatalf("after the crash: tree size %d, new entry %+v; want size %d and index %d", tr2.Size, got[0], tr.Size+1, tr.Size)
+	}
+	for i, n := range names[1:] {
+		if a := got[i+1]; !a.Duplicate || a.Index != index[n] || string(a.Leaf) != "leaf "+n+"\n" {
+			t.Errorf("%q = index %d duplicate %v, want index %d duplicate", n, a.Index, a.Duplicate, index[n])
+		}
+	}
 }
