@@ -242,52 +242,17 @@ func walSize(t *testing.T, path string) int64 {
 // with its first entry, whatever the batch's chunking, and no entry is
 // logged twice.
 func TestDuplicatesUnlooked(t *testing.T) {
-	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "log.db"))
 	defer s.Close()
-	mk := func(name string) store.NewEntry {
-		return store.NewEntry{Key: sha256.Sum256([]byte(name)), Leaf: []byte("leaf " + name + "\n"), Envelope: []byte("{}"), Product: "p"}
-	}
-	index := map[string]int64{}
-	var size int64
-	for round, names := range [][]string{
-		{"a", "b"},
-		{"c", "a", "d"},      // a is logged
-		{"e"},                // none logged: the next append skips the lookup
-		{"f", "g", "b", "h"}, // b is logged, behind a chunk of new keys
-		{"b", "b"},           // looked up
-		{"i"},
-		{"j", "c"},
-	} {
-		es := make([]store.NewEntry, len(names))
-		for i, n := range names {
-			es[i] = mk(n)
-		}
-		got, tr, err := s.Append(ctx, es)
-		if err != nil {
-			t.Fatalf("round %d: Append: %v", round, err)
-		}
-		for i, n := range names {
-			want, logged := index[n]
-			if !logged {
-				want = size
-				index[n] = size
-				size++
-			}
-			if got[i].Index != want || got[i].Duplicate != logged || string(got[i].Leaf) != string(es[i].Leaf) {
-				t.Errorf("round %d: entry %q = index %d duplicate %v, want index %d duplicate %v", round, n, got[i].Index, got[i].Duplicate, want, logged)
-			}
-		}
-		if tr.Size != size {
-			t.Fatalf("round %d: tree size %d, want %d", round, tr.Size, size)
-		}
-	}
-	for n, i := range index {
-		e, err := s.Entry(ctx, i)
-		if err != nil || string(e.Leaf) != "leaf "+n+"\n" {
-			t.Errorf("Entry(%d) = %v, %v; want %q's", i, e, err, n)
-		}
-	}
+	l := newDupLog(t)
+	l.append(s, "a", "b")
+	l.append(s, "c", "a", "d")      // a is logged
+	l.append(s, "e")                // none logged: the next append skips the lookup
+	l.append(s, "f", "g", "b", "h") // b is logged, behind a chunk of new keys
+	l.append(s, "b", "b")           // looked up
+	l.append(s, "i")
+	l.append(s, "j", "c")
+	l.check(s)
 }
 
 // TestTwoStoresOneFile appends through two stores of one file at once (as
@@ -307,52 +272,21 @@ func TestTwoStoresOneFile(t *testing.T) {
 // TestDuplicatesAcrossStoresAndRestart appends, through two stores of one
 // file and then a third opened after both closed (a restart), batches that
 // repeat keys the other store logged, keys earlier in the same batch
-// (also in a batch of several chunks), and keys logged before the restart, each store skipping the lookup of its
-// keys at first: every duplicate answers with the first entry's index and
-// leaf (not its own, which differs), the tree grows by the new keys only,
-// with no index skipped, and its root is the root of the leaves in index
-// order.
+// (also in a batch of several chunks), and keys logged before the restart,
+// each store skipping the lookup of its keys at first: every duplicate
+// answers with the first entry's index and leaf (not its own, which
+// differs), the tree grows by the new keys only, with no index skipped,
+// and its root is the root of the leaves in index order.
 func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "log.db")
 	a, b := open(t, path), open(t, path)
-	index := map[string]int64{}
-	var leaves [][]byte
-	round := 0
-	appendTo := func(s *sqlite.Store, names ...string) {
-		t.Helper()
-		round++
-		es := make([]store.NewEntry, len(names))
-		for i, n := range names {
-			// The leaf differs each time a key is published.
-			es[i] = store.NewEntry{Key: sha256.Sum256([]byte(n)), Leaf: fmt.Appendf(nil, "leaf %s round %d #%d\n", n, round, i), Envelope: []byte("{}"), Product: "p"}
-		}
-		got, tr, err := s.Append(ctx, es)
-		if err != nil {
-			t.Fatalf("round %d: Append: %v", round, err)
-		}
-		for i, n := range names {
-			want, logged := index[n]
-			if !logged {
-				want = int64(len(leaves))
-				index[n] = want
-				leaves = append(leaves, es[i].Leaf)
-			}
-			if got[i].Index != want || got[i].Duplicate != logged || !bytes.Equal(got[i].Leaf, leaves[want]) {
-				t.Errorf("round %d: %q = index %d duplicate %v leaf %q, want index %d duplicate %v leaf %q",
-					round, n, got[i].Index, got[i].Duplicate, got[i].Leaf, want, logged, leaves[want])
-			}
-		}
-		if tr.Size != int64(len(leaves)) || tr.Root != root(t, leaves) {
-			t.Fatalf("round %d: tree size %d, want %d; or its root is not the leaves'", round, tr.Size, len(leaves))
-		}
-	}
-	appendTo(a, "x", "y")                // a's next append skips the lookup
-	appendTo(b, "z", "x", "z", "w")      // b skips it: x is logged (by a), z twice in the batch
-	appendTo(a, "v", "w", "v")           // a still skips it: w was logged by b
-	appendTo(b, "u")                     // none logged
-	appendTo(b, "t", "t", "s", "u", "t") // u logged, t three times in the batch
-	appendTo(a, "r", "q")
+	l := newDupLog(t)
+	l.append(a, "x", "y")                // a's next append skips the lookup
+	l.append(b, "z", "x", "z", "w")      // b skips it: x is logged (by a), z twice in the batch
+	l.append(a, "v", "w", "v")           // a still skips it: w was logged by b
+	l.append(b, "u")                     // none logged
+	l.append(b, "t", "t", "s", "u", "t") // u logged, t three times in the batch
+	l.append(a, "r", "q")
 	// A batch of 100 rows (chunks of 64, 32 and 4) whose duplicates of
 	// logged keys sit in its second and last chunks, and of its own in
 	// the last: the first chunk, inserted before the refusal, is undone.
@@ -361,7 +295,7 @@ func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
 		big = append(big, fmt.Sprintf("big%d", i))
 	}
 	big[80], big[97], big[98] = "w", "big5", "x"
-	appendTo(a, big...)
+	l.append(a, big...)
 	for _, s := range []*sqlite.Store{a, b} {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -369,17 +303,69 @@ func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
 	}
 	c := open(t, path)
 	defer c.Close()
-	appendTo(c, "p", "y", "p") // after the restart: y logged, p twice
-	appendTo(c, "o")
-	appendTo(c, "n", "q", "x", "o") // three logged behind a new one
-	for n, i := range index {
-		e, err := c.Entry(ctx, i)
-		if err != nil || !bytes.Equal(e.Leaf, leaves[i]) {
+	l.append(c, "p", "y", "p") // after the restart: y logged, p twice
+	l.append(c, "o")
+	l.append(c, "n", "q", "x", "o") // three logged behind a new one
+	l.check(c)
+}
+
+// dupLog appends batches of named keys and checks the answers: a key's
+// first entry is logged at the next index, and every later one (whose
+// leaf differs, as it names its round) answers with that entry's index
+// and leaf, marked a duplicate; the tree grows by the new keys only and
+// its root is the root of the leaves in index order.
+type dupLog struct {
+	t      *testing.T
+	index  map[string]int64
+	leaves [][]byte
+	round  int
+}
+
+func newDupLog(t *testing.T) *dupLog { return &dupLog{t: t, index: map[string]int64{}} }
+
+func (l *dupLog) append(s *sqlite.Store, names ...string) {
+	t := l.t
+	t.Helper()
+	l.round++
+	es := make([]store.NewEntry, len(names))
+	for i, n := range names {
+		es[i] = store.NewEntry{Key: sha256.Sum256([]byte(n)), Leaf: fmt.Appendf(nil, "leaf %s round %d #%d\n", n, l.round, i), Envelope: []byte("{}"), Product: "p"}
+	}
+	got, tr, err := s.Append(context.Background(), es)
+	if err != nil {
+		t.Fatalf("round %d: Append: %v", l.round, err)
+	}
+	for i, n := range names {
+		want, logged := l.index[n]
+		if !logged {
+			want = int64(len(l.leaves))
+			l.index[n] = want
+			l.leaves = append(l.leaves, es[i].Leaf)
+		}
+		if got[i].Index != want || got[i].Duplicate != logged || !bytes.Equal(got[i].Leaf, l.leaves[want]) {
+			t.Errorf("round %d: %q = index %d duplicate %v leaf %q, want index %d duplicate %v leaf %q",
+				l.round, n, got[i].Index, got[i].Duplicate, got[i].Leaf, want, logged, l.leaves[want])
+		}
+	}
+	if tr.Size != int64(len(l.leaves)) || tr.Root != root(t, l.leaves) {
+		t.Fatalf("round %d: tree size %d, want %d; or its root is not the leaves'", l.round, tr.Size, len(l.leaves))
+	}
+}
+
+// check reads every entry back from s: each key's first leaf at its
+// index, and nothing past the tree.
+func (l *dupLog) check(s *sqlite.Store) {
+	t := l.t
+	t.Helper()
+	ctx := context.Background()
+	for n, i := range l.index {
+		e, err := s.Entry(ctx, i)
+		if err != nil || !bytes.Equal(e.Leaf, l.leaves[i]) {
 			t.Errorf("Entry(%d) = %v, %v; want %q's first leaf", i, e, err, n)
 		}
 	}
-	if _, err := c.Entry(ctx, int64(len(leaves))); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Entry(%d) past the tree: %v, want ErrNotFound", len(leaves), err)
+	if _, err := s.Entry(ctx, int64(len(l.leaves))); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Entry(%d) past the tree: %v, want ErrNotFound", len(l.leaves), err)
 	}
 }
 
