@@ -176,3 +176,55 @@ func TestPrecomputedEd25519Concurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzPrecomputedEd25519Keys checks signatures made by keys of every
+// order, [a]B + [i]T with T of order 8, over nonces [r]B + [j]T, and the
+// same with S changed by d, against ed25519.Verify: the fuzzer reaches
+// both verdicts (R = [S]B − [k]A holds when [j]T = −[k·i]T), which random
+// signatures under one key never do.
+func FuzzPrecomputedEd25519Keys(f *testing.F) {
+	f.Add([]byte{1}, []byte{2}, uint8(0), uint8(0), []byte("m"), uint8(0))
+	f.Add([]byte{1}, []byte{2}, uint8(1), uint8(7), []byte("m"), uint8(0))
+	f.Add([]byte{}, []byte{2}, uint8(4), uint8(4), []byte{}, uint8(1))
+	enc, _ := hex.DecodeString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+	tor, err := new(edwards25519.Point).SetBytes(enc)
+	if err != nil {
+		f.Fatal(err)
+	}
+	multiple := func(i uint8) *edwards25519.Point {
+		p := edwards25519.NewIdentityPoint()
+		for range i % 8 {
+			p.Add(p, tor)
+		}
+		return p
+	}
+	scalar := func(b []byte) *edwards25519.Scalar {
+		var wide [64]byte
+		copy(wide[:], b)
+		s, _ := edwards25519.NewScalar().SetUniformBytes(wide[:])
+		return s
+	}
+	f.Fuzz(func(t *testing.T, aIn, rIn []byte, i, j uint8, msg []byte, d uint8) {
+		a, r := scalar(aIn), scalar(rIn)
+		A := new(edwards25519.Point).ScalarBaseMult(a)
+		A.Add(A, multiple(i))
+		pub := ed25519.PublicKey(A.Bytes())
+		v, err := NewVerifier(pub)
+		if err != nil {
+			return // a key consign refuses: no verifier, no table
+		}
+		pre := v.Precomputed()
+		if pre.ed == nil {
+			t.Fatal("no table for a point")
+		}
+		sig, _ := signRaw(a, r, multiple(j), pub, msg)
+		if d != 0 {
+			s, _ := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+			s.Add(s, scalar([]byte{d}))
+			copy(sig[32:], s.Bytes())
+		}
+		if got, want := pre.ed.verify(nil, msg, sig), ed25519.Verify(pub, msg, sig); got != want {
+			t.Fatalf("key %x sig %x: table verify = %v, ed25519.Verify = %v", pub, sig, got, want)
+		}
+	})
+}
