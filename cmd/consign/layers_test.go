@@ -17,7 +17,7 @@ var layers = []struct {
 	name string
 	pkgs []string
 }{
-	{"foundation", []string{"internal/startup", "internal/limits", "internal/strictjson", "internal/jsonl", "internal/fsutil", "internal/redact", "internal/digest", "internal/sign", "attestations"}},
+	{"foundation", []string{"internal/startup", "internal/limits", "internal/strictjson", "internal/jsonl", "internal/fsutil", "internal/redact", "internal/shell", "internal/digest", "internal/sign", "attestations"}},
 	{"formats", []string{"internal/tlog", "internal/attest", "internal/predicate", "internal/sbomdoc", "internal/policy", "internal/receipt"}},
 	{"engines", []string{"internal/step", "internal/verify", "internal/pack", "internal/evidence", "internal/report", "internal/monitor", "internal/sigstore", "internal/sigstore/tufroot", "internal/slsa", "internal/oci", "internal/sbomspec", "internal/sbomgen"}},
 	{"log service", []string{"internal/api", "internal/store", "internal/store/internal/batch", "internal/store/internal/sqldb", "internal/store/memory", "internal/store/sqlite", "internal/store/postgres", "internal/server", "internal/server/ui", "internal/client"}},
