@@ -173,6 +173,32 @@ var b64Class = func() (t [256]byte) {
 	return t
 }()
 
+// b64Bits marks the letters of a payload for [EnvelopeSink.letters]'s
+// scan, which runs over every byte of every payload: bitLetter for a
+// letter of either alphabet, with bitStd or bitURL added for a letter of
+// one only. The scan ANDs eight bytes' marks to find a run's end and ORs
+// them to learn the alphabets, where a class per byte cost a compare and
+// a store each.
+var b64Bits = func() (t [256]byte) {
+	for c, class := range b64Class {
+		switch class {
+		case b64Letter:
+			t[c] = bitLetter
+		case b64Std:
+			t[c] = bitLetter | bitStd
+		case b64URL:
+			t[c] = bitLetter | bitURL
+		}
+	}
+	return t
+}()
+
+const (
+	bitLetter = 1 << iota
+	bitStd
+	bitURL
+)
+
 // Take takes a line that starts {"payloadType":"<type>","payload":" with a
 // type of printable ASCII, all within head, whose only escapes are the
 // ones encoding/json (and so consign) writes for '&', '<' and '>'.
@@ -276,22 +302,30 @@ func (s *EnvelopeSink) Write(p []byte) {
 // the rest of p.
 func (s *EnvelopeSink) letters(p []byte) []byte {
 	i := 0
-	var seen [b64Classes]bool
-	for i < len(p) {
-		c := b64Class[p[i]]
-		if c != b64Letter && c != b64Std && c != b64URL {
+	var seen byte
+	for ; i+8 <= len(p); i += 8 {
+		b0, b1, b2, b3 := b64Bits[p[i]], b64Bits[p[i+1]], b64Bits[p[i+2]], b64Bits[p[i+3]]
+		b4, b5, b6, b7 := b64Bits[p[i+4]], b64Bits[p[i+5]], b64Bits[p[i+6]], b64Bits[p[i+7]]
+		if b0&b1&b2&b3&b4&b5&b6&b7&bitLetter == 0 {
+			break // a byte that is no letter is among these eight
+		}
+		seen |= b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7
+	}
+	for ; i < len(p); i++ {
+		b := b64Bits[p[i]]
+		if b == 0 {
 			break
 		}
-		seen[c] = true
-		i++
+		seen |= b
 	}
 	run := p[:i]
-	if (s.std || seen[b64Std]) && (s.url || seen[b64URL]) {
+	sawStd, sawURL := seen&bitStd != 0, seen&bitURL != 0
+	if (s.std || sawStd) && (s.url || sawURL) {
 		s.giveBack(p) // two alphabets: never canonical
 		return nil
 	}
-	s.std = s.std || seen[b64Std]
-	s.url = s.url || seen[b64URL]
+	s.std = s.std || sawStd
+	s.url = s.url || sawURL
 	s.h.Write(run)
 	s.n += len(run)
 	// Whole groups of four letters decode alone, the same in either
