@@ -82,7 +82,12 @@ func cutOff(t *testing.T, conn net.Conn) (int, api.Problem) {
 // 408 and its connection closed once no byte has come for the body's idle
 // time, although the server's read timeout for a whole request is an hour.
 func TestPublishBodyStalled(t *testing.T) {
-	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 200 * time.Millisecond})
+	// A rate of a byte a second leaves the idle time the only bound that
+	// can cut this sender off: with the default rate, the body's first
+	// bytes read a few milliseconds late on a loaded machine made the rate
+	// deadline (the first idle time of grace) fall before the idle one, and
+	// the answer named the rate.
+	run, tok, _ := startLimited(t, server.Limits{ReadTimeout: time.Hour, WriteTimeout: time.Hour, BodyIdle: 200 * time.Millisecond, BodyRate: 1})
 	conn, err := net.Dial("tcp", run.Addr.String())
 	if err != nil {
 		t.Fatal(err)
