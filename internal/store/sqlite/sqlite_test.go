@@ -395,7 +395,8 @@ func root(t *testing.T, leaves [][]byte) tlog.Hash {
 }
 
 // crashWriterEnv names the database a test binary started by
-// TestDuplicatesAfterKilledWriter appends to until it is killed.
+// TestDuplicatesAfterKilledWriter appends to until it is killed (see
+// TestMain).
 const crashWriterEnv = "CONSIGN_TEST_SQLITE_CRASH_WRITER"
 
 // crashEntry is the entry of name a killed writer and its successor
@@ -404,16 +405,28 @@ func crashEntry(name string) store.NewEntry {
 	return store.NewEntry{Key: sha256.Sum256([]byte(name)), Leaf: []byte("leaf " + name + "\n"), Envelope: []byte("{}"), Product: "p"}
 }
 
-// TestCrashWriter is the writer TestDuplicatesAfterKilledWriter kills:
-// batches of eight new keys, every other one with a key of the batch
-// before (so that appends keep skipping the lookup and being refused),
-// each acknowledged on stdout once Append returns.
-func TestCrashWriter(t *testing.T) {
-	path := os.Getenv(crashWriterEnv)
-	if path == "" {
-		t.Skip("run by TestDuplicatesAfterKilledWriter")
+// TestMain runs the test binary as the writer TestDuplicatesAfterKilledWriter
+// kills, when it starts it so, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if path := os.Getenv(crashWriterEnv); path != "" {
+		if err := crashWriter(path); err != nil {
+			fmt.Fprintln(os.Stderr, "crash writer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
-	s := open(t, path)
+	os.Exit(m.Run())
+}
+
+// crashWriter appends to the database at path until it is killed: batches
+// of eight new keys, every other one with a key of the batch before (so
+// that appends keep skipping the lookup and being refused), each
+// acknowledged on stdout once Append returns.
+func crashWriter(path string) error {
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		return err
+	}
 	for i := range 100000 {
 		var es []store.NewEntry
 		for j := range 8 {
@@ -423,10 +436,11 @@ func TestCrashWriter(t *testing.T) {
 			es = append(es, crashEntry(fmt.Sprintf("c%d-3", i-1)))
 		}
 		if _, _, err := s.Append(context.Background(), es); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		fmt.Printf("ok %d\n", i)
 	}
+	return s.Close()
 }
 
 // TestDuplicatesAfterKilledWriter kills (SIGKILL) a process appending to
@@ -436,11 +450,8 @@ func TestCrashWriter(t *testing.T) {
 // twice, the root is the leaves', and each duplicate answers with the
 // entry the writer logged.
 func TestDuplicatesAfterKilledWriter(t *testing.T) {
-	if os.Getenv(crashWriterEnv) != "" {
-		t.Skip("the writer itself")
-	}
 	path := filepath.Join(t.TempDir(), "log.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), crashWriterEnv+"="+path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
