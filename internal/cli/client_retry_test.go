@@ -37,3 +37,30 @@ func TestReadsWaitOutBusyServer(t *testing.T) {
 		t.Errorf("%d requests, want %d", got, want)
 	}
 }
+
+// TestReadsRetryBudgetSpent: a server that asks for a longer wait than
+// consign gives a command in all is not waited for: the error says how
+// long it asked for and consign's budget, and the hint what to do.
+func TestReadsRetryBudgetSpent(t *testing.T) {
+	var n atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write([]byte(`{"title":"rate limit exceeded","detail":"token over its rate"}`))
+	}))
+	defer hs.Close()
+	code, stdout, stderr := runConsign("log", "checkpoint", "--server", hs.URL)
+	if code != 1 || stdout != "" || n.Load() != 1 {
+		t.Fatalf("consign log checkpoint = exit %d, stdout %q after %d requests; want 1, nothing, 1", code, stdout, n.Load())
+	}
+	for _, want := range []string{
+		"the server asks for a wait of 1h0m0s, longer than the 5m0s in all this client waits for a busy server: try again later\n",
+		"consign: hint: the server kept refusing this token's requests after consign waited as it asked (up to 5 minutes in all for a command)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr:\n%s\nwant %q", stderr, want)
+		}
+	}
+}

@@ -37,7 +37,8 @@ checkpoint as evidence.
 
 The log key is --log-key the first time; it is kept in the state, with the log's origin,
 and never taken from the server. A later --log-key must be the same key. With --interval
-the check repeats until an alert or an interrupt. With -o json each check prints one JSON
+the check repeats until an alert or an interrupt. A server that answers busy (429 or 503)
+is waited out as it asks, up to 5 minutes in all for each check. With -o json each check prints one JSON
 line: the origin, the size, the size trusted before and the status (first, unchanged,
 consistent or alert).`,
 		Example: `  consign log monitor --server https://log.example.com --log-key log.vkey  # first run
@@ -69,11 +70,14 @@ consistent or alert).`,
 			if err != nil {
 				return monitorError(err)
 			}
-			c, err := newClient(deps, serverURL, tokenFrom(deps, token))
-			if err != nil {
-				return err // client.ErrURL: a usage error, with its hint
-			}
 			for {
+				// A client for each check: its retry budget
+				// (client.Config.MaxRetryWait) bounds the waits for a
+				// busy server of the check, as of a run from cron.
+				c, err := newClient(deps, serverURL, tokenFrom(deps, token))
+				if err != nil {
+					return err // client.ErrURL: a usage error, with its hint
+				}
 				if err := monitorOnce(cmd, deps, m, c, opts, serverURL, output); err != nil || interval <= 0 {
 					return err
 				}

@@ -10,9 +10,10 @@
 // wrapping [limits.ErrTooLarge], never memory spent.
 //
 // A server that answers 429 (rate limited) or 503 (busy) with Retry-After
-// is waited out and asked again, within [Config.MaxRetryWait] for each
-// call, [Config.OnRetry] told of each wait; past it, the error is an
-// [*api.Error] wrapping [api.ErrRateLimited] or [api.ErrOverloaded].
+// is waited out and asked again, within [Config.MaxRetryWait] for all the
+// calls of one [Client], [Config.OnRetry] told of each wait; past it, the
+// error is a [*RetryBudgetError], which wraps the server's [*api.Error]
+// ([api.ErrRateLimited] or [api.ErrOverloaded]) and [ErrRetryBudget].
 package client
 
 import (
@@ -28,6 +29,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
@@ -42,9 +44,12 @@ type Client struct {
 	hc        *http.Client
 	max       int64
 	idle      time.Duration
-	retryWait time.Duration
+	retryWait time.Duration // the budget: Config.MaxRetryWait, 0 for none
 	onRetry   func(err *api.Error, wait time.Duration)
 	sleep     func(ctx context.Context, d time.Duration) error
+
+	mu     sync.Mutex
+	waited time.Duration // of retryWait, by all calls so far
 }
 
 // DefaultMaxResponse is the default of [Config.MaxResponse].
@@ -73,16 +78,21 @@ type Config struct {
 	// with a smaller bound of their own (checkpoints, proofs, publish
 	// results) are capped at that.
 	MaxResponse int64
-	// MaxRetryWait is how long in all one call of the client may wait,
-	// as the server's Retry-After says, to send a request again that the
-	// server answered 429 (the token over its rate or with too much in
-	// flight) or 503 (the log busy): every request the client sends is
-	// idempotent (a publish too: an envelope published twice is logged
-	// once), so sending it again is safe. The pages of one
-	// [Client.EachAttestation] share one budget, and so do the pages and
-	// consistency proofs of one [Client.Fetch]. An answer asking for a
-	// longer wait than is left is returned as the error. 0 means
-	// DefaultMaxRetryWait; a negative value never retries.
+	// MaxRetryWait is how long in all the client may wait, as the
+	// server's Retry-After says, to send a request again that the server
+	// answered 429 (the token over its rate or with too much in flight)
+	// or 503 (the log busy): every request the client sends is idempotent
+	// (a publish too: an envelope published twice is logged once), so
+	// sending it again is safe. It is one budget for every call of the
+	// Client, concurrent ones too, for as long as it is used: a program
+	// that makes many calls for one task (pages, proofs, checkpoints,
+	// repeated checks) waits no more than MaxRetryWait for all of them.
+	// A program that runs for long, and wants a budget for each task (a
+	// check of a monitor, a request it serves), makes a Client for each
+	// (they may share one HTTP client and its connections). An answer
+	// asking for a longer wait than is left is returned as a
+	// [*RetryBudgetError]. 0 means DefaultMaxRetryWait; a negative value
+	// never retries, and the server's [*api.Error] is returned as it is.
 	MaxRetryWait time.Duration
 	// OnRetry, if set, is called before each wait with the answer and
 	// how long the client waits.
@@ -98,6 +108,30 @@ const DefaultIdleTimeout = time.Minute
 
 // ErrURL is returned by [New] for a server URL it cannot use.
 var ErrURL = errors.New("bad server URL")
+
+// ErrRetryBudget is wrapped by a [*RetryBudgetError].
+var ErrRetryBudget = errors.New("the client's retry budget is spent")
+
+// RetryBudgetError is the error of a call that the server answered 429 or
+// 503 asking for a wait (Retry-After) longer than what is left of the
+// client's retry budget ([Config.MaxRetryWait]). It wraps the server's
+// answer, an [*api.Error] (errors.Is [api.ErrRateLimited] or
+// [api.ErrOverloaded]), and [ErrRetryBudget].
+type RetryBudgetError struct {
+	Err    *api.Error
+	Wait   time.Duration // what the server asked for
+	Waited time.Duration // what the client had waited, for all its calls
+	Budget time.Duration // [Config.MaxRetryWait]
+}
+
+func (e *RetryBudgetError) Error() string {
+	if e.Wait > e.Budget {
+		return fmt.Sprintf("%v: the server asks for a wait of %v, longer than the %v in all this client waits for a busy server: try again later", e.Err, e.Wait, e.Budget)
+	}
+	return fmt.Sprintf("%v: the server asks for a wait of %v, and %v of the %v in all this client waits for a busy server is spent: try again later", e.Err, e.Wait, e.Waited, e.Budget)
+}
+
+func (e *RetryBudgetError) Unwrap() []error { return []error{e.Err, ErrRetryBudget} }
 
 // ErrStalled is the error of a request during which no byte moved between
 // the client and the server for longer than [Config.IdleTimeout] allows.
@@ -139,10 +173,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // doRetrying is [Client.do], sent again after the wait the server asks
-// for while it answers 429 or 503 and the retry budget *left lasts (each
-// wait is taken from it: a caller that sends several requests for one
-// call shares one budget among them). Only idempotent requests may use it.
-func (c *Client) doRetrying(ctx context.Context, left *time.Duration, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
+// for while it answers 429 or 503 and the client's retry budget lasts
+// (each wait is taken from it, for all calls). Only idempotent requests
+// may use it.
+func (c *Client) doRetrying(ctx context.Context, method, path string, q url.Values, body []byte, max int64) ([]byte, http.Header, error) {
 	for {
 		data, h, err := c.do(ctx, method, path, q, body, max)
 		var e *api.Error
@@ -153,10 +187,9 @@ func (c *Client) doRetrying(ctx context.Context, left *time.Duration, method, pa
 		if wait <= 0 {
 			wait = time.Second
 		}
-		if wait > *left {
+		if err := c.take(e, wait); err != nil {
 			return nil, nil, err
 		}
-		*left -= wait
 		if c.onRetry != nil {
 			c.onRetry(e, wait)
 		}
@@ -164,6 +197,22 @@ func (c *Client) doRetrying(ctx context.Context, left *time.Duration, method, pa
 			return nil, nil, err
 		}
 	}
+}
+
+// take takes wait from the retry budget, or returns the error of the
+// answer e once the budget cannot cover it: e itself for a client that
+// never retries, else a [*RetryBudgetError].
+func (c *Client) take(e *api.Error, wait time.Duration) error {
+	if c.retryWait == 0 {
+		return e
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if wait > c.retryWait-c.waited {
+		return &RetryBudgetError{Err: e, Wait: wait, Waited: c.waited, Budget: c.retryWait}
+	}
+	c.waited += wait
+	return nil
 }
 
 // retryAfter is the wait a Retry-After header's value v asks for (RFC
@@ -305,8 +354,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 // get is a GET of path, waited out and sent again as [Config.MaxRetryWait]
 // allows while the server answers 429 or 503 ([Client.doRetrying]).
 func (c *Client) get(ctx context.Context, path string, q url.Values, max int64) ([]byte, http.Header, error) {
-	left := c.retryWait
-	return c.doRetrying(ctx, &left, http.MethodGet, path, q, nil, max)
+	return c.doRetrying(ctx, http.MethodGet, path, q, nil, max)
 }
 
 func unwrapURLError(err error) error {
@@ -319,8 +367,9 @@ func unwrapURLError(err error) error {
 // Publish sends envelopes (each one DSSE envelope's JSON) for product
 // (empty: the token's only product) and returns one result per envelope.
 // An answer of 429 or 503 is waited out and the envelopes sent again, as
-// [Config.MaxRetryWait] allows; past it the error is an [*api.Error]
-// wrapping [api.ErrRateLimited] or [api.ErrOverloaded].
+// [Config.MaxRetryWait] allows; past it the error is a
+// [*RetryBudgetError] (errors.Is [api.ErrRateLimited] or
+// [api.ErrOverloaded]).
 func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte) (*api.PublishResponse, error) {
 	var body bytes.Buffer
 	for _, e := range envelopes {
@@ -331,8 +380,7 @@ func (c *Client) Publish(ctx context.Context, product string, envelopes [][]byte
 	if product != "" {
 		q.Set("product", product)
 	}
-	left := c.retryWait
-	data, _, err := c.doRetrying(ctx, &left, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
+	data, _, err := c.doRetrying(ctx, http.MethodPost, "/api/v1/attestations", q, body.Bytes(), maxPublishAnswer(len(envelopes)))
 	if err != nil {
 		return nil, err
 	}
@@ -381,19 +429,12 @@ const pageSize = 100
 // hostile server pages forever or repeats itself otherwise. An error of
 // fn stops the paging and is returned as it is.
 func (c *Client) EachAttestation(ctx context.Context, subject tlog.Hash, fn func(api.Attestation) error) error {
-	left := c.retryWait
-	return c.eachAttestation(ctx, &left, subject, fn)
-}
-
-// eachAttestation is [Client.EachAttestation], its waits taken from the
-// retry budget *left.
-func (c *Client) eachAttestation(ctx context.Context, left *time.Duration, subject tlog.Hash, fn func(api.Attestation) error) error {
 	var after *int64
 	var count int
 	var total int64
 	q := url.Values{"subject": {"sha256:" + hex.EncodeToString(subject[:])}, "limit": {strconv.Itoa(pageSize)}}
 	for {
-		data, _, err := c.doRetrying(ctx, left, http.MethodGet, "/api/v1/attestations", q, nil, c.max)
+		data, _, err := c.get(ctx, "/api/v1/attestations", q, c.max)
 		if err != nil {
 			return err
 		}
@@ -472,15 +513,8 @@ func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 
 // Consistency returns the consistency proof from size from to size to, unverified.
 func (c *Client) Consistency(ctx context.Context, from, to uint64) ([]tlog.Hash, error) {
-	left := c.retryWait
-	return c.consistency(ctx, &left, from, to)
-}
-
-// consistency is [Client.Consistency], its waits taken from the retry
-// budget *left.
-func (c *Client) consistency(ctx context.Context, left *time.Duration, from, to uint64) ([]tlog.Hash, error) {
 	q := url.Values{"from": {strconv.FormatUint(from, 10)}, "to": {strconv.FormatUint(to, 10)}}
-	data, _, err := c.doRetrying(ctx, left, http.MethodGet, "/api/v1/log/proof/consistency", q, nil, 64<<10)
+	data, _, err := c.get(ctx, "/api/v1/log/proof/consistency", q, 64<<10)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"time"
 
 	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/attest"
@@ -37,14 +36,14 @@ type FetchConfig struct {
 // before it is [tlog.ErrRollback], another root for one size
 // [tlog.ErrFork], and a larger one must be proven to extend the one
 // before it by the server's consistency proof ([tlog.CheckExtension]).
-// The pages and the proofs share one retry budget ([Config.MaxRetryWait]).
+// The pages and the proofs wait for a busy server within the client's
+// one retry budget ([Config.MaxRetryWait]).
 // On any error the caller discards what Write took.
 func (c *Client) Fetch(ctx context.Context, cfg FetchConfig) (int, error) {
 	want := digest.Set{digest.SHA256: hex.EncodeToString(cfg.Subject[:])}
 	var tree *tlog.Checkpoint // the largest checkpoint proven so far
 	n := 0
-	left := c.retryWait // one budget for the pages and the proofs
-	err := c.eachAttestation(ctx, &left, cfg.Subject, func(a api.Attestation) error {
+	err := c.EachAttestation(ctx, cfg.Subject, func(a api.Attestation) error {
 		env, malformed, err := attest.ParseEnvelope(a.Envelope)
 		if err != nil || malformed > 0 {
 			return fmt.Errorf("%w: the server's entry %d holds no well-formed envelope", api.ErrServer, a.Index)
@@ -60,7 +59,7 @@ func (c *Client) Fetch(ctx context.Context, cfg FetchConfig) (int, error) {
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", a.Index, err)
 			}
-			if tree, err = c.extend(ctx, &left, tree, &v.Checkpoint.Checkpoint); err != nil {
+			if tree, err = c.extend(ctx, tree, &v.Checkpoint.Checkpoint); err != nil {
 				return fmt.Errorf("entry %d: %w", a.Index, err)
 			}
 		}
@@ -77,7 +76,7 @@ func (c *Client) Fetch(ctx context.Context, cfg FetchConfig) (int, error) {
 // shown to be tree, or an extension of it by the server's consistency
 // proof. A next smaller than tree is a rollback: the server proved its
 // entries against a log that shrank between pages.
-func (c *Client) extend(ctx context.Context, left *time.Duration, tree, next *tlog.Checkpoint) (*tlog.Checkpoint, error) {
+func (c *Client) extend(ctx context.Context, tree, next *tlog.Checkpoint) (*tlog.Checkpoint, error) {
 	switch {
 	case tree == nil:
 		return next, nil
@@ -92,7 +91,7 @@ func (c *Client) extend(ctx context.Context, left *time.Duration, tree, next *tl
 	var proof []tlog.Hash
 	if tree.Size > 0 {
 		var err error
-		if proof, err = c.consistency(ctx, left, tree.Size, next.Size); err != nil {
+		if proof, err = c.Consistency(ctx, tree.Size, next.Size); err != nil {
 			return nil, fmt.Errorf("fetching the consistency proof from %d to %d: %w", tree.Size, next.Size, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -288,4 +289,83 @@ func TestHostileRetryAfter(t *testing.T) {
 			t.Errorf("waits %v and %d requests, want %v and 2", waits, n.Load(), want)
 		}
 	})
+}
+
+// TestRetryBudgetPerClient: the retry budget is the client's, for all its
+// calls, not each call's: a command that makes several calls (a monitor's
+// checkpoint and consistency proof, a fetch's pages and proofs, reads one
+// after the other) waits no more than MaxRetryWait for all of them. Each
+// call used to have a budget of its own, so n calls could wait n times it.
+// Past the budget the error says so, and still is the server's answer.
+func TestRetryBudgetPerClient(t *testing.T) {
+	hash := strings.Repeat("A", 43) + "="
+	var reqs atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if reqs.Add(1)%2 == 1 { // every call is answered busy once, then served
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		switch r.URL.Path {
+		case "/api/v1/log/checkpoint":
+			w.Write([]byte("log.example\n1\n" + hash + "\n"))
+		default:
+			w.Write([]byte(`{"consistencyProof":["` + hash + `"]}`))
+		}
+	}))
+	defer hs.Close()
+	var waited time.Duration
+	c, err := client.New(client.Config{URL: hs.URL, MaxRetryWait: 2 * time.Second, OnRetry: func(_ *api.Error, d time.Duration) { waited += d }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Checkpoint(context.Background()); err != nil {
+		t.Fatalf("Checkpoint = %v", err)
+	}
+	if _, err := c.Consistency(context.Background(), 1, 2); err != nil {
+		t.Fatalf("Consistency = %v", err)
+	}
+	_, err = c.Checkpoint(context.Background())
+	var be *client.RetryBudgetError
+	if !errors.As(err, &be) || !errors.Is(err, client.ErrRetryBudget) || !errors.Is(err, api.ErrOverloaded) {
+		t.Fatalf("a third call after 2s of waits = %v, want a RetryBudgetError wrapping api.ErrOverloaded", err)
+	}
+	if be.Wait != time.Second || be.Waited != 2*time.Second || be.Budget != 2*time.Second {
+		t.Errorf("RetryBudgetError %+v, want a wait of 1s after 2s of 2s", be)
+	}
+	if want := "the server asks for a wait of 1s, and 2s of the 2s in all this client waits for a busy server is spent: try again later"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to say %q", err, want)
+	}
+	if got, want := reqs.Load(), int32(5); waited != 2*time.Second || got != want {
+		t.Errorf("waited %v in all over %d requests, want 2s and %d", waited, got, want)
+	}
+}
+
+// TestRetryBudgetConcurrent: calls of one client made at once share its
+// budget: however many wait together, the waits taken add up to no more
+// than MaxRetryWait.
+func TestRetryBudgetConcurrent(t *testing.T) {
+	hs, _ := busy(t, 1<<30, http.StatusTooManyRequests, "1", http.MethodGet, "")
+	var mu sync.Mutex
+	var waited time.Duration
+	c, err := client.New(client.Config{URL: hs.URL, MaxRetryWait: 3 * time.Second, OnRetry: func(_ *api.Error, d time.Duration) {
+		mu.Lock()
+		waited += d
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := c.Checkpoint(context.Background()); !errors.Is(err, client.ErrRetryBudget) || !errors.Is(err, api.ErrRateLimited) {
+				t.Errorf("Checkpoint = %v, want the budget spent on a rate-limited server", err)
+			}
+		})
+	}
+	wg.Wait()
+	if waited != 3*time.Second {
+		t.Errorf("8 calls at once waited %v in all, want the budget of 3s", waited)
+	}
 }
