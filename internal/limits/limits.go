@@ -37,6 +37,13 @@ const (
 	// in its size (x/mod note allows 100 on notes of a few hundred bytes;
 	// envelopes can be 64 MiB, and real ones carry one to three).
 	Signatures = 16
+	// TokenKeys bounds the public keys one server token may name (consign
+	// admin token create refuses more). A token is one pipeline's or one
+	// team's, with a handful of signing keys (a rotation's overlap, a key
+	// per stage); every publish of the token parses, and may precompute
+	// tables for, all of them. Tokens made with more before the bound
+	// still work.
+	TokenKeys = 64
 	// Subjects bounds the subjects of one statement. Every file of a large build
 	// can be a subject (a container image holds up to a million files), so it
 	// is far larger than sigstore-go's 1024; a statement with more is refused

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,5 +159,64 @@ func TestPacedBodySetsDeadlineOnce(t *testing.T) {
 		if w.set[i].Equal(w.set[i-1]) {
 			t.Fatalf("deadline %d set again unchanged: %v", i, w.set)
 		}
+	}
+}
+
+// The key cache builds a key's table outside its lock, so that requests
+// for other keys go on meanwhile (it was built holding the lock, 96 KiB of
+// multiples per key), and requests for the same new key made at once all
+// get the one verifier the first made: one table for the key, counted
+// once, not one per request held by each principal.
+func TestKeyCacheBuildsTablesOutsideLock(t *testing.T) {
+	var c keyCache
+	cached := newKeyPEM(t)
+	if _, err := c.verifier(cached); err != nil {
+		t.Fatal(err)
+	}
+	pemKey := newKeyPEM(t)
+	const n = 8
+	got := make([]*sign.Verifier, n)
+	var wg sync.WaitGroup
+	var builds atomic.Int32
+	testOnlyBuildingTable = func() {
+		if builds.Add(1) > 1 {
+			return
+		}
+		if !c.mu.TryLock() {
+			t.Error("the key cache's lock is held while a table is built")
+			return
+		}
+		c.mu.Unlock()
+		if _, err := c.verifier(cached); err != nil {
+			t.Error(err)
+		}
+		for i := 1; i < n; i++ { // the same key, asked for while it is made
+			wg.Go(func() {
+				v, err := c.verifier(pemKey)
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = v
+			})
+		}
+		time.Sleep(50 * time.Millisecond) // for them to reach the cache
+	}
+	t.Cleanup(func() { testOnlyBuildingTable = nil })
+	v, err := c.verifier(pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got[0] = v
+	wg.Wait()
+	for i, g := range got {
+		if g != v {
+			t.Errorf("request %d got another verifier than the first", i)
+		}
+	}
+	if v.Precomputed() != v {
+		t.Error("the new key's verifier has no table")
+	}
+	if b, tables, live := builds.Load(), c.tables, c.live.Load(); b != 1 || tables != 2 || live != 2 {
+		t.Errorf("%d tables built for the new key, %d counted, %d alive; want 1, and 2 with the cached key's", b, tables, live)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/consign-dev/consign/internal/api"
+	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
 	"github.com/consign-dev/consign/internal/tlog"
@@ -31,7 +33,8 @@ type TokenConfig struct {
 	// Products the token may publish and read for; at least one.
 	Products []string
 	// Keys are PEM public keys the token may publish signatures of; none
-	// makes a token that can only read.
+	// makes a token that can only read. At most [limits.TokenKeys]
+	// distinct keys.
 	Keys [][]byte
 	// Role is empty, or [store.RoleInspector] for a token that signs in to
 	// the inspection portal: it must expire, and its keys (if any) are the
@@ -44,7 +47,9 @@ type TokenConfig struct {
 
 // CreateToken makes a token, stores its hash in tokens and returns the
 // secret, which is shown once and stored nowhere. The secret is
-// TokenPrefix followed by 32 random bytes in unpadded base64url.
+// TokenPrefix followed by 32 random bytes in unpadded base64url. A
+// config of more than [limits.TokenKeys] distinct keys is refused with an
+// error wrapping [api.ErrBadRequest] that names the bound.
 func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (secret string, t *store.Token, err error) {
 	if len(cfg.Products) == 0 {
 		return "", nil, fmt.Errorf("%w: a token needs at least one product", api.ErrBadRequest)
@@ -78,6 +83,9 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 		if seen[id] {
 			continue
 		}
+		if len(seen) == limits.TokenKeys {
+			return "", nil, fmt.Errorf("%w: a token may name at most %d keys, and %d are given (or more, counted once each): make several tokens, each with the keys of one pipeline or team", api.ErrBadRequest, limits.TokenKeys, countKeys(cfg.Keys))
+		}
 		seen[id] = true
 		pemKey, err := sign.MarshalPublicKey(pub)
 		if err != nil {
@@ -97,6 +105,20 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 		return "", nil, err
 	}
 	return secret, t, nil
+}
+
+// countKeys is how many distinct keys the PEM keys pems name, ignoring
+// any that do not parse.
+func countKeys(pems [][]byte) int {
+	ids := map[string]bool{}
+	for _, k := range pems {
+		if pub, err := sign.ParsePublicKey(k); err == nil {
+			if id, err := sign.KeyID(pub); err == nil {
+				ids[id] = true
+			}
+		}
+	}
+	return len(ids)
 }
 
 // checkRole checks a token's role and expiry: an inspector token has an
@@ -311,56 +333,119 @@ func (c *principalCache) drop(h tlog.Hash) {
 
 // keyCache keeps the verifiers of the PEM public keys tokens name. The
 // first maxKeyTables Ed25519 keys of each generation of the cache (it
-// starts over at 4096 keys) verify from precomputed multiples of the key
-// ([sign.Verifier.Precomputed]: 96 KiB each, 0.35x the CPU per signature,
-// the largest part of a publish's), while fewer than 2·maxKeyTables
-// tables are alive: principals keep the verifiers of their tokens, of
-// as many generations as the principals cached name (a token may name
-// thousands of keys), and a table is counted off only once its verifier
-// is collected, so the tables alive take at most 2·maxKeyTables·96 KiB
-// (24 MiB) however many generations principals span.
+// starts over at keyCacheSize keys) verify from precomputed multiples of
+// the key ([sign.Verifier.Precomputed]: 96 KiB each, 0.35x the CPU per
+// signature, the largest part of a publish's), while fewer than
+// 2·maxKeyTables tables are alive: principals keep the verifiers of their
+// tokens, of as many generations as the principals cached name, and a
+// table is counted off only once its verifier is collected, so the tables
+// alive take at most 2·maxKeyTables·96 KiB (24 MiB) however many
+// generations principals span.
+//
+// A verifier is made, and its table built, outside mu: requests for other
+// keys go on meanwhile. Requests for a key being made wait for that one
+// verifier, so a key has one table, never one per request that asked.
 type keyCache struct {
 	mu     sync.Mutex
 	m      map[string]*sign.Verifier
-	tables int          // made in this generation
-	live   atomic.Int64 // made and not yet collected
+	making map[string]*keyMaking // keys a request is making a verifier of
+	gen    int                   // generation, counted up at each start over
+	tables int                   // made (or being made) in this generation
+	live   atomic.Int64          // made or being made, and not yet collected
 }
 
-const maxKeyTables = 128
+// keyMaking is a verifier one request makes, which others wait for.
+type keyMaking struct {
+	done chan struct{} // closed once v and err are set
+	v    *sign.Verifier
+	err  error
+}
+
+const (
+	maxKeyTables = 128
+	keyCacheSize = 4096
+)
+
+// testOnlyBuildingTable, set by tests only, is called while a request
+// builds a key's table.
+var testOnlyBuildingTable func()
 
 func (c *keyCache) verifier(pemKey string) (*sign.Verifier, error) {
 	c.mu.Lock()
-	v, ok := c.m[pemKey]
-	c.mu.Unlock()
-	if ok {
+	if v, ok := c.m[pemKey]; ok {
+		c.mu.Unlock()
 		return v, nil
 	}
+	if mk, ok := c.making[pemKey]; ok {
+		c.mu.Unlock()
+		<-mk.done
+		return mk.v, mk.err
+	}
+	if c.making == nil {
+		c.making = map[string]*keyMaking{}
+	}
+	mk := &keyMaking{done: make(chan struct{})}
+	c.making[pemKey] = mk
+	c.mu.Unlock()
+
+	mk.v, mk.err = c.make(pemKey)
+	c.mu.Lock()
+	delete(c.making, pemKey)
+	if mk.err == nil {
+		switch {
+		case c.m == nil:
+			c.m = map[string]*sign.Verifier{}
+		case len(c.m) >= keyCacheSize:
+			c.m = map[string]*sign.Verifier{}
+			c.gen++
+			c.tables = 0
+		}
+		c.m[pemKey] = mk.v
+	}
+	c.mu.Unlock()
+	close(mk.done)
+	return mk.v, mk.err
+}
+
+// make makes the verifier of pemKey, with a table if the cache's bounds
+// allow one more: it is reserved under mu, and built outside it.
+func (c *keyCache) make(pemKey string) (*sign.Verifier, error) {
 	pub, err := sign.ParsePublicKey([]byte(pemKey))
 	if err != nil {
 		return nil, err
 	}
-	if v, err = sign.NewVerifier(pub); err != nil {
+	v, err := sign.NewVerifier(pub)
+	if err != nil {
 		return nil, err
 	}
+	if _, ok := pub.(ed25519.PublicKey); !ok {
+		return v, nil
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= 4096 {
-		c.m = map[string]*sign.Verifier{}
-		c.tables = 0
+	gen, reserved := c.gen, c.tables < maxKeyTables && c.live.Load() < 2*maxKeyTables
+	if reserved {
+		c.tables++
+		c.live.Add(1)
 	}
-	if old, ok := c.m[pemKey]; ok {
-		return old, nil // made by another request meanwhile
+	c.mu.Unlock()
+	if !reserved {
+		return v, nil
 	}
-	if c.tables < maxKeyTables && c.live.Load() < 2*maxKeyTables {
-		if p := v.Precomputed(); p != v {
-			v = p
-			c.tables++
-			c.live.Add(1)
-			runtime.AddCleanup(p, func(live *atomic.Int64) { live.Add(-1) }, &c.live)
+	if testOnlyBuildingTable != nil {
+		testOnlyBuildingTable()
+	}
+	p := v.Precomputed()
+	if p == v { // no table here (FIPS 140-3 mode): give the reservation back
+		c.live.Add(-1)
+		c.mu.Lock()
+		if c.gen == gen {
+			c.tables--
 		}
+		c.mu.Unlock()
+		return v, nil
 	}
-	c.m[pemKey] = v
-	return v, nil
+	runtime.AddCleanup(p, func(live *atomic.Int64) { live.Add(-1) }, &c.live)
+	return p, nil
 }
 
 // readScope is the products a read may see: nil for all (open reads), the
