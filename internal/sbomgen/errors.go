@@ -19,6 +19,9 @@ var (
 	// ErrImage is returned when an image reference does not resolve: the
 	// registry is unreachable, refuses the credentials, or has no such image.
 	ErrImage = fmt.Errorf("%w: image not found or not readable", ErrTarget)
+	// ErrNotLayout is returned for an oci-dir: target that is a directory
+	// without the files of an OCI image layout (oci-layout, index.json).
+	ErrNotLayout = fmt.Errorf("%w: not an OCI image layout", ErrTarget)
 	// ErrArchive is returned for an archive that cannot be read safely: it is
 	// corrupt, an entry would land outside the extraction directory, a name
 	// appears twice, or it is over the extraction limits.

@@ -104,7 +104,7 @@ func (r *Result) PackageKeys() []string {
 //
 // Errors wrap [sbomspec.ErrConfig] (see [sbomspec.Config.Validate]),
 // [ErrNoTarget] (no such path), [ErrImage] (an image reference that does
-// not resolve),
+// not resolve), [ErrNotLayout] (an oci-dir: target that is no OCI layout),
 // [ErrArchive] (a corrupt or hostile archive, also [limits.ErrTooLarge]
 // when over a limit), [ErrWorkDir] (a file target that cannot be linked
 // or copied for the scan: see pinDir) or [ErrScan] (cataloguing failed; a

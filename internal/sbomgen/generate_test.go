@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -223,6 +224,7 @@ func TestGenerateBadTargets(t *testing.T) {
 		{"dir:" + corrupt, ErrNoTarget},
 		{"file:" + base, ErrNoTarget},
 		{"oci-dir:" + filepath.Join(base, "missing"), ErrNoTarget},
+		{"oci-dir:" + base, ErrNotLayout},
 		{corrupt, ErrArchive},
 		{corruptTar, ErrArchive},
 		{fakeDocker, ErrArchive},
@@ -272,7 +274,13 @@ func TestGenerateBadTargetMessages(t *testing.T) {
 	}
 	dangling := filepath.Join(base, "dangling")
 	must(t, os.Symlink("gone.tar.gz", dangling))
+	half := filepath.Join(base, "half")
+	writeFiles(t, half, map[string]string{"index.json": `{"schemaVersion": 2, "manifests": []}`})
 	tests := []struct{ target, want string }{
+		// A directory given as oci-dir: that is no layout was "archive
+		// cannot be read safely".
+		{"oci-dir:" + base, "not an OCI image layout: " + strconv.Quote(base) + " has no oci-layout or index.json, which an OCI image layout has: to scan the files of the directory, give it as dir:" + base},
+		{"oci-dir:" + half, strconv.Quote(half) + " has no oci-layout,"},
 		{fifo, "is a named pipe"},
 		{"file:/dev/null", "is a character device"},
 		{dangling, `is a symbolic link to "gone.tar.gz", which does not exist`},

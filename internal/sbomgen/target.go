@@ -95,6 +95,11 @@ func resolveTarget(s string) (target, error) {
 		}
 		if fi.IsDir() {
 			f.Close()
+			if sch == KindOCIDir {
+				if missing := notOCILayout(rest); missing != "" {
+					return target{}, fmt.Errorf("%w: %q has no %s, which an OCI image layout has: to scan the files of the directory, give it as dir:%s", ErrNotLayout, rest, missing, rest)
+				}
+			}
 		} else {
 			t.file = f
 		}
@@ -150,13 +155,18 @@ func notFound(p string, err error) error {
 }
 
 // isOCILayout reports whether dir holds an OCI image layout.
-func isOCILayout(dir string) bool {
+func isOCILayout(dir string) bool { return notOCILayout(dir) == "" }
+
+// notOCILayout names the files of an OCI image layout that dir lacks (or
+// holds as something else than a regular file): "" for none.
+func notOCILayout(dir string) string {
+	var missing []string
 	for _, f := range []string{"oci-layout", "index.json"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || !fi.Mode().IsRegular() {
-			return false
+			missing = append(missing, f)
 		}
 	}
-	return true
+	return strings.Join(missing, " or ")
 }
 
 // sniffFile tells an image tarball (OCI or docker-archive) from another

@@ -35,6 +35,7 @@ var hints = []struct {
 	{sbomgen.ErrTooManySubjects, "a tree with that many files: pass --subject NAME=sha256:HEX, e.g. the digest of its release archive"},
 	{sbomspec.ErrGoModCache, "check --go-mod-cache; 'go env GOMODCACHE' prints the go command's module cache"},
 	{sbomgen.ErrNotFile, "give a regular file, a directory or an archive; to scan what a pipe or device holds, copy it into a file first"},
+	{sbomgen.ErrNotLayout, "oci-dir:DIR takes an OCI image layout directory (oci-layout, index.json, blobs/), as 'skopeo copy IMAGE oci:DIR' writes it; a plain directory is scanned as dir:DIR, or by its path alone"},
 	{sbomgen.ErrNoTarget, "give a directory, a file, an archive, or an image as registry:HOST/REPO:TAG, oci-dir:PATH, oci-archive:PATH or docker-archive:PATH"},
 	{sbomgen.ErrImage, "check the reference, and that the Docker configuration (DOCKER_CONFIG, or 'docker login HOST') holds credentials for the registry"},
 	{sbomgen.ErrArchive, "the archive is corrupt, unsafe (an entry outside it, a name twice) or over consign's extraction limits; check that it is the file you meant"},
