@@ -179,9 +179,9 @@ func TestSBOMCtrlC(t *testing.T) {
 }
 
 // TestSBOMToolDiesWithConsign: consign-sbom does not outlive the consign
-// that runs it, whether consign is killed by SIGKILL or ends by the
-// default action of a second signal (the first it passes on, and
-// consign-sbom run by consign ignores repeats): left running, it would
+// that runs it, whether consign is killed by SIGKILL or ends at a second
+// signal (the first it passes on, and consign-sbom run by consign ignores
+// repeats; at the second consign kills it): left running, it would
 // write its SBOMs after the shell had moved on. The consign-sbom here is a
 // script that says its pid and each SIGTERM it gets, and ignores them; it
 // holds consign's standard output, which therefore ends when it does.
@@ -235,8 +235,7 @@ func TestSBOMToolDiesWithConsign(t *testing.T) {
 				if !out.Scan() || out.Text() != "TERM" {
 					t.Fatalf("consign-sbom got %q (%v), want consign's SIGTERM passed on", out.Text(), out.Err())
 				}
-				// consign's default action comes back a little after the
-				// first signal: repeat until one ends it.
+				// Repeat until one ends it (the second one consign gets).
 				exited := make(chan struct{})
 				go func() {
 					for {
@@ -334,6 +333,83 @@ func TestSBOMToolUnusable(t *testing.T) {
 		want := "consign: error: cannot run consign-sbom: " + tool + " is not an executable file (" + tt.mode + "), and there is none on PATH\n"
 		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("consign sbom, consign-sbom %s: exit %d, stdout %q, stderr %q; want 1, nothing, %q", tt.name, code, stdout, stderr, want)
+		}
+	}
+}
+
+// TestSBOMSecondCtrlCLeavesNoPin: a second Ctrl-C while consign-sbom scans
+// a file stops it at once, and the private directory the file was pinned
+// in beside it (.consign-sbom-*) goes with it: consign removes what
+// consign-sbom said it made and had not removed. It used to stay beside
+// the target, holding a hard link to it (or a copy), once the second
+// signal's default action had ended consign and the kernel killed
+// consign-sbom with it. The target is a large sparse tar, which
+// consign-sbom hashes before it looks at its context again.
+func TestSBOMSecondCtrlCLeavesNoPin(t *testing.T) {
+	t.Parallel()
+	consign, err := exec.LookPath("consign") // as testscript.Main installs it, consign-sbom beside it
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, work, tmp := t.TempDir(), t.TempDir(), t.TempDir()
+	target := filepath.Join(dir, "big.tar")
+	f, err := os.Create(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil { // sparse: no disk spent
+		t.Fatal(err)
+	}
+	f.Close()
+	cmd := exec.Command(consign, "sbom", target, "-o", "cyclonedx-json=out.json")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "HOME="+work, "TMPDIR="+tmp)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell starts one
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.AfterFunc(60*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	defer killed.Stop()
+	pinned := func() []string {
+		var pins []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".consign-sbom-") {
+				pins = append(pins, e.Name())
+			}
+		}
+		return pins
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(pinned()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no .consign-sbom-* beside the target 30s after the start; stderr:\n%s", stderr.String())
+		}
+	}
+	for range 2 { // Ctrl-C, and again
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	err = cmd.Wait()
+	if !killed.Stop() {
+		t.Fatal("consign sbom was still running 60s after it started")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("consign sbom after two Ctrl-C: %v, want exit status 130; stderr:\n%s", err, stderr.String())
+	}
+	if want := "consign: error: interrupted by SIGINT, and again by SIGINT: consign-sbom was stopped at once\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr %q, want it to end with %q", stderr.String(), want)
+	}
+	if pins := pinned(); len(pins) != 0 {
+		t.Errorf("%s holds %v after the run, want only the target", dir, pins)
+	}
+	for _, d := range []string{work, tmp} {
+		if entries, err := os.ReadDir(d); err != nil || len(entries) != 0 {
+			t.Errorf("%s holds %v (%v), want nothing", d, entries, err)
 		}
 	}
 }

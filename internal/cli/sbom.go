@@ -104,6 +104,7 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 			if stderrIsTerminal(deps) {
 				req.Progress = (&progressLine{w: deps.Stderr}).update
 			}
+			req.WorkDir = announceWorkDirs(deps)
 			made, err := deps.SBOM.Make(cmd.Context(), req)
 			if err != nil {
 				return err

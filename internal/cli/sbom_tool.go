@@ -1,14 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // sbomTool is the program that makes SBOMs for the consign binary: the
@@ -22,6 +28,12 @@ const sbomTool = "consign-sbom"
 // another (see [checkSBOMTool]): its flags, formats and outputs are those
 // of its own version, and consign's help promised this one's.
 const sbomToolEnv = "CONSIGN_SBOM_FOR"
+
+// sbomWorkEnv names the descriptor on which the consign-sbom consign runs
+// tells it of the directories its scan makes and removes
+// ([sbomspec.Config.WorkDir]): once consign-sbom has ended, however it
+// ended (a second Ctrl-C stops it at once), consign removes those left.
+const sbomWorkEnv = "CONSIGN_SBOM_WORK_FD"
 
 // errSBOMTool is the root of the errors about finding or running consign-sbom.
 var errSBOMTool = errors.New("cannot run " + sbomTool)
@@ -44,7 +56,11 @@ func (e *toolExit) Error() string {
 // runSBOMTool runs consign-sbom with consign's own arguments, standard
 // input, output and error, and returns its exit status as a *[toolExit].
 // A SIGINT or SIGTERM that reaches consign is passed on to it, and its
-// exit status (130, 143: it wrote nothing) is consign's.
+// exit status (130, 143: it wrote nothing) is consign's. A second one
+// stops it at once (SIGKILL), and consign ends with 128 plus the first.
+// Either way, the directories consign-sbom said it made for its scan
+// (see [sbomWorkEnv]) and did not remove are removed once it has ended:
+// a pin of a file target beside it, an archive's extraction.
 func runSBOMTool(ctx context.Context, deps *Deps) error {
 	if err := notCancelled(ctx); err != nil {
 		return err
@@ -62,30 +78,61 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 	if err != nil {
 		return err
 	}
+	work, err := newWorkDirs()
+	if err != nil {
+		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
+	}
+	defer work.remove()
 	c := exec.Command(path, deps.args...)
 	c.Stdin, c.Stdout, c.Stderr = deps.Stdin, deps.Stdout, deps.Stderr
-	c.Env = append(os.Environ(), sbomToolEnv+"="+readBuildInfo().String())
+	c.Env = append(os.Environ(), sbomToolEnv+"="+readBuildInfo().String(), sbomWorkEnv+"=3")
+	c.ExtraFiles = []*os.File{work.w} // descriptor 3
 	c.SysProcAttr = toolProcAttr()
+	// Signals reach consign here, not its default action, also after the
+	// first, which [withSignals] stops listening for: a second one stops
+	// consign-sbom, and consign removes what it left before it ends.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	// The parent-death signal of toolProcAttr comes when the thread that
 	// started the child ends, not the process: keep that thread, which
 	// the runtime ends only under a goroutine that locked it, until Wait.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := c.Start(); err != nil {
+	err = c.Start()
+	work.started()
+	if err != nil {
 		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		sig := syscall.SIGTERM
-		var ie *interruptError
-		if errors.As(context.Cause(ctx), &ie) {
-			sig = ie.sig
+	cancelled, signals := ctx.Done(), 0
+	var first, stopped syscall.Signal // the first signal; the one that stopped consign-sbom
+	for waiting := true; waiting; {
+		select {
+		case err = <-done:
+			waiting = false
+		case <-cancelled:
+			cancelled = nil
+			sig := syscall.SIGTERM
+			var ie *interruptError
+			if errors.As(context.Cause(ctx), &ie) {
+				sig = ie.sig
+			}
+			c.Process.Signal(sig) // an error here is a process already gone
+		case s := <-sigs:
+			sig, _ := s.(syscall.Signal)
+			if signals++; signals == 1 {
+				first = sig
+			} else if stopped == 0 {
+				c.Process.Kill() // the user insisting
+				stopped = sig
+			}
 		}
-		c.Process.Signal(sig) // an error here is a process already gone
-		err = <-done
+	}
+	if stopped != 0 {
+		return &toolExit{code: 128 + int(first),
+			err: fmt.Errorf("interrupted by %s, and again by %s: %s was stopped at once", signalName(first), signalName(stopped), sbomTool)}
 	}
 	var ee *exec.ExitError
 	switch {
@@ -177,4 +224,96 @@ func checkSBOMTool(deps *Deps) error {
 			Hint: "install both from one version: go install github.com/consign-dev/consign/cmd/...@VERSION, or go install ./cmd/... in a checkout"}
 	}
 	return nil
+}
+
+// workDirs are the directories the consign-sbom consign runs said it made
+// for its scan and has not removed yet: it writes a line for each on
+// descriptor 3 (w in consign), "+" and the quoted path once made, "-" and
+// the path once removed ([announceWorkDirs]).
+type workDirs struct {
+	r, w *os.File
+	done chan struct{} // closed once r is read to its end
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+func newWorkDirs() (*workDirs, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	wd := &workDirs{r: r, w: w, done: make(chan struct{}), dirs: map[string]bool{}}
+	go wd.read()
+	return wd, nil
+}
+
+// started closes consign's copy of the write end, once consign-sbom has
+// its own (or failed to start): r ends when consign-sbom does.
+func (wd *workDirs) started() { wd.w.Close() }
+
+func (wd *workDirs) read() {
+	defer close(wd.done)
+	sc := bufio.NewScanner(wd.r)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		dir, err := strconv.Unquote(line[1:])
+		// Only what a scan makes, by its names: never anything else a
+		// broken consign-sbom might name.
+		base := filepath.Base(dir)
+		if err != nil || !filepath.IsAbs(dir) || !strings.HasPrefix(strings.TrimPrefix(base, "."), "consign-sbom-") {
+			continue
+		}
+		wd.mu.Lock()
+		switch line[0] {
+		case '+':
+			wd.dirs[dir] = true
+		case '-':
+			delete(wd.dirs, dir)
+		}
+		wd.mu.Unlock()
+	}
+}
+
+// remove removes the directories consign-sbom made and did not remove,
+// once it has ended: what it wrote before is read first (for at most a
+// few seconds: a process it started may hold the pipe's write end).
+func (wd *workDirs) remove() {
+	select {
+	case <-wd.done:
+	case <-time.After(3 * time.Second):
+	}
+	wd.r.Close()
+	wd.mu.Lock()
+	defer wd.mu.Unlock()
+	for dir := range wd.dirs {
+		os.RemoveAll(dir)
+	}
+}
+
+// announceWorkDirs is consign-sbom's side of [sbomWorkEnv]: a
+// [sbomspec.Config.WorkDir] that tells the consign that runs it of each
+// directory its scan makes and removes; nil when no consign runs it.
+func announceWorkDirs(deps *Deps) func(dir string, made bool) {
+	if deps.SBOM == nil || deps.getenv(sbomToolEnv) == "" {
+		return nil
+	}
+	fd, err := strconv.Atoi(deps.getenv(sbomWorkEnv))
+	if err != nil || fd < 3 {
+		return nil
+	}
+	closeOnExec(fd) // not for the programs the scan runs (go list)
+	f := os.NewFile(uintptr(fd), "consign's work directories")
+	var mu sync.Mutex
+	return func(dir string, made bool) {
+		op := "-"
+		if made {
+			op = "+"
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		f.WriteString(op + strconv.Quote(dir) + "\n") // consign gone: nobody to tell
+	}
 }

@@ -129,7 +129,7 @@ func Generate(ctx context.Context, cfg sbomspec.Config) (res *Result, err error)
 		if err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(dir)
+		defer workDir(cfg, dir)()
 		if err := pinTarget(ctx, &t, dir); err != nil {
 			return nil, err
 		}
@@ -204,7 +204,7 @@ func Generate(ctx context.Context, cfg sbomspec.Config) (res *Result, err error)
 		if err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(tmp)
+		defer workDir(cfg, tmp)()
 		lim := archiveLimits{bytes: cmpOr(cfg.MaxArchiveBytes, limits.ArchiveBytes), entries: cmpOr(cfg.MaxArchiveEntries, limits.ArchiveEntries)}
 		if _, err := extractArchive(ctx, t.readPath(), tmp, lim); err != nil {
 			return nil, err
@@ -635,4 +635,22 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// workDir tells cfg.WorkDir that the scan made the directory dir, and
+// returns what removes it and tells that.
+func workDir(cfg sbomspec.Config, dir string) (remove func()) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	if cfg.WorkDir != nil {
+		cfg.WorkDir(abs, true)
+	}
+	return func() {
+		os.RemoveAll(dir)
+		if cfg.WorkDir != nil {
+			cfg.WorkDir(abs, false)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -316,5 +317,46 @@ func TestGenerateSymlinkLoops(t *testing.T) {
 	}
 	if m := missingKeys(res.PackageKeys(), fixtureDirPackages); len(m) > 0 {
 		t.Errorf("packages %q missing from %q", m, res.PackageKeys())
+	}
+}
+
+// TestGenerateTellsWorkDirs: Config.WorkDir hears of every directory the
+// scan makes for itself, by its absolute path, when it is made and once
+// it is removed: here the pin of an archive target beside it and the
+// archive's extraction. consign removes those a killed consign-sbom
+// made and did not remove by what it heard.
+func TestGenerateTellsWorkDirs(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	archive := filepath.Join(base, "app.tar")
+	must(t, os.WriteFile(archive, tarBytes(t, map[string]string{"go.mod": "module example.com/app\n\ngo 1.22\n"}), 0o644))
+	var mu sync.Mutex
+	var events []string
+	made := map[string]bool{}
+	_, err := Generate(context.Background(), sbomspec.Config{Target: archive, WorkDir: func(dir string, m bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !filepath.IsAbs(dir) {
+			t.Errorf("WorkDir(%q): not an absolute path", dir)
+		}
+		if fi, err := os.Stat(dir); m && (err != nil || !fi.IsDir()) {
+			t.Errorf("WorkDir(%q, made): %v, want the directory there", dir, err)
+		}
+		if _, err := os.Stat(dir); !m && !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("WorkDir(%q, removed): %v, want it gone", dir, err)
+		}
+		if m {
+			made[dir] = true
+			events = append(events, "+"+filepath.Base(filepath.Dir(dir)))
+		} else {
+			delete(made, dir)
+			events = append(events, "-")
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 4 || events[0] != "+"+filepath.Base(base) || len(made) != 0 {
+		t.Errorf("WorkDir heard %v, %d left; want the pin beside the archive and the extraction, each made then removed", events, len(made))
 	}
 }

@@ -70,6 +70,15 @@ type Config struct {
 	Subjects bool
 	// Progress, if set, is called while the scan runs (see [Progress]).
 	Progress func(Progress)
+	// WorkDir, if set, is told of each directory the scan makes for its
+	// own use (the private directory a file target is pinned in, an
+	// archive's extraction): with made true as soon as it is made, before
+	// anything is put in it, and with made false once the scan has
+	// removed it. The scan removes them whatever happens, unless its
+	// process is killed: a caller that outlives it (consign, whose
+	// consign-sbom a second Ctrl-C stops at once) removes those it was
+	// told of and not told removed. dir is an absolute path.
+	WorkDir func(dir string, made bool)
 	// MaxArchiveBytes and MaxArchiveEntries bound the extraction of an
 	// archive target; 0 means limits.ArchiveBytes, limits.ArchiveEntries.
 	MaxArchiveBytes   int64
