@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"go/build"
 	"io"
 	"os"
@@ -345,8 +346,21 @@ func TestSBOMToolUnusable(t *testing.T) {
 // signal's default action had ended consign and the kernel killed
 // consign-sbom with it. The target is a large sparse tar, which
 // consign-sbom hashes before it looks at its context again.
+//
+// Started with SIGINT ignored (in the background of a non-interactive
+// shell), consign keeps its handler after the first signal and used to
+// end at the second with os.Exit: the pin stayed there too.
 func TestSBOMSecondCtrlCLeavesNoPin(t *testing.T) {
 	t.Parallel()
+	for _, ignored := range []bool{false, true} {
+		t.Run(fmt.Sprintf("SIGINT ignored at start %v", ignored), func(t *testing.T) {
+			t.Parallel()
+			secondCtrlC(t, ignored)
+		})
+	}
+}
+
+func secondCtrlC(t *testing.T, ignored bool) {
 	consign, err := exec.LookPath("consign") // as testscript.Main installs it, consign-sbom beside it
 	if err != nil {
 		t.Fatal(err)
@@ -362,6 +376,9 @@ func TestSBOMSecondCtrlCLeavesNoPin(t *testing.T) {
 	}
 	f.Close()
 	cmd := exec.Command(consign, "sbom", target, "-o", "cyclonedx-json=out.json")
+	if ignored {
+		cmd = exec.Command("/bin/sh", "-c", `trap "" INT; exec "$0" "$@"`, consign, "sbom", target, "-o", "cyclonedx-json=out.json")
+	}
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "HOME="+work, "TMPDIR="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a job of its own, as a shell starts one

@@ -82,7 +82,6 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 	if err != nil {
 		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
 	}
-	defer work.remove()
 	c := exec.Command(path, deps.args...)
 	c.Stdin, c.Stdout, c.Stderr = deps.Stdin, deps.Stdout, deps.Stderr
 	c.Env = append(os.Environ(), sbomToolEnv+"="+readBuildInfo().String(), sbomWorkEnv+"=3")
@@ -91,9 +90,11 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 	// Signals reach consign here, not its default action, also after the
 	// first, which [withSignals] stops listening for: a second one stops
 	// consign-sbom, and consign removes what it left before it ends.
+	defer handleRepeats(ctx)()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	defer work.remove() // before signal.Stop: while signals still reach consign here
 	// The parent-death signal of toolProcAttr comes when the thread that
 	// started the child ends, not the process: keep that thread, which
 	// the runtime ends only under a goroutine that locked it, until Wait.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -40,12 +41,15 @@ func signalName(s syscall.Signal) string {
 // A process that a non-interactive shell starts in the background starts
 // with SIGINT ignored, and giving SIGINT back the disposition it started
 // with (signal.Stop) would lose the second: there the handler stays, and
-// the second signal ends consign with 128 plus the first's number. (Go's
+// the second signal ends consign with 128 plus the first's number, unless
+// a caller handles it ([handleRepeats]). (Go's
 // signal.Notify takes SIGINT even when it was ignored at start; a signal
 // that comes before Notify, while the packages initialise, is discarded
 // by the kernel.)
 func withSignals(ctx context.Context, ignoreRepeats bool) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
+	var elsewhere atomic.Int32 // see handleRepeats
+	ctx = context.WithValue(ctx, repeatsKey{}, &elsewhere)
 	keep := !ignoreRepeats && signal.Ignored(os.Interrupt)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -72,12 +76,18 @@ func withSignals(ctx context.Context, ignoreRepeats bool) (context.Context, func
 		if !keep {
 			return
 		}
-		select {
-		case <-ch:
-			// The user insisting: as the default action would, this
-			// ends the process now, whatever the work in progress.
-			os.Exit(128 + int(first))
-		case <-done:
+		for {
+			select {
+			case <-ch:
+				if elsewhere.Load() > 0 {
+					continue // see handleRepeats
+				}
+				// The user insisting: as the default action would, this
+				// ends the process now, whatever the work in progress.
+				os.Exit(128 + int(first))
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {
@@ -85,6 +95,25 @@ func withSignals(ctx context.Context, ignoreRepeats bool) (context.Context, func
 		close(done)
 		cancel(nil)
 	}
+}
+
+// repeatsKey is the context key of [withSignals]'s count of the calls
+// of handleRepeats in progress.
+type repeatsKey struct{}
+
+// handleRepeats tells [withSignals] of ctx that the caller handles a
+// signal after the first itself (consign running consign-sbom: it stops
+// it, and removes what it left), until the returned func is called: the
+// second signal does not end consign meanwhile where withSignals would
+// (a process started with SIGINT ignored). Elsewhere the caller's own
+// signal.Notify is what keeps the default action away.
+func handleRepeats(ctx context.Context) (done func()) {
+	n, ok := ctx.Value(repeatsKey{}).(*atomic.Int32)
+	if !ok {
+		return func() {}
+	}
+	n.Add(1)
+	return func() { n.Add(-1) }
 }
 
 // interruptedCode is the exit code of a run whose context a signal
