@@ -48,6 +48,12 @@ func installAs(t *testing.T, path string) {
 // handshake inherited, and returns its exit code, stdout and stderr.
 func runIn(t *testing.T, dir, path, bin string, args ...string) (int, string, string) {
 	t.Helper()
+	return runInEnv(t, dir, path, nil, bin, args...)
+}
+
+// runInEnv is runIn with env added to the environment.
+func runInEnv(t *testing.T, dir, path string, env []string, bin string, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
@@ -56,6 +62,7 @@ func runIn(t *testing.T, dir, path, bin string, args ...string) (int, string, st
 		}
 	}
 	cmd.Env = append(cmd.Env, "PATH="+path, "HOME="+dir)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -289,7 +296,8 @@ func TestSBOMToolKilled(t *testing.T) {
 // TestSBOMToolRelativePath: a consign-sbom that PATH finds only through a
 // relative entry ("." or an empty one) is not run, being whatever the
 // current directory holds, and the error says so rather than that there is
-// none on PATH.
+// none on PATH; also where GODEBUG=execerrdot=0 has exec.LookPath answer
+// with the relative name instead of refusing it.
 func TestSBOMToolRelativePath(t *testing.T) {
 	t.Parallel()
 	bin, work := t.TempDir(), t.TempDir()
@@ -298,14 +306,16 @@ func TestSBOMToolRelativePath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "consign-sbom"), []byte("#!/bin/sh\ntouch ran\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{".:/usr/bin:/bin", "/usr/bin::/bin"} {
-		code, stdout, stderr := runIn(t, work, path, consign, "sbom", ".")
-		want := "consign: error: cannot run consign-sbom: PATH finds consign-sbom as \"consign-sbom\", by a relative entry (such as \".\"), which consign does not run\n"
-		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
-			t.Errorf("consign sbom, PATH %q: exit %d, stdout %q, stderr %q; want 1, nothing, %q", path, code, stdout, stderr, want)
-		}
-		if _, err := os.Stat(filepath.Join(work, "ran")); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("PATH %q: the consign-sbom of the current directory ran", path)
+	for _, env := range [][]string{nil, {"GODEBUG=execerrdot=0"}} {
+		for _, path := range []string{".:/usr/bin:/bin", "/usr/bin::/bin"} {
+			code, stdout, stderr := runInEnv(t, work, path, env, consign, "sbom", ".")
+			want := "consign: error: cannot run consign-sbom: PATH finds consign-sbom as \"consign-sbom\", by a relative entry (such as \".\"), which consign does not run\n"
+			if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+				t.Errorf("consign sbom, PATH %q, env %q: exit %d, stdout %q, stderr %q; want 1, nothing, %q", path, env, code, stdout, stderr, want)
+			}
+			if _, err := os.Stat(filepath.Join(work, "ran")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("PATH %q, env %q: the consign-sbom of the current directory ran", path, env)
+			}
 		}
 	}
 }

@@ -172,10 +172,13 @@ func findSBOMTool() (string, error) {
 		}
 	}
 	p, err := exec.LookPath(sbomTool)
-	if err == nil {
+	if err == nil && filepath.IsAbs(p) {
 		return p, nil
 	}
-	if errors.Is(err, exec.ErrDot) {
+	// LookPath refuses a relative entry with ErrDot, unless GODEBUG has
+	// execerrdot=0 (set for some other program's sake): then it answers
+	// with the relative name, which is refused all the same.
+	if err == nil || errors.Is(err, exec.ErrDot) {
 		// Found by a relative PATH entry ("." or an empty one): run
 		// from wherever the shell happens to be, it is refused.
 		return "", &Error{Code: ExitError,
