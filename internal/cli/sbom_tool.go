@@ -143,6 +143,12 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 		return fmt.Errorf("%w %s: %w", errSBOMTool, path, err)
 	}
 	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		if ws.Signal() == syscall.SIGPIPE && ctx.Err() == nil {
+			// Its output's reader went away ('consign sbom . | head'):
+			// consign, writing the SBOM itself, would have ended as
+			// quietly, of the same signal, as every other command does.
+			return &toolExit{code: 128 + int(syscall.SIGPIPE)}
+		}
 		// A signal passed on before its handler was in place, or anyone's.
 		err := fmt.Errorf("%s was killed by %s", sbomTool, signalName(ws.Signal()))
 		if ctx.Err() != nil {
