@@ -447,3 +447,38 @@ func secondCtrlC(t *testing.T, ignored bool) {
 		}
 	}
 }
+
+// TestSBOMToolHintQuoted: the command the hint suggests for installing
+// consign-sbom next to consign names consign's directory as one word of a
+// shell, whatever its name holds: run by sh, it builds into that directory
+// and runs nothing its name spells.
+func TestSBOMToolHintQuoted(t *testing.T) {
+	t.Parallel()
+	bin, work := filepath.Join(t.TempDir(), "my $(touch pwned) 'bin'"), t.TempDir()
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	installAs(t, filepath.Join(bin, "consign"))
+	code, _, stderr := runIn(t, work, "/usr/bin:/bin", filepath.Join(bin, "consign"), "sbom", ".")
+	const from, to = "consign: hint: build it from the checkout consign was built from: ", " (or go install"
+	_, hint, ok := strings.Cut(stderr, from)
+	if ok {
+		hint, _, ok = strings.Cut(hint, to)
+	}
+	if code != 1 || !ok {
+		t.Fatalf("consign sbom without consign-sbom: exit %d, stderr %q; want 1 and a hint %q...%q", code, stderr, from, to)
+	}
+	// sh runs the command with a go that prints its arguments.
+	cmd := exec.Command("sh", "-c", `go() { printf '%s\n' "$@"; }; `+hint)
+	cmd.Dir = work
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", hint, err)
+	}
+	if got, want := string(out), "build\n-o\n"+bin+"\n./cmd/consign-sbom\n"; got != want {
+		t.Errorf("sh ran the hint %q with the arguments %q, want %q", hint, got, want)
+	}
+	if _, err := os.Stat(filepath.Join(work, "pwned")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("sh running the hint %q ran the command in the directory's name", hint)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/consign-dev/consign/internal/shell"
 )
 
 // sbomTool is the program that makes SBOMs for the consign binary: the
@@ -206,10 +208,13 @@ func findSBOMTool() (string, error) {
 }
 
 // installHint says how to install consign-sbom of consign's own version
-// into dir.
+// into dir, quoted for a shell: a directory named with a space, or with
+// "$(...)", is one word of the command, not several or a command of its own.
 func installHint(dir string) string {
 	if dir == "" {
 		dir = "DIR"
+	} else {
+		dir = shell.Quote(dir)
 	}
 	v := Version()
 	if v == "devel" {
