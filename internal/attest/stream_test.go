@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -175,6 +176,32 @@ func TestEnvelopeSinkPastBound(t *testing.T) {
 		if allocs > 60 {
 			t.Errorf("bound %d: %.0f allocations reading a line of %d bytes in %d-byte writes, want a few", bound, allocs, len(line), chunks[0])
 		}
+	}
+}
+
+// A file of many envelope lines a little longer than jsonl's buffer (a
+// chain's links of a thousand files) is read in about its own bytes: the
+// sink's bound is the rest of the file, not the line, and its buffer's
+// first step was a fixed MiB a line, 11 times the file's 9.5 MB in all.
+func TestStreamDocumentsShortLongLines(t *testing.T) {
+	payload := bytes.Repeat([]byte("statement\xff\xfe\x00"), 6<<10) // 72 KiB
+	line := `{"payloadType":"application/vnd.in-toto+json","payload":"` + base64.StdEncoding.EncodeToString(payload) +
+		`","signatures":[{"keyid":"k","sig":"AAAA"}]}` + "\n"
+	file := []byte(strings.Repeat(line, 100))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	docs, err := jsonl.StreamDocuments(context.Background(), bytes.NewReader(file), "f", jsonl.Limits{}, &attest.EnvelopeSink{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		if el, ok := d.Streamed.(*attest.EnvelopeLine); !ok || !bytes.Equal(el.Envelope.Payload, payload) {
+			t.Fatalf("line %d of %d was not streamed as it is", i+1, len(docs))
+		}
+	}
+	if got, most := after.TotalAlloc-before.TotalAlloc, 2*uint64(len(file)); len(docs) != 100 || got > most {
+		t.Errorf("reading %d lines, %d bytes, allocated %d bytes; want 100 lines and at most %d (twice the file)", len(docs), len(file), got, most)
 	}
 }
 

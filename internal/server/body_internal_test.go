@@ -167,3 +167,21 @@ func TestReadEnvelopesChargesLongLineBuffer(t *testing.T) {
 		})
 	}
 }
+
+// A body of many envelope lines a little over the line reader's buffer
+// (each streamed) allocates about its own bytes, of known length or not:
+// each line's buffer, sized from the rest of the body, started at a fixed
+// MiB, and 300 lines of 95 KB allocated 14 times the 29 MB charged.
+func TestReadEnvelopesManyShortLongLines(t *testing.T) {
+	_, _, line := signedLine(t, 70<<10)
+	body := bytes.Repeat(append(line, '\n'), 300)
+	for _, declared := range []int64{int64(len(body)), -1} {
+		rd := readBody(t, Limits{Rate: -1, MaxBody: 64 << 20}, body, declared)
+		if len(rd.lines) != 300 || rd.lines[0].streamed == nil {
+			t.Fatalf("declared %d: %d lines read, the first streamed %v; want 300, streamed", declared, len(rd.lines), len(rd.lines) > 0 && rd.lines[0].streamed != nil)
+		}
+		if most := 2 * uint64(rd.held); rd.alloc > most {
+			t.Errorf("declared %d: reading %d bytes allocated %d, want at most %d (twice the bytes charged)", declared, len(body), rd.alloc, most)
+		}
+	}
+}
