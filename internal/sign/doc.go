@@ -19,7 +19,8 @@
 // in-toto expect); a verifier also accepts Ed25519ph, which cosign uses for
 // blobs. RSA keys of at least 2048 bits with e = 65537 verify PKCS #1 v1.5 and
 // PSS over SHA-256. Anything else (RSA under 2048 bits, small exponents, P-224,
-// secp256k1, DSA, a malformed Ed25519 key) is refused with [ErrUnsupportedKey]
+// secp256k1, DSA, a malformed Ed25519 key, or one of small order, under
+// which one signature verifies every message) is refused with [ErrUnsupportedKey]
 // (security case 62 in docs/security.md).
 //
 // # Key ids

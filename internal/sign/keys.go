@@ -18,6 +18,8 @@ import (
 	"encoding/pem"
 	"fmt"
 
+	"filippo.io/edwards25519"
+
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 )
 
@@ -319,6 +321,9 @@ func CheckPublicKey(pub crypto.PublicKey) error {
 		if len(k) != ed25519.PublicKeySize {
 			return fmt.Errorf("%w: Ed25519 key of %d bytes", ErrUnsupportedKey, len(k))
 		}
+		if smallOrder(k) {
+			return fmt.Errorf("%w: Ed25519 key %x is a point of small order, under which anyone can make signatures that verify", ErrUnsupportedKey, []byte(k))
+		}
 		return nil
 	case *rsa.PublicKey:
 		if k.N.BitLen() < 2048 {
@@ -333,6 +338,19 @@ func CheckPublicKey(pub crypto.PublicKey) error {
 	default:
 		return fmt.Errorf("%w: %T", ErrUnsupportedKey, pub)
 	}
+}
+
+// smallOrder reports whether the Ed25519 public key k is a point of small
+// order (the identity among them): [8]A is the identity, so R = [S]B −
+// [k]A holds for some R whatever the message, and one signature, R the
+// identity and S zero, passes ed25519.Verify for every message. A key
+// that is no point verifies nothing and is not one.
+func smallOrder(k ed25519.PublicKey) bool {
+	p, err := new(edwards25519.Point).SetBytes(k)
+	if err != nil {
+		return false
+	}
+	return new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1
 }
 
 func curveName(c elliptic.Curve) string {
