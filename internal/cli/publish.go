@@ -109,13 +109,8 @@ process lists). --product is needed only when the token is for several products.
 			if serverURL == "" {
 				return usagef("--server is required: the server's URL")
 			}
-			receiptsOf := map[string]string{}
-			for _, f := range files {
-				r := receipt.PathFor(f)
-				if other, ok := receiptsOf[r]; ok && filepath.Clean(other) != filepath.Clean(f) {
-					return withHint(usagef("%s and %s would both keep their receipts in %s", other, f, r), "rename one of them: the receipts of NAME.intoto.jsonl and NAME.jsonl are both NAME.receipts.jsonl")
-				}
-				receiptsOf[r] = f
+			if err := checkReceiptPaths(files); err != nil {
+				return err
 			}
 			tok := tokenFrom(deps, token)
 			if tok == "" {
@@ -165,6 +160,37 @@ func printPublished(w, stderr io.Writer, output string, all []*published) error 
 			verified = "not verified: pass --log-key to check them"
 		}
 		fmt.Fprintf(w, "wrote %s (%d receipt(s), %s)\n", p.Receipts, len(p.Entries), verified)
+	}
+	return nil
+}
+
+// checkReceiptPaths refuses files of which two would keep their receipts
+// in one file (NAME.intoto.jsonl and NAME.jsonl), or one would write its
+// receipts over another it publishes (NAME.jsonl and NAME.receipts.jsonl),
+// however their paths are spelt (f.jsonl, ./f.jsonl, DIR/../f.jsonl, from
+// the root): each receipts file is written whole, over what was there.
+func checkReceiptPaths(files []string) error {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return filepath.Clean(p)
+	}
+	inputs := map[string]string{}
+	for _, f := range files {
+		inputs[abs(f)] = f
+	}
+	receiptsOf := map[string]string{}
+	for _, f := range files {
+		r := receipt.PathFor(f)
+		if in, ok := inputs[abs(r)]; ok {
+			return withHint(usagef("%s would keep its receipts in %s, which is a file it publishes too", f, in),
+				"rename "+in+": receipts are written over whatever the file held")
+		}
+		if other, ok := receiptsOf[abs(r)]; ok && abs(other) != abs(f) {
+			return withHint(usagef("%s and %s would both keep their receipts in %s", other, f, r), "rename one of them: the receipts of NAME.intoto.jsonl and NAME.jsonl are both NAME.receipts.jsonl")
+		}
+		receiptsOf[abs(r)] = f
 	}
 	return nil
 }
