@@ -76,6 +76,12 @@ func hasLegacyLinks(items []*item) bool {
 func (ix *keyIndex) signedBy(m *sign.Message, hints []string, sigs [][]byte, first *sign.Verifier, prefer func() []*sign.Verifier) []string {
 	found := map[string]bool{}
 	tried := map[*sign.Verifier]bool{}
+	// The preferred keys are guessed once for all the signatures: the
+	// guess scans the payload (up to limits.Envelope), and an envelope
+	// of limits.Signatures signatures with no usable hint had it scanned
+	// once a signature.
+	var preferred []*sign.Verifier
+	guessed := false
 	try := func(v *sign.Verifier, sig []byte) bool {
 		if found[v.KeyID()] || tried[v] {
 			return false
@@ -102,7 +108,10 @@ func (ix *keyIndex) signedBy(m *sign.Message, hints []string, sigs [][]byte, fir
 		}
 		ok := false
 		if prefer != nil {
-			for _, v := range prefer() {
+			if !guessed {
+				preferred, guessed = prefer(), true
+			}
+			for _, v := range preferred {
 				if ok = try(v, sig); ok {
 					break
 				}
