@@ -482,3 +482,68 @@ func TestSBOMToolHintQuoted(t *testing.T) {
 		t.Errorf("sh running the hint %q ran the command in the directory's name", hint)
 	}
 }
+
+// TestSBOMToolForeignOwner: a consign-sbom next to consign that anyone may
+// write, or that another user owns (or a link another user owns), is not
+// run: consign in a directory others may add files to (/tmp) would run
+// whatever they put beside it. The error says whose it is.
+func TestSBOMToolForeignOwner(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		make func(t *testing.T, tool, work string)
+		want string
+	}{
+		{"writable by anyone", func(t *testing.T, tool, _ string) {
+			if err := os.WriteFile(tool, []byte("#!/bin/sh\ntouch ran\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(tool, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, " may be written by anyone (-rwxrwxrwx), and there is none on PATH\n"},
+		{"another user's", func(t *testing.T, tool, _ string) {
+			if err := os.WriteFile(tool, []byte("#!/bin/sh\ntouch ran\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			chownOther(t, tool, os.Chown)
+		}, " belongs to user 54321, who is neither you, root, nor the owner of consign, and there is none on PATH\n"},
+		{"another user's link", func(t *testing.T, tool, work string) {
+			real := filepath.Join(work, "real-tool")
+			if err := os.WriteFile(real, []byte("#!/bin/sh\ntouch ran\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(real, tool); err != nil {
+				t.Fatal(err)
+			}
+			chownOther(t, tool, os.Lchown)
+		}, " belongs to user 54321, who is neither you, root, nor the owner of consign, and there is none on PATH\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bin, work := t.TempDir(), t.TempDir()
+			consign := filepath.Join(bin, "consign")
+			installAs(t, consign)
+			tool := filepath.Join(bin, "consign-sbom")
+			tt.make(t, tool, work)
+			code, stdout, stderr := runIn(t, work, "/usr/bin:/bin", consign, "sbom", ".")
+			want := "consign: error: cannot run consign-sbom: " + tool + tt.want
+			if code != 1 || stdout != "" || !strings.HasPrefix(stderr, want) {
+				t.Errorf("consign sbom, consign-sbom %s: exit %d, stdout %q, stderr %q; want 1, nothing, %q", tt.name, code, stdout, stderr, want)
+			}
+			if _, err := os.Stat(filepath.Join(work, "ran")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the consign-sbom %s ran", tt.name)
+			}
+		})
+	}
+}
+
+// chownOther gives path to user 54321, which only root may do.
+func chownOther(t *testing.T, path string, chown func(string, int, int) error) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root, and this test runs as uid", os.Geteuid())
+	}
+	if err := chown(path, 54321, 54321); err != nil {
+		t.Fatal(err)
+	}
+}

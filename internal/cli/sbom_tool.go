@@ -162,7 +162,8 @@ func runSBOMTool(ctx context.Context, deps *Deps) error {
 }
 
 // findSBOMTool finds consign-sbom next to consign's own executable (its
-// symbolic links resolved), else on PATH.
+// symbolic links resolved), if this user, root or consign's owner owns it
+// and not anyone may write it ([toolOwnerProblem]), else on PATH.
 func findSBOMTool() (string, error) {
 	exe, err := os.Executable()
 	if err == nil {
@@ -173,10 +174,14 @@ func findSBOMTool() (string, error) {
 		dir = filepath.Dir(exe)
 		p := filepath.Join(dir, sbomTool)
 		if fi, err := os.Stat(p); err == nil {
-			if fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-				return p, nil
+			switch {
+			case !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0:
+				unusable = fmt.Sprintf("%s is not an executable file (%v)", p, fi.Mode())
+			default:
+				if unusable = toolOwnerProblem(p, exe); unusable == "" {
+					return p, nil
+				}
 			}
-			unusable = fmt.Sprintf("%s is not an executable file (%v)", p, fi.Mode())
 		}
 	}
 	p, err := exec.LookPath(sbomTool)
