@@ -97,12 +97,25 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS log_identity (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL, vkey TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS tree (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS hashes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, leaf BLOB NOT NULL, envelope BLOB NOT NULL, product TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS subjects (digest BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (digest, idx)) WITHOUT ROWID`,
 	`CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL, products TEXT NOT NULL, pubkeys TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER)`,
 	`CREATE INDEX IF NOT EXISTS entries_product ON entries (product, idx)`,
 	`CREATE TABLE IF NOT EXISTS access (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, token_id TEXT NOT NULL, token_name TEXT NOT NULL, product TEXT NOT NULL, action TEXT NOT NULL, path TEXT NOT NULL)`,
 }
+
+// entriesTables are the tables of the entries in a new database: their
+// dedupe keys in entry_keys, by index, not in a UNIQUE column of entries
+// (sqldb.Dialect.KeysInMemory). A file made before has entries with a
+// UNIQUE key column (oldEntriesTable), and keeps it: appends to it look
+// keys up in that index. An older consign cannot append to a new file
+// (entries has no key column for its insert) but can read it.
+var entriesTables = []string{
+	`CREATE TABLE entries (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, envelope BLOB NOT NULL, product TEXT NOT NULL)`,
+	`CREATE TABLE entry_keys (idx INTEGER PRIMARY KEY, key BLOB NOT NULL)`,
+}
+
+// oldEntriesTable is the entries table of files made before entry_keys.
+const oldEntriesTable = `CREATE TABLE entries (idx INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, leaf BLOB NOT NULL, envelope BLOB NOT NULL, product TEXT NOT NULL)`
 
 // tokenColumns are the tokens table's columns added after its first
 // version, added to a database that lacks them.
@@ -139,7 +152,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("opening SQLite database %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db); err != nil {
+	keysInMemory, err := migrate(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite database %q: %w", path, err)
 	}
@@ -151,7 +165,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := 2*runtime.GOMAXPROCS(0) + 2
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{DB: sqldb.New(db, rdb, dialect), wdb: db, rdb: rdb, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	d := dialect
+	if keysInMemory {
+		d.KeysInMemory, d.UniqueViolation = true, nil
+	}
+	s := &Store{DB: sqldb.New(db, rdb, d), wdb: db, rdb: rdb, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.wg.Add(1)
 	go s.checkpointer()
 	return s, nil
@@ -246,31 +264,48 @@ func prepareFile(path string) error {
 	return nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate creates the schema, or completes that of an older file, and
+// tells whether the file keeps its keys in entry_keys (entriesTables).
+func migrate(ctx context.Context, db *sql.DB) (keysInMemory bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
+	var tables, keyColumns int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'entries'`).Scan(&tables); err != nil {
+		return false, fmt.Errorf("reading the schema: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('entries') WHERE name = 'key'`).Scan(&keyColumns); err != nil {
+		return false, fmt.Errorf("reading the schema: %w", err)
+	}
+	keysInMemory = keyColumns == 0
+	if tables == 0 {
+		for _, s := range entriesTables {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return false, fmt.Errorf("creating the schema: %w", err)
+			}
+		}
+	}
 	for _, s := range schema {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("creating the schema: %w", err)
+			return false, fmt.Errorf("creating the schema: %w", err)
 		}
 	}
 	for _, name := range []string{"role", "expires"} {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('tokens') WHERE name = ?`, name).Scan(&n); err != nil {
-			return fmt.Errorf("reading the tokens table: %w", err)
+			return false, fmt.Errorf("reading the tokens table: %w", err)
 		}
 		if n == 0 {
 			if _, err := tx.ExecContext(ctx, "ALTER TABLE tokens ADD COLUMN "+name+" "+tokenColumns[name]); err != nil {
-				return fmt.Errorf("adding the tokens' %s: %w", name, err)
+				return false, fmt.Errorf("adding the tokens' %s: %w", name, err)
 			}
 		}
 	}
 	empty := tlog.EmptyRoot
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tree (id, size, root) VALUES (1, 0, ?) ON CONFLICT (id) DO NOTHING`, empty[:]); err != nil {
-		return fmt.Errorf("creating the tree: %w", err)
+		return false, fmt.Errorf("creating the tree: %w", err)
 	}
-	return tx.Commit()
+	return keysInMemory, tx.Commit()
 }

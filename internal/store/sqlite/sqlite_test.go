@@ -236,13 +236,50 @@ func walSize(t *testing.T, path string) int64 {
 	return fi.Size()
 }
 
-// TestDuplicatesUnlooked publishes keys already logged while appends skip
-// the lookup of their keys (after one that found none logged) and while
-// they look them up (after one that found some): each duplicate answers
-// with its first entry, whatever the batch's chunking, and no entry is
-// logged twice.
+// formats are a new file (keys in entry_keys, looked up in memory) and
+// one made before entry_keys (keys in a UNIQUE column of entries, whose
+// appends skip the lookup of their keys while the last one found none
+// logged, and meet the logged ones as the constraint refuses them).
+var formats = []struct {
+	name string
+	file func(t *testing.T) string
+}{
+	{"new", func(t *testing.T) string { return filepath.Join(t.TempDir(), "log.db") }},
+	{"old", oldFile},
+}
+
+// oldFile is a database file as consign made it before entry_keys, with
+// no entries yet.
+func oldFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE entries (idx INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, leaf BLOB NOT NULL, envelope BLOB NOT NULL, product TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestDuplicatesUnlooked publishes keys already logged, in both formats;
+// in the old one, while appends skip the lookup of their keys (after one
+// that found none logged) and while they look them up (after one that
+// found some): each duplicate answers with its first entry, whatever the
+// batch's chunking, and no entry is logged twice.
 func TestDuplicatesUnlooked(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "log.db"))
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) { duplicatesUnlooked(t, f.file(t)) })
+	}
+}
+
+func duplicatesUnlooked(t *testing.T, path string) {
+	s := open(t, path)
 	defer s.Close()
 	l := newDupLog(t)
 	l.append(s, "a", "b")
@@ -258,15 +295,19 @@ func TestDuplicatesUnlooked(t *testing.T) {
 // TestTwoStoresOneFile appends through two stores of one file at once (as
 // two consign serve processes do), each batch with an entry the other
 // store appends too: SQLite's write lock serialises the appends, and an
-// append that skipped the lookup of its keys finds the other's entry by
-// the UNIQUE constraint.
+// append finds the other's entry in its set of logged keys, caught up
+// under the lock (new file), or by the UNIQUE constraint (old file).
 func TestTwoStoresOneFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log.db")
-	a := open(t, path)
-	defer a.Close()
-	b := open(t, path)
-	defer b.Close()
-	storetest.RunShared(t, a, b)
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) {
+			path := f.file(t)
+			a := open(t, path)
+			defer a.Close()
+			b := open(t, path)
+			defer b.Close()
+			storetest.RunShared(t, a, b)
+		})
+	}
 }
 
 // TestDuplicatesAcrossStoresAndRestart appends, through two stores of one
@@ -278,7 +319,12 @@ func TestTwoStoresOneFile(t *testing.T) {
 // differs), the tree grows by the new keys only, with no index skipped,
 // and its root is the root of the leaves in index order.
 func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log.db")
+	for _, f := range formats {
+		t.Run(f.name, func(t *testing.T) { duplicatesAcrossStoresAndRestart(t, f.file(t)) })
+	}
+}
+
+func duplicatesAcrossStoresAndRestart(t *testing.T, path string) {
 	a, b := open(t, path), open(t, path)
 	l := newDupLog(t)
 	l.append(a, "x", "y")                // a's next append skips the lookup
@@ -309,6 +355,141 @@ func TestDuplicatesAcrossStoresAndRestart(t *testing.T) {
 	l.check(c)
 }
 
+// dupRounds appends, through two stores of path and then a third opened
+// after both closed, batches that repeat keys the other store logged,
+// keys earlier in the same batch and keys logged before the restart
+// (TestDuplicatesAcrossStoresAndRestart's rounds, without its batch of
+// several chunks).
+func dupRounds(t *testing.T, path string, l *dupLog) {
+	a, b := open(t, path), open(t, path)
+	l.append(a, "x", "y")
+	l.append(b, "z", "x", "z", "w")
+	l.append(a, "v", "w", "v")
+	l.append(b, "u")
+	l.append(b, "t", "t", "s", "u", "t")
+	l.append(a, "r", "q")
+	for _, s := range []*sqlite.Store{a, b} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := open(t, path)
+	defer c.Close()
+	l.append(c, "p", "y", "p")
+	l.append(c, "n", "q", "x", "o", "n")
+	l.check(c)
+}
+
+// TestKeysOutsideEntries: a new file holds the entries' keys in
+// entry_keys, one row per entry in index order and no index on them (a
+// UNIQUE index on a hash wrote one random page per new entry), and no key
+// column in entries, so that an older consign, which would append
+// without looking keys up, cannot append to it; it can still read it.
+func TestKeysOutsideEntries(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := newDupLog(t)
+	dupRounds(t, path, l)
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT idx, key FROM entry_keys ORDER BY idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for rows.Next() {
+		var idx int64
+		var key []byte
+		if err := rows.Scan(&idx, &key); err != nil {
+			t.Fatal(err)
+		}
+		if idx != n || !bytes.Equal(key, keyOf(l, idx)) {
+			t.Errorf("entry_keys row %d: index %d key %x; want index %d and its entry's key", n, idx, key, n)
+		}
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(len(l.leaves)) {
+		t.Errorf("entry_keys has %d rows; the log %d entries", n, len(l.leaves))
+	}
+	var indexes, keyColumns int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_index_list('entry_keys')").Scan(&indexes); err != nil || indexes != 0 {
+		t.Errorf("entry_keys has %d indexes (%v); want none", indexes, err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_table_info('entries') WHERE name = 'key'").Scan(&keyColumns); err != nil || keyColumns != 0 {
+		t.Errorf("entries has %d key columns (%v); want none", keyColumns, err)
+	}
+	// As consign before entry_keys appended, and read.
+	k := sha256.Sum256([]byte("old consign"))
+	if _, err := db.ExecContext(ctx, "INSERT INTO entries (idx, key, leaf, envelope, product) VALUES (?, ?, ?, ?, ?)", len(l.leaves), k[:], []byte("leaf"), []byte("{}"), "p"); err == nil {
+		t.Error("an insert into entries with a key column succeeded; an older consign could append without its dedupe")
+	}
+	var leaf []byte
+	if err := db.QueryRowContext(ctx, "SELECT leaf FROM entries WHERE idx = 0").Scan(&leaf); err != nil || !bytes.Equal(leaf, l.leaves[0]) {
+		t.Errorf("reading entry 0 as an older consign: %q, %v", leaf, err)
+	}
+}
+
+// keyOf is the key of the entry at idx.
+func keyOf(l *dupLog, idx int64) []byte {
+	for n, i := range l.index {
+		if i == idx {
+			k := l.key(n)
+			return k[:]
+		}
+	}
+	return nil
+}
+
+// TestKeyPrefixCollisions logs keys that all share their first 8 bytes
+// (which place a key in the set of logged keys): each is logged once, and
+// each duplicate answers with its own key's entry, not another's, across
+// two stores on one file and after a restart.
+func TestKeyPrefixCollisions(t *testing.T) {
+	l := newDupLog(t)
+	l.key = func(n string) tlog.Hash {
+		k := sha256.Sum256([]byte(n))
+		copy(k[:8], "collide!")
+		return k
+	}
+	dupRounds(t, filepath.Join(t.TempDir(), "log.db"), l)
+}
+
+// TestOldFileKeepsUniqueKeys opens a file made before entry_keys (its
+// entries with a UNIQUE key column and a few logged): appends go on
+// deduplicating through that column, across two stores and a restart, and
+// the file keeps its layout.
+func TestOldFileKeepsUniqueKeys(t *testing.T) {
+	ctx := context.Background()
+	path := oldFile(t)
+	l := newDupLog(t)
+	s := open(t, path)
+	l.append(s, "old1", "old2", "old1")
+	s.Close()
+	dupRounds(t, path, l)
+	s = open(t, path)
+	l.append(s, "old2", "x", "fresh")
+	l.check(s)
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables, keyed int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'entry_keys'").Scan(&tables); err != nil || tables != 0 {
+		t.Errorf("the old file has %d entry_keys tables (%v); want none", tables, err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT key) FROM entries").Scan(&keyed); err != nil || keyed != len(l.leaves) {
+		t.Errorf("the old file's entries hold %d keys (%v); want %d", keyed, err, len(l.leaves))
+	}
+}
+
 // dupLog appends batches of named keys and checks the answers: a key's
 // first entry is logged at the next index, and every later one (whose
 // leaf differs, as it names its round) answers with that entry's index
@@ -319,9 +500,12 @@ type dupLog struct {
 	index  map[string]int64
 	leaves [][]byte
 	round  int
+	key    func(name string) tlog.Hash
 }
 
-func newDupLog(t *testing.T) *dupLog { return &dupLog{t: t, index: map[string]int64{}} }
+func newDupLog(t *testing.T) *dupLog {
+	return &dupLog{t: t, index: map[string]int64{}, key: func(n string) tlog.Hash { return sha256.Sum256([]byte(n)) }}
+}
 
 func (l *dupLog) append(s *sqlite.Store, names ...string) {
 	t := l.t
@@ -329,7 +513,7 @@ func (l *dupLog) append(s *sqlite.Store, names ...string) {
 	l.round++
 	es := make([]store.NewEntry, len(names))
 	for i, n := range names {
-		es[i] = store.NewEntry{Key: sha256.Sum256([]byte(n)), Leaf: fmt.Appendf(nil, "leaf %s round %d #%d\n", n, l.round, i), Envelope: []byte("{}"), Product: "p"}
+		es[i] = store.NewEntry{Key: l.key(n), Leaf: fmt.Appendf(nil, "leaf %s round %d #%d\n", n, l.round, i), Envelope: []byte("{}"), Product: "p"}
 	}
 	got, tr, err := s.Append(context.Background(), es)
 	if err != nil {

@@ -49,6 +49,15 @@ type Dialect struct {
 	// as much again as the index's own check on insert; on PostgreSQL a
 	// refused insert aborts the transaction.
 	UniqueViolation func(error) bool
+	// KeysInMemory keeps the entries' keys out of any index: they are
+	// rows of entry_keys (idx, key), appended in index order, and an
+	// append finds the logged ones in a set in memory (keySet), caught
+	// up with the file under the append's lock. A UNIQUE index on a
+	// hash dirtied one random page per new entry, written to the WAL at
+	// every commit and again at the checkpoint (issue 15). The lock that
+	// serialises appends across processes makes the set's answer
+	// exact: every key logged before the append is in it.
+	KeysInMemory bool
 }
 
 // maxChunk is the most rows a prepared append statement writes.
@@ -78,6 +87,9 @@ type DB struct {
 
 	// lookup has appends look their keys up first (Dialect.UniqueViolation).
 	lookup atomic.Bool
+
+	// keys are the logged keys, for Dialect.KeysInMemory.
+	keys *keySet
 }
 
 // errLogged is an append's insert refused for a key already logged, when
@@ -87,7 +99,13 @@ var errLogged = errors.New("a key is logged already")
 // New wraps db, whose schema must already exist. Reads go to rdb, which may
 // be db itself; a separate pool keeps readers from queueing in front of the
 // appender (SQLite's single writer).
-func New(db, rdb *sql.DB, d Dialect) *DB { return &DB{db: db, rdb: rdb, d: d} }
+func New(db, rdb *sql.DB, d Dialect) *DB {
+	s := &DB{db: db, rdb: rdb, d: d}
+	if d.KeysInMemory {
+		s.keys = &keySet{}
+	}
+	return s
+}
 
 // Close closes the database.
 func (s *DB) Close() error {
@@ -126,13 +144,24 @@ func (s *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // The statements of an append, and the number of rows of each insert.
 const (
 	insertEntries = "INSERT INTO entries (idx, key, leaf, envelope, product)"
-	insertSubject = "INSERT INTO subjects (digest, idx)"
-	insertHash    = "INSERT INTO hashes (id, hash)"
-	selectKeys    = "SELECT key, idx, leaf FROM entries WHERE key IN ("
-	updateTree    = "UPDATE tree SET size = ?, root = ? WHERE id = 1 AND size = ?"
+	// With Dialect.KeysInMemory, the keys go to entry_keys.
+	insertEntriesNoKey = "INSERT INTO entries (idx, leaf, envelope, product)"
+	insertKeys         = "INSERT INTO entry_keys (idx, key)"
+	insertSubject      = "INSERT INTO subjects (digest, idx)"
+	insertHash         = "INSERT INTO hashes (id, hash)"
+	selectKeys         = "SELECT key, idx, leaf FROM entries WHERE key IN ("
+	updateTree         = "UPDATE tree SET size = ?, root = ? WHERE id = 1 AND size = ?"
 )
 
-var insertWidths = map[string]int{insertEntries: 5, insertSubject: 2, insertHash: 2}
+var insertWidths = map[string]int{insertEntries: 5, insertEntriesNoKey: 4, insertKeys: 2, insertSubject: 2, insertHash: 2}
+
+// insertHeads are the inserts of an append to s.
+func (s *DB) insertHeads() []string {
+	if s.keys != nil {
+		return []string{insertEntriesNoKey, insertKeys, insertSubject, insertHash}
+	}
+	return []string{insertEntries, insertSubject, insertHash}
+}
 
 // insertQuery is head's statement for n rows.
 func insertQuery(head string, n int) string {
@@ -153,8 +182,10 @@ func (s *DB) prepareAppends(ctx context.Context) (map[string]*sql.Stmt, error) {
 	}
 	queries := []string{s.d.LockTree, updateTree}
 	for n := 1; n <= maxChunk; n *= 2 {
-		queries = append(queries, keysQuery(n))
-		for head := range insertWidths {
+		if s.keys == nil {
+			queries = append(queries, keysQuery(n))
+		}
+		for _, head := range s.insertHeads() {
 			queries = append(queries, insertQuery(head, n))
 		}
 	}
@@ -356,6 +387,12 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 	if len(entries) == 0 {
 		return nil, store.Tree{}, fmt.Errorf("%w: nothing to append", store.ErrInvalid)
 	}
+	if s.keys != nil {
+		// One append at a time reads and grows the set.
+		s.keys.mu.Lock()
+		defer s.keys.mu.Unlock()
+		return s.append(ctx, entries, true)
+	}
 	if s.d.UniqueViolation != nil && !s.lookup.Load() {
 		out, tree, err := s.append(ctx, entries, false)
 		if !errors.Is(err, errLogged) {
@@ -387,7 +424,11 @@ func (s *DB) append(ctx context.Context, entries []store.NewEntry, lookup bool) 
 		return nil, store.Tree{}, err
 	}
 	existing := map[tlog.Hash]store.Appended{}
-	if lookup {
+	if s.keys != nil {
+		if existing, err = s.keys.existing(ctx, tx, tree.Size, entries, s.d.MaxParams); err != nil {
+			return nil, store.Tree{}, fmt.Errorf("%s: looking up entries: %w", s.d.Name, err)
+		}
+	} else if lookup {
 		if existing, err = s.existing(ctx, tx, entries); err != nil {
 			return nil, store.Tree{}, err
 		}
@@ -448,7 +489,7 @@ func (s *DB) append(ctx context.Context, entries []store.NewEntry, lookup bool) 
 		return nil, store.Tree{}, fmt.Errorf("%s: computing the root: %w", s.d.Name, err)
 	}
 	if err := s.insertEntries(ctx, tx, entries, out, fresh); err != nil {
-		if !lookup && s.d.UniqueViolation(err) {
+		if !lookup && s.d.UniqueViolation != nil && s.d.UniqueViolation(err) {
 			return nil, store.Tree{}, errLogged
 		}
 		return nil, store.Tree{}, err
@@ -466,10 +507,14 @@ func (s *DB) append(ctx context.Context, entries []store.NewEntry, lookup bool) 
 	if err := tx.Commit(); err != nil {
 		return nil, store.Tree{}, fmt.Errorf("%s: committing an append: %w", s.d.Name, err)
 	}
-	// Only now are the edge's hashes committed, and so safe to cache.
+	// Only now are the edge's hashes committed, and so safe to cache;
+	// and the new keys logged.
 	s.edgeMu.Lock()
 	s.edge = edge
 	s.edgeMu.Unlock()
+	if s.keys != nil {
+		s.keys.added(entries, out, fresh, tree.Size, size)
+	}
 	return out, store.Tree{Size: size, Root: root}, nil
 }
 
@@ -543,10 +588,15 @@ func (s *DB) insertRows(ctx context.Context, tx appendTx, head string, rows [][]
 }
 
 func (s *DB) insertEntries(ctx context.Context, tx appendTx, entries []store.NewEntry, out []store.Appended, fresh []int) error {
-	var rows, subjects [][]any
+	var rows, keys, subjects [][]any
 	for _, i := range fresh {
 		e := entries[i]
-		rows = append(rows, []any{out[i].Index, e.Key[:], e.Leaf, e.Envelope, e.Product})
+		if s.keys != nil {
+			rows = append(rows, []any{out[i].Index, e.Leaf, e.Envelope, e.Product})
+			keys = append(keys, []any{out[i].Index, e.Key[:]})
+		} else {
+			rows = append(rows, []any{out[i].Index, e.Key[:], e.Leaf, e.Envelope, e.Product})
+		}
 		seen := map[tlog.Hash]bool{}
 		for _, d := range e.Subjects {
 			if !seen[d] {
@@ -555,7 +605,14 @@ func (s *DB) insertEntries(ctx context.Context, tx appendTx, entries []store.New
 			}
 		}
 	}
-	if err := s.insertRows(ctx, tx, insertEntries, rows); err != nil {
+	if s.keys != nil {
+		if err := s.insertRows(ctx, tx, insertEntriesNoKey, rows); err != nil {
+			return err
+		}
+		if err := s.insertRows(ctx, tx, insertKeys, keys); err != nil {
+			return err
+		}
+	} else if err := s.insertRows(ctx, tx, insertEntries, rows); err != nil {
 		return err
 	}
 	return s.insertRows(ctx, tx, insertSubject, subjects)
