@@ -314,7 +314,8 @@ func TestTwoStoresOneFile(t *testing.T) {
 // file and then a third opened after both closed (a restart), batches that
 // repeat keys the other store logged, keys earlier in the same batch
 // (also in a batch of several chunks), and keys logged before the restart,
-// each store skipping the lookup of its keys at first: every duplicate
+// in both formats (in the old one, each store skipping the lookup of its
+// keys at first; the comments below are about that one): every duplicate
 // answers with the first entry's index and leaf (not its own, which
 // differs), the tree grows by the new keys only, with no index skipped,
 // and its root is the root of the leaves in index order.
