@@ -436,6 +436,38 @@ func TestKeysOutsideEntries(t *testing.T) {
 	}
 }
 
+// TestMissingKeyRefusesAppends: a new file whose entry_keys lacks the key
+// of a logged entry (a damaged file) fails every append with an error
+// naming it, rather than logging that entry's envelope again.
+func TestMissingKeyRefusesAppends(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := newDupLog(t)
+	s := open(t, path)
+	l.append(s, "a", "b", "c")
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "DELETE FROM entry_keys WHERE idx = 1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = open(t, path)
+	defer s.Close()
+	for range 2 {
+		k := sha256.Sum256([]byte("b"))
+		_, _, err := s.Append(ctx, []store.NewEntry{{Key: k, Leaf: []byte("b again\n"), Envelope: []byte("{}"), Product: "p"}})
+		if err == nil || !strings.Contains(err.Error(), "entry 1") {
+			t.Fatalf("Append to a file missing the key of entry 1: %v; want an error naming it", err)
+		}
+	}
+	if tr, err := s.Tree(ctx); err != nil || tr.Size != 3 {
+		t.Fatalf("Tree = %d, %v; want the 3 entries only", tr.Size, err)
+	}
+}
+
 // keyOf is the key of the entry at idx.
 func keyOf(l *dupLog, idx int64) []byte {
 	for n, i := range l.index {

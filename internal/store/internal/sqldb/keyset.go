@@ -35,6 +35,18 @@ func (k *keySet) put(key tlog.Hash, idx int64) {
 	k.m[p] = idx
 }
 
+// preload reads, before the first append, the keys committed so far from
+// q, outside any append's transaction: a committed row of entry_keys
+// never changes, so the set may take it before the append's lock, which
+// that append then holds only for the keys appended meanwhile.
+func (k *keySet) preload(ctx context.Context, q queryer) error {
+	if k.m != nil {
+		return nil
+	}
+	k.n, k.m, k.more = 0, map[uint64]int64{}, map[tlog.Hash]int64{}
+	return k.read(ctx, q, "SELECT idx, key FROM entry_keys WHERE idx >= ? ORDER BY idx", k.n)
+}
+
 // catchUp reads the keys of entries [k.n, size) from the append's
 // transaction. A tree smaller than the set (a file put back from a
 // backup) has the set read again from the start.
@@ -45,7 +57,18 @@ func (k *keySet) catchUp(ctx context.Context, q queryer, size int64) error {
 	if k.n == size {
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, "SELECT idx, key FROM entry_keys WHERE idx >= ? AND idx < ? ORDER BY idx", k.n, size)
+	if err := k.read(ctx, q, "SELECT idx, key FROM entry_keys WHERE idx >= ? AND idx < ? ORDER BY idx", k.n, size); err != nil {
+		return err
+	}
+	if k.n != size {
+		return fmt.Errorf("the log has %d entries but keys for %d", size, k.n)
+	}
+	return nil
+}
+
+// read adds the keys query returns, in index order from k.n.
+func (k *keySet) read(ctx context.Context, q queryer, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -62,13 +85,7 @@ func (k *keySet) catchUp(ctx context.Context, q queryer, size int64) error {
 		k.put(tlog.Hash(key), idx)
 		k.n++
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if k.n != size {
-		return fmt.Errorf("the log has %d entries but keys for %d", size, k.n)
-	}
-	return nil
+	return rows.Err()
 }
 
 // existing catches the set up with the tree of size the append holds

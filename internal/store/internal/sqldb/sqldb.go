@@ -391,6 +391,9 @@ func (s *DB) Append(ctx context.Context, entries []store.NewEntry) ([]store.Appe
 		// One append at a time reads and grows the set.
 		s.keys.mu.Lock()
 		defer s.keys.mu.Unlock()
+		if err := s.keys.preload(ctx, s.rdb); err != nil {
+			return nil, store.Tree{}, fmt.Errorf("%s: reading the logged keys: %w", s.d.Name, err)
+		}
 		return s.append(ctx, entries, true)
 	}
 	if s.d.UniqueViolation != nil && !s.lookup.Load() {
