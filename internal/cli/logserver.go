@@ -26,16 +26,30 @@ import (
 const defaultDB = "sqlite:consign.db"
 
 // openStore opens --db: sqlite:PATH (or a bare path) or a postgres:// URL.
+// On error the store is a nil interface, never a nil *sqlite.Store or
+// *postgres.Store in one, which callers' cleanups would Close.
 func openStore(ctx context.Context, spec string) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		return postgres.Open(ctx, spec)
-	case strings.HasPrefix(spec, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite:"))
-	case strings.Contains(spec, "://"):
+		return nonNil(postgres.Open(ctx, spec))
+	case strings.Contains(spec, "://") && !strings.HasPrefix(spec, "sqlite:"):
 		return nil, usagef("--db %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", redactDSN(spec))
 	}
-	return sqlite.Open(ctx, spec)
+	path := strings.TrimPrefix(spec, "sqlite:")
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, withHint(fmt.Errorf("--db %s is a directory, not a database file", path),
+			fmt.Sprintf("give the SQLite file's path, e.g. --db sqlite:%s", filepath.Join(path, "consign.db")))
+	}
+	return nonNil(sqlite.Open(ctx, path))
+}
+
+// nonNil is what a backend's Open returned, as a [store.Store] that is nil
+// when err is not.
+func nonNil[S store.Store](s S, err error) (store.Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // openExistingStore opens the database of a server for the admin
