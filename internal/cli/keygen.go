@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -39,9 +41,17 @@ files unless --force is given.`,
 			if out == "" {
 				return usagef("--out must not be empty")
 			}
+			if base := filepath.Base(out); strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) || base == "." || base == ".." {
+				dir := strings.TrimRight(out, "/"+string(filepath.Separator)) + "/"
+				return withHint(usagef("--out %q is a prefix with no name: keygen writes PREFIX.key and PREFIX.pub", out),
+					fmt.Sprintf("give a prefix such as --out %sci (writes %sci.key and %sci.pub)", dir, dir, dir))
+			}
 			keyPath, pubPath := out+".key", out+".pub"
 			for _, p := range []string{keyPath, pubPath} {
 				fi, err := os.Lstat(p)
+				if err == nil && fsutil.Special(fi) {
+					return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, p)
+				}
 				if err == nil && !force {
 					return fmt.Errorf("%w: %s", fsutil.ErrExists, p)
 				}

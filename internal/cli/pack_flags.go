@@ -60,8 +60,11 @@ func (f *packFlags) check() error {
 	case f.compress != "gzip" && f.compress != "none":
 		return usagef("--compress is gzip or none, not %q", f.compress)
 	}
-	if !f.force {
-		if _, err := os.Lstat(f.out); err == nil {
+	if fi, err := os.Lstat(f.out); err == nil {
+		if fsutil.Special(fi) {
+			return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, f.out)
+		}
+		if !f.force {
 			return fmt.Errorf("%w: %s", fsutil.ErrExists, f.out)
 		}
 	}

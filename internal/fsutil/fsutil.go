@@ -135,12 +135,22 @@ func checkDest(path string, overwrite bool) error {
 		return nil
 	case err != nil:
 		return err
+	case Special(fi):
+		// Said first: no --force would make a directory writable.
+		return fmt.Errorf("%w: %s", ErrNotRegular, path)
 	case !overwrite:
 		return fmt.Errorf("%w: %s", ErrExists, path)
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 	return nil
+}
+
+// Special reports whether fi (from Lstat) is neither a regular file nor a
+// symbolic link: a directory, device, pipe or socket, which no write of
+// this package replaces, overwrite or not.
+func Special(fi fs.FileInfo) bool {
+	return fi.Mode().Type()&^fs.ModeSymlink != 0
 }
 
 func writeTemp(path string, perm fs.FileMode, fill func(io.Writer) error) (name string, err error) {

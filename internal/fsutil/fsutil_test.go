@@ -100,6 +100,33 @@ func TestWriteFile(t *testing.T) {
 
 func ptr(s string) *string { return &s }
 
+// A directory at the destination is not a regular file, whether or not
+// overwriting was asked for: "file exists, pass --force" would send the
+// user to a flag that cannot help.
+func TestWriteFileRefusesADirectoryAsNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "out")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, overwrite := range []bool{false, true} {
+		err := fsutil.WriteFile(sub, []byte("new"), 0o644, overwrite)
+		if !errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, fsutil.ErrExists) {
+			t.Errorf("WriteFile(directory, overwrite %v) = %v, want %v alone", overwrite, err, fsutil.ErrNotRegular)
+		}
+		err = fsutil.WriteStreams([]fsutil.Stream{{Path: sub, Perm: 0o644}}, overwrite, func([]io.Writer) error { return nil })
+		if !errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, fsutil.ErrExists) {
+			t.Errorf("WriteStreams(directory, overwrite %v) = %v, want %v alone", overwrite, err, fsutil.ErrNotRegular)
+		}
+	}
+	if diff := cmp.Diff([]string{"out"}, ls(t, dir)); diff != "" {
+		t.Errorf("directory changed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string(nil), ls(t, sub)); diff != "" {
+		t.Errorf("something was written into the directory (-want +got):\n%s", diff)
+	}
+}
+
 func TestWriteFileModeIgnoresUmask(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
