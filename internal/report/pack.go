@@ -22,8 +22,15 @@ func PackText(r *pack.Result) string {
 	}
 	// Only signed facts: the product and version of the signed policy, not
 	// the manifest's release label, which nothing signs.
-	fmt.Fprintf(&b, "PASS pack %s: %q under signed policy version %d, %d files, %s (%s); every file matches the manifest\n",
-		name, ps.Product, ps.PolicyVersion, ps.Files, humanBytes(ps.Size), ps.Compression)
+	// Without a verified policy (PolicyVersion 0) there is no signed
+	// product to name: the manifest's is only a claim.
+	if ps.PolicyVersion == 0 {
+		fmt.Fprintf(&b, "PASS pack %s: %d files, %s (%s); every file matches the manifest (product and policy version unknown: the policy's signature did not verify)\n",
+			name, ps.Files, humanBytes(ps.Size), ps.Compression)
+	} else {
+		fmt.Fprintf(&b, "PASS pack %s: %q under signed policy version %d, %d files, %s (%s); every file matches the manifest\n",
+			name, ps.Product, ps.PolicyVersion, ps.Files, humanBytes(ps.Size), ps.Compression)
+	}
 	for _, a := range ps.Included {
 		fmt.Fprintf(&b, "  PASS artifact %s included, bytes match its digest\n", a)
 	}

@@ -26,6 +26,11 @@ func TestPackText(t *testing.T) {
 	r := packResult()
 	r.Passed, r.Failures, r.Notes, r.VSA, r.Log, r.SBOMs, r.Pack.Name, r.Pack.Size = true, nil, nil, nil, nil, nil, "", 512
 	golden.Check(t, "passed", []byte(report.PackText(r)))
+	// A policy whose signature did not verify signs no product or version:
+	// the first line claims neither.
+	r = packResult()
+	r.Pack.PolicyVersion = 0
+	golden.Check(t, "unverified-policy", []byte(report.PackText(r)))
 }
 
 // TestFormats: Text writes the text, JSON the result's own encoding (one
