@@ -19,7 +19,7 @@ import (
 func NewCmdRun(deps *Deps) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run --key KEY --name STEP [--materials P]... [--products P]... [--out FILE] -- CMD [ARGS...]",
+		Use:   "run --key KEY --name STEP [--materials P]... --products P... [--out FILE] -- CMD [ARGS...]",
 		Short: "Run a step, record its materials and products, and sign what happened",
 		Long: `Run one step of the supply chain and record it as a signed in-toto link attestation:
 
