@@ -116,7 +116,7 @@ var hints = []struct {
 	{sbomdoc.ErrUnknownProfile, "profiles: ntia, cisa-2025, bsi-tr-03183-2, fsct", ExitUsage},
 	{sbomdoc.ErrInvalid, "the lines above say where the SBOM breaks its format's rules; fix the tool that made it, or pass --no-schema to measure its coverage anyway", ExitVerifyNo},
 	{sbomdoc.ErrUnknownElement, "elements: supplier, name, version, identifiers, dependencies, author, timestamp, hashes, licenses", ExitUsage},
-	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML) and SPDX 2.2-2.3 (JSON or tag-value)", ExitError},
+	{sbomdoc.ErrUnsupportedFormat, "consign reads CycloneDX 1.2-1.7 (JSON or XML), SPDX 2.2-2.3 (JSON or tag-value), SPDX 3.0 and 3.0.1 (JSON-LD) and syft JSON", ExitError},
 	{sbomdoc.ErrMalformed, "the file does not parse as the SBOM format it claims to be; check the tool that made it", ExitError},
 	{limits.ErrNotFile, "give a regular file (or a named pipe, read to its end), not a directory, device or socket", ExitError},
 	{limits.ErrTooLarge, "the input is over consign's size limit for that kind of file; check that it is the file you meant", ExitError},
