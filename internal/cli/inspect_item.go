@@ -139,7 +139,11 @@ func printInspect(w io.Writer, file string, items []inspectItem) {
 		fmt.Fprintf(w, "UNVERIFIED: nothing below has been checked; use %s.\n", verifier)
 	}
 	for _, ii := range items {
-		fmt.Fprintf(w, "\n%s: %s\n", ii.Source, ii.Format)
+		format := ii.Format
+		if format == "" {
+			format = "unreadable" // not even its format could be told
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", ii.Source, format)
 		if ii.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", ii.Error)
 			continue
