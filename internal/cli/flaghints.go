@@ -110,6 +110,7 @@ var otherToolsFlags = map[string]string{
 	"tlog-upload":                     noRekor,
 	"insecure-ignore-tlog":            noRekor,
 	"rekor-url":                       noRekor,
+	"predicate-type":                  "cosign's and gh attestation's --predicate-type is --type here: a short name (slsa, cyclonedx, test...) or the type's URI",
 	"-y":                              "consign asks no confirmation: drop -y",
 	"yes":                             "consign asks no confirmation: drop --yes",
 	"verify-bundle new-bundle-format": "consign reads every bundle format: drop the flag",
