@@ -64,9 +64,7 @@ func MainWith(ctx context.Context, gen SBOMGenerator, args []string, stdin io.Re
 			if !ok {
 				return nil, errors.New("standard input is not a terminal")
 			}
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(stderr)
-			return b, err
+			return readPassword(ctx, int(f.Fd()), stderr)
 		},
 	}
 	if t := os.Getenv("CONSIGN_TEST_NOW"); t != "" {
