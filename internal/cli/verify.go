@@ -84,6 +84,9 @@ func runVerify(cmd *cobra.Command, deps *Deps, f *verifyFlags, args []string) er
 	// A chain of thousands of links holds tens of MB live while it is
 	// read; at Go's default the collector marks it five or six times.
 	defer loosenGC(deps.LookupEnv, gcHeadroom)()
+	if err := f.receiptsNotArtifacts(args); err != nil {
+		return err
+	}
 	artifacts, err := evidence.Artifacts(args)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +48,23 @@ func (f *verifyFlags) add(cmd *cobra.Command) {
 	f.state.add(cmd)
 	addOutputFlag(cmd, &f.output)
 	f.image.add(cmd, "container image to verify: its manifest digest is an artifact, and its attached attestations are read too")
+}
+
+// receiptsNotArtifacts refuses a receipts file among the ARTIFACTs with
+// --receipts: '--receipts build.receipts.jsonl' reads as a flag with its
+// file, but --receipts takes no value, and the file became an artifact
+// that no stage's subjects could match.
+func (f *verifyFlags) receiptsNotArtifacts(args []string) error {
+	if !f.receipts {
+		return nil
+	}
+	for _, a := range args {
+		if strings.HasSuffix(a, ".receipts.jsonl") {
+			return withHint(usagef("%s is a receipts file, not an artifact: --receipts takes no file", a),
+				"receipts are read from NAME.receipts.jsonl beside each NAME.intoto.jsonl of --attestations: keep them there (as publish and fetch write them), and give only the artifacts as arguments")
+		}
+	}
+	return nil
 }
 
 // check rejects combinations of flags that cannot be meant.
