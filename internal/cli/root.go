@@ -226,7 +226,7 @@ func unknownCommand(cmd *cobra.Command, arg string) error {
 	return &Error{Code: ExitUsage, Err: err, Hint: fmt.Sprintf("'%s --help' lists its commands", cmd.CommandPath())}
 }
 
-// otherToolsCommands answers cosign's, syft's and slsa-verifier's command
+// otherToolsCommands answers cosign's, syft's, slsa-verifier's and in-toto's command
 // names, typed by habit, with consign's command for the same job.
 var otherToolsCommands = map[string]string{
 	"verify-blob":               "cosign's verify-blob is 'consign verify-bundle' for a Sigstore bundle, or 'consign verify-attestation' for a signature or attestation file",
@@ -240,6 +240,8 @@ var otherToolsCommands = map[string]string{
 	"verify-npm-package":        "slsa-verifier's verify-npm-package is 'consign slsa verify-npm-package'",
 	"verify-github-attestation": "slsa-verifier's verify-github-attestation is 'consign slsa verify-github-attestation'",
 	"verify-vsa":                "slsa-verifier's verify-vsa is 'consign slsa verify-vsa'",
+	"in-toto-run":               "in-toto-run is 'consign run --key KEY --name STEP --materials P --products P -- CMD'",
+	"in-toto-verify":            "in-toto-verify is 'consign verify --layout LAYOUT --layout-key KEY --links DIR ARTIFACT'",
 }
 
 // plainBoolFlags makes help show a bool flag as --flag, not pflag's

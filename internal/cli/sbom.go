@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,12 @@ func NewCmdSBOM(deps *Deps) *cobra.Command {
 		Example: sbomExample,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("consign sbom takes one TARGET (a directory, file, archive or image), got %d arguments", len(args))
+				err := usagef("consign sbom takes one TARGET (a directory, file, archive or image), got %d arguments", len(args))
+				if len(args) > 1 && (args[0] == "scan" || args[0] == "packages") {
+					// syft scan TARGET, typed by habit.
+					return withHint(err, fmt.Sprintf("syft's %s is 'consign sbom' itself: consign sbom %s", args[0], args[1]))
+				}
+				return err
 			}
 			return nil
 		},
