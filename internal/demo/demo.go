@@ -57,10 +57,17 @@ type Config struct {
 	UI bool
 }
 
-// DirNotEmptyError is returned for a Config.Dir that holds files.
-type DirNotEmptyError struct{ Dir string }
+// DirNotEmptyError is returned for a Config.Dir that holds files, or that
+// is not a directory at all (File).
+type DirNotEmptyError struct {
+	Dir  string
+	File bool
+}
 
 func (e *DirNotEmptyError) Error() string {
+	if e.File {
+		return fmt.Sprintf("demo directory %q is a file, not a directory", e.Dir)
+	}
 	return fmt.Sprintf("demo directory %q is not empty", e.Dir)
 }
 
@@ -76,8 +83,10 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		defer os.RemoveAll(tmp)
 		cfg.Dir = tmp
+	} else if fi, err := os.Stat(cfg.Dir); err == nil && !fi.IsDir() {
+		return &DirNotEmptyError{Dir: cfg.Dir, File: true}
 	} else if entries, err := os.ReadDir(cfg.Dir); err == nil && len(entries) > 0 {
-		return &DirNotEmptyError{cfg.Dir}
+		return &DirNotEmptyError{Dir: cfg.Dir}
 	}
 	if cfg.Consign == "" {
 		self, err := os.Executable()
