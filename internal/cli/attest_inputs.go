@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -51,6 +52,12 @@ func resolveSubjects(ctx context.Context, args []string) ([]attest.Subject, erro
 			}
 		}
 		fi, err := os.Stat(a)
+		if alg, _, ok := strings.Cut(a, ":"); ok && errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(alg, "sha") && !strings.ContainsAny(alg, `/\.`) {
+			// verify-attestation's --subject sha256:HEX, typed here: a
+			// statement's subject needs a name besides its digest.
+			return nil, withHint(usagef("subject %q is a digest with no name", a),
+				fmt.Sprintf("write NAME=%s, e.g. --subject app.bin=%s (or give the file itself)", a, a))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("subject: %w", err)
 		}
