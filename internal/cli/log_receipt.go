@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,6 +70,14 @@ Exit codes: 0 every receipt verified; 3 one did not; 1 unreadable input; 2 usage
 			lines, err := readReceiptFile(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("reading receipts: %w", err)
+			}
+			if len(lines) > 0 && isAttestationFile(lines[0].Data) {
+				receipts := "NAME.receipts.jsonl"
+				if base, ok := strings.CutSuffix(args[0], ".intoto.jsonl"); ok {
+					receipts = base + ".receipts.jsonl"
+				}
+				return withHint(fmt.Errorf("%s holds attestations (DSSE envelopes), not receipts", args[0]),
+					fmt.Sprintf("give the receipts file publish or fetch wrote beside it (%s), and this file with --attestations %s", receipts, args[0]))
 			}
 			var envs []*attest.Envelope
 			if attestations != "" {
