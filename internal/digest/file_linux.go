@@ -2,6 +2,8 @@ package digest
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"syscall"
 )
 
@@ -42,11 +44,33 @@ func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	if st.Size > bufSize {
 		return nil, false, nil
 	}
-	w := newWorker(algs)
-	defer w.free()
+	w := smallWorker(algs)
+	defer func() {
+		w.fdr = fdReader{}
+		smallWorkers.Put(w)
+	}()
 	w.fdr = fdReader{fd: fd, name: path}
 	if err := w.hashFrom(context.Background(), &w.fdr, st.Size); err != nil {
 		return nil, true, err
 	}
 	return sums(algs, w.hs, nil), true, nil
+}
+
+// smallWorkers keeps smallFile's workers, each with its hashes and read
+// buffer, between calls: a worker (with the ring's per-file arrays) is
+// some 11 KB, which every one of a release's files named one by one would
+// otherwise allocate afresh, in new pages of a heap a short command never
+// collects.
+var smallWorkers sync.Pool
+
+// smallWorker returns a worker for algs, from smallWorkers if it holds one
+// for the same algorithms.
+func smallWorker(algs []string) *worker {
+	if w, ok := smallWorkers.Get().(*worker); ok {
+		if slices.Equal(w.algs, algs) {
+			return w
+		}
+		w.free()
+	}
+	return newWorker(algs)
 }

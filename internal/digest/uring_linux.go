@@ -49,6 +49,27 @@ const ringReadMax = 64 << 10
 // a named pipe from blocking the open.
 const openFlags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_NOCTTY
 
+// namedFlags opens a file named by a caller ([Files]) as [File] does:
+// links followed, O_NONBLOCK keeping a named pipe from blocking the open.
+const namedFlags = openFlags &^ syscall.O_NOFOLLOW
+
+func (w *worker) openFlags() uint32 {
+	if w.named {
+		return namedFlags
+	}
+	return openFlags
+}
+
+// again hashes a file the ring could not open (or, out of descriptors,
+// did not try): with hashAt, which opens it again or says why not; for a
+// named file, errAgain, on which [Files] leaves it to [File].
+func (w *worker) again(ctx context.Context, dirfd int, name string) error {
+	if w.named {
+		return errAgain
+	}
+	return w.hashAt(ctx, dirfd, name)
+}
+
 // ringWorker is a worker's io_uring state, made on its first batch: the
 // ring, a buffer of read slots (one of bufPool's) and per-file results.
 type ringWorker struct {
@@ -120,7 +141,7 @@ func (w *worker) hashRing(ctx context.Context, r *ring, dirfd int, files []fileI
 	for len(files) > 0 {
 		if w.ring.r == nil {
 			for _, it := range files {
-				if !each(it, w.hashAt(ctx, dirfd, it.name)) {
+				if !each(it, w.again(ctx, dirfd, it.name)) {
 					return nil
 				}
 			}
@@ -152,7 +173,7 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 	at := 0
 	for i, it := range files {
 		rw.fds[i] = -1
-		r.push(sqe{opcode: opOpenat, fd: int32(dirfd), addr: uint64(uintptr(unsafe.Pointer(&names[at]))), opFlags: openFlags, userData: uint64(i)})
+		r.push(sqe{opcode: opOpenat, fd: int32(dirfd), addr: uint64(uintptr(unsafe.Pointer(&names[at]))), opFlags: w.openFlags(), userData: uint64(i)})
 		at += len(it.name) + 1
 	}
 	err = r.run(len(files), func(i uint64, res int32) { rw.fds[i] = res })
@@ -176,7 +197,7 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 		}
 		rw.free()
 		for _, it := range files {
-			if !each(it, w.hashAt(ctx, dirfd, it.name)) {
+			if !each(it, w.again(ctx, dirfd, it.name)) {
 				return false, nil
 			}
 		}
@@ -219,7 +240,9 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 		var err error
 		switch {
 		case fd < 0:
-			err = w.hashAt(ctx, dirfd, it.name) // opens it again, or says why not
+			err = w.again(ctx, dirfd, it.name) // opens it again, or says why not
+		case w.named && (rw.sterr[i] != nil || statType(st.Mode) != 0 || st.Size > bufSize):
+			err = errAgain // File's checks, errors and reading, as for File's own
 		case rw.sterr[i] != nil:
 			err = &fs.PathError{Op: "fstat", Path: it.name, Err: rw.sterr[i]}
 		case statType(st.Mode) != 0:

@@ -590,7 +590,11 @@ type worker struct {
 	fdr     fdReader
 	ring    ringWorker
 	workers int // hashing at once, this one included; 0 for one alone
-	out     []artifact
+	// named is set for the files a caller names one by one ([Files]):
+	// opened as given (links followed), and left to [File] whenever the
+	// ring's path would not hash them as File does.
+	named bool
+	out   []artifact
 	// files, when set, keeps each file as an [Artifact] in blocks rather
 	// than as a Set in out (SHA-256 alone, see [RecordArtifacts]). Blocks
 	// of a fixed size are filled in turn, so that a million files are never

@@ -6,10 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/consign-dev/consign/internal/digest"
 	"github.com/consign-dev/consign/internal/verify"
@@ -23,27 +20,15 @@ import (
 // refused unread, one wrapping [digest.ErrNotRegular] (a named pipe is
 // read to its end, as [digest.File] reads one).
 func Artifacts(args []string) ([]verify.Artifact, error) {
+	// A release ships thousands of small files: digest.Files hashes them
+	// in batches on every core, each as digest.File would. The result,
+	// and the error reported (the first argument's), do not depend on the
+	// order.
+	sets, errs := digest.Files(args, digest.SHA256)
 	out := make([]verify.Artifact, len(args))
-	errs := make([]error, len(args))
-	// A release ships thousands of small files: each costs an open, a read
-	// and a close more than its hashing, so they are read on every core,
-	// at most one file per core at once. The result, and the error
-	// reported (the first argument's), do not depend on the order.
-	workers := min(runtime.GOMAXPROCS(0), len(args))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(args); i = int(next.Add(1) - 1) {
-				out[i], errs[i] = artifact(args[i])
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	for i, a := range args {
+		var err error
+		if out[i], err = artifact(a, sets[i], errs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -53,12 +38,11 @@ func Artifacts(args []string) ([]verify.Artifact, error) {
 	return out, nil
 }
 
-// artifact reads one argument of [Artifacts].
-func artifact(a string) (verify.Artifact, error) {
-	// Hashed first, and stat'ed only if that fails (one system call less
-	// per file of a release): a path that exists is a file, whatever the
-	// error.
-	d, err := digest.File(a, digest.SHA256)
+// artifact reads one argument of [Artifacts], given what digest.File
+// returned for it. It was hashed first, and is stat'ed only if that failed
+// (one system call less per file of a release): a path that exists is a
+// file, whatever the error.
+func artifact(a string, d digest.Set, err error) (verify.Artifact, error) {
 	if err == nil {
 		return verify.Artifact{Name: filepath.ToSlash(a), Digest: d}, nil
 	}
