@@ -507,7 +507,7 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	// (a step can have a million): each subject costs a lookup.
 	type digestKey struct{ alg, value string }
 	strongAlgs := [...]string{digest.SHA256, digest.SHA512, digest.SHA384}
-	want := map[digestKey][]int{}
+	want := make(map[digestKey][]int, len(artifacts))
 	for ai, a := range artifacts {
 		for _, alg := range strongAlgs {
 			if v := a.Digest[alg]; v != "" {
@@ -549,6 +549,11 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 	}
 	var cands []*countedItem
 	var keys, sources []string
+	// The reason of the artifact before, and the sources it names: a
+	// release's artifacts are mostly subjects of the same attestations,
+	// and share one reason rather than each formatting its own.
+	var lastReason string
+	var lastSources []string
 	e.res.Artifacts = slices.Grow(e.res.Artifacts, len(artifacts))
 	for ai, a := range artifacts {
 		ar := ArtifactResult{Name: a.Name, Digest: a.Digest}
@@ -576,11 +581,15 @@ func (e *engine) checkArtifacts(artifacts []Artifact) {
 			ar.Status, ar.Reason = StatusFail, fmt.Sprintf("no subject of stage %s matches the artifact's digest", final.Name)
 		case len(keys) < final.Threshold:
 			ar.Status, ar.Reason = StatusFail, fmt.Sprintf("a subject of stage %s, vouched for by %d of %d distinct signer(s)", final.Name, len(keys), final.Threshold)
+		case lastReason != "" && slices.Equal(sources, lastSources):
+			ar.Status, ar.Reason = StatusPass, lastReason
 		default:
+			lastSources = append(lastSources[:0], sources...)
 			if len(sources) > 3 {
 				sources = append(sources[:3], fmt.Sprintf("and %d more", len(sources)-3))
 			}
 			ar.Status, ar.Reason = StatusPass, fmt.Sprintf("a subject of stage %s (%s)", final.Name, strings.Join(sources, ", "))
+			lastReason = ar.Reason
 		}
 		if ar.Status == StatusFail {
 			e.res.fail(ErrNotSatisfied, "artifact %s: %s", a.Name, ar.Reason)

@@ -258,3 +258,41 @@ func tableNames(t *digest.Table) []string {
 	}
 	return out
 }
+
+// TestArtifactReasonsNameTheirSources: each artifact's reason names the
+// attestations it is a subject of, when artifacts next to each other are
+// subjects of different ones (a passing artifact takes the reason of the
+// one before only when their sources are the same).
+func TestArtifactReasonsNameTheirSources(t *testing.T) {
+	c := newChain(t)
+	app, doc := c.app["dist/app"], sha("the doc")
+	both := map[string]digest.Set{"dist/app": app, "dist/doc": doc}
+	docOnly := map[string]digest.Set{"dist/doc": doc}
+	c.inputs = []Input{
+		c.inputs[0],
+		input("build.intoto.jsonl",
+			envLine(t, linkStatement(t, "build", c.src, both), c.ci),
+			envLine(t, statement(t, attest.PredicateSLSAProvenance, both, slsaPredicate("https://consign.dev/builders/local/v1", "git+https://github.com/acme/app@refs/heads/main")), c.ci)),
+		input("release-alice.intoto.jsonl", envLine(t, linkStatement(t, "release", both, both), c.alice)),
+		input("release-bob.intoto.jsonl", envLine(t, linkStatement(t, "release", c.app, c.app), c.bob)),
+		input("release-bob-doc.intoto.jsonl", envLine(t, linkStatement(t, "release", docOnly, docOnly), c.bob)),
+	}
+	cfg := c.config(t, c.policyYAML(""))
+	cfg.Artifacts = []Artifact{{Name: "dist/app", Digest: app}, {Name: "dist/doc", Digest: doc}, {Name: "dist/doc", Digest: doc}, {Name: "dist/app", Digest: app}}
+	res := mustVerify(t, cfg)
+	wantPass(t, res)
+	if len(res.Artifacts) != len(cfg.Artifacts) {
+		t.Fatalf("%d artifact results, want %d", len(res.Artifacts), len(cfg.Artifacts))
+	}
+	for i, want := range []struct{ in, out string }{
+		{"release-bob.intoto", "release-bob-doc"},
+		{"release-bob-doc.intoto", "release-bob.intoto"},
+		{"release-bob-doc.intoto", "release-bob.intoto"},
+		{"release-bob.intoto", "release-bob-doc"},
+	} {
+		r := res.Artifacts[i].Reason
+		if !strings.Contains(r, "release-alice.intoto") || !strings.Contains(r, want.in) || strings.Contains(r, want.out) {
+			t.Errorf("artifact %d (%s): reason %q, want one naming release-alice and %s, not %s", i, res.Artifacts[i].Name, r, want.in, want.out)
+		}
+	}
+}
