@@ -157,12 +157,14 @@ func parseStatement(t *strictjson.Text, table bool) (*Statement, *digest.Table, 
 	if p, ok := m.Get("predicate"); ok && !bytes.Equal(bytes.TrimSpace(p), []byte("null")) {
 		s.Predicate = p
 	}
-	var subs []json.RawMessage
+	elems := strictjson.GetElements()
+	defer strictjson.PutElements(elems)
 	if raw, ok := m.Get("subject"); ok {
-		if subs, err = array(raw); err != nil {
+		if *elems, err = strictjson.AppendArray(*elems, raw, "subject"); err != nil {
 			return nil, nil, fmt.Errorf("%w: subject is not an array", ErrMalformed)
 		}
 	}
+	subs := *elems
 	if len(subs) > limits.Subjects {
 		return nil, nil, fmt.Errorf("%w: %d subjects (at most %d)", ErrInvalid, len(subs), limits.Subjects)
 	}

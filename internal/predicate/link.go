@@ -265,7 +265,9 @@ func ParseStatementTableUnsafe(payload []byte) (*Parsed, error) {
 // parseLink is ParseLink reading the strings of raw from text, of which
 // raw is a part.
 func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
-	l, list, err := parseLinkHead(text, raw)
+	elems := strictjson.GetElements()
+	defer strictjson.PutElements(elems)
+	l, list, err := parseLinkHead(text, raw, elems)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +285,9 @@ func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
 
 // parseLinkTable is parseLink with the materials in a table.
 func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, error) {
-	l, list, err := parseLinkHead(text, raw)
+	elems := strictjson.GetElements()
+	defer strictjson.PutElements(elems)
+	l, list, err := parseLinkHead(text, raw, elems)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -305,8 +309,8 @@ func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, er
 }
 
 // parseLinkHead reads a link predicate's name and the list of its
-// materials, unread.
-func parseLinkHead(text *strictjson.Text, raw []byte) (*Link, []json.RawMessage, error) {
+// materials, unread, in elems (from strictjson.GetElements).
+func parseLinkHead(text *strictjson.Text, raw []byte, elems *[]json.RawMessage) (*Link, []json.RawMessage, error) {
 	m, err := exactFields(raw, "link predicate", linkKeys...)
 	if err != nil {
 		return nil, nil, err
@@ -316,13 +320,12 @@ func parseLinkHead(text *strictjson.Text, raw []byte) (*Link, []json.RawMessage,
 	if l.Name, err = text.String(nraw, "the link predicate's name"); err != nil || l.Name == "" {
 		return nil, nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
 	}
-	var list []json.RawMessage
 	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
-		if list, err = strictjson.Array(raw, "link materials"); err != nil {
+		if *elems, err = strictjson.AppendArray(*elems, raw, "link materials"); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 		}
 	}
-	return l, list, nil
+	return l, *elems, nil
 }
 
 // readMaterial reads material i into rd. If sha is not nil and the

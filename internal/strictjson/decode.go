@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -262,14 +263,19 @@ func skipValue(b []byte, i int) (int, bool) {
 // splitArray returns the elements of the JSON array b (accepted by
 // Check), without decoding them; false as for [splitObject].
 func splitArray(b []byte) ([]json.RawMessage, bool) {
+	return appendSplitArray(make([]json.RawMessage, 0, 4), b)
+}
+
+// appendSplitArray is splitArray appending the elements to out, which
+// must not be nil.
+func appendSplitArray(out []json.RawMessage, b []byte) ([]json.RawMessage, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return nil, false
 	}
-	out := make([]json.RawMessage, 0, 4)
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
-		return []json.RawMessage{}, skipSpace(b, i+1) == len(b)
+		return out, skipSpace(b, i+1) == len(b)
 	}
 	for {
 		end, ok := skipValue(b, i)
@@ -296,6 +302,39 @@ func splitArray(b []byte) ([]json.RawMessage, bool) {
 // of the JSON array b, each a part of b (no copy), or false for anything it
 // does not expect.
 func SplitArray(b []byte) ([]json.RawMessage, bool) { return splitArray(b) }
+
+// elementPool keeps the buffers of [GetElements].
+var elementPool = sync.Pool{New: func() any { return new([]json.RawMessage) }}
+
+// GetElements returns an empty buffer for [AppendArray] from a pool. A
+// statement's subjects and a link's materials are read from their
+// elements, which are then dropped: the buffer of a thousand elements is
+// reused from one document to the next, not grown afresh for each.
+func GetElements() *[]json.RawMessage { return elementPool.Get().(*[]json.RawMessage) }
+
+// PutElements empties p, which holds what [GetElements] returned or the
+// elements [AppendArray] appended to it, and puts it back in the pool.
+// Nothing may use the elements after.
+func PutElements(p *[]json.RawMessage) {
+	clear(*p)
+	*p = (*p)[:0]
+	elementPool.Put(p)
+}
+
+// AppendArray is [Array] appending the elements to dst.
+func AppendArray(dst []json.RawMessage, b []byte, what string) ([]json.RawMessage, error) {
+	if dst == nil {
+		dst = []json.RawMessage{}
+	}
+	if a, ok := appendSplitArray(dst, b); ok {
+		return a, nil
+	}
+	a, err := Array(b, what)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, a...), nil
+}
 
 // array decodes b as a JSON array of raw elements.
 func array(b []byte) ([]json.RawMessage, error) {

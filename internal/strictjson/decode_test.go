@@ -3,6 +3,7 @@ package strictjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unsafe"
@@ -119,5 +120,37 @@ func TestNewTextUnsafe(t *testing.T) {
 	}
 	if e := NewTextUnsafe(nil); len(e.Bytes()) != 0 {
 		t.Errorf("NewTextUnsafe(nil).Bytes() = %q", e.Bytes())
+	}
+}
+
+// TestAppendArray: AppendArray gives Array's elements after those already
+// in dst, the same for an empty array and for one splitArray leaves to
+// encoding/json, and Array's error; a pooled buffer comes back empty.
+func TestAppendArray(t *testing.T) {
+	for _, doc := range []string{`[]`, ` [ 1 , "a" , {"b":[2]} ] `, `[1,2,3]`, `[1,]`, `{}`, `"x"`} {
+		want, wantErr := Array([]byte(doc), "list")
+		for _, prefix := range [][]json.RawMessage{nil, {json.RawMessage(`0`)}} {
+			dst := append([]json.RawMessage(nil), prefix...)
+			got, err := AppendArray(dst, []byte(doc), "list")
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("AppendArray(%v, %s) error = %v, want %v", prefix, doc, err, wantErr)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			if got == nil {
+				t.Errorf("AppendArray(%v, %s) = nil, want a slice", prefix, doc)
+			}
+			if w := append(append([]json.RawMessage{}, prefix...), want...); fmt.Sprintf("%s", got) != fmt.Sprintf("%s", w) {
+				t.Errorf("AppendArray(%v, %s) = %s, want %s", prefix, doc, got, w)
+			}
+		}
+	}
+	p := GetElements()
+	*p = append(*p, json.RawMessage(`1`), json.RawMessage(`2`))
+	PutElements(p)
+	if len(*p) != 0 || len((*p)[:cap(*p)]) > 0 && (*p)[:cap(*p)][0] != nil {
+		t.Errorf("PutElements left %s", (*p)[:cap(*p)])
 	}
 }
