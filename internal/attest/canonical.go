@@ -31,8 +31,18 @@ import (
 // invalid UTF-8, deep nesting, invalid JSON) goes to cjson itself, so the
 // result is cjson's in every case; FuzzCanonical compares the two.
 func Canonical(raw []byte) ([]byte, error) {
+	return AppendCanonical(nil, raw)
+}
+
+// AppendCanonical is [Canonical] appending the canonical form to dst, whose
+// room it uses when it holds raw: a caller that drops the form once a
+// signature is checked can keep one buffer for many documents.
+func AppendCanonical(dst, raw []byte) ([]byte, error) {
+	if cap(dst)-len(dst) < len(raw) {
+		dst = slices.Grow(dst, len(raw))
+	}
 	sc := canonScratch.Get().(*canonEncoder)
-	c := canonEncoder{b: raw, out: make([]byte, 0, len(raw)), tmp: sc.tmp, stack: sc.stack}
+	c := canonEncoder{b: raw, out: dst, tmp: sc.tmp, stack: sc.stack}
 	i, ok := c.value(0, 0)
 	// The scratch space goes back for the next link, holding no part of raw.
 	clear(c.stack[:cap(c.stack)])
@@ -45,7 +55,7 @@ func Canonical(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: canonical JSON: %v", ErrMalformed, err)
 	}
-	return out, nil
+	return append(dst, out...), nil
 }
 
 // canonScratch holds the reordering space and member stacks of encoders

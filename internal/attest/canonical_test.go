@@ -48,6 +48,17 @@ func checkCanonical(t testing.TB, raw []byte) {
 	case werr == nil && !bytes.Equal(got, want):
 		t.Fatalf("Canonical(%q) = %q, cjson gives %q", raw, got, want)
 	}
+	// Appended to a reused buffer: its bytes kept, its spare room (what a
+	// document before left there) overwritten, on either path.
+	dst := append(make([]byte, 0, 2*len(raw)+16), "head"...)
+	dst = append(dst, bytes.Repeat([]byte{'#'}, cap(dst)-len(dst))...)[:4]
+	got, gerr = attest.AppendCanonical(dst, raw)
+	switch {
+	case (werr == nil) != (gerr == nil):
+		t.Fatalf("AppendCanonical(%q): error %v, cjson's %v", raw, gerr, werr)
+	case werr == nil && string(got) != "head"+string(want):
+		t.Fatalf("AppendCanonical(head, %q) = %q, want head and cjson's %q", raw, got, want)
+	}
 }
 
 func TestCanonicalMatchesCJSON(t *testing.T) {

@@ -237,6 +237,11 @@ func checkAll(items []*item, ix *keyIndex, receipts ReceiptChecker, prefer prefe
 // checkItem verifies one item: payload type first, then signatures over the
 // exact signed bytes, and only then the content, strictly. A panic on hostile
 // input becomes an invalid item, never a crash or a pass (security case 11 in docs/security.md).
+// canonBufs keeps the buffers checkItem writes legacy links' canonical
+// forms in: an in-toto link of thousands of artifacts is a canonical form
+// as large, dropped once its signatures are checked.
+var canonBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFunc) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -272,7 +277,15 @@ func checkItem(it *item, ix *keyIndex, receipts ReceiptChecker, prefer preferFun
 			it.res.Format = attest.FormatDSSE
 		}
 	case it.link != nil:
-		canon, err := attest.Canonical(it.link.Signed)
+		// The canonical form is the signed message and nothing more: its
+		// buffer goes back for the next link once the signatures are
+		// checked (signedBy keeps no part of msg).
+		buf := canonBufs.Get().(*[]byte)
+		canon, err := attest.AppendCanonical((*buf)[:0], it.link.Signed)
+		defer func() {
+			*buf = canon[:0]
+			canonBufs.Put(buf)
+		}()
 		if err != nil {
 			it.err = err
 			return
