@@ -129,18 +129,7 @@ func TestFilesOutOfFiles(t *testing.T) {
 		if !withFilesRing(t, newRing, func() { checkFiles(t, "out of files", paths) }) {
 			t.Error("Files did not set a ring up")
 		}
-		var fds []int
-		for range 25 {
-			fd, err := syscall.Open(".", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				t.Errorf("open after hashing: %v", err)
-				break
-			}
-			fds = append(fds, fd)
-		}
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
+		wantFree(t, ".", 25)
 	})
 }
 
@@ -149,13 +138,7 @@ func TestFilesOutOfFiles(t *testing.T) {
 func TestFilesRingFails(t *testing.T) {
 	needRing(t)
 	paths := filesFixture(t)
-	withFilesRing(t, func(n uint32) (*ring, error) {
-		r, err := newRing(n)
-		if err != nil {
-			return nil, err
-		}
-		syscall.Close(r.fd)
-		r.fd = -1
-		return r, nil
-	}, func() { checkFiles(t, "ring fails", paths) })
+	if !withFilesRing(t, badRing, func() { checkFiles(t, "ring fails", paths) }) {
+		t.Error("Files did not set a ring up")
+	}
 }

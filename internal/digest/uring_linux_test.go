@@ -339,20 +339,26 @@ func TestRingOutOfFiles(t *testing.T) {
 				t.Errorf("%s = %q, error %q; want %s", o.Name, o.Digest, o.Err, want[o.Name])
 			}
 		}
-		// Every descriptor is free again: as many can be opened.
-		var fds []int
-		for range 25 {
-			fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				t.Errorf("open after hashing: %v", err)
-				break
-			}
-			fds = append(fds, fd)
-		}
-		for _, fd := range fds {
-			syscall.Close(fd)
-		}
+		wantFree(t, dir, 25)
 	})
+}
+
+// wantFree checks that n descriptors can be opened (of dir), as many as
+// were free before the hashing: it closed every one it opened.
+func wantFree(t *testing.T, dir string, n int) {
+	t.Helper()
+	var fds []int
+	for range n {
+		fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			t.Errorf("open after hashing: %v", err)
+			break
+		}
+		fds = append(fds, fd)
+	}
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
 }
 
 // TestRecordFileLimit: under a descriptor limit the batches of every worker
@@ -384,6 +390,18 @@ func TestRecordFileLimit(t *testing.T) {
 	})
 }
 
+// badRing sets up a ring whose io_uring_enter fails: its descriptor is
+// not one.
+func badRing(n uint32) (*ring, error) {
+	r, err := newRing(n)
+	if err != nil {
+		return nil, err
+	}
+	syscall.Close(r.fd)
+	r.fd = -1
+	return r, nil
+}
+
 // TestRingEnterFails: when io_uring_enter fails (here a ring whose
 // descriptor is not one), hashFiles fails with an error naming the batch's
 // first file and the system call, and the worker hashes its next batches
@@ -392,15 +410,7 @@ func TestRingEnterFails(t *testing.T) {
 	needRing(t)
 	dir := t.TempDir()
 	fixture{files: map[string]string{"a": "a", "b": "b", "c": "c"}}.build(t, dir)
-	od, w, files := openTestDir(t, dir, []string{"a", "b", "c"}, false, func(n uint32) (*ring, error) {
-		r, err := newRing(n)
-		if err != nil {
-			return nil, err
-		}
-		syscall.Close(r.fd)
-		r.fd = -1
-		return r, nil
-	})
+	od, w, files := openTestDir(t, dir, []string{"a", "b", "c"}, false, badRing)
 	defer od.close()
 	err := od.hashFiles(context.Background(), w, files, func(fileItem, error) bool { return true })
 	if got, want := fmt.Sprint(err), `hashing "a" and the 2 files after it: io_uring_enter: bad file descriptor`; got != want {
