@@ -80,6 +80,20 @@ func ReadFrom(ctx context.Context, r io.Reader, name string) ([]Item, error) {
 
 // ReadDocuments is [Read] of a file already read by [jsonl.Documents].
 func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
+	return readDocuments(docs, name, false)
+}
+
+// ReadDocumentsUnsafe is [ReadDocuments] reading the strings of a legacy
+// in-toto link (its artifacts' names and digests) as substrings of the
+// document's own bytes rather than of a copy: a link of thousands of
+// artifacts is then held once, not twice. The caller MUST NOT change the
+// documents' bytes afterwards, nor let anything else change them, for as
+// long as anything read from them lives ([strictjson.NewTextUnsafe]).
+func ReadDocumentsUnsafe(docs []jsonl.Line, name string) ([]Item, error) {
+	return readDocuments(docs, name, true)
+}
+
+func readDocuments(docs []jsonl.Line, name string, alias bool) ([]Item, error) {
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
@@ -96,7 +110,7 @@ func ReadDocuments(docs []jsonl.Line, name string) ([]Item, error) {
 		}
 		// A document of several lines jsonl.Documents checked already.
 		if docs[0].Strict() || CheckJSON(doc) == nil {
-			return []Item{readChecked(doc, name)}, nil
+			return []Item{readChecked(doc, name, alias)}, nil
 		}
 	}
 	items := make([]Item, 0, len(docs))
@@ -115,12 +129,13 @@ func readDoc(doc []byte, source string) Item {
 	if err := CheckJSON(doc); err != nil {
 		return Item{Source: source, Err: err}
 	}
-	return readChecked(doc, source)
+	return readChecked(doc, source, false)
 }
 
 // readChecked reads one document that CheckJSON accepted; every part of it
-// is then checked too, so nothing below checks again.
-func readChecked(doc []byte, source string) Item {
+// is then checked too, so nothing below checks again. With alias, a legacy
+// link's strings are substrings of doc (see [ReadDocumentsUnsafe]).
+func readChecked(doc []byte, source string, alias bool) Item {
 	it := Item{Source: source}
 	probe, err := strictjson.Object(doc, "document")
 	if err != nil {
@@ -139,7 +154,11 @@ func readChecked(doc []byte, source string) Item {
 		it.readCosignBundle(probe)
 	case probe["signed"] != nil && probe["signatures"] != nil:
 		it.Format = FormatLegacyLink
-		it.Link, it.Err = parseLegacy(strictjson.NewText(doc), probe)
+		text := strictjson.NewText
+		if alias {
+			text = strictjson.NewTextUnsafe
+		}
+		it.Link, it.Err = parseLegacy(text(doc), probe)
 	default:
 		it.Err = fmt.Errorf("%w: not a DSSE envelope, Sigstore bundle, cosign bundle or in-toto link", ErrMalformed)
 	}

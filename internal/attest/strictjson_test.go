@@ -1,12 +1,19 @@
 package attest_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/consign-dev/consign/internal/attest"
+	"github.com/consign-dev/consign/internal/jsonl"
 )
 
 func TestCheckJSONKeys(t *testing.T) {
@@ -84,5 +91,40 @@ func BenchmarkJSONValidFloor(b *testing.B) {
 		if !json.Valid(doc) {
 			b.Fatal("invalid")
 		}
+	}
+}
+
+// TestReadDocumentsUnsafe: a legacy link read with ReadDocumentsUnsafe is
+// the link ReadDocuments reads, and its artifacts' names are substrings of
+// the document's own bytes, not of a copy.
+func TestReadDocumentsUnsafe(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "verify", "testdata", "in-toto-golang", "package.d3ffd108.link"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := jsonl.Documents(context.Background(), bytes.NewReader(data), "package.link", jsonl.Limits{})
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("jsonl.Documents = %d documents, %v", len(docs), err)
+	}
+	want, werr := attest.ReadDocuments(docs, "package.link")
+	got, gerr := attest.ReadDocumentsUnsafe(docs, "package.link")
+	if werr != nil || gerr != nil || len(got) != 1 || len(want) != 1 || got[0].Link == nil {
+		t.Fatalf("ReadDocumentsUnsafe = %v, %v; ReadDocuments = %v, %v", got, gerr, want, werr)
+	}
+	g, w := got[0].Link, want[0].Link
+	if g.Name != w.Name || fmt.Sprint(g.Command) != fmt.Sprint(w.Command) || g.Products.Len() != 1 || g.Products.Name(0) != w.Products.Name(0) || g.Products.Set(0).String() != w.Products.Set(0).String() || g.Materials.Name(0) != w.Materials.Name(0) {
+		t.Errorf("ReadDocumentsUnsafe read %+v, ReadDocuments %+v", g, w)
+	}
+	doc := docs[0].Data
+	start, end := uintptr(unsafe.Pointer(unsafe.SliceData(doc))), uintptr(unsafe.Pointer(unsafe.SliceData(doc)))+uintptr(len(doc))
+	within := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return p >= start && p < end
+	}
+	if name := g.Products.Name(0); !within(name) {
+		t.Errorf("ReadDocumentsUnsafe: product name %q is a copy, not part of the document", name)
+	}
+	if name := w.Products.Name(0); within(name) {
+		t.Errorf("ReadDocuments: product name %q is part of the document, not a copy", name)
 	}
 }

@@ -23,6 +23,9 @@ type Input struct {
 	// Data is the whole file, for a caller that holds it; it is read only
 	// when Docs is nil.
 	Data []byte
+	// owned is set when Docs were read here, into buffers nothing else
+	// holds or changes: what is read from them may alias them.
+	owned bool
 }
 
 // Documents returns in.Docs, or else the documents of in.Data as

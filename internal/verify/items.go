@@ -56,6 +56,9 @@ type item struct {
 	// doc is set for a file of one document not read yet: readItems reads
 	// it, in parallel with the other items.
 	doc []jsonl.Line
+	// owned is set when doc was read into buffers nothing else holds (see
+	// Input.owned).
+	owned bool
 	// group is the item's input; its last signer is tried first.
 	group *group
 
@@ -113,7 +116,7 @@ func readItems(inputs []Input) []*item {
 			// or something attest.Read recognises or refuses: read below,
 			// in parallel with the others (an in-toto link can hold
 			// thousands of artifacts).
-			out = append(out, &item{raw: docs[0].Data, doc: docs, res: &AttestationResult{Source: in.Name}})
+			out = append(out, &item{raw: docs[0].Data, doc: docs, owned: in.owned, res: &AttestationResult{Source: in.Name}})
 			continue
 		}
 		for _, d := range docs {
@@ -170,7 +173,11 @@ func readDocument(it *item) {
 			*it = *invalidItem(src, data, fmt.Errorf("%w: internal error reading the attestation: %v", attest.ErrInvalid, r))
 		}
 	}()
-	items, err := attest.ReadDocuments(docs, src)
+	read := attest.ReadDocuments
+	if it.owned {
+		read = attest.ReadDocumentsUnsafe
+	}
+	items, err := read(docs, src)
 	switch {
 	case err != nil:
 		*it = *invalidItem(src, data, err)

@@ -264,7 +264,7 @@ func readLinks(ctx context.Context, links fs.FS, name string, layout *policy.Lay
 				if err != nil {
 					return []*item{invalidItem(path.Join(name, fname), nil, err)}
 				}
-				inputs = append(inputs, Input{Name: path.Join(name, fname), Docs: docs})
+				inputs = append(inputs, Input{Name: path.Join(name, fname), Docs: docs, owned: true})
 				break
 			}
 		}
