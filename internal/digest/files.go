@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // errAgain is what the ring's path gives a file it leaves to [File].
@@ -53,5 +54,14 @@ func Files(paths []string, algs ...string) (sets []Set, errs []error) {
 		})
 	}
 	wg.Wait()
+	// A file opened while another worker's batch held its descriptors may
+	// have found none left (EMFILE, ENFILE) where File alone would not: it
+	// is hashed again now that no batch holds any, and gets what File
+	// gives it.
+	for i, err := range errs {
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			sets[i], errs[i] = File(paths[i], algs...)
+		}
+	}
 	return sets, errs
 }
