@@ -416,6 +416,13 @@ func File(path string, algs ...string) (Set, error) {
 	if s, ok, err := smallFile(path, algs); ok {
 		return s, err
 	}
+	return openFile(path, algs)
+}
+
+// openFile is [File]'s usual path, for a file smallFile leaves to it: a
+// large regular file, a named pipe or a directory, or one whose open or
+// fstat failed.
+func openFile(path string, algs []string) (Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		// A socket cannot be opened (ENXIO on Linux): say what it is.

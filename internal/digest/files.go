@@ -8,8 +8,13 @@ import (
 	"syscall"
 )
 
-// errAgain is what the ring's path gives a file it leaves to [File].
-var errAgain = errors.New("hash with File")
+// errAgain is what the ring's path gives a file it leaves to [File], and
+// errOpen one it leaves to File's usual path (openFile), having seen what
+// smallFile would see.
+var (
+	errAgain = errors.New("hash with File")
+	errOpen  = errors.New("hash with openFile")
+)
 
 // Files hashes each of paths as [File] does, with the same digests and
 // the same errors: sets[i] and errs[i] are what File(paths[i], algs...)

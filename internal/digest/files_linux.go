@@ -44,8 +44,11 @@ func (w *worker) hashNamed(paths []string, sets []Set, errs []error) {
 		}
 	}
 	for i := range paths {
-		if i >= done || errs[i] == errAgain {
+		switch {
+		case i >= done || errs[i] == errAgain:
 			sets[i], errs[i] = File(paths[i], w.algs...)
+		case errs[i] == errOpen:
+			sets[i], errs[i] = openFile(paths[i], w.algs)
 		}
 	}
 }

@@ -241,8 +241,18 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 		switch {
 		case fd < 0:
 			err = w.again(ctx, dirfd, it.name) // opens it again, or says why not
-		case w.named && (rw.sterr[i] != nil || statType(st.Mode) != 0 || st.Size > bufSize):
-			err = errAgain // File's checks, errors and reading, as for File's own
+		case w.named && rw.sterr[i] != nil:
+			err = errAgain // File's checks and errors
+		case w.named && statType(st.Mode) != 0 && !namedReadable(statType(st.Mode)):
+			// As smallFile refuses it, unread.
+			err = &NotRegularError{Path: it.name, Type: statType(st.Mode)}
+		case w.named && (statType(st.Mode) != 0 || st.Size > bufSize):
+			// A named pipe, a directory, a large file: File's usual path,
+			// with no second look of smallFile's. A pipe opened without
+			// blocking and closed lets a writer waiting for a reader go on,
+			// and what it writes before the pipe is opened to be read is
+			// lost: one such look is all File itself takes.
+			err = errOpen
 		case rw.sterr[i] != nil:
 			err = &fs.PathError{Op: "fstat", Path: it.name, Err: rw.sterr[i]}
 		case statType(st.Mode) != 0:
