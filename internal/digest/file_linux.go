@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"io/fs"
 	"slices"
 	"sync"
 	"syscall"
@@ -12,12 +13,13 @@ import (
 // release: with openat, fstat, one read and close on a raw descriptor,
 // where an *os.File adds the runtime poller's epoll_ctl and a second read,
 // and [Reader]'s pipeline a goroutine, two channels and three buffers. ok
-// is false, with nothing read, for a larger regular file, a named pipe or
-// a directory, or when the open or fstat fails: [File] then takes its
-// usual path, and reports its usual errors. A device, socket or other
-// file is refused here, with a [*NotRegularError] and nothing read, by the
-// type of the fstat every file gets. O_NONBLOCK keeps a named pipe from
-// blocking the open (File opens it again, blocking, to read it to its end).
+// is false, with nothing read, for a larger regular file or a directory,
+// or when the open or fstat fails: [File] then takes its usual path, and
+// reports its usual errors. A device, socket or other file is refused
+// here, with a [*NotRegularError] and nothing read, by the type of the
+// fstat every file gets. O_NONBLOCK keeps a named pipe from blocking the
+// open; the pipe is then read to its end from that descriptor
+// ([pipeReader] says why not from another).
 func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK | syscall.O_NOCTTY
 	var fd int
@@ -35,13 +37,18 @@ func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	if syscall.Fstat(fd, &st) != nil {
 		return nil, false, nil
 	}
-	if typ := statType(st.Mode); typ != 0 {
-		if !namedReadable(typ) {
-			return nil, true, &NotRegularError{Path: path, Type: typ}
+	typ := statType(st.Mode)
+	switch {
+	case typ == fs.ModeNamedPipe:
+		w := smallWorker(algs)
+		defer smallWorkers.Put(w)
+		if err := w.hashFrom(context.Background(), &pipeReader{fd: fd, name: path}, -1); err != nil {
+			return nil, true, err
 		}
-		return nil, false, nil
-	}
-	if st.Size > bufSize {
+		return sums(algs, w.hs, nil), true, nil
+	case typ != 0 && !namedReadable(typ):
+		return nil, true, &NotRegularError{Path: path, Type: typ}
+	case typ != 0 || st.Size > bufSize:
 		return nil, false, nil
 	}
 	w := smallWorker(algs)

@@ -119,6 +119,32 @@ func TestFilesAsFile(t *testing.T) {
 	}
 }
 
+// TestFilesPipeWriterDoneEarly: as TestFilePipeWriterDoneEarly, for a
+// named pipe in a batch of the ring, which reads it from the descriptor
+// its open looked at.
+func TestFilesPipeWriterDoneEarly(t *testing.T) {
+	needRing(t)
+	dir := t.TempDir()
+	regular := filepath.Join(dir, "regular")
+	if err := os.WriteFile(regular, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok := withFilesRing(t, newRing, func() {
+		checkPipeWriterDoneEarly(t, func(pipe string) (Set, error) {
+			sets, errs := Files([]string{regular, pipe, regular})
+			for i, err := range errs {
+				if err != nil {
+					return nil, fmt.Errorf("Files[%d]: %w", i, err)
+				}
+			}
+			return sets[1], nil
+		})
+	})
+	if !ok {
+		t.Error("Files did not set a ring up")
+	}
+}
+
 // TestFilesOutOfFiles: where a batch's opens run out of descriptors
 // (EMFILE), Files still gives every file File's digest, and the
 // descriptors the batch opened are closed.

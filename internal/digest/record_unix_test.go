@@ -5,12 +5,14 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -165,5 +167,65 @@ func TestHashRootFileSwappedForPipe(t *testing.T) {
 	var nr *NotRegularError
 	if !errors.As(err, &nr) || nr.Type != fs.ModeNamedPipe {
 		t.Errorf("hashRootFile(a named pipe) = %v, want a *NotRegularError for a named pipe", err)
+	}
+}
+
+// TestFilePipeWriterDoneEarly: a writer waiting in its open of a named
+// pipe for a reader is let go by File's first open of it, and may write
+// and close at once. What it wrote is read, and File ends: it is not lost
+// with that first descriptor, and File does not wait in a second open for
+// a writer that never comes. Many rounds, since the writer's timing is
+// the scheduler's; each must end well within the bound.
+func TestFilePipeWriterDoneEarly(t *testing.T) {
+	checkPipeWriterDoneEarly(t, func(pipe string) (Set, error) { return File(pipe) })
+}
+
+// checkPipeWriterDoneEarly runs TestFilePipeWriterDoneEarly's rounds with
+// hash hashing the named pipe.
+func checkPipeWriterDoneEarly(t *testing.T, hash func(pipe string) (Set, error)) {
+	dir := t.TempDir()
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skipf("mkfifo: %v (the platform has no named pipes)", err)
+	}
+	for round := range 300 {
+		content := []byte(fmt.Sprintf("round %d", round))
+		wrote := make(chan error, 1)
+		go func() {
+			f, err := os.OpenFile(pipe, os.O_WRONLY, 0)
+			if err == nil {
+				_, err = f.Write(content)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			wrote <- err
+		}()
+		if round%2 == 0 {
+			time.Sleep(time.Millisecond) // the writer waits in its open first
+		}
+		type result struct {
+			s   Set
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			s, err := hash(pipe)
+			got <- result{s, err}
+		}()
+		select {
+		case r := <-got:
+			if err := <-wrote; err != nil {
+				t.Fatalf("round %d: writing the pipe: %v", round, err)
+			}
+			if r.err != nil {
+				t.Fatalf("round %d: File(pipe): %v", round, r.err)
+			}
+			if want := sum(string(content)); !Matches(r.s, want) {
+				t.Fatalf("round %d: File(pipe) = %v, want %v (what the writer wrote was lost)", round, r.s, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: File(pipe) still waits 10 s after the writer wrote and closed", round)
+		}
 	}
 }

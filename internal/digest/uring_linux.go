@@ -246,12 +246,12 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 		case w.named && statType(st.Mode) != 0 && !namedReadable(statType(st.Mode)):
 			// As smallFile refuses it, unread.
 			err = &NotRegularError{Path: it.name, Type: statType(st.Mode)}
+		case w.named && statType(st.Mode) == fs.ModeNamedPipe:
+			// Read from this descriptor, not opened again
+			// (pipeReader says why).
+			err = w.hashFrom(ctx, &pipeReader{fd: fd, name: it.name}, -1)
 		case w.named && (statType(st.Mode) != 0 || st.Size > bufSize):
-			// A named pipe, a directory, a large file: File's usual path,
-			// with no second look of smallFile's. A pipe opened without
-			// blocking and closed lets a writer waiting for a reader go on,
-			// and what it writes before the pipe is opened to be read is
-			// lost: one such look is all File itself takes.
+			// A directory, a large file: File's usual path.
 			err = errOpen
 		case rw.sterr[i] != nil:
 			err = &fs.PathError{Op: "fstat", Path: it.name, Err: rw.sterr[i]}
