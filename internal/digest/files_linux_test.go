@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -82,15 +83,16 @@ func checkFiles(t *testing.T, label string, paths []string) {
 
 // withFilesRing runs f with the rings of Files' workers made by setup, and
 // reports whether setup was called.
-func withFilesRing(t *testing.T, setup func(uint32) (*ring, error), f func()) (called bool) {
+func withFilesRing(t *testing.T, setup func(uint32) (*ring, error), f func()) bool {
 	t.Helper()
+	var called atomic.Bool // Files' workers set their rings up at once
 	testOnlyFilesRing = func(n uint32) (*ring, error) {
-		called = true
+		called.Store(true)
 		return setup(n)
 	}
 	defer func() { testOnlyFilesRing = nil }()
 	f()
-	return called
+	return called.Load()
 }
 
 // TestFilesAsFile: Files gives every path what File gives it, through the
