@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -182,6 +183,52 @@ func TestReadEnvelopesManyShortLongLines(t *testing.T) {
 		}
 		if most := 2 * uint64(rd.held); rd.alloc > most {
 			t.Errorf("declared %d: reading %d bytes allocated %d, want at most %d (twice the bytes charged)", declared, len(body), rd.alloc, most)
+		}
+	}
+}
+
+// A body whose first line is not JSON by itself is read as one document
+// (an envelope over several lines) or as lines, for the strict parse: its
+// later lines are read as bytes into that document, never streamed and
+// rebuilt, and the document is sized from what is charged for it. A long
+// envelope line after such a first line allocated 2.8 times the bytes
+// charged (its payload streamed, the line rebuilt, the document grown by
+// copies), 4.7 times in a body of unknown length.
+func TestReadEnvelopesMultiLineCharged(t *testing.T) {
+	_, _, line := signedLine(t, 12<<20)
+	for _, shape := range []struct {
+		name  string
+		body  []byte
+		lines [][]byte // what is read: one document, or its lines
+	}{
+		{"lines", []byte("not json\n" + string(line) + "\n"), [][]byte{[]byte("not json"), line}},
+		{"one document", []byte("[\n " + string(line) + " \r\n\n]\n"), [][]byte{[]byte("[\n" + string(line) + "\n]")}},
+	} {
+		for _, declared := range []int64{int64(len(shape.body)), -1} {
+			t.Run(fmt.Sprintf("%s, declared %d", shape.name, declared), func(t *testing.T) {
+				rd := readBody(t, Limits{Rate: -1}, shape.body, declared)
+				if len(rd.lines) != len(shape.lines) {
+					t.Fatalf("read %d lines, want %d", len(rd.lines), len(shape.lines))
+				}
+				for i, want := range shape.lines {
+					if got := rd.lines[i].bytes(); !bytes.Equal(got, want) {
+						t.Errorf("line %d: %.60q, want %.60q", i, got, want)
+					}
+				}
+				// Charged: the body, and room charged before it was allocated.
+				if rd.held < int64(len(shape.body)) || rd.tl.bytes.Load() != rd.held || rd.srv.inFlight.Load() != rd.held {
+					t.Errorf("charged %d bytes (token %d, server %d), want at least the body's %d", rd.held, rd.tl.bytes.Load(), rd.srv.inFlight.Load(), len(shape.body))
+				}
+				most := uint64(rd.held)*5/4 + 1<<20
+				if declared < 0 {
+					// Grown by doubling, each step charged first.
+					most = 2*uint64(rd.held) + 1<<20
+				}
+				if rd.alloc > most {
+					t.Errorf("reading %d bytes allocated %d, charged %d: want at most %d", len(shape.body), rd.alloc, rd.held, most)
+				}
+				t.Logf("read %d bytes, charged %d, allocated %d (%.2f per byte charged)", len(shape.body), rd.held, rd.alloc, float64(rd.alloc)/float64(rd.held))
+			})
 		}
 	}
 }
