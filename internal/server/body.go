@@ -46,6 +46,9 @@ func (s *Server) readEnvelopes(w http.ResponseWriter, r *http.Request, tokenID s
 	lr := newLineReader(br, l.MaxEnvelope)
 	defer lr.free()
 	lr.size = func(seen int) (int, error) { return br.lineBound(r.ContentLength, seen, l.MaxEnvelope) }
+	lr.room = func(buf []byte, n int) ([]byte, error) {
+		return br.room(buf, n, lr.br.Buffered(), r.ContentLength, l.MaxEnvelope+2, true)
+	}
 	first, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: the body holds no envelope", api.ErrBadRequest)
@@ -120,7 +123,7 @@ func (s *Server) oneEnvelope(lr *lineReader, br *budgetReader, declared int64, f
 			return nil, s.bodyError(err, n+1)
 		}
 		n++
-		if doc, err = br.room(doc, 1, lr.br.Buffered(), declared, most); err != nil {
+		if doc, err = br.room(doc, 1, lr.br.Buffered(), declared, most, false); err != nil {
 			return nil, s.bodyError(err, n)
 		}
 		doc = append(doc, '\n')
@@ -133,7 +136,7 @@ func (s *Server) oneEnvelope(lr *lineReader, br *budgetReader, declared int64, f
 			if rerr != nil && rerr != bufio.ErrBufferFull && rerr != io.EOF {
 				return nil, s.bodyError(rerr, n)
 			}
-			if doc, err = br.room(doc, len(chunk), lr.br.Buffered(), declared, most); err != nil {
+			if doc, err = br.room(doc, len(chunk), lr.br.Buffered(), declared, most, false); err != nil {
 				return nil, s.bodyError(err, n)
 			}
 			doc = append(doc, chunk...)
@@ -267,17 +270,30 @@ func (b *budgetReader) chargeAhead(n int64) error {
 // room makes room in buf for n more bytes, the last read, buffered more
 // read after them: a larger buffer, at most most bytes, is charged before
 // it is made, as far as the bytes read do not pay for it. In a body of
-// declared bytes it holds all the body can still bring, at once (as
-// [budgetReader.lineBound] sizes a long line); in one of unknown length
-// it doubles.
-func (b *budgetReader) room(buf []byte, n, buffered int, declared int64, most int) ([]byte, error) {
+// unknown length it doubles. In one of declared bytes it holds all the
+// body can still bring (as [budgetReader.lineBound] sizes a long line):
+// at once for a document that is the rest of the body; for a line, which
+// may be one of many, in steps of eight times (the first twice the bytes
+// read), the last straight to that once it is within four times the step,
+// as an [attest.EnvelopeSink] grows a payload's.
+func (b *budgetReader) room(buf []byte, n, buffered int, declared int64, most int, line bool) ([]byte, error) {
 	need := len(buf) + n
 	if need <= cap(buf) {
 		return buf, nil
 	}
 	size := max(2*cap(buf), 4<<10)
 	if declared >= 0 {
-		size = need + buffered + int(min(max(declared-b.read, 0), int64(most)))
+		rest := need + buffered + int(min(max(declared-b.read, 0), int64(most)))
+		size = rest
+		if line {
+			if size = 8 * cap(buf); size == 0 {
+				size = 2 * need
+			}
+			if 4*size >= rest {
+				size = rest
+			}
+		}
+		size = min(size, rest)
 	}
 	size = max(min(size, most), need)
 	if err := b.chargeAhead(int64(size - need - buffered)); err != nil {
@@ -326,6 +342,12 @@ type lineReader struct {
 	// so), or an error for next to return: the sink sizes the line's
 	// buffer from it. Unset, it is max.
 	size func(seen int) (int, error)
+	// room, when set, makes room in a long line's buffer for n more
+	// bytes ([budgetReader.room]): a line the sink does not take grows
+	// in steps charged before they are made, where append grew it by a
+	// quarter at a time (a 16 MB line allocated 6 times its bytes).
+	// Unset, the line grows as append grows it.
+	room func(buf []byte, n int) ([]byte, error)
 }
 
 // readers holds the 64 KiB buffered readers of finished requests: a new one
@@ -378,6 +400,12 @@ func (lr *lineReader) next() (envelopeLine, error) {
 				return lr.stream(chunk)
 			}
 		}
+		if long := err == bufio.ErrBufferFull || len(line) > 0; long && lr.room != nil {
+			var rerr error
+			if line, rerr = lr.room(line, len(chunk)); rerr != nil {
+				return envelopeLine{}, rerr
+			}
+		}
 		line = append(line, chunk...)
 		if err == bufio.ErrBufferFull {
 			continue
@@ -388,6 +416,11 @@ func (lr *lineReader) next() (envelopeLine, error) {
 		if line = bytes.TrimRight(line, space); len(line) > lr.max {
 			return envelopeLine{}, errLongLine
 		} else if len(line) > 0 {
+			if slack := cap(line) - len(line); slack > len(line)/8 && slack > 64<<10 {
+				// A long line's buffer is up to twice the line: the
+				// line is held until the request ends, without it.
+				line = bytes.Clone(line)
+			}
 			return envelopeLine{data: line}, nil
 		}
 		if err == io.EOF {
