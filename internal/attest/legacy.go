@@ -25,8 +25,11 @@ type LegacyLink struct {
 	// each name once ([CheckJSON] refuses a key twice); every set passed
 	// [digest.Set.Validate] when read. A link of no materials or products
 	// has a nil table, which is empty.
-	Materials  *digest.Table
-	Products   *digest.Table
+	Materials *digest.Table
+	Products  *digest.Table
+	// Byproducts is the link's byproducts, raw (nil when it has none):
+	// [ReturnValue] reads the exit status they record.
+	Byproducts json.RawMessage
 	Signatures []LegacySignature
 }
 
@@ -66,6 +69,7 @@ func parseLegacy(t *strictjson.Text, m map[string]json.RawMessage) (*LegacyLink,
 		if l.Products, err = legacyArtifacts(t, sm["products"], "products"); err != nil {
 			return nil, err
 		}
+		l.Byproducts = sm["byproducts"]
 	}
 	var sigs []json.RawMessage
 	if err := json.Unmarshal(m["signatures"], &sigs); err != nil {
@@ -182,18 +186,19 @@ func (l *LegacyLink) ProductSubjects() []Subject {
 
 // ParseLinkBody reads the signed body of an in-toto v0.9 link (from a DSSE
 // payload, as in-toto-golang's DSSE mode writes it), strictly: [CheckJSON],
-// exact field names, a non-empty name. The digest sets are not validated.
-// It returns an error wrapping [ErrInvalid].
-func ParseLinkBody(b []byte) (name string, materials, products map[string]digest.Set, err error) {
+// exact field names, a non-empty name. The digest sets are not validated;
+// byproducts are returned raw ([ReturnValue] reads them). It returns an
+// error wrapping [ErrInvalid].
+func ParseLinkBody(b []byte) (name string, materials, products map[string]digest.Set, byproducts json.RawMessage, err error) {
 	if err := CheckJSON(b); err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	m, err := object(b, "link", "_type", "name", "command", "materials", "products", "byproducts", "environment")
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	if err := json.Unmarshal(m["name"], &name); err != nil || name == "" {
-		return "", nil, nil, fmt.Errorf("%w: the link has no name", ErrInvalid)
+		return "", nil, nil, nil, fmt.Errorf("%w: the link has no name", ErrInvalid)
 	}
 	for _, f := range []struct {
 		key string
@@ -204,8 +209,8 @@ func ParseLinkBody(b []byte) (name string, materials, products map[string]digest
 			continue
 		}
 		if err := json.Unmarshal(raw, f.v); err != nil {
-			return "", nil, nil, fmt.Errorf("%w: field %q: %v", ErrInvalid, f.key, err)
+			return "", nil, nil, nil, fmt.Errorf("%w: field %q: %v", ErrInvalid, f.key, err)
 		}
 	}
-	return name, materials, products, nil
+	return name, materials, products, m["byproducts"], nil
 }

@@ -125,6 +125,11 @@ func describePolicy(k *inspectKind, p *policy.Policy) {
 	}
 	k.add("stages", "%d (%s)", len(p.Stages), strings.Join(names, ", "))
 	k.add("functionaries", "%d", len(p.Functionaries))
+	for _, st := range p.Stages {
+		if len(st.AllowExitCodes) > 0 {
+			k.add("stage "+st.Name, "its command may exit with %s", joinInts(st.AllowExitCodes))
+		}
+	}
 	if p.Log != nil {
 		k.add("log", "receipts required from %s", p.Log.Origin)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +61,11 @@ func inspectPolicy(w io.Writer, output, name string, p *policy.Policy) error {
 		}
 	}
 	for _, st := range s.Stages {
-		fmt.Fprintf(w, "  stage %s: by %s, threshold %d, requires %s\n", st.Name, strings.Join(st.By, ", "), st.Threshold, strings.Join(st.Require, ", "))
+		fmt.Fprintf(w, "  stage %s: by %s, threshold %d, requires %s", st.Name, strings.Join(st.By, ", "), st.Threshold, strings.Join(st.Require, ", "))
+		if len(st.AllowExitCodes) > 0 {
+			fmt.Fprintf(w, "; its command may exit with %s", joinInts(st.AllowExitCodes))
+		}
+		fmt.Fprintln(w)
 	}
 	return nil
 }
@@ -70,4 +75,13 @@ func shortKeyID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// joinInts writes integers as "1, 2".
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
 }

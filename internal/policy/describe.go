@@ -43,6 +43,8 @@ type StageSummary struct {
 	By        []string `json:"by"`
 	Threshold int      `json:"threshold"`
 	Require   []string `json:"require"` // short names where there is one
+	// AllowExitCodes are the non-zero exit statuses its links may record.
+	AllowExitCodes []int `json:"allowExitCodes,omitempty"`
 }
 
 // Describe sums up p.
@@ -63,7 +65,7 @@ func (p *Policy) Describe() Summary {
 		s.Functionaries = append(s.Functionaries, fs)
 	}
 	for _, st := range p.Stages {
-		ss := StageSummary{Name: st.Name, By: st.By, Threshold: st.Threshold}
+		ss := StageSummary{Name: st.Name, By: st.By, Threshold: st.Threshold, AllowExitCodes: st.AllowExitCodes}
 		for _, t := range st.Require {
 			ss.Require = append(ss.Require, attest.ShortName(t))
 		}

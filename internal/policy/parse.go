@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -385,7 +386,7 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 	}
 	rules := 0
 	for _, sn := range n.Content {
-		f := ps.mapping(sn, "a stage", "name", "by", "threshold", "require", "materials", "products", "checks")
+		f := ps.mapping(sn, "a stage", "name", "by", "threshold", "require", "materials", "products", "checks", "allow_exit_codes")
 		if f == nil {
 			continue
 		}
@@ -464,11 +465,37 @@ func (ps *parser) stages(n *yaml.Node, p *Policy) {
 		if cn := f["checks"]; cn != nil {
 			ps.checks(cn, st, label)
 		}
+		if an := f["allow_exit_codes"]; an != nil {
+			st.AllowExitCodes = ps.exitCodes(an, label)
+		}
 	}
 	if rules > MaxRules {
 		ps.errorf(n, "more than %d artifact rules", MaxRules)
 	}
 	ps.crossChecks(p)
+}
+
+// exitCodes reads a stage's allow_exit_codes: a non-empty list of
+// distinct non-zero integers (0 is always allowed).
+func (ps *parser) exitCodes(n *yaml.Node, label string) []int {
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		ps.errorf(n, "%s: allow_exit_codes must be a non-empty list of exit statuses, such as [1]", label)
+		return nil
+	}
+	var out []int
+	for _, c := range n.Content {
+		v, ok := ps.integer(c, label+" allow_exit_codes entry")
+		switch {
+		case !ok:
+		case v == 0:
+			ps.errorf(c, "%s: allow_exit_codes lists 0, which is always allowed; list only the non-zero statuses the step may exit with", label)
+		case slices.Contains(out, v):
+			ps.warnf(c, "%s: allow_exit_codes lists %d twice", label, v)
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // crossChecks runs the checks that need the whole policy: thresholds against

@@ -116,7 +116,12 @@ type Stage struct {
 	Require             []string
 	Materials, Products []Rule
 	Checks              []Check
-	Line                int
+	// AllowExitCodes are the non-zero exit statuses the stage's links may
+	// record for their command (a test step that reports failures as a
+	// product). A link that records any other non-zero status fails the
+	// stage.
+	AllowExitCodes []int
+	Line           int
 }
 
 // Check kinds.

@@ -492,3 +492,40 @@ func mustGenerate(t *testing.T) crypto.Signer {
 	}
 	return k
 }
+
+// TestAllowExitCodes: a stage's allow_exit_codes is read, shown by
+// Describe, and refused when empty, holding 0 or a non-integer.
+func TestAllowExitCodes(t *testing.T) {
+	p, err := parseBase(t, "    allow_exit_codes: [1, 3]\n")
+	if err != nil {
+		t.Fatalf("Parse() = %v", err)
+	}
+	if got := p.Stage("release").AllowExitCodes; fmt.Sprint(got) != "[1 3]" {
+		t.Errorf("AllowExitCodes = %v, want [1 3]", got)
+	}
+	if got := p.Stage("build").AllowExitCodes; got != nil {
+		t.Errorf("build AllowExitCodes = %v, want none", got)
+	}
+	if got := p.Describe().Stages[1].AllowExitCodes; fmt.Sprint(got) != "[1 3]" {
+		t.Errorf("Describe AllowExitCodes = %v, want [1 3]", got)
+	}
+	for _, tc := range []struct{ extra, want string }{
+		{"    allow_exit_codes: []\n", "allow_exit_codes must be a non-empty list"},
+		{"    allow_exit_codes: 1\n", "allow_exit_codes must be a non-empty list"},
+		{"    allow_exit_codes: [0, 1]\n", "allow_exit_codes lists 0, which is always allowed"},
+		{"    allow_exit_codes: [fail]\n", "allow_exit_codes entry must be an integer"},
+	} {
+		_, err := parseBase(t, tc.extra)
+		if err == nil || !strings.Contains(err.Error()+detailsOf(err), tc.want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.extra, err, tc.want)
+		}
+	}
+}
+
+func detailsOf(err error) string {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return pe.Details()
+	}
+	return ""
+}

@@ -17,8 +17,8 @@ import (
 type Link struct {
 	// Byproducts and Environment are free-form; consign writes the exit
 	// code, stdout and stderr digests and skipped paths, and the exclude
-	// patterns in force. [ParseLink] leaves them (and Command) nil:
-	// verification never acts on them.
+	// patterns in force. [ParseLink] leaves them (and Command) nil;
+	// verification reads only the exit status ([Parsed.Byproducts]).
 	Byproducts  map[string]any       `json:"byproducts"`
 	Command     []string             `json:"command"`
 	Environment map[string]any       `json:"environment"`
@@ -234,6 +234,9 @@ type Parsed struct {
 	// not validated.
 	Link      *Link
 	Materials *digest.Table
+	// Byproducts are the link predicate's byproducts, raw (nil when it
+	// has none), for [attest.ReturnValue].
+	Byproducts json.RawMessage
 }
 
 // ParseStatementTableUnsafe is [ParseStatement] with the subjects and
@@ -255,9 +258,9 @@ func ParseStatementTableUnsafe(payload []byte) (*Parsed, error) {
 	if st.PredicateType != attest.PredicateLink {
 		return p, nil
 	}
-	p.Link, p.Materials, err = parseLinkTable(text, st.Predicate)
+	p.Link, p.Materials, p.Byproducts, err = parseLinkTable(text, st.Predicate)
 	if err != nil {
-		p.Link, p.Materials = nil, nil
+		p.Link, p.Materials, p.Byproducts = nil, nil, nil
 	}
 	return p, err
 }
@@ -267,7 +270,7 @@ func ParseStatementTableUnsafe(payload []byte) (*Parsed, error) {
 func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
 	elems := strictjson.GetElements()
 	defer strictjson.PutElements(elems)
-	l, list, err := parseLinkHead(text, raw, elems)
+	l, list, _, err := parseLinkHead(text, raw, elems)
 	if err != nil {
 		return nil, err
 	}
@@ -283,13 +286,14 @@ func parseLink(text *strictjson.Text, raw []byte) (*Link, error) {
 	return l, nil
 }
 
-// parseLinkTable is parseLink with the materials in a table.
-func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, error) {
+// parseLinkTable is parseLink with the materials in a table, and the
+// byproducts raw.
+func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, json.RawMessage, error) {
 	elems := strictjson.GetElements()
 	defer strictjson.PutElements(elems)
-	l, list, err := parseLinkHead(text, raw, elems)
+	l, list, byproducts, err := parseLinkHead(text, raw, elems)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tb := digest.NewTable(len(list))
 	var buf, dbuf [4]strictjson.Field
@@ -297,7 +301,7 @@ func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, er
 		var rd ResourceDescriptor
 		var sha string
 		if err := readMaterial(text, &rd, buf[:0], dbuf[:0], r, i, &sha); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if sha != "" {
 			tb.AddSHA256(rd.ArtifactName(), sha)
@@ -305,27 +309,29 @@ func parseLinkTable(text *strictjson.Text, raw []byte) (*Link, *digest.Table, er
 			tb.Add(rd.ArtifactName(), rd.Digest)
 		}
 	}
-	return l, tb, nil
+	return l, tb, byproducts, nil
 }
 
 // parseLinkHead reads a link predicate's name and the list of its
-// materials, unread, in elems (from strictjson.GetElements).
-func parseLinkHead(text *strictjson.Text, raw []byte, elems *[]json.RawMessage) (*Link, []json.RawMessage, error) {
+// materials, unread, in elems (from strictjson.GetElements), and returns
+// its byproducts raw.
+func parseLinkHead(text *strictjson.Text, raw []byte, elems *[]json.RawMessage) (*Link, []json.RawMessage, json.RawMessage, error) {
 	m, err := exactFields(raw, "link predicate", linkKeys...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	l := &Link{}
 	nraw, _ := m.Get("name")
 	if l.Name, err = text.String(nraw, "the link predicate's name"); err != nil || l.Name == "" {
-		return nil, nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
+		return nil, nil, nil, fmt.Errorf("%w: the link predicate has no name", attest.ErrInvalid)
 	}
 	if raw, ok := m.Get("materials"); ok && string(raw) != "null" {
 		if *elems, err = strictjson.AppendArray(*elems, raw, "link materials"); err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
+			return nil, nil, nil, fmt.Errorf("%w: %v", attest.ErrMalformed, err)
 		}
 	}
-	return l, *elems, nil
+	byproducts, _ := m.Get("byproducts")
+	return l, *elems, byproducts, nil
 }
 
 // readMaterial reads material i into rd. If sha is not nil and the

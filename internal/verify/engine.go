@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -96,6 +97,7 @@ func (e *engine) run(ctx context.Context) {
 	})
 	for i, st := range e.pol.Stages {
 		e.runChecks(ctx, st, results[i])
+		e.checkExits(st, results[i])
 	}
 	for i, st := range e.pol.Stages {
 		sr := results[i]
@@ -117,6 +119,48 @@ func (e *engine) run(ctx context.Context) {
 			e.res.fail(ErrNotSatisfied, "stage %s: %s", st.Name, stageFailure(sr))
 		}
 		e.res.Stages = append(e.res.Stages, sr)
+	}
+}
+
+// CheckExit is the kind of the check a stage gets when one of its links
+// records that its command exited with a non-zero status, or records a
+// status that is no integer.
+const CheckExit = "exit"
+
+// checkExits fails a stage whose counted links record that the step's
+// command failed, unless the policy allows the status for the stage
+// (policy.Stage.AllowExitCodes; an in-toto layout has no such field). A
+// link that records no status claims nothing. The check is reported only
+// when a link records a failure, so that a stage of clean steps reads as
+// before.
+func (e *engine) checkExits(st *policy.Stage, sr *StageResult) {
+	var problems, allowed []string
+	for _, c := range e.counted[st.Name] {
+		it := c.it
+		switch {
+		case !it.isLink:
+		case it.exitErr != nil:
+			problems = append(problems, fmt.Sprintf("link %s of step %s: %s; record the step again with a tool that writes its exit status as an integer",
+				it.res.Source, it.linkName, strings.TrimPrefix(it.exitErr.Error(), attest.ErrInvalid.Error()+": ")))
+		case !it.hasExit || it.exit == 0:
+		case it.exit >= math.MinInt32 && it.exit <= math.MaxInt32 && slices.Contains(st.AllowExitCodes, int(it.exit)):
+			allowed = append(allowed, fmt.Sprintf("link %s of step %s records exit status %d, which the policy allows for the stage", it.res.Source, it.linkName, it.exit))
+		default:
+			problems = append(problems, fmt.Sprintf("step %s exited with status %d (link %s): its command failed; fix the step and record it again",
+				it.linkName, it.exit, it.res.Source))
+		}
+	}
+	switch {
+	case len(problems) > 0:
+		if len(problems) > 8 {
+			problems = append(problems[:8], fmt.Sprintf("and %d more", len(problems)-8))
+		}
+		sr.Checks = append(sr.Checks, CheckResult{Kind: CheckExit, Status: StatusFail, Reason: strings.Join(problems, "; ")})
+	case len(allowed) > 0:
+		if len(allowed) > 8 {
+			allowed = append(allowed[:8], fmt.Sprintf("and %d more", len(allowed)-8))
+		}
+		sr.Checks = append(sr.Checks, CheckResult{Kind: CheckExit, Status: StatusPass, Reason: strings.Join(allowed, "; ")})
 	}
 }
 

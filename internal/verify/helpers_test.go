@@ -57,11 +57,17 @@ func sha(s string) digest.Set {
 // any digest sets (a step records SHA-256; the security cases need others).
 func linkStatement(t testing.TB, name string, materials, products map[string]digest.Set) *attest.Statement {
 	t.Helper()
+	return linkStatementBy(t, name, materials, products, map[string]any{"exitCode": 0})
+}
+
+// linkStatementBy is linkStatement with the given byproducts.
+func linkStatementBy(t testing.TB, name string, materials, products map[string]digest.Set, byproducts map[string]any) *attest.Statement {
+	t.Helper()
 	l := predicate.Link{
 		Name:        name,
 		Command:     []string{"make"},
 		Materials:   predicate.Descriptors(materials),
-		Byproducts:  map[string]any{"exitCode": 0},
+		Byproducts:  byproducts,
 		Environment: map[string]any{"excludePatterns": []string{}},
 	}
 	pred, err := l.Marshal()

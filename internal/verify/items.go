@@ -41,6 +41,12 @@ type item struct {
 	predicateType string
 	isLink        bool
 	linkName      string
+	// exit is the exit status a link records for its step's command
+	// (attest.ReturnValue), when hasExit; exitErr is set when what it
+	// records is no exit status.
+	exit    int64
+	hasExit bool
+	exitErr error
 	// subjects are the statement's subjects, in its order (its Subject
 	// is nil: see predicate.ParseStatementTableUnsafe).
 	subjects *digest.Table
@@ -390,6 +396,7 @@ func (it *item) readContent() error {
 			return nil
 		}
 		// attest validated the digest sets of a Metablock link.
+		it.setExit(it.link.Byproducts)
 		return it.setLink(it.link.Name, it.link.Materials, it.link.Products, true)
 	}
 	// The payload was decoded for this envelope alone and nothing writes
@@ -404,10 +411,11 @@ func (it *item) readContent() error {
 		_ = json.Unmarshal(it.env.Payload, &probe)
 		switch probe.Type {
 		case "link":
-			name, materials, products, lerr := attest.ParseLinkBody(it.env.Payload)
+			name, materials, products, byproducts, lerr := attest.ParseLinkBody(it.env.Payload)
 			if lerr != nil {
 				return lerr
 			}
+			it.setExit(byproducts)
 			return it.setLink(name, tableOf(materials), tableOf(products), false)
 		case "layout":
 			if cerr := attest.CheckJSON(it.env.Payload); cerr != nil {
@@ -428,10 +436,18 @@ func (it *item) readContent() error {
 		return err // a link predicate that does not parse
 	}
 	if p.Link != nil {
+		it.setExit(p.Byproducts)
 		return it.readLinkPredicate(p.Link, p.Materials)
 	}
 	it.products, err = fileTable(it.subjects, "subject", true, true)
 	return err
+}
+
+// setExit records the exit status a link's byproducts record. What is
+// not an exit status is kept as exitErr, for the link's stage to fail on:
+// the link is still read, so that the failure names its stage.
+func (it *item) setExit(byproducts []byte) {
+	it.exit, it.hasExit, it.exitErr = attest.ReturnValue(byproducts)
 }
 
 // layoutType is the predicate type reported for an in-toto layout.

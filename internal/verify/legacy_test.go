@@ -514,3 +514,44 @@ func TestLayoutLinksReadStopsWhenCancelled(t *testing.T) {
 		t.Errorf("%d reads of the links after the cancel, want none", links.after)
 	}
 }
+
+// TestSpecDifferenceFailedStep: in-toto-golang's InTotoVerify passes a
+// layout whose step recorded "return-value": 1; consign fails the step
+// (docs/policy.md), for Metablock and DSSE links alike.
+func TestSpecDifferenceFailedStep(t *testing.T) {
+	t.Run("metablock", func(t *testing.T) {
+		f := newLayoutFixture(t)
+		mb := &in_toto.Metablock{Signed: in_toto.Link{Type: "link", Name: "build", Materials: artifacts(f.src), Products: artifacts(f.app),
+			ByProducts: map[string]any{"return-value": 1}, Command: []string{"make"}, Environment: map[string]any{}}}
+		if err := mb.Sign(f.fn.priv); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf(in_toto.LinkNameFormat, "build", f.fn.priv.KeyID)
+		if err := mb.Dump(filepath.Join(f.dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.inTotoGolang(t); err != nil {
+			t.Fatalf("in-toto-golang now rejects a failed step (%v): update docs/policy.md", err)
+		}
+		wantFail(t, verifyLayoutT(t, f.config(t)), "stage build: exit check failed: step build exited with status 1 (link links/"+name+")")
+	})
+	t.Run("dsse", func(t *testing.T) {
+		f := newLayoutFixture(t)
+		old, _ := filepath.Glob(filepath.Join(f.dir, "build.*.link"))
+		for _, o := range old {
+			os.Remove(o)
+		}
+		env := &in_toto.Envelope{}
+		if err := env.SetPayload(in_toto.Link{Type: "link", Name: "build", Materials: artifacts(f.src), Products: artifacts(f.app),
+			ByProducts: map[string]any{"return-value": 3}, Command: []string{"make"}, Environment: map[string]any{}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Sign(f.fn.priv); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Dump(filepath.Join(f.dir, fmt.Sprintf(in_toto.LinkNameFormat, "build", f.fn.priv.KeyID))); err != nil {
+			t.Fatal(err)
+		}
+		wantFail(t, verifyLayoutT(t, f.config(t)), "step build exited with status 3")
+	})
+}
