@@ -109,6 +109,7 @@ var hints = []struct {
 	{sign.ErrNotPublicKey, "pass the public key (the .pub file) here; never hand out the private key", ExitError},
 	{sign.ErrUnsupportedKey, "use an ECDSA P-256/P-384/P-521, Ed25519 or RSA (2048 bits or more) key; 'consign keygen' makes one", ExitError},
 	{sign.ErrInvalidKey, "check that the file is a PEM key (cosign.key/cosign.pub, PKCS #8 or PKIX)", ExitError},
+	{fsutil.ErrSymlink, "give the path of the file the link points to, or remove the link", ExitError},
 	{fsutil.ErrExists, "pass --force to overwrite it, or choose another name", ExitError},
 	{fsutil.ErrNotRegular, "the destination is a directory or special file; give a file name", ExitError},
 	{sbomdoc.ErrCoverage, "", ExitVerifyNo},

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -48,15 +47,8 @@ files unless --force is given.`,
 			}
 			keyPath, pubPath := out+".key", out+".pub"
 			for _, p := range []string{keyPath, pubPath} {
-				fi, err := os.Lstat(p)
-				if err == nil && fsutil.Special(fi) {
-					return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, p)
-				}
-				if err == nil && !force {
-					return fmt.Errorf("%w: %s", fsutil.ErrExists, p)
-				}
-				if err == nil && !fi.Mode().IsRegular() {
-					return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, p)
+				if err := fsutil.CheckDest(p, force); refusedDest(err) {
+					return err
 				}
 			}
 			if err := checkOutput(output); err != nil {

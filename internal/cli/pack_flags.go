@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,15 +61,18 @@ func (f *packFlags) check() error {
 	case f.compress != "gzip" && f.compress != "none":
 		return usagef("--compress is gzip or none, not %q", f.compress)
 	}
-	if fi, err := os.Lstat(f.out); err == nil {
-		if fsutil.Special(fi) {
-			return fmt.Errorf("%w: %s", fsutil.ErrNotRegular, f.out)
-		}
-		if !f.force {
-			return fmt.Errorf("%w: %s", fsutil.ErrExists, f.out)
-		}
+	if err := fsutil.CheckDest(f.out, f.force); refusedDest(err) {
+		return err
 	}
 	return nil
+}
+
+// refusedDest reports whether err, from [fsutil.CheckDest], refuses the
+// destination for what is there (a link, a directory, a file without
+// --force); other errors, such as a missing parent directory, are left to
+// the write itself, which names the path.
+func refusedDest(err error) bool {
+	return errors.Is(err, fsutil.ErrSymlink) || errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, fsutil.ErrExists)
 }
 
 // buildConfig loads what the flags and ARTIFACT arguments name into the

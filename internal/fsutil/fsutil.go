@@ -31,6 +31,10 @@ var (
 	ErrExists = errors.New("file exists")
 	// ErrNotRegular is returned when a destination exists and is not a regular file.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrSymlink is returned when a destination is a symbolic link, overwrite
+	// or not: a write replaces the name, so it would neither write the file
+	// the link points to nor keep the link, and no write goes through a link.
+	ErrSymlink = errors.New("the destination is a symbolic link")
 )
 
 // File is one file for [WriteFiles].
@@ -128,6 +132,13 @@ func WriteStreams(files []Stream, overwrite bool, fill func(ws []io.Writer) erro
 	return nil
 }
 
+// CheckDest reports whether a write to path may go ahead: nil when path
+// does not exist, or is a regular file and overwrite is set. Otherwise the
+// error wraps [ErrSymlink] for a symbolic link and [ErrNotRegular] for a
+// directory or special file, whether or not overwrite is set (no overwrite
+// would help), else [ErrExists].
+func CheckDest(path string, overwrite bool) error { return checkDest(path, overwrite) }
+
 func checkDest(path string, overwrite bool) error {
 	fi, err := os.Lstat(path)
 	switch {
@@ -135,6 +146,8 @@ func checkDest(path string, overwrite bool) error {
 		return nil
 	case err != nil:
 		return err
+	case fi.Mode().Type() == fs.ModeSymlink:
+		return symlinkError(path)
 	case Special(fi):
 		// Said first: no --force would make a directory writable.
 		return fmt.Errorf("%w: %s", ErrNotRegular, path)
@@ -144,6 +157,13 @@ func checkDest(path string, overwrite bool) error {
 		return fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 	return nil
+}
+
+func symlinkError(path string) error {
+	if target, err := os.Readlink(path); err == nil {
+		return fmt.Errorf("%w: %s -> %s; consign does not write through links", ErrSymlink, path, target)
+	}
+	return fmt.Errorf("%w: %s; consign does not write through links", ErrSymlink, path)
 }
 
 // Special reports whether fi (from Lstat) is neither a regular file nor a
@@ -283,6 +303,9 @@ const maxReplaceTries = 1000
 // replaceOnce is one try of [replaceLocked]; it returns false, nil when path
 // changed before the lock was held.
 func replaceOnce(path string, perm fs.FileMode, create func(io.Writer) error, fill func(old *os.File, w io.Writer) error) (bool, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() == fs.ModeSymlink {
+		return false, symlinkError(path)
+	}
 	old, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -153,10 +153,29 @@ func TestWriteFileRefusesASymlink(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
 		t.Fatal(err)
 	}
+	// Said at once, overwrite or not: "file exists, pass --force" would
+	// send the user to a flag that then fails with "not a regular file".
 	for _, p := range []string{link, dangling} {
-		if err := fsutil.WriteFile(p, []byte("new"), 0o600, false); !errors.Is(err, fsutil.ErrExists) {
-			t.Errorf("WriteFile(%s) = %v, want %v", filepath.Base(p), err, fsutil.ErrExists)
+		for _, overwrite := range []bool{false, true} {
+			if err := fsutil.WriteFile(p, []byte("new"), 0o600, overwrite); !errors.Is(err, fsutil.ErrSymlink) {
+				t.Errorf("WriteFile(%s, overwrite %v) = %v, want %v", filepath.Base(p), overwrite, err, fsutil.ErrSymlink)
+			}
+			err := fsutil.WriteStreams([]fsutil.Stream{{Path: p, Perm: 0o600}}, overwrite, func([]io.Writer) error { return nil })
+			if !errors.Is(err, fsutil.ErrSymlink) {
+				t.Errorf("WriteStreams(%s, overwrite %v) = %v, want %v", filepath.Base(p), overwrite, err, fsutil.ErrSymlink)
+			}
 		}
+		// An append or update would otherwise retry until "the file kept changing".
+		if err := fsutil.AppendFile(p, []byte("new\n"), 0o600); !errors.Is(err, fsutil.ErrSymlink) {
+			t.Errorf("AppendFile(%s) = %v, want %v", filepath.Base(p), err, fsutil.ErrSymlink)
+		}
+		err := fsutil.UpdateFile(p, 0o600, 64, func([]byte) ([]byte, error) { return []byte("new"), nil })
+		if !errors.Is(err, fsutil.ErrSymlink) {
+			t.Errorf("UpdateFile(%s) = %v, want %v", filepath.Base(p), err, fsutil.ErrSymlink)
+		}
+	}
+	if err := fsutil.WriteFile(link, nil, 0o600, true); err == nil || !strings.Contains(err.Error(), link+" -> "+target) {
+		t.Errorf("WriteFile(link) = %v, want the link and its target named", err)
 	}
 	if got := readFile(t, target); got != "target bytes" {
 		t.Errorf("the link's target was written: %q", got)
