@@ -231,6 +231,18 @@ func TestWrongTrustRootAndProduct(t *testing.T) {
 	if res.Passed || !strings.Contains(report.PackText(res), "FAIL consign policy") {
 		t.Fatalf("wrong trust root passed:\n%s", report.PackText(res))
 	}
+	// Nothing signed the manifest's product: the result does not repeat
+	// it, in text or JSON, and says why.
+	if got, want := res.Pack.Unknown, "the policy's signature did not verify"; got != want || res.Pack.Product != "" || res.Pack.PolicyVersion != 0 {
+		t.Errorf("wrong trust root: pack summary %+v, want no product or version and Unknown %q", res.Pack, want)
+	}
+	js, err := json.Marshal(res.Pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), p.Manifest.Product) || strings.Contains(string(js), `"policyVersion"`) {
+		t.Errorf("wrong trust root: JSON pack summary %s repeats the manifest's claims", js)
+	}
 	m := *p.Manifest
 	m.Product = "other-product"
 	p2, err := read(t, rewrite(t, p, &m, nil), pack.Options{})

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,16 +60,22 @@ type Result struct {
 
 // PackSummary describes the pack as read.
 type PackSummary struct {
-	Name    string `json:"name,omitempty"`
-	Format  string `json:"format"`
-	Product string `json:"product"`
+	Name   string `json:"name,omitempty"`
+	Format string `json:"format"`
+	// Product is the signed policy's product. It is empty, and absent
+	// from JSON, when the policy did not verify: the manifest's product is
+	// then only a claim, which a result never repeats.
+	Product string `json:"product,omitempty"`
 	// PolicyVersion is the version of the signed policy the pack carries
-	// (0 when its signature did not verify). The manifest's release label
-	// is not signed, so a result never repeats it.
-	PolicyVersion int    `json:"policyVersion"`
-	Files         int    `json:"files"`
-	Size          int64  `json:"size"`
-	Compression   string `json:"compression"`
+	// (0, and absent from JSON, when it did not verify). The manifest's
+	// release label is not signed, so a result never repeats it.
+	PolicyVersion int `json:"policyVersion,omitempty"`
+	// Unknown says why Product and PolicyVersion are empty: the policy
+	// did not verify.
+	Unknown     string `json:"productUnknown,omitempty"`
+	Files       int    `json:"files"`
+	Size        int64  `json:"size"`
+	Compression string `json:"compression"`
 	// Included lists the artifacts the pack carries, whose bytes were
 	// checked against their digests as they were read.
 	Included []string `json:"included,omitempty"`
@@ -161,7 +168,7 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 		now = cfg.Now
 	}
 	res := &Result{SBOMs: []SBOMResult{}, Pack: PackSummary{
-		Name: cfg.Name, Format: m.Format, Product: m.Product, Files: len(m.Files) + 1,
+		Name: cfg.Name, Format: m.Format, Files: len(m.Files) + 1,
 		Size: p.Size, Compression: p.Compression,
 	}}
 	for _, a := range m.Artifacts {
@@ -174,8 +181,14 @@ func Verify(ctx context.Context, p *Pack, cfg VerifyConfig) (*Result, error) {
 	var logKey *tlog.Verifier
 	var set *receipt.Set
 	receiptFiles := p.Files(RoleReceipts)
+	switch {
+	case errors.Is(perr, policy.ErrSignature):
+		res.Pack.Unknown = "the policy's signature did not verify"
+	case perr != nil:
+		res.Pack.Unknown = fmt.Sprintf("the policy did not verify (%v)", perr)
+	}
 	if perr == nil {
-		res.Pack.PolicyVersion = sp.Version
+		res.Pack.Product, res.Pack.PolicyVersion = sp.Product, sp.Version
 		if sp.Product != m.Product {
 			res.fail("the manifest says product %q, the signed policy is for %q", m.Product, sp.Product)
 		}

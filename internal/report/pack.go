@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -22,11 +23,12 @@ func PackText(r *pack.Result) string {
 	}
 	// Only signed facts: the product and version of the signed policy, not
 	// the manifest's release label, which nothing signs.
-	// Without a verified policy (PolicyVersion 0) there is no signed
-	// product to name: the manifest's is only a claim.
-	if ps.PolicyVersion == 0 {
-		fmt.Fprintf(&b, "PASS pack %s: %d files, %s (%s); every file matches the manifest (product and policy version unknown: the policy's signature did not verify)\n",
-			name, ps.Files, humanBytes(ps.Size), ps.Compression)
+	// Without a verified policy there is no signed product to name: the
+	// manifest's is only a claim.
+	if ps.Unknown != "" || ps.PolicyVersion == 0 {
+		why := cmp.Or(ps.Unknown, "the policy did not verify")
+		fmt.Fprintf(&b, "PASS pack %s: %d files, %s (%s); every file matches the manifest (product and policy version unknown: %s)\n",
+			name, ps.Files, humanBytes(ps.Size), ps.Compression, why)
 	} else {
 		fmt.Fprintf(&b, "PASS pack %s: %q under signed policy version %d, %d files, %s (%s); every file matches the manifest\n",
 			name, ps.Product, ps.PolicyVersion, ps.Files, humanBytes(ps.Size), ps.Compression)

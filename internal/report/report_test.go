@@ -29,7 +29,7 @@ func TestPackText(t *testing.T) {
 	// A policy whose signature did not verify signs no product or version:
 	// the first line claims neither.
 	r = packResult()
-	r.Pack.PolicyVersion = 0
+	r.Pack.Product, r.Pack.PolicyVersion, r.Pack.Unknown = "", 0, "the policy's signature did not verify"
 	golden.Check(t, "unverified-policy", []byte(report.PackText(r)))
 }
 
