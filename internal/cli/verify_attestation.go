@@ -20,13 +20,16 @@ func NewCmdVerifyAttestation(deps *Deps) *cobra.Command {
 		kl       imageKeyless
 	)
 	cmd := &cobra.Command{
-		Use:   "verify-attestation --key PUB [--type TYPE] [--subject FILE|sha256:HEX] FILE... [--image IMAGE]",
+		Use:   "verify-attestation --key PUB [--type TYPE] [--subject FILE|sha256:HEX] FILE|DIR... [--image IMAGE]",
 		Short: "Check attestations' signatures, predicate types and subjects against trusted keys",
 		Long: `Check every attestation in each FILE against the trusted public key(s) given with --key.
 
 FILE may be a .intoto.jsonl (one DSSE envelope per line), a single DSSE envelope, a
 cosign bundle (cosign attest-blob/sign-blob --bundle), a Sigstore bundle v0.1-v0.3 with a
-public key, a cosign sign-blob signature file, or an in-toto v0.9 .link file.
+public key, a cosign sign-blob signature file, or an in-toto v0.9 .link file. A directory
+is read as verify --attestations reads one: every *.jsonl, *.link, *.intoto.json,
+*.dsse.json, *.dsse, *.sigstore.json and *.bundle file under it (not *.receipts.jsonl),
+in lexical order.
 
 Each envelope is checked for: a signature by a trusted key over the exact DSSE PAE; an
 in-toto payloadType; a strictly valid statement (duplicate keys and wrong-case field names

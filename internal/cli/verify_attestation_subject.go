@@ -5,13 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/consign-dev/consign/internal/attest"
 	"github.com/consign-dev/consign/internal/digest"
+	"github.com/consign-dev/consign/internal/evidence"
 	"github.com/consign-dev/consign/internal/limits"
 )
 
@@ -150,6 +153,25 @@ type fileItems struct {
 func readFiles(ctx context.Context, files []string) ([]fileItems, error) {
 	out := make([]fileItems, 0, len(files))
 	for _, f := range files {
+		// A directory is read as verify --attestations reads one: every
+		// attestation file in it, in lexical order.
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			names, err := evidence.AttestationFiles(f)
+			if errors.Is(err, evidence.ErrNoAttestationFiles) {
+				return nil, withHint(err, "give a directory holding attestations, or the attestation files themselves")
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range names {
+				items, err := readFound(ctx, name)
+				if err != nil && unreadable(err) {
+					return nil, fmt.Errorf("reading attestations: %w", err)
+				}
+				out = append(out, fileItems{filepath.ToSlash(name), items, err})
+			}
+			continue
+		}
 		items, err := readAttestationFile(ctx, f)
 		if err != nil && unreadable(err) {
 			return nil, fmt.Errorf("reading attestations: %w", err)
@@ -181,4 +203,15 @@ func verifyFiles(ctx context.Context, files []fileItems, kr *attest.Keyring, opt
 		}
 	}
 	return results, nil
+}
+
+// readFound is [readAttestationFile] for a file listed in a directory
+// ([evidence.OpenFound]).
+func readFound(ctx context.Context, path string) ([]attest.Item, error) {
+	f, err := evidence.OpenFound(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return attest.ReadFrom(ctx, io.LimitReader(f, limits.AttestationFile+1), path)
 }

@@ -65,14 +65,9 @@ func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, erro
 		}
 		files := []string{p}
 		if fi.IsDir() {
-			if files, err = walk(p, isAttestationFile, false); err != nil {
-				return nil, fmt.Errorf("reading attestations: %w", err)
+			if files, err = AttestationFiles(p); err != nil {
+				return nil, err
 			}
-			if len(files) == 0 {
-				return nil, fmt.Errorf("%w in directory %s: it reads *%s (and not *%s, the receipts)",
-					ErrNoAttestationFiles, p, strings.Join(attestationExts, ", *"), receiptsExt)
-			}
-			sort.Strings(files)
 		}
 		for _, f := range files {
 			// Found in a directory, f is opened as one that was listed.
@@ -87,6 +82,30 @@ func ReadAttestations(ctx context.Context, paths []string) ([]verify.Input, erro
 	}
 	return out, nil
 }
+
+// AttestationFiles lists the attestation files [ReadAttestations] reads in
+// the directory dir, in lexical order, by the same rules. A directory that
+// holds none is an error wrapping [ErrNoAttestationFiles]; a named pipe,
+// socket or device of such a name, one wrapping [digest.ErrNotRegular].
+// Open each with [OpenFound].
+func AttestationFiles(dir string) ([]string, error) {
+	files, err := walk(dir, isAttestationFile, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading attestations: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w in directory %s: it reads *%s (and not *%s, the receipts)",
+			ErrNoAttestationFiles, dir, strings.Join(attestationExts, ", *"), receiptsExt)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// OpenFound opens a file [AttestationFiles] listed, capped at
+// [limits.AttestationFile] bytes, refusing it (with a
+// [*digest.NotRegularError]) if it was swapped since for anything but a
+// regular file.
+func OpenFound(path string) (*os.File, error) { return openFound(path, limits.AttestationFile) }
 
 // receiptFiles names where the receipts of attestation files are kept: for
 // a file, [receipt.PathFor] (which may not exist), or [receipt.LegacyPathFor]
