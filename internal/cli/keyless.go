@@ -66,8 +66,7 @@ func (k *imageKeyless) keyless(cmd *cobra.Command, haveKeys bool) (*oci.Keyless,
 	case haveKeys:
 		return nil, usagef("give --key or the --certificate-* identity flags, not both")
 	case k.root == "":
-		return nil, &Error{Code: ExitUsage, Err: errors.New("a keyless signer needs --trusted-root"),
-			Hint: "consign fetches no trust root: pass the trusted_root.json of the Sigstore instance that signed the bundles"}
+		return nil, trustedRootRequired("a keyless signer needs --trusted-root", "the bundles")
 	}
 	if err := k.id.Validate(); err != nil {
 		return nil, usageErr(err)

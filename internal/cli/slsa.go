@@ -37,10 +37,20 @@ Exit codes: 0 verified; 3 not verified; 1 bad input; 2 usage.`,
 // readTrustedRoot reads --trusted-root, which consign never fetches.
 func readTrustedRoot(path string) ([]byte, error) {
 	if path == "" {
-		return nil, &Error{Code: ExitUsage, Err: errors.New("--trusted-root is required"),
-			Hint: "verifiers fetch no trust root: pass the trusted_root.json of the Sigstore instance that signed the provenance (the public-good instance for GitHub's public repositories; 'consign trust-root update' fetches it through TUF)"}
+		return nil, trustedRootRequired("--trusted-root is required", "the provenance (the public-good instance for GitHub's public repositories)")
 	}
 	return readTrustedRootFile(path, limits.JSONFile)
+}
+
+// trustedRootRequired is the usage error msg for a missing --trusted-root,
+// whose hint says what to pass (the trusted root of the Sigstore instance
+// that signed what, which names the signed thing) and the exact line that
+// makes one.
+func trustedRootRequired(msg, what string) error {
+	return &Error{Code: ExitUsage, Err: errors.New(msg),
+		Hint: "consign fetches no trust root: pass the trusted_root.json of the Sigstore instance that signed " + what +
+			"; make the public-good instance's (fetched and verified through TUF) with: consign trust-root update --out trusted_root.json" +
+			" (another instance: add its --tuf-url and --tuf-root)"}
 }
 
 // readTrustedRootFile reads a --trusted-root file, and names what it is when it

@@ -103,8 +103,7 @@ func bundleConfig(keyless bool, bundlePath, rootPath, keyPath string, id sigstor
 	case bundlePath == "":
 		return cfg, noop, usagef("--bundle is required")
 	case rootPath == "":
-		return cfg, noop, &Error{Code: ExitUsage, Err: errors.New("--trusted-root is required"),
-			Hint: "consign fetches no trust root: pass the trusted_root.json of the Sigstore instance that signed the bundle"}
+		return cfg, noop, trustedRootRequired("--trusted-root is required", "the bundle")
 	case keyPath != "" && keyless:
 		return cfg, noop, usagef("give --key or the --certificate-* identity flags, not both")
 	case keyPath == "" && !keyless:
