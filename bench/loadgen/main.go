@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -332,11 +333,27 @@ func publish(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
+// openStore opens -db: sqlite:PATH (or a bare path) or a postgres:// URL.
+// On error the store is a nil interface, never a nil *sqlite.Store or
+// *postgres.Store inside one, which a caller's Close would dereference.
 func openStore(ctx context.Context, spec string) (store.Store, error) {
-	if strings.HasPrefix(spec, "postgres://") {
-		return postgres.Open(ctx, spec)
+	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
+		return nonNil(postgres.Open(ctx, spec))
 	}
-	return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite:"))
+	path := strings.TrimPrefix(spec, "sqlite:")
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("-db %s is a directory, not a database file: give the SQLite file's path, e.g. -db sqlite:%s", path, filepath.Join(path, "bench.db"))
+	}
+	return nonNil(sqlite.Open(ctx, path))
+}
+
+// nonNil is what a backend's Open returned, as a [store.Store] that is nil
+// when err is not.
+func nonNil[S store.Store](s S, err error) (store.Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // proofs fills a log to n entries straight through the store (in batches
