@@ -42,7 +42,7 @@ func smallFile(path string, algs []string) (s Set, ok bool, err error) {
 	case typ == fs.ModeNamedPipe:
 		w := smallWorker(algs)
 		defer smallWorkers.Put(w)
-		if err := w.hashFrom(context.Background(), &pipeReader{fd: fd, name: path}, -1); err != nil {
+		if err := w.hashFrom(context.Background(), &pipeReader{fdReader: fdReader{fd: fd, name: path}}, -1); err != nil {
 			return nil, true, err
 		}
 		return sums(algs, w.hs, nil), true, nil

@@ -1,7 +1,7 @@
 package digest
 
 import (
-	"io"
+	"errors"
 	"io/fs"
 	"syscall"
 
@@ -21,8 +21,7 @@ import (
 // hung up. The kernel reports no hang-up for a writer that left before
 // the open, only for one there at the open or come since.
 type pipeReader struct {
-	fd     int
-	name   string
+	fdReader
 	waited bool
 }
 
@@ -34,19 +33,12 @@ func (r *pipeReader) Read(p []byte) (int, error) {
 			}
 			r.waited = true
 		}
-		n, err := syscall.Read(r.fd, p)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
+		n, err := r.fdReader.Read(p)
+		if errors.Is(err, syscall.EAGAIN) {
 			r.waited = false // a writer is there, and has written nothing yet
 			continue
-		case err != nil:
-			return 0, &fs.PathError{Op: "read", Path: r.name, Err: err}
-		case n == 0 && len(p) > 0:
-			return 0, io.EOF
 		}
-		return n, nil
+		return n, err
 	}
 }
 

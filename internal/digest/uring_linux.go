@@ -249,7 +249,7 @@ func (w *worker) ringChunk(ctx context.Context, r *ring, dirfd int, files []file
 		case w.named && statType(st.Mode) == fs.ModeNamedPipe:
 			// Read from this descriptor, not opened again
 			// (pipeReader says why).
-			err = w.hashFrom(ctx, &pipeReader{fd: fd, name: it.name}, -1)
+			err = w.hashFrom(ctx, &pipeReader{fdReader: fdReader{fd: fd, name: it.name}}, -1)
 		case w.named && (statType(st.Mode) != 0 || st.Size > bufSize):
 			// A directory, a large file: File's usual path.
 			err = errOpen
