@@ -114,12 +114,7 @@ const (
 // what the strict reader finds in the rest of the line.
 //
 // Bound, when positive, is the most bytes a line can have (a pack's file
-// size), below what the reader knows. It is a claim, not bytes that came:
-// with it the payload's buffer grows with the payload read, doubling, and
-// not ahead of it to the bound (a pack's file that declared 768 MiB and
-// ended after a few made the buffer 576 MiB). Without it the bound
-// the reader gives [EnvelopeSink.Take] is one the caller paid for (the
-// rest of a body charged, or of a file).
+// size), below what the reader knows.
 type EnvelopeSink struct {
 	Bound int
 
@@ -398,9 +393,6 @@ func (s *EnvelopeSink) decode(src []byte) bool {
 // not this line's length: a first step of a fixed mebibyte cost each line
 // of 64 to 100 KiB 14 times its bytes in allocation, and reading it 20
 // times the time of a line just under 64 KiB, which is not streamed.
-// Under a claimed Bound it doubles, and goes to the bound only once that
-// is within twice the step: at most four times the payload read, and a
-// payload near its bound is copied from a buffer of at most half of it.
 func (s *EnvelopeSink) grow(n int) {
 	need := max(len(s.buf), s.room) + n
 	if s.buf != nil && need <= cap(s.buf) {
@@ -408,18 +400,12 @@ func (s *EnvelopeSink) grow(n int) {
 	}
 	most := s.room + s.bound/4*3 + 3
 	next := 8 * cap(s.buf)
-	if s.Bound > 0 {
-		next = 2 * cap(s.buf)
-	}
 	if next == 0 {
 		next = 2 * need
 	}
 	switch {
 	case need > most:
 		next = max(2*cap(s.buf), need)
-	case s.Bound > 0 && 2*next >= most:
-		next = most
-	case s.Bound > 0:
 	case 4*next >= most:
 		next = most
 	}
