@@ -2,14 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/store"
@@ -75,13 +73,6 @@ func newCmdTokenCreate(deps *Deps) *cobra.Command {
 			}
 			defer st.Close()
 			secret, t, err := server.CreateToken(cmd.Context(), st, server.TokenConfig{Name: name, Products: products, Keys: pems, Role: role, Expires: exp, Now: deps.Now})
-			if errors.Is(err, api.ErrBadRequest) {
-				// No server is involved: the token's flags are what
-				// was refused, so say so rather than the table's
-				// "the server refused the request", nor "bad request".
-				msg := strings.TrimPrefix(err.Error(), api.ErrBadRequest.Error()+": ")
-				return &Error{Code: ExitUsage, Err: errors.New(msg), Hint: "change --product, --key, --role or --expires as the message says; see 'consign admin token create --help'"}
-			}
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/consign-dev/consign/internal/pack"
 	"github.com/consign-dev/consign/internal/policy"
 	"github.com/consign-dev/consign/internal/sbomdoc"
+	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/sign"
 	"github.com/consign-dev/consign/internal/sigstore"
 	"github.com/consign-dev/consign/internal/sigstore/tufroot"
@@ -181,6 +182,7 @@ var hints = []struct {
 	{api.ErrOverloaded, "the log stayed busy after consign waited as it asked (up to 5 minutes in all for a command); run the command again in a few minutes (an attestation published twice is logged once)", ExitError},
 	{api.ErrTooLarge, "the request is over one of the server's limits (the message says which): split the file into smaller ones, or ask the server's operator to raise the limit (a token's bytes in flight: serve --token-in-flight-bytes)", ExitError},
 	{api.ErrNotFound, "nothing there (or nothing this token may read)", ExitError},
+	{server.ErrTokenConfig, "change --product, --key, --role or --expires as the message says; see 'consign admin token create --help'", ExitUsage},
 	{api.ErrBadRequest, "the server refused the request; the message says why", ExitError},
 	{api.ErrServer, "check --server and that the server is running ('consign serve')", ExitError},
 	{store.ErrIdentity, "the database already holds a log with another key or origin: start the server with that log's --log-key, or use another database", ExitError},

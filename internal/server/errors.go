@@ -31,3 +31,8 @@ func retryAfterSeconds(d time.Duration) string {
 // ErrLimits is returned by [New] and [Limits.Validate] for limits that
 // make no sense together.
 var ErrLimits = errors.New("server: inconsistent limits")
+
+// ErrTokenConfig is returned by [CreateToken] for settings no token may
+// have (no product, a bad product name, too many keys, a role or expiry
+// that does not fit): the caller's, not a server's, request.
+var ErrTokenConfig = errors.New("invalid token settings")

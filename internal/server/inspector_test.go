@@ -58,8 +58,8 @@ func TestTokenExpiry(t *testing.T) {
 		"already expired":          {Products: []string{"p"}, Expires: now.Add(-time.Second)},
 		"unknown role":             {Products: []string{"p"}, Role: "admin"},
 	} {
-		if _, _, err := server.CreateToken(bg, e.st, cfg); !errors.Is(err, api.ErrBadRequest) {
-			t.Errorf("CreateToken(%s) = %v, want ErrBadRequest", name, err)
+		if _, _, err := server.CreateToken(bg, e.st, cfg); !errors.Is(err, server.ErrTokenConfig) {
+			t.Errorf("CreateToken(%s) = %v, want ErrTokenConfig", name, err)
 		}
 	}
 }

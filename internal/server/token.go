@@ -49,14 +49,14 @@ type TokenConfig struct {
 // secret, which is shown once and stored nowhere. The secret is
 // TokenPrefix followed by 32 random bytes in unpadded base64url. A
 // config of more than [limits.TokenKeys] distinct keys is refused with an
-// error wrapping [api.ErrBadRequest] that names the bound.
+// error wrapping [ErrTokenConfig] that names the bound.
 func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (secret string, t *store.Token, err error) {
 	if len(cfg.Products) == 0 {
-		return "", nil, fmt.Errorf("%w: a token needs at least one product", api.ErrBadRequest)
+		return "", nil, fmt.Errorf("%w: a token needs at least one product", ErrTokenConfig)
 	}
 	for _, p := range cfg.Products {
 		if !validProduct(p) {
-			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", api.ErrBadRequest, p)
+			return "", nil, fmt.Errorf("%w: product name %q (letters, digits, '.', '_', '-', at most 128)", ErrTokenConfig, p)
 		}
 	}
 	now := time.Now
@@ -84,7 +84,7 @@ func CreateToken(ctx context.Context, tokens TokenCreator, cfg TokenConfig) (sec
 			continue
 		}
 		if len(seen) == limits.TokenKeys {
-			return "", nil, fmt.Errorf("%w: a token may name at most %d keys, and %d are given (or more, counted once each): make several tokens, each with the keys of one pipeline or team", api.ErrBadRequest, limits.TokenKeys, countKeys(cfg.Keys))
+			return "", nil, fmt.Errorf("%w: a token may name at most %d keys, and %d are given (or more, counted once each): make several tokens, each with the keys of one pipeline or team", ErrTokenConfig, limits.TokenKeys, countKeys(cfg.Keys))
 		}
 		seen[id] = true
 		pemKey, err := sign.MarshalPublicKey(pub)
@@ -128,13 +128,13 @@ func checkRole(cfg TokenConfig, now time.Time) error {
 	case "":
 	case store.RoleInspector:
 		if cfg.Expires.IsZero() {
-			return fmt.Errorf("%w: an inspector token needs an expiry", api.ErrBadRequest)
+			return fmt.Errorf("%w: an inspector token needs an expiry", ErrTokenConfig)
 		}
 	default:
-		return fmt.Errorf("%w: unknown token role %q (the one role is %q)", api.ErrBadRequest, cfg.Role, store.RoleInspector)
+		return fmt.Errorf("%w: unknown token role %q (the one role is %q)", ErrTokenConfig, cfg.Role, store.RoleInspector)
 	}
 	if !cfg.Expires.IsZero() && !cfg.Expires.After(now) {
-		return fmt.Errorf("%w: the token would expire at %s, which is not after now", api.ErrBadRequest, cfg.Expires.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: the token would expire at %s, which is not after now", ErrTokenConfig, cfg.Expires.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consign-dev/consign/internal/api"
 	"github.com/consign-dev/consign/internal/limits"
 	"github.com/consign-dev/consign/internal/server"
 	"github.com/consign-dev/consign/internal/store"
@@ -27,8 +26,8 @@ func TestTokenKeysCap(t *testing.T) {
 	}
 
 	_, _, err := server.CreateToken(bg, e.st, server.TokenConfig{Name: "many", Products: []string{"app"}, Keys: pems[:limits.TokenKeys+1]})
-	if want := fmt.Sprintf("a token may name at most %d keys, and %d are given", limits.TokenKeys, limits.TokenKeys+1); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(fmt.Sprint(err), want) {
-		t.Fatalf("CreateToken with %d keys = %v, want api.ErrBadRequest saying %q", limits.TokenKeys+1, err, want)
+	if want := fmt.Sprintf("a token may name at most %d keys, and %d are given", limits.TokenKeys, limits.TokenKeys+1); !errors.Is(err, server.ErrTokenConfig) || !strings.Contains(fmt.Sprint(err), want) {
+		t.Fatalf("CreateToken with %d keys = %v, want server.ErrTokenConfig saying %q", limits.TokenKeys+1, err, want)
 	}
 	if toks, err := e.st.ListTokens(bg); err != nil || len(toks) != 0 {
 		t.Fatalf("tokens stored after the refusal: %d (%v), want none", len(toks), err)
