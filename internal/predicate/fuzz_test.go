@@ -151,7 +151,8 @@ func FuzzParseVSA(f *testing.F) {
 		if err != nil {
 			t.Fatalf("ParseVSA(Marshal(%q)) = %v", b, err)
 		}
-		if back.VerificationResult != v.VerificationResult || !cmp.Equal(back.Policy, v.Policy) {
+		// An empty digest set is left out when written: it reads back as none.
+		if back.VerificationResult != v.VerificationResult || !cmp.Equal(back.Policy, v.Policy, cmpopts.EquateEmpty()) {
 			t.Fatalf("round trip of %q: %+v, want %+v", b, back, v)
 		}
 	})
